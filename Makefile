@@ -1,0 +1,30 @@
+# The two commands: `make demo` (the whole grading routine, end to end) and `make test`.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+ARTIFACTS ?= artifacts
+PYTEST_ARGS ?=
+WORKERS ?= 2
+
+.PHONY: demo test serve bench setup clean
+
+setup:
+	@./scripts/bootstrap.sh
+
+demo: setup
+	@$(PY) -m harness.demo --artifacts $(ARTIFACTS)/demo
+
+test: setup
+	@mkdir -p $(ARTIFACTS)
+	$(PY) -m pytest -n $(WORKERS) --dist loadgroup \
+	  --junitxml=$(ARTIFACTS)/junit.xml \
+	  --output=$(ARTIFACTS)/playwright --tracing=retain-on-failure --screenshot=only-on-failure \
+	  $(PYTEST_ARGS)
+
+serve: setup
+	@$(PY) -m harness.serve
+
+bench: setup
+	@for b in bench/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+
+clean:
+	rm -rf $(ARTIFACTS) .pytest_cache

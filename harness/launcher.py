@@ -1,0 +1,195 @@
+"""Starting the two mocks as separate processes and steering them over their control API.
+
+Used by the pytest plugin, ``make serve`` and ``make demo``. Each mock runs as
+``python -m mock_ber`` / ``python -m mock_pingpong`` with its own database file, and they find
+each other through ``PINGPONG_URL`` / ``BER_URL`` — real HTTP, as in production.
+"""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import requests
+
+from mock_kit.config import SHARED_ENV
+
+
+class MockStartError(RuntimeError):
+    pass
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class MockServer:
+    """A running mock (or one given by URL) and its control API."""
+    name: str
+    url: str
+    process: subprocess.Popen | None = None
+    log_path: Path | None = None
+    control_token: str | None = None
+    http: requests.Session = field(default_factory=requests.Session, repr=False)
+
+    def __post_init__(self):
+        self.url = self.url.rstrip("/")
+        if self.control_token:
+            self.http.headers["Authorization"] = f"Bearer {self.control_token}"
+
+    def _call(self, method: str, path: str, **kwargs):
+        response = self.http.request(method, f"{self.url}/_mock{path}", timeout=120, **kwargs)
+        if response.status_code >= 400:
+            raise AssertionError(f"{self.name} {method} /_mock{path} → {response.status_code}: {response.text}")
+        return response.json()
+
+    def healthy(self) -> bool:
+        try:
+            return self.http.get(f"{self.url}/healthz", timeout=2).ok
+        except requests.RequestException:
+            return False
+
+    def reset(self) -> dict:
+        return self._call("POST", "/reset")
+
+    def load_scenario(self, scenario: str | dict) -> dict:
+        body = {"name": scenario} if isinstance(scenario, str) else scenario
+        return self._call("POST", "/scenario", json=body)
+
+    def state(self) -> dict:
+        return self._call("GET", "/state")
+
+    def now(self) -> str:
+        return self._call("GET", "/clock")["now"]
+
+    def set_clock(self, now: str | None = None, *, freeze: bool | None = None) -> dict:
+        body = {}
+        if now is not None:
+            body["now"] = now
+        if freeze is not None:
+            body["freeze"] = freeze
+        return self._call("POST", "/clock", json=body)
+
+    def advance(self, **delta) -> dict:
+        return self._call("POST", "/clock/advance", json=delta)
+
+    def journal(self, method: str | None = None, path: str | None = None) -> list[dict]:
+        params = {k: v for k, v in {"method": method, "path": path}.items() if v}
+        return self._call("GET", "/journal", params=params)["entries"]
+
+    def clear_journal(self) -> None:
+        self._call("DELETE", "/journal")
+
+    def add_fault(self, **rule) -> dict:
+        return self._call("POST", "/faults", json=rule)
+
+    def clear_faults(self) -> None:
+        self._call("DELETE", "/faults")
+
+    def stop(self) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=10)
+
+
+@dataclass
+class MockPair:
+    pingpong: MockServer
+    ber: MockServer
+
+    def __iter__(self):
+        return iter((self.pingpong, self.ber))
+
+    def load_scenario(self, scenario: str | dict) -> None:
+        # BER first: Ping Pong syncs from BER right after it loads.
+        self.ber.load_scenario(scenario)
+        self.pingpong.load_scenario(scenario)
+
+    def reset(self) -> None:
+        self.ber.reset()
+        self.pingpong.reset()
+
+    def set_clock(self, now: str | None = None, *, freeze: bool | None = None) -> None:
+        for server in (self.pingpong, self.ber):
+            server.set_clock(now, freeze=freeze)
+
+    def advance(self, **delta) -> None:
+        """Advance both clocks; Ping Pong first, so BER never polls for a time Ping Pong has not reached."""
+        self.pingpong.advance(**delta)
+        self.ber.advance(**delta)
+
+    def stop(self) -> None:
+        for server in (self.pingpong, self.ber):
+            server.stop()
+
+
+def _spawn(module: str, port: int, env: dict, database: Path, scenario: str | None, log_path: Path,
+           host: str) -> subprocess.Popen:
+    cmd = [sys.executable, "-m", module, "--host", host, "--port", str(port), "--database", str(database)]
+    if scenario:
+        cmd += ["--scenario", scenario]
+    log = open(log_path, "ab")
+    return subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+
+
+def _wait_healthy(server: MockServer, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.process is not None and server.process.poll() is not None:
+            tail = server.log_path.read_text(errors="replace")[-3000:] if server.log_path else ""
+            raise MockStartError(f"{server.name} avslutades vid start (kod {server.process.returncode}):\n{tail}")
+        if server.healthy():
+            return
+        time.sleep(0.05)  # polling a child process we started; it has no other readiness signal
+    raise MockStartError(f"{server.name} svarade inte på {server.url}/healthz inom {timeout} s")
+
+
+def start_mocks(scenario: str | None = "default", workdir: Path | str | None = None, *,
+                pingpong_port: int | None = None, ber_port: int | None = None, host: str = "127.0.0.1",
+                extra_env: dict | None = None, timeout: float = 30) -> MockPair:
+    """Start BER and Ping Pong on free (or given) ports, each with its own database in ``workdir``."""
+    workdir = Path(workdir or tempfile.mkdtemp(prefix="betyg-mocks-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    pingpong_port = pingpong_port or free_port()
+    ber_port = ber_port or free_port()
+    env = dict(os.environ)
+    for key, default in SHARED_ENV.items():
+        env.setdefault(key, default)
+    env.update({
+        "PINGPONG_URL": f"http://{host}:{pingpong_port}",
+        "BER_URL": f"http://{host}:{ber_port}",
+        "PYTHONUNBUFFERED": "1",
+    })
+    env.update(extra_env or {})
+    ber = MockServer("BER", env["BER_URL"], log_path=workdir / "ber.log")
+    pingpong = MockServer("Ping Pong", env["PINGPONG_URL"], log_path=workdir / "pingpong.log")
+    ber.process = _spawn("mock_ber", ber_port, env, workdir / "ber.sqlite3", scenario, ber.log_path, host)
+    try:
+        _wait_healthy(ber, timeout)
+        pingpong.process = _spawn("mock_pingpong", pingpong_port, env, workdir / "pingpong.sqlite3", scenario,
+                                  pingpong.log_path, host)
+        _wait_healthy(pingpong, timeout)
+    except BaseException:
+        ber.stop()
+        pingpong.stop()
+        raise
+    return MockPair(pingpong=pingpong, ber=ber)
+
+
+def connect_mocks(pingpong_url: str, ber_url: str, control_token: str | None = None) -> MockPair:
+    """Already running mocks, e.g. given with ``--pingpong-url`` / ``--ber-url``."""
+    return MockPair(pingpong=MockServer("Ping Pong", pingpong_url, control_token=control_token),
+                    ber=MockServer("BER", ber_url, control_token=control_token))

@@ -1,0 +1,69 @@
+"""``make serve``: both mocks in the foreground, their URLs and the loaded scenario's logins."""
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+
+from rich.console import Console
+from rich.table import Table
+
+from harness.launcher import MockStartError, start_mocks
+from mock_kit import scenario as scenarios
+
+
+def logins_table(document: dict) -> Table:
+    table = Table(title=f"Inloggningar i scenariot \"{document['name']}\"")
+    for column in ("System", "Användarnamn", "Lösenord", "Roll"):
+        table.add_column(column)
+    for account in document["accounts"]["pingpong"]:
+        table.add_row("Ping Pong", account["username"], account["password"], account["role"])
+    for account in document["accounts"]["ber"]:
+        table.add_row("BER", account["username"], account["password"], "BER-administratör")
+    return table
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m harness.serve", description="Kör båda mockarna i förgrunden.")
+    parser.add_argument("--scenario", default=os.environ.get("BETYG_SCENARIO", "default"))
+    parser.add_argument("--data", help="mapp för databaserna (behålls mellan körningar); standard: en temporär mapp")
+    args = parser.parse_args(argv)
+    pingpong_port = int(os.environ.get("PINGPONG_PORT", 5001))
+    ber_port = int(os.environ.get("BER_PORT", 5002))
+    workdir = args.data or tempfile.mkdtemp(prefix="betyg-serve-")
+    console = Console()
+    document = scenarios.load(args.scenario)
+    try:
+        pair = start_mocks(args.scenario, workdir, pingpong_port=pingpong_port, ber_port=ber_port)
+    except MockStartError as error:
+        console.print(f"[red]Kunde inte starta mockarna:[/red] {error}")
+        console.print(f"Upptagen port? Välj andra med PINGPONG_PORT och BER_PORT (nu {pingpong_port}/{ber_port}).")
+        return 1
+    console.print(f"Ping Pong: [bold]{pair.pingpong.url}[/bold]   BER: [bold]{pair.ber.url}[/bold]")
+    console.print(f"Kontroll-API: {pair.pingpong.url}/_mock/ och {pair.ber.url}/_mock/   Data och loggar: {workdir}")
+    console.print(logins_table(document))
+    console.print("Avsluta med Ctrl-C.")
+    signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        while all(server.process.poll() is None for server in pair):
+            try:
+                pair.ber.process.wait(timeout=1)
+            except subprocess.TimeoutExpired:
+                pass
+        console.print("[red]En mock avslutades oväntat; se loggarna i[/red] " + workdir)
+        return 1
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        pair.stop()
+
+
+def _interrupt(*_):
+    raise KeyboardInterrupt
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,209 @@
+"""Wiring the shared machinery into a mock's Flask app: ``init_mock``.
+
+A mock gives its name, its SQLAlchemy metadata and two callbacks: ``load_scenario(kit, doc)``
+(fill the freshly created tables from a validated scenario) and optionally ``after_load(kit)``.
+Everything else — the clock, the scheduler, the control API, the journal, faults, request
+logging and the health endpoint — comes from here, once.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import socket
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Callable
+
+from flask import Flask, current_app, g, jsonify, request
+from sqlalchemy import MetaData
+
+from mock_kit import scenario as scenarios
+from mock_kit.clock import MockClock, parse_instant
+from mock_kit.db import Database, database_url
+from mock_kit.faults import Faults
+from mock_kit.journal import Journal
+from mock_kit.scheduler import Scheduler
+
+request_log = logging.getLogger("mock_kit.requests")
+
+DEFAULTS = {
+    "DATABASE": None,            # a path or SQLAlchemy URL; None = a fresh temporary SQLite file
+    "SCENARIO": "default",       # a scenario name, a path, or a document
+    "CONTROL_API": True,         # the /_mock control API
+    "CONTROL_TOKEN": None,       # when set, /_mock needs "Authorization: Bearer <token>"
+    "SCHEDULER": True,           # run periodic jobs in a background thread as mock time passes
+    "LOG_REQUESTS": True,
+    "JOURNAL_CAPACITY": 20_000,
+}
+
+
+@dataclass
+class MockKit:
+    name: str
+    app: Flask
+    db: Database
+    clock: MockClock
+    scheduler: Scheduler
+    journal: Journal = field(default_factory=Journal)
+    faults: Faults = field(default_factory=Faults)
+    load_callback: Callable[["MockKit", dict], None] | None = None
+    after_load: Callable[["MockKit"], None] | None = None
+    scenario: dict | None = None
+
+    # -- scenario -----------------------------------------------------------------------------
+    def load_scenario(self, document: dict) -> None:
+        """Replace every record with ``document`` (validated) and start its clock."""
+        document = scenarios.validate(document)
+        with self.scheduler_lock():
+            self.db.drop_all()
+            self.db.create_all()
+            if self.load_callback:
+                self.load_callback(self, document)
+            self.scenario = document
+            self.db.set_state("scenario", document)
+            self._start_clock(document)
+            self.journal.clear()
+            self.faults.clear()
+            self.scheduler.reschedule()
+        if self.after_load:
+            self.after_load(self)
+
+    def reset(self) -> None:
+        self.load_scenario(self.scenario)
+
+    def _start_clock(self, document: dict) -> None:
+        clock = document.get("clock") or {}
+        # Freeze before setting, so a frozen start is exact rather than real time plus an offset.
+        self.clock.freeze(bool(clock.get("frozen")))
+        start = clock.get("start")
+        self.clock.set(parse_instant(start) if start else datetime.now().astimezone())
+        self.save_clock()
+
+    def save_clock(self) -> None:
+        self.db.set_state("clock", self.clock.state())
+
+    def scheduler_lock(self):
+        return self.scheduler._lock
+
+    def run_job(self, func: Callable[[], object]):
+        """Run ``func`` in an app context (jobs run from the scheduler thread)."""
+        with self.app.app_context():
+            return func()
+
+
+def current_kit() -> MockKit:
+    return current_app.extensions["mock_kit"]
+
+
+def now() -> datetime:
+    """The mock clock's now: the only "now" rules and jobs may use."""
+    return current_kit().clock.now()
+
+
+def init_mock(app: Flask, *, name: str, metadata: MetaData,
+              load_scenario: Callable[[MockKit, dict], None],
+              after_load: Callable[[MockKit], None] | None = None) -> MockKit:
+    for key, value in DEFAULTS.items():
+        app.config.setdefault(key, value)
+    url = database_url(app.config["DATABASE"], name=name)
+    app.config["DATABASE_URL"] = url
+    db = Database(url, metadata)
+    clock = MockClock()
+    kit = MockKit(name=name, app=app, db=db, clock=clock, scheduler=None,  # type: ignore[arg-type]
+                  journal=Journal(app.config["JOURNAL_CAPACITY"]),
+                  load_callback=load_scenario, after_load=after_load)
+    kit.scheduler = Scheduler(clock, wrap=kit.run_job)
+    app.extensions["mock_kit"] = kit
+
+    _install_request_hooks(app, kit)
+    _install_health(app, kit)
+    if app.config["CONTROL_API"]:
+        from mock_kit.control import control_api
+        app.register_blueprint(control_api)
+
+    stored = db.get_state("scenario")
+    if stored is not None:
+        # A restart on the same database: keep every record and the mock time.
+        kit.scenario = stored
+        clock.restore(db.get_state("clock", {}))
+    else:
+        configured = app.config["SCENARIO"]
+        kit.load_scenario(scenarios.load(configured))
+    return kit
+
+
+def start_background(app: Flask) -> None:
+    """Start the scheduler thread (the server calls this; tests with the test client need not)."""
+    kit: MockKit = app.extensions["mock_kit"]
+    if app.config["SCHEDULER"]:
+        kit.scheduler.start()
+
+
+def _install_request_hooks(app: Flask, kit: MockKit) -> None:
+    @app.before_request
+    def _before():
+        g._mock_started = time.perf_counter()
+        if request.path.startswith("/_mock") or request.path == "/healthz":
+            return None
+        rule = kit.faults.take(request.method, request.path)
+        if rule is None:
+            return None
+        g._mock_fault = rule.id
+        if rule.latency_ms:
+            time.sleep(rule.latency_ms / 1000)
+        if rule.drop:
+            sock = request.environ.get("werkzeug.socket")
+            if sock is not None:
+                try:
+                    sock.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+            return ("", 444)
+        if rule.status:
+            response = jsonify({"code": f"fault_{rule.status}", "message": "Injicerat fel (mock)."})
+            response.status_code = rule.status
+            return response
+        return None
+
+    @app.after_request
+    def _after(response):
+        started = getattr(g, "_mock_started", None)
+        duration_ms = round((time.perf_counter() - started) * 1000, 2) if started else None
+        path = request.path
+        if not path.startswith("/_mock") and not path.startswith("/static") and path != "/healthz":
+            kit.journal.record({
+                "time": kit.clock.now().isoformat(),
+                "method": request.method,
+                "path": path,
+                "query": request.query_string.decode("latin-1"),
+                "status": response.status_code,
+                "duration_ms": duration_ms,
+                "fault": getattr(g, "_mock_fault", None),
+            })
+        if app.config["LOG_REQUESTS"]:
+            request_log.info(json.dumps({
+                "service": kit.name, "method": request.method, "path": path,
+                "status": response.status_code, "duration_ms": duration_ms,
+                "mock_time": kit.clock.now().isoformat(timespec="seconds"),
+            }, ensure_ascii=False))
+        return response
+
+
+def _install_health(app: Flask, kit: MockKit) -> None:
+    @app.get("/healthz")
+    def healthz():
+        return jsonify({"status": "ok", "service": kit.name, "now": kit.clock.now().isoformat(),
+                        "scenario": (kit.scenario or {}).get("name")})
+
+
+def parse_duration(body: dict) -> timedelta:
+    """A timedelta from ``{"minutes": N}`` (or seconds/hours/days); raises ``KeyError(field)``."""
+    units = ("seconds", "minutes", "hours", "days")
+    given = {k: body[k] for k in units if k in body}
+    if not given:
+        raise KeyError("minutes")
+    for key, value in given.items():
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+            raise KeyError(key)
+    return timedelta(**given)

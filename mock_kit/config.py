@@ -1,0 +1,35 @@
+"""Configuration: defaults < environment < the dict given to ``create_app(config)``."""
+from __future__ import annotations
+
+import os
+
+# The conventions of the embedded default (README): tokens and where each mock finds the other.
+SHARED_ENV = {
+    "PINGPONG_URL": "http://127.0.0.1:5001",
+    "BER_URL": "http://127.0.0.1:5002",
+    "PINGPONG_API_TOKEN": "pingpong-dev-token",
+    "BER_API_TOKEN": "ber-dev-token",
+}
+
+
+def _coerce(value: str):
+    lowered = value.lower()
+    if lowered in ("true", "yes", "on"):
+        return True
+    if lowered in ("false", "no", "off"):
+        return False
+    return value
+
+
+def build_config(prefix: str, defaults: dict, overrides: dict | None) -> dict:
+    """``defaults``, then ``<PREFIX>_<KEY>`` and the shared variables from the environment,
+    then ``overrides``."""
+    config = dict(defaults)
+    for key, default in SHARED_ENV.items():
+        config[key] = os.environ.get(key, default)
+    for key in list(defaults) + ["DATABASE", "SCENARIO", "CONTROL_API", "CONTROL_TOKEN", "SCHEDULER"]:
+        env = os.environ.get(f"{prefix}_{key}")
+        if env is not None:
+            config[key] = _coerce(env)
+    config.update(overrides or {})
+    return config

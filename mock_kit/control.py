@@ -1,0 +1,158 @@
+"""The control API under ``/_mock``, the same on both mocks (JSON in, JSON out)."""
+from __future__ import annotations
+
+import hmac
+
+from flask import Blueprint, current_app, jsonify, request
+
+from mock_kit.app import current_kit, parse_duration
+from mock_kit.clock import parse_instant
+from mock_kit.faults import FaultRule, FaultRuleError
+from mock_kit.scenario import ScenarioError, load as load_scenario_document
+
+control_api = Blueprint("mock_control", __name__, url_prefix="/_mock")
+
+
+def _error(message: str, *, field: str | None = None, status: int = 400):
+    body = {"code": "bad_request" if status == 400 else f"error_{status}", "message": message}
+    if field:
+        body["field"] = field
+    return jsonify(body), status
+
+
+@control_api.before_request
+def _require_token():
+    token = current_app.config.get("CONTROL_TOKEN")
+    if not token:
+        return None
+    given = request.headers.get("Authorization", "")
+    if not hmac.compare_digest(given, f"Bearer {token}"):
+        return _error("Kontroll-API:t kräver en giltig token.", status=401)
+    return None
+
+
+def _json_body():
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise FaultRuleError("body", "Kroppen måste vara ett JSON-objekt.")
+    return body
+
+
+@control_api.errorhandler(FaultRuleError)
+def _bad_field(exc: FaultRuleError):
+    return _error(str(exc), field=exc.field)
+
+
+@control_api.errorhandler(ScenarioError)
+def _bad_scenario(exc: ScenarioError):
+    return _error(str(exc), field=exc.field or "scenario")
+
+
+@control_api.get("/state")
+def state():
+    kit = current_kit()
+    return jsonify({
+        "service": kit.name,
+        "scenario": (kit.scenario or {}).get("name"),
+        "now": kit.clock.now().isoformat(),
+        "frozen": kit.clock.frozen,
+        "database": current_app.config["DATABASE_URL"],
+        "jobs": [{"name": j.name, "interval_seconds": j.interval.total_seconds(),
+                  "next_due": j.next_due.isoformat() if j.next_due else None, "runs": j.runs,
+                  "last_error": j.last_error} for j in kit.scheduler.jobs],
+    })
+
+
+@control_api.post("/reset")
+def reset():
+    kit = current_kit()
+    kit.reset()
+    return jsonify({"status": "reset", "scenario": kit.scenario["name"], "now": kit.clock.now().isoformat()})
+
+
+@control_api.post("/scenario")
+def scenario():
+    body = _json_body()
+    if "name" in body and len(body) == 1:
+        document = load_scenario_document(body["name"])  # a named scenario from fixtures/
+    else:
+        document = load_scenario_document(body)
+    kit = current_kit()
+    kit.load_scenario(document)
+    return jsonify({"status": "loaded", "scenario": document["name"], "now": kit.clock.now().isoformat()})
+
+
+@control_api.get("/clock")
+def get_clock():
+    kit = current_kit()
+    return jsonify({"now": kit.clock.now().isoformat(), "frozen": kit.clock.frozen})
+
+
+@control_api.post("/clock")
+def set_clock():
+    body = _json_body()
+    kit = current_kit()
+    if "now" not in body and "freeze" not in body:
+        return _error("Ange now (ISO-8601) och/eller freeze (true/false).", field="now")
+    if "freeze" in body and not isinstance(body["freeze"], bool):
+        return _error("freeze måste vara true eller false.", field="freeze")
+    if "now" in body:
+        try:
+            instant = parse_instant(body["now"])
+        except (TypeError, ValueError):
+            return _error("now måste vara en ISO-8601-tidpunkt, t.ex. 2026-12-18T08:00:00+01:00.", field="now")
+    with kit.scheduler_lock():
+        if "freeze" in body:
+            kit.clock.freeze(body["freeze"])
+        if "now" in body:
+            kit.clock.set(instant)
+            kit.scheduler.reschedule()
+        kit.save_clock()
+    return jsonify({"now": kit.clock.now().isoformat(), "frozen": kit.clock.frozen})
+
+
+@control_api.post("/clock/advance")
+def advance_clock():
+    body = _json_body()
+    try:
+        delta = parse_duration(body)
+    except KeyError as exc:
+        name = exc.args[0]
+        return _error(f"{name} måste vara ett tal ≥ 0 (ange seconds, minutes, hours eller days).", field=name)
+    kit = current_kit()
+    ran = kit.scheduler.advance(delta)
+    kit.save_clock()
+    return jsonify({"now": kit.clock.now().isoformat(), "frozen": kit.clock.frozen, "jobs_run": ran})
+
+
+@control_api.get("/journal")
+def get_journal():
+    since = request.args.get("since")
+    if since is not None and not since.isdigit():
+        return _error("since måste vara ett heltal.", field="since")
+    entries = current_kit().journal.entries(method=request.args.get("method"), path=request.args.get("path"),
+                                            since=int(since) if since else None)
+    return jsonify({"entries": entries})
+
+
+@control_api.delete("/journal")
+def clear_journal():
+    current_kit().journal.clear()
+    return jsonify({"status": "cleared"})
+
+
+@control_api.post("/faults")
+def add_fault():
+    rule = current_kit().faults.add(FaultRule.from_json(request.get_json(silent=True)))
+    return jsonify(rule.to_json()), 201
+
+
+@control_api.get("/faults")
+def list_faults():
+    return jsonify({"faults": [r.to_json() for r in current_kit().faults.rules()]})
+
+
+@control_api.delete("/faults")
+def clear_faults():
+    current_kit().faults.clear()
+    return jsonify({"status": "cleared"})

@@ -1,0 +1,76 @@
+"""Persistence: SQLAlchemy 2.x on SQLite by default (a temporary file unless a path or URL is given)."""
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+
+from sqlalchemy import JSON, Column, MetaData, String, Table, create_engine, event, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+_state_metadata = MetaData()
+mock_state = Table(
+    "mock_state", _state_metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", JSON, nullable=False),
+)
+
+
+def database_url(value: str | None, *, name: str) -> str:
+    """A URL from a config value: a URL as is, a path as SQLite, nothing as a fresh temporary file."""
+    if not value:
+        fd, path = tempfile.mkstemp(prefix=f"{name}-", suffix=".sqlite3")
+        os.close(fd)
+        return f"sqlite:///{path}"
+    if "://" in value:
+        return value
+    return f"sqlite:///{os.path.abspath(value)}"
+
+
+def _sqlite_pragmas(dbapi_connection, _record):
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+class Database:
+    """One engine and session factory per mock, with a small key/value table for mock state."""
+
+    def __init__(self, url: str, metadata: MetaData):
+        self.url = url
+        self.metadata = metadata
+        kwargs = {}
+        if url.startswith("sqlite"):
+            kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
+        self.engine: Engine = create_engine(url, **kwargs)
+        if url.startswith("sqlite"):
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+        self.Session = sessionmaker(self.engine, expire_on_commit=False)
+        self.create_all()
+
+    def create_all(self) -> None:
+        self.metadata.create_all(self.engine)
+        _state_metadata.create_all(self.engine)
+
+    def drop_all(self) -> None:
+        self.metadata.drop_all(self.engine)
+
+    def session(self) -> Session:
+        return self.Session()
+
+    def get_state(self, key: str, default=None):
+        with self.engine.connect() as conn:
+            row = conn.execute(select(mock_state.c.value).where(mock_state.c.key == key)).first()
+        return default if row is None else row[0]
+
+    def set_state(self, key: str, value) -> None:
+        json.dumps(value)  # fail early on values the column cannot hold
+        with self.engine.begin() as conn:
+            conn.execute(mock_state.delete().where(mock_state.c.key == key))
+            conn.execute(mock_state.insert().values(key=key, value=value))
+
+    def dispose(self) -> None:
+        self.engine.dispose()

@@ -1,0 +1,126 @@
+"""Periodic jobs on the mock clock.
+
+Jobs run as mock time passes (a background thread looks every ``tick`` real seconds) and,
+when the clock is advanced, every run that fell due happens in due order with the clock
+standing at its due instant, before the advance returns.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Callable
+
+from mock_kit.clock import MockClock
+
+log = logging.getLogger("mock_kit.scheduler")
+
+
+@dataclass
+class Job:
+    name: str
+    interval: timedelta
+    func: Callable[[], object]
+    next_due: datetime | None = None
+    runs: int = 0
+    last_error: str | None = None
+    history: list = field(default_factory=list)
+
+
+class Scheduler:
+    def __init__(self, clock: MockClock, *, wrap: Callable[[Callable[[], object]], object] | None = None,
+                 tick: float = 0.5):
+        self.clock = clock
+        self._jobs: dict[str, Job] = {}
+        self._lock = threading.RLock()
+        self._wrap = wrap or (lambda f: f())
+        self._tick = tick
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def add_job(self, name: str, interval: timedelta, func: Callable[[], object]) -> Job | None:
+        """Register a job; a zero interval means the job is not periodic (nothing is added)."""
+        if interval <= timedelta(0):
+            self._jobs.pop(name, None)
+            return None
+        job = Job(name, interval, func, next_due=self.clock.now() + interval)
+        with self._lock:
+            self._jobs[name] = job
+        return job
+
+    @property
+    def jobs(self) -> list[Job]:
+        return list(self._jobs.values())
+
+    def reschedule(self) -> None:
+        """Start every job's interval afresh from the clock's now (after a reset or a jump)."""
+        with self._lock:
+            now = self.clock.now()
+            for job in self._jobs.values():
+                job.next_due = now + job.interval
+
+    def _run(self, job: Job, due: datetime) -> None:
+        try:
+            self._wrap(job.func)
+            job.last_error = None
+        except Exception as exc:  # a failing job must not stop the others or the clock
+            job.last_error = f"{type(exc).__name__}: {exc}"
+            log.exception("job %s failed", job.name)
+        job.runs += 1
+        job.next_due = due + job.interval
+
+    def run_due(self) -> int:
+        """Run every job due at the clock's now, each as often as it fell due."""
+        ran = 0
+        with self._lock:
+            while True:
+                now = self.clock.now()
+                due_jobs = [j for j in self._jobs.values() if j.next_due is not None and j.next_due <= now]
+                if not due_jobs:
+                    return ran
+                job = min(due_jobs, key=lambda j: j.next_due)
+                self._run(job, job.next_due)
+                ran += 1
+
+    def advance(self, delta: timedelta) -> list[dict]:
+        """Advance the clock by ``delta``, running every due job at its own due instant."""
+        ran: list[dict] = []
+        with self._lock:
+            target = self.clock.now() + delta
+            was_frozen = self.clock.frozen
+            self.clock.freeze(True)
+            try:
+                while True:
+                    pending = [j for j in self._jobs.values() if j.next_due is not None and j.next_due <= target]
+                    if not pending:
+                        break
+                    job = min(pending, key=lambda j: j.next_due)
+                    due = job.next_due
+                    if due > self.clock.now():
+                        self.clock.set(due)
+                    self._run(job, due)
+                    ran.append({"job": job.name, "at": due.isoformat()})
+                self.clock.set(target)
+            finally:
+                self.clock.freeze(was_frozen)
+        return ran
+
+    # -- background thread ------------------------------------------------------------------
+    def start(self) -> None:
+        if self._thread is not None:
+            return
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._loop, name="mock-scheduler", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self._tick):
+            if not self.clock.frozen:
+                self.run_due()
