@@ -10,7 +10,9 @@ Fixtures, from the outside in:
 - ``mock_clock``, ``journal``, ``faults``: steer both mocks' clocks, read their journals,
   inject faults (removed after the test).
 - ``grade_admin_page``: a pytest-playwright ``page`` logged in to Ping Pong as the
-  Betygsadministratör; ``ber_admin_page`` likewise for BER.
+  Betygsadministratör; ``ber_admin_page`` likewise for BER (in a context of its own).
+- ``pingpong`` / ``ber``: the flows (:class:`flows.PingPong`, :class:`flows.Ber`) bound to those
+  pages; ``assert_catalogue``: the catalogue checker as an assertion.
 
 pytest-playwright's own options (``--headed``, ``--tracing``, ``--screenshot``, ``--output``)
 work as usual; ``base_url`` is Ping Pong's URL.
@@ -22,6 +24,8 @@ from pathlib import Path
 
 import pytest
 
+import flows
+from harness.catalogue import ExpectedCatalogue, compare, read_catalogue
 from harness.launcher import MockPair, MockServer, connect_mocks, start_mocks
 from mock_kit import scenario as scenarios
 
@@ -45,33 +49,10 @@ def pytest_addoption(parser):
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "scenario(name_or_document): the scenario the test starts from")
-    # Registered last, so these fixtures override pytest-playwright's of the same name.
-    config.pluginmanager.register(_PlaywrightOverrides(), "betyg-harness-playwright")
-
-
-class _PlaywrightOverrides:
-    @pytest.fixture(scope="session")
-    def browser_type_launch_args(self, pytestconfig, request):
-        from flows.browser import find_browser, launch_args
-        headed = bool(pytestconfig.getoption("--headed"))
-        extra = {}
-        slowmo = pytestconfig.getoption("--slowmo")
-        if slowmo:
-            extra["slow_mo"] = slowmo
-        choice = find_browser(headless=not headed)
-        args = launch_args(choice, headless=not headed, **extra)
-        if hasattr(request, "param"):
-            args.update(request.param)
-        return args
-
-    @pytest.fixture(scope="session")
-    def connect_options(self):
-        url = os.environ.get("PW_CONNECT_URL")
-        return {"ws_endpoint": url} if url else None
-
-    @pytest.fixture(scope="session")
-    def base_url(self, mock_servers):
-        return mock_servers.pingpong.url
+    # Registered last, so its fixtures override pytest-playwright's of the same name.
+    from harness import playwright_overrides
+    if not config.pluginmanager.is_registered(playwright_overrides):
+        config.pluginmanager.register(playwright_overrides, "betyg-harness-playwright")
 
 
 @pytest.fixture(scope="session")
@@ -178,23 +159,44 @@ def faults(mock_servers):
     control.clear()
 
 
-def _log_in(page, url: str, username: str, password: str) -> None:
-    page.goto(f"{url}/login")
-    page.get_by_label("Användarnamn").fill(username)
-    page.get_by_label("Lösenord").fill(password)
-    page.get_by_role("button", name="Logga in").click()
-    page.get_by_role("button", name="Logga ut").wait_for()
-
-
 @pytest.fixture
 def grade_admin_page(page, scenario, mock_servers):
     """A page logged in to Ping Pong as the scenario's Betygsadministratör."""
-    _log_in(page, mock_servers.pingpong.url, *DEFAULT_ADMIN)
+    flows.login(page, *DEFAULT_ADMIN, base_url=mock_servers.pingpong.url)
     return page
 
 
 @pytest.fixture
-def ber_admin_page(page, scenario, mock_servers):
-    """A page logged in to BER as the scenario's BER administrator."""
-    _log_in(page, mock_servers.ber.url, *DEFAULT_BER_ADMIN)
-    return page
+def ber_admin_page(browser, scenario, mock_servers):
+    """A page of its own browser context (cookies ignore ports), logged in to BER."""
+    context = browser.new_context(base_url=mock_servers.ber.url)
+    page = context.new_page()
+    flows.ber_login(page, *DEFAULT_BER_ADMIN, base_url=mock_servers.ber.url)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def pingpong(grade_admin_page, mock_servers) -> flows.PingPong:
+    """The Ping Pong flows bound to the logged-in administrator's page (with retries and re-login)."""
+    return flows.PingPong(grade_admin_page, mock_servers.pingpong.url, *DEFAULT_ADMIN)
+
+
+@pytest.fixture
+def ber(ber_admin_page, mock_servers) -> flows.Ber:
+    """The BER flows bound to a logged-in BER administrator's page."""
+    return flows.Ber(ber_admin_page, mock_servers.ber.url, *DEFAULT_BER_ADMIN)
+
+
+@pytest.fixture
+def assert_catalogue():
+    """``assert_catalogue(pdf, {personnummer: grade}, teachers=[...], **fields)``: reads the PDF
+    with the catalogue checker and fails listing every difference."""
+    def check(pdf, grades: dict[str, str], *, teachers: list[str] | None = None, pages: int | None = None,
+              **fields: str):
+        parsed = read_catalogue(pdf)
+        differences = compare(parsed, ExpectedCatalogue(grades=grades, teachers=teachers, pages=pages,
+                                                        fields=fields))
+        assert not differences, "Betygskatalogen stämmer inte:\n" + "\n".join(f"- {d}" for d in differences)
+        return parsed
+    return check

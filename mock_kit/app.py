@@ -49,18 +49,24 @@ class MockKit:
     faults: Faults = field(default_factory=Faults)
     load_callback: Callable[["MockKit", dict], None] | None = None
     after_load: Callable[["MockKit"], None] | None = None
-    scenario: dict | None = None
+    scenario_name: str | None = None  # the document itself stays in the database, not in memory
+
+    @property
+    def scenario(self) -> dict | None:
+        """The loaded scenario document, as stored (read back only for a reset)."""
+        return self.db.get_state("scenario")
 
     # -- scenario -----------------------------------------------------------------------------
-    def load_scenario(self, document: dict) -> None:
-        """Replace every record with ``document`` (validated) and start its clock."""
-        document = scenarios.validate(document)
+    def load_scenario(self, document: dict, *, validated: bool = False) -> None:
+        """Replace every record with ``document`` and start its clock (``validated``: already checked)."""
+        if not validated:
+            document = scenarios.validate(document)
         with self.scheduler_lock():
             self.db.drop_all()
             self.db.create_all()
             if self.load_callback:
                 self.load_callback(self, document)
-            self.scenario = document
+            self.scenario_name = document["name"]
             self.db.set_state("scenario", document)
             self._start_clock(document)
             self.journal.clear()
@@ -70,7 +76,7 @@ class MockKit:
             self.after_load(self)
 
     def reset(self) -> None:
-        self.load_scenario(self.scenario)
+        self.load_scenario(self.scenario, validated=True)
 
     def _start_clock(self, document: dict) -> None:
         clock = document.get("clock") or {}
@@ -125,11 +131,11 @@ def init_mock(app: Flask, *, name: str, metadata: MetaData,
     stored = db.get_state("scenario")
     if stored is not None:
         # A restart on the same database: keep every record and the mock time.
-        kit.scenario = stored
+        kit.scenario_name = stored["name"]
         clock.restore(db.get_state("clock", {}))
     else:
         configured = app.config["SCENARIO"]
-        kit.load_scenario(scenarios.load(configured))
+        kit.load_scenario(scenarios.load(configured), validated=True)
     return kit
 
 
@@ -194,7 +200,7 @@ def _install_health(app: Flask, kit: MockKit) -> None:
     @app.get("/healthz")
     def healthz():
         return jsonify({"status": "ok", "service": kit.name, "now": kit.clock.now().isoformat(),
-                        "scenario": (kit.scenario or {}).get("name")})
+                        "scenario": kit.scenario_name})
 
 
 def parse_duration(body: dict) -> timedelta:

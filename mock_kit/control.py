@@ -53,7 +53,7 @@ def state():
     kit = current_kit()
     return jsonify({
         "service": kit.name,
-        "scenario": (kit.scenario or {}).get("name"),
+        "scenario": kit.scenario_name,
         "now": kit.clock.now().isoformat(),
         "frozen": kit.clock.frozen,
         "database": current_app.config["DATABASE_URL"],
@@ -67,7 +67,7 @@ def state():
 def reset():
     kit = current_kit()
     kit.reset()
-    return jsonify({"status": "reset", "scenario": kit.scenario["name"], "now": kit.clock.now().isoformat()})
+    return jsonify({"status": "reset", "scenario": kit.scenario_name, "now": kit.clock.now().isoformat()})
 
 
 @control_api.post("/scenario")
@@ -78,7 +78,7 @@ def scenario():
     else:
         document = load_scenario_document(body)
     kit = current_kit()
-    kit.load_scenario(document)
+    kit.load_scenario(document, validated=True)
     return jsonify({"status": "loaded", "scenario": document["name"], "now": kit.clock.now().isoformat()})
 
 

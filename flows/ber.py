@@ -1,0 +1,124 @@
+"""BER flows: log in, link a grading teacher, read a student's grades, wait for grades to arrive.
+
+BER learns grades by polling Ping Pong's grade API ("up to 15 minutes"). Python Playwright has
+no ``expect.poll``, so :func:`wait_until_visible_in_ber` re-opens the student pages with a
+bounded back-off — advancing the mock clock instead of waiting when given a ``MockControl``.
+"""
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from playwright.sync_api import Page
+
+from flows.errors import BerError, NotVisibleInBer
+from flows.mockctl import MockControl
+from flows.models import BerGrade
+from flows.pages.ber import BerGroupPage, BerGroupSearchPage, BerLoginPage, BerStudentPage
+from flows.scales import display_personnummer, normalize_personnummer
+
+
+@dataclass(frozen=True)
+class ExpectedGrade:
+    """A grade that should show up on the student's page in BER."""
+    group: str
+    personnummer: str
+    course_code: str
+    grade: str
+
+
+def ber_login(page: Page, username: str = "beradmin", password: str = "beradmin", *, base_url: str = "") -> None:
+    """Log in to BER."""
+    BerLoginPage(page, base_url).goto().login(username, password)
+
+
+def open_ber_group(page: Page, group: str, *, base_url: str = "") -> BerGroupPage:
+    """Undervisningsgrupper → search by name → the group's page."""
+    return BerGroupSearchPage(page, base_url).goto().search(group).open(group)
+
+
+def link_grading_teacher(page: Page, group: str, teacher: str, *, base_url: str = "") -> None:
+    """"Koppla betygsättande lärare i BER": make ``teacher`` (full name) a grading teacher of ``group``.
+    Linking one already linked is a no-op."""
+    page_obj = open_ber_group(page, group, base_url=base_url)
+    if teacher in page_obj.grading_teachers():
+        return
+    page_obj.link_teacher(teacher)
+
+
+def unlink_grading_teacher(page: Page, group: str, teacher: str, *, base_url: str = "") -> None:
+    """"Ta bort <name>" on the group's page."""
+    open_ber_group(page, group, base_url=base_url).unlink_teacher(teacher)
+
+
+def student_grades(page: Page, student_url: str, *, base_url: str = "") -> list[BerGrade]:
+    """The table "Betyg" of a student page."""
+    return BerStudentPage(page, base_url, path=student_url).load()
+
+
+def _student_urls(page: Page, expected: list[ExpectedGrade], base_url: str) -> dict[ExpectedGrade, str]:
+    urls: dict[ExpectedGrade, str] = {}
+    for group in sorted({e.group for e in expected}):
+        group_page = open_ber_group(page, group, base_url=base_url)
+        rows = group_page.students()
+        for e in (e for e in expected if e.group == group):
+            pnr = normalize_personnummer(e.personnummer)
+            url = next((r["url"] for r in rows if r["url"] and
+                        normalize_digits(r.get("Personnummer", "")) in (pnr, pnr[2:])), None)
+            if url is None:
+                raise BerError(f"{display_personnummer(pnr)} finns inte i gruppen «{group}» i BER.")
+            urls[e] = url
+    return urls
+
+
+def normalize_digits(value: str) -> str:
+    return "".join(ch for ch in value if ch.isdigit())
+
+
+def wait_until_visible_in_ber(page: Page, grades: Iterable[ExpectedGrade], *, timeout: timedelta = timedelta(minutes=20),
+                              mock: MockControl | None = None, step: timedelta = timedelta(minutes=5),
+                              base_url: str = "") -> int:
+    """Re-open each student's BER page until every grade shows, within ``timeout``.
+
+    With ``mock`` the mock clock is advanced by ``step`` between rounds (``timeout`` is mock time):
+    no real waiting. Without it, a real-time back-off from 2 s doubling to 60 s. Returns the
+    number of rounds; NotVisibleInBer lists what is still missing at the end.
+    """
+    pending = list(dict.fromkeys(grades))
+    urls = _student_urls(page, pending, base_url)
+    waited = timedelta()
+    delay = timedelta(seconds=2)
+    rounds = 0
+    deadline = time.monotonic() + timeout.total_seconds()
+    while True:
+        rounds += 1
+        still = []
+        for i, e in enumerate(pending):
+            shown = student_grades(page, urls[e], base_url=base_url)
+            if not any(g.course_code == e.course_code and g.grade == e.grade for g in shown):
+                if not still and i == 0:
+                    # BER imports in batches: while the first is missing, the rest are too — wait.
+                    still = list(pending)
+                    break
+                still.append(e)
+        pending = still
+        if not pending:
+            return rounds
+        if mock is not None:
+            if waited >= timeout:
+                break
+            mock.advance(seconds=step.total_seconds())
+            waited += step
+        else:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                break
+            pause = min(delay.total_seconds(), remaining)
+            page.wait_for_timeout(pause * 1000)  # sleep-ok: real-time back-off against a real BER
+            delay = min(delay * 2, timedelta(seconds=60))
+            waited = timedelta(seconds=timeout.total_seconds() - max(0.0, deadline - time.monotonic()))
+    missing = [f"{display_personnummer(normalize_personnummer(e.personnummer))} {e.course_code} {e.grade}"
+               for e in pending]
+    raise NotVisibleInBer(missing, f"{waited.total_seconds() / 60:.0f} min")

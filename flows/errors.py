@@ -1,0 +1,129 @@
+"""Errors in the user's words.
+
+Two families: :class:`BusinessError` (the systems said no — retrying cannot help) and
+:class:`TransientError` (timeouts, 5xx, a lost session — retried with back-off and a fresh login).
+"""
+from __future__ import annotations
+
+
+class FlowError(Exception):
+    """Base of every error the flows raise."""
+
+
+class BusinessError(FlowError):
+    """The system refused, or the data does not allow it. Never retried."""
+
+
+class TransientError(FlowError):
+    """Worth another try: a timeout, a server error, a dropped connection."""
+
+
+class SessionLost(TransientError):
+    """The login page appeared where another page was expected."""
+
+    def __init__(self, system: str = "Ping Pong"):
+        super().__init__(f"Inloggningen i {system} har gått ut (inloggningssidan visades).")
+
+
+class ServerError(TransientError):
+    def __init__(self, status: int, url: str):
+        super().__init__(f"Servern svarade {status} på {url}.")
+        self.status = status
+        self.url = url
+
+
+class LoginFailed(BusinessError):
+    pass
+
+
+class NoAccess(BusinessError):
+    pass
+
+
+class GroupNotFound(BusinessError):
+    def __init__(self, group: str, detail: str = ""):
+        super().__init__(f"Betygsgruppen «{group}» hittades inte{': ' + detail if detail else '.'}")
+        self.group = group
+
+
+class AmbiguousGroup(BusinessError):
+    def __init__(self, group: str, count: int):
+        super().__init__(f"{count} betygsgrupper heter «{group}»; ange termin eller datum för att välja en.")
+        self.group = group
+
+
+class WrongCourse(BusinessError):
+    def __init__(self, group: str, expected: str, actual: str):
+        super().__init__(f"Betygsgruppen «{group}» läser {actual}, inte {expected}.")
+
+
+class GradeNotInScale(BusinessError):
+    def __init__(self, student: str, grade: str, scale: list[str]):
+        super().__init__(f"Betyget «{grade}» för {student} finns inte i gruppens betygsskala ({', '.join(scale)}).")
+        self.student, self.grade, self.scale = student, grade, scale
+
+
+class StudentNotAdmitted(BusinessError):
+    """Students asked for who are not listed in the grading view (not "Antagen" in BER)."""
+
+    def __init__(self, group: str, students: list[str]):
+        super().__init__(f"Ej antagna i betygsgruppen «{group}» (visas inte i betygsvyn): {', '.join(students)}.")
+        self.group, self.students = group, students
+
+
+class GroupNotYetGradeable(BusinessError):
+    def __init__(self, group: str, message: str):
+        super().__init__(f"«{group}»: {message}")
+        self.group = group
+
+
+class TeacherNotLinked(BusinessError):
+    def __init__(self, group: str, teachers: list[str], available: list[str]):
+        avail = ", ".join(available) or "inga"
+        super().__init__(f"{', '.join(teachers)} är inte betygssättande lärare för «{group}» (kopplade i BER: {avail}).")
+        self.group, self.teachers = group, teachers
+
+
+class GradeConflict(BusinessError):
+    """Some students already have another locked grade: never overwritten."""
+
+    def __init__(self, group: str, conflicts: dict[str, tuple[str, str]]):
+        parts = [f"{who} har låst {have}, inte {want}" for who, (have, want) in conflicts.items()]
+        super().__init__(f"Konflikt i «{group}»: {'; '.join(parts)}. Inget sparades.")
+        self.group, self.conflicts = group, conflicts
+
+
+class ValidationFailed(BusinessError):
+    """Ping Pong answered "Betygen sparades inte." with its reasons."""
+
+    def __init__(self, message: str, details: list[str] | None = None):
+        self.details = details or []
+        super().__init__(message + (" " + " ".join(self.details) if self.details else ""))
+
+
+class StaleForm(BusinessError):
+    """Someone else saved the group since it was opened; the page shows their changes."""
+
+
+class SummaryMismatch(BusinessError):
+    """The summary does not show exactly what was asked; nothing was stored."""
+
+
+class NotLockedAfterSave(BusinessError):
+    pass
+
+
+class CatalogueNotReady(BusinessError):
+    pass
+
+
+class BerError(BusinessError):
+    pass
+
+
+class NotVisibleInBer(FlowError):
+    """Grades still missing in BER when the wait ran out."""
+
+    def __init__(self, missing: list[str], waited: str):
+        super().__init__(f"Syns inte i BER efter {waited}: {'; '.join(missing)}.")
+        self.missing = missing

@@ -1,0 +1,96 @@
+"""What every page object shares: URLs, navigation with status checks, 'am I on my page'."""
+from __future__ import annotations
+
+import re
+from contextlib import contextmanager
+
+from playwright.sync_api import Error as PlaywrightError, Locator, Page, Response
+from playwright.sync_api import TimeoutError as PlaywrightTimeout, expect
+
+from flows.errors import ServerError, SessionLost, TransientError
+
+
+def _is_document_answer(response: Response) -> bool:
+    # The final answer to a navigation: a document that is not a redirect.
+    return response.request.resource_type == "document" and not 300 <= response.status < 400
+
+
+class BasePage:
+    """A screen of one system. ``base_url`` "" means: relative to the context's ``base_url``."""
+
+    system = "Ping Pong"
+    path = "/"
+
+    def __init__(self, page: Page, base_url: str = "", *, timeout: float = 10_000):
+        self.page = page
+        self.base_url = base_url.rstrip("/")
+        self.timeout = timeout
+
+    # -- where am I -----------------------------------------------------------------------
+    def url(self, path: str | None = None) -> str:
+        return f"{self.base_url}{self.path if path is None else path}"
+
+    def marker(self) -> Locator:
+        """The locator that proves this page is shown (usually its h1)."""
+        raise NotImplementedError
+
+    def _login_heading(self) -> Locator:
+        return self.page.get_by_role("heading", level=1, name="Logga in", exact=True)
+
+    def expect_loaded(self, timeout: float | None = None):
+        """Wait for this page; a login page instead means the session was lost."""
+        marker = self.marker()
+        login = self._login_heading()
+        try:
+            expect(marker.or_(login).first).to_be_visible(timeout=timeout or self.timeout)
+        except AssertionError as exc:
+            raise TransientError(f"{type(self).__name__} visades inte: {self.page.url}") from exc
+        if not marker.first.is_visible() and login.is_visible():
+            raise SessionLost(self.system)
+        return self
+
+    def is_current(self) -> bool:
+        return self.marker().first.is_visible()
+
+    # -- moving ---------------------------------------------------------------------------
+    def goto(self, path: str | None = None):
+        """Open this page by URL, check the answer and that this page is shown."""
+        self.open_url(path)
+        return self.expect_loaded()
+
+    def open_url(self, path: str | None = None) -> None:
+        """Navigate (DOM loaded) and check the HTTP answer; the caller checks the page."""
+        target = self.url(path)
+        try:
+            # The page object waits for its own marker; no need to wait for every stylesheet.
+            response = self.page.goto(target, timeout=self.timeout, wait_until="domcontentloaded")
+        except PlaywrightTimeout as exc:
+            raise TransientError(f"Ingen sida inom {self.timeout / 1000:.0f} s: {target}") from exc
+        except PlaywrightError as exc:
+            raise TransientError(f"Kunde inte öppna {target}: {exc.message.splitlines()[0]}") from exc
+        check_response(response, target)
+
+    @contextmanager
+    def navigation(self):
+        """Wrap an action that loads a new document (a form submit, a link): fails fast on 5xx."""
+        try:
+            with self.page.expect_response(_is_document_answer, timeout=self.timeout) as info:
+                yield
+        except PlaywrightTimeout as exc:
+            raise TransientError(f"Inget svar inom {self.timeout / 1000:.0f} s från {self.page.url}") from exc
+        check_response(info.value, info.value.url)
+
+
+def check_response(response: Response | None, url: str) -> None:
+    if response is not None and response.status >= 500:
+        raise ServerError(response.status, url)
+
+
+def exact(text: str) -> re.Pattern:
+    """A regex matching ``text`` exactly (for ``has_text`` filters, which are otherwise substrings)."""
+    return re.compile(rf"^\s*{re.escape(text)}\s*$")
+
+
+def read_status(locator: Locator) -> str:
+    """Inner text of the first match, or "" when there is none."""
+    return locator.first.inner_text().strip() if locator.count() else ""

@@ -1,0 +1,99 @@
+"""BER `/grupper` (Undervisningsgrupper) and `/grupper/<id>` (a group, its grading teachers)."""
+from __future__ import annotations
+
+from playwright.sync_api import Locator, expect
+
+from flows import aria
+from flows.errors import BerError, GroupNotFound, TransientError
+from flows.pages.base import BasePage
+from flows.scales import same_person
+
+
+class BerGroupSearchPage(BasePage):
+    system = "BER"
+    path = "/grupper"
+
+    def marker(self) -> Locator:
+        return self.page.get_by_role("heading", level=1, name="Undervisningsgrupper", exact=True)
+
+    def search(self, name: str = "", *, course: str = "", school: str | None = None,
+               date_from=None, date_to=None) -> "BerGroupSearchPage":
+        self.page.get_by_role("textbox", name="Gruppnamn", exact=True).fill(name)
+        self.page.get_by_role("textbox", name="Kurs", exact=True).fill(course)
+        if school:
+            self.page.get_by_role("combobox", name="Skolenhet", exact=True).select_option(label=school)
+        self.page.get_by_label("Fr.o.m.", exact=True).fill(str(date_from or ""))
+        self.page.get_by_label("T.o.m.", exact=True).fill(str(date_to or ""))
+        with self.navigation():
+            self.page.get_by_role("button", name="Sök", exact=True).click()
+        return self.expect_loaded()
+
+    def open(self, name: str) -> "BerGroupPage":
+        link = self.page.get_by_role("table").get_by_role("link", name=name, exact=True)
+        if not link.count():
+            raise GroupNotFound(name, "den finns inte i BER:s sökresultat")
+        with self.navigation():
+            link.first.click()
+        return BerGroupPage(self.page, self.base_url, name=name, timeout=self.timeout).expect_loaded()
+
+
+class BerGroupPage(BasePage):
+    system = "BER"
+
+    def __init__(self, page, base_url: str = "", *, name: str | None = None, timeout: float = 10_000):
+        super().__init__(page, base_url, timeout=timeout)
+        self.name = name
+
+    def marker(self) -> Locator:
+        if self.name:
+            return self.page.get_by_role("heading", level=1, name=self.name, exact=True)
+        return self.page.get_by_role("heading", name="Koppla betygsättande lärare", exact=True)
+
+    def students(self) -> list[dict]:
+        """Rows of "Elever": Personnummer, Namn, Status, Datum and the student page's URL."""
+        table = aria.parse(self.page.get_by_role("table", name="Elever", exact=True).aria_snapshot())
+        headers, rows = aria.table_rows(table)
+        out = []
+        for cells in rows:
+            row = {h: (cells[i].name if i < len(cells) else "") for i, h in enumerate(headers)}
+            link = next((c.find("link") for c in cells if c.find("link")), None)
+            row["url"] = link.prop("url") if link else None
+            out.append(row)
+        return out
+
+    def student_url(self, personnummer12: str) -> str | None:
+        for row in self.students():
+            if same_person(row.get("Personnummer", ""), personnummer12):
+                return row["url"]
+        return None
+
+    def grading_teachers(self) -> list[str]:
+        """Names with a "Ta bort <name>" button under "Betygssättande lärare"."""
+        root = aria.parse(self.page.locator("body").aria_snapshot())
+        return [b.name.removeprefix("Ta bort ").strip() for b in root.find_all("button")
+                if b.name.startswith("Ta bort ")]
+
+    def _expect_status(self, text: str) -> None:
+        try:
+            expect(self.page.get_by_text(text, exact=True)).to_be_visible(timeout=self.timeout)
+        except AssertionError as exc:
+            alerts = " ".join(self.page.get_by_role("alert").all_inner_texts()).strip()
+            if alerts:
+                raise BerError(alerts) from exc
+            raise TransientError(f"BER bekräftade inte: {text}") from exc
+
+    def link_teacher(self, teacher: str) -> None:
+        """Koppla betygsättande lärare: pick the teacher, "Koppla", expect BER's confirmation."""
+        box = self.page.get_by_role("combobox", name="Lärare", exact=True)
+        options = [o.strip() for o in box.locator("option").all_inner_texts()]
+        if teacher not in options:
+            raise BerError(f"{teacher} finns inte bland lärarna att koppla i BER ({', '.join(o for o in options if o)}).")
+        box.select_option(label=teacher)
+        with self.navigation():
+            self.page.get_by_role("button", name="Koppla", exact=True).click()
+        self._expect_status(f"{teacher} är kopplad som betygssättande lärare.")
+
+    def unlink_teacher(self, teacher: str) -> None:
+        with self.navigation():
+            self.page.get_by_role("button", name=f"Ta bort {teacher}", exact=True).click()
+        self._expect_status(f"{teacher} är inte längre betygssättande lärare.")

@@ -1,0 +1,40 @@
+"""The login form both systems share (same words, same roles)."""
+from __future__ import annotations
+
+from playwright.sync_api import Locator, expect
+
+from flows.errors import LoginFailed, TransientError
+from flows.pages.base import BasePage
+
+BAD_LOGIN = "Fel användarnamn eller lösenord."
+
+
+class LoginForm(BasePage):
+    path = "/login"
+
+    def marker(self) -> Locator:
+        return self._login_heading()
+
+    def expect_loaded(self, timeout: float | None = None):
+        try:
+            expect(self.marker()).to_be_visible(timeout=timeout or self.timeout)
+        except AssertionError as exc:
+            raise TransientError(f"Inloggningssidan i {self.system} visades inte.") from exc
+        return self
+
+    def logout_button(self) -> Locator:
+        return self.page.get_by_role("button", name="Logga ut", exact=True)
+
+    def login(self, username: str, password: str) -> None:
+        """Fill in and send the form; LoginFailed on "Fel användarnamn eller lösenord."."""
+        self.page.get_by_role("textbox", name="Användarnamn", exact=True).fill(username)
+        self.page.get_by_role("textbox", name="Lösenord", exact=True).fill(password)
+        with self.navigation():
+            self.page.get_by_role("button", name="Logga in", exact=True).click()
+        bad = self.page.get_by_role("alert").filter(has_text=BAD_LOGIN)
+        try:
+            expect(self.logout_button().or_(bad).first).to_be_visible(timeout=self.timeout)
+        except AssertionError as exc:
+            raise TransientError(f"Inget svar på inloggningen i {self.system}.") from exc
+        if bad.count():
+            raise LoginFailed(f"{self.system}: {BAD_LOGIN} (användare {username})")

@@ -1,0 +1,100 @@
+"""Sök lärare, Sök grupp and their "Sökresultat"."""
+from __future__ import annotations
+
+from datetime import date
+
+from playwright.sync_api import Locator, expect
+
+from flows import aria
+from flows.errors import GroupNotFound, TransientError
+from flows.models import GroupHit
+from flows.pages.base import BasePage
+
+ALL_TERMS = "Alla terminer"
+NO_HITS = "Inga betygsgrupper hittades."
+RESULT_COLUMNS = ["Betygsgrupp", "Kurs", "Kursslut", "Betygssättande lärare", "Status"]
+
+
+class _SearchForm(BasePage):
+    def _fill_common(self, term: str | None, date_from: date | str | None, date_to: date | str | None) -> None:
+        self.page.get_by_role("combobox", name="Termin", exact=True).select_option(label=term or ALL_TERMS)
+        self.page.get_by_label("Fr.o.m.", exact=True).fill(str(date_from or ""))
+        self.page.get_by_label("T.o.m.", exact=True).fill(str(date_to or ""))
+
+    def _submit(self) -> "SearchResults":
+        with self.navigation():
+            self.page.get_by_role("button", name="Sök", exact=True).click()
+        return SearchResults(self.page, self.base_url, timeout=self.timeout).expect_loaded()
+
+
+class BetygSearchByTeacherPage(_SearchForm):
+    """Sök lärare: a teacher's grade groups between two dates."""
+    path = "/betyg/sok-larare"
+
+    def marker(self) -> Locator:
+        return self.page.get_by_role("combobox", name="Lärare", exact=True)
+
+    def search(self, teacher: str, *, term: str | None = None, date_from=None, date_to=None) -> "SearchResults":
+        self.marker().select_option(label=teacher)
+        self._fill_common(term, date_from, date_to)
+        return self._submit()
+
+    def teachers(self) -> list[str]:
+        return [t.strip() for t in self.marker().locator("option").all_inner_texts() if t.strip()]
+
+
+class BetygSearchByGroupPage(_SearchForm):
+    """Sök grupp: by group name, course or teacher."""
+    path = "/betyg/sok-grupp"
+
+    def marker(self) -> Locator:
+        return self.page.get_by_role("textbox", name="Gruppnamn, kurs eller lärare", exact=True)
+
+    def search(self, text: str = "", *, term: str | None = None, date_from=None, date_to=None) -> "SearchResults":
+        self.marker().fill(text)
+        self._fill_common(term, date_from, date_to)
+        return self._submit()
+
+
+class SearchResults(BasePage):
+    """The "Sökresultat" part of either search page (or "Inga betygsgrupper hittades.")."""
+
+    def marker(self) -> Locator:
+        return (self.page.get_by_role("heading", name="Sökresultat", exact=True)
+                .or_(self.page.get_by_text(NO_HITS, exact=True)))
+
+    def table(self) -> Locator:
+        return self.page.get_by_role("table").filter(
+            has=self.page.get_by_role("columnheader", name="Betygsgrupp", exact=True))
+
+    def hits(self) -> list[GroupHit]:
+        """Every row, read in one round trip."""
+        if self.page.get_by_text(NO_HITS, exact=True).count():
+            return []
+        table = self.table()
+        try:
+            expect(table).to_be_visible(timeout=self.timeout)
+        except AssertionError as exc:
+            raise TransientError("Sökresultatet visade ingen tabell.") from exc
+        headers, rows = aria.table_rows(aria.parse(table.aria_snapshot()))
+        col = {h: i for i, h in enumerate(headers)}
+        hits = []
+        for cells in rows:
+            def cell(name: str) -> str:
+                i = col.get(name)
+                return cells[i].name if i is not None and i < len(cells) else ""
+            link = cells[col.get("Betygsgrupp", 0)].find("link")
+            hits.append(GroupHit(name=link.name if link else cell("Betygsgrupp"), course=cell("Kurs"),
+                                 course_end=cell("Kursslut"), teachers=cell("Betygssättande lärare"),
+                                 status=cell("Status"), href=link.prop("url") if link else None))
+        return hits
+
+    def open(self, group: str):
+        """Click the grade group's link → the grading view."""
+        from flows.pages.pingpong.grading import GradingPage
+        link = self.table().get_by_role("link", name=group, exact=True)
+        if not link.count():
+            raise GroupNotFound(group, "den finns inte i sökresultatet")
+        with self.navigation():
+            link.first.click()
+        return GradingPage(self.page, self.base_url, name=group, timeout=self.timeout).expect_loaded()

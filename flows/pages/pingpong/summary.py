@@ -1,0 +1,64 @@
+"""Sammanfattning: what the first "Spara" shows; its "Spara" stores and locks."""
+from __future__ import annotations
+
+from playwright.sync_api import Locator
+
+from flows import aria
+from flows.models import Summary, SummaryRow
+from flows.pages.base import BasePage
+
+
+class SummaryPage(BasePage):
+    def marker(self) -> Locator:
+        return self.page.get_by_role("heading", level=1, name="Sammanfattning", exact=True)
+
+    def read(self) -> Summary:
+        root = aria.parse(self.page.locator("body").aria_snapshot())
+        rows: list[SummaryRow] = []
+        counts: dict[str, str] = {}
+        for table in root.find_all("table"):
+            headers, body = aria.table_rows(table)
+            col = {h: i for i, h in enumerate(headers)}
+            if {"Namn", "Personnummer", "Betyg", "Låses"} <= col.keys():
+                for cells in body:
+                    rows.append(SummaryRow(name=cells[col["Namn"]].name, personnummer=cells[col["Personnummer"]].name,
+                                           grade=cells[col["Betyg"]].name, locks=cells[col["Låses"]].name == "Ja"))
+            elif table.name == "Antal per betyg" or len(headers) == 2:
+                for cells in body:
+                    if len(cells) >= 2:
+                        counts[cells[0].name] = cells[1].name
+        return Summary(rows=rows, counts=counts, teachers=self._teachers(root))
+
+    @staticmethod
+    def _teachers(root: aria.Node) -> list[str]:
+        """Names listed after the heading "Betygssättande lärare", up to the next heading or button."""
+        names, inside = [], False
+        for node in root.walk():
+            if node.role == "heading":
+                inside = node.name == "Betygssättande lärare"
+                continue
+            if not inside:
+                continue
+            if node.role in ("button", "table"):
+                break
+            if node.role in ("listitem", "paragraph", "text", "cell") and (node.name or node.text):
+                if node.role == "text" and any(n == (node.text.strip()) for n in names):
+                    continue
+                names.append((node.name or node.text).strip())
+        return names
+
+    def confirm(self):
+        """The summary's "Spara": store (and lock); back on the grading view."""
+        from flows.pages.pingpong.grading import GradingPage
+        grading = GradingPage(self.page, self.base_url, timeout=self.timeout)
+        with self.navigation():
+            self.page.get_by_role("button", name="Spara", exact=True).click()
+        grading.raise_for_alerts(expected=grading.students_table())
+        return grading.expect_loaded()
+
+    def back(self):
+        from flows.pages.pingpong.grading import GradingPage
+        with self.navigation():
+            (self.page.get_by_role("button", name="Tillbaka", exact=True)
+             .or_(self.page.get_by_role("link", name="Tillbaka", exact=True))).first.click()
+        return GradingPage(self.page, self.base_url, timeout=self.timeout).expect_loaded()

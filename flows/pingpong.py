@@ -1,0 +1,213 @@
+"""Ping Pong flows, composed from the page objects: login, search, grade, catalogue.
+
+Every function takes a Playwright ``page``; ``base_url`` is Ping Pong's address ("" when the
+page's context already has it as ``base_url``). Use a context of its own for BER: both systems
+may sit on one host, and browsers share cookies across ports.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from playwright.sync_api import Page
+
+from flows.errors import (AmbiguousGroup, GradeConflict, GradeNotInScale, GroupNotFound, GroupNotYetGradeable,
+                          NotLockedAfterSave, StudentNotAdmitted, SummaryMismatch, WrongCourse)
+from flows.models import GradeResult, GradingState, GroupHit, Summary
+from flows.pages.pingpong import (BetygSearchByGroupPage, BetygSearchByTeacherPage, GradingPage, LoginPage)
+from flows.scales import display_personnummer, normalize_personnummer, pnr_equal, same_person
+
+Group = str | GroupHit | GradingPage
+
+
+def login(page: Page, username: str = "betygsadmin", password: str = "betygsadmin", *, base_url: str = "") -> None:
+    """Log in to Ping Pong (LoginFailed on a bad login)."""
+    LoginPage(page, base_url).goto().login(username, password)
+
+
+def find_groups(page: Page, *, teacher: str | None = None, group: str | None = None, term: str | None = None,
+                date_from: date | str | None = None, date_to: date | str | None = None,
+                base_url: str = "") -> list[GroupHit]:
+    """Search grade groups: "Sök lärare" when ``teacher`` is given, else "Sök grupp" with ``group``
+    (a group name, course or teacher; "" for all). ``term`` is e.g. "HT 2026"."""
+    if teacher is not None and group is not None:
+        raise ValueError("Ange lärare eller grupp, inte båda.")
+    if teacher is not None:
+        results = BetygSearchByTeacherPage(page, base_url).goto().search(
+            teacher, term=term, date_from=date_from, date_to=date_to)
+    else:
+        results = BetygSearchByGroupPage(page, base_url).goto().search(
+            group or "", term=term, date_from=date_from, date_to=date_to)
+    return results.hits()
+
+
+def open_group(page: Page, group: Group, *, term: str | None = None, date_from=None, date_to=None,
+               base_url: str = "") -> GradingPage:
+    """The grading view of ``group``: a name (searched, then clicked), a search hit (its link), or
+    an already open grading view."""
+    if isinstance(group, GradingPage):
+        return group.expect_loaded()
+    if isinstance(group, GroupHit) and group.href:
+        return GradingPage(page, base_url, name=group.name).goto(group.href)
+    name = group.name if isinstance(group, GroupHit) else group
+    results = BetygSearchByGroupPage(page, base_url).goto().search(name, term=term, date_from=date_from,
+                                                                   date_to=date_to)
+    matches = [h for h in results.hits() if h.name == name]
+    if not matches:
+        raise GroupNotFound(name, "sökningen i Ping Pong gav ingen sådan betygsgrupp "
+                                  "(har den betygssättande lärare kopplade i BER?)")
+    if len(matches) > 1:
+        raise AmbiguousGroup(name, len(matches))
+    return results.open(name)
+
+
+@dataclass
+class Plan:
+    """What to click, from what the grading view shows and what was asked."""
+    to_set: dict[str, str]  # personnummer12 → grade
+    already: dict[str, str]
+    rows: dict[str, object]  # personnummer12 → StudentRow
+
+
+def plan_grades(state: GradingState, grades: Mapping[str, str], *, lock: bool) -> Plan:
+    """Compare the asked grades with the screen; raise on students not listed, steps outside the
+    scale, or other locked grades (a conflict: nothing is overwritten)."""
+    to_set, already, rows, missing, conflicts = {}, {}, {}, [], {}
+    for raw, grade in grades.items():
+        pnr = normalize_personnummer(raw)
+        row = state.student(pnr)
+        if row is None:
+            missing.append(display_personnummer(pnr))
+            continue
+        rows[pnr] = row
+        who = f"{row.name} ({row.personnummer})"
+        if grade not in row.steps:
+            raise GradeNotInScale(who, grade, row.steps)
+        if row.locked:
+            if row.grade == grade:
+                already[pnr] = grade
+            else:
+                conflicts[who] = (row.grade or "inget", grade)
+        elif row.grade == grade and not lock:
+            already[pnr] = grade  # the same draft is already saved
+        else:
+            to_set[pnr] = grade
+    if missing:
+        raise StudentNotAdmitted(state.name, missing)
+    if conflicts:
+        raise GradeConflict(state.name, conflicts)
+    return Plan(to_set=to_set, already=already, rows=rows)
+
+
+def check_summary(summary: Summary, plan: Plan, state: GradingState, *, lock: bool, teachers: list[str]) -> None:
+    """The summary must show exactly what was asked: each student's grade and lock, the teachers."""
+    problems = []
+    seen = set()
+    for row in summary.rows:
+        pnr = next((p for p in plan.to_set if same_person(row.personnummer, p)), None)
+        if pnr is None:
+            current = next((s for s in state.students if pnr_equal(row.personnummer, s.personnummer)), None)
+            if current is None or current.grade != row.grade or current.locked != row.locks:
+                problems.append(f"{row.name} {row.grade} finns i sammanfattningen men begärdes inte")
+            continue
+        seen.add(pnr)
+        if row.grade != plan.to_set[pnr] or row.locks != lock:
+            problems.append(f"{row.name}: {row.grade}/{'Ja' if row.locks else 'Nej'}, "
+                            f"begärt {plan.to_set[pnr]}/{'Ja' if lock else 'Nej'}")
+    for pnr in plan.to_set.keys() - seen:
+        problems.append(f"{plan.rows[pnr].name} saknas i sammanfattningen")
+    shown = set(summary.teachers)
+    for t in teachers:
+        if t not in shown:
+            problems.append(f"läraren {t} saknas i sammanfattningen")
+    for t in set(state.teachers) - set(teachers):
+        if t in shown:
+            problems.append(f"läraren {t} är ibockad men begärdes inte")
+    if problems:
+        raise SummaryMismatch("Sammanfattningen stämmer inte: " + "; ".join(problems) + ". Inget sparades.")
+
+
+def grade_group(page: Page, group: Group, grades: Mapping[str, str], *, lock: bool = True,
+                teachers: list[str] | None = None, course_code: str | None = None, dry_run: bool = False,
+                screenshot_dir: Path | None = None, base_url: str = "", term: str | None = None,
+                clicks: str = "locator") -> GradeResult:
+    """Set ``grades`` (personnummer → step) in ``group``, lock them, tick ``teachers`` (default: all
+    the group's grading teachers), Spara, check the summary, Spara, check every grade shows locked.
+
+    Idempotent: students already locked with the asked grade are left alone; another locked grade
+    raises GradeConflict before anything is clicked. ``dry_run`` stops at the summary (nothing
+    stored) and takes a screenshot into ``screenshot_dir``. Leaves the page on the grading view.
+    ``clicks="mouse"`` clicks at the controls' positions (fast, for bulk runs; falls back to
+    clicking by role and name if the summary shows a click went astray).
+    """
+    view = open_group(page, group, term=term, base_url=base_url)
+    view_url = page.url
+    state = view.state()
+    if state.not_before and not state.can_save:
+        raise GroupNotYetGradeable(state.name, f"Betyg kan sättas från och med {state.not_before}.")
+    if course_code:
+        shown = state.facts.get("Kurs", "")
+        if course_code not in shown.replace(",", " ").split():
+            raise WrongCourse(state.name, course_code, shown)
+    plan = plan_grades(state, grades, lock=lock)
+    result = GradeResult(group=state.name, already=plan.already, locked=lock, dry_run=dry_run, state=state)
+    if not plan.to_set:
+        return result
+    chosen = list(state.teachers) if teachers is None else list(teachers)
+    if clicks == "mouse":
+        view.set_grades_by_mouse([(plan.rows[p], g) for p, g in plan.to_set.items()], lock=lock)
+    else:
+        names = Counter(s.name for s in state.students)
+        for pnr, grade in plan.to_set.items():
+            row = plan.rows[pnr]
+            view.set_grade(row, grade, lock=lock, unique_name=names[row.name] == 1)
+    view.tick_teachers(chosen, state)
+    summary_page = view.save()
+    summary = summary_page.read()
+    result.summary = summary
+    try:
+        check_summary(summary, plan, state, lock=lock, teachers=chosen)
+    except SummaryMismatch:
+        if clicks != "mouse":
+            raise
+        # A mouse click went astray (a layout we did not expect): nothing is stored yet, so open
+        # the view afresh (dropping the unsaved choices) and click by role and name instead.
+        fresh = GradingPage(page, "", name=state.name, timeout=view.timeout).goto(view_url)
+        return grade_group(page, fresh, grades, lock=lock, teachers=teachers, course_code=course_code,
+                           dry_run=dry_run, screenshot_dir=screenshot_dir, base_url=base_url, clicks="locator")
+    if dry_run:
+        if screenshot_dir is not None:
+            screenshot_dir.mkdir(parents=True, exist_ok=True)
+            result.screenshot = screenshot_dir / f"{_slug(state.name)}.png"
+            page.screenshot(path=str(result.screenshot), full_page=True)
+        return result
+    after = summary_page.confirm()
+    after.name = state.name
+    final = after.state()
+    wrong = [f"{plan.rows[p].name}" for p, g in plan.to_set.items()
+             if (row := final.student(p)) is None or row.grade != g or (lock and not row.locked)]
+    if wrong:
+        raise NotLockedAfterSave(f"«{state.name}»: efter Spara visas inte betyget som {'låst' if lock else 'sparat'} "
+                                 f"för {', '.join(wrong)}.")
+    result.set = dict(plan.to_set)
+    result.state = final
+    return result
+
+
+def download_catalogue(page: Page, group: Group, directory: Path | str = ".", *, base_url: str = "") -> Path:
+    """"Ladda ned pdf" of the group's betygskatalog into ``directory`` (CatalogueNotReady while any
+    admitted student lacks a locked grade)."""
+    return open_group(page, group, base_url=base_url).download_catalogue(Path(directory))
+
+
+def preview_catalogue(page: Page, group: Group, *, base_url: str = "") -> str:
+    """"Förhandsgranska": the preview's text."""
+    return open_group(page, group, base_url=base_url).preview_catalogue().text()
+
+
+def _slug(name: str) -> str:
+    import re
+    return re.sub(r"[^A-Za-z0-9ÅÄÖåäö_-]+", "_", name).strip("_") or "grupp"

@@ -1,0 +1,43 @@
+"""The final table and the JSON report."""
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from datetime import datetime, timezone
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from flows.robot.runner import Outcome
+
+STATUS_SV = {"done": "klar", "already": "redan låst", "skipped": "klar sedan tidigare", "dry-run": "provkörd",
+             "conflict": "konflikt", "failed": "misslyckades", "not-run": "ej körd"}
+
+
+def write_json(path: Path, outcomes: list[Outcome], *, input_path: Path, dry_run: bool, seconds: float) -> Path:
+    students = sum(len(o.grades_set) for o in outcomes)
+    body = {
+        "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "input": str(input_path), "dry_run": dry_run, "seconds": round(seconds, 3),
+        "totals": {"groups": len(outcomes), "ok": sum(o.ok for o in outcomes),
+                   "failed": sum(not o.ok for o in outcomes), "grades_set": students,
+                   "students_per_second": round(students / seconds, 2) if seconds else None},
+        "groups": [asdict(o) for o in outcomes],
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(body, ensure_ascii=False, indent=2), encoding="utf-8")
+    return path
+
+
+def print_table(console: Console, outcomes: list[Outcome]) -> None:
+    table = Table(title="Betygsrobot")
+    for col in ("Grupp", "Kurs", "Status", "Satta", "Tid (s)", "Betygskatalog", "Fel"):
+        table.add_column(col)
+    for o in outcomes:
+        status = STATUS_SV.get(o.status, o.status)
+        if o.ber_visible is not None:
+            status += " · syns i BER" if o.ber_visible else " · syns inte i BER"
+        table.add_row(o.group, o.course, status, str(len(o.grades_set)), f"{o.seconds:.1f}",
+                      Path(o.catalogue).name if o.catalogue else "", o.error or o.warning or "")
+    console.print(table)

@@ -1,0 +1,312 @@
+"""Running the jobs: preflight search, N workers (one browser each), journal, BER check."""
+from __future__ import annotations
+
+import logging
+import queue
+import re
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+from flows.ber import ExpectedGrade
+from flows.browser import open_browser
+from flows.errors import GradeConflict, NotVisibleInBer, StaleForm
+from flows.mockctl import MockControl
+from flows.models import GroupHit
+from flows.pages.pingpong import GradingPage
+from flows.robot.csvinput import BadInput, GroupJob, InputProblem
+from flows.robot.journal import Journal
+from flows.session import Ber, PingPong
+
+log = logging.getLogger("betygsrobot")
+
+
+@dataclass
+class Settings:
+    pingpong_url: str = "http://127.0.0.1:5001"
+    pingpong_user: str = "betygsadmin"
+    pingpong_password: str = "betygsadmin"
+    ber_url: str = "http://127.0.0.1:5002"
+    ber_user: str = "beradmin"
+    ber_password: str = "beradmin"
+    out_dir: Path = Path("betygsrobot-ut")
+    journal_path: Path | None = None
+    workers: int = 1
+    dry_run: bool = False
+    lock: bool = True
+    verify_ber: bool = False
+    ber_timeout_minutes: float = 20
+    advance_mock_clock: bool = False
+    keep_traces: bool = False
+    trace: bool = True
+    headless: bool = True
+    timeout_ms: float = 10_000
+    term: str | None = None
+    max_groups: int | None = None
+    attempts: int = 3
+    retry_delay: float = 0.5
+
+    @property
+    def journal(self) -> Path:
+        return self.journal_path or self.out_dir / "journal.jsonl"
+
+
+@dataclass
+class Outcome:
+    """What happened to one group (a row of the report)."""
+    group: str
+    course: str
+    status: str  # done | already | dry-run | conflict | failed | skipped | not-run
+    grades_set: dict[str, str] = field(default_factory=dict)
+    already: dict[str, str] = field(default_factory=dict)
+    seconds: float = 0.0
+    catalogue: str | None = None
+    error: str | None = None
+    warning: str | None = None
+    trace: str | None = None
+    screenshot: str | None = None
+    ber_visible: bool | None = None
+    students: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return self.status in ("done", "already", "dry-run", "skipped") and self.ber_visible is not False
+
+
+def slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9ÅÄÖåäö_-]+", "_", text).strip("_") or "grupp"
+
+
+def _new_context(browser, settings: Settings, base_url: str):
+    context = browser.new_context(base_url=base_url, accept_downloads=True, locale="sv-SE",
+                                  timezone_id="Europe/Stockholm")
+    context.set_default_timeout(settings.timeout_ms)
+    return context
+
+
+def preflight(jobs: list[GroupJob], pp: PingPong, settings: Settings) -> dict[str, GroupHit]:
+    """Look every job's grade group up in Ping Pong's "Sök grupp": one search for all groups, then
+    one per course code still missing. A course code no group has is bad input (exit 2).
+    Returns job key → hit, so the workers open each group straight from its link."""
+    found = pp.find_groups(group="", term=settings.term)
+    codes = {j.kurskod for j in jobs}
+    names = {(h.name, h.course_code) for h in found}
+    for code in sorted(codes):
+        if any((j.grupp, j.kurskod) not in names for j in jobs if j.kurskod == code):
+            found += pp.find_groups(group=code, term=settings.term)  # the list of all may be cut short
+    known = {h.course_code for h in found}
+    problems = [InputProblem(min(j.lines.values()), f"okänd kurskod «{j.kurskod}»: Ping Pong har ingen "
+                                                    "betygsgrupp i den kursen.")
+                for j in jobs if j.kurskod not in known]
+    if problems:
+        raise BadInput(sorted(problems, key=lambda p: p.line or 0))
+    hits: dict[str, GroupHit] = {}
+    for job in jobs:
+        named = {h.href: h for h in found if h.name == job.grupp and h.course_code == job.kurskod}
+        if len(named) == 1:
+            hits[job.key] = next(iter(named.values()))
+    return hits
+
+
+class Robot:
+    def __init__(self, jobs: list[GroupJob], settings: Settings,
+                 on_outcome: Callable[[Outcome], None] | None = None):
+        self.jobs = jobs
+        self.settings = settings
+        self.journal = Journal(settings.journal)
+        self.on_outcome = on_outcome or (lambda o: None)
+        self.outcomes: dict[str, Outcome] = {}
+        self._lock = threading.Lock()
+        self.hits: dict[str, GroupHit] = {}
+
+    # -- planning -------------------------------------------------------------------------
+    def pending(self) -> list[GroupJob]:
+        """Jobs not finished by an earlier run (journal) — at most ``max_groups`` of them."""
+        todo = []
+        for job in self.jobs:
+            if not self.settings.dry_run and self.journal.is_finished(job.key, job.digest()):
+                last = self.journal.last(job.key)
+                self._finish(job, Outcome(job.grupp, job.kurskod, "skipped", grades_set={},
+                                          catalogue=last.get("catalogue"), students=len(job.grades),
+                                          warning="klar i en tidigare körning (journalen)"))
+                continue
+            todo.append(job)
+        if self.settings.max_groups is not None:
+            todo = todo[: self.settings.max_groups]
+        return todo
+
+    def _finish(self, job: GroupJob, outcome: Outcome) -> None:
+        with self._lock:
+            self.outcomes[job.key] = outcome
+        self.on_outcome(outcome)
+
+    # -- running --------------------------------------------------------------------------
+    def run(self) -> list[Outcome]:
+        todo = self.pending()
+        if todo:
+            self._todo = todo
+            self._ready = threading.Event()
+            self._bad_input: BadInput | None = None
+            work: queue.Queue[GroupJob] = queue.Queue()
+            for job in todo:
+                work.put(job)
+            threads = [threading.Thread(target=self._worker, args=(i, work), name=f"arbetare-{i + 1}", daemon=True)
+                       for i in range(max(1, min(self.settings.workers, len(todo))))]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            if self._bad_input is not None:
+                raise self._bad_input
+            for job in todo:
+                if job.key not in self.outcomes:
+                    self._finish(job, Outcome(job.grupp, job.kurskod, "not-run", students=len(job.grades),
+                                              error="kördes inte (arbetaren kunde inte starta)"))
+        if self.settings.verify_ber and not self.settings.dry_run:
+            self.verify_in_ber()
+        return [self.outcomes[j.key] for j in self.jobs if j.key in self.outcomes]
+
+    def _worker(self, index: int, work: "queue.Queue[GroupJob]") -> None:
+        # Each thread owns its Playwright: the sync API must not be shared across threads.
+        s = self.settings
+        try:
+            with sync_playwright() as p:
+                browser = open_browser(p, headless=s.headless)
+                try:
+                    context = _new_context(browser, s, s.pingpong_url)
+                    if s.trace:
+                        context.tracing.start(screenshots=False, snapshots=True)
+                    page = context.new_page()
+                    pp = PingPong(page, "", s.pingpong_user, s.pingpong_password, attempts=s.attempts,
+                                  base_delay=s.retry_delay).login()
+                    if index == 0:  # the first worker looks the groups up while the others start
+                        try:
+                            self.hits = preflight(self._todo, pp, s)
+                        except BadInput as exc:
+                            self._bad_input = exc
+                        finally:
+                            self._ready.set()
+                    else:
+                        self._ready.wait()
+                    if self._bad_input is not None:
+                        return
+                    while True:
+                        try:
+                            job = work.get_nowait()
+                        except queue.Empty:
+                            break
+                        self._finish(job, self._grade(job, pp, context))
+                finally:
+                    browser.close()
+        except Exception as exc:  # the browser or the login: the jobs left are reported as not run
+            log.error("arbetare %d: %s", index + 1, exc)
+            if index == 0 and not self._ready.is_set():
+                self._ready.set()  # the others grade without the lookup: they search each group
+            while True:
+                try:
+                    job = work.get_nowait()
+                except queue.Empty:
+                    break
+                self._finish(job, Outcome(job.grupp, job.kurskod, "not-run", students=len(job.grades),
+                                          error=f"{type(exc).__name__}: {exc}"))
+
+    def _grade(self, job: GroupJob, pp: PingPong, context) -> Outcome:
+        s = self.settings
+        out = Outcome(job.grupp, job.kurskod, "failed", students=len(job.grades))
+        self.journal.record(job.key, "started", digest=job.digest())
+        if s.trace:
+            context.tracing.start_chunk(title=job.grupp)
+        started = time.perf_counter()
+        target = self.hits.get(job.key) or job.grupp
+        def grade():
+            return pp.grade_group(target, job.grades, lock=s.lock, teachers=list(job.teachers), clicks="mouse",
+                                  course_code=job.kurskod, dry_run=s.dry_run, term=s.term,
+                                  screenshot_dir=s.out_dir / "skärmbilder" if s.dry_run else None)
+        try:
+            try:
+                result = grade()
+            except StaleForm:
+                # Someone saved the group meanwhile; the plan is made again from what they saved
+                # (their locked grades count as done or as a conflict), once.
+                result = grade()
+            out.grades_set, out.already = result.set, result.already
+            out.status = "dry-run" if s.dry_run else ("already" if result.done_before else "done")
+            if result.screenshot:
+                out.screenshot = str(result.screenshot)
+            if not s.dry_run:
+                if result.state is not None and result.state.catalogue_ready:
+                    view = GradingPage(pp.page, "", name=result.group, timeout=s.timeout_ms)
+                    out.catalogue = str(pp.download_catalogue(view, s.out_dir / "betygskataloger"))
+                else:
+                    out.warning = ("betygskatalogen kan inte skrivas ut än: alla antagna elever i gruppen "
+                                   "har inte låsta betyg")
+        except GradeConflict as exc:
+            out.status, out.error = "conflict", str(exc)
+        except Exception as exc:
+            out.status, out.error = "failed", f"{type(exc).__name__}: {exc}"
+        out.seconds = round(time.perf_counter() - started, 3)
+        failed = out.status in ("failed", "conflict")
+        if failed:
+            try:
+                shot = s.out_dir / "fel" / f"{slug(job.grupp)}.png"
+                shot.parent.mkdir(parents=True, exist_ok=True)
+                pp.page.screenshot(path=str(shot), full_page=True)
+                out.screenshot = str(shot)
+            except Exception:  # a dead page cannot be photographed; the trace still helps
+                pass
+        if s.trace:
+            if failed or s.keep_traces:
+                path = s.out_dir / "spår" / f"{slug(job.grupp)}.zip"
+                path.parent.mkdir(parents=True, exist_ok=True)
+                context.tracing.stop_chunk(path=str(path))
+                out.trace = str(path)
+            else:
+                context.tracing.stop_chunk()
+        self.journal.record(job.key, "done" if out.status in ("done", "already") else out.status,
+                            digest=job.digest(), grades_set=out.grades_set, already=out.already,
+                            catalogue=out.catalogue, error=out.error, seconds=out.seconds)
+        return out
+
+    # -- BER ------------------------------------------------------------------------------
+    def verify_in_ber(self) -> None:
+        s = self.settings
+        expected: dict[str, list[ExpectedGrade]] = {}
+        for job in self.jobs:
+            outcome = self.outcomes.get(job.key)
+            if outcome and outcome.status in ("done", "already", "skipped") and s.lock:
+                expected[job.key] = [ExpectedGrade(job.grupp, p, job.kurskod, g) for p, g in job.grades.items()]
+        if not expected:
+            return
+        mock = MockControl(s.ber_url) if s.advance_mock_clock else None
+        missing: set[str] = set()
+        error = None
+        try:
+            with sync_playwright() as p:
+                browser = open_browser(p, headless=s.headless)
+                try:
+                    context = _new_context(browser, s, s.ber_url)
+                    ber = Ber(context.new_page(), "", s.ber_user, s.ber_password, attempts=s.attempts,
+                              base_delay=s.retry_delay).login()
+                    ber.wait_until_visible([e for lst in expected.values() for e in lst],
+                                           timeout=timedelta(minutes=s.ber_timeout_minutes), mock=mock)
+                finally:
+                    browser.close()
+        except NotVisibleInBer as exc:
+            missing = set(exc.missing)
+            error = str(exc)
+        except Exception as exc:
+            error = f"BER: {type(exc).__name__}: {exc}"
+            missing = {"*"}
+        for key, items in expected.items():
+            outcome = self.outcomes[key]
+            from flows.scales import display_personnummer
+            gone = [e for e in items if "*" in missing or
+                    f"{display_personnummer(e.personnummer)} {e.course_code} {e.grade}" in missing]
+            outcome.ber_visible = not gone
+            if gone:
+                outcome.error = (outcome.error + "; " if outcome.error else "") + (error or "syns inte i BER")

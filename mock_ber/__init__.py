@@ -1,0 +1,39 @@
+"""BER ("Barn- och elevregistret") mock: the registry, its SS 12000 v2.1 API, grading-teacher links
+and the grade import from Ping Pong. ``create_app(config)`` builds it; ``python -m mock_ber`` serves it."""
+from __future__ import annotations
+
+from flask import Flask
+from flask_wtf import CSRFProtect
+
+from mock_kit import init_mock
+from mock_kit.config import build_config
+
+DEFAULTS = {
+    "IMPORT_INTERVAL_MINUTES": 15,
+    "IMPORT_MODE": "interval",       # interval | immediate | random
+    "IMPORT_SEED": 0,                # the random mode's seed
+    "IMPORT_TIMEOUT_SECONDS": 10,
+    "SECRET_KEY": "ber-dev-secret",
+    "SESSION_COOKIE_NAME": "ber_session",  # both mocks may run on 127.0.0.1: cookies ignore the port
+    "SS12000_MAX_PAGE_SIZE": 1000,   # the most records one page holds (with or without limit)
+}
+
+
+def create_app(config: dict | None = None) -> Flask:
+    from mock_kit.control import control_api
+    from mock_ber import grade_import, loader, ss12000, ui
+    from mock_ber.models import metadata
+
+    app = Flask(__name__)
+    app.config.update(build_config("BER", DEFAULTS, config))
+    app.config["SS12000_MAX_PAGE_SIZE"] = int(app.config["SS12000_MAX_PAGE_SIZE"])
+    csrf = CSRFProtect(app)
+    app.register_blueprint(ss12000.api)
+    csrf.exempt(ss12000.api)
+    ss12000.install_error_handlers(app)
+    app.register_blueprint(ui.bp)
+    kit = init_mock(app, name="mock_ber", metadata=metadata, load_scenario=loader.load,
+                    after_load=grade_import.after_load)
+    csrf.exempt(control_api)  # a JSON API for tests and tools, not a browser form
+    grade_import.install(app, kit)
+    return app

@@ -1,0 +1,210 @@
+"""The grade import: BER polls Ping Pong's grade API on the mock clock (where "up to 15 minutes" comes from).
+
+Each run asks for ``from`` = the last successful run's ``tom`` (first run: the scenario's start,
+floored to the minute) to ``tom`` = now floored to the minute, validates the XML against the XSD and
+applies each listed student's complete list. A failed run applies nothing and the next one retries
+from the same ``from``, so no grade is skipped or applied twice.
+
+Modes (IMPORT_MODE): ``interval`` (every IMPORT_INTERVAL_MINUTES), ``immediate`` (before any read of
+grades) and ``random`` (polls every minute; each grade shows up after a seeded 0–14 minute delay).
+"""
+from __future__ import annotations
+
+import io
+import random
+import threading
+import xml.etree.ElementTree as ET
+from datetime import date, datetime, timedelta
+from functools import lru_cache
+
+import requests
+import xmlschema
+from flask import current_app
+from sqlalchemy import select
+
+from mock_kit import reference
+from mock_kit.app import current_kit, now
+from mock_kit.clock import STOCKHOLM, parse_instant
+from mock_kit.scenario import stable_id
+from mock_ber.models import ImportRun, Person, ReceivedGrade, Syllabus, TeachingGroup
+
+NS = "{http://pingpong.se/schemas/grades/v1.1}"
+JOB_NAME = "grade_import"
+ORIGIN_KEY = "ber_import_origin"
+MODES = ("interval", "immediate", "random")
+_locks: dict[int, threading.Lock] = {}
+
+
+class ImportFailed(Exception):
+    pass
+
+
+@lru_cache(maxsize=1)
+def betyg_schema() -> xmlschema.XMLSchema:
+    return xmlschema.XMLSchema(str(reference.betyg_xsd()))
+
+
+def floor_minute(value: datetime) -> datetime:
+    return value.astimezone(STOCKHOLM).replace(second=0, microsecond=0)
+
+
+def api_time(value: datetime) -> str:
+    return value.astimezone(STOCKHOLM).strftime("%Y-%m-%dT%H:%M")
+
+
+# -- wiring --------------------------------------------------------------------------------------
+def install(app, kit) -> None:
+    mode = app.config["IMPORT_MODE"]
+    if mode not in MODES:
+        raise ValueError(f"IMPORT_MODE måste vara ett av {', '.join(MODES)}, inte {mode!r}.")
+    if mode == "interval":
+        kit.scheduler.add_job(JOB_NAME, timedelta(minutes=float(app.config["IMPORT_INTERVAL_MINUTES"])), run_import)
+    elif mode == "random":
+        kit.scheduler.add_job(JOB_NAME, timedelta(minutes=1), run_import)
+
+
+def after_load(kit) -> None:
+    """A fresh scenario: the first run starts at the scenario's start, floored to the minute."""
+    kit.db.set_state(ORIGIN_KEY, floor_minute(kit.clock.now()).isoformat())
+
+
+def before_read() -> None:
+    """In ``immediate`` mode every read of grades is preceded by an import."""
+    if current_app.config["IMPORT_MODE"] == "immediate":
+        run_import()
+
+
+# -- the run -------------------------------------------------------------------------------------
+def next_window(session, at: datetime) -> tuple[datetime, datetime]:
+    last_ok = session.scalars(select(ImportRun).where(ImportRun.status == "ok")
+                              .order_by(ImportRun.id.desc()).limit(1)).first()
+    if last_ok is not None:
+        start = last_ok.tom
+    else:
+        origin = current_kit().db.get_state(ORIGIN_KEY)
+        start = parse_instant(origin) if origin else floor_minute(at)
+    return start.astimezone(STOCKHOLM), floor_minute(at)
+
+
+def run_import() -> ImportRun | None:
+    """Poll once; returns the recorded run, or None when there is no whole minute to ask for."""
+    kit = current_kit()
+    lock = _locks.setdefault(id(kit), threading.Lock())
+    with lock, kit.db.session() as session:
+        at = now()
+        start, tom = next_window(session, at)
+        if tom <= start:
+            return None
+        run = ImportRun(ran_at=at, from_=start, tom=tom, status="ok", students=0, applied=0, removed=0,
+                        skipped=0)
+        try:
+            students = parse(fetch(start, tom))
+            apply(session, run, students, at)
+        except Exception as exc:  # nothing is applied; the next run retries from the same "from"
+            session.rollback()
+            message = str(exc) if isinstance(exc, ImportFailed) else f"Importen avbröts: {type(exc).__name__}: {exc}"
+            run = ImportRun(ran_at=at, from_=start, tom=tom, status="failed", error=message, students=0,
+                            applied=0, removed=0, skipped=0)
+            session.add(run)
+        session.commit()
+        return run
+
+
+def fetch(start: datetime, tom: datetime) -> bytes:
+    config = current_app.config
+    url = config["PINGPONG_URL"].rstrip("/") + "/api/skolplattform/betyg"
+    try:
+        response = requests.get(url, params={"from": api_time(start), "tom": api_time(tom), "schoolType": "VUX"},
+                                headers={"Authorization": f"Bearer {config['PINGPONG_API_TOKEN']}",
+                                         "Accept": "application/xml"},
+                                timeout=float(config["IMPORT_TIMEOUT_SECONDS"]))
+    except requests.RequestException as exc:
+        raise ImportFailed(f"Ping Pong kunde inte nås: {type(exc).__name__}.") from None
+    if response.status_code != 200:
+        raise ImportFailed(f"Ping Pong svarade med status {response.status_code}.")
+    return response.content
+
+
+def parse(xml: bytes) -> list[dict]:
+    """Validate against betyg.xsd and read each student's complete list of course grades."""
+    try:
+        betyg_schema().validate(io.BytesIO(xml))
+        root = ET.fromstring(xml)
+    except (xmlschema.XMLSchemaException, ET.ParseError) as exc:
+        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ImportFailed(f"Ogiltig XML enligt betyg.xsd: {first_line}") from None
+    students = []
+    for elev in root.iter(f"{NS}elev"):
+        grades = []
+        for kb in elev.findall(f"{NS}kursbetyg"):
+            decision = kb.find(f"{NS}beslutsfattare")
+            grades.append({
+                "value": kb.findtext(f"{NS}value"), "date": date.fromisoformat(kb.findtext(f"{NS}datum")),
+                "trial": kb.findtext(f"{NS}prövning").strip() in ("true", "1"),
+                "group": guid(kb.findtext(f"{NS}betygsgrupp") or ""), "school": guid(kb.findtext(f"{NS}skola")),
+                "teachers": [guid(p.text or "") for p in decision.findall(f"{NS}person")],
+                "course": kb.findtext(f"{NS}kurskod").strip(),
+            })
+        students.append({"id": guid(elev.get("id")), "grades": grades,
+                         "other": len(elev.findall(f"{NS}ämnesbetyg"))})
+    return students
+
+
+def guid(value: str) -> str:
+    """'{D7B3…}' → 'd7b3…' (Ping Pong writes GUIDs in braces)."""
+    return value.strip().strip("{}").lower()
+
+
+def delay_minutes(seed, key: str) -> int:
+    return random.Random(f"{seed}:{key}").randint(0, 14)
+
+
+def apply(session, run: ImportRun, students: list[dict], at: datetime) -> None:
+    """Apply each student's complete list: add and change what is listed, remove what is missing."""
+    config = current_app.config
+    random_mode = config["IMPORT_MODE"] == "random"
+    known = set(session.scalars(select(Person.id).where(Person.id.in_([s["id"] for s in students]))))
+    syllabuses = dict(session.execute(select(Syllabus.code, Syllabus.id)).all())
+    group_ids = {g["group"] for s in students for g in s["grades"] if g["group"]}
+    groups = set(session.scalars(select(TeachingGroup.id).where(TeachingGroup.id.in_(group_ids))))
+    notes = []
+    session.add(run)
+    session.flush()  # the run's id, for the grades it brings
+    for student in students:
+        if student["id"] not in known:
+            run.skipped += 1
+            notes.append(f"Okänd elev {{{student['id']}}} hoppades över.")
+            continue
+        run.students += 1
+        run.skipped += student["other"]
+        wanted = {(g["course"], g["group"]): g for g in student["grades"]}
+        existing = {(r.course_code, r.group_ref): r for r in session.scalars(
+            select(ReceivedGrade).where(ReceivedGrade.student_id == student["id"]))}
+        for key, record in existing.items():
+            if key not in wanted:
+                session.delete(record)
+                run.removed += 1
+        for key, g in wanted.items():
+            record = existing.get(key)
+            values = dict(value=g["value"], grade_date=g["date"], trial=g["trial"], school_ref=g["school"],
+                          teacher_ids=g["teachers"], group_id=g["group"] if g["group"] in groups else None,
+                          syllabus_id=syllabuses.get(g["course"]))
+            if record is not None and all(getattr(record, k) == v for k, v in values.items()):
+                continue
+            visible = at
+            if random_mode:
+                visible = at + timedelta(minutes=delay_minutes(
+                    config["IMPORT_SEED"], f"{student['id']}:{key[0]}:{key[1]}:{g['value']}"))
+            if record is None:
+                record = ReceivedGrade(id=stable_id("grade", f"{student['id']}:{key[0]}:{key[1]}"),
+                                       student_id=student["id"], course_code=key[0], group_ref=key[1],
+                                       created=visible)
+                session.add(record)
+            for k, v in values.items():
+                setattr(record, k, v)
+            record.modified = visible
+            record.received_at = visible
+            record.import_run_id = run.id
+            run.applied += 1
+    if notes:
+        run.error = " ".join(notes[:10]) + (f" (+{len(notes) - 10} till)" if len(notes) > 10 else "")

@@ -1,0 +1,99 @@
+"""Filling BER's tables from a scenario document (the ``load_scenario`` callback of ``init_mock``)."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from werkzeug.security import generate_password_hash
+
+from mock_kit.clock import parse_instant
+from mock_kit.scenario import ScenarioError, stable_id
+from mock_ber import registry
+from mock_ber.models import (Activity, BerUser, Duty, Enrolment, Organisation, Person, Syllabus,
+                             TeacherAssignment, TeachingGroup)
+
+
+def scenario_start(document: dict) -> datetime:
+    """The instant the scenario's clock starts (the records' created/modified)."""
+    start = (document.get("clock") or {}).get("start")
+    return parse_instant(start) if start else datetime.now().astimezone()
+
+
+def load(kit, document: dict) -> None:
+    stamp = scenario_start(document)
+    today = stamp.date()
+    meta = {"created": stamp, "modified": stamp}
+    huvudman = document.get("huvudman") or {"name": "Stockholms stad"}
+    huvudman_id = stable_id("huvudman", huvudman["name"])
+    organisations = [dict(id=huvudman_id, key="huvudman", display_name=huvudman["name"],
+                          organisation_type="Huvudman", school_unit_code=None,
+                          organisation_number=huvudman.get("organisationNumber"),
+                          municipality_code=huvudman.get("municipalityCode"), parent_id=None, **meta)]
+    units = {}
+    for unit in document["schoolUnits"]:
+        units[unit["key"]] = stable_id("organisation", unit["key"])
+        organisations.append(dict(id=units[unit["key"]], key=unit["key"], display_name=unit["name"],
+                                  organisation_type="Skolenhet", school_unit_code=unit["schoolUnitCode"],
+                                  organisation_number=None, municipality_code=huvudman.get("municipalityCode"),
+                                  parent_id=huvudman_id, **meta))
+    syllabuses = {c["code"]: stable_id("syllabus", c["code"]) for c in document["courses"]}
+    group_starts = [date.fromisoformat(g["startDate"]) for g in document["groups"]]
+    duty_start = min(group_starts + [today])
+
+    persons, duties, people_keys = [], [], {}
+    for kind, items in (("staff", document["staff"]), ("student", document["students"])):
+        for item in items:
+            try:
+                civic_no = registry.validate_civic_no(item["civicNo"])
+            except registry.RegistryError as exc:
+                raise ScenarioError(f"{kind} {item['key']}: {exc}", field=kind) from None
+            pid = stable_id("person", item["key"])
+            people_keys[item["key"]] = pid
+            persons.append(dict(id=pid, key=item["key"], given_name=item["givenName"],
+                                family_name=item["familyName"], civic_no=civic_no, email=item.get("email"),
+                                is_staff=kind == "staff", **meta))
+            if kind == "staff":
+                duties.append(dict(id=stable_id("duty", item["key"]), person_id=pid,
+                                   organisation_id=units[item["schoolUnit"]], duty_role=item["dutyRole"],
+                                   start_date=duty_start, **meta))
+    duty_roles = {item["key"]: item["dutyRole"] for item in document["staff"]}
+
+    groups, activities, enrolments, assignments = [], [], [], []
+    for group in document["groups"]:
+        gid = stable_id("group", group["key"])
+        start, end = date.fromisoformat(group["startDate"]), date.fromisoformat(group["endDate"])
+        groups.append(dict(id=gid, key=group["key"], name=group["name"], syllabus_id=syllabuses[group["course"]],
+                           organisation_id=units[group["schoolUnit"]], start_date=start, end_date=end, **meta))
+        aid = stable_id("activity", group["key"])
+        activities.append(dict(id=aid, group_id=gid, **meta))
+        shell = TeachingGroup(start_date=start, end_date=end)
+        for enrolment in group.get("enrolments", []):
+            status = enrolment["status"]
+            status_date = None
+            if status in registry.ENDED_STATUSES:
+                status_date = (date.fromisoformat(enrolment["date"]) if enrolment.get("date")
+                               else registry.default_status_date(shell, today))
+            enrolments.append(dict(id=stable_id("membership", f"{group['key']}:{enrolment['student']}"),
+                                   group_id=gid, person_id=people_keys[enrolment["student"]], status=status,
+                                   status_date=status_date, start_date=start))
+        teachers, graders = group.get("teachers", []), group.get("graders", [])
+        for staff_key in list(dict.fromkeys(teachers + graders)):
+            if staff_key in graders and duty_roles[staff_key] != registry.GRADER_ROLE:
+                raise ScenarioError(f"{staff_key} har inte rollen Lärare och kan inte vara betygssättande "
+                                    f"lärare i {group['key']}.", field=f"groups/{group['key']}")
+            assignments.append(dict(id=stable_id("assignment", f"{group['key']}:{staff_key}"), activity_id=aid,
+                                    duty_id=stable_id("duty", staff_key), teaching=staff_key in teachers,
+                                    grader=staff_key in graders, **meta))
+
+    users = [dict(username=a["username"], name=a["name"],
+                  password_hash=generate_password_hash(a["password"], method="pbkdf2:sha256:1000"))
+             for a in document["accounts"].get("ber", [])]
+
+    with kit.db.session() as session, session.begin():
+        for model, rows in ((Organisation, organisations),
+                            (Syllabus, [dict(id=syllabuses[c["code"]], code=c["code"], name=c["name"],
+                                             points=c["points"], level=c["level"], **meta)
+                                        for c in document["courses"]]),
+                            (Person, persons), (Duty, duties), (TeachingGroup, groups), (Activity, activities),
+                            (Enrolment, enrolments), (TeacherAssignment, assignments), (BerUser, users)):
+            if rows:
+                session.execute(model.__table__.insert(), rows)  # Core executemany: fast at 20,000 rows

@@ -1,0 +1,172 @@
+"""BER's tables (SQLAlchemy 2.x declarative, own MetaData).
+
+Every SS 12000 record carries ``created``/``modified`` from the mock clock; ``modified`` is indexed
+because Ping Pong's incremental sync asks for ``meta.modified.after``.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+
+from sqlalchemy import (JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, MetaData, String, Text,
+                        TypeDecorator, UniqueConstraint)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+metadata = MetaData()
+
+
+class UTCDateTime(TypeDecorator):
+    """Aware datetimes stored as naive UTC, so SQLite compares them correctly."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime")
+        return value.astimezone(timezone.utc).replace(tzinfo=None)
+
+    def process_result_value(self, value, dialect):
+        return None if value is None else value.replace(tzinfo=timezone.utc)
+
+
+class Base(DeclarativeBase):
+    metadata = metadata
+
+
+class Stamped:
+    created: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    modified: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, index=True)
+
+
+class Organisation(Stamped, Base):
+    __tablename__ = "organisation"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    organisation_type: Mapped[str] = mapped_column(String(32))  # Huvudman | Skolenhet
+    school_unit_code: Mapped[str | None] = mapped_column(String(8), index=True)
+    organisation_number: Mapped[str | None] = mapped_column(String(11))
+    municipality_code: Mapped[str | None] = mapped_column(String(4))
+    parent_id: Mapped[str | None] = mapped_column(ForeignKey("organisation.id"))
+
+
+class Syllabus(Stamped, Base):
+    __tablename__ = "syllabus"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    code: Mapped[str] = mapped_column(String(12), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    points: Mapped[int] = mapped_column(Integer)
+    level: Mapped[str] = mapped_column(String(16))  # gymnasial | grundläggande
+
+
+class Person(Stamped, Base):
+    __tablename__ = "person"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    given_name: Mapped[str] = mapped_column(String(100))
+    family_name: Mapped[str] = mapped_column(String(100))
+    civic_no: Mapped[str] = mapped_column(String(12), index=True)
+    email: Mapped[str | None] = mapped_column(String(200))
+    is_staff: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.given_name} {self.family_name}"
+
+
+class Duty(Stamped, Base):
+    __tablename__ = "duty"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    person_id: Mapped[str] = mapped_column(ForeignKey("person.id"), index=True)
+    organisation_id: Mapped[str] = mapped_column(ForeignKey("organisation.id"), index=True)
+    duty_role: Mapped[str] = mapped_column(String(64))
+    start_date: Mapped[date] = mapped_column(Date)
+    person: Mapped[Person] = relationship(lazy="joined")
+
+
+class TeachingGroup(Stamped, Base):
+    __tablename__ = "teaching_group"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200), index=True)
+    syllabus_id: Mapped[str] = mapped_column(ForeignKey("syllabus.id"), index=True)
+    organisation_id: Mapped[str] = mapped_column(ForeignKey("organisation.id"), index=True)
+    start_date: Mapped[date] = mapped_column(Date)
+    end_date: Mapped[date] = mapped_column(Date, index=True)
+    syllabus: Mapped[Syllabus] = relationship(lazy="joined")
+    organisation: Mapped[Organisation] = relationship(lazy="joined")
+
+
+class Activity(Stamped, Base):
+    """One per teaching group: ties it to its course and its teachers."""
+    __tablename__ = "activity"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    group_id: Mapped[str] = mapped_column(ForeignKey("teaching_group.id"), unique=True)
+    group: Mapped[TeachingGroup] = relationship(lazy="joined")
+
+
+class Enrolment(Base):
+    """A student's place in a teaching group, with its BER status."""
+    __tablename__ = "enrolment"
+    __table_args__ = (UniqueConstraint("group_id", "person_id"),)
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)  # the membership id
+    group_id: Mapped[str] = mapped_column(ForeignKey("teaching_group.id"), index=True)
+    person_id: Mapped[str] = mapped_column(ForeignKey("person.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16))  # Antagen | Avbrott | Avslutad | Ej antagen
+    status_date: Mapped[date | None] = mapped_column(Date)
+    start_date: Mapped[date] = mapped_column(Date)
+    person: Mapped[Person] = relationship(lazy="joined")
+
+
+class TeacherAssignment(Stamped, Base):
+    """A staff member on a group's activity; ``grader`` = linked as betygssättande lärare."""
+    __tablename__ = "teacher_assignment"
+    __table_args__ = (UniqueConstraint("activity_id", "duty_id"),)
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    activity_id: Mapped[str] = mapped_column(ForeignKey("activity.id"), index=True)
+    duty_id: Mapped[str] = mapped_column(ForeignKey("duty.id"), index=True)
+    teaching: Mapped[bool] = mapped_column(Boolean, default=True)
+    grader: Mapped[bool] = mapped_column(Boolean, default=False)
+    duty: Mapped[Duty] = relationship(lazy="joined")
+
+
+class ReceivedGrade(Stamped, Base):
+    """A grade BER received from Ping Pong's grade API; ``received_at`` is when it became visible."""
+    __tablename__ = "received_grade"
+    __table_args__ = (Index("ix_grade_student_course", "student_id", "course_code", "group_ref"),)
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    student_id: Mapped[str] = mapped_column(ForeignKey("person.id"), index=True)
+    course_code: Mapped[str] = mapped_column(String(12))
+    group_ref: Mapped[str] = mapped_column(String(36), default="")  # group GUID or ""
+    group_id: Mapped[str | None] = mapped_column(ForeignKey("teaching_group.id"))
+    syllabus_id: Mapped[str | None] = mapped_column(ForeignKey("syllabus.id"))
+    school_ref: Mapped[str] = mapped_column(String(36))
+    value: Mapped[str] = mapped_column(String(3))
+    grade_date: Mapped[date] = mapped_column(Date)
+    trial: Mapped[bool] = mapped_column(Boolean, default=False)
+    teacher_ids: Mapped[list] = mapped_column(JSON, default=list)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    import_run_id: Mapped[int | None] = mapped_column(ForeignKey("import_run.id"))
+
+
+class ImportRun(Base):
+    __tablename__ = "import_run"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    ran_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    from_: Mapped[datetime] = mapped_column("from_time", UTCDateTime)
+    tom: Mapped[datetime] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(8))  # ok | failed
+    error: Mapped[str | None] = mapped_column(Text)
+    students: Mapped[int] = mapped_column(Integer, default=0)
+    applied: Mapped[int] = mapped_column(Integer, default=0)
+    removed: Mapped[int] = mapped_column(Integer, default=0)
+    skipped: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class BerUser(Base):
+    __tablename__ = "ber_user"
+    username: Mapped[str] = mapped_column(String(64), primary_key=True)
+    password_hash: Mapped[str] = mapped_column(String(300))
+    name: Mapped[str] = mapped_column(String(200))

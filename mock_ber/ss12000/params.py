@@ -1,0 +1,131 @@
+"""Query parameters of the SS 12000 list endpoints: parsing, validation (400) and opaque page tokens."""
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from mock_kit.clock import STOCKHOLM
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, code: str, message: str):
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+def bad(message: str, code: str = "invalid_parameter") -> ApiError:
+    return ApiError(400, code, message)
+
+
+def parse_datetime(name: str, value: str) -> datetime:
+    # An unencoded "+01:00" arrives as " 01:00"; take it back rather than reject it.
+    text = value.strip().replace(" ", "+")
+    try:
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise bad(f"{name} måste vara en tidpunkt i RFC 3339-format, t.ex. 2026-12-18T08:00:00+01:00.") from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=STOCKHOLM)
+
+
+def parse_date(name: str, value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise bad(f"{name} måste vara ett datum i RFC 3339-format, t.ex. 2026-12-18.") from None
+
+
+def parse_uuid(name: str, value: str) -> str:
+    try:
+        return str(uuid.UUID(value))
+    except ValueError:
+        raise bad(f"{name} måste vara ett UUID.") from None
+
+
+def parse_bool(name: str, value: str) -> bool:
+    if value.lower() in ("true", "1"):
+        return True
+    if value.lower() in ("false", "0"):
+        return False
+    raise bad(f"{name} måste vara true eller false.")
+
+
+@dataclass(frozen=True)
+class Param:
+    """One query parameter: its kind (datetime, date, uuid, enum, string, bool) and whether it repeats."""
+    name: str
+    kind: str = "string"
+    array: bool = False
+    enum: tuple[str, ...] = ()
+
+    def parse(self, raw: list[str]):
+        values = [part for value in raw for part in (value.split(",") if self.array else [value])]
+        if not self.array and len(values) > 1:
+            raise bad(f"{self.name} får bara anges en gång.")
+        parsed = [self._one(v) for v in values]
+        return parsed if self.array else parsed[0]
+
+    def _one(self, value: str):
+        if self.kind == "datetime":
+            return parse_datetime(self.name, value)
+        if self.kind == "date":
+            return parse_date(self.name, value)
+        if self.kind == "uuid":
+            return parse_uuid(self.name, value)
+        if self.kind == "bool":
+            return parse_bool(self.name, value)
+        if self.enum and value not in self.enum:
+            raise bad(f"{self.name} måste vara ett av: {', '.join(self.enum)}.")
+        return value
+
+
+META = (Param("meta.created.before", "datetime"), Param("meta.created.after", "datetime"),
+        Param("meta.modified.before", "datetime"), Param("meta.modified.after", "datetime"))
+COMMON = (Param("expandReferenceNames", "bool"),)
+
+
+def encode_token(last_id: str, query: dict) -> str:
+    raw = json.dumps({"a": last_id, "q": query}, separators=(",", ":"), sort_keys=True).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_token(token: str) -> tuple[str, dict]:
+    try:
+        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+        body = json.loads(raw)
+        if not isinstance(body, dict) or not isinstance(body.get("a"), str) or not isinstance(body.get("q"), dict):
+            raise ValueError
+        return body["a"], body["q"]
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise bad("pageToken är ogiltig.", "invalid_page_token") from None
+
+
+def read_list_args(args, params: tuple[Param, ...], *, max_limit: int) -> tuple[dict, int, str | None, dict]:
+    """(parsed filters, limit, keyset position, the raw filter query for the next token).
+
+    A pageToken carries the filters of the first request; other filters may not be combined
+    with it (the spec's 400) unless they repeat the same values.
+    """
+    known = {p.name: p for p in params + META + COMMON}
+    limit = max_limit
+    if "limit" in args:
+        raw = args.get("limit", "")
+        if not raw.isdigit() or int(raw) < 1:
+            raise bad("limit måste vara ett heltal ≥ 1.")
+        limit = min(int(raw), max_limit)
+    query = {name: args.getlist(name) for name in known if name in args}
+    after = None
+    if "pageToken" in args:
+        after, token_query = decode_token(args.get("pageToken", ""))
+        if query and query != {k: v for k, v in token_query.items() if k in query}:
+            raise bad("pageToken kan inte kombineras med andra filter än limit.")
+        query = token_query
+    parsed = {}
+    for name, raw in query.items():
+        if name not in known or not isinstance(raw, list):
+            raise bad("pageToken är ogiltig.", "invalid_page_token")
+        parsed[name] = known[name].parse(raw)
+    return parsed, limit, after, query

@@ -1,0 +1,202 @@
+"""The BER user interface (Swedish), as a BER administrator sees it."""
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, session, url_for
+from sqlalchemy import select
+from werkzeug.security import check_password_hash
+
+from mock_kit.app import current_kit, now
+from mock_kit.clock import STOCKHOLM
+from mock_ber import grade_import, registry
+from mock_ber.models import BerUser, Enrolment, ImportRun, Person, ReceivedGrade, Syllabus, TeachingGroup
+from mock_ber.ui.forms import LinkForm, LoginForm, LogoutForm, RunImportForm, SearchForm, UnlinkForm
+
+bp = Blueprint("ui", __name__, template_folder="../templates", static_folder="../static",
+               static_url_path="/static/ber")
+
+PUBLIC = {"ui.login", "ui.static"}
+
+
+@bp.app_template_filter("local")
+def local_time(value) -> str:
+    return value.astimezone(STOCKHOLM).strftime("%Y-%m-%d %H:%M") if value else ""
+
+
+@bp.app_template_filter("pnr")
+def pnr(value: str) -> str:
+    return registry.format_civic_no(value)
+
+
+@bp.before_app_request
+def _require_login():
+    if request.blueprint != "ui" or request.endpoint in PUBLIC:
+        return None
+    user = session.get("ber_user")
+    if not user:
+        return redirect(url_for("ui.login", next=request.full_path.rstrip("?")))
+    g.user = user
+    g.logout_form = LogoutForm()
+    return None
+
+
+def db():
+    return current_kit().db.session()
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    form = LoginForm()
+    error = None
+    if form.validate_on_submit():
+        with db() as s:
+            user = s.get(BerUser, form.username.data.strip())
+            if user is not None and check_password_hash(user.password_hash, form.password.data):
+                session.clear()
+                session["ber_user"] = {"username": user.username, "name": user.name}
+                target = request.args.get("next") or ""
+                parts = urlsplit(target)
+                if not target.startswith("/") or parts.netloc or target.startswith("//"):
+                    target = url_for("ui.groups")
+                return redirect(target)
+        error = "Fel användarnamn eller lösenord."
+    status = 401 if error else (400 if form.errors else 200)
+    return render_template("ber/login.html", form=form, error=error), status
+
+
+@bp.post("/logout")
+def logout():
+    if LogoutForm().validate_on_submit():
+        session.clear()
+    return redirect(url_for("ui.login"))
+
+
+@bp.get("/")
+def index():
+    return redirect(url_for("ui.groups"))
+
+
+@bp.get("/grupper")
+def groups():
+    with db() as s:
+        units = registry.school_units(s)
+        form = SearchForm(request.args)
+        form.school.choices = [("", "Alla skolenheter")] + [(u.id, u.display_name) for u in units]
+        searched = "submit" in request.args or any(request.args.get(k) for k in ("name", "course", "school"))
+        results, more, graders = [], False, {}
+        if form.validate() if request.args else True:
+            results, more = registry.search_groups(
+                s, name=(form.name.data or "").strip(), course=(form.course.data or "").strip(),
+                school_unit=form.school.data or "", date_from=form.date_from.data, date_to=form.date_to.data)
+            graders = registry.graders_by_group(s, [r.id for r in results])
+        if form.school.errors:
+            form.school.errors = ["Välj en skolenhet i listan."]
+        for field in (form.date_from, form.date_to):
+            if field.errors:
+                field.errors = ["Ange ett datum som ÅÅÅÅ-MM-DD."]
+        status = 400 if form.errors else 200
+        return render_template("ber/groups.html", form=form, results=results, more=more, graders=graders,
+                               searched=searched), status
+
+
+def _group_page(s, group: TeachingGroup, link_form: LinkForm | None = None, error: str | None = None,
+                status: int = 200):
+    enrolments = s.scalars(select(Enrolment).where(Enrolment.group_id == group.id)).all()
+    enrolments = sorted(enrolments, key=lambda e: (e.person.family_name.casefold(), e.person.given_name.casefold()))
+    linked = registry.graders(s, group)
+    choices = registry.linkable_teachers(s, group)
+    form = link_form or LinkForm()
+    form.teacher.choices = [("", "Välj lärare")] + [(p.id, p.full_name) for p in choices]
+    return render_template("ber/group.html", group=group, enrolments=enrolments, linked=linked, form=form,
+                           unlink_form=UnlinkForm(), error=error), status
+
+
+@bp.get("/grupper/<group_id>")
+def group(group_id):
+    with db() as s:
+        group = s.get(TeachingGroup, group_id) or abort(404)
+        return _group_page(s, group)
+
+
+@bp.post("/grupper/<group_id>/betygssattande")
+def link(group_id):
+    with db() as s:
+        group = s.get(TeachingGroup, group_id) or abort(404)
+        form = LinkForm()
+        if not form.validate_on_submit():
+            message = "Välj en lärare." if form.teacher.errors else "Formuläret har gått ut. Försök igen."
+            return _group_page(s, group, form, message, 400)
+        person = s.get(Person, form.teacher.data)
+        if person is None:
+            return _group_page(s, group, form, "Den valda läraren finns inte i BER.", 400)
+        try:
+            registry.link_grader(s, group, person)
+        except registry.RegistryError as exc:
+            s.rollback()
+            return _group_page(s, group, form, str(exc), 400)
+        s.commit()
+        flash(f"{person.full_name} är kopplad som betygssättande lärare.", "status")
+        return redirect(url_for("ui.group", group_id=group.id))
+
+
+@bp.post("/grupper/<group_id>/betygssattande/ta-bort")
+def unlink(group_id):
+    with db() as s:
+        group = s.get(TeachingGroup, group_id) or abort(404)
+        form = UnlinkForm()
+        if not form.validate_on_submit():
+            return _group_page(s, group, None, "Formuläret har gått ut. Försök igen.", 400)
+        person = s.get(Person, form.person.data)
+        if person is None:
+            return _group_page(s, group, None, "Läraren finns inte i BER.", 400)
+        try:
+            registry.unlink_grader(s, group, person)
+        except registry.RegistryError as exc:
+            s.rollback()
+            return _group_page(s, group, None, str(exc), 400)
+        s.commit()
+        flash(f"{person.full_name} är inte längre betygssättande lärare.", "status")
+        return redirect(url_for("ui.group", group_id=group.id))
+
+
+@bp.get("/elever/<person_id>")
+def student(person_id):
+    grade_import.before_read()
+    with db() as s:
+        person = s.get(Person, person_id) or abort(404)
+        grades = s.scalars(select(ReceivedGrade).where(ReceivedGrade.student_id == person.id,
+                                                       ReceivedGrade.received_at <= now())
+                           .order_by(ReceivedGrade.grade_date.desc(), ReceivedGrade.course_code)).all()
+        codes = {r.course_code for r in grades}
+        courses = dict(s.execute(select(Syllabus.code, Syllabus.name).where(Syllabus.code.in_(codes))).all())
+        teacher_ids = {t for r in grades for t in (r.teacher_ids or [])}
+        teachers = {p.id: p.full_name for p in s.scalars(select(Person).where(Person.id.in_(teacher_ids)))}
+        enrolments = s.scalars(select(Enrolment).where(Enrolment.person_id == person.id)).all()
+        groups = {g.id: g for g in s.scalars(select(TeachingGroup).where(
+            TeachingGroup.id.in_([e.group_id for e in enrolments]))).unique()}
+        return render_template("ber/student.html", person=person, grades=grades, courses=courses,
+                               teachers=teachers, enrolments=enrolments, groups=groups)
+
+
+@bp.get("/betygsimport")
+def imports():
+    with db() as s:
+        runs = s.scalars(select(ImportRun).order_by(ImportRun.id.desc()).limit(500)).all()
+        job = next((j for j in current_kit().scheduler.jobs if j.name == grade_import.JOB_NAME), None)
+        start, _ = grade_import.next_window(s, now())
+        return render_template("ber/imports.html", runs=runs, job=job, next_from=start,
+                               form=RunImportForm())
+
+
+@bp.post("/betygsimport")
+def run_import_now():
+    if RunImportForm().validate_on_submit():
+        run = grade_import.run_import()
+        if run is None:
+            flash("Ingen import behövdes: ingen ny hel minut sedan förra importen.", "status")
+        elif run.status == "ok":
+            flash(f"Importen är klar: {run.applied} betyg tagna emot, {run.removed} borttagna.", "status")
+        else:
+            flash(f"Importen misslyckades: {run.error}", "error")
+    return redirect(url_for("ui.imports"))

@@ -1,0 +1,72 @@
+"""The Ping Pong mock (Lärportalen Ping Pong): grading, the grade catalogue and the grade API."""
+from __future__ import annotations
+
+from flask import Flask
+from flask_wtf.csrf import CSRFProtect
+
+from mock_kit import init_mock
+from mock_kit.config import build_config
+
+DEFAULTS = {
+    "SECRET_KEY": "pingpong-dev-secret",
+    "SYNC_INTERVAL_MINUTES": 5,     # incremental BER sync on the mock clock; 0 = read BER on every search
+    "WTF_CSRF": True,
+    "BER_TIMEOUT_SECONDS": 5,
+    "BER_PAGE_LIMIT": 500,
+    "GROUP_REFRESH": True,          # opening a group re-reads its roster and teachers from BER
+    "SYNC_ON_LOAD": True,           # a full sync right after a scenario load (BER is loaded first)
+    "SEARCH_LIMIT": 200,         # rows shown; more hits ask the user to narrow the search
+}
+
+
+def get_syncer(app: Flask):
+    from mock_pingpong.ber_sync import Syncer
+    if "pingpong_syncer" not in app.extensions:
+        app.extensions["pingpong_syncer"] = Syncer(app.extensions["mock_kit"], app.config)
+    return app.extensions["pingpong_syncer"]
+
+
+def _load_scenario(kit, document: dict) -> None:
+    from mock_pingpong.accounts import load_accounts
+    with kit.db.engine.begin() as conn:
+        load_accounts(conn, document)
+
+
+def _after_load(kit) -> None:
+    syncer = get_syncer(kit.app)
+    syncer.reset()
+    if kit.app.config["SYNC_ON_LOAD"]:
+        syncer.sync(full=True)  # on failure the full sync stays pending for the next search
+
+
+def create_app(config: dict | None = None) -> Flask:
+    from mock_kit.control import control_api
+    from mock_pingpong.models import metadata
+
+    settings = build_config("PINGPONG", DEFAULTS, config)
+    app = Flask(__name__)
+    app.config.update(settings)
+    app.config["WTF_CSRF_ENABLED"] = bool(app.config["WTF_CSRF"])
+    app.config["WTF_CSRF_TIME_LIMIT"] = None  # valid for the session: grading a big group takes time
+    app.config["SESSION_COOKIE_SAMESITE"] = settings.get("SESSION_COOKIE_SAMESITE", "Lax")
+    csrf = CSRFProtect(app)
+
+    from mock_pingpong.grade_api import grade_api
+    from mock_pingpong.ui import register_ui
+    app.register_blueprint(grade_api)
+    register_ui(app)
+
+    fresh = {"loaded": False}
+
+    def after_load(kit):
+        fresh["loaded"] = True
+        _after_load(kit)
+
+    kit = init_mock(app, name="mock_pingpong", metadata=metadata, load_scenario=_load_scenario,
+                    after_load=after_load)
+    csrf.exempt(control_api)  # JSON control API for tests and robots, not a browser form
+    syncer = get_syncer(app)
+    if not fresh["loaded"] and app.config["SYNC_ON_LOAD"]:
+        syncer.sync()  # restarted on an existing database: catch up with what BER changed meanwhile
+    kit.scheduler.add_job("ber_sync", syncer.interval, syncer.sync)
+    return app

@@ -1,0 +1,341 @@
+"""BER → Ping Pong: an SS 12000 v2.1 client over HTTP and the synced local copy.
+
+A full sync reads every list; an incremental one asks only for what changed since the last
+``meta.modified`` seen (``meta.modified.after``). A sync is one database transaction, so a BER
+failing midway leaves the copy as it was ("nothing lost").
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import threading
+from datetime import date, datetime, timedelta
+from typing import Iterator
+
+import requests
+from sqlalchemy import bindparam, delete, select
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from mock_kit.clock import STOCKHOLM
+from mock_pingpong import grading
+from mock_pingpong.models import duties, group_teachers, groups, memberships, organisations, persons, syllabuses
+from mock_pingpong.repository import refresh_derived
+
+log = logging.getLogger("mock_pingpong.ber_sync")
+API_PREFIX = "/ss12000/v2.1"
+# In reference order: a group's activity names its syllabus and duties, a duty its person.
+RESOURCES = ("organisations", "syllabuses", "persons", "duties", "groups", "activities")
+STATE_KEY = "ber_sync"
+
+
+class BerUnavailable(Exception):
+    """BER did not answer, or answered with an error."""
+
+
+class BerClient:
+    def __init__(self, base_url: str, token: str, *, timeout: float = 5.0, page_limit: int = 500):
+        self.base = base_url.rstrip("/") + API_PREFIX
+        self.timeout = (min(timeout, 3.0), timeout)
+        self.page_limit = page_limit
+        self.http = requests.Session()
+        self.http.headers.update({"Authorization": f"Bearer {token}", "Accept": "application/json"})
+
+    def _get(self, path: str, params: dict | None = None) -> requests.Response:
+        try:
+            response = self.http.get(self.base + path, params=params, timeout=self.timeout)
+        except requests.RequestException as exc:
+            raise BerUnavailable(f"{type(exc).__name__}: {exc}") from exc
+        if response.status_code == 404:
+            return response
+        if response.status_code >= 400:
+            raise BerUnavailable(f"{path} svarade {response.status_code}: {response.text[:200]}")
+        return response
+
+    def _json(self, response: requests.Response):
+        try:
+            return response.json()
+        except ValueError as exc:
+            raise BerUnavailable(f"ogiltig JSON från BER: {exc}") from exc
+
+    def pages(self, resource: str, params: dict | None = None) -> Iterator[list[dict]]:
+        """Each page of a list endpoint, following ``pageToken`` (filters go on the first page only,
+        as SS 12000 forbids combining them with a page token)."""
+        query = dict(params or {})
+        query["limit"] = self.page_limit
+        while True:
+            body = self._json(self._get(f"/{resource}", query))
+            yield body.get("data") or []
+            token = body.get("pageToken")
+            if not token:
+                return
+            query = {"pageToken": token}
+
+    def list(self, resource: str, params: dict | None = None) -> Iterator[dict]:
+        for page in self.pages(resource, params):
+            yield from page
+
+    def get(self, resource: str, item_id: str) -> dict | None:
+        response = self._get(f"/{resource}/{item_id}")
+        return None if response.status_code == 404 else self._json(response)
+
+
+# -- converting SS 12000 objects to rows ------------------------------------------------------------
+def _ref(obj: dict | None) -> str | None:
+    return obj.get("id") if isinstance(obj, dict) else None
+
+
+def _date(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None
+
+
+def _modified(item: dict) -> datetime | None:
+    value = ((item.get("meta") or {}).get("modified"))
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=STOCKHOLM)
+
+
+def _upsert(conn, table, rows: list[dict]) -> None:
+    """Insert or update by id, as one executemany (SQLite's ON CONFLICT)."""
+    if not rows:
+        return
+    stmt = sqlite_insert(table)
+    keys = [c for c in rows[0] if c != "id"]
+    conn.execute(stmt.on_conflict_do_update(index_elements=["id"], set_={k: stmt.excluded[k] for k in keys}), rows)
+
+
+def _replace(conn, table, group_ids: list[str], rows: list[dict]) -> None:
+    """Replace every row of ``table`` belonging to ``group_ids`` with ``rows``."""
+    for i in range(0, len(group_ids), 500):
+        conn.execute(delete(table).where(table.c.group_id.in_(group_ids[i:i + 500])))
+    if rows:
+        conn.execute(table.insert(), rows)
+
+
+class Fetched:
+    """SS 12000 objects to write into the copy (a page of a list, or one group's refresh)."""
+
+    def __init__(self):
+        self.organisations: list[dict] = []
+        self.syllabuses: list[dict] = []
+        self.persons: list[dict] = []
+        self.duties: list[dict] = []
+        self.groups: list[dict] = []
+        self.activities: list[dict] = []
+
+
+def apply(conn, fetched: Fetched) -> set[str]:
+    """Write fetched objects into the copy; return the group ids whose derived columns changed."""
+    _upsert(conn, organisations, [{
+        "id": o["id"], "type": o.get("organisationType") or "", "name": o.get("displayName") or "",
+        "school_unit_code": o.get("schoolUnitCode"), "parent_id": _ref(o.get("parentOrganisation"))}
+        for o in fetched.organisations])
+    _upsert(conn, syllabuses, [{
+        "id": s["id"], "course_code": s.get("courseCode") or s.get("subjectCode") or "",
+        "course_name": s.get("courseName") or s.get("subjectName") or "", "points": s.get("points"),
+        "school_type": s.get("schoolType") or ""} for s in fetched.syllabuses])
+    _upsert(conn, persons, [{
+        "id": p["id"], "given_name": p.get("givenName") or "", "family_name": p.get("familyName") or "",
+        "civic_no": (p.get("civicNo") or {}).get("value")} for p in fetched.persons])
+    _upsert(conn, duties, [{
+        "id": d["id"], "person_id": _ref(d.get("person")) or "", "role": d.get("dutyRole"),
+        "organisation_id": _ref(d.get("dutyAt"))} for d in fetched.duties])
+
+    teaching = [g for g in fetched.groups if g.get("groupType", "Undervisning") == "Undervisning"]
+    affected: set[str] = set()
+    group_rows, member_rows = [], []
+    for g in teaching:
+        end = _date(g.get("endDate")) or _date(g.get("startDate"))
+        group_rows.append({"id": g["id"], "name": g.get("displayName") or "", "start_date": _date(g.get("startDate")),
+                           "end_date": end, "organisation_id": _ref(g.get("organisation")), "ber_stamp": None})
+        member_rows += [{"group_id": g["id"], "person_id": _ref(m.get("person")),
+                         "start_date": _date(m.get("startDate")), "end_date": _date(m.get("endDate")),
+                         "admitted": grading.is_admitted(_date(m.get("endDate")), end)}
+                        for m in g.get("groupMemberships") or [] if _ref(m.get("person"))]
+        affected.add(g["id"])
+    _upsert(conn, groups, group_rows)  # only BER's columns: the version and counts are Ping Pong's
+    _replace(conn, memberships, sorted(affected), member_rows)
+
+    known = set(conn.execute(select(groups.c.id)).scalars())
+    links, teacher_rows, linked = [], [], []
+    for a in fetched.activities:
+        for gid in (gid for gid in (_ref(x) for x in a.get("groups") or []) if gid in known):
+            links.append({"gid": gid, "activity_id": a["id"], "syllabus_id": _ref(a.get("syllabus"))})
+            linked.append(gid)
+            teacher_rows += [{"group_id": gid, "duty_id": _ref(t.get("duty")), "person_id": None,
+                              "grader": bool(t.get("grader"))} for t in a.get("teachers") or [] if _ref(t.get("duty"))]
+    if links:
+        conn.execute(groups.update().where(groups.c.id == bindparam("gid")).values(
+            activity_id=bindparam("activity_id"), syllabus_id=bindparam("syllabus_id"), ber_stamp=None), links)
+    _replace(conn, group_teachers, sorted(set(linked)), teacher_rows)
+    affected |= set(linked)
+
+    changed_people = {p["id"] for p in fetched.persons}
+    changed_duties = {d["id"] for d in fetched.duties}
+    if changed_people or changed_duties:
+        affected |= set(conn.execute(select(group_teachers.c.group_id).where(
+            group_teachers.c.person_id.in_(changed_people) | group_teachers.c.duty_id.in_(changed_duties)
+        )).scalars())
+    affected |= set(conn.execute(select(groups.c.id).where(
+        groups.c.syllabus_id.in_([s["id"] for s in fetched.syllabuses]))).scalars())
+    return affected
+
+
+def _drop_missing(conn, seen: dict[str, set[str]]) -> None:
+    """A full sync mirrors BER: what BER no longer has goes (grades are Ping Pong's own and stay)."""
+    for name, table in (("organisations", organisations), ("syllabuses", syllabuses), ("persons", persons),
+                        ("duties", duties), ("groups", groups)):
+        stored = set(conn.execute(select(table.c.id)).scalars())
+        seen[f"gone_{name}"] = stored - seen[name]
+    for name, table in (("organisations", organisations), ("syllabuses", syllabuses), ("persons", persons),
+                        ("duties", duties)):
+        ids = sorted(seen[f"gone_{name}"])
+        for i in range(0, len(ids), 500):
+            conn.execute(delete(table).where(table.c.id.in_(ids[i:i + 500])))
+    gone = sorted(seen["gone_groups"])
+    _replace(conn, memberships, gone, [])
+    _replace(conn, group_teachers, gone, [])
+    for i in range(0, len(gone), 500):
+        conn.execute(delete(groups).where(groups.c.id.in_(gone[i:i + 500])))
+
+
+class Syncer:
+    """Keeps the copy of BER; one sync at a time."""
+
+    def __init__(self, kit, config: dict):
+        self.kit = kit
+        self.client = BerClient(config["BER_URL"], config["BER_API_TOKEN"],
+                                timeout=float(config["BER_TIMEOUT_SECONDS"]), page_limit=int(config["BER_PAGE_LIMIT"]))
+        self.interval = timedelta(minutes=float(config["SYNC_INTERVAL_MINUTES"]))
+        self._lock = threading.Lock()
+
+    # -- state ------------------------------------------------------------------------------------
+    def state(self) -> dict:
+        return self.kit.db.get_state(STATE_KEY, {}) or {}
+
+    def _save(self, **changes) -> None:
+        state = self.state()
+        state.update(changes)
+        self.kit.db.set_state(STATE_KEY, state)
+
+    def reset(self) -> None:
+        """After a scenario load: the copy is empty and the next sync is a full one."""
+        self.kit.db.set_state(STATE_KEY, {"watermark": None, "last_success": None, "last_failure": None,
+                                          "error": None, "pending_full": True})
+
+    def _now(self) -> datetime:
+        return self.kit.clock.now()
+
+    # -- syncing ----------------------------------------------------------------------------------
+    def sync(self, *, full: bool = False) -> bool:
+        """Full or incremental sync; True on success. A failure is recorded, never raised."""
+        with self._lock:
+            state = self.state()
+            full = full or state.get("pending_full", True) or not state.get("watermark")
+            params = {} if full else {"meta.modified.after": state["watermark"]}
+            newest: datetime | None = None
+            seen: dict[str, set[str]] = {name: set() for name in RESOURCES}
+            try:
+                # One transaction over every page: what arrives is written page by page (little
+                # memory at 5,000 groups) and rolled back whole if BER fails midway (nothing lost).
+                with self.kit.db.engine.begin() as conn:
+                    affected: set[str] | None = set()
+                    for name in RESOURCES:
+                        for page in self.client.pages(name, params):
+                            fetched = Fetched()
+                            setattr(fetched, name, page)
+                            changed = apply(conn, fetched)
+                            if affected is not None:
+                                affected |= changed
+                            for item in page:
+                                seen[name].add(item["id"])
+                                stamp = _modified(item)
+                                if stamp and (newest is None or stamp > newest):
+                                    newest = stamp
+                    if full:
+                        _drop_missing(conn, seen)
+                        affected = None
+                    refresh_derived(conn, affected)
+            except (BerUnavailable, KeyError, TypeError, ValueError) as exc:
+                # Unreachable, or answering with data we cannot read: keep the copy as it was.
+                log.warning("BER sync failed: %s: %s", type(exc).__name__, exc)
+                self._save(last_failure=self._now().isoformat(), error=f"{type(exc).__name__}: {exc}")
+                return False
+            watermark = state.get("watermark")
+            if newest is not None:
+                # The newest stamp seen: meta.modified.after is exclusive, so a bulk load that stamps
+                # every record with one instant is not read again on the next sync.
+                newest_text = newest.isoformat()
+                watermark = (newest_text if full or not watermark
+                             else max(watermark, newest_text, key=datetime.fromisoformat))
+            self._save(watermark=watermark, last_success=self._now().isoformat(), error=None, pending_full=False,
+                       last_full=self._now().isoformat() if full else self.state().get("last_full"))
+            return True
+
+    def refresh_group(self, group_id: str) -> bool:
+        """Re-read one group's roster and teachers from BER (opening the grading view)."""
+        try:
+            group = self.client.get("groups", group_id)
+            if group is None:
+                return True  # BER no longer knows it; the next full sync removes it
+            activities = list(self.client.list("activities", {"group": group_id}))
+            stamp = hashlib.sha1(json.dumps([group, activities], sort_keys=True).encode()).hexdigest()
+            with self.kit.db.engine.connect() as conn:
+                if conn.execute(select(groups.c.ber_stamp).where(groups.c.id == group_id)).scalar() == stamp:
+                    return self._answered()  # nothing changed in BER since the last look
+                known_duties = set(conn.execute(select(duties.c.id)).scalars()) if activities else set()
+            fetched = Fetched()
+            fetched.groups, fetched.activities = [group], activities
+            duty_ids = {_ref(t.get("duty")) for a in activities for t in a.get("teachers") or []} - {None}
+            for duty_id in duty_ids - known_duties:
+                duty = self.client.get("duties", duty_id)
+                if duty:
+                    fetched.duties.append(duty)
+            person_ids = {_ref(m.get("person")) for m in group.get("groupMemberships") or []}
+            person_ids |= {_ref(d.get("person")) for d in fetched.duties}
+            person_ids.discard(None)
+            with self.kit.db.engine.connect() as conn:
+                known = set(conn.execute(select(persons.c.id).where(persons.c.id.in_(person_ids))).scalars())
+            for person_id in person_ids - known:
+                person = self.client.get("persons", person_id)
+                if person:
+                    fetched.persons.append(person)
+        except BerUnavailable as exc:
+            log.warning("BER group refresh failed: %s", exc)
+            self._save(last_failure=self._now().isoformat(), error=str(exc))
+            return False
+        with self._lock, self.kit.db.engine.begin() as conn:
+            affected = apply(conn, fetched)
+            refresh_derived(conn, affected)
+            conn.execute(groups.update().where(groups.c.id == group_id).values(ber_stamp=stamp))
+        return self._answered()
+
+    def _answered(self) -> bool:
+        if self.notice():
+            self.sync()  # BER answers again: bring the whole copy up to date, which clears the notice
+        return True
+
+    def ensure_current(self) -> None:
+        """Before a search: a pending full sync, or with interval 0 an incremental one."""
+        state = self.state()
+        if state.get("pending_full", True) or self.interval <= timedelta(0):
+            self.sync()
+
+    # -- what the UI says -------------------------------------------------------------------------
+    def notice(self) -> str | None:
+        """"BER kunde inte nås …" with the copy's age, when the last contact with BER failed."""
+        state = self.state()
+        failure, success = state.get("last_failure"), state.get("last_success")
+        if not failure or (success and datetime.fromisoformat(success) >= datetime.fromisoformat(failure)):
+            return None
+        if not success:
+            return "BER kunde inte nås. Det finns ännu ingen kopia av BER:s uppgifter."
+        at = datetime.fromisoformat(success)
+        minutes = max(0, int((self._now() - at).total_seconds() // 60))
+        return (f"BER kunde inte nås. Uppgifterna är från {at:%Y-%m-%d %H:%M} "
+                f"({minutes} minuter gamla) och uppdateras när BER svarar igen.")

@@ -1,0 +1,107 @@
+"""The grade API BER polls: ``GET /api/skolplattform/betyg`` (XML valid against betyg.xsd)."""
+from __future__ import annotations
+
+import hmac
+from datetime import datetime
+from functools import lru_cache
+
+from flask import Blueprint, Response, current_app, request
+from lxml import etree
+
+from mock_kit.app import current_kit
+from mock_pingpong import repository
+
+NS = "http://pingpong.se/schemas/grades/v1.1"
+PARAM_FORMAT = "%Y-%m-%dT%H:%M"
+# A komvux grade is issued in the school form VUX whatever the course level.
+SCHOOL_FORM = "VUX"
+
+grade_api = Blueprint("grade_api", __name__, url_prefix="/api/skolplattform")
+
+
+@lru_cache(maxsize=1)
+def school_forms() -> frozenset[str]:
+    """The Skolform values the reference XSD allows (read from the schema, never copied)."""
+    import xmlschema
+    from mock_kit.reference import betyg_xsd
+    return frozenset(xmlschema.XMLSchema(str(betyg_xsd())).types["Skolform"].enumeration)
+
+
+def _xml(root: etree._Element, status: int = 200, headers: dict | None = None) -> Response:
+    body = etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+    return Response(body, status=status, mimetype="application/xml", headers=headers or {})
+
+
+def _error(status: int, code: str, message: str, headers: dict | None = None) -> Response:
+    root = etree.Element("error")
+    etree.SubElement(root, "code").text = code
+    etree.SubElement(root, "message").text = message
+    return _xml(root, status, headers)
+
+
+def parse_instant(name: str, value: str | None) -> datetime:
+    if not value:
+        raise ValueError(f"Parametern {name} saknas. Ange den som yyyy-MM-ddTHH:mm.")
+    try:
+        return datetime.strptime(value, PARAM_FORMAT)
+    except ValueError:
+        raise ValueError(f"Parametern {name} har fel format: {value!r}. Ange den som yyyy-MM-ddTHH:mm.") from None
+
+
+def _braced(guid: str | None) -> str:
+    return f"{{{guid}}}" if guid else ""
+
+
+def build_document(start: datetime, end: datetime, grades_by_student: dict[str, list]) -> etree._Element:
+    def sub(parent, tag, text=None, **attrs):
+        element = etree.SubElement(parent, f"{{{NS}}}{tag}", **attrs)
+        if text is not None:
+            element.text = text
+        return element
+
+    root = etree.Element(f"{{{NS}}}betyg", nsmap={None: NS},
+                         attrib={"from": start.isoformat(timespec="seconds"), "tom": end.isoformat(timespec="seconds")})
+    for person_id, rows in grades_by_student.items():
+        elev = sub(root, "elev", id=_braced(person_id))
+        for row in rows:
+            kurs = sub(elev, "kursbetyg")
+            sub(kurs, "value", row.value)
+            sub(kurs, "datum", row.locked_at.date().isoformat())
+            sub(kurs, "prövning", "false")
+            sub(kurs, "betygsgrupp", _braced(row.group_id))
+            sub(kurs, "skola", _braced(row.school_unit_id))
+            deciders = sub(kurs, "beslutsfattare", roll="LÄRARE")
+            for teacher in row.deciders:
+                sub(deciders, "person", _braced(teacher))
+            sub(kurs, "skolform", SCHOOL_FORM)
+            sub(kurs, "kurskod", row.course_code)
+            sub(kurs, "omdöme", "false")
+    return root
+
+
+@grade_api.get("/betyg")
+def betyg():
+    """Students whose locked grades were locked or changed in [from, tom), each with all their locked grades."""
+    token = current_app.config["PINGPONG_API_TOKEN"]
+    given = request.headers.get("Authorization", "")
+    if not token or not hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
+        return _error(401, "unauthorized", "Åtkomst kräver en giltig token (Authorization: Bearer …).",
+                      {"WWW-Authenticate": 'Bearer realm="pingpong"'})
+    try:
+        start = parse_instant("from", request.args.get("from"))
+        end = parse_instant("tom", request.args.get("tom"))
+    except ValueError as exc:
+        return _error(400, "bad_request", str(exc))
+    if end < start:
+        return _error(400, "bad_request", "tom får inte vara före from.")
+    school_type = request.args.get("schoolType")
+    if school_type is not None and school_type not in school_forms():
+        return _error(400, "bad_request",
+                      f"Okänd schoolType: {school_type!r}. Tillåtna värden: {', '.join(sorted(school_forms()))}.")
+    grades_by_student: dict[str, list] = {}
+    if school_type in (None, SCHOOL_FORM):
+        with current_kit().db.engine.connect() as conn:
+            students = repository.students_changed(conn, start, end)
+            found = repository.locked_grades_of(conn, students)
+            grades_by_student = {person_id: found[person_id] for person_id in students}
+    return _xml(build_document(start, end, grades_by_student))

@@ -1,0 +1,92 @@
+"""The grading steps as the UI runs them: open, validate (first Spara), store (second Spara), and
+the catalogue's data. Rules come from ``grading``; storage from ``repository``."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy.exc import OperationalError
+
+from mock_kit.app import current_kit, now
+from mock_pingpong import grading, repository
+from mock_pingpong.catalogue.model import CatalogueData, CatalogueRow
+
+
+@dataclass
+class Outcome:
+    """What a step decided: ``kind`` is "summary", "errors", "stale" or "saved"."""
+    kind: str
+    sheet: grading.Sheet
+    submission: grading.Submission
+    errors: list[grading.FieldError] = field(default_factory=list)
+    locked: int = 0
+
+
+def load(group_id: str) -> grading.Sheet | None:
+    with current_kit().db.engine.connect() as conn:
+        return repository.load_sheet(conn, group_id)
+
+
+def initial_choices(sheet: grading.Sheet) -> grading.Submission:
+    """A fresh form: the stored drafts pre-chosen, nothing ticked."""
+    drafts = {s.person_id: s.grade.value for s in sheet.students if s.grade and not s.grade.locked}
+    return grading.Submission(version=sheet.version, grades=drafts)
+
+
+def check(sheet: grading.Sheet, submission: grading.Submission) -> Outcome:
+    """The first Spara: validate only; nothing is stored."""
+    if grading.is_stale(sheet.version, submission.version):
+        return Outcome("stale", sheet, initial_choices(sheet))
+    errors = grading.validate(sheet, submission, now().date())
+    return Outcome("errors" if errors else "summary", sheet, submission, errors)
+
+
+def save(group_id: str, submission: grading.Submission, user_name: str) -> Outcome:
+    """The summary's Spara: validate again against the stored state, then store in one transaction."""
+    kit = current_kit()
+    try:
+        with kit.db.engine.begin() as conn:
+            sheet = repository.load_sheet(conn, group_id)
+            outcome = check(sheet, submission)
+            if outcome.kind != "summary":
+                return outcome
+            rows = grading.changes(sheet, submission)
+            repository.store(conn, sheet, rows, submission.teachers, submission.version, now(), user_name)
+    except (repository.StaleForm, OperationalError):
+        # OperationalError: SQLite refused our write because another save committed meanwhile.
+        fresh = load(group_id)
+        return Outcome("stale", fresh, initial_choices(fresh))
+    return Outcome("saved", load(group_id), submission, locked=sum(1 for _, _, lock in rows if lock))
+
+
+def catalogue_data(sheet: grading.Sheet) -> CatalogueData:
+    """The catalogue of a fully locked group (the caller checks ``sheet.catalogue_ready()``)."""
+    with current_kit().db.engine.connect() as conn:
+        huvudman = repository.huvudman_name(conn, sheet.school_unit_id)
+        late = grading.graded_late(repository.locked_dates(conn, sheet.id), sheet.end_date)
+    names = {t.person_id: t for t in sheet.teachers}
+    decided: list[str] = []
+    for student in sheet.students:
+        for person_id in student.grade.deciders:
+            if person_id not in decided:
+                decided.append(person_id)
+    signers = [names[p] for p in decided if p in names] or list(sheet.teachers)
+    signers.sort(key=lambda t: grading.student_order_key(t.family_name, t.given_name))
+    return CatalogueData(
+        huvudman=huvudman, school_unit=sheet.school_unit_name, school_unit_code=sheet.school_unit_code,
+        course_code=sheet.course_code, course_name=sheet.course_name, points=sheet.points or 0,
+        points_kind=grading.points_kind(sheet.school_type), group_name=sheet.name,
+        period_start=sheet.start_date, period_end=sheet.end_date, grade_date=sheet.end_date,
+        rows=[CatalogueRow(s.civic_display, s.family_name, s.given_name, s.grade.value) for s in sheet.students],
+        teachers=[t.full_name for t in signers], printed_at=now(), late=late)
+
+
+def catalogue_filename(sheet: grading.Sheet) -> str:
+    """betygskatalog_<kurskod>_<grupp-slug>_<yyyy-mm-dd>.pdf (the date is the betygsdatum)."""
+    return f"betygskatalog_{sheet.course_code}_{slug(sheet.name)}_{sheet.end_date.isoformat()}.pdf"
+
+
+def slug(text: str) -> str:
+    import re
+    import unicodedata
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-") or "grupp"

@@ -1,0 +1,57 @@
+"""Login, logout and the start page."""
+from __future__ import annotations
+
+from functools import wraps
+from urllib.parse import urlparse
+
+from flask import Blueprint, g, redirect, render_template, request, session, url_for
+
+from mock_kit.app import current_kit
+from mock_pingpong import accounts
+
+auth = Blueprint("auth", __name__)
+
+
+def login_required(view):
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        if g.get("user") is None:
+            return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+        return view(*args, **kwargs)
+    return wrapper
+
+
+def _safe_next(target: str | None) -> str:
+    if target and target.startswith("/") and not urlparse(target).netloc and not target.startswith("//"):
+        return target
+    return url_for("auth.home")
+
+
+@auth.get("/")
+@login_required
+def home():
+    return render_template("home.html", title="Startsida")
+
+
+@auth.route("/login", methods=["GET", "POST"])
+def login():
+    error = None
+    if request.method == "POST":
+        username = request.form.get("username", "")
+        password = request.form.get("password", "")
+        with current_kit().db.engine.connect() as conn:
+            account = accounts.authenticate(conn, username, password)
+        if account is not None:
+            session.clear()
+            session["user"] = account.username
+            return redirect(_safe_next(request.args.get("next")))
+        error = "Fel användarnamn eller lösenord."
+    status = 401 if error else 200
+    return render_template("login.html", title="Logga in", error=error,
+                           username=request.form.get("username", "")), status
+
+
+@auth.post("/logout")
+def logout():
+    session.clear()
+    return redirect(url_for("auth.login"))

@@ -1,0 +1,266 @@
+"""Verktyg → Betyg: search (Sök lärare, Sök grupp), the grading view, the summary and the catalogue."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from functools import wraps
+
+from flask import (Blueprint, Response, abort, current_app, flash, g, get_flashed_messages, redirect,
+                   render_template, request, url_for)
+from itsdangerous import BadSignature, URLSafeSerializer
+
+from mock_kit.app import current_kit, now
+from mock_pingpong import accounts, get_syncer, grading, repository, service
+from mock_pingpong.ui.auth import login_required
+
+betyg = Blueprint("betyg", __name__, url_prefix="/betyg")
+
+CATALOGUE_NOT_READY = "Betygskatalogen kan skrivas ut först när alla betyg i gruppen är registrerade och låsta."
+
+
+def betyg_required(view):
+    """Logged in, and a role that may use Betyg (else 403 with the Swedish message)."""
+    @wraps(view)
+    @login_required
+    def wrapper(*args, **kwargs):
+        if accounts.betyg_scope(g.user.role) is None:
+            return render_template("no_access.html", title="Betyg", message=accounts.NO_ACCESS), 403
+        return view(*args, **kwargs)
+    return wrapper
+
+
+def _conn():
+    return current_kit().db.engine.connect()
+
+
+def _own_person_id(conn) -> str | None:
+    """For a teacher account: their BER person; None for an administrator (all groups)."""
+    if accounts.betyg_scope(g.user.role) == "all":
+        return None
+    return repository.person_id_for_civic(conn, g.user.civic_no) or "-"
+
+
+def _signer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="betyg-sammanfattning")
+
+
+# -- Betyg start ----------------------------------------------------------------------------------
+@betyg.get("")
+@betyg_required
+def index():
+    return render_template("betyg_index.html", title="Betyg")
+
+
+# -- search ---------------------------------------------------------------------------------------
+@dataclass
+class SearchForm:
+    text: str = ""
+    teacher: str = ""
+    term: str = ""
+    date_from: str = ""
+    date_to: str = ""
+    errors: dict[str, str] = field(default_factory=dict)
+    searched: bool = False
+
+    @classmethod
+    def from_args(cls, args, *, need_teacher: bool) -> "SearchForm":
+        form = cls(text=args.get("q", "").strip(), teacher=args.get("larare", ""), term=args.get("termin", ""),
+                   date_from=args.get("from", "").strip(), date_to=args.get("tom", "").strip(),
+                   searched="sok" in args)
+        if form.searched:
+            form.validate(need_teacher)
+        return form
+
+    def _date(self, key: str, value: str) -> date | None:
+        if not value:
+            return None
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            self.errors[key] = "Ange datumet som åååå-mm-dd."
+            return None
+
+    def validate(self, need_teacher: bool) -> None:
+        if need_teacher and not self.teacher:
+            self.errors["larare"] = "Välj en lärare."
+        if self.term:
+            try:
+                grading.term_range(self.term)
+            except ValueError:
+                self.errors["termin"] = "Välj en termin i listan."
+        start, end = self._date("from", self.date_from), self._date("tom", self.date_to)
+        if start and end and end < start:
+            self.errors["tom"] = "T.o.m. får inte vara före Fr.o.m."
+
+    def window(self) -> tuple[date | None, date | None]:
+        """Termin and Fr.o.m./T.o.m. together: course end within both."""
+        start = date.fromisoformat(self.date_from) if self.date_from else None
+        end = date.fromisoformat(self.date_to) if self.date_to else None
+        if self.term:
+            term_start, term_end = grading.term_range(self.term)
+            start = max(start, term_start) if start else term_start
+            end = min(end, term_end) if end else term_end
+        return start, end
+
+
+def _search(form: SearchForm, teacher_id: str | None):
+    syncer = get_syncer(current_app)
+    syncer.ensure_current()
+    today = now().date()
+    with _conn() as conn:
+        visible_to = _own_person_id(conn)
+        rows, truncated = [], False
+        if form.searched and not form.errors:
+            start, end = form.window()
+            rows, truncated = repository.search_groups(
+                conn, text=form.text, teacher_id=teacher_id, date_from=start, date_to=end, visible_to=visible_to,
+                limit=int(current_app.config["SEARCH_LIMIT"]))
+        teachers = repository.grader_options(conn, visible_to)
+        terms = repository.terms(conn)
+    results = [{
+        "id": r.id, "name": r.name, "course": f"{r.course_code or ''} {r.course_name or ''}".strip(),
+        "end": r.end_date.isoformat(), "teachers": r.grader_names,
+        "status": grading.group_status(today, r.end_date, r.admitted_count, r.graded_count, r.locked_count),
+    } for r in rows]
+    return results, truncated, teachers, terms, syncer.notice()
+
+
+@betyg.get("/sok-larare")
+@betyg_required
+def search_teacher():
+    form = SearchForm.from_args(request.args, need_teacher=True)
+    results, truncated, teachers, terms, notice = _search(form, form.teacher or None)
+    if form.teacher and form.teacher not in {pid for pid, _ in teachers}:
+        results = []  # a teacher outside the caller's reach: nothing to show
+    return render_template("search.html", title="Sök lärare", mode="larare", form=form, results=results,
+                           truncated=truncated, teachers=teachers, terms=terms, ber_notice=notice)
+
+
+@betyg.get("/sok-grupp")
+@betyg_required
+def search_group():
+    form = SearchForm.from_args(request.args, need_teacher=False)
+    results, truncated, teachers, terms, notice = _search(form, None)
+    return render_template("search.html", title="Sök grupp", mode="grupp", form=form, results=results,
+                           truncated=truncated, teachers=teachers, terms=terms, ber_notice=notice)
+
+
+# -- the grading view -----------------------------------------------------------------------------
+def _open(group_id: str, *, refresh: bool) -> grading.Sheet:
+    """The group's sheet for this user: 404 if unknown or not searchable, 403 if not theirs."""
+    syncer = get_syncer(current_app)
+    if refresh:
+        syncer.ensure_current()
+        if current_app.config["GROUP_REFRESH"]:
+            syncer.refresh_group(group_id)
+    with _conn() as conn:
+        if not repository.group_exists(conn, group_id):
+            abort(404)
+        if not accounts.may_open_group(conn, g.user, group_id):
+            abort(Response(render_template("no_access.html", title="Betyg",
+                                           message="Du har inte behörighet till den här betygsgruppen."), 403))
+    sheet = service.load(group_id)
+    if not grading.is_searchable(len(sheet.teachers)):
+        abort(404)
+    return sheet
+
+
+def _render_sheet(sheet: grading.Sheet, choices: grading.Submission, *, errors=(), alert: str | None = None,
+                  status: int = 200):
+    today = now().date()
+    by_field: dict[str, list[str]] = {}
+    for error in errors:
+        by_field.setdefault(error.field, []).append(error.message)
+    gradeable = grading.is_gradeable(today, sheet.end_date)
+    saved = get_flashed_messages(category_filter=["saved"])
+    return render_template(
+        "grading.html", title=sheet.name, sheet=sheet, choices=choices, errors=by_field, alert=alert,
+        gradeable=gradeable, opens=grading.opens_message(sheet.end_date), status=sheet.status(today),
+        scale=sheet.scale, points_kind=grading.points_kind(sheet.school_type), saved=saved,
+        catalogue_ready=sheet.catalogue_ready(), catalogue_reason=CATALOGUE_NOT_READY,
+        ber_notice=get_syncer(current_app).notice()), status
+
+
+@betyg.get("/grupp/<group_id>")
+@betyg_required
+def group(group_id: str):
+    sheet = _open(group_id, refresh=True)
+    return _render_sheet(sheet, service.initial_choices(sheet))
+
+
+@betyg.post("/grupp/<group_id>")
+@betyg_required
+def first_save(group_id: str):
+    """The first Spara: validate and show the summary; nothing is stored."""
+    sheet = _open(group_id, refresh=False)
+    outcome = service.check(sheet, grading.Submission.from_form(request.form))
+    return _after_check(outcome)
+
+
+def _after_check(outcome: service.Outcome):
+    if outcome.kind == "stale":
+        return _render_sheet(outcome.sheet, outcome.submission, alert=grading.MSG_STALE, status=409)
+    if outcome.kind == "errors":
+        return _render_sheet(outcome.sheet, outcome.submission, errors=outcome.errors,
+                             alert=f"{grading.MSG_NOT_SAVED} Rätta uppgifterna som är markerade nedan.",
+                             status=422)
+    sheet, submission = outcome.sheet, outcome.submission
+    rows = grading.changes(sheet, submission)
+    teachers = [t for t in sheet.teachers if t.person_id in submission.teachers]
+    return render_template(
+        "summary.html", title="Sammanfattning", sheet=sheet, rows=rows, teachers=teachers,
+        counts=grading.count_per_grade(sheet.scale, [value for _, value, _ in rows]),
+        payload=_signer().dumps(submission.to_payload()))
+
+
+@betyg.post("/grupp/<group_id>/sammanfattning")
+@betyg_required
+def summary_action(group_id: str):
+    """The summary's "Spara" stores; "Tillbaka" returns to the form with every choice intact."""
+    sheet = _open(group_id, refresh=False)
+    try:
+        data = _signer().loads(request.form.get("payload", ""))
+        submission = grading.Submission.from_payload(data)
+    except (BadSignature, KeyError, TypeError, ValueError):
+        return render_template("message.html", title="Sammanfattning",
+                               message="Sammanfattningen kunde inte läsas. Öppna gruppen och försök igen."), 400
+    if request.form.get("action") == "tillbaka":
+        return _render_sheet(sheet, submission)
+    outcome = service.save(group_id, submission, g.user.name)
+    if outcome.kind != "saved":
+        return _after_check(outcome)
+    flash("Betygen är sparade och låsta." if outcome.locked else "Betygen är sparade.", "saved")
+    return redirect(url_for("betyg.group", group_id=group_id))
+
+
+# -- the grade catalogue --------------------------------------------------------------------------
+def _ready_sheet(group_id: str) -> grading.Sheet | Response:
+    sheet = _open(group_id, refresh=False)
+    if not sheet.catalogue_ready():
+        return Response(render_template("message.html", title="Betygskatalog", message=CATALOGUE_NOT_READY), 409)
+    return sheet
+
+
+@betyg.get("/grupp/<group_id>/betygskatalog")
+@betyg_required
+def catalogue_preview(group_id: str):
+    sheet = _ready_sheet(group_id)
+    if isinstance(sheet, Response):
+        return sheet
+    from mock_pingpong.catalogue.preview import render_preview
+    body = render_preview(service.catalogue_data(sheet))
+    return render_template("catalogue_preview.html", title="Betygskatalog", sheet=sheet, body=body,
+                           has_h1="<h1" in body.lower())
+
+
+@betyg.get("/grupp/<group_id>/betygskatalog.pdf")
+@betyg_required
+def catalogue_pdf(group_id: str):
+    sheet = _ready_sheet(group_id)
+    if isinstance(sheet, Response):
+        return sheet
+    from mock_pingpong.catalogue.pdf import render_pdf
+    pdf = render_pdf(service.catalogue_data(sheet))
+    filename = service.catalogue_filename(sheet)
+    return Response(pdf, mimetype="application/pdf",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})

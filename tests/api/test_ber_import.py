@@ -1,0 +1,286 @@
+"""BER's grade import against a tiny real HTTP stand-in for Ping Pong's grade API (betyg.xsd XML).
+
+The stand-in is a werkzeug server on a free port in a thread, so BER's real HTTP client, timeouts
+and connection errors are exercised; it lists a student when one of their grades was locked in
+[from, tom) and then sends that student's complete list, as docs/contracts.md says.
+"""
+from __future__ import annotations
+
+import re
+import threading
+import xml.etree.ElementTree as ET
+from datetime import datetime
+
+import pytest
+from werkzeug.serving import make_server
+from werkzeug.wrappers import Request, Response
+
+from harness.contracts import validate_betyg_xml, validate_ss12000_response
+from mock_ber import create_app
+from mock_kit.scenario import stable_id
+
+NS = "http://pingpong.se/schemas/grades/v1.1"
+AUTH = {"Authorization": "Bearer ber-dev-token"}
+S01 = stable_id("person", "s01")
+SVE_GROUP = stable_id("group", "svesve01-ht26-a")
+HIS_GROUP = stable_id("group", "hishis01a1-ht26-utan")
+SCHOOL = stable_id("organisation", "vux-kista")
+ANNA = stable_id("person", "anna.lindqvist")
+KARIN = stable_id("person", "karin.ostberg")
+
+
+class PingPongGradeApi:
+    """GET /api/skolplattform/betyg with Ping Pong's semantics; ``mode`` injects failures."""
+
+    def __init__(self):
+        self.grades: dict[str, list[dict]] = {}
+        self.mode = "ok"  # ok | 500 | invalid
+        self.requests: list[dict] = []
+        self.port = 0
+        self._server = None
+
+    def lock(self, student, course, value, group, teachers, at, school=SCHOOL, day="2026-12-18"):
+        grades = [g for g in self.grades.get(student, []) if (g["course"], g["group"]) != (course, group)]
+        grades.append({"course": course, "value": value, "group": group, "teachers": teachers,
+                       "locked_at": datetime.fromisoformat(at), "school": school, "date": day})
+        self.grades[student] = grades
+
+    def remove(self, student, course, touched_at):
+        """Take a grade away; the student's list counts as changed at ``touched_at``."""
+        rest = [g for g in self.grades[student] if g["course"] != course]
+        for g in rest:
+            g["locked_at"] = datetime.fromisoformat(touched_at)
+        self.grades[student] = rest
+
+    def xml(self, start: str, tom: str) -> bytes:
+        root = ET.Element(f"{{{NS}}}betyg", {"from": start + ":00", "tom": tom + ":00"})
+        lo, hi = datetime.fromisoformat(start), datetime.fromisoformat(tom)
+        for student, grades in sorted(self.grades.items()):
+            if not any(lo <= g["locked_at"] < hi for g in grades):
+                continue
+            elev = ET.SubElement(root, f"{{{NS}}}elev", {"id": "{" + student + "}"})
+            for g in grades:
+                kb = ET.SubElement(elev, f"{{{NS}}}kursbetyg")
+                value = "X" if self.mode == "invalid" else g["value"]
+                for tag, text in (("value", value), ("datum", g["date"]), ("prövning", "false"),
+                                  ("betygsgrupp", "{" + g["group"] + "}"), ("skola", "{" + g["school"] + "}")):
+                    ET.SubElement(kb, f"{{{NS}}}{tag}").text = text
+                decision = ET.SubElement(kb, f"{{{NS}}}beslutsfattare", {"roll": "LÄRARE"})
+                for teacher in g["teachers"]:
+                    ET.SubElement(decision, f"{{{NS}}}person").text = "{" + teacher + "}"
+                for tag, text in (("skolform", "VUX"), ("kurskod", g["course"]), ("omdöme", "false")):
+                    ET.SubElement(kb, f"{{{NS}}}{tag}").text = text
+        body = ET.tostring(root, encoding="utf-8", xml_declaration=True)
+        if self.mode != "invalid":
+            validate_betyg_xml(body)  # the stand-in speaks the real contract
+        return body
+
+    @Request.application
+    def app(self, request: Request) -> Response:
+        self.requests.append(dict(request.args))
+        if request.headers.get("Authorization") != "Bearer pingpong-dev-token":
+            return Response("unauthorized", 401)
+        if self.mode == "500":
+            return Response("Internal Server Error", 500)
+        body = self.xml(request.args["from"], request.args["tom"])
+        return Response(body, 200, content_type="application/xml; charset=utf-8")
+
+    def start(self):
+        self._server = make_server("127.0.0.1", self.port, self.app, threaded=True)
+        self.port = self._server.server_port
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+
+    def stop(self):
+        self._server.shutdown()
+        self._server.server_close()
+
+    @property
+    def url(self):
+        return f"http://127.0.0.1:{self.port}"
+
+
+@pytest.fixture
+def pingpong():
+    stub = PingPongGradeApi()
+    stub.start()
+    yield stub
+    if stub._server is not None:
+        try:
+            stub.stop()
+        except OSError:
+            pass
+
+
+def make_ber(pingpong, **config):
+    app = create_app({"SCHEDULER": False, "LOG_REQUESTS": False, "PINGPONG_URL": pingpong.url,
+                      "IMPORT_TIMEOUT_SECONDS": 2, **config})
+    client = app.test_client()
+    client.post("/_mock/clock", json={"now": "2026-12-18T08:00:00+01:00", "freeze": True})
+    return app, client
+
+
+@pytest.fixture
+def ber(pingpong):
+    return make_ber(pingpong)
+
+
+def advance(client, minutes):
+    response = client.post("/_mock/clock/advance", json={"minutes": minutes})
+    assert response.status_code == 200
+    return response.get_json()["jobs_run"]
+
+
+def grades_of(client, student=S01):
+    response = client.get(f"/ss12000/v2.1/grades?student={student}", headers=AUTH)
+    validate_ss12000_response("/ss12000/v2.1/grades", response.status_code, response.get_json())
+    return {(g["syllabus"]["id"], g["gradeValue"]) for g in response.get_json()["data"]}
+
+
+def login(client):
+    page = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    response = client.post("/login", data={"username": "beradmin", "password": "beradmin", "csrf_token": token})
+    assert response.status_code == 302
+
+
+def student_page(client, student=S01):
+    login(client)
+    return client.get(f"/elever/{student}").get_data(as_text=True)
+
+
+def runs(app):
+    from mock_ber.models import ImportRun
+    with app.extensions["mock_kit"].db.session() as s:
+        return [(r.status, r.from_.isoformat(), r.tom.isoformat(), r.applied, r.removed, r.error)
+                for r in s.query(ImportRun).order_by(ImportRun.id)]
+
+
+def sve(value="B"):
+    return (stable_id("syllabus", "SVESVE01"), value)
+
+
+def test_a_locked_grade_is_absent_at_14_minutes_and_present_at_15(ber, pingpong):
+    app, client = ber
+    pingpong.lock(S01, "SVESVE01", "B", SVE_GROUP, [ANNA], "2026-12-18T08:00:30")
+    assert advance(client, 14) == []
+    assert grades_of(client) == set()
+    assert "Inga betyg har tagits emot." in student_page(client)
+    assert [r["job"] for r in advance(client, 1)] == ["grade_import"]
+    assert grades_of(client) == {sve("B")}
+    page = student_page(client)
+    assert "SVESVE01 Svenska 1" in page and "Anna Lindqvist" in page and "2026-12-18 08:15" in page
+    assert pingpong.requests[-1] == {"from": "2026-12-18T08:00", "tom": "2026-12-18T08:15", "schoolType": "VUX"}
+    grade = client.get("/ss12000/v2.1/grades", headers=AUTH).get_json()["data"][0]
+    assert grade["student"]["id"] == S01 and grade["group"]["id"] == SVE_GROUP
+    assert grade["gradingTeacher"]["id"] == ANNA and grade["organisation"]["id"] == SCHOOL
+    one = client.get(f"/ss12000/v2.1/grades/{grade['id']}", headers=AUTH)
+    validate_ss12000_response(f"/ss12000/v2.1/grades/{grade['id']}", 200, one.get_json())
+
+
+def test_each_run_starts_where_the_last_successful_one_ended(ber, pingpong):
+    app, client = ber
+    advance(client, 45)
+    assert [(r["from"], r["tom"]) for r in pingpong.requests] == [
+        ("2026-12-18T08:00", "2026-12-18T08:15"), ("2026-12-18T08:15", "2026-12-18T08:30"),
+        ("2026-12-18T08:30", "2026-12-18T08:45")]
+
+
+def test_a_grade_missing_from_a_later_complete_list_is_removed(ber, pingpong):
+    app, client = ber
+    pingpong.lock(S01, "SVESVE01", "B", SVE_GROUP, [ANNA], "2026-12-18T08:01")
+    pingpong.lock(S01, "HISHIS01a1", "C", HIS_GROUP, [KARIN], "2026-12-18T08:02")
+    advance(client, 15)
+    his = (stable_id("syllabus", "HISHIS01a1"), "C")
+    assert grades_of(client) == {sve("B"), his}
+    pingpong.remove(S01, "HISHIS01a1", "2026-12-18T08:20")
+    advance(client, 15)
+    assert grades_of(client) == {sve("B")}
+    assert runs(app)[-1][3:5] == (0, 1)  # nothing new applied, one removed
+
+
+def test_a_changed_grade_replaces_the_old_value(ber, pingpong):
+    app, client = ber
+    pingpong.lock(S01, "SVESVE01", "C", SVE_GROUP, [ANNA], "2026-12-18T08:01")
+    advance(client, 15)
+    pingpong.lock(S01, "SVESVE01", "A", SVE_GROUP, [ANNA], "2026-12-18T08:16")
+    advance(client, 15)
+    assert grades_of(client) == {sve("A")}
+
+
+def test_a_failed_poll_is_retried_from_the_same_point_without_loss(ber, pingpong):
+    app, client = ber
+    pingpong.lock(S01, "SVESVE01", "B", SVE_GROUP, [ANNA], "2026-12-18T08:05")
+    pingpong.stop()  # Ping Pong is down
+    advance(client, 15)
+    assert grades_of(client) == set()
+    assert runs(app)[-1][0] == "failed" and "kunde inte nås" in runs(app)[-1][5]
+    pingpong.start()  # up again, on the same port
+    advance(client, 15)
+    assert grades_of(client) == {sve("B")}
+    assert pingpong.requests[-1]["from"] == "2026-12-18T08:00"  # the failed window is asked for again
+    assert [r[0] for r in runs(app)] == ["failed", "ok"]
+
+
+def test_a_5xx_answer_is_a_failed_run(ber, pingpong):
+    app, client = ber
+    pingpong.lock(S01, "SVESVE01", "B", SVE_GROUP, [ANNA], "2026-12-18T08:05")
+    pingpong.mode = "500"
+    advance(client, 15)
+    assert grades_of(client) == set()
+    assert runs(app)[-1][0] == "failed" and "500" in runs(app)[-1][5]
+
+
+def test_invalid_xml_is_rejected_logged_and_nothing_applied(ber, pingpong):
+    app, client = ber
+    pingpong.lock(S01, "SVESVE01", "B", SVE_GROUP, [ANNA], "2026-12-18T08:05")
+    advance(client, 15)
+    pingpong.lock(S01, "SVESVE01", "A", SVE_GROUP, [ANNA], "2026-12-18T08:20")
+    pingpong.mode = "invalid"
+    advance(client, 15)
+    assert grades_of(client) == {sve("B")}  # the bad answer changed nothing
+    status, start, _, applied, removed, error = runs(app)[-1]
+    assert (status, applied, removed) == ("failed", 0, 0) and "Ogiltig XML" in error
+    login(client)
+    log = client.get("/betygsimport").get_data(as_text=True)
+    assert "<h1>Betygsimport</h1>" in log and "Misslyckades" in log and "Ogiltig XML" in log
+    pingpong.mode = "ok"
+    advance(client, 15)
+    assert grades_of(client) == {sve("A")}
+    assert pingpong.requests[-1]["from"] == "2026-12-18T08:15"
+
+
+def test_an_unknown_student_is_skipped_and_noted(ber, pingpong):
+    app, client = ber
+    stranger = "99999999-9999-4999-8999-999999999999"
+    pingpong.lock(stranger, "SVESVE01", "B", SVE_GROUP, [ANNA], "2026-12-18T08:05")
+    pingpong.lock(S01, "SVESVE01", "B", SVE_GROUP, [ANNA], "2026-12-18T08:05")
+    advance(client, 15)
+    assert grades_of(client) == {sve("B")}
+    assert runs(app)[-1][0] == "ok" and stranger in runs(app)[-1][5]
+
+
+def test_immediate_mode_imports_before_grades_are_read(pingpong):
+    app, client = make_ber(pingpong, IMPORT_MODE="immediate")
+    pingpong.lock(S01, "SVESVE01", "B", SVE_GROUP, [ANNA], "2026-12-18T08:00")
+    assert advance(client, 60) == []  # no periodic job in this mode
+    assert grades_of(client) == {sve("B")}
+    assert pingpong.requests[-1]["tom"] == "2026-12-18T09:00"
+
+
+def test_random_mode_delays_each_grade_by_a_seeded_0_to_14_minutes(pingpong):
+    from mock_ber.grade_import import delay_minutes
+    app, client = make_ber(pingpong, IMPORT_MODE="random", IMPORT_SEED=7)
+    pingpong.lock(S01, "SVESVE01", "B", SVE_GROUP, [ANNA], "2026-12-18T08:00:10")
+    delay = delay_minutes(7, f"{S01}:SVESVE01:{SVE_GROUP}:B")
+    assert 0 <= delay <= 14
+    advance(client, 1)  # the poll at 08:01 fetches it; it shows at 08:01 + delay
+    if delay:
+        advance(client, delay - 1 + 0.5)
+        assert grades_of(client) == set()
+        advance(client, 0.5)
+    assert grades_of(client) == {sve("B")}
+    for seed in range(30):  # the delay spreads over the range (a constant would pass the above)
+        if delay_minutes(seed, "x") != delay_minutes(0, "x"):
+            break
+    else:
+        pytest.fail("delay_minutes ignores its seed")

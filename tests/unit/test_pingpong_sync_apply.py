@@ -1,0 +1,72 @@
+"""Writing SS 12000 objects into Ping Pong's copy of BER (no HTTP: the objects are given)."""
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+from sqlalchemy import create_engine, select
+
+from mock_kit.scenario import load, stable_id
+from mock_pingpong import ber_sync, repository
+from mock_pingpong.models import groups, memberships, metadata
+from tests.api.pingpong_support import build
+
+
+@pytest.fixture
+def copy_db():
+    engine = create_engine("sqlite://")
+    metadata.create_all(engine)
+    data = build(load("default"), datetime.fromisoformat("2026-12-01T08:00:00+01:00"))
+    fetched = ber_sync.Fetched()
+    for name in ber_sync.RESOURCES:
+        setattr(fetched, name, list(data[name].values()))
+    with engine.begin() as conn:
+        repository.refresh_derived(conn, ber_sync.apply(conn, fetched))
+    return engine, data
+
+
+def group_row(engine, key):
+    with engine.connect() as conn:
+        return conn.execute(select(groups).where(groups.c.id == stable_id("group", key))).one()
+
+
+def test_admission_is_judged_at_course_end(copy_db):
+    engine, _ = copy_db
+    with engine.connect() as conn:
+        flags = dict(conn.execute(select(memberships.c.person_id, memberships.c.admitted).where(
+            memberships.c.group_id == stable_id("group", "svesve01-ht26-a"))).all())
+    assert flags[stable_id("person", "s05")] is False      # Avbrott 2026-10-05, before 2026-12-17
+    assert flags[stable_id("person", "s01")] is True
+    assert stable_id("person", "s06") not in flags          # Ej antagen: no membership at all
+    assert group_row(engine, "svesve01-ht26-a").admitted_count == 4
+
+
+def test_graders_and_search_text_are_derived(copy_db):
+    engine, _ = copy_db
+    eng = group_row(engine, "engeng05-ht26-sen")
+    assert eng.grader_count == 2 and eng.grader_names == "Anna Lindqvist, Karin Östberg"
+    assert "engelska 5" in eng.search_text and "östberg" in eng.search_text
+    assert group_row(engine, "hishis01a1-ht26-utan").grader_count == 0
+
+
+def test_a_changed_activity_replaces_the_teachers(copy_db):
+    engine, data = copy_db
+    activity = dict(data["activities"][stable_id("activity", "svesve01-ht26-a")])
+    activity["teachers"] = [{"duty": {"id": stable_id("duty", "omar.haddad")}, "grader": True}]
+    fetched = ber_sync.Fetched()
+    fetched.activities = [activity]
+    with engine.begin() as conn:
+        affected = ber_sync.apply(conn, fetched)
+        repository.refresh_derived(conn, affected)
+    assert affected == {stable_id("group", "svesve01-ht26-a")}
+    assert group_row(engine, "svesve01-ht26-a").grader_names == "Omar Haddad"
+
+
+def test_other_group_types_are_ignored(copy_db):
+    engine, _ = copy_db
+    fetched = ber_sync.Fetched()
+    fetched.groups = [{"id": "11111111-1111-1111-1111-111111111111", "displayName": "Klass 3B", "groupType": "Klass",
+                       "startDate": "2026-08-17", "endDate": "2027-06-10", "organisation": {"id": "x"}}]
+    with engine.begin() as conn:
+        ber_sync.apply(conn, fetched)
+        assert conn.execute(select(groups.c.id).where(groups.c.name == "Klass 3B")).first() is None
