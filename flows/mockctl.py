@@ -1,16 +1,21 @@
-"""An optional client for a mock's control API (`/_mock/...`), for tests and demos only.
+"""A client for a mock's control API (``/_mock/...``), for tests, demos and the robot against the mocks.
 
 The flows never need it against a real system; pass one to :func:`flows.ber.wait_until_visible_in_ber`
-to advance the mock clock instead of waiting in real time.
+to advance the mock clock instead of waiting in real time. ``harness.launcher.MockServer`` builds on it.
 """
 from __future__ import annotations
 
 import requests
 
 
+class MockControlError(RuntimeError):
+    pass
+
+
 class MockControl:
-    def __init__(self, url: str, *, token: str | None = None, timeout: float = 60):
+    def __init__(self, url: str, *, token: str | None = None, timeout: float = 120, name: str | None = None):
         self.url = url.rstrip("/")
+        self.name = name or self.url
         self.timeout = timeout
         self.http = requests.Session()
         if token:
@@ -18,22 +23,43 @@ class MockControl:
 
     def _call(self, method: str, path: str, **kwargs) -> dict:
         response = self.http.request(method, f"{self.url}/_mock{path}", timeout=self.timeout, **kwargs)
-        response.raise_for_status()
+        if response.status_code >= 400:
+            raise MockControlError(f"{self.name}: {method} /_mock{path} → {response.status_code}: {response.text}")
         return response.json()
+
+    def healthy(self) -> bool:
+        try:
+            return self.http.get(f"{self.url}/healthz", timeout=2).ok
+        except requests.RequestException:
+            return False
+
+    def state(self) -> dict:
+        return self._call("GET", "/state")
+
+    def reset(self) -> dict:
+        return self._call("POST", "/reset")
+
+    def load_scenario(self, scenario: str | dict) -> dict:
+        """A named scenario (from the mock's fixtures) or a whole scenario document."""
+        return self._call("POST", "/scenario", json={"name": scenario} if isinstance(scenario, str) else scenario)
 
     def now(self) -> str:
         return self._call("GET", "/clock")["now"]
+
+    def set_clock(self, now: str | None = None, *, freeze: bool | None = None) -> dict:
+        body = {k: v for k, v in {"now": now, "freeze": freeze}.items() if v is not None}
+        return self._call("POST", "/clock", json=body)
 
     def advance(self, *, minutes: float = 0, seconds: float = 0, hours: float = 0, days: float = 0) -> dict:
         body = {k: v for k, v in dict(minutes=minutes, seconds=seconds, hours=hours, days=days).items() if v}
         return self._call("POST", "/clock/advance", json=body or {"seconds": 0})
 
-    def set_clock(self, now: str) -> dict:
-        return self._call("POST", "/clock", json={"now": now})
-
     def journal(self, *, method: str | None = None, path: str | None = None) -> list[dict]:
         params = {k: v for k, v in dict(method=method, path=path).items() if v}
         return self._call("GET", "/journal", params=params)["entries"]
+
+    def clear_journal(self) -> dict:
+        return self._call("DELETE", "/journal")
 
     def add_fault(self, **rule) -> dict:
         return self._call("POST", "/faults", json=rule)

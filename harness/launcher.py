@@ -12,11 +12,10 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
-import requests
-
+from flows.mockctl import MockControl
 from mock_kit.config import SHARED_ENV
 
 
@@ -30,69 +29,14 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-@dataclass
-class MockServer:
-    """A running mock (or one given by URL) and its control API."""
-    name: str
-    url: str
-    process: subprocess.Popen | None = None
-    log_path: Path | None = None
-    control_token: str | None = None
-    http: requests.Session = field(default_factory=requests.Session, repr=False)
+class MockServer(MockControl):
+    """A running mock (a child process, or one given by URL) and its control API."""
 
-    def __post_init__(self):
-        self.url = self.url.rstrip("/")
-        if self.control_token:
-            self.http.headers["Authorization"] = f"Bearer {self.control_token}"
-
-    def _call(self, method: str, path: str, **kwargs):
-        response = self.http.request(method, f"{self.url}/_mock{path}", timeout=120, **kwargs)
-        if response.status_code >= 400:
-            raise AssertionError(f"{self.name} {method} /_mock{path} → {response.status_code}: {response.text}")
-        return response.json()
-
-    def healthy(self) -> bool:
-        try:
-            return self.http.get(f"{self.url}/healthz", timeout=2).ok
-        except requests.RequestException:
-            return False
-
-    def reset(self) -> dict:
-        return self._call("POST", "/reset")
-
-    def load_scenario(self, scenario: str | dict) -> dict:
-        body = {"name": scenario} if isinstance(scenario, str) else scenario
-        return self._call("POST", "/scenario", json=body)
-
-    def state(self) -> dict:
-        return self._call("GET", "/state")
-
-    def now(self) -> str:
-        return self._call("GET", "/clock")["now"]
-
-    def set_clock(self, now: str | None = None, *, freeze: bool | None = None) -> dict:
-        body = {}
-        if now is not None:
-            body["now"] = now
-        if freeze is not None:
-            body["freeze"] = freeze
-        return self._call("POST", "/clock", json=body)
-
-    def advance(self, **delta) -> dict:
-        return self._call("POST", "/clock/advance", json=delta)
-
-    def journal(self, method: str | None = None, path: str | None = None) -> list[dict]:
-        params = {k: v for k, v in {"method": method, "path": path}.items() if v}
-        return self._call("GET", "/journal", params=params)["entries"]
-
-    def clear_journal(self) -> None:
-        self._call("DELETE", "/journal")
-
-    def add_fault(self, **rule) -> dict:
-        return self._call("POST", "/faults", json=rule)
-
-    def clear_faults(self) -> None:
-        self._call("DELETE", "/faults")
+    def __init__(self, name: str, url: str, *, process: subprocess.Popen | None = None,
+                 log_path: Path | None = None, control_token: str | None = None):
+        super().__init__(url, token=control_token, name=name)
+        self.process = process
+        self.log_path = log_path
 
     def stop(self) -> None:
         if self.process is None or self.process.poll() is not None:
@@ -126,10 +70,10 @@ class MockPair:
         for server in (self.pingpong, self.ber):
             server.set_clock(now, freeze=freeze)
 
-    def advance(self, **delta) -> None:
+    def advance(self, **delta) -> dict:
         """Advance both clocks; Ping Pong first, so BER never polls for a time Ping Pong has not reached."""
         self.pingpong.advance(**delta)
-        self.ber.advance(**delta)
+        return self.ber.advance(**delta)
 
     def stop(self) -> None:
         for server in (self.pingpong, self.ber):

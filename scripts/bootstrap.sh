@@ -11,7 +11,9 @@ say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 
 # -- Python environment --------------------------------------------------------------------
 stamp="$VENV/.betyg-installed"
-want=$(sha256sum pyproject.toml | cut -c1-16)
+# Reinstall when pyproject.toml or the set of top-level packages changes (the editable install
+# maps the packages it saw).
+want=$( (cat pyproject.toml; ls -d */__init__.py 2>/dev/null) | sha256sum | cut -c1-16)
 if [ ! -x "$VENV/bin/python" ]; then
   say "Skapar virtuell miljö i $VENV"
   "$PYTHON" -m venv "$VENV"

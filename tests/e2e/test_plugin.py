@@ -54,10 +54,16 @@ def test_scenario_marker_switches_scenario(scenario, pingpong_server, ber_server
 def test_pip_install_in_a_fresh_venv_and_a_ten_line_test_elsewhere(tmp_path):
     """`pip install .` into a new venv; the example test from the README, in another folder, using only
     the plugin's fixtures, grades a group and checks its catalogue."""
+    source = tmp_path / "src"  # a copy of the tracked files, so the build leaves the checkout untouched
+    tracked = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True).stdout
+    for name in filter(None, tracked.decode().split("\0")):
+        if (ROOT / name).is_file():
+            (source / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / name, source / name)
     env_dir = tmp_path / "venv"
     venv.EnvBuilder(with_pip=True).create(env_dir)
     python = env_dir / "bin" / "python"
-    subprocess.run([str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", str(ROOT)],
+    subprocess.run([str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", str(source)],
                    check=True, cwd=tmp_path, timeout=900)
     elsewhere = tmp_path / "qa-suite"
     elsewhere.mkdir()
