@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
 from playwright.sync_api import Page
 
@@ -17,28 +18,49 @@ from flows.retry import with_retry
 
 
 @dataclass
-class PingPong:
+class _Session:
+    """What both systems' sessions share: where, as whom, and how to retry with a fresh login."""
     page: Page
     url: str = ""
-    username: str = "betygsadmin"
-    password: str = "betygsadmin"
+    username: str = ""
+    password: str = ""
     attempts: int = 3
     base_delay: float = 0.5
 
+    ENV: ClassVar[str]
+    DEFAULTS: ClassVar[tuple[str, str, str]]  # url, user, password
+    WHAT: ClassVar[str]
+
+    def __post_init__(self):
+        self.username = self.username or self.DEFAULTS[1]
+        self.password = self.password or self.DEFAULTS[2]
+
     @classmethod
-    def from_env(cls, page: Page) -> "PingPong":
-        return cls(page, os.environ.get("PINGPONG_URL", "http://127.0.0.1:5001"),
-                   os.environ.get("PINGPONG_USER", "betygsadmin"), os.environ.get("PINGPONG_PASSWORD", "betygsadmin"))
+    def from_env(cls, page: Page):
+        """Where and as whom from ``<SYSTEM>_URL``, ``_USER``, ``_PASSWORD`` (the embedded default's when unset)."""
+        url, user, password = cls.DEFAULTS
+        return cls(page, os.environ.get(f"{cls.ENV}_URL", url), os.environ.get(f"{cls.ENV}_USER", user),
+                   os.environ.get(f"{cls.ENV}_PASSWORD", password))
 
     def _login(self) -> None:
-        pp_flows.login(self.page, self.username, self.password, base_url=self.url)
+        raise NotImplementedError
 
     def _retry(self, action, what: str):
         return with_retry(action, recover=self._login, attempts=self.attempts, base_delay=self.base_delay, what=what)
 
-    def login(self) -> "PingPong":
-        with_retry(self._login, attempts=self.attempts, base_delay=self.base_delay, what="inloggning")
+    def login(self):
+        with_retry(self._login, attempts=self.attempts, base_delay=self.base_delay, what=self.WHAT)
         return self
+
+
+@dataclass
+class PingPong(_Session):
+    ENV: ClassVar[str] = "PINGPONG"
+    DEFAULTS: ClassVar[tuple[str, str, str]] = ("http://127.0.0.1:5001", "betygsadmin", "betygsadmin")
+    WHAT: ClassVar[str] = "inloggning"
+
+    def _login(self) -> None:
+        pp_flows.login(self.page, self.username, self.password, base_url=self.url)
 
     def find_groups(self, **kwargs):
         return self._retry(lambda: pp_flows.find_groups(self.page, base_url=self.url, **kwargs), "sökning")
@@ -57,28 +79,13 @@ class PingPong:
 
 
 @dataclass
-class Ber:
-    page: Page
-    url: str = ""
-    username: str = "beradmin"
-    password: str = "beradmin"
-    attempts: int = 3
-    base_delay: float = 0.5
-
-    @classmethod
-    def from_env(cls, page: Page) -> "Ber":
-        return cls(page, os.environ.get("BER_URL", "http://127.0.0.1:5002"),
-                   os.environ.get("BER_USER", "beradmin"), os.environ.get("BER_PASSWORD", "beradmin"))
+class Ber(_Session):
+    ENV: ClassVar[str] = "BER"
+    DEFAULTS: ClassVar[tuple[str, str, str]] = ("http://127.0.0.1:5002", "beradmin", "beradmin")
+    WHAT: ClassVar[str] = "inloggning i BER"
 
     def _login(self) -> None:
         ber_flows.ber_login(self.page, self.username, self.password, base_url=self.url)
-
-    def _retry(self, action, what: str):
-        return with_retry(action, recover=self._login, attempts=self.attempts, base_delay=self.base_delay, what=what)
-
-    def login(self) -> "Ber":
-        with_retry(self._login, attempts=self.attempts, base_delay=self.base_delay, what="inloggning i BER")
-        return self
 
     def link_grading_teacher(self, group: str, teacher: str) -> None:
         self._retry(lambda: ber_flows.link_grading_teacher(self.page, group, teacher, base_url=self.url),

@@ -23,14 +23,12 @@ from rich.table import Table
 from flows import (ExpectedGrade, ber_login, download_catalogue, find_groups, grade_group, login,
                    open_browser, preview_catalogue, wait_until_visible_in_ber)
 from harness.catalogue import ExpectedCatalogue, compare, read_catalogue
+from harness.expected import grading_plan
 from harness.launcher import free_port, start_mocks
 from mock_kit import scenario as scenarios
 
-GYMNASIAL_STEPS = ["A", "B", "C", "D", "E", "F"]
-GRUNDLAGGANDE_STEPS = ["G", "IG"]
-
-
 def _port(preferred: int) -> int:
+    """The conventional port when it is free, so the demo's URLs match the README; else any."""
     with socket.socket() as sock:
         try:
             sock.bind(("127.0.0.1", preferred))
@@ -39,40 +37,17 @@ def _port(preferred: int) -> int:
             return free_port()
 
 
-def plan(document: dict) -> list[dict]:
-    """The groups to grade: those gradeable at the clock's start with grading teachers, and a grade
-    for each admitted student, cycling through the course's scale."""
-    courses = {c["code"]: c for c in document["courses"]}
-    students = {s["key"]: s for s in document["students"]}
-    staff = {s["key"]: s for s in document["staff"]}
-    today = (document.get("clock") or {}).get("start", "")[:10]
-    groups = []
-    for group in document["groups"]:
-        if not group.get("graders") or not today or group["endDate"] > today:
-            continue
-        course = courses[group["course"]]
-        steps = GYMNASIAL_STEPS if course["level"] == "gymnasial" else GRUNDLAGGANDE_STEPS
-        admitted = [students[e["student"]] for e in group["enrolments"] if e["status"] == "Antagen"]
-        groups.append({
-            "name": group["name"], "course": course, "group": group,
-            "grades": {s["civicNo"]: steps[i % len(steps)] for i, s in enumerate(admitted)},
-            "students": admitted,
-            "teachers": [f"{staff[k]['givenName']} {staff[k]['familyName']}" for k in group["graders"]],
-        })
-    return groups
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m harness.demo", description=__doc__.splitlines()[0])
     parser.add_argument("--artifacts", default="artifacts/demo")
     parser.add_argument("--scenario", default="default")
     parser.add_argument("--headed", action="store_true")
     args = parser.parse_args(argv)
-    console = Console()
+    console = Console(width=None if sys.stdout.isatty() else 140)
     artifacts = Path(args.artifacts).resolve()
     artifacts.mkdir(parents=True, exist_ok=True)
     document = scenarios.load(args.scenario)
-    work = plan(document)
+    work = grading_plan(document)
 
     started = time.perf_counter()
     mocks = start_mocks(args.scenario, artifacts / "mocks", pingpong_port=_port(5001), ber_port=_port(5002))
@@ -88,24 +63,25 @@ def main(argv: list[str] | None = None) -> int:
             console.print(f"Sök grupp: {len(hits)} betygsgrupper i Sökresultat")
             expected_in_ber = []
             for item in work:
-                name = item["name"]
+                name = item.name
                 t0 = time.perf_counter()
-                result = grade_group(pingpong, name, item["grades"], lock=True, teachers=item["teachers"])
+                result = grade_group(pingpong, name, item.grades, lock=True, teachers=item.teachers)
                 graded_s = time.perf_counter() - t0
                 preview_text = preview_catalogue(pingpong, name)
                 (artifacts / f"{_slug(name)}-forhandsgranskning.txt").write_text(preview_text, encoding="utf-8")
                 pdf = download_catalogue(pingpong, name, artifacts)
                 differences = compare(read_catalogue(pdf), ExpectedCatalogue(
-                    grades=item["grades"], teachers=item["teachers"],
-                    fields={"Kurskod": item["course"]["code"], "Betygsgrupp": name}))
+                    grades=item.grades, teachers=item.teachers,
+                    fields={"Kurskod": item.course_code, "Betygsgrupp": name}, late=item.late))
                 failures += bool(differences)
                 for difference in differences:
                     console.print(f"[red]Betygskatalogen för {name}:[/red] {difference}")
-                expected_in_ber += [ExpectedGrade(name, pnr, item["course"]["code"], grade)
-                                    for pnr, grade in item["grades"].items()]
-                rows.append([name, item["course"]["code"], str(len(result.set) + len(result.already)),
-                             " ".join(f"{g}×{list(item['grades'].values()).count(g)}"
-                                      for g in dict.fromkeys(item["grades"].values())),
+                expected_in_ber += [ExpectedGrade(name, pnr, item.course_code, grade)
+                                    for pnr, grade in item.grades.items()]
+                rows.append([name + (" (Försenad)" if item.late else ""), item.course_code,
+                             str(len(result.set) + len(result.already)),
+                             " ".join(f"{g}×{list(item.grades.values()).count(g)}"
+                                      for g in dict.fromkeys(item.grades.values())),
                              f"{graded_s:.2f} s", "ja" if not differences else "NEJ", pdf.name])
             pingpong.screenshot(path=str(artifacts / "betygsvy.png"), full_page=True)
             ber_login(ber, "beradmin", "beradmin")

@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date, datetime
 
-from sqlalchemy import bindparam, exists, func, select, update
+from sqlalchemy import Integer, bindparam, exists, func, select, update
 from sqlalchemy.engine import Connection
 
 from mock_pingpong import grading
@@ -47,7 +47,8 @@ def refresh_derived(conn: Connection, group_ids: set[str] | None = None) -> None
     admitted_grade = exists().where(memberships.c.group_id == grades.c.group_id,
                                     memberships.c.person_id == grades.c.person_id, memberships.c.admitted)
     counts = {gid: (n, int(locked or 0)) for gid, n, locked in conn.execute(
-        select(grades.c.group_id, func.count(), func.sum(grades.c.locked))
+        # type_=Integer: a sum over a Boolean column would come back as a Boolean (4 locked → True → 1).
+        select(grades.c.group_id, func.count(), func.sum(grades.c.locked, type_=Integer))
         .where(admitted_grade, where(grades.c.group_id)).group_by(grades.c.group_id)).all()}
     rows = conn.execute(select(groups.c.id, groups.c.name, syllabuses.c.course_code, syllabuses.c.course_name)
                         .select_from(groups.outerjoin(syllabuses, syllabuses.c.id == groups.c.syllabus_id))

@@ -272,3 +272,17 @@ def test_nothing_stored_in_other_groups(admin):
     admin.grade(SVE, {"s01": "A"}, teachers=["anna.lindqvist"])
     with admin.app.extensions["mock_kit"].db.engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(grades).where(grades.c.group_id != gid(SVE))).scalar() == 0
+
+
+def test_search_results_follow_the_saved_grades(admin):
+    """The status in Sökresultat moves with what is stored: Ej påbörjad → Pågår (drafts) → Klar."""
+    def status():
+        text = text_of(admin.get("/betyg/sok-grupp?sok=1&q=SVESVE01"))
+        return re.search(r"SVESVE01 HT26 Kista A .* (Ej påbörjad|Pågår|Klar|Försenad)", text).group(1)
+
+    set_clock(admin.app, "2026-12-18T09:30:00+01:00")
+    assert status() == "Ej påbörjad"
+    admin.grade(SVE, {"s01": "A"}, teachers=["anna.lindqvist"])
+    assert status() == "Pågår"
+    admin.grade(SVE, SVE_ALL, locks=list(SVE_ALL), teachers=["anna.lindqvist"])
+    assert status() == "Klar"
