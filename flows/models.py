@@ -86,6 +86,7 @@ class GradeResult:
     summary: Summary | None = None
     state: GradingState | None = None
     screenshot: Path | None = None
+    late: bool = False  # the group was "Försenad" when it was opened (course end + 14 days had passed)
 
     @property
     def done_before(self) -> bool:

@@ -153,7 +153,8 @@ def grade_group(page: Page, group: Group, grades: Mapping[str, str], *, lock: bo
         if course_code not in shown.replace(",", " ").split():
             raise WrongCourse(state.name, course_code, shown)
     plan = plan_grades(state, grades, lock=lock)
-    result = GradeResult(group=state.name, already=plan.already, locked=lock, dry_run=dry_run, state=state)
+    result = GradeResult(group=state.name, already=plan.already, locked=lock, dry_run=dry_run, state=state,
+                         late=state.late)
     if not plan.to_set:
         return result
     chosen = list(state.teachers) if teachers is None else list(teachers)

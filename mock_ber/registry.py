@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 from stdnum.exceptions import ValidationError
+from stdnum import luhn
 from stdnum.se import personnummer
 
 from mock_kit import app as kit_app
@@ -55,10 +56,22 @@ def validate_civic_no(value: str) -> str:
     digits = (value or "").replace("-", "").replace("+", "")
     if len(digits) != 12 or not digits.isdigit():
         raise RegistryError(f"Personnumret {value!r} ska ha 12 siffror (ÅÅÅÅMMDDNNNN).")
+    invalid = RegistryError(f"Personnumret {value} är ogiltigt (fel datum eller kontrollsiffra).")
+    day = int(digits[6:8])
+    if day > 60:
+        # A samordningsnummer: the day plus 60, the same Luhn check digit. stdnum's personnummer
+        # reads the day as a calendar date, so the date and the check digit are checked here.
+        try:
+            date(int(digits[:4]), int(digits[4:6]), day - 60)
+        except ValueError:
+            raise invalid from None
+        if not luhn.is_valid(digits[2:]):
+            raise invalid
+        return digits
     try:
         personnummer.validate(digits)
     except ValidationError:
-        raise RegistryError(f"Personnumret {value} är ogiltigt (fel datum eller kontrollsiffra).") from None
+        raise invalid from None
     return digits
 
 

@@ -213,20 +213,33 @@ class Syncer:
                                 timeout=float(config["BER_TIMEOUT_SECONDS"]), page_limit=int(config["BER_PAGE_LIMIT"]))
         self.interval = timedelta(minutes=float(config["SYNC_INTERVAL_MINUTES"]))
         self._lock = threading.Lock()
+        self._state_lock = threading.Lock()
+        self._state: dict | None = None
 
     # -- state ------------------------------------------------------------------------------------
+    # Every request reads the state (the notice, a pending full sync); only this Syncer writes it, so
+    # it is read from the database once and then kept in memory beside the stored copy.
     def state(self) -> dict:
-        return self.kit.db.get_state(STATE_KEY, {}) or {}
+        cached = self._state
+        if cached is None:
+            cached = self._state = self.kit.db.get_state(STATE_KEY, {}) or {}
+        return dict(cached)
+
+    def _write(self, state: dict) -> None:
+        self.kit.db.set_state(STATE_KEY, state)
+        self._state = dict(state)
 
     def _save(self, **changes) -> None:
-        state = self.state()
-        state.update(changes)
-        self.kit.db.set_state(STATE_KEY, state)
+        with self._state_lock:
+            state = self.state()
+            state.update(changes)
+            self._write(state)
 
     def reset(self) -> None:
         """After a scenario load: the copy is empty and the next sync is a full one."""
-        self.kit.db.set_state(STATE_KEY, {"watermark": None, "last_success": None, "last_failure": None,
-                                          "error": None, "pending_full": True})
+        with self._state_lock:
+            self._write({"watermark": None, "last_success": None, "last_failure": None, "error": None,
+                         "pending_full": True})
 
     def _now(self) -> datetime:
         return self.kit.clock.now()

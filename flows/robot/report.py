@@ -21,7 +21,8 @@ def write_json(path: Path, outcomes: list[Outcome], *, input_path: Path, dry_run
         "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "input": str(input_path), "dry_run": dry_run, "seconds": round(seconds, 3),
         "totals": {"groups": len(outcomes), "ok": sum(o.ok for o in outcomes),
-                   "failed": sum(not o.ok for o in outcomes), "grades_set": students,
+                   "failed": sum(not o.ok for o in outcomes), "late": sum(o.late for o in outcomes),
+                   "grades_set": students,
                    "students_per_second": round(students / seconds, 2) if seconds else None},
         "groups": [asdict(o) for o in outcomes],
     }
@@ -36,6 +37,8 @@ def print_table(console: Console, outcomes: list[Outcome]) -> None:
         table.add_column(col)
     for o in outcomes:
         status = STATUS_SV.get(o.status, o.status)
+        if o.late:
+            status += " · Försenad"
         if o.ber_visible is not None:
             status += " · syns i BER" if o.ber_visible else " · syns inte i BER"
         table.add_row(o.group, o.course, status, str(len(o.grades_set)), f"{o.seconds:.1f}",

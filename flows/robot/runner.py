@@ -72,6 +72,7 @@ class Outcome:
     screenshot: str | None = None
     ber_visible: bool | None = None
     students: int = 0
+    late: bool = False  # "Försenad": graded after the last day on time (course end + 14 days)
 
     @property
     def ok(self) -> bool:
@@ -234,7 +235,7 @@ class Robot:
                 # Someone saved the group meanwhile; the plan is made again from what they saved
                 # (their locked grades count as done or as a conflict), once.
                 result = grade()
-            out.grades_set, out.already = result.set, result.already
+            out.grades_set, out.already, out.late = result.set, result.already, result.late
             out.status = "dry-run" if s.dry_run else ("already" if result.done_before else "done")
             if result.screenshot:
                 out.screenshot = str(result.screenshot)

@@ -12,6 +12,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from mock_kit.app import current_kit, now
 from mock_pingpong import accounts, get_syncer, grading, repository, service
 from mock_pingpong.ui.auth import login_required
+from mock_pingpong.ui.grading_rows import student_rows
 
 betyg = Blueprint("betyg", __name__, url_prefix="/betyg")
 
@@ -103,7 +104,7 @@ class SearchForm:
         return start, end
 
 
-def _search(form: SearchForm, teacher_id: str | None):
+def _search(form: SearchForm, teacher_id: str | None, *, with_teachers: bool):
     syncer = get_syncer(current_app)
     syncer.ensure_current()
     today = now().date()
@@ -115,7 +116,8 @@ def _search(form: SearchForm, teacher_id: str | None):
             rows, truncated = repository.search_groups(
                 conn, text=form.text, teacher_id=teacher_id, date_from=start, date_to=end, visible_to=visible_to,
                 limit=int(current_app.config["SEARCH_LIMIT"]))
-        teachers = repository.grader_options(conn, visible_to)
+        # Only "Sök lärare" shows the teacher list (1,600 names at 5,000 groups): not built for "Sök grupp".
+        teachers = repository.grader_options(conn, visible_to) if with_teachers else []
         terms = repository.terms(conn)
     results = [{
         "id": r.id, "name": r.name, "course": f"{r.course_code or ''} {r.course_name or ''}".strip(),
@@ -129,7 +131,7 @@ def _search(form: SearchForm, teacher_id: str | None):
 @betyg_required
 def search_teacher():
     form = SearchForm.from_args(request.args, need_teacher=True)
-    results, truncated, teachers, terms, notice = _search(form, form.teacher or None)
+    results, truncated, teachers, terms, notice = _search(form, form.teacher or None, with_teachers=True)
     if form.teacher and form.teacher not in {pid for pid, _ in teachers}:
         results = []  # a teacher outside the caller's reach: nothing to show
     return render_template("search.html", title="Sök lärare", mode="larare", form=form, results=results,
@@ -140,7 +142,7 @@ def search_teacher():
 @betyg_required
 def search_group():
     form = SearchForm.from_args(request.args, need_teacher=False)
-    results, truncated, teachers, terms, notice = _search(form, None)
+    results, truncated, teachers, terms, notice = _search(form, None, with_teachers=False)
     return render_template("search.html", title="Sök grupp", mode="grupp", form=form, results=results,
                            truncated=truncated, teachers=teachers, terms=terms, ber_notice=notice)
 
@@ -175,6 +177,7 @@ def _render_sheet(sheet: grading.Sheet, choices: grading.Submission, *, errors=(
     saved = get_flashed_messages(category_filter=["saved"])
     return render_template(
         "grading.html", title=sheet.name, sheet=sheet, choices=choices, errors=by_field, alert=alert,
+        student_rows=student_rows(sheet, choices, by_field, gradeable),
         gradeable=gradeable, opens=grading.opens_message(sheet.end_date), status=sheet.status(today),
         scale=sheet.scale, points_kind=grading.points_kind(sheet.school_type), saved=saved,
         catalogue_ready=sheet.catalogue_ready(), catalogue_reason=CATALOGUE_NOT_READY,

@@ -93,7 +93,8 @@ def test_ber_unreachable_keeps_working_on_the_copy(admin, ber):
     assert "Låst 2026-12-18 av Maria Betygsadministratör" in text_of(admin.open_group("svesve01-ht26-a"))
 
 
-def test_ber_down_at_load_then_back(ber):
+def test_ber_down_at_load_then_back(fresh, ber):
+    # ``fresh`` first: the module's BER stub back at the scenario's start, whatever ran before.
     ber.failing = True
     try:
         application = create_app({"BER_URL": ber.url, "SCENARIO": frozen_default(), "SCHEDULER": False})

@@ -52,6 +52,7 @@ def test_grade_group_locks_every_grade_then_the_catalogue_is_printable(pp_page, 
     assert "Betygskatalog" in text and "19900602-2397" in text
     assert "Betygskatalog" in preview_catalogue(pp_page, SVE)
 
+    assert result.late is False  # graded the day after course end: on time
     again = grade_group(pp_page, SVE, SVE_GRADES)  # idempotent: nothing clicked, nothing stored
     assert again.set == {} and again.done_before
     with pytest.raises(GradeConflict, match="har låst A, inte B"):
@@ -88,3 +89,12 @@ def test_a_server_error_is_retried_with_a_fresh_login(page, scenario, pingpong_s
     result = pp.grade_group("GRNMAT2 HT26 Kista A", {"20000103-2382": "G"})
     assert result.set == {"200001032382": "G"}
     assert len(journal.pingpong(method="POST", path="/login")) >= 2
+
+
+def test_a_late_group_is_reported_late(pp_page):
+    """ENGENG05 ended 2026-11-27; the last day on time was 2026-12-11, so it is graded "Försenad"."""
+    result = grade_group(pp_page, "ENGENG05 HT26 Kista B", {"19900728-2388": "A", "19900730-2384": "B",
+                                                             "19910717-2380": "C"},
+                         teachers=["Karin Östberg"])
+    assert result.late is True
+    assert len(result.set) == 3
