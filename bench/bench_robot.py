@@ -23,6 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from harness.launcher import start_mocks  # noqa: E402
+from fixtures.generator import generate  # noqa: E402
 from mock_kit import scenario as scenarios  # noqa: E402
 
 
@@ -58,29 +59,42 @@ def run_robot(csv: Path, out: Path, pair, workers: int, trace: bool) -> dict:
 
 def main() -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--scenario", default="generated-20")
+    parser.add_argument("--scenario", default="generated-20",
+                        help="a named scenario; with --students, 20 generated groups of that size instead")
+    parser.add_argument("--students", type=int, nargs="*", default=[10, 30],
+                        help="group sizes to measure (10 = the committed generated-20 scenario)")
     parser.add_argument("--runs", type=int, default=1)
     args = parser.parse_args()
-    doc = scenarios.load(args.scenario)
+    for size in args.students or [None]:
+        measure(args.scenario, size, args.runs)
+    print("Mål: ≥ 20 elever/s med 2 arbetare.")
+    return 0
+
+
+def measure(scenario: str, size: int | None, runs: int) -> None:
     with tempfile.TemporaryDirectory(prefix="bench-robot-") as tmp:
         tmp = Path(tmp)
+        if size not in (None, 10):
+            doc = generate(schools=2, groups_per_school=10, students_per_group=size, seed=size, profile="gradeable",
+                           name=f"bench-robot-{size}")
+            scenario = str(tmp / f"{doc['name']}.json")
+            Path(scenario).write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+        doc = scenarios.load(scenario)
         csv = tmp / "betyg.csv"
         n = write_csv(doc, csv)
-        pair = start_mocks(args.scenario, tmp / "mocks")
+        pair = start_mocks(scenario, tmp / "mocks")
         try:
-            print(f"{args.scenario}: {n} betyg i {len(doc['groups'])} grupper; {os.cpu_count()} kärnor")
+            print(f"{doc['name']}: {n} betyg i {len(doc['groups'])} grupper; {os.cpu_count()} kärnor")
             print(f"{'arbetare':>8} {'spårning':>9} {'tid (s)':>8} {'elever/s hela':>14} {'elever/s loop':>14} {'s/grupp':>8}")
             for workers in (1, 2):
                 for trace in (False, True):
-                    for i in range(args.runs):
-                        pair.load_scenario(args.scenario)
+                    for i in range(runs):
+                        pair.load_scenario(doc)
                         r = run_robot(csv, tmp / f"ut-{workers}-{trace}-{i}", pair, workers, trace)
                         print(f"{workers:>8} {'på' if trace else 'av':>9} {r['wall']:>8.1f} {r['e2e']:>14.1f} "
                               f"{r['loop']:>14.1f} {r['per_group']:>8.2f}", flush=True)
         finally:
             pair.stop()
-    print("Mål: ≥ 20 elever/s med 2 arbetare.")
-    return 0
 
 
 if __name__ == "__main__":

@@ -18,7 +18,7 @@ from typing import Callable
 from flask import Flask, current_app, g, jsonify, request
 from sqlalchemy import MetaData
 
-from mock_kit import scenario as scenarios
+from mock_kit import memory, scenario as scenarios
 from mock_kit.clock import MockClock, parse_instant
 from mock_kit.db import Database, database_url
 from mock_kit.faults import Faults
@@ -36,6 +36,11 @@ DEFAULTS = {
     "LOG_REQUESTS": True,
     "JOURNAL_CAPACITY": 20_000,
 }
+# A response this big, or a request this slow (a full sync's pages, a scenario load), leaves freed
+# memory behind that is handed back to the system once requests have been quiet for a moment.
+HEAVY_RESPONSE_BYTES = 512 * 1024
+HEAVY_REQUEST_MS = 500
+BIG_SCENARIO_RECORDS = 2_000  # persons + groups from which a load releases memory at once
 
 
 @dataclass
@@ -47,6 +52,7 @@ class MockKit:
     scheduler: Scheduler
     journal: Journal = field(default_factory=Journal)
     faults: Faults = field(default_factory=Faults)
+    releaser: memory.Releaser = field(default_factory=memory.Releaser)
     load_callback: Callable[["MockKit", dict], None] | None = None
     after_load: Callable[["MockKit"], None] | None = None
     scenario_name: str | None = None  # the document itself stays in the database, not in memory
@@ -74,6 +80,9 @@ class MockKit:
             self.scheduler.reschedule()
         if self.after_load:
             self.after_load(self)
+        records = sum(len(document.get(k) or []) for k in ("staff", "students", "groups"))
+        if records >= BIG_SCENARIO_RECORDS:
+            memory.release()  # the document and the rows built from it are garbage now
 
     def reset(self) -> None:
         self.load_scenario(self.scenario, validated=True)
@@ -144,6 +153,7 @@ def start_background(app: Flask) -> None:
     kit: MockKit = app.extensions["mock_kit"]
     if app.config["SCHEDULER"]:
         kit.scheduler.start()
+    kit.releaser.start()
 
 
 def _install_request_hooks(app: Flask, kit: MockKit) -> None:
@@ -187,6 +197,9 @@ def _install_request_hooks(app: Flask, kit: MockKit) -> None:
                 "duration_ms": duration_ms,
                 "fault": getattr(g, "_mock_fault", None),
             })
+        if ((response.content_length or 0) >= HEAVY_RESPONSE_BYTES
+                or (duration_ms or 0) >= HEAVY_REQUEST_MS):
+            kit.releaser.request()
         if app.config["LOG_REQUESTS"]:
             request_log.info(json.dumps({
                 "service": kit.name, "method": request.method, "path": path,

@@ -70,7 +70,9 @@ class Database:
         json.dumps(value)  # fail early on values the column cannot hold
         with self.engine.begin() as conn:
             conn.execute(mock_state.delete().where(mock_state.c.key == key))
-            conn.execute(mock_state.insert().values(key=key, value=value))
+            # Parameters apart from the statement: a statement with .values() would be kept in
+            # SQLAlchemy's compiled cache together with its values (a whole scenario document).
+            conn.execute(mock_state.insert(), {"key": key, "value": value})
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import io
 import logging
 import os
 import signal
@@ -9,13 +10,49 @@ import sys
 from typing import Callable
 
 from flask import Flask
-from werkzeug.serving import make_server
+from werkzeug.serving import WSGIRequestHandler, make_server
 
+from mock_kit import memory
 from mock_kit.app import start_background
 
 
+class KeepAliveHandler(WSGIRequestHandler):
+    """werkzeug closes every connection, because it cannot tell where an unread request body ends
+    before the next request. A request without a body has no such end to find: its connection stays
+    open, so Ping Pong's calls to BER, browsers and test clients skip a TCP connect and a new server
+    thread on every request. Requests with a body are answered and closed as before."""
+
+    timeout = 300  # an idle kept-alive connection is closed after this many seconds
+    # Headers and body go out as two writes: with Nagle's algorithm the body of a kept-alive answer
+    # would wait for the client's delayed ACK (40 ms).
+    disable_nagle_algorithm = True
+
+    def run_wsgi(self) -> None:
+        self._keep_alive = not self.close_connection and self._without_body()
+        if not self._keep_alive:
+            return super().run_wsgi()
+        socket_file = self.rfile
+        # After answering, werkzeug reads whatever the client sent next and throws it away (it
+        # would be an unread body); here that is the next request, so it reads an empty body instead.
+        self.rfile = io.BytesIO(b"")
+        try:
+            return super().run_wsgi()
+        finally:
+            self.rfile = socket_file
+
+    def _without_body(self) -> bool:
+        headers = self.headers
+        return (headers.get("Content-Length", "0").strip() in ("", "0") and "Transfer-Encoding" not in headers
+                and "Expect" not in headers)
+
+    def send_header(self, keyword: str, value: str) -> None:
+        if getattr(self, "_keep_alive", False) and keyword.lower() == "connection" and value.lower() == "close":
+            return  # keep the connection (HTTP/1.1 default); Flask sends whole bodies with a length
+        super().send_header(keyword, value)
+
+
 def serve(app: Flask, host: str, port: int) -> None:
-    server = make_server(host, port, app, threaded=True)
+    server = make_server(host, port, app, threaded=True, request_handler=KeepAliveHandler)
     start_background(app)
     kit = app.extensions["mock_kit"]
     print(f"{kit.name} lyssnar på http://{host}:{server.server_port}", flush=True)
@@ -42,6 +79,7 @@ def main(create_app: Callable[[dict], Flask], *, name: str, env_prefix: str, def
     parser.add_argument("--scenario", help="scenarionamn i fixtures/scenarios eller en sökväg")
     parser.add_argument("--log-level", default=os.environ.get("MOCK_LOG_LEVEL", "WARNING"))
     args = parser.parse_args(argv)
+    memory.tune()  # before the app allocates anything
     logging.basicConfig(level=args.log_level.upper(), stream=sys.stderr, format="%(message)s")
     config = {}
     if args.database:

@@ -55,7 +55,7 @@ groups = Table(
     Column("id", String(36), primary_key=True),
     Column("name", String(300), nullable=False),
     Column("start_date", Date, nullable=False),
-    Column("end_date", Date, nullable=False, index=True),
+    Column("end_date", Date, nullable=False),
     Column("organisation_id", String(36)),
     Column("activity_id", String(36)),
     Column("syllabus_id", String(36)),
@@ -113,3 +113,5 @@ grades = Table(
 )
 
 Index("ix_grades_published", grades.c.locked, grades.c.changed_at)
+# Covers the list of terms (distinct end dates of searchable groups) and end-date ranges.
+Index("ix_groups_end_date_searchable", groups.c.end_date, groups.c.grader_count)

@@ -132,27 +132,33 @@ def search_groups(conn: Connection, *, text: str = "", teacher_id: str | None = 
 
 
 # -- one group ------------------------------------------------------------------------------------
-def group_exists(conn: Connection, group_id: str) -> bool:
-    return conn.execute(select(groups.c.id).where(groups.c.id == group_id)).first() is not None
+# The grading view's statements are built once (building one costs about what running it does).
+_SHEET_GROUP = (
+    select(groups, syllabuses.c.course_code, syllabuses.c.course_name, syllabuses.c.points,
+           syllabuses.c.school_type, organisations.c.name.label("unit_name"), organisations.c.school_unit_code)
+    .select_from(groups.outerjoin(syllabuses, syllabuses.c.id == groups.c.syllabus_id)
+                 .outerjoin(organisations, organisations.c.id == groups.c.organisation_id))
+    .where(groups.c.id == bindparam("group_id")))
+_SHEET_GRADES = select(grades).where(grades.c.group_id == bindparam("group_id"))
+_SHEET_PEOPLE = (
+    select(memberships.c.person_id, memberships.c.admitted, persons.c.given_name, persons.c.family_name,
+           persons.c.civic_no)
+    .join(persons, persons.c.id == memberships.c.person_id)
+    .where(memberships.c.group_id == bindparam("group_id")))
+_SHEET_TEACHERS = (
+    select(persons.c.id, persons.c.given_name, persons.c.family_name).distinct()
+    .join(group_teachers, group_teachers.c.person_id == persons.c.id)
+    .where(group_teachers.c.group_id == bindparam("group_id"), group_teachers.c.grader))
 
 
 def load_sheet(conn: Connection, group_id: str) -> grading.Sheet | None:
-    row = conn.execute(
-        select(groups, syllabuses.c.course_code, syllabuses.c.course_name, syllabuses.c.points,
-               syllabuses.c.school_type, organisations.c.name.label("unit_name"),
-               organisations.c.school_unit_code)
-        .select_from(groups.outerjoin(syllabuses, syllabuses.c.id == groups.c.syllabus_id)
-                     .outerjoin(organisations, organisations.c.id == groups.c.organisation_id))
-        .where(groups.c.id == group_id)).first()
+    key = {"group_id": group_id}
+    row = conn.execute(_SHEET_GROUP, key).first()
     if row is None:
         return None
     stored = {g.person_id: grading.StoredGrade(g.value, bool(g.locked), g.locked_at, g.locked_by, list(g.deciders))
-              for g in conn.execute(select(grades).where(grades.c.group_id == group_id))}
-    people = conn.execute(
-        select(memberships.c.person_id, memberships.c.admitted, persons.c.given_name, persons.c.family_name,
-               persons.c.civic_no)
-        .join(persons, persons.c.id == memberships.c.person_id)
-        .where(memberships.c.group_id == group_id)).all()
+              for g in conn.execute(_SHEET_GRADES, key)}
+    people = conn.execute(_SHEET_PEOPLE, key).all()
     admitted: dict[str, grading.Student] = {}
     others: dict[str, grading.Student] = {}
     for p in people:
@@ -162,10 +168,7 @@ def load_sheet(conn: Connection, group_id: str) -> grading.Sheet | None:
     for pid in admitted:
         others.pop(pid, None)
     order = lambda s: grading.student_order_key(s.family_name, s.given_name, s.civic_no)  # noqa: E731
-    teacher_rows = conn.execute(
-        select(persons.c.id, persons.c.given_name, persons.c.family_name).distinct()
-        .join(group_teachers, group_teachers.c.person_id == persons.c.id)
-        .where(group_teachers.c.group_id == group_id, group_teachers.c.grader)).all()
+    teacher_rows = conn.execute(_SHEET_TEACHERS, key).all()
     teachers = sorted((grading.Teacher(t.id, t.given_name, t.family_name) for t in teacher_rows),
                       key=lambda t: grading.student_order_key(t.family_name, t.given_name))
     return grading.Sheet(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from mock_kit.clock import STOCKHOLM
@@ -145,17 +145,23 @@ def syllabus_batch(rows, refs: Refs, expand) -> list[dict]:
 
 
 # -- groups ----------------------------------------------------------------------------------------
+_MEMBER_STATUSES = [s for s in registry.STATUSES if registry.has_membership(s)]
+# Built once: constructing the statement costs about as much as running it for one group.
+_MEMBERSHIPS = (
+    select(Enrolment.group_id, Enrolment.person_id, Enrolment.status, Enrolment.status_date,
+           Enrolment.start_date, Person.given_name, Person.family_name)
+    .join(Person, Person.id == Enrolment.person_id)
+    .where(Enrolment.group_id.in_(bindparam("group_ids", expanding=True)),
+           Enrolment.status.in_(bindparam("statuses", expanding=True)))
+    .order_by(Enrolment.id))
+
+
 def memberships_for(session: Session, group_ids) -> dict[str, list]:
     """Each group's member enrolments as plain rows (not ORM objects: a group of 200 students, or a
     page of 500 groups, is read on every grading view and sync) with the person's names."""
     by_group = defaultdict(list)
-    rows = session.execute(
-        select(Enrolment.group_id, Enrolment.person_id, Enrolment.status, Enrolment.status_date,
-               Enrolment.start_date, Person.given_name, Person.family_name)
-        .join(Person, Person.id == Enrolment.person_id)
-        .where(Enrolment.group_id.in_(list(group_ids)),
-               Enrolment.status.in_([s for s in registry.STATUSES if registry.has_membership(s)]))
-        .order_by(Enrolment.id)).all()
+    rows = session.connection().execute(  # Core rows: no ORM result processing
+        _MEMBERSHIPS, {"group_ids": list(group_ids), "statuses": _MEMBER_STATUSES}).all()
     for e in rows:
         by_group[e.group_id].append(e)
     return by_group
@@ -163,9 +169,11 @@ def memberships_for(session: Session, group_ids) -> dict[str, list]:
 
 def group(g: TeachingGroup, enrolments: list, refs: Refs) -> dict:
     memberships = []
+    names = refs.names
     for e in enrolments:
-        item = {"person": refs.ref(e.person_id, f"{e.given_name} {e.family_name}"),
-                "startDate": e.start_date.isoformat()}
+        # refs.ref inlined: this loop runs for every member of every group served
+        person = {"id": e.person_id, "displayName": f"{e.given_name} {e.family_name}"} if names else {"id": e.person_id}
+        item = {"person": person, "startDate": e.start_date.isoformat()}
         end = registry.membership_end(e)
         if end is not None:
             item["endDate"] = end.isoformat()

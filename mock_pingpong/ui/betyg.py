@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from functools import wraps
+from urllib.parse import quote
 
 from flask import (Blueprint, Response, abort, current_app, flash, g, get_flashed_messages, redirect,
                    render_template, request, url_for)
@@ -119,11 +120,15 @@ def _search(form: SearchForm, teacher_id: str | None, *, with_teachers: bool):
         # Only "Sök lärare" shows the teacher list (1,600 names at 5,000 groups): not built for "Sök grupp".
         teachers = repository.grader_options(conn, visible_to) if with_teachers else []
         terms = repository.terms(conn)
-    results = [{
-        "id": r.id, "name": r.name, "course": f"{r.course_code or ''} {r.course_name or ''}".strip(),
-        "end": r.end_date.isoformat(), "teachers": r.grader_names,
-        "status": grading.group_status(today, r.end_date, r.admitted_count, r.graded_count, r.locked_count),
-    } for r in rows]
+    # url_for once, not per row (200 rows): every group link has the same shape.
+    link = url_for("betyg.group", group_id="GROUP_ID")
+    results = []
+    for r in rows:
+        status = grading.group_status(today, r.end_date, r.admitted_count, r.graded_count, r.locked_count)
+        results.append({
+            "id": r.id, "href": link.replace("GROUP_ID", quote(r.id, safe="")), "name": r.name,
+            "course": f"{r.course_code or ''} {r.course_name or ''}".strip(), "end": r.end_date.isoformat(),
+            "teachers": r.grader_names, "status": status, "status_class": status.lower().replace(" ", "-")})
     return results, truncated, teachers, terms, syncer.notice()
 
 
@@ -155,13 +160,13 @@ def _open(group_id: str, *, refresh: bool) -> grading.Sheet:
         syncer.ensure_current()
         if current_app.config["GROUP_REFRESH"]:
             syncer.refresh_group(group_id)
+    sheet = service.load(group_id)  # None: no such group
+    if sheet is None:
+        abort(404)
     with _conn() as conn:
-        if not repository.group_exists(conn, group_id):
-            abort(404)
         if not accounts.may_open_group(conn, g.user, group_id):
             abort(Response(render_template("no_access.html", title="Betyg",
                                            message="Du har inte behörighet till den här betygsgruppen."), 403))
-    sheet = service.load(group_id)
     if not grading.is_searchable(len(sheet.teachers)):
         abort(404)
     return sheet

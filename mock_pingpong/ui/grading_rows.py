@@ -15,6 +15,17 @@ def student_rows(sheet: grading.Sheet, choices: grading.Submission, errors: dict
                  gradeable: bool) -> list[Markup]:
     """One ``<tr>`` per admitted student: personnummer, name, the grade radios and the lock box."""
     steps = [(step, str(escape(step))) for step in sheet.scale]
+    radio_sets: dict[tuple[str | None, str], str] = {}  # (chosen, disabled) → the radios, "\0" for the id
+
+    def radios_for(chosen: str | None, disabled: str) -> str:
+        key = (chosen, disabled)
+        if key not in radio_sets:
+            radio_sets[key] = "\n".join(
+                f'<label class="step"><input type="radio" name="grade-\0" value="{step_html}"'
+                f'{" checked" if chosen == step else ""}{disabled}><span>{step_html}</span></label>'
+                for step, step_html in steps)
+        return radio_sets[key]
+
     rows = []
     for s in sheet.students:
         pid = str(escape(s.person_id))
@@ -24,10 +35,7 @@ def student_rows(sheet: grading.Sheet, choices: grading.Submission, errors: dict
         disabled = " disabled" if locked or not gradeable else ""
         grade_errors = errors.get(f"grade-{s.person_id}", [])
         lock_errors = errors.get(f"lock-{s.person_id}", [])
-        radios = "\n".join(
-            f'<label class="step"><input type="radio" name="grade-{pid}" value="{step_html}"'
-            f'{" checked" if chosen == step else ""}{disabled}><span>{step_html}</span></label>'
-            for step, step_html in steps)
+        radios = radios_for(chosen, disabled).replace("\0", pid)
         invalid_grade = f' aria-invalid="true" aria-describedby="err-grade-{pid}"' if grade_errors else ""
         grade_messages = "".join(f'<span class="field-error" id="err-grade-{pid}">{escape(m)}</span>'
                                  for m in grade_errors)

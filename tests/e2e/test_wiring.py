@@ -1,4 +1,5 @@
 """The wiring: both mocks as processes on free ports, a real browser, real HTTP between them."""
+import pytest
 from playwright.sync_api import expect
 
 
@@ -25,3 +26,19 @@ def test_mocks_run_on_their_own_ports_with_their_own_databases(pingpong_server, 
     pp, ber = pingpong_server.state(), ber_server.state()
     assert pp["service"] != ber["service"]
     assert pp["database"] != ber["database"]
+
+
+def test_faults_over_real_http_drop_delay_and_fail(pingpong_server, faults):
+    import requests
+
+    faults.pingpong(path="/login", method="GET", drop=True, times=1)
+    with pytest.raises(requests.ConnectionError):
+        requests.get(f"{pingpong_server.url}/login", timeout=10)
+    assert requests.get(f"{pingpong_server.url}/login", timeout=10).status_code == 200  # only the next one
+
+    faults.pingpong(path="/login", status=503, times=2)
+    assert [requests.get(f"{pingpong_server.url}/login", timeout=10).status_code for _ in range(3)] == [503, 503, 200]
+
+    faults.pingpong(path="/login", latency_ms=300, times=1)
+    answer = requests.get(f"{pingpong_server.url}/login", timeout=10)
+    assert answer.status_code == 200 and answer.elapsed.total_seconds() >= 0.3  # the delay was added
