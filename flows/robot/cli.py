@@ -44,6 +44,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="mot mockarna: flytta BER:s klocka i stället för att vänta")
     grade.add_argument("--keep-traces", action="store_true", help="spara Playwright-spår även för lyckade grupper")
     grade.add_argument("--no-trace", action="store_true", help="ingen Playwright-spårning alls")
+    grade.add_argument("--trace-snapshots", action="store_true",
+                       help="DOM-ögonblicksbilder vid varje klick i spåren (utförligt men ungefär halva farten)")
     grade.add_argument("--headed", action="store_true", help="visa webbläsaren")
     grade.add_argument("--termin", help='t.ex. "HT 2026" (standard: alla terminer)')
     grade.add_argument("--timeout", type=float, default=10, help="sekunder per steg i webbläsaren")
@@ -83,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
         ber_url=args.ber_url, ber_user=args.ber_user, ber_password=args.ber_password, out_dir=args.out,
         journal_path=args.journal, workers=max(1, args.workers), dry_run=args.dry_run, lock=not args.no_lock,
         verify_ber=args.verify_ber, ber_timeout_minutes=args.ber_timeout, advance_mock_clock=args.advance_mock_clock,
-        keep_traces=args.keep_traces, trace=not args.no_trace, headless=not args.headed, timeout_ms=args.timeout * 1000,
+        keep_traces=args.keep_traces, trace=not args.no_trace, trace_snapshots=args.trace_snapshots, headless=not args.headed, timeout_ms=args.timeout * 1000,
         term=args.termin, max_groups=args.max_groups)
     log = logging.getLogger("betygsrobot")
     started = time.perf_counter()

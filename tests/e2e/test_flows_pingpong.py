@@ -98,3 +98,31 @@ def test_a_late_group_is_reported_late(pp_page):
                          teachers=["Karin Östberg"])
     assert result.late is True
     assert len(result.set) == 3
+
+
+def test_grading_by_role_and_name_clicks_gives_the_same_result(pp_page):
+    """``clicks="locator"`` clicks every control by role and accessible name (no positions)."""
+    grades = {"20000103-2382": "G", "20000104-2399": "IG", "19931216-2390": "G"}
+    result = grade_group(pp_page, "GRNMAT2 HT26 Kista A", grades, teachers=["Omar Haddad"], clicks="locator")
+    assert result.set == {k.replace("-", ""): v for k, v in grades.items()}
+    assert all(s.locked for s in result.state.students)
+
+
+def test_a_stray_mouse_click_is_caught_by_the_summary_and_redone_by_role(pp_page, monkeypatch, journal):
+    """Nothing is stored from a summary that differs from the request: the flow starts the group
+    afresh and clicks each control by role and name."""
+    by_mouse = GradingPage.set_grades_by_mouse
+
+    def astray(self, items, *, lock):  # every click lands on the scale's first step
+        by_mouse(self, [(row, row.steps[0]) for row, _ in items], lock=lock)
+
+    by_role = []
+    set_grade = GradingPage.set_grade
+    monkeypatch.setattr(GradingPage, "set_grades_by_mouse", astray)
+    monkeypatch.setattr(GradingPage, "set_grade",
+                        lambda self, row, grade, **kw: (by_role.append(grade), set_grade(self, row, grade, **kw)))
+    journal.clear()
+    result = grade_group(pp_page, SVE, SVE_GRADES, teachers=["Anna Lindqvist"])
+    assert result.set == {"199006022397": "A", "199107172380": "B", "199610202385": "-", "200001052380": "E"}
+    assert sorted(by_role) == sorted(SVE_GRADES.values())
+    assert len(journal.pingpong(method="POST", path="/betyg/grupp/*/sammanfattning")) == 1  # one store
