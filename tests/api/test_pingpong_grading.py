@@ -138,7 +138,7 @@ def test_locked_grade_cannot_be_changed_by_a_crafted_form(admin):
 
 
 # -- validation messages over HTTP ----------------------------------------------------------------
-def refused(admin, key, data, message):
+def assert_refused(admin, key, data, message):
     response = admin.first_save(key, data)
     assert response.status_code == 422, text_of(response)
     text = text_of(response)
@@ -150,7 +150,7 @@ def refused(admin, key, data, message):
 
 def test_lock_without_grade(admin):
     data = admin.grading_form(SVE, {"s01": "C"}, locks=["s02"], teachers=["anna.lindqvist"])
-    response = refused(admin, SVE, data, "Välj ett betyg för Łukasz Nowak innan du låser det.")
+    response = assert_refused(admin, SVE, data, "Välj ett betyg för Łukasz Nowak innan du låser det.")
     html = response.get_data(as_text=True)
     assert f'id="err-lock-{pid("s02")}"' in html  # next to the field
     assert re.search(rf'name="grade-{pid("s01")}" value="C" checked', html)  # choices kept
@@ -158,30 +158,30 @@ def test_lock_without_grade(admin):
 
 def test_no_grading_teacher_ticked(admin):
     data = admin.grading_form(SVE, {"s01": "C"})
-    refused(admin, SVE, data, "Bocka i minst en betygssättande lärare.")
+    assert_refused(admin, SVE, data, "Bocka i minst en betygssättande lärare.")
 
 
 def test_teacher_who_is_not_a_grader_cannot_be_ticked(admin):
     data = admin.grading_form(SVE, {"s01": "C"}, teachers=["omar.haddad"])
-    refused(admin, SVE, data, "Endast lärare som är kopplade som betygssättande lärare till gruppen i BER")
+    assert_refused(admin, SVE, data, "Endast lärare som är kopplade som betygssättande lärare till gruppen i BER")
 
 
 def test_grade_outside_the_scale(admin):
     data = admin.grading_form(GRN, {"s07": "A"}, teachers=["omar.haddad"])
-    response = refused(admin, GRN, data, "Betyget A finns inte i betygsskalan för GRNMAT2 (G, IG).")
+    response = assert_refused(admin, GRN, data, "Betyget A finns inte i betygsskalan för GRNMAT2 (G, IG).")
     assert f'id="err-grade-{pid("s07")}"' in response.get_data(as_text=True)
 
 
 def test_student_not_admitted(admin):
     data = admin.grading_form(SVE, {"s05": "C"}, teachers=["anna.lindqvist"])  # Avbrott 2026-10-05
-    refused(admin, SVE, data, "Søren Ødegård har inte status Antagen i gruppen och kan inte få betyg.")
+    assert_refused(admin, SVE, data, "Søren Ødegård har inte status Antagen i gruppen och kan inte få betyg.")
     data = admin.grading_form(GRN, {"s10": "G"}, teachers=["omar.haddad"])     # Avslutad
-    refused(admin, GRN, data, "Patrick O'Brien har inte status Antagen")
+    assert_refused(admin, GRN, data, "Patrick O'Brien har inte status Antagen")
 
 
 def test_nothing_chosen(admin):
     data = admin.grading_form(SVE, {}, teachers=["anna.lindqvist"])
-    refused(admin, SVE, data, "Inga betyg att spara. Välj minst ett betyg.")
+    assert_refused(admin, SVE, data, "Inga betyg att spara. Välj minst ett betyg.")
 
 
 def test_tampered_summary_is_refused(admin):

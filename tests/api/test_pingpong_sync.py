@@ -27,7 +27,8 @@ def test_the_stub_speaks_ss12000(ber):
     headers = {"Authorization": f"Bearer {ber.token}"}
     for resource in RESOURCES:
         body = requests.get(f"{ber.url}/ss12000/v2.1/{resource}", headers=headers, timeout=5).json()
-        validate_ss12000_response(f"/ss12000/v2.1/{resource}", 200, body)
+        validate_ss12000_response(f"/ss12000/v2.1/{resource}", 200, body)  # raises on any deviation
+        assert body["data"], f"{resource}: the stand-in serves nothing"
 
 
 def test_full_sync_follows_page_tokens(fresh, ber):
