@@ -119,45 +119,39 @@ def group(group_id):
         return _group_page(s, group)
 
 
-@bp.post("/grupper/<group_id>/betygssattande")
-def link(group_id):
+def _change_grader(group_id: str, form, person_field: str, change, done: str, missing: str,
+                   invalid: str = "Formuläret har gått ut. Försök igen."):
+    """Link or unlink a grading teacher from a posted form; any refusal re-renders the group page
+    with a Swedish message and stores nothing."""
     with db() as s:
         group = s.get(TeachingGroup, group_id) or abort(404)
-        form = LinkForm()
+        shown_form = form if isinstance(form, LinkForm) else None
         if not form.validate_on_submit():
-            message = "Välj en lärare." if form.teacher.errors else "Formuläret har gått ut. Försök igen."
-            return _group_page(s, group, form, message, 400)
-        person = s.get(Person, form.teacher.data)
+            no_choice = shown_form is not None and getattr(form, person_field).errors  # the link form's dropdown
+            return _group_page(s, group, shown_form, "Välj en lärare." if no_choice else invalid, 400)
+        person = s.get(Person, getattr(form, person_field).data)
         if person is None:
-            return _group_page(s, group, form, "Den valda läraren finns inte i BER.", 400)
+            return _group_page(s, group, shown_form, missing, 400)
         try:
-            registry.link_grader(s, group, person)
+            change(s, group, person)
         except registry.RegistryError as exc:
             s.rollback()
-            return _group_page(s, group, form, str(exc), 400)
+            return _group_page(s, group, shown_form, str(exc), 400)
         s.commit()
-        flash(f"{person.full_name} är kopplad som betygssättande lärare.", "status")
+        flash(done.format(name=person.full_name), "status")
         return redirect(url_for("ui.group", group_id=group.id))
+
+
+@bp.post("/grupper/<group_id>/betygssattande")
+def link(group_id):
+    return _change_grader(group_id, LinkForm(), "teacher", registry.link_grader,
+                          "{name} är kopplad som betygssättande lärare.", "Den valda läraren finns inte i BER.")
 
 
 @bp.post("/grupper/<group_id>/betygssattande/ta-bort")
 def unlink(group_id):
-    with db() as s:
-        group = s.get(TeachingGroup, group_id) or abort(404)
-        form = UnlinkForm()
-        if not form.validate_on_submit():
-            return _group_page(s, group, None, "Formuläret har gått ut. Försök igen.", 400)
-        person = s.get(Person, form.person.data)
-        if person is None:
-            return _group_page(s, group, None, "Läraren finns inte i BER.", 400)
-        try:
-            registry.unlink_grader(s, group, person)
-        except registry.RegistryError as exc:
-            s.rollback()
-            return _group_page(s, group, None, str(exc), 400)
-        s.commit()
-        flash(f"{person.full_name} är inte längre betygssättande lärare.", "status")
-        return redirect(url_for("ui.group", group_id=group.id))
+    return _change_grader(group_id, UnlinkForm(), "person", registry.unlink_grader,
+                          "{name} är inte längre betygssättande lärare.", "Läraren finns inte i BER.")
 
 
 @bp.get("/elever/<person_id>")
