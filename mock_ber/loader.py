@@ -18,7 +18,35 @@ def scenario_start(document: dict) -> datetime:
     return parse_instant(start) if start else datetime.now().astimezone()
 
 
+class _Batch:
+    """Rows inserted in foreign-key order, a few thousand at a time, so a 20,000-person scenario
+    never holds every row of every table in memory at once."""
+
+    ORDER = (Organisation, Syllabus, Person, Duty, TeachingGroup, Activity, Enrolment, TeacherAssignment, BerUser)
+    SIZE = 5_000
+
+    def __init__(self, session):
+        self.session = session
+        self.rows = {model: [] for model in self.ORDER}
+
+    def add(self, model, rows) -> None:
+        self.rows[model].extend(rows)
+        if sum(len(r) for r in self.rows.values()) >= self.SIZE:
+            self.flush()
+
+    def flush(self) -> None:
+        for model in self.ORDER:  # parents before children, so the foreign keys hold
+            if self.rows[model]:
+                self.session.execute(model.__table__.insert(), self.rows[model])  # Core executemany
+                self.rows[model] = []
+
+
 def load(kit, document: dict) -> None:
+    with kit.db.session() as session, session.begin():
+        _load(_Batch(session), document)
+
+
+def _load(batch: _Batch, document: dict) -> None:
     stamp = scenario_start(document)
     today = stamp.date()
     meta = {"created": stamp, "modified": stamp}
@@ -35,11 +63,14 @@ def load(kit, document: dict) -> None:
                                   organisation_type="Skolenhet", school_unit_code=unit["schoolUnitCode"],
                                   organisation_number=None, municipality_code=huvudman.get("municipalityCode"),
                                   parent_id=huvudman_id, **meta))
+    batch.add(Organisation, organisations)
     syllabuses = {c["code"]: stable_id("syllabus", c["code"]) for c in document["courses"]}
+    batch.add(Syllabus, [dict(id=syllabuses[c["code"]], code=c["code"], name=c["name"], points=c["points"],
+                              level=c["level"], **meta) for c in document["courses"]])
     group_starts = [date.fromisoformat(g["startDate"]) for g in document["groups"]]
     duty_start = min(group_starts + [today])
 
-    persons, duties, people_keys = [], [], {}
+    people_keys = {}
     for kind, items in (("staff", document["staff"]), ("student", document["students"])):
         for item in items:
             try:
@@ -48,23 +79,20 @@ def load(kit, document: dict) -> None:
                 raise ScenarioError(f"{kind} {item['key']}: {exc}", field=kind) from None
             pid = stable_id("person", item["key"])
             people_keys[item["key"]] = pid
-            persons.append(dict(id=pid, key=item["key"], given_name=item["givenName"],
-                                family_name=item["familyName"], civic_no=civic_no, email=item.get("email"),
-                                is_staff=kind == "staff", **meta))
+            batch.add(Person, [dict(id=pid, key=item["key"], given_name=item["givenName"],
+                                    family_name=item["familyName"], civic_no=civic_no, email=item.get("email"),
+                                    is_staff=kind == "staff", **meta)])
             if kind == "staff":
-                duties.append(dict(id=stable_id("duty", item["key"]), person_id=pid,
-                                   organisation_id=units[item["schoolUnit"]], duty_role=item["dutyRole"],
-                                   start_date=duty_start, **meta))
+                batch.add(Duty, [dict(id=stable_id("duty", item["key"]), person_id=pid,
+                                      organisation_id=units[item["schoolUnit"]], duty_role=item["dutyRole"],
+                                      start_date=duty_start, **meta)])
     duty_roles = {item["key"]: item["dutyRole"] for item in document["staff"]}
 
-    groups, activities, enrolments, assignments = [], [], [], []
     for group in document["groups"]:
         gid = stable_id("group", group["key"])
         start, end = date.fromisoformat(group["startDate"]), date.fromisoformat(group["endDate"])
-        groups.append(dict(id=gid, key=group["key"], name=group["name"], syllabus_id=syllabuses[group["course"]],
-                           organisation_id=units[group["schoolUnit"]], start_date=start, end_date=end, **meta))
         aid = stable_id("activity", group["key"])
-        activities.append(dict(id=aid, group_id=gid, **meta))
+        enrolments, assignments = [], []
         shell = TeachingGroup(start_date=start, end_date=end)
         for enrolment in group.get("enrolments", []):
             status = enrolment["status"]
@@ -83,17 +111,15 @@ def load(kit, document: dict) -> None:
             assignments.append(dict(id=stable_id("assignment", f"{group['key']}:{staff_key}"), activity_id=aid,
                                     duty_id=stable_id("duty", staff_key), teaching=staff_key in teachers,
                                     grader=staff_key in graders, **meta))
+        batch.add(TeachingGroup, [dict(id=gid, key=group["key"], name=group["name"],
+                                       syllabus_id=syllabuses[group["course"]], organisation_id=units[group["schoolUnit"]],
+                                       start_date=start, end_date=end, **meta)])
+        batch.add(Activity, [dict(id=aid, group_id=gid, **meta)])
+        batch.add(Enrolment, enrolments)
+        batch.add(TeacherAssignment, assignments)
 
     users = [dict(username=a["username"], name=a["name"],
                   password_hash=generate_password_hash(a["password"], method="pbkdf2:sha256:1000"))
              for a in document["accounts"].get("ber", [])]
-
-    with kit.db.session() as session, session.begin():
-        for model, rows in ((Organisation, organisations),
-                            (Syllabus, [dict(id=syllabuses[c["code"]], code=c["code"], name=c["name"],
-                                             points=c["points"], level=c["level"], **meta)
-                                        for c in document["courses"]]),
-                            (Person, persons), (Duty, duties), (TeachingGroup, groups), (Activity, activities),
-                            (Enrolment, enrolments), (TeacherAssignment, assignments), (BerUser, users)):
-            if rows:
-                session.execute(model.__table__.insert(), rows)  # Core executemany: fast at 20,000 rows
+    batch.add(BerUser, users)
+    batch.flush()

@@ -68,10 +68,15 @@ class MockKit:
         if not validated:
             document = scenarios.validate(document)
         with self.scheduler_lock():
-            self.db.drop_all()
-            self.db.create_all()
-            if self.load_callback:
-                self.load_callback(self, document)
+            try:
+                self._fill(document)
+            except Exception:
+                # The mock's own checks refused the document after the tables were emptied: put the
+                # previous scenario back, so a bad load loses nothing.
+                previous = self.db.get_state("scenario")
+                if previous is not None:
+                    self._fill(previous)
+                raise
             self.scenario_name = document["name"]
             self.db.set_state("scenario", document)
             self._start_clock(document)
@@ -83,6 +88,12 @@ class MockKit:
         records = sum(len(document.get(k) or []) for k in ("staff", "students", "groups"))
         if records >= BIG_SCENARIO_RECORDS:
             memory.release()  # the document and the rows built from it are garbage now
+
+    def _fill(self, document: dict) -> None:
+        self.db.drop_all()
+        self.db.create_all()
+        if self.load_callback:
+            self.load_callback(self, document)
 
     def reset(self) -> None:
         self.load_scenario(self.scenario, validated=True)

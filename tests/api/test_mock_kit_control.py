@@ -13,6 +13,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 import fixtures
 from mock_kit import init_mock
 from mock_kit.app import now
+from mock_kit.scenario import ScenarioError
 
 
 class Base(DeclarativeBase):
@@ -26,6 +27,8 @@ class Student(Base):
 
 
 def load(kit, document):
+    if any(s["givenName"] == "Fel" for s in document["students"]):  # a check only the mock itself makes
+        raise ScenarioError("Eleven Fel kan inte läsas in.", field="students")
     with kit.db.session() as session:
         session.add_all(Student(key=s["key"], name=s["givenName"]) for s in document["students"])
         session.commit()
@@ -134,6 +137,16 @@ def test_an_invalid_scenario_is_refused_and_nothing_changes(client):
     broken = default_doc()
     broken["groups"][0]["course"] = "XXXYYY01"
     assert client.post("/_mock/scenario", json=broken).status_code == 400
+    assert len(client.get("/students").get_json()["students"]) == 12
+
+
+def test_a_scenario_the_mock_refuses_after_emptying_its_tables_loses_nothing(client):
+    doc = default_doc()
+    doc["students"][0]["givenName"] = "Fel"
+    response = client.post("/_mock/scenario", json=doc)
+    assert response.status_code == 400 and response.get_json()["field"] == "students"
+    assert len(client.get("/students").get_json()["students"]) == 12
+    assert client.post("/_mock/reset").status_code == 200  # the previous scenario is still the one to reset to
     assert len(client.get("/students").get_json()["students"]) == 12
 
 
