@@ -29,8 +29,8 @@ from harness.catalogue import ExpectedCatalogue, compare, read_catalogue
 from harness.launcher import MockPair, MockServer, connect_mocks, start_mocks
 from mock_kit import scenario as scenarios
 
-DEFAULT_ADMIN = ("betygsadmin", "betygsadmin")
-DEFAULT_BER_ADMIN = ("beradmin", "beradmin")
+DEFAULT_ADMIN = flows.PingPong.DEFAULTS[1:]     # the embedded default's Betygsadministratör
+DEFAULT_BER_ADMIN = flows.Ber.DEFAULTS[1:]
 
 
 def pytest_addoption(parser):

@@ -17,6 +17,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from flows.robot.csvinput import BadInput, read_grades
 from flows.robot.report import STATUS_SV, print_table, write_json
 from flows.robot.runner import Outcome, Robot, Settings
+from flows.session import Ber, PingPong
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -50,12 +51,10 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument("--termin", help='t.ex. "HT 2026" (standard: alla terminer)')
     grade.add_argument("--timeout", type=float, default=10, help="sekunder per steg i webbläsaren")
     grade.add_argument("--max-groups", type=int, help="gör högst så här många grupper i denna körning")
-    grade.add_argument("--pingpong-url", default=_env("PINGPONG_URL", "http://127.0.0.1:5001"))
-    grade.add_argument("--pingpong-user", default=_env("PINGPONG_USER", "betygsadmin"))
-    grade.add_argument("--pingpong-password", default=_env("PINGPONG_PASSWORD", "betygsadmin"))
-    grade.add_argument("--ber-url", default=_env("BER_URL", "http://127.0.0.1:5002"))
-    grade.add_argument("--ber-user", default=_env("BER_USER", "beradmin"))
-    grade.add_argument("--ber-password", default=_env("BER_PASSWORD", "beradmin"))
+    for system, session in (("pingpong", PingPong), ("ber", Ber)):
+        # --pingpong-url/-user/-password and --ber-...: the environment's, else the embedded default's.
+        for part, default in zip(("url", "user", "password"), session.DEFAULTS):
+            grade.add_argument(f"--{system}-{part}", default=_env(f"{session.ENV}_{part.upper()}", default))
     return parser
 
 

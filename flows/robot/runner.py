@@ -28,12 +28,13 @@ log = logging.getLogger("betygsrobot")
 
 @dataclass
 class Settings:
-    pingpong_url: str = "http://127.0.0.1:5001"
-    pingpong_user: str = "betygsadmin"
-    pingpong_password: str = "betygsadmin"
-    ber_url: str = "http://127.0.0.1:5002"
-    ber_user: str = "beradmin"
-    ber_password: str = "beradmin"
+    # The embedded default's addresses and logins, from the one place the flows keep them.
+    pingpong_url: str = PingPong.DEFAULTS[0]
+    pingpong_user: str = PingPong.DEFAULTS[1]
+    pingpong_password: str = PingPong.DEFAULTS[2]
+    ber_url: str = Ber.DEFAULTS[0]
+    ber_user: str = Ber.DEFAULTS[1]
+    ber_password: str = Ber.DEFAULTS[2]
     out_dir: Path = Path("betygsrobot-ut")
     journal_path: Path | None = None
     workers: int = 1
