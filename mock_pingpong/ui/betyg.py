@@ -242,10 +242,11 @@ def summary_action(group_id: str):
 
 
 # -- the grade catalogue --------------------------------------------------------------------------
-def _ready_sheet(group_id: str) -> grading.Sheet | Response:
+def _ready_sheet(group_id: str) -> grading.Sheet:
+    """The group's sheet; the request ends with 409 and the reason while any grade is unlocked."""
     sheet = _open(group_id, refresh=False)
     if not sheet.catalogue_ready():
-        return Response(render_template("message.html", title="Betygskatalog", message=CATALOGUE_NOT_READY), 409)
+        abort(Response(render_template("message.html", title="Betygskatalog", message=CATALOGUE_NOT_READY), 409))
     return sheet
 
 
@@ -253,8 +254,6 @@ def _ready_sheet(group_id: str) -> grading.Sheet | Response:
 @betyg_required
 def catalogue_preview(group_id: str):
     sheet = _ready_sheet(group_id)
-    if isinstance(sheet, Response):
-        return sheet
     from mock_pingpong.catalogue.preview import render_preview
     body = render_preview(service.catalogue_data(sheet))
     return render_template("catalogue_preview.html", title="Betygskatalog", sheet=sheet, body=body,
@@ -265,8 +264,6 @@ def catalogue_preview(group_id: str):
 @betyg_required
 def catalogue_pdf(group_id: str):
     sheet = _ready_sheet(group_id)
-    if isinstance(sheet, Response):
-        return sheet
     from mock_pingpong.catalogue.pdf import render_pdf
     pdf = render_pdf(service.catalogue_data(sheet))
     filename = service.catalogue_filename(sheet)
