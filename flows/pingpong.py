@@ -15,7 +15,8 @@ from pathlib import Path
 from playwright.sync_api import Page
 
 from flows.errors import (AmbiguousGroup, GradeConflict, GradeNotInScale, GroupNotFound, GroupNotYetGradeable,
-                          NotLockedAfterSave, StudentNotAdmitted, SummaryMismatch, WrongCourse)
+                          NotLockedAfterSave, StudentNotAdmitted, SummaryMismatch, ValidationFailed,
+                          WrongCourse)
 from flows.models import GradeResult, GradingState, GroupHit, Summary
 from flows.pages.pingpong import (BetygSearchByGroupPage, BetygSearchByTeacherPage, GradingPage, LoginPage)
 from flows.scales import display_personnummer, normalize_personnummer, pnr_equal, same_person
@@ -169,16 +170,18 @@ def grade_group(page: Page, group: Group, grades: Mapping[str, str], *, lock: bo
             row = plan.rows[pnr]
             view.set_grade(row, grade, lock=lock, unique_name=names[row.name] == 1)
     view.tick_teachers(chosen, state)
-    summary_page = view.save()
-    summary = summary_page.read()
-    result.summary = summary
     try:
+        summary_page = view.save()
+        summary = summary_page.read()
+        result.summary = summary
         check_summary(summary, plan, state, lock=lock, teachers=chosen)
-    except SummaryMismatch:
+    except (SummaryMismatch, ValidationFailed):
         if clicks != "mouse":
             raise
-        # A mouse click went astray (a layout we did not expect): nothing is stored yet, so open
-        # the view afresh (dropping the unsaved choices) and click by role and name instead.
+        # A mouse click went astray (a layout we did not expect, or a busy page that moved): the
+        # summary differs, or Ping Pong refused the first Spara (say, a lock box without its grade).
+        # Nothing is stored before the second Spara, so open the view afresh (dropping the unsaved
+        # choices) and click by role and name; a real refusal is then raised from there.
         fresh = GradingPage(page, "", name=state.name, timeout=view.timeout).goto(view_url)
         return grade_group(page, fresh, grades, lock=lock, teachers=teachers, course_code=course_code,
                            dry_run=dry_run, screenshot_dir=screenshot_dir, base_url=base_url, clicks="locator")

@@ -126,3 +126,18 @@ def test_a_stray_mouse_click_is_caught_by_the_summary_and_redone_by_role(pp_page
     assert result.set == {"199006022397": "A", "199107172380": "B", "199610202385": "-", "200001052380": "E"}
     assert sorted(by_role) == sorted(SVE_GRADES.values())
     assert len(journal.pingpong(method="POST", path="/betyg/grupp/*/sammanfattning")) == 1  # one store
+
+
+def test_lost_mouse_clicks_refused_at_the_first_spara_are_redone_by_role(pp_page, monkeypatch, journal):
+    """When the grade clicks are lost but the lock boxes ticked, Ping Pong refuses the first Spara
+    ("Välj ett betyg … innan du låser det"); nothing is stored, so the flow redoes it by role and name."""
+    def locks_only(self, items, *, lock):
+        for row, _ in items:
+            self.page.get_by_role("checkbox", name=f"Lås betyg för {row.name}", exact=True).check()
+
+    monkeypatch.setattr(GradingPage, "set_grades_by_mouse", locks_only)
+    journal.clear()
+    result = grade_group(pp_page, SVE, SVE_GRADES, teachers=["Anna Lindqvist"])
+    assert result.set == {"199006022397": "A", "199107172380": "B", "199610202385": "-", "200001052380": "E"}
+    assert all(s.locked for s in result.state.students)
+    assert len(journal.pingpong(method="POST", path="/betyg/grupp/*/sammanfattning")) == 1  # one store
