@@ -11,7 +11,7 @@ setup:
 	@./scripts/bootstrap.sh
 
 demo: setup
-	@$(PY) -m harness.demo --artifacts $(ARTIFACTS)/demo
+	@$(PY) -m betyg_harness.demo --artifacts $(ARTIFACTS)/demo
 
 test: setup
 	@mkdir -p $(ARTIFACTS)
@@ -21,7 +21,7 @@ test: setup
 	  $(PYTEST_ARGS)
 
 serve: setup
-	@$(PY) -m harness.serve
+	@$(PY) -m betyg_harness.serve
 
 bench: setup
 	@for b in bench/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done

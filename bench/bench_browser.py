@@ -22,9 +22,9 @@ from rich.console import Console
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from fixtures.generator import generate  # noqa: E402
-from flows import grade_group, login, open_browser  # noqa: E402
-from harness.launcher import start_mocks  # noqa: E402
+from betyg_harness.fixtures.generator import generate  # noqa: E402
+from betyg_harness.flows import grade_group, login, open_browser  # noqa: E402
+from betyg_harness.launcher import start_mocks  # noqa: E402
 
 STEPS = ["A", "B", "C", "D", "E", "F"]
 

@@ -15,9 +15,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from harness.catalogue import read_catalogue  # noqa: E402
-from mock_pingpong.catalogue import (CatalogueData, CatalogueRow, render_pdf,  # noqa: E402
-                                     render_preview)
+from betyg_harness.catalogue import read_catalogue  # noqa: E402
+from betyg_harness.mock_pingpong.catalogue import (CatalogueData, CatalogueRow, render_pdf,  # noqa: E402
+                                                   render_preview)
 
 TARGET_MS = 300.0
 NAMES = [("Łukasiewicz", "Łucja"), ("Muñoz", "Ñuflo"), ("Nguyễn", "Thị Ngọc"), ("Şahin", "Ayşe"),

@@ -7,8 +7,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from fixtures.generator import dumps, generate, problems, summary  # noqa: E402
-from mock_kit.scenario import validate  # noqa: E402
+from betyg_harness.fixtures.generator import dumps, generate, problems, summary  # noqa: E402
+from betyg_harness.mock_kit.scenario import validate  # noqa: E402
 
 
 def timed(label: str, func):

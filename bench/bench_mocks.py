@@ -28,8 +28,8 @@ from rich.table import Table
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from fixtures.generator import generate  # noqa: E402
-from harness.launcher import start_mocks  # noqa: E402
+from betyg_harness.fixtures.generator import generate  # noqa: E402
+from betyg_harness.launcher import start_mocks  # noqa: E402
 
 
 def rss_mb(pid: int, field: str = "VmRSS") -> float:

@@ -1,6 +1,6 @@
 """Benchmark: the betygsrobot grading the generated 20-group scenario (200 students).
 
-Starts both mocks (harness.launcher), writes the CSV from the scenario, runs the robot as a
+Starts both mocks (betyg_harness.launcher), writes the CSV from the scenario, runs the robot as a
 subprocess with 1 and 2 workers, with and without Playwright tracing, resetting the mocks in
 between, and prints students per second: end to end (process start to exit, incl. browser
 start and the group lookup) and in the grading loop (students / (sum of group times / workers)).
@@ -22,9 +22,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from harness.launcher import start_mocks  # noqa: E402
-from fixtures.generator import generate  # noqa: E402
-from mock_kit import scenario as scenarios  # noqa: E402
+from betyg_harness.launcher import start_mocks  # noqa: E402
+from betyg_harness.fixtures.generator import generate  # noqa: E402
+from betyg_harness.mock_kit import scenario as scenarios  # noqa: E402
 
 
 def write_csv(doc: dict, path: Path) -> int:
@@ -42,7 +42,7 @@ def write_csv(doc: dict, path: Path) -> int:
 
 def run_robot(csv: Path, out: Path, pair, workers: int, trace: bool) -> dict:
     env = {**os.environ, "PINGPONG_URL": pair.pingpong.url, "BER_URL": pair.ber.url, "PYTHONPATH": str(ROOT)}
-    args = [sys.executable, "-m", "flows", "grade", "--input", str(csv), "--out", str(out), "--workers", str(workers)]
+    args = [sys.executable, "-m", "betyg_harness.flows", "grade", "--input", str(csv), "--out", str(out), "--workers", str(workers)]
     if not trace:
         args.append("--no-trace")
     started = time.perf_counter()

@@ -1,7 +1,7 @@
 """The grading process as a library: Playwright page objects and flows for Ping Pong and BER.
 
     from playwright.sync_api import sync_playwright
-    from flows import open_browser, login, grade_group, download_catalogue
+    from betyg_harness.flows import open_browser, login, grade_group, download_catalogue
     with sync_playwright() as p:
         page = open_browser(p).new_page(base_url="http://127.0.0.1:5001")
         login(page, "betygsadmin", "betygsadmin")
@@ -10,15 +10,15 @@
 
 flows never imports the mocks: it meets Ping Pong and BER over HTTP only.
 """
-from flows.browser import find_browser, open_browser
-from flows.ber import (ExpectedGrade, ber_login, link_grading_teacher, student_grades, unlink_grading_teacher,
-                       wait_until_visible_in_ber)
-from flows import errors as _errors
-from flows.errors import *  # noqa: F401,F403 — the error classes are part of the API
-from flows.mockctl import MockControl
-from flows.models import BerGrade, GradeResult, GradingState, GroupHit, StudentRow, Summary
-from flows.pingpong import download_catalogue, find_groups, grade_group, login, open_group, preview_catalogue
-from flows.session import Ber, PingPong
+from betyg_harness.flows.browser import find_browser, open_browser
+from betyg_harness.flows.ber import (ExpectedGrade, ber_login, link_grading_teacher, student_grades, unlink_grading_teacher,
+                                     wait_until_visible_in_ber)
+from betyg_harness.flows import errors as _errors
+from betyg_harness.flows.errors import *  # noqa: F401,F403 — the error classes are part of the API
+from betyg_harness.flows.mockctl import MockControl
+from betyg_harness.flows.models import BerGrade, GradeResult, GradingState, GroupHit, StudentRow, Summary
+from betyg_harness.flows.pingpong import download_catalogue, find_groups, grade_group, login, open_group, preview_catalogue
+from betyg_harness.flows.session import Ber, PingPong
 
 __all__ = ["find_browser", "open_browser", "login", "find_groups", "open_group", "grade_group",
            "download_catalogue", "preview_catalogue", "ber_login", "link_grading_teacher",

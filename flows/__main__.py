@@ -1,6 +1,6 @@
-"""`python -m flows …` runs the betygsrobot."""
+"""`python -m betyg_harness.flows …` runs the betygsrobot."""
 import sys
 
-from flows.robot.cli import main
+from betyg_harness.flows.robot.cli import main
 
 sys.exit(main())

@@ -13,11 +13,11 @@ from datetime import timedelta
 
 from playwright.sync_api import Page
 
-from flows.errors import BerError, NotVisibleInBer
-from flows.mockctl import MockControl
-from flows.models import BerGrade
-from flows.pages.ber import BerGroupPage, BerGroupSearchPage, BerLoginPage, BerStudentPage
-from flows.scales import display_personnummer, normalize_personnummer
+from betyg_harness.flows.errors import BerError, NotVisibleInBer
+from betyg_harness.flows.mockctl import MockControl
+from betyg_harness.flows.models import BerGrade
+from betyg_harness.flows.pages.ber import BerGroupPage, BerGroupSearchPage, BerLoginPage, BerStudentPage
+from betyg_harness.flows.scales import display_personnummer, normalize_personnummer
 
 
 @dataclass(frozen=True)

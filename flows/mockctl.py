@@ -1,7 +1,7 @@
 """A client for a mock's control API (``/_mock/...``), for tests, demos and the robot against the mocks.
 
 The flows never need it against a real system; pass one to :func:`flows.ber.wait_until_visible_in_ber`
-to advance the mock clock instead of waiting in real time. ``harness.launcher.MockServer`` builds on it.
+to advance the mock clock instead of waiting in real time. ``betyg_harness.launcher.MockServer`` builds on it.
 """
 from __future__ import annotations
 

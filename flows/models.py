@@ -53,7 +53,7 @@ class GradingState:
         return "Försenad" in self.facts.get("Status", "") or "Försenad" in self.status_text
 
     def student(self, personnummer12: str) -> StudentRow | None:
-        from flows.scales import same_person
+        from betyg_harness.flows.scales import same_person
         for row in self.students:
             if same_person(row.personnummer, personnummer12):
                 return row

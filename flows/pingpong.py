@@ -14,12 +14,12 @@ from pathlib import Path
 
 from playwright.sync_api import Page
 
-from flows.errors import (AmbiguousGroup, GradeConflict, GradeNotInScale, GroupNotFound, GroupNotYetGradeable,
-                          NotLockedAfterSave, StudentNotAdmitted, SummaryMismatch, ValidationFailed,
-                          WrongCourse)
-from flows.models import GradeResult, GradingState, GroupHit, Summary
-from flows.pages.pingpong import (BetygSearchByGroupPage, BetygSearchByTeacherPage, GradingPage, LoginPage)
-from flows.scales import display_personnummer, normalize_personnummer, pnr_equal, same_person
+from betyg_harness.flows.errors import (AmbiguousGroup, GradeConflict, GradeNotInScale, GroupNotFound, GroupNotYetGradeable,
+                                        NotLockedAfterSave, StudentNotAdmitted, SummaryMismatch, ValidationFailed,
+                                        WrongCourse)
+from betyg_harness.flows.models import GradeResult, GradingState, GroupHit, Summary
+from betyg_harness.flows.pages.pingpong import (BetygSearchByGroupPage, BetygSearchByTeacherPage, GradingPage, LoginPage)
+from betyg_harness.flows.scales import display_personnummer, normalize_personnummer, pnr_equal, same_person
 
 Group = str | GroupHit | GradingPage
 

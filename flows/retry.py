@@ -8,7 +8,7 @@ from typing import TypeVar
 
 from playwright.sync_api import Error as PlaywrightError
 
-from flows.errors import BusinessError, TransientError
+from betyg_harness.flows.errors import BusinessError, TransientError
 
 T = TypeVar("T")
 log = logging.getLogger("flows")

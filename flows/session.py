@@ -12,9 +12,9 @@ from typing import ClassVar
 
 from playwright.sync_api import Page
 
-from flows import ber as ber_flows
-from flows import pingpong as pp_flows
-from flows.retry import with_retry
+from betyg_harness.flows import ber as ber_flows
+from betyg_harness.flows import pingpong as pp_flows
+from betyg_harness.flows.retry import with_retry
 
 
 @dataclass

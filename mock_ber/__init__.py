@@ -1,12 +1,12 @@
 """BER ("Barn- och elevregistret") mock: the registry, its SS 12000 v2.1 API, grading-teacher links
-and the grade import from Ping Pong. ``create_app(config)`` builds it; ``python -m mock_ber`` serves it."""
+and the grade import from Ping Pong. ``create_app(config)`` builds it; ``python -m betyg_harness.mock_ber`` serves it."""
 from __future__ import annotations
 
 from flask import Flask
 from flask_wtf import CSRFProtect
 
-from mock_kit import init_mock
-from mock_kit.config import build_config
+from betyg_harness.mock_kit import init_mock
+from betyg_harness.mock_kit.config import build_config
 
 DEFAULTS = {
     "IMPORT_INTERVAL_MINUTES": 15,
@@ -20,9 +20,9 @@ DEFAULTS = {
 
 
 def create_app(config: dict | None = None) -> Flask:
-    from mock_kit.control import control_api
-    from mock_ber import grade_import, loader, ss12000, ui
-    from mock_ber.models import metadata
+    from betyg_harness.mock_kit.control import control_api
+    from betyg_harness.mock_ber import grade_import, loader, ss12000, ui
+    from betyg_harness.mock_ber.models import metadata
 
     app = Flask(__name__)
     app.config.update(build_config("BER", DEFAULTS, config))

@@ -22,11 +22,11 @@ import xmlschema
 from flask import current_app
 from sqlalchemy import select
 
-from mock_kit import reference
-from mock_kit.app import current_kit, now
-from mock_kit.clock import STOCKHOLM, parse_instant
-from mock_kit.scenario import stable_id
-from mock_ber.models import ImportRun, Person, ReceivedGrade, Syllabus, TeachingGroup
+from betyg_harness import reference
+from betyg_harness.mock_kit.app import current_kit, now
+from betyg_harness.mock_kit.clock import STOCKHOLM, parse_instant
+from betyg_harness.mock_kit.scenario import stable_id
+from betyg_harness.mock_ber.models import ImportRun, Person, ReceivedGrade, Syllabus, TeachingGroup
 
 NS = "{http://pingpong.se/schemas/grades/v1.1}"
 JOB_NAME = "grade_import"

@@ -5,11 +5,11 @@ from datetime import date, datetime
 
 from werkzeug.security import generate_password_hash
 
-from mock_kit.clock import parse_instant
-from mock_kit.scenario import ScenarioError, stable_id
-from mock_ber import registry
-from mock_ber.models import (Activity, BerUser, Duty, Enrolment, Organisation, Person, Syllabus,
-                             TeacherAssignment, TeachingGroup)
+from betyg_harness.mock_kit.clock import parse_instant
+from betyg_harness.mock_kit.scenario import ScenarioError, stable_id
+from betyg_harness.mock_ber import registry
+from betyg_harness.mock_ber.models import (Activity, BerUser, Duty, Enrolment, Organisation, Person, Syllabus,
+                                           TeacherAssignment, TeachingGroup)
 
 
 def scenario_start(document: dict) -> datetime:

@@ -12,10 +12,10 @@ from stdnum.exceptions import ValidationError
 from stdnum import luhn
 from stdnum.se import personnummer
 
-from mock_kit import app as kit_app
-from mock_kit.scenario import stable_id
-from mock_ber.models import (Activity, Duty, Enrolment, Organisation, Person, Syllabus, TeacherAssignment,
-                             TeachingGroup)
+from betyg_harness.mock_kit import app as kit_app
+from betyg_harness.mock_kit.scenario import stable_id
+from betyg_harness.mock_ber.models import (Activity, Duty, Enrolment, Organisation, Person, Syllabus, TeacherAssignment,
+                                           TeachingGroup)
 
 STATUSES = ("Antagen", "Avbrott", "Avslutad", "Ej antagen")
 ENDED_STATUSES = ("Avbrott", "Avslutad")

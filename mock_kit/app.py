@@ -18,12 +18,12 @@ from typing import Callable
 from flask import Flask, current_app, g, jsonify, request
 from sqlalchemy import MetaData
 
-from mock_kit import memory, scenario as scenarios
-from mock_kit.clock import MockClock, parse_instant
-from mock_kit.db import Database, database_url
-from mock_kit.faults import Faults
-from mock_kit.journal import Journal
-from mock_kit.scheduler import Scheduler
+from betyg_harness.mock_kit import memory, scenario as scenarios
+from betyg_harness.mock_kit.clock import MockClock, parse_instant
+from betyg_harness.mock_kit.db import Database, database_url
+from betyg_harness.mock_kit.faults import Faults
+from betyg_harness.mock_kit.journal import Journal
+from betyg_harness.mock_kit.scheduler import Scheduler
 
 request_log = logging.getLogger("mock_kit.requests")
 
@@ -145,7 +145,7 @@ def init_mock(app: Flask, *, name: str, metadata: MetaData,
     _install_request_hooks(app, kit)
     _install_health(app, kit)
     if app.config["CONTROL_API"]:
-        from mock_kit.control import control_api
+        from betyg_harness.mock_kit.control import control_api
         app.register_blueprint(control_api)
 
     stored = db.get_state("scenario")

@@ -5,10 +5,10 @@ import hmac
 
 from flask import Blueprint, current_app, jsonify, request
 
-from mock_kit.app import current_kit, parse_duration
-from mock_kit.clock import parse_instant
-from mock_kit.faults import FaultRule, FaultRuleError
-from mock_kit.scenario import ScenarioError, load as load_scenario_document
+from betyg_harness.mock_kit.app import current_kit, parse_duration
+from betyg_harness.mock_kit.clock import parse_instant
+from betyg_harness.mock_kit.faults import FaultRule, FaultRuleError
+from betyg_harness.mock_kit.scenario import ScenarioError, load_named, validate as validate_scenario
 
 control_api = Blueprint("mock_control", __name__, url_prefix="/_mock")
 
@@ -74,9 +74,9 @@ def reset():
 def scenario():
     body = _json_body()
     if "name" in body and len(body) == 1:
-        document = load_scenario_document(body["name"])  # a named scenario from fixtures/
+        document = load_named(body["name"])  # a named scenario from fixtures/scenarios, never a path
     else:
-        document = load_scenario_document(body)
+        document = validate_scenario(body)
     kit = current_kit()
     kit.load_scenario(document, validated=True)
     return jsonify({"status": "loaded", "scenario": document["name"], "now": kit.clock.now().isoformat()})

@@ -9,8 +9,7 @@ from pathlib import Path
 import fastjsonschema
 import jsonschema
 
-import fixtures
-
+from betyg_harness import fixtures
 # Ids are derived from the scenario's keys so that a reload or a restart gives the same GUIDs.
 ID_NAMESPACE = uuid.UUID("6f1c2b1e-5d1a-4c55-9a57-3c1d0b7e2f10")
 
@@ -88,13 +87,33 @@ def _check_references(doc: dict) -> None:
                                 field="accounts/pingpong")
 
 
+def load_named(name: object) -> dict:
+    """A validated scenario by its bare name in ``fixtures/scenarios`` (the control API's way: a name
+    never reaches outside that folder; any other document is posted whole)."""
+    if not isinstance(name, str) or not fixtures.is_scenario_name(name):
+        raise ScenarioError("name måste vara namnet på ett scenario i fixtures/scenarios "
+                            f"({', '.join(fixtures.scenario_names())}); skicka annars hela dokumentet.",
+                            field="name")
+    path = fixtures.scenario_path(name)
+    if not path.is_file():
+        raise ScenarioError(f"Scenariot finns inte: {name} (finns: {', '.join(fixtures.scenario_names())}).",
+                            field="name")
+    return validate(json.loads(path.read_text(encoding="utf-8")))
+
+
 def load(name_or_path: str | Path | dict) -> dict:
-    """A validated scenario from a document, a file path or a name in ``fixtures/scenarios``."""
+    """A validated scenario from a document, a bare name in ``fixtures/scenarios`` or, for the
+    operator's own command line and configuration, a file path."""
     if isinstance(name_or_path, dict):
         return validate(name_or_path)
+    if isinstance(name_or_path, str) and fixtures.is_scenario_name(name_or_path) \
+            and not name_or_path.endswith(".json"):
+        return load_named(name_or_path)
     path = Path(name_or_path)
-    if not path.suffix and not path.exists():
-        path = fixtures.scenario_path(str(name_or_path))
-    if not path.exists():
+    if not path.is_file():
         raise ScenarioError(f"Scenariot finns inte: {name_or_path}", field="scenario")
-    return validate(json.loads(path.read_text(encoding="utf-8")))
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ScenarioError(f"Scenariofilen {path} är inte JSON i UTF-8: {exc}", field="scenario") from None
+    return validate(document)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Callable
 
-from mock_kit.clock import MockClock
+from betyg_harness.mock_kit.clock import MockClock
 
 log = logging.getLogger("mock_kit.scheduler")
 

@@ -1,4 +1,4 @@
-"""Serving a mock as its own process: ``python -m mock_ber`` / ``python -m mock_pingpong``."""
+"""Serving a mock as its own process: ``python -m betyg_harness.mock_ber`` / ``python -m betyg_harness.mock_pingpong``."""
 from __future__ import annotations
 
 import argparse
@@ -12,8 +12,9 @@ from typing import Callable
 from flask import Flask
 from werkzeug.serving import WSGIRequestHandler, make_server
 
-from mock_kit import memory
-from mock_kit.app import start_background
+from betyg_harness import add_version_option
+from betyg_harness.mock_kit import memory
+from betyg_harness.mock_kit.app import start_background
 
 
 class KeepAliveHandler(WSGIRequestHandler):
@@ -72,7 +73,8 @@ def serve(app: Flask, host: str, port: int) -> None:
 
 def main(create_app: Callable[[dict], Flask], *, name: str, env_prefix: str, default_port: int,
          argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog=f"python -m {name}", description=f"Kör {name}-mocken.")
+    parser = argparse.ArgumentParser(prog=f"python -m betyg_harness.{name}", description=f"Kör {name}-mocken.")
+    add_version_option(parser)
     parser.add_argument("--host", default=os.environ.get(f"{env_prefix}_HOST", "127.0.0.1"))
     parser.add_argument("--port", type=int, default=int(os.environ.get(f"{env_prefix}_PORT", default_port)))
     parser.add_argument("--database", help="SQLite-fil eller SQLAlchemy-URL (standard: en temporär fil)")

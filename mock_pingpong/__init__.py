@@ -4,8 +4,8 @@ from __future__ import annotations
 from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 
-from mock_kit import init_mock
-from mock_kit.config import build_config
+from betyg_harness.mock_kit import init_mock
+from betyg_harness.mock_kit.config import build_config
 
 DEFAULTS = {
     "SECRET_KEY": "pingpong-dev-secret",
@@ -20,14 +20,14 @@ DEFAULTS = {
 
 
 def get_syncer(app: Flask):
-    from mock_pingpong.ber_sync import Syncer
+    from betyg_harness.mock_pingpong.ber_sync import Syncer
     if "pingpong_syncer" not in app.extensions:
         app.extensions["pingpong_syncer"] = Syncer(app.extensions["mock_kit"], app.config)
     return app.extensions["pingpong_syncer"]
 
 
 def _load_scenario(kit, document: dict) -> None:
-    from mock_pingpong.accounts import load_accounts
+    from betyg_harness.mock_pingpong.accounts import load_accounts
     with kit.db.engine.begin() as conn:
         load_accounts(conn, document)
 
@@ -40,8 +40,8 @@ def _after_load(kit) -> None:
 
 
 def create_app(config: dict | None = None) -> Flask:
-    from mock_kit.control import control_api
-    from mock_pingpong.models import metadata
+    from betyg_harness.mock_kit.control import control_api
+    from betyg_harness.mock_pingpong.models import metadata
 
     settings = build_config("PINGPONG", DEFAULTS, config)
     app = Flask(__name__)
@@ -51,8 +51,8 @@ def create_app(config: dict | None = None) -> Flask:
     app.config["SESSION_COOKIE_SAMESITE"] = settings.get("SESSION_COOKIE_SAMESITE", "Lax")
     csrf = CSRFProtect(app)
 
-    from mock_pingpong.grade_api import grade_api
-    from mock_pingpong.ui import register_ui
+    from betyg_harness.mock_pingpong.grade_api import grade_api
+    from betyg_harness.mock_pingpong.ui import register_ui
     app.register_blueprint(grade_api)
     register_ui(app)
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 from sqlalchemy.engine import Connection
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from mock_pingpong import repository
-from mock_pingpong.models import accounts
+from betyg_harness.mock_pingpong import repository
+from betyg_harness.mock_pingpong.models import accounts
 
 ROLE_ADMIN = "Betygsadministratör"
 ROLE_TEACHER = "Lärare"

@@ -17,10 +17,10 @@ import requests
 from sqlalchemy import bindparam, delete, select
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from mock_kit.clock import STOCKHOLM
-from mock_pingpong import grading
-from mock_pingpong.models import duties, group_teachers, groups, memberships, organisations, persons, syllabuses
-from mock_pingpong.repository import refresh_derived
+from betyg_harness.mock_kit.clock import STOCKHOLM
+from betyg_harness.mock_pingpong import grading
+from betyg_harness.mock_pingpong.models import duties, group_teachers, groups, memberships, organisations, persons, syllabuses
+from betyg_harness.mock_pingpong.repository import refresh_derived
 
 log = logging.getLogger("mock_pingpong.ber_sync")
 API_PREFIX = "/ss12000/v2.1"

@@ -8,8 +8,8 @@ from functools import lru_cache
 from flask import Blueprint, Response, current_app, request
 from lxml import etree
 
-from mock_kit.app import current_kit
-from mock_pingpong import repository
+from betyg_harness.mock_kit.app import current_kit
+from betyg_harness.mock_pingpong import repository
 
 NS = "http://pingpong.se/schemas/grades/v1.1"
 PARAM_FORMAT = "%Y-%m-%dT%H:%M"
@@ -23,7 +23,7 @@ grade_api = Blueprint("grade_api", __name__, url_prefix="/api/skolplattform")
 def school_forms() -> frozenset[str]:
     """The Skolform values the reference XSD allows (read from the schema, never copied)."""
     import xmlschema
-    from mock_kit.reference import betyg_xsd
+    from betyg_harness.reference import betyg_xsd
     return frozenset(xmlschema.XMLSchema(str(betyg_xsd())).types["Skolform"].enumeration)
 
 

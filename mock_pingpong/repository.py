@@ -7,9 +7,9 @@ from datetime import date, datetime
 from sqlalchemy import Integer, bindparam, exists, func, select, update
 from sqlalchemy.engine import Connection
 
-from mock_pingpong import grading
-from mock_pingpong.models import (accounts, duties, grades, group_teachers, groups, memberships, organisations,
-                                  persons, syllabuses)
+from betyg_harness.mock_pingpong import grading
+from betyg_harness.mock_pingpong.models import (accounts, duties, grades, group_teachers, groups, memberships, organisations,
+                                                persons, syllabuses)
 
 
 class StaleForm(Exception):

@@ -6,9 +6,9 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.exc import OperationalError
 
-from mock_kit.app import current_kit, now
-from mock_pingpong import grading, repository
-from mock_pingpong.catalogue.model import CatalogueData, CatalogueRow
+from betyg_harness.mock_kit.app import current_kit, now
+from betyg_harness.mock_pingpong import grading, repository
+from betyg_harness.mock_pingpong.catalogue.model import CatalogueData, CatalogueRow
 
 
 @dataclass

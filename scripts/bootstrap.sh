@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what is missing, and only that: the virtual environment from pyproject.toml, a
-# Chromium for Playwright, the DejaVu fonts the catalogue embeds and qpdf for its check.
+# Chromium for Playwright and qpdf for the catalogue's structural check (the fonts and the
+# reference schemas travel inside the package).
 # Works on a fresh machine that reaches only the package registries (PyPI, Debian).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -34,7 +35,6 @@ browser_ok() {
   [ -x /usr/lib/chromium/chromium-headless-shell ] || [ -x /usr/lib/chromium/chromium ]
 }
 browser_ok || need+=(chromium-headless-shell)
-[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need+=(fonts-dejavu-core)
 command -v qpdf >/dev/null 2>&1 || need+=(qpdf)
 
 if [ ${#need[@]} -gt 0 ]; then
@@ -50,9 +50,6 @@ if [ ${#need[@]} -gt 0 ]; then
           echo "Ingen Chromium hittades. Kör som root: apt-get install chromium-headless-shell" \
                "(eller chromium för synliga fönster), sätt CHROMIUM_BIN, eller PW_CONNECT_URL till en" \
                "Playwright-webbläsarserver." >&2
-          exit 1 ;;
-        fonts-dejavu-core)
-          echo "Typsnittet DejaVu Sans saknas (betygskatalogen bäddar in det): apt-get install fonts-dejavu-core" >&2
           exit 1 ;;
         qpdf) echo "Obs: qpdf saknas; PDF-kontrollen med qpdf --check hoppas över (apt-get install qpdf)." >&2 ;;
       esac

@@ -1,1 +1,1 @@
-"""Our own suites are the first user of the plugin (``harness.plugin``, loaded by its entry point)."""
+"""Our own suites are the first user of the plugin (``betyg_harness.plugin``, loaded by its entry point)."""

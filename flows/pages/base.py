@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from playwright.sync_api import Error as PlaywrightError, Locator, Page, Response
 from playwright.sync_api import TimeoutError as PlaywrightTimeout, expect
 
-from flows.errors import ServerError, SessionLost, TransientError
+from betyg_harness.flows.errors import ServerError, SessionLost, TransientError
 
 
 def _is_document_answer(response: Response) -> bool:

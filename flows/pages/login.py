@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from playwright.sync_api import Locator, expect
 
-from flows.errors import LoginFailed, TransientError
-from flows.pages.base import BasePage
+from betyg_harness.flows.errors import LoginFailed, TransientError
+from betyg_harness.flows.pages.base import BasePage
 
 BAD_LOGIN = "Fel användarnamn eller lösenord."
 

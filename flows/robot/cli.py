@@ -1,4 +1,4 @@
-"""`betygsrobot` / `python -m flows`: grade a CSV of grades in Ping Pong.
+"""`betygsrobot` / `python -m betyg_harness.flows`: grade a CSV of grades in Ping Pong.
 
 Exit codes: 0 every group done, 1 some group failed, 2 bad input (nothing opened).
 """
@@ -14,10 +14,11 @@ from pathlib import Path
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from flows.robot.csvinput import BadInput, read_grades
-from flows.robot.report import STATUS_SV, print_table, write_json
-from flows.robot.runner import Outcome, Robot, Settings
-from flows.session import Ber, PingPong
+from betyg_harness import add_version_option
+from betyg_harness.flows.robot.csvinput import BadInput, read_grades
+from betyg_harness.flows.robot.report import STATUS_SV, print_table, write_json
+from betyg_harness.flows.robot.runner import Outcome, Robot, Settings
+from betyg_harness.flows.session import Ber, PingPong
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -28,6 +29,7 @@ def _env(name: str, default: str) -> str:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="betygsrobot", description="Sätter och låser betyg i Ping Pong från en CSV-fil.")
+    add_version_option(parser)
     sub = parser.add_subparsers(dest="command", required=True)
     grade = sub.add_parser("grade", help="sätt, lås och bekräfta betygen i filen")
     check = sub.add_parser("validate", help="kontrollera bara filen")

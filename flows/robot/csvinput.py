@@ -13,7 +13,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from flows.scales import display_personnummer, is_course_code, normalize_personnummer, scale_for
+from betyg_harness.flows.scales import display_personnummer, is_course_code, normalize_personnummer, scale_for
 
 COLUMNS = ["personnummer", "kurskod", "grupp", "betyg", "larare"]
 _ALIASES = {"lärare": "larare"}

@@ -9,7 +9,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from flows.robot.runner import Outcome
+from betyg_harness.flows.robot.runner import Outcome
 
 STATUS_SV = {"done": "klar", "already": "redan låst", "skipped": "klar sedan tidigare", "dry-run": "provkörd",
              "conflict": "konflikt", "failed": "misslyckades", "not-run": "ej körd"}

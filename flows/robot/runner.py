@@ -13,15 +13,15 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-from flows.ber import ExpectedGrade
-from flows.browser import open_browser
-from flows.errors import GradeConflict, NotVisibleInBer, StaleForm
-from flows.mockctl import MockControl
-from flows.models import GroupHit
-from flows.pages.pingpong import GradingPage
-from flows.robot.csvinput import BadInput, GroupJob, InputProblem
-from flows.robot.journal import Journal
-from flows.session import Ber, PingPong
+from betyg_harness.flows.ber import ExpectedGrade
+from betyg_harness.flows.browser import open_browser
+from betyg_harness.flows.errors import GradeConflict, NotVisibleInBer, StaleForm
+from betyg_harness.flows.mockctl import MockControl
+from betyg_harness.flows.models import GroupHit
+from betyg_harness.flows.pages.pingpong import GradingPage
+from betyg_harness.flows.robot.csvinput import BadInput, GroupJob, InputProblem
+from betyg_harness.flows.robot.journal import Journal
+from betyg_harness.flows.session import Ber, PingPong
 
 log = logging.getLogger("betygsrobot")
 
@@ -309,7 +309,7 @@ class Robot:
             missing = {"*"}
         for key, items in expected.items():
             outcome = self.outcomes[key]
-            from flows.scales import display_personnummer
+            from betyg_harness.flows.scales import display_personnummer
             gone = [e for e in items if "*" in missing or
                     f"{display_personnummer(e.personnummer)} {e.course_code} {e.grade}" in missing]
             outcome.ber_visible = not gone

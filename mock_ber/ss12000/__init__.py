@@ -8,12 +8,12 @@ from typing import Callable
 from flask import Blueprint, current_app, jsonify, request
 from sqlalchemy import exists, func, or_, select
 
-from mock_kit.app import current_kit, now
-from mock_ber import grade_import
-from mock_ber.models import (Activity, Duty, Enrolment, Organisation, Person, ReceivedGrade, Syllabus,
-                             TeacherAssignment, TeachingGroup)
-from mock_ber.ss12000 import serializers as ser
-from mock_ber.ss12000.params import ApiError, Param, encode_token, parse_uuid, read_list_args
+from betyg_harness.mock_kit.app import current_kit, now
+from betyg_harness.mock_ber import grade_import
+from betyg_harness.mock_ber.models import (Activity, Duty, Enrolment, Organisation, Person, ReceivedGrade, Syllabus,
+                                           TeacherAssignment, TeachingGroup)
+from betyg_harness.mock_ber.ss12000 import serializers as ser
+from betyg_harness.mock_ber.ss12000.params import ApiError, Param, encode_token, parse_uuid, read_list_args
 
 PREFIX = "/ss12000/v2.1"
 api = Blueprint("ss12000", __name__, url_prefix=PREFIX)

@@ -8,7 +8,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from mock_kit.clock import STOCKHOLM
+from betyg_harness.mock_kit.clock import STOCKHOLM
 
 
 class ApiError(Exception):

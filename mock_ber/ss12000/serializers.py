@@ -8,11 +8,11 @@ from datetime import datetime
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from mock_kit.clock import STOCKHOLM
-from mock_kit.scenario import stable_id
-from mock_ber import registry
-from mock_ber.models import (Duty, Enrolment, Organisation, Person, ReceivedGrade, Syllabus,
-                             TeacherAssignment, TeachingGroup)
+from betyg_harness.mock_kit.clock import STOCKHOLM
+from betyg_harness.mock_kit.scenario import stable_id
+from betyg_harness.mock_ber import registry
+from betyg_harness.mock_ber.models import (Duty, Enrolment, Organisation, Person, ReceivedGrade, Syllabus,
+                                           TeacherAssignment, TeachingGroup)
 
 NIL_UUID = "00000000-0000-0000-0000-000000000000"
 ASSIGNMENT_ROLE = "Undervisande lärare"

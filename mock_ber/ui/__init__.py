@@ -7,11 +7,11 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from sqlalchemy import select
 from werkzeug.security import check_password_hash
 
-from mock_kit.app import current_kit, now
-from mock_kit.clock import STOCKHOLM
-from mock_ber import grade_import, registry
-from mock_ber.models import BerUser, Enrolment, ImportRun, Person, ReceivedGrade, Syllabus, TeachingGroup
-from mock_ber.ui.forms import LinkForm, LoginForm, LogoutForm, RunImportForm, SearchForm, UnlinkForm
+from betyg_harness.mock_kit.app import current_kit, now
+from betyg_harness.mock_kit.clock import STOCKHOLM
+from betyg_harness.mock_ber import grade_import, registry
+from betyg_harness.mock_ber.models import BerUser, Enrolment, ImportRun, Person, ReceivedGrade, Syllabus, TeachingGroup
+from betyg_harness.mock_ber.ui.forms import LinkForm, LoginForm, LogoutForm, RunImportForm, SearchForm, UnlinkForm
 
 bp = Blueprint("ui", __name__, template_folder="../templates", static_folder="../static",
                static_url_path="/static/ber")

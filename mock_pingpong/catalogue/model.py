@@ -1,7 +1,7 @@
 """What a grade catalogue (betygskatalog) holds: the one structure the PDF and the preview render.
 
 Built by the grading service from locked grades; rendered by ``pdf.render_pdf`` and
-``preview.render_preview``. Read back from a PDF by ``harness.catalogue``.
+``preview.render_preview``. Read back from a PDF by ``betyg_harness.catalogue``.
 """
 from __future__ import annotations
 

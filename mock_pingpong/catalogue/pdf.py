@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import os
 import threading
+from importlib import resources
 from io import BytesIO
 from pathlib import Path
 
@@ -23,25 +24,14 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (BaseDocTemplate, Frame, KeepTogether, PageTemplate, Paragraph,
                                 Spacer, Table, TableStyle)
 
-from mock_pingpong.catalogue.model import CatalogueData
+from betyg_harness.mock_pingpong.catalogue.model import CatalogueData
 
 __all__ = ["render_pdf", "FontNotFoundError", "find_font"]
 
 FONT = "DejaVuSans"
 FONT_BOLD = "DejaVuSans-Bold"
 _FONT_FILES = {FONT: "DejaVuSans.ttf", FONT_BOLD: "DejaVuSans-Bold.ttf"}
-# Debian/Ubuntu (fonts-dejavu-core), Fedora, Arch, Alpine, macOS Homebrew.
-_FONT_DIRS = (
-    "/usr/share/fonts/truetype/dejavu",
-    "/usr/share/fonts/dejavu-sans-fonts",
-    "/usr/share/fonts/dejavu",
-    "/usr/share/fonts/TTF",
-    "/usr/share/fonts/ttf-dejavu",
-    "/usr/local/share/fonts",
-    "/opt/homebrew/share/fonts",
-)
-_SEARCH_ROOTS = ("/usr/share/fonts", "/usr/local/share/fonts")   # searched last, recursively
-FONT_DIR_ENV = "BETYGSKATALOG_FONT_DIR"
+FONT_DIR_ENV = "BETYGSKATALOG_FONT_DIR"  # another folder with the same file names (fonts/PROVENANCE.md)
 
 PAGE_W, PAGE_H = A4
 MARGIN_X = 18 * mm
@@ -66,21 +56,17 @@ class FontNotFoundError(RuntimeError):
 
 
 def find_font(filename: str) -> Path:
-    """The path of a DejaVu font file: $BETYGSKATALOG_FONT_DIR, the usual font dirs, then a search."""
-    dirs = [os.environ[FONT_DIR_ENV]] if os.environ.get(FONT_DIR_ENV) else []
-    dirs += list(_FONT_DIRS)
-    for d in dirs:
-        p = Path(d) / filename
-        if p.is_file():
-            return p
-    for root in _SEARCH_ROOTS:
-        if Path(root).is_dir():
-            for p in Path(root).rglob(filename):
-                return p
+    """The path of a DejaVu font file: in ``$BETYGSKATALOG_FONT_DIR`` when set, else the copy shipped
+    with this package (so every machine prints with the same glyphs and metrics)."""
+    override = os.environ.get(FONT_DIR_ENV)
+    folder = Path(override) if override else Path(str(resources.files(__package__) / "fonts"))
+    candidate = folder / filename
+    if candidate.is_file():
+        return candidate
     raise FontNotFoundError(
-        f"The font {filename} (DejaVu Sans) was not found in {', '.join(dirs)}. "
-        "Install it with `apt-get install fonts-dejavu-core` (Debian/Ubuntu) "
-        f"or point {FONT_DIR_ENV} at a folder holding {', '.join(_FONT_FILES.values())}.")
+        f"Typsnittet {filename} (DejaVu Sans) finns inte i {folder}"
+        + (f" ({FONT_DIR_ENV}). Peka {FONT_DIR_ENV} på en mapp med {', '.join(_FONT_FILES.values())}"
+           " eller ta bort variabeln." if override else "; paketet är ofullständigt, installera om det."))
 
 
 @functools.cache

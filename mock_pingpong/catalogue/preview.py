@@ -7,10 +7,10 @@ from __future__ import annotations
 from jinja2 import Environment, StrictUndefined
 from markupsafe import Markup
 
-from mock_pingpong.catalogue.model import CatalogueData
-from mock_pingpong.catalogue.pdf import (SIGNATURE_HEADING, SIGNATURE_LABELS, SIGNATURE_NOTE,
-                                         TABLE_HEADER, LATE_NOTE, header_fields, level_text,
-                                         printed_text)
+from betyg_harness.mock_pingpong.catalogue.model import CatalogueData
+from betyg_harness.mock_pingpong.catalogue.pdf import (SIGNATURE_HEADING, SIGNATURE_LABELS, SIGNATURE_NOTE,
+                                                       TABLE_HEADER, LATE_NOTE, header_fields, level_text,
+                                                       printed_text)
 
 __all__ = ["render_preview"]
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 from flask import Flask, g, render_template, session
 from flask_wtf.csrf import CSRFError
 
-from mock_kit.app import current_kit
+from betyg_harness.mock_kit.app import current_kit
 
 
 def register_ui(app: Flask) -> None:
-    from mock_pingpong import repository
-    from mock_pingpong.ui.auth import auth
-    from mock_pingpong.ui.betyg import betyg
+    from betyg_harness.mock_pingpong import repository
+    from betyg_harness.mock_pingpong.ui.auth import auth
+    from betyg_harness.mock_pingpong.ui.betyg import betyg
 
     app.register_blueprint(auth)
     app.register_blueprint(betyg)

@@ -6,8 +6,8 @@ from urllib.parse import urlparse
 
 from flask import Blueprint, g, redirect, render_template, request, session, url_for
 
-from mock_kit.app import current_kit
-from mock_pingpong import accounts
+from betyg_harness.mock_kit.app import current_kit
+from betyg_harness.mock_pingpong import accounts
 
 auth = Blueprint("auth", __name__)
 

@@ -10,10 +10,10 @@ from flask import (Blueprint, Response, abort, current_app, flash, g, get_flashe
                    render_template, request, url_for)
 from itsdangerous import BadSignature, URLSafeSerializer
 
-from mock_kit.app import current_kit, now
-from mock_pingpong import accounts, get_syncer, grading, repository, service
-from mock_pingpong.ui.auth import login_required
-from mock_pingpong.ui.grading_rows import student_rows
+from betyg_harness.mock_kit.app import current_kit, now
+from betyg_harness.mock_pingpong import accounts, get_syncer, grading, repository, service
+from betyg_harness.mock_pingpong.ui.auth import login_required
+from betyg_harness.mock_pingpong.ui.grading_rows import student_rows
 
 betyg = Blueprint("betyg", __name__, url_prefix="/betyg")
 
@@ -254,7 +254,7 @@ def _ready_sheet(group_id: str) -> grading.Sheet:
 @betyg_required
 def catalogue_preview(group_id: str):
     sheet = _ready_sheet(group_id)
-    from mock_pingpong.catalogue.preview import render_preview
+    from betyg_harness.mock_pingpong.catalogue.preview import render_preview
     body = render_preview(service.catalogue_data(sheet))
     return render_template("catalogue_preview.html", title="Betygskatalog", sheet=sheet, body=body,
                            has_h1="<h1" in body.lower())
@@ -264,7 +264,7 @@ def catalogue_preview(group_id: str):
 @betyg_required
 def catalogue_pdf(group_id: str):
     sheet = _ready_sheet(group_id)
-    from mock_pingpong.catalogue.pdf import render_pdf
+    from betyg_harness.mock_pingpong.catalogue.pdf import render_pdf
     pdf = render_pdf(service.catalogue_data(sheet))
     filename = service.catalogue_filename(sheet)
     return Response(pdf, mimetype="application/pdf",

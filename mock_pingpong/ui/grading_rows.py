@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from markupsafe import Markup, escape
 
-from mock_pingpong import grading
+from betyg_harness.mock_pingpong import grading
 
 
 def student_rows(sheet: grading.Sheet, choices: grading.Submission, errors: dict[str, list[str]],

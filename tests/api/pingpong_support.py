@@ -15,8 +15,8 @@ from datetime import datetime
 from flask import Flask, jsonify, request
 from werkzeug.serving import WSGIRequestHandler, make_server
 
-from mock_kit.clock import STOCKHOLM
-from mock_kit.scenario import stable_id
+from betyg_harness.mock_kit.clock import STOCKHOLM
+from betyg_harness.mock_kit.scenario import stable_id
 
 class _Quiet(WSGIRequestHandler):
     def log(self, *args, **kwargs):  # keep test output clean
@@ -205,7 +205,7 @@ import re  # noqa: E402
 
 import pytest  # noqa: E402
 
-from mock_kit.scenario import load as load_scenario  # noqa: E402
+from betyg_harness.mock_kit.scenario import load as load_scenario  # noqa: E402
 
 CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
 API_AUTH = {"Authorization": "Bearer pingpong-dev-token"}
@@ -298,7 +298,7 @@ def ber():
 
 @pytest.fixture(scope="module")
 def app(ber):
-    from mock_pingpong import create_app
+    from betyg_harness.mock_pingpong import create_app
     application = create_app({"BER_URL": ber.url, "SCENARIO": frozen_default(), "SCHEDULER": False})
     yield application
     application.extensions["mock_kit"].db.dispose()

@@ -15,9 +15,9 @@ import pytest
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
-from harness.contracts import validate_betyg_xml, validate_ss12000_response
-from mock_ber import create_app
-from mock_kit.scenario import stable_id
+from betyg_harness.contracts import validate_betyg_xml, validate_ss12000_response
+from betyg_harness.mock_ber import create_app
+from betyg_harness.mock_kit.scenario import stable_id
 
 NS = "http://pingpong.se/schemas/grades/v1.1"
 AUTH = {"Authorization": "Bearer ber-dev-token"}
@@ -149,7 +149,7 @@ def student_page(client, student=S01):
 
 
 def runs(app):
-    from mock_ber.models import ImportRun
+    from betyg_harness.mock_ber.models import ImportRun
     with app.extensions["mock_kit"].db.session() as s:
         return [(r.status, r.from_.isoformat(), r.tom.isoformat(), r.applied, r.removed, r.error)
                 for r in s.query(ImportRun).order_by(ImportRun.id)]
@@ -268,7 +268,7 @@ def test_immediate_mode_imports_before_grades_are_read(pingpong):
 
 
 def test_random_mode_delays_each_grade_by_a_seeded_0_to_14_minutes(pingpong):
-    from mock_ber.grade_import import delay_minutes
+    from betyg_harness.mock_ber.grade_import import delay_minutes
     app, client = make_ber(pingpong, IMPORT_MODE="random", IMPORT_SEED=7)
     pingpong.lock(S01, "SVESVE01", "B", SVE_GROUP, [ANNA], "2026-12-18T08:00:10")
     delay = delay_minutes(7, f"{S01}:SVESVE01:{SVE_GROUP}:B")

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import event
 from stdnum import luhn
 
-from mock_ber import create_app
+from betyg_harness.mock_ber import create_app
 
 AUTH = {"Authorization": "Bearer ber-dev-token"}
 GROUPS, STUDENTS, TEACHERS = 5_000, 19_800, 200

@@ -1,14 +1,14 @@
 """BER's SS 12000 v2.1 API: every route, paging, filters, auth, errors, and every answer checked
-against the official YAML (harness.contracts)."""
+against the official YAML (betyg_harness.contracts)."""
 from __future__ import annotations
 
 from urllib.parse import quote
 
 import pytest
 
-from harness.contracts import validate_ss12000_response
-from mock_ber import create_app
-from mock_kit.scenario import stable_id
+from betyg_harness.contracts import validate_ss12000_response
+from betyg_harness.mock_ber import create_app
+from betyg_harness.mock_kit.scenario import stable_id
 
 API = "/ss12000/v2.1"
 AUTH = {"Authorization": "Bearer ber-dev-token"}

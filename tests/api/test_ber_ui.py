@@ -6,9 +6,9 @@ from urllib.parse import quote
 
 import pytest
 
-from harness.contracts import validate_ss12000_response
-from mock_ber import create_app
-from mock_kit.scenario import stable_id
+from betyg_harness.contracts import validate_ss12000_response
+from betyg_harness.mock_ber import create_app
+from betyg_harness.mock_kit.scenario import stable_id
 
 AUTH = {"Authorization": "Bearer ber-dev-token"}
 SVE = stable_id("group", "svesve01-ht26-a")

@@ -10,10 +10,10 @@ from flask import Flask
 from sqlalchemy import MetaData, String, select
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-import fixtures
-from mock_kit import init_mock
-from mock_kit.app import now
-from mock_kit.scenario import ScenarioError
+from betyg_harness import fixtures
+from betyg_harness.mock_kit import init_mock
+from betyg_harness.mock_kit.app import now
+from betyg_harness.mock_kit.scenario import ScenarioError
 
 
 class Base(DeclarativeBase):
@@ -125,7 +125,30 @@ def test_load_a_scenario_document(client):
 def test_load_a_named_scenario(client):
     assert client.post("/_mock/scenario", json={"name": "default"}).status_code == 200
     response = client.post("/_mock/scenario", json={"name": "finns-inte"})
-    assert response.status_code == 400 and response.get_json()["field"] == "scenario"
+    assert response.status_code == 400 and response.get_json()["field"] == "name"
+    assert "Scenariot finns inte" in response.get_json()["message"]
+
+
+@pytest.mark.parametrize("name", ["/etc/passwd", "../scenarios/default", "../../pyproject", "default.json",
+                                  "./default", "C:\\x.json", "", 7, None, ["default"]])
+def test_a_scenario_name_never_reaches_outside_the_scenario_folder(client, tmp_path, name):
+    """Only bare names of fixtures/scenarios load by name; a path, even to a valid scenario file, is
+    refused (a document is posted whole instead) and the loaded scenario stays."""
+    before = client.get("/_mock/state").get_json()["scenario"]
+    response = client.post("/_mock/scenario", json={"name": name})
+    assert response.status_code == 400
+    assert response.get_json()["field"] == "name"
+    assert client.get("/_mock/state").get_json()["scenario"] == before
+
+
+def test_a_valid_scenario_file_elsewhere_is_not_loaded_by_its_path(client, tmp_path):
+    elsewhere = tmp_path / "elsewhere.json"
+    doc = default_doc()
+    doc["name"] = "elsewhere"
+    elsewhere.write_text(json.dumps(doc), encoding="utf-8")
+    response = client.post("/_mock/scenario", json={"name": str(elsewhere)})
+    assert response.status_code == 400
+    assert client.get("/_mock/state").get_json()["scenario"] != "elsewhere"
 
 
 def test_an_invalid_scenario_is_refused_and_nothing_changes(client):

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from mock_ber import create_app as create_ber
-from mock_ber import registry
-from mock_ber.models import Person, TeachingGroup
-from mock_kit.scenario import stable_id
+from betyg_harness.mock_ber import create_app as create_ber
+from betyg_harness.mock_ber import registry
+from betyg_harness.mock_ber.models import Person, TeachingGroup
+from betyg_harness.mock_kit.scenario import stable_id
 
 AUTH = {"Authorization": "Bearer ber-dev-token"}
 GROUP = stable_id("group", "matmat01a-vt27-a")

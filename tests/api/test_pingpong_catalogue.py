@@ -6,8 +6,8 @@ import copy
 
 import pytest
 
-from harness.catalogue import read_catalogue
-from mock_pingpong import create_app
+from betyg_harness.catalogue import read_catalogue
+from betyg_harness.mock_pingpong import create_app
 from tests.api.pingpong_support import BerStub, Browser, frozen_default, gid, text_of
 
 SURNAMES = ["Öberg", "Andersson", "Åkesson", "Nowak", "Ärlig", "Zetterlund", "Yılmaz", "Ødegård", "Berg", "Muñoz"]
@@ -76,7 +76,7 @@ def test_two_hundred_students_paginate(big_app):
     people = {s["key"]: s for s in doc["students"]}
     expected = {f"{people[k]['civicNo'][:8]}-{people[k]['civicNo'][8:]}": v for k, v in grades.items()}
     assert parsed.grades == expected
-    from mock_pingpong.grading import student_order_key
+    from betyg_harness.mock_pingpong.grading import student_order_key
     keys = [student_order_key(r.efternamn, r.fornamn) for r in parsed.rows]
     assert keys == sorted(keys)
     assert parsed.rows[-1].efternamn == "Ødegård" and parsed.rows[0].efternamn == "Andersson"

@@ -6,8 +6,8 @@ from datetime import datetime
 import pytest
 from lxml import etree
 
-from harness.contracts import betyg_records, check_betyg_contract, validate_betyg_xml
-from mock_kit.clock import STOCKHOLM
+from betyg_harness.contracts import betyg_records, check_betyg_contract, validate_betyg_xml
+from betyg_harness.mock_kit.clock import STOCKHOLM
 from tests.api.pingpong_support import API_AUTH, admin, app, ber, fresh, gid, pid  # noqa: F401
 
 URL = "/api/skolplattform/betyg"

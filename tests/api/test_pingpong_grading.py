@@ -6,8 +6,8 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
-from mock_kit.clock import STOCKHOLM
-from mock_pingpong.models import grades
+from betyg_harness.mock_kit.clock import STOCKHOLM
+from betyg_harness.mock_pingpong.models import grades
 from tests.api.pingpong_support import Browser, admin, app, ber, fresh, gid, pid, text_of  # noqa: F401
 
 SVE = "svesve01-ht26-a"      # gymnasial, ends 2026-12-17: s01–s04 admitted, s05 Avbrott, s06 Ej antagen

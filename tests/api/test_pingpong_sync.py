@@ -6,8 +6,8 @@ from datetime import timedelta
 
 import pytest
 
-from harness.contracts import validate_ss12000_response
-from mock_pingpong import create_app
+from betyg_harness.contracts import validate_ss12000_response
+from betyg_harness.mock_pingpong import create_app
 from tests.api.pingpong_support import (RESOURCES, Browser, BerStub, admin, app, ber, fresh,  # noqa: F401
                                         frozen_default, gid, pid, text_of)
 

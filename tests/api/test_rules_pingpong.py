@@ -8,10 +8,10 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from harness.contracts import betyg_records, validate_betyg_xml
-from mock_kit.clock import STOCKHOLM
-from mock_pingpong import repository
-from mock_pingpong.models import grades
+from betyg_harness.contracts import betyg_records, validate_betyg_xml
+from betyg_harness.mock_kit.clock import STOCKHOLM
+from betyg_harness.mock_pingpong import repository
+from betyg_harness.mock_pingpong.models import grades
 from tests.api.pingpong_support import API_AUTH, Browser, admin, app, ber, fresh, gid, pid, text_of  # noqa: F401
 
 SVE = "svesve01-ht26-a"      # ends 2026-12-17 (on time on 2026-12-18): s01–s04 admitted

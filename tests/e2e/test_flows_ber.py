@@ -5,9 +5,9 @@ from datetime import timedelta
 
 import pytest
 
-from flows import (ExpectedGrade, MockControl, NotVisibleInBer, ber_login, find_groups, grade_group,
-                   link_grading_teacher, login, unlink_grading_teacher, wait_until_visible_in_ber)
-from flows.pages.ber import BerGroupSearchPage
+from betyg_harness.flows import (ExpectedGrade, MockControl, NotVisibleInBer, ber_login, find_groups, grade_group,
+                                 link_grading_teacher, login, unlink_grading_teacher, wait_until_visible_in_ber)
+from betyg_harness.flows.pages.ber import BerGroupSearchPage
 
 HIS = "HISHIS01a1 HT26 Kista A"  # no grading teacher linked in BER: not searchable in Ping Pong
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 import pytest
 from pypdf import PdfReader
 
-from flows import (GradeConflict, GroupNotFound, GroupNotYetGradeable, LoginFailed, PingPong, StudentNotAdmitted,
-                   TeacherNotLinked, download_catalogue, find_groups, grade_group, login, preview_catalogue)
-from flows.errors import CatalogueNotReady
-from flows.pages.pingpong import BetygPage, GradingPage
+from betyg_harness.flows import (GradeConflict, GroupNotFound, GroupNotYetGradeable, LoginFailed, PingPong, StudentNotAdmitted,
+                                 TeacherNotLinked, download_catalogue, find_groups, grade_group, login, preview_catalogue)
+from betyg_harness.flows.errors import CatalogueNotReady
+from betyg_harness.flows.pages.pingpong import BetygPage, GradingPage
 
 SVE = "SVESVE01 HT26 Kista A"
 SVE_GRADES = {"19900602-2397": "A", "199107172380": "B", "199610202385": "-", "200001052380": "E"}

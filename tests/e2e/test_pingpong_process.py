@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import Page, expect
 from pypdf import PdfReader
 
-from mock_kit.scenario import stable_id
+from betyg_harness.mock_kit.scenario import stable_id
 
 pytestmark = pytest.mark.e2e
 

@@ -8,9 +8,9 @@ import datetime as dt
 import pytest
 import requests
 
-import flows
-from harness.contracts import betyg_records, check_betyg_contract, validate_ss12000_response
-from harness.expected import grading_plan
+from betyg_harness import flows
+from betyg_harness.contracts import betyg_records, check_betyg_contract, validate_ss12000_response
+from betyg_harness.expected import grading_plan
 
 SS12000_LISTS = ["organisations", "persons", "duties", "groups", "activities", "syllabuses", "grades"]
 

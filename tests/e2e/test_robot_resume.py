@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from flows import ber_login
-from flows.pages.ber import BerImportLogPage
+from betyg_harness.flows import ber_login
+from betyg_harness.flows.pages.ber import BerImportLogPage
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -35,7 +35,7 @@ def grades_csv(doc: dict, path: Path, *, delimiter: str = ",") -> dict[tuple[str
 
 def robot(args: list[str], pingpong_server, ber_server, **popen) -> subprocess.Popen:
     env = {**os.environ, "PINGPONG_URL": pingpong_server.url, "BER_URL": ber_server.url, "PYTHONPATH": str(ROOT)}
-    return subprocess.Popen([sys.executable, "-m", "flows", *args], cwd=ROOT, env=env, text=True,
+    return subprocess.Popen([sys.executable, "-m", "betyg_harness.flows", *args], cwd=ROOT, env=env, text=True,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, **popen)
 
 

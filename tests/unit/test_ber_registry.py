@@ -7,11 +7,11 @@ from datetime import date, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from mock_ber import create_app, registry
-from mock_ber.models import Activity, Enrolment, Person, TeacherAssignment, TeachingGroup
-from mock_kit import reference
-from mock_kit.clock import STOCKHOLM
-from mock_kit.scenario import ScenarioError, load, stable_id
+from betyg_harness.mock_ber import create_app, registry
+from betyg_harness.mock_ber.models import Activity, Enrolment, Person, TeacherAssignment, TeachingGroup
+from betyg_harness import reference
+from betyg_harness.mock_kit.clock import STOCKHOLM
+from betyg_harness.mock_kit.scenario import ScenarioError, load, stable_id
 
 LATER = datetime(2026, 12, 18, 9, 30, tzinfo=STOCKHOLM)
 

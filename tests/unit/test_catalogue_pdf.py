@@ -7,16 +7,17 @@ import re
 import shutil
 import subprocess
 from datetime import date, datetime
+from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
 from pypdf.generic import IndirectObject
 from stdnum import luhn
 
-from harness.catalogue import read_catalogue
-from mock_kit import reference
-from mock_pingpong.catalogue import CatalogueData, CatalogueRow, render_pdf
-from mock_pingpong.catalogue import pdf as catalogue_pdf
+from betyg_harness.catalogue import read_catalogue
+from betyg_harness import reference
+from betyg_harness.mock_pingpong.catalogue import CatalogueData, CatalogueRow, render_pdf
+from betyg_harness.mock_pingpong.catalogue import pdf as catalogue_pdf
 
 EXOTIC = [("Łukasiewicz", "Łucja"), ("Muñoz", "Ñuflo Iñigo"), ("Nguyễn", "Thị Ngọc"),
           ("Şahin", "Ayşe"), ("Østergaard", "Søren"), ("Åkesson", "Älva Märta"), ("Öberg", "Östen")]
@@ -239,12 +240,17 @@ def test_output_is_deterministic():
     assert render_pdf(data) == render_pdf(data)
 
 
-def test_missing_font_names_the_debian_package(monkeypatch, tmp_path):
+def test_a_font_folder_without_the_font_is_named_in_swedish(monkeypatch, tmp_path):
     monkeypatch.setenv(catalogue_pdf.FONT_DIR_ENV, str(tmp_path))
-    monkeypatch.setattr(catalogue_pdf, "_FONT_DIRS", ())
-    monkeypatch.setattr(catalogue_pdf, "_SEARCH_ROOTS", (str(tmp_path),))
-    with pytest.raises(catalogue_pdf.FontNotFoundError, match="apt-get install fonts-dejavu-core"):
+    with pytest.raises(catalogue_pdf.FontNotFoundError, match=f"finns inte i {tmp_path}"):
         catalogue_pdf.find_font("DejaVuSans.ttf")
+
+
+def test_the_font_comes_from_the_package_not_the_system(monkeypatch):
+    monkeypatch.delenv(catalogue_pdf.FONT_DIR_ENV, raising=False)
+    found = catalogue_pdf.find_font("DejaVuSans.ttf")
+    assert found.parent == Path(catalogue_pdf.__file__).parent / "fonts"
+    assert not str(found).startswith("/usr/share/fonts")
 
 
 def test_font_dir_from_environment(monkeypatch, tmp_path):

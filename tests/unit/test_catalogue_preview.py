@@ -8,7 +8,7 @@ import lxml.html
 import pytest
 from markupsafe import Markup
 
-from mock_pingpong.catalogue import CatalogueData, CatalogueRow, render_preview
+from betyg_harness.mock_pingpong.catalogue import CatalogueData, CatalogueRow, render_preview
 
 
 def make_catalogue(**changes) -> CatalogueData:

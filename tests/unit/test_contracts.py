@@ -6,9 +6,9 @@ import uuid
 
 import pytest
 
-from harness import contracts
-from harness.contracts import ContractError, validate_betyg_xml, validate_ss12000
-from mock_kit import reference
+from betyg_harness import contracts
+from betyg_harness.contracts import ContractError, validate_betyg_xml, validate_ss12000
+from betyg_harness import reference
 
 EXAMPLE = (reference.betyg_xsd().parent / "betyg-exempel.xml").read_bytes()
 NS = contracts.BETYG_NS

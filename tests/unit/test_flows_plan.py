@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import pytest
 
-from flows import aria
-from flows.errors import GradeConflict, GradeNotInScale, StudentNotAdmitted, SummaryMismatch
-from flows.models import GradingState, StudentRow, Summary, SummaryRow
-from flows.pingpong import check_summary, plan_grades
-from flows.scales import normalize_personnummer, scale_for
+from betyg_harness.flows import aria
+from betyg_harness.flows.errors import GradeConflict, GradeNotInScale, StudentNotAdmitted, SummaryMismatch
+from betyg_harness.flows.models import GradingState, StudentRow, Summary, SummaryRow
+from betyg_harness.flows.pingpong import check_summary, plan_grades
+from betyg_harness.flows.scales import normalize_personnummer, scale_for
 
 STEPS = ["A", "B", "C", "D", "E", "F", "-"]
 

@@ -15,9 +15,9 @@ import pytest
 from stdnum import luhn
 from stdnum.se import personnummer
 
-from fixtures import generator
-from fixtures.generator import generate, is_valid_civic_no, problems
-from mock_kit import scenario
+from betyg_harness.fixtures import generator
+from betyg_harness.fixtures.generator import generate, is_valid_civic_no, problems
+from betyg_harness.mock_kit import scenario
 
 ROOT = Path(__file__).resolve().parents[2]
 TODAY = dt.date(2026, 12, 18)
@@ -99,7 +99,7 @@ def test_civic_no_check_rejects_bad_check_digit_and_bad_dates():
 
 
 def test_test_personnummer_are_used_first_when_asked():
-    from mock_kit.reference import test_personnummer
+    from betyg_harness.reference import test_personnummer
     reference = test_personnummer()
     doc = generate(1, 3, 10, seed=1, test_personnummer=True)
     people = doc["staff"] + doc["students"]

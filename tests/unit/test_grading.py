@@ -6,8 +6,8 @@ from datetime import date, datetime
 import pytest
 from werkzeug.datastructures import MultiDict
 
-from mock_pingpong import grading
-from mock_pingpong.grading import Sheet, StoredGrade, Student, Submission, Teacher
+from betyg_harness.mock_pingpong import grading
+from betyg_harness.mock_pingpong.grading import Sheet, StoredGrade, Student, Submission, Teacher
 
 END = date(2026, 12, 17)
 

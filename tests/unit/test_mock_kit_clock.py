@@ -3,8 +3,8 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from mock_kit.clock import STOCKHOLM, MockClock, parse_instant
-from mock_kit.scheduler import Scheduler
+from betyg_harness.mock_kit.clock import STOCKHOLM, MockClock, parse_instant
+from betyg_harness.mock_kit.scheduler import Scheduler
 
 
 class FakeReal:

@@ -1,8 +1,8 @@
 """Fault rules and the request journal, without HTTP."""
 import pytest
 
-from mock_kit.faults import FaultRule, FaultRuleError, Faults
-from mock_kit.journal import Journal
+from betyg_harness.mock_kit.faults import FaultRule, FaultRuleError, Faults
+from betyg_harness.mock_kit.journal import Journal
 
 
 def test_rule_for_next_n_requests_then_gone():

@@ -6,9 +6,9 @@ from datetime import datetime
 import pytest
 from sqlalchemy import create_engine, select
 
-from mock_kit.scenario import load, stable_id
-from mock_pingpong import ber_sync, repository
-from mock_pingpong.models import groups, memberships, metadata
+from betyg_harness.mock_kit.scenario import load, stable_id
+from betyg_harness.mock_pingpong import ber_sync, repository
+from betyg_harness.mock_pingpong.models import groups, memberships, metadata
 from tests.api.pingpong_support import build
 
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from flows.robot import cli, runner
-from flows.robot.csvinput import BadInput, parse_grades
+from betyg_harness.flows.robot import cli, runner
+from betyg_harness.flows.robot.csvinput import BadInput, parse_grades
 
 HEADER = "personnummer,kurskod,grupp,betyg,larare\n"
 GOOD = "19900602-2397,SVESVE01,SVESVE01 HT26 Kista A,A,Anna Lindqvist\n"

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import json
 
-from flows.robot.csvinput import GroupJob
-from flows.robot.journal import Journal
-from flows.robot.runner import Robot, Settings
+from betyg_harness.flows.robot.csvinput import GroupJob
+from betyg_harness.flows.robot.journal import Journal
+from betyg_harness.flows.robot.runner import Robot, Settings
 
 
 def job(name="SVESVE01 HT26 Kista A", grades=None) -> GroupJob:

@@ -3,8 +3,8 @@ import json
 
 from rich.console import Console
 
-from flows.robot.report import print_table, write_json
-from flows.robot.runner import Outcome
+from betyg_harness.flows.robot.report import print_table, write_json
+from betyg_harness.flows.robot.runner import Outcome
 
 
 def outcomes():

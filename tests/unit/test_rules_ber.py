@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from stdnum import luhn
 
-from mock_ber import registry
+from betyg_harness.mock_ber import registry
 
 
 def with_check_digit(twelve_minus_one: str) -> str:

@@ -6,10 +6,10 @@ import datetime as dt
 
 import pytest
 
-import fixtures
-from fixtures.generator import course_catalogue, problems
-from mock_kit import scenario
-from mock_kit import reference
+from betyg_harness import fixtures
+from betyg_harness.fixtures.generator import course_catalogue, problems
+from betyg_harness.mock_kit import scenario
+from betyg_harness import reference
 
 LEVEL = {c["code"]: c["level"] for c in course_catalogue()}
 

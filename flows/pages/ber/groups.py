@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from playwright.sync_api import Locator, expect
 
-from flows import aria
-from flows.errors import BerError, GroupNotFound, TransientError
-from flows.pages.base import BasePage
-from flows.scales import same_person
+from betyg_harness.flows import aria
+from betyg_harness.flows.errors import BerError, GroupNotFound, TransientError
+from betyg_harness.flows.pages.base import BasePage
+from betyg_harness.flows.scales import same_person
 
 
 class BerGroupSearchPage(BasePage):

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from playwright.sync_api import Locator
 
-from flows import aria
-from flows.pages.base import BasePage
+from betyg_harness.flows import aria
+from betyg_harness.flows.pages.base import BasePage
 
 
 class BerImportLogPage(BasePage):

@@ -1,5 +1,5 @@
 """BER's "Logga in"."""
-from flows.pages.login import LoginForm
+from betyg_harness.flows.pages.login import LoginForm
 
 
 class BerLoginPage(LoginForm):

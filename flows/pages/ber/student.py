@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from playwright.sync_api import Locator
 
-from flows import aria
-from flows.errors import SessionLost
-from flows.models import BerGrade
-from flows.pages.base import BasePage
+from betyg_harness.flows import aria
+from betyg_harness.flows.errors import SessionLost
+from betyg_harness.flows.models import BerGrade
+from betyg_harness.flows.pages.base import BasePage
 
 NONE_RECEIVED = "Inga betyg har tagits emot."
 

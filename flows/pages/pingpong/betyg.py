@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from playwright.sync_api import Locator
 
-from flows.errors import NoAccess
-from flows.pages.base import BasePage
+from betyg_harness.flows.errors import NoAccess
+from betyg_harness.flows.pages.base import BasePage
 
 NO_ACCESS = "Du har inte behörighet till Betyg."
 
@@ -33,13 +33,13 @@ class BetygPage(BasePage):
         return self.page.get_by_role("navigation", name="Betygsmeny")
 
     def open_search_by_teacher(self):
-        from flows.pages.pingpong.search import BetygSearchByTeacherPage
+        from betyg_harness.flows.pages.pingpong.search import BetygSearchByTeacherPage
         with self.navigation():
             self.menu().get_by_role("link", name="Sök lärare", exact=True).click()
         return BetygSearchByTeacherPage(self.page, self.base_url, timeout=self.timeout).expect_loaded()
 
     def open_search_by_group(self):
-        from flows.pages.pingpong.search import BetygSearchByGroupPage
+        from betyg_harness.flows.pages.pingpong.search import BetygSearchByGroupPage
         with self.navigation():
             self.menu().get_by_role("link", name="Sök grupp", exact=True).click()
         return BetygSearchByGroupPage(self.page, self.base_url, timeout=self.timeout).expect_loaded()

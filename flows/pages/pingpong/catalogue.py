@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from playwright.sync_api import Locator
 
-from flows.pages.base import BasePage
+from betyg_harness.flows.pages.base import BasePage
 
 
 class CataloguePreviewPage(BasePage):

@@ -7,10 +7,10 @@ from pathlib import Path
 from playwright.sync_api import Locator, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from flows import aria
-from flows.errors import (CatalogueNotReady, StaleForm, TeacherNotLinked, TransientError, ValidationFailed)
-from flows.models import GradingState, StudentRow
-from flows.pages.base import BasePage
+from betyg_harness.flows import aria
+from betyg_harness.flows.errors import (CatalogueNotReady, StaleForm, TeacherNotLinked, TransientError, ValidationFailed)
+from betyg_harness.flows.models import GradingState, StudentRow
+from betyg_harness.flows.pages.base import BasePage
 
 NOT_SAVED = "Betygen sparades inte."
 STALE = "Någon annan har sparat betyg i gruppen sedan du öppnade den."
@@ -170,7 +170,7 @@ class GradingPage(BasePage):
 
     def save(self):
         """The first "Spara": the summary, or Ping Pong's reasons for saying no."""
-        from flows.pages.pingpong.summary import SummaryPage
+        from betyg_harness.flows.pages.pingpong.summary import SummaryPage
         with self.navigation():
             self.save_button().click()
         summary = SummaryPage(self.page, self.base_url, timeout=self.timeout)
@@ -205,7 +205,7 @@ class GradingPage(BasePage):
         return button.first
 
     def preview_catalogue(self):
-        from flows.pages.pingpong.catalogue import CataloguePreviewPage
+        from betyg_harness.flows.pages.pingpong.catalogue import CataloguePreviewPage
         self._require_catalogue()
         with self.navigation():
             self._action("Förhandsgranska").first.click()

@@ -1,5 +1,5 @@
 """Ping Pong's "Logga in"."""
-from flows.pages.login import LoginForm
+from betyg_harness.flows.pages.login import LoginForm
 
 
 class LoginPage(LoginForm):

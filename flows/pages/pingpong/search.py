@@ -5,10 +5,10 @@ from datetime import date
 
 from playwright.sync_api import Locator, expect
 
-from flows import aria
-from flows.errors import GroupNotFound, TransientError
-from flows.models import GroupHit
-from flows.pages.base import BasePage
+from betyg_harness.flows import aria
+from betyg_harness.flows.errors import GroupNotFound, TransientError
+from betyg_harness.flows.models import GroupHit
+from betyg_harness.flows.pages.base import BasePage
 
 ALL_TERMS = "Alla terminer"
 NO_HITS = "Inga betygsgrupper hittades."
@@ -91,7 +91,7 @@ class SearchResults(BasePage):
 
     def open(self, group: str):
         """Click the grade group's link → the grading view."""
-        from flows.pages.pingpong.grading import GradingPage
+        from betyg_harness.flows.pages.pingpong.grading import GradingPage
         link = self.table().get_by_role("link", name=group, exact=True)
         if not link.count():
             raise GroupNotFound(group, "den finns inte i sökresultatet")

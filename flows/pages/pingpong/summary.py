@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from playwright.sync_api import Locator
 
-from flows import aria
-from flows.models import Summary, SummaryRow
-from flows.pages.base import BasePage
+from betyg_harness.flows import aria
+from betyg_harness.flows.models import Summary, SummaryRow
+from betyg_harness.flows.pages.base import BasePage
 
 
 class SummaryPage(BasePage):
@@ -49,7 +49,7 @@ class SummaryPage(BasePage):
 
     def confirm(self):
         """The summary's "Spara": store (and lock); back on the grading view."""
-        from flows.pages.pingpong.grading import GradingPage
+        from betyg_harness.flows.pages.pingpong.grading import GradingPage
         grading = GradingPage(self.page, self.base_url, timeout=self.timeout)
         with self.navigation():
             self.page.get_by_role("button", name="Spara", exact=True).click()
@@ -57,7 +57,7 @@ class SummaryPage(BasePage):
         return grading.expect_loaded()
 
     def back(self):
-        from flows.pages.pingpong.grading import GradingPage
+        from betyg_harness.flows.pages.pingpong.grading import GradingPage
         with self.navigation():
             (self.page.get_by_role("button", name="Tillbaka", exact=True)
              .or_(self.page.get_by_role("link", name="Tillbaka", exact=True))).first.click()

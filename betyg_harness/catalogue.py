@@ -9,7 +9,7 @@ head by its labels ("Huvudman", "Kurskod", ...), and each signature block by its
     for d in compare(parsed, ExpectedCatalogue(grades={"19900101-1000": "A"}, teachers=["Karin Lärare"])):
         print(d)
 
-Command line: ``python -m harness.catalogue file.pdf [--expect expected.json] [--json]`` or
+Command line: ``python -m betyg_harness.catalogue file.pdf [--expect expected.json] [--json]`` or
 ``betygskatalog-check``; exit 0 when nothing differs, 1 otherwise.
 """
 from __future__ import annotations
@@ -24,6 +24,8 @@ from pathlib import Path
 from typing import BinaryIO, Iterable
 
 from pypdf import PdfReader
+
+from betyg_harness import add_version_option
 
 __all__ = ["Fragment", "ParsedRow", "SignatureBlock", "ParsedCatalogue", "ExpectedStudent",
            "ExpectedCatalogue", "Difference", "read_catalogue", "compare", "main"]
@@ -581,6 +583,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="betygskatalog-check",
                                  description="Read a grade catalogue (betygskatalog) PDF and "
                                              "compare it with the expected content.")
+    add_version_option(ap)
     ap.add_argument("pdf", type=Path, help="the catalogue PDF")
     ap.add_argument("--expect", type=Path, help="JSON with the expected content (see "
                     "ExpectedCatalogue.from_dict): fields, students or grades, teachers, pages")

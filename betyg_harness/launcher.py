@@ -1,7 +1,7 @@
 """Starting the two mocks as separate processes and steering them over their control API.
 
 Used by the pytest plugin, ``make serve`` and ``make demo``. Each mock runs as
-``python -m mock_ber`` / ``python -m mock_pingpong`` with its own database file, and they find
+``python -m betyg_harness.mock_ber`` / ``python -m betyg_harness.mock_pingpong`` with its own database file, and they find
 each other through ``PINGPONG_URL`` / ``BER_URL`` — real HTTP, as in production.
 """
 from __future__ import annotations
@@ -15,8 +15,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from flows.mockctl import MockControl
-from mock_kit.config import SHARED_ENV
+from betyg_harness.flows.mockctl import MockControl
+from betyg_harness.mock_kit.config import SHARED_ENV
 
 
 class MockStartError(RuntimeError):
@@ -120,10 +120,10 @@ def start_mocks(scenario: str | None = "default", workdir: Path | str | None = N
     env.update(extra_env or {})
     ber = MockServer("BER", env["BER_URL"], log_path=workdir / "ber.log")
     pingpong = MockServer("Ping Pong", env["PINGPONG_URL"], log_path=workdir / "pingpong.log")
-    ber.process = _spawn("mock_ber", ber_port, env, workdir / "ber.sqlite3", scenario, ber.log_path, host)
+    ber.process = _spawn("betyg_harness.mock_ber", ber_port, env, workdir / "ber.sqlite3", scenario, ber.log_path, host)
     try:
         _wait_healthy(ber, timeout)
-        pingpong.process = _spawn("mock_pingpong", pingpong_port, env, workdir / "pingpong.sqlite3", scenario,
+        pingpong.process = _spawn("betyg_harness.mock_pingpong", pingpong_port, env, workdir / "pingpong.sqlite3", scenario,
                                   pingpong.log_path, host)
         _wait_healthy(pingpong, timeout)
     except BaseException:

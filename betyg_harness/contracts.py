@@ -1,6 +1,6 @@
 """Contract checkers: Ping Pong's grade XML against ``betyg.xsd``, BER's JSON against SS 12000 v2.1.
 
-Both read the official reference files through ``mock_kit.reference`` (never a copied schema),
+Both read the official reference files through ``betyg_harness.reference`` (never a copied schema),
 load them once per process, and raise ``ContractError`` (an ``AssertionError``, so pytest shows
 it as a plain failure) listing every error found, not only the first.
 """
@@ -18,7 +18,7 @@ from openapi_schema_validator import OAS30ReadValidator, oas30_format_checker
 from referencing import Registry
 from referencing.jsonschema import DRAFT4
 
-from mock_kit import reference
+from betyg_harness import reference
 
 BETYG_NS = "http://pingpong.se/schemas/grades/v1.1"
 SS12000_URI = "urn:ss12000:v2.1"

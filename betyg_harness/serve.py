@@ -1,4 +1,5 @@
-"""``make serve``: both mocks in the foreground, their URLs and the loaded scenario's logins."""
+"""``betyg-mocks`` (``make serve``, ``python -m betyg_harness``): both mocks in the foreground on the
+embedded default, their URLs and the loaded scenario's logins."""
 from __future__ import annotations
 
 import argparse
@@ -11,8 +12,9 @@ import tempfile
 from rich.console import Console
 from rich.table import Table
 
-from harness.launcher import MockStartError, start_mocks
-from mock_kit import scenario as scenarios
+from betyg_harness import add_version_option
+from betyg_harness.launcher import MockStartError, start_mocks
+from betyg_harness.mock_kit import scenario as scenarios
 
 
 def logins_table(document: dict) -> Table:
@@ -27,20 +29,24 @@ def logins_table(document: dict) -> Table:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m harness.serve", description="Kör båda mockarna i förgrunden.")
-    parser.add_argument("--scenario", default=os.environ.get("BETYG_SCENARIO", "default"))
+    parser = argparse.ArgumentParser(prog="betyg-mocks", description="Kör båda mockarna (Ping Pong och BER) i förgrunden.")
+    add_version_option(parser)
+    parser.add_argument("--scenario", default=os.environ.get("BETYG_SCENARIO", "default"),
+                        help="scenarionamn eller sökväg till ett scenario (standard: %(default)s)")
     parser.add_argument("--data", help="mapp för databaserna (behålls mellan körningar); standard: en temporär mapp")
+    parser.add_argument("--host", default=os.environ.get("BETYG_HOST", "127.0.0.1"))
+    parser.add_argument("--pingpong-port", type=int, default=int(os.environ.get("PINGPONG_PORT", 5001)))
+    parser.add_argument("--ber-port", type=int, default=int(os.environ.get("BER_PORT", 5002)))
     args = parser.parse_args(argv)
-    pingpong_port = int(os.environ.get("PINGPONG_PORT", 5001))
-    ber_port = int(os.environ.get("BER_PORT", 5002))
+    pingpong_port, ber_port = args.pingpong_port, args.ber_port
     workdir = args.data or tempfile.mkdtemp(prefix="betyg-serve-")
     console = Console()
     document = scenarios.load(args.scenario)
     try:
-        pair = start_mocks(args.scenario, workdir, pingpong_port=pingpong_port, ber_port=ber_port)
+        pair = start_mocks(args.scenario, workdir, pingpong_port=pingpong_port, ber_port=ber_port, host=args.host)
     except MockStartError as error:
         console.print(f"[red]Kunde inte starta mockarna:[/red] {error}")
-        console.print(f"Upptagen port? Välj andra med PINGPONG_PORT och BER_PORT (nu {pingpong_port}/{ber_port}).")
+        console.print(f"Upptagen port? Välj andra med --pingpong-port och --ber-port (nu {pingpong_port}/{ber_port}).")
         return 1
     console.print(f"Ping Pong: [bold]{pair.pingpong.url}[/bold]   BER: [bold]{pair.ber.url}[/bold]")
     console.print(f"Kontroll-API: {pair.pingpong.url}/_mock/ och {pair.ber.url}/_mock/   Data och loggar: {workdir}")

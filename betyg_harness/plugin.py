@@ -2,7 +2,7 @@
 faults, and pytest-playwright configured for the machine's Chromium.
 
 Fixtures, from the outside in:
-- ``mock_servers`` (session, per xdist worker): a :class:`~harness.launcher.MockPair`, started on
+- ``mock_servers`` (session, per xdist worker): a :class:`~betyg_harness.launcher.MockPair`, started on
   free ports with their own databases — or the running instances given by ``--pingpong-url`` /
   ``--ber-url``. ``pingpong_server`` / ``ber_server`` are its halves.
 - ``scenario`` (function): both mocks back at the start of the scenario named by
@@ -24,10 +24,10 @@ from pathlib import Path
 
 import pytest
 
-import flows
-from harness.catalogue import ExpectedCatalogue, compare, read_catalogue
-from harness.launcher import MockPair, MockServer, connect_mocks, start_mocks
-from mock_kit import scenario as scenarios
+from betyg_harness import flows
+from betyg_harness.catalogue import ExpectedCatalogue, compare, read_catalogue
+from betyg_harness.launcher import MockPair, MockServer, connect_mocks, start_mocks
+from betyg_harness.mock_kit import scenario as scenarios
 
 DEFAULT_ADMIN = flows.PingPong.DEFAULTS[1:]     # the embedded default's Betygsadministratör
 DEFAULT_BER_ADMIN = flows.Ber.DEFAULTS[1:]
@@ -50,7 +50,7 @@ def pytest_addoption(parser):
 def pytest_configure(config):
     config.addinivalue_line("markers", "scenario(name_or_document): the scenario the test starts from")
     # Registered last, so its fixtures override pytest-playwright's of the same name.
-    from harness import playwright_overrides
+    from betyg_harness import playwright_overrides
     if not config.pluginmanager.is_registered(playwright_overrides):
         config.pluginmanager.register(playwright_overrides, "betyg-harness-playwright")
 

@@ -1,5 +1,5 @@
 """pytest-playwright fixtures the plugin overrides: the machine's Chromium (or a remote one over
-``PW_CONNECT_URL``) and ``base_url`` = Ping Pong. Registered by ``harness.plugin`` after every
+``PW_CONNECT_URL``) and ``base_url`` = Ping Pong. Registered by ``betyg_harness.plugin`` after every
 other plugin, so these definitions win."""
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-from flows.browser import find_browser, launch_args
+from betyg_harness.flows.browser import find_browser, launch_args
 
 
 @pytest.fixture(scope="session")

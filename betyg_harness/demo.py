@@ -20,12 +20,14 @@ from playwright.sync_api import sync_playwright
 from rich.console import Console
 from rich.table import Table
 
-from flows import (ExpectedGrade, ber_login, download_catalogue, find_groups, grade_group, login,
-                   open_browser, preview_catalogue, wait_until_visible_in_ber)
-from harness.catalogue import ExpectedCatalogue, compare, read_catalogue
-from harness.expected import grading_plan
-from harness.launcher import free_port, start_mocks
-from mock_kit import scenario as scenarios
+from betyg_harness import add_version_option
+from betyg_harness.flows import (ExpectedGrade, ber_login, download_catalogue, find_groups, grade_group, login,
+                                 open_browser, preview_catalogue, wait_until_visible_in_ber)
+from betyg_harness.catalogue import ExpectedCatalogue, compare, read_catalogue
+from betyg_harness.expected import grading_plan
+from betyg_harness.launcher import free_port, start_mocks
+from betyg_harness.mock_kit import scenario as scenarios
+
 
 def _port(preferred: int) -> int:
     """The conventional port when it is free, so the demo's URLs match the README; else any."""
@@ -38,7 +40,8 @@ def _port(preferred: int) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m harness.demo", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m betyg_harness.demo", description=__doc__.splitlines()[0])
+    add_version_option(parser)
     parser.add_argument("--artifacts", default="artifacts/demo")
     parser.add_argument("--scenario", default="default")
     parser.add_argument("--headed", action="store_true")

@@ -1,1 +1,0 @@
-"""The harness around the mocks and flows: launcher, pytest plugin, contract and catalogue checks."""

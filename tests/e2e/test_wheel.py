@@ -1,0 +1,187 @@
+"""The wheel is the product: built from the checkout, installed into a fresh venv in a folder with no
+checkout beside it, and run there with nothing set — the README's plugin example, both mocks on the
+embedded default, the robot, the catalogue checker, and ``--version`` on every command."""
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import venv
+import zipfile
+from pathlib import Path
+
+import pytest
+import requests
+
+import betyg_harness
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLE = ROOT / "docs" / "examples" / "test_grade_small.py"
+pytestmark = [pytest.mark.xdist_group("wheel"),
+              pytest.mark.skipif(shutil.which("git") is None, reason="needs git to list the checkout's files")]
+GROUP = "SVESVE01 HT26 Kista A"
+CSV = ("personnummer,kurskod,grupp,betyg,larare\n"
+       f"19900602-2397,SVESVE01,{GROUP},A,Anna Lindqvist\n"
+       f"19910717-2380,SVESVE01,{GROUP},C,Anna Lindqvist\n"
+       f"19961020-2385,SVESVE01,{GROUP},E,Anna Lindqvist\n"
+       f"20000105-2380,SVESVE01,{GROUP},F,Anna Lindqvist\n")
+
+
+class Installed:
+    def __init__(self, wheel: Path, venv_dir: Path, home: Path):
+        self.wheel, self.bin, self.home = wheel, venv_dir / "bin", home
+
+    def env(self) -> dict:
+        """Nothing of ours set: a PATH with the venv first, a HOME, a locale."""
+        return {"PATH": f"{self.bin}:/usr/bin:/bin", "HOME": os.environ.get("HOME", str(self.home)),
+                "LANG": "C.UTF-8"}
+
+    def run(self, *cmd, cwd: Path | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
+        return subprocess.run([str(self.bin / cmd[0]) if (self.bin / cmd[0]).exists() else cmd[0], *cmd[1:]],
+                              cwd=cwd or self.home, env=self.env(), capture_output=True, text=True,
+                              timeout=timeout)
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory) -> Installed:
+    base = tmp_path_factory.mktemp("wheel")
+    source = base / "src"  # the tracked files, so building leaves the checkout untouched
+    tracked = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True).stdout
+    for name in filter(None, tracked.decode().split("\0")):
+        if (ROOT / name).is_file():
+            (source / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / name, source / name)
+    dist = base / "dist"
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--disable-pip-version-check", "--no-deps",
+                    "-w", str(dist), str(source)], check=True, cwd=base, timeout=600)
+    wheel = next(dist.glob("betyg_harness-*.whl"))
+    venv_dir = base / "venv"
+    venv.EnvBuilder(with_pip=True).create(venv_dir)
+    subprocess.run([str(venv_dir / "bin" / "python"), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+                    str(wheel)], check=True, cwd=base, timeout=900)
+    home = base / "elsewhere"  # no checkout, no shared/ beside it
+    home.mkdir()
+    return Installed(wheel, venv_dir, home)
+
+
+def test_the_wheel_holds_one_top_level_name(installed):
+    names = {n.split("/")[0] for n in zipfile.ZipFile(installed.wheel).namelist()}
+    assert names == {"betyg_harness", f"betyg_harness-{betyg_harness.__version__}.dist-info"}
+    listing = zipfile.ZipFile(installed.wheel).namelist()
+    for needed in ("betyg_harness/reference/pingpong-skolplattform-api/betyg-r11/betyg.xsd",
+                   "betyg_harness/reference/ss12000-v2.1/openapi_ss12000_version2_1_0.yaml",
+                   "betyg_harness/reference/PROVENANCE.md",
+                   "betyg_harness/mock_pingpong/catalogue/fonts/DejaVuSans.ttf",
+                   "betyg_harness/mock_pingpong/templates/grading.html",
+                   "betyg_harness/mock_ber/templates/ber/group.html",
+                   "betyg_harness/mock_pingpong/static/style.css",
+                   "betyg_harness/fixtures/scenarios/default.json",
+                   "betyg_harness/fixtures/scenario.schema.json"):
+        assert needed in listing
+
+
+@pytest.mark.parametrize("command", [
+    ("betygsrobot",), ("betygskatalog-check",), ("betyg-mocks",),
+    ("python", "-m", "betyg_harness"), ("python", "-m", "betyg_harness.mock_pingpong"),
+    ("python", "-m", "betyg_harness.mock_ber"), ("python", "-m", "betyg_harness.flows"),
+    ("python", "-m", "betyg_harness.fixtures.generator"), ("python", "-m", "betyg_harness.demo"),
+], ids=lambda c: " ".join(c))
+def test_every_command_tells_its_version(installed, command):
+    result = installed.run(*command, "--version", timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert f"betyg-harness) {betyg_harness.__version__}" in result.stdout
+
+
+def test_the_readme_plugin_example_passes_with_nothing_set(installed):
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert EXAMPLE.read_text(encoding="utf-8").strip() in readme, "the README shows docs/examples/ verbatim"
+    suite = installed.home / "qa-suite"
+    suite.mkdir()
+    shutil.copy(EXAMPLE, suite / EXAMPLE.name)
+    result = installed.run("python", "-m", "pytest", "-q", "-p", "no:cacheprovider", EXAMPLE.name, cwd=suite,
+                           timeout=600)
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
+    assert "1 passed" in result.stdout
+
+
+def _free(port: int) -> bool:
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_the_mocks_and_the_robot_on_the_embedded_default(installed):
+    """``betyg-mocks`` serves both mocks; ``betygsrobot`` grades the default's group with no option but
+    its input (on the conventional ports 5001/5002 when they are free, as a user runs it)."""
+    conventional = _free(5001) and _free(5002)
+    ports = (5001, 5002) if conventional else (_free_port(), _free_port())
+    work = installed.home / "run"
+    work.mkdir()
+    log = open(work / "mocks.log", "w")
+    mocks = subprocess.Popen([str(installed.bin / "betyg-mocks"), "--pingpong-port", str(ports[0]),
+                              "--ber-port", str(ports[1]), "--data", str(work / "data")],
+                             cwd=work, env=installed.env(), stdout=log, stderr=subprocess.STDOUT)
+    urls = [f"http://127.0.0.1:{p}" for p in ports]
+    try:
+        _wait_until_healthy(urls, mocks, work / "mocks.log")
+        (work / "betyg.csv").write_text(CSV, encoding="utf-8")
+        options = [] if conventional else ["--pingpong-url", urls[0], "--ber-url", urls[1]]
+        robot = installed.run("betygsrobot", "grade", "--input", "betyg.csv", "--out", "ut", "--verify-ber",
+                              "--advance-mock-clock", *options, cwd=work, timeout=300)
+        assert robot.returncode == 0, robot.stdout[-3000:] + robot.stderr[-3000:]
+        pdfs = list((work / "ut" / "betygskataloger").glob("*.pdf"))
+        assert len(pdfs) == 1
+        check = installed.run("betygskatalog-check", str(pdfs[0]), cwd=work)
+        assert check.returncode == 0, check.stdout + check.stderr
+        assert "19900602-2397" in check.stdout and GROUP in check.stdout
+        for url in urls:  # each mock's own page, templates and static files come from the wheel
+            assert requests.get(f"{url}/login", timeout=10).status_code == 200
+        css = requests.get(f"{urls[0]}/static/style.css", timeout=10)
+        assert css.status_code == 200 and "body" in css.text
+    finally:
+        mocks.terminate()
+        mocks.wait(timeout=20)
+        log.close()
+
+
+def test_one_mock_alone_from_the_wheel(installed):
+    port = _free_port()
+    log = open(installed.home / "ber.log", "w")
+    process = subprocess.Popen([str(installed.bin / "python"), "-m", "betyg_harness.mock_ber", "--port", str(port)],
+                               cwd=installed.home, env=installed.env(), stdout=log, stderr=subprocess.STDOUT)
+    try:
+        _wait_until_healthy([f"http://127.0.0.1:{port}"], process, installed.home / "ber.log")
+        groups = requests.get(f"http://127.0.0.1:{port}/ss12000/v2.1/groups",
+                              headers={"Authorization": "Bearer ber-dev-token"}, timeout=10)
+        assert groups.status_code == 200 and groups.json()["data"]
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+        log.close()
+
+
+def _wait_until_healthy(urls: list[str], process: subprocess.Popen, log: Path, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while not all(_healthy(u) for u in urls):
+        assert process.poll() is None, log.read_text()
+        assert time.monotonic() < deadline, f"{urls} did not answer within {timeout} s"
+        time.sleep(0.2)  # sleep-ok: polling a process we started, which has no other readiness signal
+
+
+def _healthy(url: str) -> bool:
+    try:
+        return requests.get(f"{url}/healthz", timeout=2).ok
+    except requests.RequestException:
+        return False
