@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from stdnum.se import personnummer as _pnr
+from betyg_harness import identity
 
 GYMNASIAL_SCALE = ["A", "B", "C", "D", "E", "F", "-"]
 GRUNDLAGGANDE_SCALE = ["G", "IG"]
@@ -26,18 +26,9 @@ def scale_for(course_code: str) -> list[str]:
 
 
 def normalize_personnummer(value: str, *, today: date | None = None) -> str:
-    """12 digits (YYYYMMDDNNNC) from any written form; ValueError when the number is not valid.
-
-    A 10-digit number gets its century as Skatteverket reads it: '-' under 100 years, '+' over.
-    """
-    value = value.strip()
-    if not _pnr.is_valid(value):
-        raise ValueError(f"ogiltigt personnummer «{value}»")
-    digits = re.sub(r"\D", "", value)
-    if len(digits) == 12:
-        return digits
-    birth = _pnr.get_birth_date(value)  # resolves the century from '-'/'+'
-    return f"{birth.year:04d}"[:2] + digits
+    """12 digits (YYYYMMDDNNNC) from any written form of a personnummer or samordningsnummer;
+    ValueError when the number is not valid (the one rule: :mod:`betyg_harness.identity`)."""
+    return identity.normalize(value, today=today)
 
 
 def digits(value: str) -> str:
@@ -51,7 +42,7 @@ def same_person(shown: str, wanted12: str) -> bool:
 
 
 def display_personnummer(p12: str) -> str:
-    return f"{p12[:8]}-{p12[8:]}"
+    return identity.display(p12)
 
 
 def pnr_equal(a: str, b: str) -> bool:

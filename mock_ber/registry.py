@@ -8,10 +8,8 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
-from stdnum.exceptions import ValidationError
-from stdnum import luhn
-from stdnum.se import personnummer
 
+from betyg_harness import identity
 from betyg_harness.mock_kit import app as kit_app
 from betyg_harness.mock_kit.scenario import stable_id
 from betyg_harness.mock_ber.models import (Activity, Duty, Enrolment, Organisation, Person, Syllabus, TeacherAssignment,
@@ -52,27 +50,15 @@ def school_type(level: str) -> str:
 
 # -- persons -------------------------------------------------------------------------------------
 def validate_civic_no(value: str) -> str:
-    """A personnummer/samordningsnummer as 12 digits YYYYMMDDNNNC, checked with python-stdnum."""
+    """A personnummer or samordningsnummer as 12 digits YYYYMMDDNNNC (the one rule:
+    :mod:`betyg_harness.identity`, python-stdnum underneath)."""
     digits = (value or "").replace("-", "").replace("+", "")
     if len(digits) != 12 or not digits.isdigit():
         raise RegistryError(f"Personnumret {value!r} ska ha 12 siffror (ÅÅÅÅMMDDNNNN).")
-    invalid = RegistryError(f"Personnumret {value} är ogiltigt (fel datum eller kontrollsiffra).")
-    day = int(digits[6:8])
-    if day > 60:
-        # A samordningsnummer: the day plus 60, the same Luhn check digit. stdnum's personnummer
-        # reads the day as a calendar date, so the date and the check digit are checked here.
-        try:
-            date(int(digits[:4]), int(digits[4:6]), day - 60)
-        except ValueError:
-            raise invalid from None
-        if not luhn.is_valid(digits[2:]):
-            raise invalid
-        return digits
     try:
-        personnummer.validate(digits)
-    except ValidationError:
-        raise invalid from None
-    return digits
+        return identity.normalize(digits)
+    except ValueError:
+        raise RegistryError(f"Personnumret {value} är ogiltigt (fel datum eller kontrollsiffra).") from None
 
 
 def format_civic_no(value: str) -> str:
