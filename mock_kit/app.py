@@ -234,6 +234,9 @@ def parse_duration(body: dict) -> timedelta:
     if not given:
         raise KeyError("minutes")
     for key, value in given.items():
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-            raise KeyError(key)
-    return timedelta(**given)
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < 1e9:
+            raise KeyError(key)  # NaN and infinities fail the comparison too
+    try:
+        return timedelta(**given)
+    except OverflowError:
+        raise KeyError(next(iter(given))) from None

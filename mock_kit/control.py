@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hmac
+from datetime import timedelta
 
 from flask import Blueprint, current_app, jsonify, request
 
@@ -11,6 +12,7 @@ from betyg_harness.mock_kit.faults import FaultRule, FaultRuleError
 from betyg_harness.mock_kit.scenario import ScenarioError, load_named, validate as validate_scenario
 
 control_api = Blueprint("mock_control", __name__, url_prefix="/_mock")
+MAX_ADVANCE = timedelta(days=400)  # more than a year of course ends; longer jumps: several calls
 
 
 def _error(message: str, *, field: str | None = None, status: int = 400):
@@ -58,7 +60,7 @@ def state():
         "frozen": kit.clock.frozen,
         "database": current_app.config["DATABASE_URL"],
         "jobs": [{"name": j.name, "interval_seconds": j.interval.total_seconds(),
-                  "next_due": j.next_due.isoformat() if j.next_due else None, "runs": j.runs,
+                  "next_due": j.next_due.isoformat() if j.next_due else None, "runs": j.runs, "coalesced": j.coalesced,
                   "last_error": j.last_error} for j in kit.scheduler.jobs],
     })
 
@@ -119,6 +121,8 @@ def advance_clock():
     except KeyError as exc:
         name = exc.args[0]
         return _error(f"{name} måste vara ett tal ≥ 0 (ange seconds, minutes, hours eller days).", field=name)
+    if delta > MAX_ADVANCE:
+        return _error(f"Klockan kan flyttas högst {MAX_ADVANCE.days} dagar per anrop.", field="days")
     kit = current_kit()
     ran = kit.scheduler.advance(delta)
     kit.save_clock()

@@ -83,6 +83,9 @@ def test_set_freeze_and_advance_the_clock(client):
     ("/_mock/clock/advance", {"minutes": "femton"}, "minutes"),
     ("/_mock/clock/advance", {"days": -1}, "days"),
     ("/_mock/clock/advance", {}, "minutes"),
+    ("/_mock/clock/advance", {"days": 401}, "days"),
+    ("/_mock/clock/advance", {"days": 1e300}, "days"),
+    ("/_mock/clock/advance", {"seconds": 1e12}, "seconds"),
     ("/_mock/faults", {"path": "/x", "status": 99}, "status"),
     ("/_mock/faults", {"status": 500}, "path"),
 ])
@@ -91,6 +94,12 @@ def test_bad_bodies_are_400_naming_the_field(client, path, body, field):
     assert response.status_code == 400
     error = response.get_json()
     assert error["field"] == field and error["message"]
+
+
+def test_a_year_of_mock_time_passes_in_one_call(client):
+    body = client.post("/_mock/clock/advance", json={"days": 365}).get_json()
+    assert body["now"].startswith("2027-12-18T08:00")
+    assert len(body["jobs_run"]) < 20
 
 
 def test_non_json_body_is_400(client):

@@ -77,6 +77,32 @@ def test_advance_runs_every_due_job_in_order_at_its_due_instant():
     assert not clock.frozen
 
 
+def test_a_long_advance_coalesces_the_runs_a_job_missed():
+    """A year's jump runs each job a few times, not 105,000: the last runs, at their due instants."""
+    from betyg_harness.mock_kit.scheduler import COALESCE_AFTER
+    clock = MockClock(START, real_time=FakeReal())
+    scheduler = Scheduler(clock)
+    seen = []
+    scheduler.add_job("sync", timedelta(minutes=5), lambda: seen.append(clock.now()))
+    ran = scheduler.advance(timedelta(days=365))
+    assert len(seen) == COALESCE_AFTER
+    assert seen[-1] == START + timedelta(days=365)  # the last due instant, on the target
+    assert all(b - a == timedelta(minutes=5) for a, b in zip(seen, seen[1:]))
+    assert ran[0] == {"job": "sync", "coalesced": 365 * 24 * 12 - COALESCE_AFTER,
+                      "from": (START + timedelta(days=365) - timedelta(minutes=10)).isoformat()}
+    assert scheduler.jobs[0].coalesced == 365 * 24 * 12 - COALESCE_AFTER
+    assert clock.now() == START + timedelta(days=365)
+
+
+def test_a_short_advance_is_never_coalesced():
+    clock = MockClock(START, real_time=FakeReal())
+    scheduler = Scheduler(clock)
+    seen = []
+    scheduler.add_job("import", timedelta(minutes=15), lambda: seen.append(clock.now()))
+    scheduler.advance(timedelta(minutes=45))
+    assert seen == [START + timedelta(minutes=m) for m in (15, 30, 45)]
+
+
 def test_a_job_is_not_run_before_it_is_due():
     clock = MockClock(START, real_time=FakeReal())
     scheduler = Scheduler(clock)
