@@ -13,7 +13,6 @@ DEFAULTS = {
     "IMPORT_MODE": "interval",       # interval | immediate | random
     "IMPORT_SEED": 0,                # the random mode's seed
     "IMPORT_TIMEOUT_SECONDS": 10,
-    "SECRET_KEY": "ber-dev-secret",
     "SESSION_COOKIE_NAME": "ber_session",  # both mocks may run on 127.0.0.1: cookies ignore the port
     "SS12000_MAX_PAGE_SIZE": 1000,   # the most records one page holds (with or without limit)
 }
@@ -30,10 +29,9 @@ def create_app(config: dict | None = None) -> Flask:
     csrf = CSRFProtect(app)
     app.register_blueprint(ss12000.api)
     csrf.exempt(ss12000.api)
-    ss12000.install_error_handlers(app)
     app.register_blueprint(ui.bp)
     kit = init_mock(app, name="mock_ber", metadata=metadata, load_scenario=loader.load,
-                    after_load=grade_import.after_load)
+                    after_load=grade_import.after_load, error_pages=ui.error_pages())
     csrf.exempt(control_api)  # a JSON API for tests and tools, not a browser form
     grade_import.install(app, kit)
     return app

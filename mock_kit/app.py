@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import secrets
 import socket
 import time
 from dataclasses import dataclass, field
@@ -18,7 +19,7 @@ from typing import Callable
 from flask import Flask, current_app, g, jsonify, request
 from sqlalchemy import MetaData
 
-from betyg_harness.mock_kit import memory, scenario as scenarios
+from betyg_harness.mock_kit import errors, logins, memory, scenario as scenarios
 from betyg_harness.mock_kit.clock import MockClock, parse_instant
 from betyg_harness.mock_kit.db import Database, database_url
 from betyg_harness.mock_kit.faults import Faults
@@ -28,6 +29,7 @@ from betyg_harness.mock_kit.scheduler import Scheduler
 request_log = logging.getLogger("mock_kit.requests")
 
 DEFAULTS = {
+    "SECRET_KEY": None,          # None = a random key made once per database and kept in it
     "DATABASE": None,            # a path or SQLAlchemy URL; None = a fresh temporary SQLite file
     "SCENARIO": "default",       # a scenario name, a path, or a document
     "CONTROL_API": True,         # the /_mock control API
@@ -41,6 +43,16 @@ DEFAULTS = {
 HEAVY_RESPONSE_BYTES = 512 * 1024
 HEAVY_REQUEST_MS = 500
 BIG_SCENARIO_RECORDS = 2_000  # persons + groups from which a load releases memory at once
+# Sent with every answer: pages of a grading system are never framed, run no foreign or inline
+# script, post forms only to themselves, and leak no addresses to other sites.
+SECURITY_HEADERS = {
+    "Content-Security-Policy": ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+                                "font-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; "
+                                "object-src 'none'"),
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+}
 
 
 @dataclass
@@ -67,6 +79,7 @@ class MockKit:
         """Replace every record with ``document`` and start its clock (``validated``: already checked)."""
         if not validated:
             document = scenarios.validate(document)
+        document = scenarios.protect_secrets(document)
         with self.scheduler_lock():
             try:
                 self._fill(document)
@@ -129,12 +142,15 @@ def now() -> datetime:
 
 def init_mock(app: Flask, *, name: str, metadata: MetaData,
               load_scenario: Callable[[MockKit, dict], None],
-              after_load: Callable[[MockKit], None] | None = None) -> MockKit:
+              after_load: Callable[[MockKit], None] | None = None,
+              error_pages: errors.ErrorPages | None = None) -> MockKit:
     for key, value in DEFAULTS.items():
-        app.config.setdefault(key, value)
+        if app.config.get(key) is None:
+            app.config[key] = value
     url = database_url(app.config["DATABASE"], name=name)
     app.config["DATABASE_URL"] = url
     db = Database(url, metadata)
+    _configure_sessions(app, db)
     clock = MockClock()
     kit = MockKit(name=name, app=app, db=db, clock=clock, scheduler=None,  # type: ignore[arg-type]
                   journal=Journal(app.config["JOURNAL_CAPACITY"]),
@@ -144,6 +160,8 @@ def init_mock(app: Flask, *, name: str, metadata: MetaData,
 
     _install_request_hooks(app, kit)
     _install_health(app, kit)
+    if error_pages is not None:
+        errors.install(app, error_pages)
     if app.config["CONTROL_API"]:
         from betyg_harness.mock_kit.control import control_api
         app.register_blueprint(control_api)
@@ -157,6 +175,20 @@ def init_mock(app: Flask, *, name: str, metadata: MetaData,
         configured = app.config["SCENARIO"]
         kit.load_scenario(scenarios.load(configured), validated=True)
     return kit
+
+
+def _configure_sessions(app: Flask, db: Database) -> None:
+    """Cookies that scripts cannot read and other sites do not send, signed with a key that is the
+    configured one or a random one made for this database (kept in it, so a restart keeps logins)."""
+    if not app.config.get("SECRET_KEY"):
+        key = db.get_state("secret_key")
+        if not key:
+            key = secrets.token_hex(32)
+            db.set_state("secret_key", key)
+        app.config["SECRET_KEY"] = key
+    app.config["SESSION_COOKIE_HTTPONLY"] = True
+    if not app.config.get("SESSION_COOKIE_SAMESITE"):
+        app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
 
 
 def start_background(app: Flask) -> None:
@@ -195,6 +227,8 @@ def _install_request_hooks(app: Flask, kit: MockKit) -> None:
 
     @app.after_request
     def _after(response):
+        for header, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(header, value)
         started = getattr(g, "_mock_started", None)
         duration_ms = round((time.perf_counter() - started) * 1000, 2) if started else None
         path = request.path

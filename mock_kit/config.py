@@ -27,7 +27,7 @@ def build_config(prefix: str, defaults: dict, overrides: dict | None) -> dict:
     config = dict(defaults)
     for key, default in SHARED_ENV.items():
         config[key] = os.environ.get(key, default)
-    for key in list(defaults) + ["DATABASE", "SCENARIO", "CONTROL_API", "CONTROL_TOKEN", "SCHEDULER"]:
+    for key in list(defaults) + ["DATABASE", "SCENARIO", "CONTROL_API", "CONTROL_TOKEN", "SCHEDULER", "SECRET_KEY"]:
         env = os.environ.get(f"{prefix}_{key}")
         if env is not None:
             config[key] = _coerce(env)

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from flask import Blueprint, current_app, jsonify, request
 
+from betyg_harness.mock_kit import logins
 from betyg_harness.mock_kit.app import current_kit, parse_duration
 from betyg_harness.mock_kit.clock import parse_instant
 from betyg_harness.mock_kit.faults import FaultRule, FaultRuleError
@@ -143,6 +144,17 @@ def get_journal():
 def clear_journal():
     current_kit().journal.clear()
     return jsonify({"status": "cleared"})
+
+
+@control_api.get("/sessions")
+def list_sessions():
+    return jsonify({"logins": logins.count(current_kit().db.engine)})
+
+
+@control_api.delete("/sessions")
+def end_sessions():
+    """Every login ends (as when sessions expire): the next page of each user is the login page."""
+    return jsonify({"status": "ended", "logins": logins.end_all(current_kit().db.engine)})
 
 
 @control_api.post("/faults")

@@ -9,9 +9,10 @@ from sqlalchemy import JSON, Column, MetaData, String, Table, create_engine, eve
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-_state_metadata = MetaData()
+# The mock's own bookkeeping (state, logins): kept across scenario loads, unlike the mock's tables.
+state_metadata = MetaData()
 mock_state = Table(
-    "mock_state", _state_metadata,
+    "mock_state", state_metadata,
     Column("key", String(64), primary_key=True),
     Column("value", JSON, nullable=False),
 )
@@ -53,7 +54,7 @@ class Database:
 
     def create_all(self) -> None:
         self.metadata.create_all(self.engine)
-        _state_metadata.create_all(self.engine)
+        state_metadata.create_all(self.engine)
 
     def drop_all(self) -> None:
         self.metadata.drop_all(self.engine)

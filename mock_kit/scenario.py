@@ -87,6 +87,24 @@ def _check_references(doc: dict) -> None:
                                 field="accounts/pingpong")
 
 
+def protect_secrets(document: dict) -> dict:
+    """The document as a mock keeps it: every account's ``password`` replaced by its hash
+    (``passwordHash``), so neither the accounts table nor the stored scenario holds a password."""
+    from betyg_harness.mock_kit.logins import hash_password
+    accounts = document.get("accounts")
+    if not accounts:
+        return document
+
+    def hashed(account: dict) -> dict:
+        if "password" not in account:
+            return account
+        kept = {k: v for k, v in account.items() if k != "password"}
+        kept["passwordHash"] = hash_password(account["password"])
+        return kept
+
+    return {**document, "accounts": {system: [hashed(a) for a in items] for system, items in accounts.items()}}
+
+
 def load_named(name: object) -> dict:
     """A validated scenario by its bare name in ``fixtures/scenarios`` (the control API's way: a name
     never reaches outside that folder; any other document is posted whole)."""

@@ -15,6 +15,7 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 from betyg_harness import add_version_option
 from betyg_harness.mock_kit import memory
 from betyg_harness.mock_kit.app import start_background
+from betyg_harness.mock_kit.errors import render_outside_request
 
 
 class KeepAliveHandler(WSGIRequestHandler):
@@ -45,6 +46,23 @@ class KeepAliveHandler(WSGIRequestHandler):
         headers = self.headers
         return (headers.get("Content-Length", "0").strip() in ("", "0") and "Transfer-Encoding" not in headers
                 and "Expect" not in headers)
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """The server's own refusals (a request line over its 64 KiB limit, bad syntax) as the
+        system's Swedish error page instead of http.server's English one."""
+        try:
+            body = render_outside_request(self.server.app, code)
+        except Exception:  # never fail while failing: fall back to the standard page
+            return super().send_error(code, message, explain)
+        self.log_error("code %d, message %s", code, message)
+        self.send_response(code, message)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Connection", "close")
+        self.end_headers()
+        if self.command != "HEAD" and code >= 200 and code not in (204, 304):
+            self.wfile.write(body)
+        self.close_connection = True
 
     def send_header(self, keyword: str, value: str) -> None:
         if getattr(self, "_keep_alive", False) and keyword.lower() == "connection" and value.lower() == "close":

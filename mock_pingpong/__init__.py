@@ -8,7 +8,6 @@ from betyg_harness.mock_kit import init_mock
 from betyg_harness.mock_kit.config import build_config
 
 DEFAULTS = {
-    "SECRET_KEY": "pingpong-dev-secret",
     "SYNC_INTERVAL_MINUTES": 5,     # incremental BER sync on the mock clock; 0 = read BER on every search
     "WTF_CSRF": True,
     "BER_TIMEOUT_SECONDS": 5,
@@ -48,7 +47,6 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(settings)
     app.config["WTF_CSRF_ENABLED"] = bool(app.config["WTF_CSRF"])
     app.config["WTF_CSRF_TIME_LIMIT"] = None  # valid for the session: grading a big group takes time
-    app.config["SESSION_COOKIE_SAMESITE"] = settings.get("SESSION_COOKIE_SAMESITE", "Lax")
     csrf = CSRFProtect(app)
 
     from betyg_harness.mock_pingpong.grade_api import grade_api
@@ -62,8 +60,9 @@ def create_app(config: dict | None = None) -> Flask:
         fresh["loaded"] = True
         _after_load(kit)
 
+    from betyg_harness.mock_pingpong.ui import error_pages
     kit = init_mock(app, name="mock_pingpong", metadata=metadata, load_scenario=_load_scenario,
-                    after_load=after_load)
+                    after_load=after_load, error_pages=error_pages())
     csrf.exempt(control_api)  # JSON control API for tests and robots, not a browser form
     syncer = get_syncer(app)
     if not fresh["loaded"] and app.config["SYNC_ON_LOAD"]:

@@ -2,26 +2,25 @@
 from __future__ import annotations
 
 from sqlalchemy.engine import Connection
-from werkzeug.security import check_password_hash, generate_password_hash
 
+from betyg_harness.mock_kit import logins
 from betyg_harness.mock_pingpong import repository
 from betyg_harness.mock_pingpong.models import accounts
 
 ROLE_ADMIN = "Betygsadministratör"
 ROLE_TEACHER = "Lärare"
 NO_ACCESS = "Du har inte behörighet till Betyg."
-# A mock's passwords guard test data only; a modest work factor keeps scenario loads fast.
-HASH_METHOD = "pbkdf2:sha256:20000"
 
 
 def load_accounts(conn: Connection, scenario: dict) -> None:
-    """Store accounts.pingpong; a teacher account carries its staff member's personnummer, which
-    is how it is matched to the BER person (BER owns the ids)."""
+    """Store accounts.pingpong (hashed before the scenario reaches a mock: ``passwordHash``); a teacher
+    account carries its staff member's personnummer, which is how it is matched to the BER person
+    (BER owns the ids)."""
     staff = {s["key"]: s for s in scenario.get("staff", [])}
     rows = []
     for acc in scenario.get("accounts", {}).get("pingpong", []):
         member = staff.get(acc.get("staff") or "")
-        rows.append({"username": acc["username"], "password_hash": generate_password_hash(acc["password"], HASH_METHOD),
+        rows.append({"username": acc["username"], "password_hash": acc["passwordHash"],
                      "name": acc["name"], "role": acc["role"], "civic_no": member["civicNo"] if member else None})
     if rows:
         conn.execute(accounts.insert(), rows)
@@ -29,7 +28,7 @@ def load_accounts(conn: Connection, scenario: dict) -> None:
 
 def authenticate(conn: Connection, username: str, password: str):
     account = repository.account(conn, username.strip())
-    if account is None or not check_password_hash(account.password_hash, password):
+    if account is None or not logins.password_matches(account.password_hash, password):
         return None
     return account
 

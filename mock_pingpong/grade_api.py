@@ -16,7 +16,8 @@ PARAM_FORMAT = "%Y-%m-%dT%H:%M"
 # A komvux grade is issued in the school form VUX whatever the course level.
 SCHOOL_FORM = "VUX"
 
-grade_api = Blueprint("grade_api", __name__, url_prefix="/api/skolplattform")
+PREFIX = "/api/skolplattform"
+grade_api = Blueprint("grade_api", __name__, url_prefix=PREFIX)
 
 
 @lru_cache(maxsize=1)
@@ -37,6 +38,11 @@ def _error(status: int, code: str, message: str, headers: dict | None = None) ->
     etree.SubElement(root, "code").text = code
     etree.SubElement(root, "message").text = message
     return _xml(root, status, headers)
+
+
+def error_response(status: int, code: str, message: str) -> Response:
+    """An error of the grade API (any status under its prefix, 404 and 405 included), as XML."""
+    return _error(status, code, message)
 
 
 def parse_instant(name: str, value: str | None) -> datetime:

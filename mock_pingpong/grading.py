@@ -274,6 +274,7 @@ class FieldError:
 
 
 MSG_NOT_SAVED = "Betygen sparades inte."
+MAX_NAMED = 10  # students named in one message; the rest are counted
 MSG_STALE = ("Någon annan har sparat betyg i gruppen sedan du öppnade den. "
              "Sidan har laddats om med deras ändringar.")
 
@@ -295,11 +296,14 @@ def validate(sheet: Sheet, submission: Submission, today: date) -> list[FieldErr
     admitted = {s.person_id: s for s in sheet.students}
     others = {s.person_id: s for s in sheet.not_admitted}
     scale = sheet.scale
+    not_admitted, unknown = [], 0
     for person_id in sorted(set(submission.grades) | submission.locks):
         student = admitted.get(person_id)
         if student is None:
-            name = others[person_id].full_name if person_id in others else "Eleven"
-            errors.append(FieldError("form", f"{name} har inte status Antagen i gruppen och kan inte få betyg."))
+            if person_id in others:
+                not_admitted.append(person_id)
+            else:
+                unknown += 1
             continue
         value = submission.grades.get(person_id)
         if student.grade and student.grade.locked:
@@ -314,6 +318,16 @@ def validate(sheet: Sheet, submission: Submission, today: date) -> list[FieldErr
         elif value is None and person_id in submission.locks:
             errors.append(FieldError(f"lock-{person_id}",
                                      f"Välj ett betyg för {student.full_name} innan du låser det."))
+    # One message per problem, however many fields carry it (a form may be forged with thousands).
+    if not_admitted:
+        asked = set(not_admitted)
+        not_admitted = [s.full_name for s in sheet.not_admitted if s.person_id in asked]  # as the group lists them
+        shown = ", ".join(not_admitted[:MAX_NAMED]) + (f" och {len(not_admitted) - MAX_NAMED} till"
+                                                       if len(not_admitted) > MAX_NAMED else "")
+        errors.insert(0, FieldError("form", f"{shown} har inte status Antagen i gruppen och kan inte få betyg."))
+    if unknown:
+        errors.insert(0, FieldError("form", f"Formuläret innehåller betyg för {unknown} "
+                                            f"{'elev' if unknown == 1 else 'elever'} som inte finns i gruppen."))
     if not any(pid in admitted and not (admitted[pid].grade and admitted[pid].grade.locked)
                for pid in submission.grades) and not errors:
         errors.append(FieldError("form", "Inga betyg att spara. Välj minst ett betyg."))

@@ -60,10 +60,18 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+MAX_LISTED_PROBLEMS = 50  # a 10 MB bad file has hundreds of thousands; the first ones and a count say enough
+
+
 def _report_bad_input(console: Console, path: Path, exc: BadInput) -> int:
-    console.print(f"[bold red]Filen {path} kan inte användas — inget har öppnats eller ändrats:[/]")
-    for problem in exc.problems:
+    total = len(exc.problems)
+    console.print(f"[bold red]Filen {path} kan inte användas — inget har öppnats eller ändrats "
+                  f"({total} fel):[/]", soft_wrap=True)
+    for problem in exc.problems[:MAX_LISTED_PROBLEMS]:
         console.print(f"  {problem}", markup=False, highlight=False, soft_wrap=True)
+    if total > MAX_LISTED_PROBLEMS:
+        console.print(f"  … och {total - MAX_LISTED_PROBLEMS} fel till (de första {MAX_LISTED_PROBLEMS} visas). "
+                      "Rätta dem och kör `betygsrobot validate` igen.", markup=False, highlight=False, soft_wrap=True)
     return EXIT_BAD_INPUT
 
 

@@ -226,23 +226,3 @@ def _one(name: str, rid: str):
 for _name in RESOURCES:
     api.add_url_rule(f"/{_name}", f"list_{_name}", (lambda n: lambda: _list(n))(_name), methods=["GET"])
     api.add_url_rule(f"/{_name}/<rid>", f"get_{_name}", (lambda n: lambda rid: _one(n, rid))(_name), methods=["GET"])
-
-
-def install_error_handlers(app) -> None:
-    """Every answer under the API prefix, 404 and 405 and 500 included, is an Error object."""
-    from werkzeug.exceptions import HTTPException
-
-    @app.errorhandler(HTTPException)
-    def _http_error(exc: HTTPException):
-        if request.path.startswith(PREFIX):
-            return error(exc.code or 500, exc.name.lower().replace(" ", "_"), exc.description or exc.name)
-        return exc
-
-    @app.errorhandler(Exception)
-    def _internal(exc: Exception):
-        if isinstance(exc, HTTPException):
-            return _http_error(exc)
-        current_app.logger.exception("unhandled error")
-        if request.path.startswith(PREFIX):
-            return error(500, "internal_error", "Ett oväntat fel inträffade i BER.")
-        return "Ett oväntat fel inträffade i BER.", 500

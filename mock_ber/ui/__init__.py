@@ -3,11 +3,12 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, flash, g, make_response, redirect, render_template, request, url_for
 from sqlalchemy import select
-from werkzeug.security import check_password_hash
 
+from betyg_harness.mock_kit import logins
 from betyg_harness.mock_kit.app import current_kit, now
+from betyg_harness.mock_kit.errors import ErrorPages
 from betyg_harness.mock_kit.clock import STOCKHOLM
 from betyg_harness.mock_ber import grade_import, registry
 from betyg_harness.mock_ber.models import BerUser, Enrolment, ImportRun, Person, ReceivedGrade, Syllabus, TeachingGroup
@@ -30,15 +31,35 @@ def pnr(value: str) -> str:
 
 
 @bp.before_app_request
-def _require_login():
-    if request.blueprint != "ui" or request.endpoint in PUBLIC:
+def _load_user():
+    g.user = None
+    if request.blueprint != "ui":
         return None
-    user = session.get("ber_user")
-    if not user:
+    username = logins.current()
+    if username:
+        with db() as s:
+            account = s.get(BerUser, username)
+        if account is None:
+            logins.end()  # the account is gone (another scenario)
+        else:
+            g.user = {"username": account.username, "name": account.name}
+            g.logout_form = LogoutForm()
+    if g.user is None and request.endpoint not in PUBLIC:
         return redirect(url_for("ui.login", next=request.full_path.rstrip("?")))
-    g.user = user
-    g.logout_form = LogoutForm()
     return None
+
+
+def error_pages() -> ErrorPages:
+    """Errors as BER's own message page; the SS 12000 API answers with its Error object."""
+    from betyg_harness.mock_ber import ss12000
+
+    def page(status: int, title: str, message: str):
+        g.setdefault("user", None)
+        if g.user and "logout_form" not in g:
+            g.logout_form = LogoutForm()
+        return make_response(render_template("ber/message.html", title=title, message=message), status)
+
+    return ErrorPages(page=page, apis={ss12000.PREFIX: ss12000.error})
 
 
 def db():
@@ -52,9 +73,8 @@ def login():
     if form.validate_on_submit():
         with db() as s:
             user = s.get(BerUser, form.username.data.strip())
-            if user is not None and check_password_hash(user.password_hash, form.password.data):
-                session.clear()
-                session["ber_user"] = {"username": user.username, "name": user.name}
+            if user is not None and logins.password_matches(user.password_hash, form.password.data):
+                logins.start(user.username)
                 target = request.args.get("next") or ""
                 parts = urlsplit(target)
                 if not target.startswith("/") or parts.netloc or target.startswith("//"):
@@ -68,7 +88,7 @@ def login():
 @bp.post("/logout")
 def logout():
     if LogoutForm().validate_on_submit():
-        session.clear()
+        logins.end()  # the login ends on the server: a copy of the cookie no longer works
     return redirect(url_for("ui.login"))
 
 

@@ -1,10 +1,11 @@
 """Ping Pong's screens: login (``auth``) and the Betyg tool (``betyg``)."""
 from __future__ import annotations
 
-from flask import Flask, g, render_template, session
-from flask_wtf.csrf import CSRFError
+from flask import Flask, g, make_response, render_template
 
+from betyg_harness.mock_kit import logins
 from betyg_harness.mock_kit.app import current_kit
+from betyg_harness.mock_kit.errors import ErrorPages
 
 
 def register_ui(app: Flask) -> None:
@@ -18,23 +19,23 @@ def register_ui(app: Flask) -> None:
     @app.before_request
     def _load_user():
         g.user = None
-        username = session.get("user")
+        username = logins.current()
         if username:
             with current_kit().db.engine.connect() as conn:
                 g.user = repository.account(conn, username)
             if g.user is None:
-                session.clear()
+                logins.end()  # the account is gone (another scenario)
 
     @app.context_processor
     def _context():
         return {"user": g.get("user")}
 
-    @app.errorhandler(CSRFError)
-    def _csrf(error):
-        return render_template("message.html", title="Formuläret kunde inte skickas",
-                               message="Formuläret saknar en giltig säkerhetstoken. Ladda om sidan och försök igen."), 400
 
-    @app.errorhandler(404)
-    def _not_found(error):
-        return render_template("message.html", title="Sidan finns inte",
-                               message="Sidan eller betygsgruppen finns inte."), 404
+def error_pages() -> ErrorPages:
+    """Errors as Ping Pong's own message page; the grade API answers in its XML error format."""
+    from betyg_harness.mock_pingpong.grade_api import PREFIX, error_response
+
+    def page(status: int, title: str, message: str):
+        return make_response(render_template("message.html", title=title, message=message), status)
+
+    return ErrorPages(page=page, apis={PREFIX: error_response})

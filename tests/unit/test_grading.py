@@ -182,7 +182,20 @@ def test_student_not_admitted_is_refused():
     errors = grading.validate(sheet(not_admitted=[dropped]), Submission(3, {"p9": "C"}, set(), ["t1"]), TODAY)
     assert messages(errors) == ["Søren Ødegård har inte status Antagen i gruppen och kan inte få betyg."]
     unknown = grading.validate(sheet(), Submission(3, {"zz": "C"}, set(), ["t1"]), TODAY)
-    assert messages(unknown) == ["Eleven har inte status Antagen i gruppen och kan inte få betyg."]
+    assert messages(unknown) == ["Formuläret innehåller betyg för 1 elev som inte finns i gruppen."]
+
+
+def test_thousands_of_forged_fields_give_one_message_per_problem():
+    """A forged form with 5,000 unknown students and 30 not admitted: two messages, not 5,030."""
+    dropped = [Student(f"d{i}", "Elev", f"Nummer{i:02d}", "199312172381") for i in range(30)]
+    junk = {f"x{i}": "C" for i in range(5_000)} | {f"d{i}": "A" for i in range(30)}
+    errors = grading.validate(sheet(not_admitted=dropped), Submission(3, junk, {f"x{i}" for i in range(99)}, ["t1"]),
+                              TODAY)
+    assert messages(errors) == [
+        "Formuläret innehåller betyg för 5000 elever som inte finns i gruppen.",
+        "Elev Nummer00, Elev Nummer01, Elev Nummer02, Elev Nummer03, Elev Nummer04, Elev Nummer05, "
+        "Elev Nummer06, Elev Nummer07, Elev Nummer08, Elev Nummer09 och 20 till har inte status Antagen "
+        "i gruppen och kan inte få betyg."]
 
 
 def test_grading_before_course_end_is_refused():

@@ -62,6 +62,19 @@ def test_every_bad_row_is_reported_with_its_line(tmp_path, capsys, no_browser):
     assert "rad 4: okänd kurskod «XYZ»" in err
 
 
+def test_a_huge_bad_file_lists_the_first_problems_and_counts_the_rest(tmp_path, capsys, no_browser):
+    """A 10 MB file of bad rows: the first 50 problems with their lines, then the count — not 200,000 lines."""
+    bad_row = "19900602-2398,SVESVE01,SVESVE01 HT26 Kista A,A,Anna Lindqvist\n"
+    rows = 10 * 1024 * 1024 // len(bad_row)
+    code, err = run_cli(tmp_path, (HEADER + bad_row * rows).encode(), capsys)
+    assert code == 2
+    lines = err.strip().splitlines()
+    assert len(lines) <= cli.MAX_LISTED_PROBLEMS + 5
+    assert f"({rows} fel)" in lines[0].replace("\u00a0", " ")
+    assert "rad 2: ogiltigt personnummer" in err and f"rad {cli.MAX_LISTED_PROBLEMS + 1}:" in err
+    assert f"… och {rows - cli.MAX_LISTED_PROBLEMS} fel till" in err
+
+
 def test_excel_file_semicolon_bom_crlf_and_blank_rows_is_read():
     data = ("\ufeffpersonnummer;kurskod;grupp;betyg;lärare\r\n"
             "900602-2397;SVESVE01;SVESVE01 HT26 Kista A;a;Anna Lindqvist\r\n"
