@@ -6,6 +6,7 @@ each other through ``PINGPONG_URL`` / ``BER_URL`` — real HTTP, as in productio
 """
 from __future__ import annotations
 
+import functools
 import os
 import socket
 import subprocess
@@ -14,6 +15,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 from betyg_harness.flows.mockctl import MockControl
 from betyg_harness.mock_kit.config import SHARED_ENV
@@ -37,6 +39,21 @@ class MockServer(MockControl):
         super().__init__(url, token=control_token, name=name)
         self.process = process
         self.log_path = log_path
+        self.spawn: Callable[[], subprocess.Popen] | None = None  # how to start it again
+
+    def kill(self) -> None:
+        """SIGKILL, as a crash: no shutdown code runs (the database keeps what was committed)."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=10)
+
+    def restart(self, timeout: float = 30) -> None:
+        """Start the same mock again on the same port and database (after :meth:`kill` or :meth:`stop`)."""
+        if self.spawn is None:
+            raise MockStartError(f"{self.name} startades inte härifrån och kan inte startas om.")
+        self.stop()
+        self.process = self.spawn()
+        _wait_healthy(self, timeout)
 
     def stop(self) -> None:
         if self.process is None or self.process.poll() is not None:
@@ -120,11 +137,14 @@ def start_mocks(scenario: str | None = "default", workdir: Path | str | None = N
     env.update(extra_env or {})
     ber = MockServer("BER", env["BER_URL"], log_path=workdir / "ber.log")
     pingpong = MockServer("Ping Pong", env["PINGPONG_URL"], log_path=workdir / "pingpong.log")
-    ber.process = _spawn("betyg_harness.mock_ber", ber_port, env, workdir / "ber.sqlite3", scenario, ber.log_path, host)
+    ber.spawn = functools.partial(_spawn, "betyg_harness.mock_ber", ber_port, env, workdir / "ber.sqlite3", scenario,
+                                  ber.log_path, host)
+    pingpong.spawn = functools.partial(_spawn, "betyg_harness.mock_pingpong", pingpong_port, env,
+                                       workdir / "pingpong.sqlite3", scenario, pingpong.log_path, host)
+    ber.process = ber.spawn()
     try:
         _wait_healthy(ber, timeout)
-        pingpong.process = _spawn("betyg_harness.mock_pingpong", pingpong_port, env, workdir / "pingpong.sqlite3", scenario,
-                                  pingpong.log_path, host)
+        pingpong.process = pingpong.spawn()
         _wait_healthy(pingpong, timeout)
     except BaseException:
         ber.stop()

@@ -18,11 +18,12 @@ from betyg_harness.flows.errors import *  # noqa: F401,F403 — the error classe
 from betyg_harness.flows.mockctl import MockControl
 from betyg_harness.flows.models import BerGrade, GradeResult, GradingState, GroupHit, StudentRow, Summary
 from betyg_harness.flows.pingpong import download_catalogue, find_groups, grade_group, login, open_group, preview_catalogue
+from betyg_harness.flows.pages.base import set_timeout
 from betyg_harness.flows.session import Ber, PingPong
 
 __all__ = ["find_browser", "open_browser", "login", "find_groups", "open_group", "grade_group",
            "download_catalogue", "preview_catalogue", "ber_login", "link_grading_teacher",
            "unlink_grading_teacher", "student_grades", "wait_until_visible_in_ber", "ExpectedGrade",
-           "MockControl", "PingPong", "Ber", "GroupHit", "GradeResult", "GradingState", "StudentRow", "Summary",
+           "MockControl", "PingPong", "Ber", "set_timeout", "GroupHit", "GradeResult", "GradingState", "StudentRow", "Summary",
            "BerGrade"]
 __all__ += [n for n, v in vars(_errors).items() if isinstance(v, type) and issubclass(v, Exception)]

@@ -33,8 +33,13 @@ class MockControl:
         except requests.RequestException:
             return False
 
-    def state(self) -> dict:
-        return self._call("GET", "/state")
+    def state(self, *, digest: bool = False) -> dict:
+        """Scenario, clock, jobs, rows per table (and with ``digest`` a fingerprint of all rows)."""
+        return self._call("GET", "/state", params={"digest": "1"} if digest else None)
+
+    def end_sessions(self) -> dict:
+        """Log every user out (as when sessions expire)."""
+        return self._call("DELETE", "/sessions")
 
     def reset(self) -> dict:
         return self._call("POST", "/reset")

@@ -209,24 +209,16 @@ def _install_request_hooks(app: Flask, kit: MockKit) -> None:
         if rule is None:
             return None
         g._mock_fault = rule.id
-        if rule.latency_ms:
-            time.sleep(rule.latency_ms / 1000)
-        if rule.drop:
-            sock = request.environ.get("werkzeug.socket")
-            if sock is not None:
-                try:
-                    sock.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
-            return ("", 444)
-        if rule.status:
-            response = jsonify({"code": f"fault_{rule.status}", "message": "Injicerat fel (mock)."})
-            response.status_code = rule.status
-            return response
-        return None
+        if rule.after:
+            g._mock_fault_after = rule  # applied to the answer, once the view has done its work
+            return None
+        return _apply_fault(rule)
 
     @app.after_request
     def _after(response):
+        late_fault = g.pop("_mock_fault_after", None)
+        if late_fault is not None:
+            response = _apply_fault(late_fault) or response
         for header, value in SECURITY_HEADERS.items():
             response.headers.setdefault(header, value)
         started = getattr(g, "_mock_started", None)
@@ -252,6 +244,25 @@ def _install_request_hooks(app: Flask, kit: MockKit) -> None:
                 "mock_time": kit.clock.now().isoformat(timespec="seconds"),
             }, ensure_ascii=False))
         return response
+
+
+def _apply_fault(rule):
+    """Latency, then a dropped connection or an error answer; None when the request goes on."""
+    if rule.latency_ms:
+        time.sleep(rule.latency_ms / 1000)
+    if rule.drop:
+        sock = request.environ.get("werkzeug.socket")
+        if sock is not None:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+        return current_app.response_class("", status=444)
+    if rule.status:
+        response = jsonify({"code": f"fault_{rule.status}", "message": "Injicerat fel (mock)."})
+        response.status_code = rule.status
+        return response
+    return None
 
 
 def _install_health(app: Flask, kit: MockKit) -> None:

@@ -53,8 +53,12 @@ def _bad_scenario(exc: ScenarioError):
 
 @control_api.get("/state")
 def state():
+    """Scenario, clock, jobs and rows per table; ``?digest=1`` adds a fingerprint of every row."""
     kit = current_kit()
+    extra = {"digest": kit.db.digest()} if request.args.get("digest") in ("1", "true") else {}
     return jsonify({
+        **extra,
+        "records": kit.db.records(),
         "service": kit.name,
         "scenario": kit.scenario_name,
         "now": kit.clock.now().isoformat(),

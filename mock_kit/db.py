@@ -1,11 +1,12 @@
 """Persistence: SQLAlchemy 2.x on SQLite by default (a temporary file unless a path or URL is given)."""
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import tempfile
 
-from sqlalchemy import JSON, Column, MetaData, String, Table, create_engine, event, select
+from sqlalchemy import JSON, Column, MetaData, String, Table, create_engine, event, func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -74,6 +75,24 @@ class Database:
             # Parameters apart from the statement: a statement with .values() would be kept in
             # SQLAlchemy's compiled cache together with its values (a whole scenario document).
             conn.execute(mock_state.insert(), {"key": key, "value": value})
+
+    def records(self) -> dict[str, int]:
+        """Rows per table of the mock's own data."""
+        with self.engine.connect() as conn:
+            return {t.name: conn.execute(select(func.count()).select_from(t)).scalar_one()
+                    for t in self.metadata.sorted_tables}
+
+    def digest(self) -> str:
+        """A fingerprint of every row of the mock's own data: equal before and after a refused
+        request proves nothing was stored (tests of bad input compare it)."""
+        hasher = hashlib.sha256()
+        with self.engine.connect() as conn:
+            for table in self.metadata.sorted_tables:
+                hasher.update(table.name.encode())
+                order = list(table.primary_key.columns) or list(table.columns)
+                for row in conn.execute(select(table).order_by(*order)):
+                    hasher.update(repr(tuple(row)).encode())
+        return hasher.hexdigest()
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -1,4 +1,7 @@
-"""Fault injection: rules that add latency, answer with an error status or drop the connection."""
+"""Fault injection: rules that add latency, answer with an error status or drop the connection —
+before the request is handled (nothing happens), or, with ``after``, once it has been handled (the
+work is done and committed, and then the answer is slow, replaced or lost, as when a server stores
+and fails to say so)."""
 from __future__ import annotations
 
 import fnmatch
@@ -21,6 +24,7 @@ class FaultRule:
     latency_ms: int = 0
     status: int | None = None
     drop: bool = False
+    after: bool = False  # apply once the request has been handled (its effects are stored)
     times: int | None = None  # the next N matching requests; None = until removed
     probability: float | None = None
     seed: int | None = None
@@ -32,7 +36,7 @@ class FaultRule:
     def from_json(cls, body: object) -> "FaultRule":
         if not isinstance(body, dict):
             raise FaultRuleError("body", "Regeln måste vara ett JSON-objekt.")
-        known = {"path", "method", "latency_ms", "status", "drop", "times", "probability", "seed"}
+        known = {"path", "method", "latency_ms", "status", "drop", "after", "times", "probability", "seed"}
         for key in body:
             if key not in known:
                 raise FaultRuleError(key, f"Okänt fält: {key}.")
@@ -51,6 +55,9 @@ class FaultRule:
         drop = body.get("drop", False)
         if not isinstance(drop, bool):
             raise FaultRuleError("drop", "drop måste vara true eller false.")
+        after = body.get("after", False)
+        if not isinstance(after, bool):
+            raise FaultRuleError("after", "after måste vara true eller false.")
         if not (latency or status or drop):
             raise FaultRuleError("body", "Ange minst ett av latency_ms, status eller drop.")
         times = body.get("times")
@@ -64,7 +71,7 @@ class FaultRule:
         if seed is not None and (not isinstance(seed, int) or isinstance(seed, bool)):
             raise FaultRuleError("seed", "seed måste vara ett heltal.")
         rule = cls(path=path, method=method.upper() if method else None, latency_ms=latency, status=status,
-                   drop=drop, times=times, probability=probability, seed=seed)
+                   drop=drop, after=after, times=times, probability=probability, seed=seed)
         rule._rng = random.Random(seed)
         return rule
 

@@ -61,7 +61,9 @@ def current() -> str | None:
         with _engine().connect() as conn:
             username = conn.execute(select(mock_login.c.username).where(mock_login.c.id == login_id)).scalar()
         if username is None:
-            session.clear()
+            # The login ended: forget it, but keep the rest of the session (the CSRF token), so the
+            # user meets the login page rather than a refused form.
+            session.pop(SESSION_KEY, None)
     g._mock_login_user = username
     return username
 

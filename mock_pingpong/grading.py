@@ -241,11 +241,13 @@ class Sheet:
 
 @dataclass
 class Submission:
-    """The choices of one grading form: grade per person id, which to lock, the ticked teachers."""
+    """The choices of one grading form: grade per person id, which to lock, the ticked teachers, and
+    (from the summary on) a one-time ``token`` that makes its confirm idempotent."""
     version: int
     grades: dict[str, str] = field(default_factory=dict)
     locks: set[str] = field(default_factory=set)
     teachers: list[str] = field(default_factory=list)
+    token: str | None = None
 
     @classmethod
     def from_form(cls, form) -> "Submission":
@@ -260,11 +262,13 @@ class Submission:
         return cls(version=version, grades=grades, locks=locks, teachers=teachers)
 
     def to_payload(self) -> dict:
-        return {"v": self.version, "g": self.grades, "l": sorted(self.locks), "t": self.teachers}
+        return {"v": self.version, "g": self.grades, "l": sorted(self.locks), "t": self.teachers, "n": self.token}
 
     @classmethod
     def from_payload(cls, data: dict) -> "Submission":
-        return cls(version=int(data["v"]), grades=dict(data["g"]), locks=set(data["l"]), teachers=list(data["t"]))
+        token = data.get("n")
+        return cls(version=int(data["v"]), grades=dict(data["g"]), locks=set(data["l"]), teachers=list(data["t"]),
+                   token=token if isinstance(token, str) and token else None)
 
 
 @dataclass(frozen=True)

@@ -115,3 +115,14 @@ grades = Table(
 Index("ix_grades_published", grades.c.locked, grades.c.changed_at)
 # Covers the list of terms (distinct end dates of searchable groups) and end-date ranges.
 Index("ix_groups_end_date_searchable", groups.c.end_date, groups.c.grader_count)
+
+
+# -- the summary's one-time tokens ------------------------------------------------------------
+confirmed_summaries = Table(
+    "confirmed_summaries", metadata,
+    Column("token", String(64), primary_key=True),   # from the summary's signed payload, once
+    Column("group_id", String(36), nullable=False),
+    Column("saved_by", String(200), nullable=False),
+    Column("saved_at", DateTime, nullable=False),
+    Column("locked", Integer, nullable=False),       # how many grades the confirm locked
+)

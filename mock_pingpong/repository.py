@@ -8,8 +8,8 @@ from sqlalchemy import Integer, bindparam, exists, func, select, update
 from sqlalchemy.engine import Connection
 
 from betyg_harness.mock_pingpong import grading
-from betyg_harness.mock_pingpong.models import (accounts, duties, grades, group_teachers, groups, memberships, organisations,
-                                                persons, syllabuses)
+from betyg_harness.mock_pingpong.models import (accounts, confirmed_summaries, duties, grades, group_teachers, groups,
+                                                memberships, organisations, persons, syllabuses)
 
 
 class StaleForm(Exception):
@@ -200,6 +200,20 @@ def store(conn: Connection, sheet: grading.Sheet, rows: list[tuple[grading.Stude
         elif not old.locked:
             conn.execute(update(grades).where(grades.c.id == old.id).values(**values))
     refresh_derived(conn, {sheet.id})
+
+
+def confirmed(conn: Connection, token: str | None):
+    """The recorded confirm of a summary's one-time token, or None."""
+    if not token:
+        return None
+    return conn.execute(select(confirmed_summaries).where(confirmed_summaries.c.token == token)).first()
+
+
+def record_confirm(conn: Connection, token: str | None, group_id: str, user_name: str, now: datetime,
+                   locked: int) -> None:
+    if token:
+        conn.execute(confirmed_summaries.insert().values(token=token, group_id=group_id, saved_by=user_name,
+                                                         saved_at=_local(now), locked=locked))
 
 
 # -- the grade API --------------------------------------------------------------------------------

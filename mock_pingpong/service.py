@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from betyg_harness.mock_kit.app import current_kit, now
 from betyg_harness.mock_pingpong import grading, repository
@@ -41,21 +41,37 @@ def check(sheet: grading.Sheet, submission: grading.Submission) -> Outcome:
 
 
 def save(group_id: str, submission: grading.Submission, user_name: str) -> Outcome:
-    """The summary's Spara: validate again against the stored state, then store in one transaction."""
+    """The summary's Spara: validate again against the stored state, then store in one transaction.
+
+    Idempotent: the summary's one-time token is recorded with the grades, so a confirm that is
+    sent again (a retry after a lost answer, a resubmitted page) answers with what the first one
+    stored ("replayed") and never stores twice."""
     kit = current_kit()
     try:
         with kit.db.engine.begin() as conn:
+            replayed = repository.confirmed(conn, submission.token)
+            if replayed is not None:
+                return Outcome("replayed", repository.load_sheet(conn, group_id), submission,
+                               locked=replayed.locked)
             sheet = repository.load_sheet(conn, group_id)
             outcome = check(sheet, submission)
             if outcome.kind != "summary":
                 return outcome
             rows = grading.changes(sheet, submission)
+            locked = sum(1 for _, _, lock in rows if lock)
             repository.store(conn, sheet, rows, submission.teachers, submission.version, now(), user_name)
-    except (repository.StaleForm, OperationalError):
-        # OperationalError: SQLite refused our write because another save committed meanwhile.
+            repository.record_confirm(conn, submission.token, group_id, user_name, now(), locked)
+    except (repository.StaleForm, OperationalError, IntegrityError):
+        # OperationalError: SQLite refused our write because another save committed meanwhile;
+        # IntegrityError: the same token was confirmed by a concurrent request. Either the token is
+        # now recorded (a replay that raced its original) or someone else saved first (stale).
+        with kit.db.engine.connect() as conn:
+            replayed = repository.confirmed(conn, submission.token)
         fresh = load(group_id)
+        if replayed is not None:
+            return Outcome("replayed", fresh, submission, locked=replayed.locked)
         return Outcome("stale", fresh, initial_choices(fresh))
-    return Outcome("saved", load(group_id), submission, locked=sum(1 for _, _, lock in rows if lock))
+    return Outcome("saved", load(group_id), submission, locked=locked)
 
 
 def catalogue_data(sheet: grading.Sheet) -> CatalogueData:

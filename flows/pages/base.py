@@ -2,29 +2,44 @@
 from __future__ import annotations
 
 import re
+import weakref
 from contextlib import contextmanager
 
-from playwright.sync_api import Error as PlaywrightError, Locator, Page, Response
+from playwright.sync_api import BrowserContext, Error as PlaywrightError, Locator, Page, Response
 from playwright.sync_api import TimeoutError as PlaywrightTimeout, expect
 
 from betyg_harness.flows.errors import ServerError, SessionLost, TransientError
 
 
-def _is_document_answer(response: Response) -> bool:
-    # The final answer to a navigation: a document that is not a redirect.
-    return response.request.resource_type == "document" and not 300 <= response.status < 400
+DEFAULT_TIMEOUT_MS = 10_000
+_timeouts: "weakref.WeakKeyDictionary[BrowserContext, float]" = weakref.WeakKeyDictionary()
+
+
+def set_timeout(target: Page | BrowserContext, milliseconds: float) -> None:
+    """The user's patience for every step of the flows in this browser context: Playwright's own
+    default timeouts and every wait of the page objects (none of ours is shorter)."""
+    context = target.context if isinstance(target, Page) else target
+    context.set_default_timeout(milliseconds)
+    context.set_default_navigation_timeout(milliseconds)
+    _timeouts[context] = milliseconds
+
+
+def timeout_for(page: Page) -> float:
+    """The timeout :func:`set_timeout` gave this page's context, else 10 s."""
+    return _timeouts.get(page.context, DEFAULT_TIMEOUT_MS)
 
 
 class BasePage:
-    """A screen of one system. ``base_url`` "" means: relative to the context's ``base_url``."""
+    """A screen of one system. ``base_url`` "" means: relative to the context's ``base_url``.
+    ``timeout`` (ms) defaults to the context's, from :func:`set_timeout`."""
 
     system = "Ping Pong"
     path = "/"
 
-    def __init__(self, page: Page, base_url: str = "", *, timeout: float = 10_000):
+    def __init__(self, page: Page, base_url: str = "", *, timeout: float | None = None):
         self.page = page
         self.base_url = base_url.rstrip("/")
-        self.timeout = timeout
+        self.timeout = timeout if timeout is not None else timeout_for(page)
 
     # -- where am I -----------------------------------------------------------------------
     def url(self, path: str | None = None) -> str:
@@ -72,13 +87,19 @@ class BasePage:
 
     @contextmanager
     def navigation(self):
-        """Wrap an action that loads a new document (a form submit, a link): fails fast on 5xx."""
+        """Wrap an action that loads a new document (a form submit, a link): the final answer after
+        any redirects; fails fast on 5xx and on a connection that broke before an answer came."""
         try:
-            with self.page.expect_response(_is_document_answer, timeout=self.timeout) as info:
+            # expect_navigation (not expect_response): it also ends, at once, when the connection
+            # is dropped (net::ERR_EMPTY_RESPONSE), instead of waiting out the whole timeout.
+            with self.page.expect_navigation(wait_until="commit", timeout=self.timeout) as info:
                 yield
+            response = info.value
         except PlaywrightTimeout as exc:
             raise TransientError(f"Inget svar inom {self.timeout / 1000:.0f} s från {self.page.url}") from exc
-        check_response(info.value, info.value.url)
+        except PlaywrightError as exc:
+            raise TransientError(f"Förbindelsen bröts innan svaret kom: {exc.message.splitlines()[0]}") from exc
+        check_response(response, response.url if response is not None else self.page.url)
 
 
 def check_response(response: Response | None, url: str) -> None:

@@ -18,6 +18,7 @@ from betyg_harness.flows.browser import open_browser
 from betyg_harness.flows.errors import GradeConflict, NotVisibleInBer, StaleForm
 from betyg_harness.flows.mockctl import MockControl
 from betyg_harness.flows.models import GroupHit
+from betyg_harness.flows.pages.base import set_timeout
 from betyg_harness.flows.pages.pingpong import GradingPage
 from betyg_harness.flows.robot.csvinput import BadInput, GroupJob, InputProblem
 from betyg_harness.flows.robot.journal import Journal
@@ -90,7 +91,7 @@ def slug(text: str) -> str:
 def _new_context(browser, settings: Settings, base_url: str):
     context = browser.new_context(base_url=base_url, accept_downloads=True, locale="sv-SE",
                                   timezone_id="Europe/Stockholm")
-    context.set_default_timeout(settings.timeout_ms)
+    set_timeout(context, settings.timeout_ms)  # Playwright's and every page object's
     return context
 
 

@@ -1,6 +1,7 @@
 """Verktyg → Betyg: search (Sök lärare, Sök grupp), the grading view, the summary and the catalogue."""
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass, field
 from datetime import date
 from functools import wraps
@@ -213,6 +214,7 @@ def _after_check(outcome: service.Outcome):
                              alert=f"{grading.MSG_NOT_SAVED} Rätta uppgifterna som är markerade nedan.",
                              status=422)
     sheet, submission = outcome.sheet, outcome.submission
+    submission.token = secrets.token_urlsafe(24)  # this summary's confirm is stored once, however often sent
     rows = grading.changes(sheet, submission)
     teachers = [t for t in sheet.teachers if t.person_id in submission.teachers]
     return render_template(
@@ -232,10 +234,14 @@ def summary_action(group_id: str):
     except (BadSignature, KeyError, TypeError, ValueError):
         return render_template("message.html", title="Sammanfattning",
                                message="Sammanfattningen kunde inte läsas. Öppna gruppen och försök igen."), 400
-    if request.form.get("action") == "tillbaka":
+    action = request.form.get("action", "spara")
+    if action == "tillbaka":
         return _render_sheet(sheet, submission)
+    if action != "spara":
+        return render_template("message.html", title="Sammanfattning",
+                               message="Okänd åtgärd. Klicka på Spara eller Tillbaka i sammanfattningen."), 400
     outcome = service.save(group_id, submission, g.user.name)
-    if outcome.kind != "saved":
+    if outcome.kind not in ("saved", "replayed"):
         return _after_check(outcome)
     flash("Betygen är sparade och låsta." if outcome.locked else "Betygen är sparade.", "saved")
     return redirect(url_for("betyg.group", group_id=group_id))

@@ -40,7 +40,7 @@ class BerGroupSearchPage(BasePage):
 class BerGroupPage(BasePage):
     system = "BER"
 
-    def __init__(self, page, base_url: str = "", *, name: str | None = None, timeout: float = 10_000):
+    def __init__(self, page, base_url: str = "", *, name: str | None = None, timeout: float | None = None):
         super().__init__(page, base_url, timeout=timeout)
         self.name = name
 

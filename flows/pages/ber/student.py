@@ -15,7 +15,7 @@ class BerStudentPage(BasePage):
     system = "BER"
 
     def __init__(self, page, base_url: str = "", *, path: str | None = None, name: str | None = None,
-                 timeout: float = 10_000):
+                 timeout: float | None = None):
         super().__init__(page, base_url, timeout=timeout)
         self.name = name
         if path:

@@ -8,7 +8,8 @@ from playwright.sync_api import Locator, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from betyg_harness.flows import aria
-from betyg_harness.flows.errors import (CatalogueNotReady, StaleForm, TeacherNotLinked, TransientError, ValidationFailed)
+from betyg_harness.flows.errors import (CatalogueNotReady, SessionLost, StaleForm, TeacherNotLinked, TransientError,
+                                        ValidationFailed)
 from betyg_harness.flows.models import GradingState, StudentRow
 from betyg_harness.flows.pages.base import BasePage
 
@@ -44,7 +45,7 @@ class GradingPage(BasePage):
     """One grade group's grading view. ``name`` (the h1) is checked when given."""
 
     def __init__(self, page, base_url: str = "", *, name: str | None = None, group_id: str | None = None,
-                 timeout: float = 10_000):
+                 timeout: float | None = None):
         super().__init__(page, base_url, timeout=timeout)
         self.name = name
         self.group_id = group_id
@@ -182,10 +183,13 @@ class GradingPage(BasePage):
         return once ``expected`` shows. The alert wins: a refused confirm answers with the grading
         view itself (the students table and the alert above it), so seeing the table proves nothing."""
         alert = self.page.get_by_role("alert")
+        login = self._login_heading()
         try:
-            expect(expected.or_(alert).first).to_be_visible(timeout=self.timeout)
+            expect(expected.or_(alert).or_(login).first).to_be_visible(timeout=self.timeout)
         except AssertionError:
             return  # expect_loaded of the caller reports what is shown instead
+        if login.count() and not expected.count():
+            raise SessionLost(self.system)  # the login ended meanwhile: nothing was stored
         # Server-rendered: the alert stands above the content in the same document, so it is
         # already parsed when the expected part is visible.
         if not alert.count():
