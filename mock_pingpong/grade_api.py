@@ -10,6 +10,7 @@ from lxml import etree
 
 from betyg_harness.mock_kit.app import current_kit
 from betyg_harness.mock_pingpong import repository
+from betyg_harness.mock_pingpong.service import grade_writes
 
 NS = "http://pingpong.se/schemas/grades/v1.1"
 PARAM_FORMAT = "%Y-%m-%dT%H:%M"
@@ -106,7 +107,7 @@ def betyg():
                       f"Okänd schoolType: {school_type!r}. Tillåtna värden: {', '.join(sorted(school_forms()))}.")
     grades_by_student: dict[str, list] = {}
     if school_type in (None, SCHOOL_FORM):
-        with current_kit().db.engine.connect() as conn:
+        with grade_writes(), current_kit().db.engine.connect() as conn:  # no save half-done meanwhile
             students = repository.students_changed(conn, start, end)
             found = repository.locked_grades_of(conn, students)
             grades_by_student = {person_id: found[person_id] for person_id in students}

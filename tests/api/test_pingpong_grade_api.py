@@ -107,3 +107,38 @@ def test_malformed_parameters_are_400_with_an_xml_error(app, params, field):
     assert response.mimetype == "application/xml"
     root = etree.fromstring(response.data)
     assert root.tag == "error" and field in root.findtext("message")
+
+
+def test_a_save_in_flight_is_seen_by_the_window_its_time_falls_in(admin, monkeypatch):
+    """The race that would lose a grade for good: a save has read its time (inside BER's window)
+    but not committed when BER asks for that window; BER's next window starts where this one
+    ended. Ping Pong makes the answer wait for the save, so the grade is in it."""
+    import threading
+    from betyg_harness.mock_pingpong import repository
+
+    at(admin.app, "2026-12-18T09:14:00+01:00")
+    first = admin.first_save("svesve01-ht26-a", admin.grading_form("svesve01-ht26-a", {"s01": "B"}, locks=["s01"],
+                                                                   teachers=["anna.lindqvist"]))
+    assert first.status_code == 200
+    stored, release = threading.Event(), threading.Event()
+    real_store = repository.store
+
+    def slow_store(*args, **kwargs):
+        real_store(*args, **kwargs)  # the time is read and the rows written, not yet committed
+        stored.set()
+        release.wait(timeout=30)
+
+    monkeypatch.setattr(repository, "store", slow_store)
+    saver = threading.Thread(target=admin.second_save, args=("svesve01-ht26-a",))
+    saver.start()
+    assert stored.wait(timeout=30)
+    answer: dict = {}
+    reader = threading.Thread(target=lambda: answer.setdefault("records", records(
+        fetch(admin.app.test_client(), "2026-12-18T09:00", "2026-12-18T09:15"))))
+    reader.start()
+    reader.join(timeout=0.5)
+    assert reader.is_alive(), "the grade API answered while a save was half-done"
+    release.set()
+    saver.join(timeout=30)
+    reader.join(timeout=30)
+    assert [(r["value"], r["elev"].lower()) for r in answer["records"]] == [("B", "{" + pid("s01") + "}")]
