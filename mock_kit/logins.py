@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import secrets
 import time
+from urllib.parse import urlsplit
 
 from flask import g, session
 from sqlalchemy import Column, Float, String, Table, delete, func, insert, select
@@ -26,6 +27,19 @@ mock_login = Table(
     Column("username", String(200), nullable=False),
     Column("started", Float, nullable=False),
 )
+
+
+def safe_next(target: str | None, default: str) -> str:
+    """Where to go after logging in: a path on this site, never elsewhere. Browsers read ``//host``
+    and ``/\\host`` (and tabs or newlines inside them) as another site, so those go to ``default``."""
+    if not target or not isinstance(target, str):
+        return default
+    if any(ch in target for ch in "\\\t\r\n\x00") or not target.startswith("/") or target.startswith("//"):
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return default
+    return target
 
 
 def hash_password(password: str) -> str:

@@ -1,8 +1,6 @@
 """The BER user interface (Swedish), as a BER administrator sees it."""
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import Blueprint, abort, flash, g, make_response, redirect, render_template, request, url_for
 from sqlalchemy import select
 
@@ -75,11 +73,7 @@ def login():
             user = s.get(BerUser, form.username.data.strip())
             if user is not None and logins.password_matches(user.password_hash, form.password.data):
                 logins.start(user.username)
-                target = request.args.get("next") or ""
-                parts = urlsplit(target)
-                if not target.startswith("/") or parts.netloc or target.startswith("//"):
-                    target = url_for("ui.groups")
-                return redirect(target)
+                return redirect(logins.safe_next(request.args.get("next"), url_for("ui.groups")))
         error = "Fel användarnamn eller lösenord."
     status = 401 if error else (400 if form.errors else 200)
     return render_template("ber/login.html", form=form, error=error), status

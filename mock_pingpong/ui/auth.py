@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from functools import wraps
-from urllib.parse import urlparse
 
 from flask import Blueprint, g, redirect, render_template, request, url_for
 
@@ -22,12 +21,6 @@ def login_required(view):
     return wrapper
 
 
-def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not urlparse(target).netloc and not target.startswith("//"):
-        return target
-    return url_for("auth.home")
-
-
 @auth.get("/")
 @login_required
 def home():
@@ -44,7 +37,7 @@ def login():
             account = accounts.authenticate(conn, username, password)
         if account is not None:
             logins.start(account.username)
-            return redirect(_safe_next(request.args.get("next")))
+            return redirect(logins.safe_next(request.args.get("next"), url_for("auth.home")))
         error = "Fel användarnamn eller lösenord."
     status = 401 if error else 200
     return render_template("login.html", title="Logga in", error=error,
