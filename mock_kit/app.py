@@ -151,6 +151,7 @@ def init_mock(app: Flask, *, name: str, metadata: MetaData,
     app.config["DATABASE_URL"] = url
     db = Database(url, metadata)
     _configure_sessions(app, db)
+    app.json.ensure_ascii = False  # Swedish messages as UTF-8 on the wire, readable as sent
     clock = MockClock()
     kit = MockKit(name=name, app=app, db=db, clock=clock, scheduler=None,  # type: ignore[arg-type]
                   journal=Journal(app.config["JOURNAL_CAPACITY"]),

@@ -35,9 +35,15 @@ def _require_token():
 
 
 def _json_body():
+    """The request's JSON object, which must be UTF-8 (RFC 8259): UTF-16 or Latin-1 is refused."""
+    raw = request.get_data(cache=True)
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise FaultRuleError("body", "Kroppen måste vara ett JSON-objekt i UTF-8.") from None
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
-        raise FaultRuleError("body", "Kroppen måste vara ett JSON-objekt.")
+        raise FaultRuleError("body", "Kroppen måste vara ett JSON-objekt i UTF-8.")
     return body
 
 
@@ -163,7 +169,7 @@ def end_sessions():
 
 @control_api.post("/faults")
 def add_fault():
-    rule = current_kit().faults.add(FaultRule.from_json(request.get_json(silent=True)))
+    rule = current_kit().faults.add(FaultRule.from_json(_json_body()))
     return jsonify(rule.to_json()), 201
 
 

@@ -316,8 +316,9 @@ def validate(sheet: Sheet, submission: Submission, today: date) -> list[FieldErr
                                          f"Betyget för {student.full_name} är låst och kan inte ändras."))
             continue
         if value is not None and value not in scale:
+            shown = value if len(value) <= 12 and value.isprintable() else "som skickades"
             errors.append(FieldError(f"grade-{person_id}",
-                                     f"Betyget {value} finns inte i betygsskalan för {sheet.course_code} "
+                                     f"Betyget {shown} finns inte i betygsskalan för {sheet.course_code} "
                                      f"({', '.join(scale)})."))
         elif value is None and person_id in submission.locks:
             errors.append(FieldError(f"lock-{person_id}",

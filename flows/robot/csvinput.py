@@ -56,6 +56,12 @@ class BadInput(Exception):
 
 
 def _decode(data: bytes) -> str:
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        raise BadInput([InputProblem(None, "filen är UTF-16. Spara den i Excel som «CSV UTF-8 (kommaavgränsad)».")])
+    if b"\x00" in data:
+        line = data.count(b"\n", 0, data.index(b"\x00")) + 1
+        raise BadInput([InputProblem(line, "filen innehåller NUL-tecken: den är ingen textfil i CSV-format "
+                                           "(UTF-16 eller ett kalkylark?). Spara den som «CSV UTF-8».")])
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -80,6 +86,27 @@ def _header(text: str) -> tuple[str, list[str]]:
                                     "(kommatecken eller semikolon som avgränsare).")])
 
 
+MAX_FIELD = 1_000  # characters: no personnummer, code, group or teacher list is longer
+
+
+def _rows(reader, problems: list[InputProblem]):
+    """The CSV rows; a row the csv module cannot read, or with an overlong field, is a problem of its line."""
+    while True:
+        try:
+            fields = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            problems.append(InputProblem(reader.line_num, f"raden kan inte läsas som CSV ({exc})."))
+            return  # the reader cannot go on after this
+        long = next((f for f in fields if len(f) > MAX_FIELD), None)
+        if long is not None:
+            problems.append(InputProblem(reader.line_num, f"ett fält är för långt ({len(long)} tecken, högst "
+                                                          f"{MAX_FIELD})."))
+            continue
+        yield fields
+
+
 def parse_grades(data: bytes) -> list[GroupJob]:
     """The groups to grade; BadInput lists every problem (file-level, or each bad row)."""
     if not data.strip(b" \t\r\n\xef\xbb\xbf"):
@@ -93,7 +120,7 @@ def parse_grades(data: bytes) -> list[GroupJob]:
     job_line: dict[tuple[str, str], int] = {}
     seen: dict[tuple[str, str, str], int] = {}
     rows = 0
-    for fields in reader:
+    for fields in _rows(reader, problems):
         line = reader.line_num
         if not any(f.strip() for f in fields):
             continue  # Excel's empty trailing rows

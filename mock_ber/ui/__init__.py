@@ -109,6 +109,9 @@ def groups():
         for field in (form.date_from, form.date_to):
             if field.errors:
                 field.errors = ["Ange ett datum som ÅÅÅÅ-MM-DD."]
+        if form.date_from.data and form.date_to.data and form.date_to.data < form.date_from.data:
+            form.date_to.errors = ["T.o.m. får inte vara före Fr.o.m."]
+            results, more, graders = [], False, {}
         status = 400 if form.errors else 200
         return render_template("ber/groups.html", form=form, results=results, more=more, graders=graders,
                                searched=searched), status

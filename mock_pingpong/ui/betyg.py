@@ -1,6 +1,7 @@
 """Verktyg → Betyg: search (Sök lärare, Sök grupp), the grading view, the summary and the catalogue."""
 from __future__ import annotations
 
+import re
 import secrets
 from dataclasses import dataclass, field
 from datetime import date
@@ -18,6 +19,7 @@ from betyg_harness.mock_pingpong.ui.grading_rows import student_rows
 
 betyg = Blueprint("betyg", __name__, url_prefix="/betyg")
 
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 CATALOGUE_NOT_READY = "Betygskatalogen kan skrivas ut först när alla betyg i gruppen är registrerade och låsta."
 
 
@@ -78,9 +80,11 @@ class SearchForm:
         if not value:
             return None
         try:
+            if not ISO_DATE.fullmatch(value):
+                raise ValueError(value)  # fromisoformat also reads 20261218 and week dates
             return date.fromisoformat(value)
         except ValueError:
-            self.errors[key] = "Ange datumet som åååå-mm-dd."
+            self.errors[key] = "Ange ett datum som finns, som åååå-mm-dd."
             return None
 
     def validate(self, need_teacher: bool) -> None:
@@ -138,10 +142,13 @@ def _search(form: SearchForm, teacher_id: str | None, *, with_teachers: bool):
 def search_teacher():
     form = SearchForm.from_args(request.args, need_teacher=True)
     results, truncated, teachers, terms, notice = _search(form, form.teacher or None, with_teachers=True)
-    if form.teacher and form.teacher not in {pid for pid, _ in teachers}:
-        results = []  # a teacher outside the caller's reach: nothing to show
+    if form.searched and form.teacher and form.teacher not in {pid for pid, _ in teachers}:
+        # Not one of the listed teachers (a forged id, or a teacher outside the caller's reach).
+        form.errors["larare"] = "Välj en lärare i listan."
+        results = []
     return render_template("search.html", title="Sök lärare", mode="larare", form=form, results=results,
-                           truncated=truncated, teachers=teachers, terms=terms, ber_notice=notice)
+                           truncated=truncated, teachers=teachers, terms=terms,
+                           ber_notice=notice), 400 if form.errors else 200
 
 
 @betyg.get("/sok-grupp")
@@ -150,7 +157,8 @@ def search_group():
     form = SearchForm.from_args(request.args, need_teacher=False)
     results, truncated, teachers, terms, notice = _search(form, None, with_teachers=False)
     return render_template("search.html", title="Sök grupp", mode="grupp", form=form, results=results,
-                           truncated=truncated, teachers=teachers, terms=terms, ber_notice=notice)
+                           truncated=truncated, teachers=teachers, terms=terms,
+                           ber_notice=notice), 400 if form.errors else 200
 
 
 # -- the grading view -----------------------------------------------------------------------------
