@@ -23,6 +23,7 @@ def create_app(config: dict | None = None) -> Flask:
     from betyg_harness.mock_kit.control import control_api
     from betyg_harness.mock_ber import grade_import, loader, ss12000, ui
     from betyg_harness.mock_ber.models import metadata
+    from betyg_harness.mock_kit.webfonts import register_fonts
 
     app = Flask(__name__)
     app.config.update(build_config("BER", DEFAULTS, config))
@@ -32,6 +33,7 @@ def create_app(config: dict | None = None) -> Flask:
     csrf.exempt(ss12000.api)
     ss12000.install_error_handlers(app)
     app.register_blueprint(ui.bp)
+    register_fonts(app)
     kit = init_mock(app, name="mock_ber", metadata=metadata, load_scenario=loader.load,
                     after_load=grade_import.after_load)
     csrf.exempt(control_api)  # a JSON API for tests and tools, not a browser form
