@@ -20,6 +20,7 @@ Fixtures, from the outside in:
 - ``assert_matches_golden``: an image, a PDF (page by page) or a Playwright page compared with its
   golden image (``betyg_harness.visual``); ``--update-golden`` accepts the new look; a mismatch
   keeps expected, actual and diff under ``artifacts/visual/`` and names them in the JUnit report.
+  ``visual_page``: a page whose screenshots compare across machines (fixed viewport, sv-SE, …).
 
 pytest-playwright's own options (``--headed``, ``--tracing``, ``--screenshot``, ``--output``)
 work as usual; ``base_url`` is Ping Pong's URL.
@@ -272,6 +273,16 @@ def drift_report(drift_probe):
 
 
 # -- visual regression ---------------------------------------------------------------------------
+@pytest.fixture
+def visual_page(browser, mock_servers):
+    """A page whose screenshots compare across machines (``betyg_harness.visual.CONTEXT_ARGS``: fixed
+    viewport and scale, sv-SE, Europe/Stockholm, light, no motion); ``base_url`` is Ping Pong's."""
+    from betyg_harness.visual import CONTEXT_ARGS
+    context = browser.new_context(base_url=mock_servers.pingpong.url, **CONTEXT_ARGS)
+    yield context.new_page()
+    context.close()
+
+
 @pytest.fixture
 def assert_matches_golden(request, pytestconfig):
     """``assert_matches_golden(subject, name, tolerance=None)``: ``subject`` is a PIL image (or a

@@ -23,6 +23,10 @@ WINDOW = {"grades_from": "2026-12-18T00:00+01:00", "grades_to": "2026-12-19T00:0
 SECRETS = ("ber-dev-token", "pingpong-dev-token")
 
 
+def _window():
+    return {k: datetime.fromisoformat(v) for k, v in WINDOW.items()}
+
+
 def lock_every_grade(pingpong_url: str, group: str = SVE) -> None:
     """Every admitted student of ``group`` graded and locked, over plain HTTP (the catalogue is ready)."""
     other = PingPongForms(pingpong_url).login()
@@ -30,10 +34,6 @@ def lock_every_grade(pingpong_url: str, group: str = SVE) -> None:
     form = other.open(group_id)
     summary = other.first_save(form, {pnr: "A" for pnr in form.students}, lock=True, teachers=list(form.teachers))
     assert other.confirm(group_id, summary).status_code == 302
-
-
-def _window():
-    return {k: datetime.fromisoformat(v) for k, v in WINDOW.items()}
 
 
 def _settings(pair, folder: Path, **extra) -> ProbeSettings:
@@ -50,10 +50,16 @@ def _no_secrets_in(folder: Path) -> None:
             assert not [s for s in SECRETS if s in text], path
 
 
-def test_no_drift_on_the_normal_mocks(scenario, mock_servers, drift_probe, journal):
+@pytest.fixture
+def locked(scenario, mock_servers, journal):
+    """The default scenario with SVESVE01's grades locked (its catalogue ready), journals empty."""
     lock_every_grade(mock_servers.pingpong.url)
     journal.clear()
-    report = drift_probe(group=SVE, screenshots="drift", **_window())
+
+
+@pytest.mark.drift(group=SVE, screenshots="drift", **_window())
+def test_no_drift_on_the_normal_mocks(locked, drift_report, journal):
+    report = drift_report
     assert report.exit_code == EXIT_OK, report.describe()
     seen = {(p.system, p.page) for p in report.pages}
     assert seen >= {("Ping Pong", name) for name in ("LoginPage", "BetygPage", "BetygSearchByGroupPage",
