@@ -5,7 +5,7 @@ ARTIFACTS ?= artifacts
 PYTEST_ARGS ?=
 WORKERS ?= 2
 
-.PHONY: demo test serve bench setup clean
+.PHONY: demo test serve bench setup clean golden
 
 setup:
 	@./scripts/bootstrap.sh
@@ -19,6 +19,11 @@ test: setup
 	  --junitxml=$(ARTIFACTS)/junit.xml \
 	  --output=$(ARTIFACTS)/playwright --tracing=retain-on-failure --screenshot=only-on-failure \
 	  $(PYTEST_ARGS)
+
+# Accept the current look of the catalogue and the screens as the golden images (tests/golden/):
+# after an intended change to a page or the PDF. Look at the new images before committing them.
+golden: setup
+	$(PY) -m pytest -n $(WORKERS) --dist loadgroup --update-golden -k visual tests/visual $(PYTEST_ARGS)
 
 serve: setup
 	@$(PY) -m betyg_harness.serve

@@ -13,6 +13,14 @@ Fixtures, from the outside in:
   Betygsadministratör; ``ber_admin_page`` likewise for BER (in a context of its own).
 - ``pingpong`` / ``ber``: the flows (:class:`flows.PingPong`, :class:`flows.Ber`) bound to those
   pages; ``assert_catalogue``: the catalogue checker as an assertion.
+- ``drift_probe`` / ``drift_report``: the read-only drift probe (``betyg_harness.drift``) against
+  ``mock_servers`` (or the systems given by ``--pingpong-url``/``--ber-url``), configured by
+  ``@pytest.mark.drift(group=..., delay=...)``; its report and screenshots under
+  ``artifacts/drift/<test>``.
+- ``assert_matches_golden``: an image, a PDF (page by page) or a Playwright page compared with its
+  golden image (``betyg_harness.visual``); ``--update-golden`` accepts the new look; a mismatch
+  keeps expected, actual and diff under ``artifacts/visual/`` and names them in the JUnit report.
+  ``visual_page``: a page whose screenshots compare across machines (fixed viewport, sv-SE, …).
 
 pytest-playwright's own options (``--headed``, ``--tracing``, ``--screenshot``, ``--output``)
 work as usual; ``base_url`` is Ping Pong's URL.
@@ -20,6 +28,7 @@ work as usual; ``base_url`` is Ping Pong's URL.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -45,10 +54,21 @@ def pytest_addoption(parser):
                     help="the scenario loaded when a test names none (default: %(default)s)")
     group.addoption("--mock-logs", default=None,
                     help="keep the started mocks' logs and databases in this folder")
+    group.addoption("--update-golden", action="store_true", default=False,
+                    help="write the images assert_matches_golden sees as the new golden images")
+    group.addoption("--golden-dir", default=None,
+                    help="folder of the golden images (default: the ini value golden_dir, else tests/golden)")
+    group.addoption("--golden-artifacts", default=None,
+                    help="where a mismatch keeps expected, actual and diff (default: artifacts/visual)")
+    group.addoption("--drift-artifacts", default=None,
+                    help="where drift_probe writes its reports (default: artifacts/drift)")
+    parser.addini("golden_dir", "folder of the golden images, relative to the rootdir", default="tests/golden")
 
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "scenario(name_or_document): the scenario the test starts from")
+    config.addinivalue_line("markers", "drift(**settings): settings of the drift probe (group=, teacher=, "
+                                       "delay=, timeout=, screenshots=, api=, grades_from=, grades_to=)")
     # Registered last, so its fixtures override pytest-playwright's of the same name.
     from betyg_harness import playwright_overrides
     if not config.pluginmanager.is_registered(playwright_overrides):
@@ -199,4 +219,91 @@ def assert_catalogue():
                                                         fields=fields))
         assert not differences, "Betygskatalogen stämmer inte:\n" + "\n".join(f"- {d}" for d in differences)
         return parsed
+    return check
+
+
+# -- drift probe ---------------------------------------------------------------------------------
+def _slug(nodeid: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", nodeid).strip("_")[-120:]
+
+
+def _artifacts(config, option: str, default: str) -> Path:
+    given = config.getoption(option)
+    return Path(given) if given else Path(config.rootpath) / "artifacts" / default
+
+
+@pytest.fixture
+def drift_probe(request, mock_servers, pytestconfig, browser):
+    """``drift_probe(**settings) -> DriftReport``: walk both systems read-only (see
+    ``betyg_harness.drift``). Credentials from ``PINGPONG_USER``/``_PASSWORD``, ``BER_USER``/
+    ``_PASSWORD`` (the embedded default's otherwise), API tokens from ``PINGPONG_API_TOKEN``/
+    ``BER_API_TOKEN`` (the mocks' development tokens otherwise). Settings: the ``drift`` marker's,
+    then the call's. The report, screenshots and snapshots go to ``artifacts/drift/<test>``."""
+    from betyg_harness.drift import ProbeSettings, Target, run_probe
+    from betyg_harness.mock_kit.config import SHARED_ENV
+
+    marker = request.node.get_closest_marker("drift")
+    defaults = dict(marker.kwargs) if marker else {}
+    folder = _artifacts(pytestconfig, "--drift-artifacts", "drift") / _slug(request.node.nodeid)
+    runs = []
+
+    def run(**settings):
+        env = os.environ.get
+        merged = {"delay": 0.0, "timeout": 10.0, "report_dir": folder / (f"run{len(runs) + 1}" if runs else ""),
+                  **defaults, **settings}
+        probe = ProbeSettings(
+            pingpong=Target(mock_servers.pingpong.url, env("PINGPONG_USER", DEFAULT_ADMIN[0]),
+                            env("PINGPONG_PASSWORD", DEFAULT_ADMIN[1])),
+            ber=Target(mock_servers.ber.url, env("BER_USER", DEFAULT_BER_ADMIN[0]),
+                       env("BER_PASSWORD", DEFAULT_BER_ADMIN[1])),
+            pingpong_token=env("PINGPONG_API_TOKEN", SHARED_ENV["PINGPONG_API_TOKEN"]),
+            ber_token=env("BER_API_TOKEN", SHARED_ENV["BER_API_TOKEN"]), **merged)
+        report = run_probe(probe, browser=browser)
+        runs.append(report)
+        request.node.user_properties.append(("drift_report", str(report.folder / "drift-report.json")))
+        return report
+    return run
+
+
+@pytest.fixture
+def drift_report(drift_probe):
+    """The drift probe's report, run once with the ``drift`` marker's settings:
+    ``assert drift_report.ok, drift_report.describe()``."""
+    return drift_probe()
+
+
+# -- visual regression ---------------------------------------------------------------------------
+@pytest.fixture
+def visual_page(browser, mock_servers):
+    """A page whose screenshots compare across machines (``betyg_harness.visual.CONTEXT_ARGS``: fixed
+    viewport and scale, sv-SE, Europe/Stockholm, light, no motion); ``base_url`` is Ping Pong's."""
+    from betyg_harness.visual import CONTEXT_ARGS
+    context = browser.new_context(base_url=mock_servers.pingpong.url, **CONTEXT_ARGS)
+    yield context.new_page()
+    context.close()
+
+
+@pytest.fixture
+def assert_matches_golden(request, pytestconfig):
+    """``assert_matches_golden(subject, name, tolerance=None)``: ``subject`` is a PIL image (or a
+    list), PNG or PDF bytes or a file (a PDF is compared page by page: ``name-p1.png``…) or a
+    Playwright page (photographed at a fixed viewport once its fonts are loaded; pass
+    ``mask=[locators]`` for parts that change by themselves). Fails listing what differs and where
+    the expected, actual and diff images were kept."""
+    from betyg_harness import visual
+
+    given = pytestconfig.getoption("--golden-dir")
+    folder = Path(given) if given else Path(pytestconfig.rootpath) / pytestconfig.getini("golden_dir")
+    store = visual.GoldenStore(folder, _artifacts(pytestconfig, "--golden-artifacts", "visual"),
+                               update=pytestconfig.getoption("--update-golden"))
+
+    def check(subject, name: str, *, tolerance: visual.Tolerance | None = None, mask=(), full_page: bool = True):
+        if hasattr(subject, "screenshot") and hasattr(subject, "evaluate"):
+            subject = visual.screenshot(subject, mask=mask, full_page=full_page)
+        try:
+            return store.check(name, subject, tolerance)
+        except visual.VisualMismatch as mismatch:
+            for path in mismatch.evidence:
+                request.node.user_properties.append((f"golden_{path.stem}", str(path.resolve())))
+            raise
     return check

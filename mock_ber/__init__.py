@@ -22,6 +22,7 @@ def create_app(config: dict | None = None) -> Flask:
     from betyg_harness.mock_kit.control import control_api
     from betyg_harness.mock_ber import grade_import, loader, ss12000, ui
     from betyg_harness.mock_ber.models import metadata
+    from betyg_harness.mock_kit.webfonts import register_fonts
 
     app = Flask(__name__)
     app.config.update(build_config("BER", DEFAULTS, config))
@@ -30,6 +31,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(ss12000.api)
     csrf.exempt(ss12000.api)
     app.register_blueprint(ui.bp)
+    register_fonts(app)
     kit = init_mock(app, name="mock_ber", metadata=metadata, load_scenario=loader.load,
                     after_load=grade_import.after_load, error_pages=ui.error_pages())
     csrf.exempt(control_api)  # a JSON API for tests and tools, not a browser form

@@ -15,6 +15,7 @@ DEFAULTS = {
     "GROUP_REFRESH": True,          # opening a group re-reads its roster and teachers from BER
     "SYNC_ON_LOAD": True,           # a full sync right after a scenario load (BER is loaded first)
     "SEARCH_LIMIT": 200,         # rows shown; more hits ask the user to narrow the search
+    "UI_VARIANT": "",            # "upgrade": the changed screens of ui/variant.py (drift probe's proof)
 }
 
 
@@ -51,8 +52,10 @@ def create_app(config: dict | None = None) -> Flask:
 
     from betyg_harness.mock_pingpong.grade_api import grade_api
     from betyg_harness.mock_pingpong.ui import register_ui
+    from betyg_harness.mock_kit.webfonts import register_fonts
     app.register_blueprint(grade_api)
     register_ui(app)
+    register_fonts(app)
 
     fresh = {"loaded": False}
 

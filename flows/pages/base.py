@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 import weakref
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 from playwright.sync_api import BrowserContext, Error as PlaywrightError, Locator, Page, Response
 from playwright.sync_api import TimeoutError as PlaywrightTimeout, expect
@@ -29,6 +30,37 @@ def timeout_for(page: Page) -> float:
     return _timeouts.get(page.context, DEFAULT_TIMEOUT_MS)
 
 
+@dataclass(frozen=True)
+class Expectation:
+    """What one named locator of a screen should find there (read by the drift probe).
+
+    ``count``: "one" (exactly one match), "some" (one or more) or "maybe" (any number);
+    ``columns``: a table's column headers, in this order; ``form_fields``: the labels of the
+    required fields of the form around the match that the flows know how to fill (glob patterns;
+    None: not checked); ``unless``: the method name of another named locator whose presence
+    explains this one's absence (a "Spara" missing while "Betyg kan sättas från och med …" shows);
+    ``revealed_by``: the method name of a named toggle (a menu) that shows this one when clicked.
+    """
+    label: str
+    count: str = "one"
+    columns: tuple[str, ...] = ()
+    form_fields: tuple[str, ...] | None = None
+    unless: str = ""
+    revealed_by: str = ""
+
+
+def named(label: str, **expect):
+    """Mark a page-object method that takes no arguments and returns a Locator as a named
+    locator of its screen. The flows call the method as before; :meth:`BasePage.named_locators`
+    lists them, so the drift probe checks exactly the selectors the flows use."""
+    expectation = Expectation(label, **expect)
+
+    def mark(method):
+        method.expectation = expectation
+        return method
+    return mark
+
+
 class BasePage:
     """A screen of one system. ``base_url`` "" means: relative to the context's ``base_url``.
     ``timeout`` (ms) defaults to the context's, from :func:`set_timeout`."""
@@ -45,9 +77,27 @@ class BasePage:
     def url(self, path: str | None = None) -> str:
         return f"{self.base_url}{self.path if path is None else path}"
 
+    @named("sidans kännetecken")
     def marker(self) -> Locator:
-        """The locator that proves this page is shown (usually its h1)."""
+        """The locator that proves this page is shown (usually its h1). A subclass's override
+        keeps this mark unless it marks its own."""
         raise NotImplementedError
+
+    @classmethod
+    def named_locators(cls) -> dict[str, Expectation]:
+        """Method name → expectation of every named locator, base classes' first, in the order
+        they are defined; an override without a mark keeps the base class's."""
+        found: dict[str, Expectation] = {}
+        for klass in reversed(cls.__mro__):
+            for attr, value in vars(klass).items():
+                expectation = getattr(value, "expectation", None)
+                if isinstance(expectation, Expectation):
+                    found[attr] = expectation
+        return found
+
+    def locators(self) -> dict[str, Locator]:
+        """Method name → the Locator itself, for every named locator of this screen."""
+        return {attr: getattr(self, attr)() for attr in self.named_locators()}
 
     def _login_heading(self) -> Locator:
         return self.page.get_by_role("heading", level=1, name="Logga in", exact=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from playwright.sync_api import Locator, expect
 
 from betyg_harness.flows.errors import LoginFailed, TransientError
-from betyg_harness.flows.pages.base import BasePage
+from betyg_harness.flows.pages.base import BasePage, named
 
 BAD_LOGIN = "Fel användarnamn eller lösenord."
 
@@ -12,8 +12,21 @@ BAD_LOGIN = "Fel användarnamn eller lösenord."
 class LoginForm(BasePage):
     path = "/login"
 
+    @named("Logga in")
     def marker(self) -> Locator:
         return self._login_heading()
+
+    @named("Användarnamn")
+    def username_box(self) -> Locator:
+        return self.page.get_by_role("textbox", name="Användarnamn", exact=True)
+
+    @named("Lösenord")
+    def password_box(self) -> Locator:
+        return self.page.get_by_role("textbox", name="Lösenord", exact=True)
+
+    @named("Logga in (knapp)", form_fields=("Användarnamn", "Lösenord"))
+    def submit_button(self) -> Locator:
+        return self.page.get_by_role("button", name="Logga in", exact=True)
 
     def expect_loaded(self, timeout: float | None = None):
         try:
@@ -27,10 +40,10 @@ class LoginForm(BasePage):
 
     def login(self, username: str, password: str) -> None:
         """Fill in and send the form; LoginFailed on "Fel användarnamn eller lösenord."."""
-        self.page.get_by_role("textbox", name="Användarnamn", exact=True).fill(username)
-        self.page.get_by_role("textbox", name="Lösenord", exact=True).fill(password)
+        self.username_box().fill(username)
+        self.password_box().fill(password)
         with self.navigation():
-            self.page.get_by_role("button", name="Logga in", exact=True).click()
+            self.submit_button().click()
         bad = self.page.get_by_role("alert").filter(has_text=BAD_LOGIN)
         try:
             expect(self.logout_button().or_(bad).first).to_be_visible(timeout=self.timeout)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import functools
 import os
 import threading
-from importlib import resources
 from io import BytesIO
 from pathlib import Path
 
@@ -24,6 +23,7 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (BaseDocTemplate, Frame, KeepTogether, PageTemplate, Paragraph,
                                 Spacer, Table, TableStyle)
 
+from betyg_harness.mock_kit.webfonts import font_dir
 from betyg_harness.mock_pingpong.catalogue.model import CatalogueData
 
 __all__ = ["render_pdf", "FontNotFoundError", "find_font"]
@@ -57,9 +57,10 @@ class FontNotFoundError(RuntimeError):
 
 def find_font(filename: str) -> Path:
     """The path of a DejaVu font file: in ``$BETYGSKATALOG_FONT_DIR`` when set, else the copy shipped
-    with this package (so every machine prints with the same glyphs and metrics)."""
+    with the package (``mock_kit/fonts``, which the pages are served too), so every machine prints
+    with the same glyphs and metrics."""
     override = os.environ.get(FONT_DIR_ENV)
-    folder = Path(override) if override else Path(str(resources.files(__package__) / "fonts"))
+    folder = Path(override) if override else font_dir()
     candidate = folder / filename
     if candidate.is_file():
         return candidate

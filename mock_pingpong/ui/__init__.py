@@ -12,9 +12,11 @@ def register_ui(app: Flask) -> None:
     from betyg_harness.mock_pingpong import repository
     from betyg_harness.mock_pingpong.ui.auth import auth
     from betyg_harness.mock_pingpong.ui.betyg import betyg
+    from betyg_harness.mock_pingpong.ui.variant import variant_flags
 
     app.register_blueprint(auth)
     app.register_blueprint(betyg)
+    variant = variant_flags(app.config.get("UI_VARIANT"))
 
     @app.before_request
     def _load_user():
@@ -28,7 +30,7 @@ def register_ui(app: Flask) -> None:
 
     @app.context_processor
     def _context():
-        return {"user": g.get("user")}
+        return {"user": g.get("user"), "variant": variant}
 
 
 def error_pages() -> ErrorPages:

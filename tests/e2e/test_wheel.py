@@ -74,7 +74,7 @@ def test_the_wheel_holds_one_top_level_name(installed):
     for needed in ("betyg_harness/reference/pingpong-skolplattform-api/betyg-r11/betyg.xsd",
                    "betyg_harness/reference/ss12000-v2.1/openapi_ss12000_version2_1_0.yaml",
                    "betyg_harness/reference/PROVENANCE.md",
-                   "betyg_harness/mock_pingpong/catalogue/fonts/DejaVuSans.ttf",
+                   "betyg_harness/mock_kit/fonts/DejaVuSans.ttf",
                    "betyg_harness/mock_pingpong/templates/grading.html",
                    "betyg_harness/mock_ber/templates/ber/group.html",
                    "betyg_harness/mock_pingpong/static/style.css",
@@ -84,7 +84,7 @@ def test_the_wheel_holds_one_top_level_name(installed):
 
 
 @pytest.mark.parametrize("command", [
-    ("betygsrobot",), ("betygskatalog-check",), ("betyg-mocks",),
+    ("betygsrobot",), ("betygskatalog-check",), ("betyg-mocks",), ("betyg-drift",),
     ("python", "-m", "betyg_harness"), ("python", "-m", "betyg_harness.mock_pingpong"),
     ("python", "-m", "betyg_harness.mock_ber"), ("python", "-m", "betyg_harness.flows"),
     ("python", "-m", "betyg_harness.fixtures.generator"), ("python", "-m", "betyg_harness.demo"),

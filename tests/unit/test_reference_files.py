@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from betyg_harness import reference
+from betyg_harness.mock_kit import webfonts
 from betyg_harness.mock_pingpong.catalogue import pdf as catalogue_pdf
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -92,7 +93,7 @@ def test_no_product_code_looks_for_the_shared_folder():
 
 
 def test_the_catalogue_fonts_are_shipped_with_their_licence():
-    fonts = Path(catalogue_pdf.__file__).parent / "fonts"
+    fonts = webfonts.font_dir()
     note = (fonts / "PROVENANCE.md").read_text(encoding="utf-8")
     for name in ("DejaVuSans.ttf", "DejaVuSans-Bold.ttf"):
         data = (fonts / name).read_bytes()

@@ -5,7 +5,7 @@ from playwright.sync_api import Locator, expect
 
 from betyg_harness.flows import aria
 from betyg_harness.flows.errors import BerError, GroupNotFound, TransientError
-from betyg_harness.flows.pages.base import BasePage
+from betyg_harness.flows.pages.base import BasePage, named
 from betyg_harness.flows.scales import same_person
 
 
@@ -13,19 +13,44 @@ class BerGroupSearchPage(BasePage):
     system = "BER"
     path = "/grupper"
 
+    @named("Undervisningsgrupper")
     def marker(self) -> Locator:
         return self.page.get_by_role("heading", level=1, name="Undervisningsgrupper", exact=True)
 
+    @named("Gruppnamn")
+    def name_box(self) -> Locator:
+        return self.page.get_by_role("textbox", name="Gruppnamn", exact=True)
+
+    @named("Kurs")
+    def course_box(self) -> Locator:
+        return self.page.get_by_role("textbox", name="Kurs", exact=True)
+
+    @named("Skolenhet")
+    def school_box(self) -> Locator:
+        return self.page.get_by_role("combobox", name="Skolenhet", exact=True)
+
+    @named("Fr.o.m.")
+    def date_from_box(self) -> Locator:
+        return self.page.get_by_label("Fr.o.m.", exact=True)
+
+    @named("T.o.m.")
+    def date_to_box(self) -> Locator:
+        return self.page.get_by_label("T.o.m.", exact=True)
+
+    @named("Sök", form_fields=("Gruppnamn", "Kurs", "Skolenhet", "Fr.o.m.", "T.o.m."))
+    def search_button(self) -> Locator:
+        return self.page.get_by_role("button", name="Sök", exact=True)
+
     def search(self, name: str = "", *, course: str = "", school: str | None = None,
                date_from=None, date_to=None) -> "BerGroupSearchPage":
-        self.page.get_by_role("textbox", name="Gruppnamn", exact=True).fill(name)
-        self.page.get_by_role("textbox", name="Kurs", exact=True).fill(course)
+        self.name_box().fill(name)
+        self.course_box().fill(course)
         if school:
-            self.page.get_by_role("combobox", name="Skolenhet", exact=True).select_option(label=school)
-        self.page.get_by_label("Fr.o.m.", exact=True).fill(str(date_from or ""))
-        self.page.get_by_label("T.o.m.", exact=True).fill(str(date_to or ""))
+            self.school_box().select_option(label=school)
+        self.date_from_box().fill(str(date_from or ""))
+        self.date_to_box().fill(str(date_to or ""))
         with self.navigation():
-            self.page.get_by_role("button", name="Sök", exact=True).click()
+            self.search_button().click()
         return self.expect_loaded()
 
     def open(self, name: str) -> "BerGroupPage":
@@ -49,9 +74,21 @@ class BerGroupPage(BasePage):
             return self.page.get_by_role("heading", level=1, name=self.name, exact=True)
         return self.page.get_by_role("heading", name="Koppla betygsättande lärare", exact=True)
 
+    @named("Elever", columns=("Personnummer", "Namn", "Status", "Datum"))
+    def students_table(self) -> Locator:
+        return self.page.get_by_role("table", name="Elever", exact=True)
+
+    @named("Lärare")
+    def teacher_box(self) -> Locator:
+        return self.page.get_by_role("combobox", name="Lärare", exact=True)
+
+    @named("Koppla", form_fields=("Lärare",))
+    def link_button(self) -> Locator:
+        return self.page.get_by_role("button", name="Koppla", exact=True)
+
     def students(self) -> list[dict]:
         """Rows of "Elever": Personnummer, Namn, Status, Datum and the student page's URL."""
-        table = aria.parse(self.page.get_by_role("table", name="Elever", exact=True).aria_snapshot())
+        table = aria.parse(self.students_table().aria_snapshot())
         headers, rows = aria.table_rows(table)
         out = []
         for cells in rows:
@@ -84,13 +121,13 @@ class BerGroupPage(BasePage):
 
     def link_teacher(self, teacher: str) -> None:
         """Koppla betygsättande lärare: pick the teacher, "Koppla", expect BER's confirmation."""
-        box = self.page.get_by_role("combobox", name="Lärare", exact=True)
+        box = self.teacher_box()
         options = [o.strip() for o in box.locator("option").all_inner_texts()]
         if teacher not in options:
             raise BerError(f"{teacher} finns inte bland lärarna att koppla i BER ({', '.join(o for o in options if o)}).")
         box.select_option(label=teacher)
         with self.navigation():
-            self.page.get_by_role("button", name="Koppla", exact=True).click()
+            self.link_button().click()
         self._expect_status(f"{teacher} är kopplad som betygssättande lärare.")
 
     def unlink_teacher(self, teacher: str) -> None:

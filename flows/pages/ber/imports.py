@@ -4,13 +4,14 @@ from __future__ import annotations
 from playwright.sync_api import Locator
 
 from betyg_harness.flows import aria
-from betyg_harness.flows.pages.base import BasePage
+from betyg_harness.flows.pages.base import BasePage, named
 
 
 class BerImportLogPage(BasePage):
     system = "BER"
     path = "/betygsimport"
 
+    @named("Betygsimport")
     def marker(self) -> Locator:
         return self.page.get_by_role("heading", level=1, name="Betygsimport", exact=True)
 

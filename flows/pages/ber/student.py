@@ -6,7 +6,7 @@ from playwright.sync_api import Locator
 from betyg_harness.flows import aria
 from betyg_harness.flows.errors import SessionLost
 from betyg_harness.flows.models import BerGrade
-from betyg_harness.flows.pages.base import BasePage
+from betyg_harness.flows.pages.base import BasePage, named
 
 NONE_RECEIVED = "Inga betyg har tagits emot."
 
@@ -24,8 +24,7 @@ class BerStudentPage(BasePage):
     def marker(self) -> Locator:
         if self.name:
             return self.page.get_by_role("heading", level=1, name=self.name, exact=True)
-        return (self.page.get_by_role("table", name="Betyg", exact=True)
-                .or_(self.page.get_by_text(NONE_RECEIVED, exact=True)))
+        return self.grades_table().or_(self.none_received())
 
     def load(self) -> list[BerGrade]:
         """Open the page and read its grades from one snapshot (cheap enough to poll hundreds).
@@ -43,8 +42,17 @@ class BerStudentPage(BasePage):
             return self.expect_loaded().grades()
         return self._rows(table) if table else []
 
+    @named("Betyg", columns=("Kurs", "Betyg", "Datum", "Betygssättande lärare", "Mottaget i BER"),
+           unless="none_received")
+    def grades_table(self) -> Locator:
+        return self.page.get_by_role("table", name="Betyg", exact=True)
+
+    @named(NONE_RECEIVED, count="maybe")
+    def none_received(self) -> Locator:
+        return self.page.get_by_text(NONE_RECEIVED, exact=True)
+
     def grades(self) -> list[BerGrade]:
-        table = self.page.get_by_role("table", name="Betyg", exact=True)
+        table = self.grades_table()
         if not table.count():
             return []
         return self._rows(aria.parse(table.aria_snapshot()).find("table"))

@@ -11,7 +11,7 @@ from betyg_harness.flows import aria
 from betyg_harness.flows.errors import (CatalogueNotReady, SessionLost, StaleForm, TeacherNotLinked, TransientError,
                                         ValidationFailed)
 from betyg_harness.flows.models import GradingState, StudentRow
-from betyg_harness.flows.pages.base import BasePage
+from betyg_harness.flows.pages.base import BasePage, named
 
 NOT_SAVED = "Betygen sparades inte."
 STALE = "Någon annan har sparat betyg i gruppen sedan du öppnade den."
@@ -57,14 +57,29 @@ class GradingPage(BasePage):
             return self.page.get_by_role("heading", level=1, name=self.name, exact=True)
         return self.students_table()
 
+    @named("Elever", columns=("Personnummer", "Namn", "Betyg", "Lås"), form_fields=())
     def students_table(self) -> Locator:
         return self.page.get_by_role("table", name="Elever", exact=True)
 
+    @named(TEACHERS)
     def teachers_group(self) -> Locator:
         return self.page.get_by_role("group", name=TEACHERS, exact=True)
 
+    @named("Spara", unless="not_yet_gradeable")
     def save_button(self) -> Locator:
         return self.page.get_by_role("button", name="Spara", exact=True)
+
+    @named("Betyg kan sättas från och med …", count="maybe")
+    def not_yet_gradeable(self) -> Locator:
+        return self.page.get_by_text(_NOT_BEFORE)
+
+    @named("Förhandsgranska")
+    def preview_button(self) -> Locator:
+        return self._action("Förhandsgranska")
+
+    @named("Ladda ned pdf")
+    def pdf_button(self) -> Locator:
+        return self._action("Ladda ned pdf")
 
     def _action(self, name: str) -> Locator:
         return (self.page.get_by_role("link", name=name, exact=True)
@@ -207,7 +222,7 @@ class GradingPage(BasePage):
 
     # -- catalogue ------------------------------------------------------------------------
     def _require_catalogue(self) -> Locator:
-        button = self._action("Ladda ned pdf")
+        button = self.pdf_button()
         if self.page.get_by_text(CATALOGUE_NOT_READY).count() or not button.first.is_enabled():
             raise CatalogueNotReady(CATALOGUE_NOT_READY)
         return button.first
@@ -216,7 +231,7 @@ class GradingPage(BasePage):
         from betyg_harness.flows.pages.pingpong.catalogue import CataloguePreviewPage
         self._require_catalogue()
         with self.navigation():
-            self._action("Förhandsgranska").first.click()
+            self.preview_button().first.click()
         return CataloguePreviewPage(self.page, self.base_url, timeout=self.timeout).expect_loaded()
 
     def download_catalogue(self, directory: Path) -> Path:

@@ -8,7 +8,7 @@ from playwright.sync_api import Locator, expect
 from betyg_harness.flows import aria
 from betyg_harness.flows.errors import GroupNotFound, TransientError
 from betyg_harness.flows.models import GroupHit
-from betyg_harness.flows.pages.base import BasePage
+from betyg_harness.flows.pages.base import BasePage, named
 
 ALL_TERMS = "Alla terminer"
 NO_HITS = "Inga betygsgrupper hittades."
@@ -16,14 +16,30 @@ RESULT_COLUMNS = ["Betygsgrupp", "Kurs", "Kursslut", "Betygssättande lärare", 
 
 
 class _SearchForm(BasePage):
+    @named("Termin")
+    def term_box(self) -> Locator:
+        return self.page.get_by_role("combobox", name="Termin", exact=True)
+
+    @named("Fr.o.m.")
+    def date_from_box(self) -> Locator:
+        return self.page.get_by_label("Fr.o.m.", exact=True)
+
+    @named("T.o.m.")
+    def date_to_box(self) -> Locator:
+        return self.page.get_by_label("T.o.m.", exact=True)
+
+    @named("Sök", form_fields=("Lärare", "Gruppnamn, kurs eller lärare", "Termin", "Fr.o.m.", "T.o.m."))
+    def search_button(self) -> Locator:
+        return self.page.get_by_role("button", name="Sök", exact=True)
+
     def _fill_common(self, term: str | None, date_from: date | str | None, date_to: date | str | None) -> None:
-        self.page.get_by_role("combobox", name="Termin", exact=True).select_option(label=term or ALL_TERMS)
-        self.page.get_by_label("Fr.o.m.", exact=True).fill(str(date_from or ""))
-        self.page.get_by_label("T.o.m.", exact=True).fill(str(date_to or ""))
+        self.term_box().select_option(label=term or ALL_TERMS)
+        self.date_from_box().fill(str(date_from or ""))
+        self.date_to_box().fill(str(date_to or ""))
 
     def _submit(self) -> "SearchResults":
         with self.navigation():
-            self.page.get_by_role("button", name="Sök", exact=True).click()
+            self.search_button().click()
         return SearchResults(self.page, self.base_url, timeout=self.timeout).expect_loaded()
 
 
@@ -31,6 +47,7 @@ class BetygSearchByTeacherPage(_SearchForm):
     """Sök lärare: a teacher's grade groups between two dates."""
     path = "/betyg/sok-larare"
 
+    @named("Lärare")
     def marker(self) -> Locator:
         return self.page.get_by_role("combobox", name="Lärare", exact=True)
 
@@ -47,6 +64,7 @@ class BetygSearchByGroupPage(_SearchForm):
     """Sök grupp: by group name, course or teacher."""
     path = "/betyg/sok-grupp"
 
+    @named("Gruppnamn, kurs eller lärare")
     def marker(self) -> Locator:
         return self.page.get_by_role("textbox", name="Gruppnamn, kurs eller lärare", exact=True)
 
@@ -59,17 +77,27 @@ class BetygSearchByGroupPage(_SearchForm):
 class SearchResults(BasePage):
     """The "Sökresultat" part of either search page (or "Inga betygsgrupper hittades.")."""
 
+    @named("Sökresultat")
     def marker(self) -> Locator:
         return (self.page.get_by_role("heading", name="Sökresultat", exact=True)
-                .or_(self.page.get_by_text(NO_HITS, exact=True)))
+                .or_(self.no_hits()))
 
+    @named(NO_HITS, count="maybe")
+    def no_hits(self) -> Locator:
+        return self.page.get_by_text(NO_HITS, exact=True)
+
+    @named("tabellen med sökresultat", columns=tuple(RESULT_COLUMNS), unless="no_hits")
     def table(self) -> Locator:
         return self.page.get_by_role("table").filter(
             has=self.page.get_by_role("columnheader", name="Betygsgrupp", exact=True))
 
+    @named("betygsgruppernas länkar", count="some", unless="no_hits")
+    def group_links(self) -> Locator:
+        return self.table().get_by_role("link")
+
     def hits(self) -> list[GroupHit]:
         """Every row, read in one round trip."""
-        if self.page.get_by_text(NO_HITS, exact=True).count():
+        if self.no_hits().count():
             return []
         table = self.table()
         try:
