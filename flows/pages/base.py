@@ -148,6 +148,13 @@ class BasePage:
         except PlaywrightTimeout as exc:
             raise TransientError(f"Inget svar inom {self.timeout / 1000:.0f} s från {self.page.url}") from exc
         except PlaywrightError as exc:
+            # Chromium shows its own error page next; let it settle, so the next step (a retry's
+            # goto) is not interrupted by it.
+            try:
+                self.page.wait_for_url(lambda url: url.startswith("chrome-error:"), timeout=2_000)
+                self.page.wait_for_load_state("load", timeout=self.timeout)
+            except PlaywrightError:  # another browser, or no error page: nothing to wait for
+                pass
             raise TransientError(f"Förbindelsen bröts innan svaret kom: {exc.message.splitlines()[0]}") from exc
         check_response(response, response.url if response is not None else self.page.url)
 

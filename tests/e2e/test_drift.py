@@ -198,6 +198,8 @@ def test_the_probes_context_refuses_every_write_but_the_login(browser, scenario,
         view = GradingPage(page, url, name=SVE, group_id=group_id, timeout=2_000).goto()
         with pytest.raises(TransientError):          # the first Spara: never reaches Ping Pong
             view.save()
+        page.wait_for_load_state()  # the browser's own error page for the refused request
+        view.goto()
         answer = page.evaluate("""url => fetch(url, {method: 'POST', body: 'x=1'}).then(r => r.status, e => 'stoppad')""",
                                f"{url}/betyg/grupp/{group_id}/sammanfattning")
         assert answer == "stoppad"

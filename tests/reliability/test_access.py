@@ -26,7 +26,7 @@ OFF_SITE = ["https://evil.example/", "//evil.example/x", "/\\evil.example", "/\\
 
 def classify(rule: str, endpoint: str) -> str:
     """Which access rule applies to a route (by its place, so new API routes are covered too)."""
-    if endpoint in ("static", "ui.static") or rule == "/healthz":
+    if endpoint in ("static", "ui.static") or rule.startswith("/static/") or rule == "/healthz":
         return "public"
     if rule.startswith("/_mock"):
         return "control"
