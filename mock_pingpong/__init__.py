@@ -16,6 +16,8 @@ DEFAULTS = {
     "GROUP_REFRESH": True,          # opening a group re-reads its roster and teachers from BER
     "SYNC_ON_LOAD": True,           # a full sync right after a scenario load (BER is loaded first)
     "SEARCH_LIMIT": 200,         # rows shown; more hits ask the user to narrow the search
+    "BER_WEBHOOKS": True,           # subscribe to BER's change notices where BER offers them (polling stays)
+    "WEBHOOK_BASE_URL": None,       # how BER reaches Ping Pong; None = PINGPONG_URL
 }
 
 
@@ -51,9 +53,12 @@ def create_app(config: dict | None = None) -> Flask:
     app.config["SESSION_COOKIE_SAMESITE"] = settings.get("SESSION_COOKIE_SAMESITE", "Lax")
     csrf = CSRFProtect(app)
 
+    from betyg_harness.mock_pingpong.ber_webhook import ber_webhook
     from betyg_harness.mock_pingpong.grade_api import grade_api
     from betyg_harness.mock_pingpong.ui import register_ui
     app.register_blueprint(grade_api)
+    app.register_blueprint(ber_webhook)
+    csrf.exempt(ber_webhook)  # a JSON API for BER, not a browser form
     register_ui(app)
 
     fresh = {"loaded": False}
