@@ -87,6 +87,7 @@ def _load(batch: _Batch, document: dict) -> None:
             people_keys[item["key"]] = pid
             batch.add(Person, [dict(id=pid, key=item["key"], given_name=item["givenName"],
                                     family_name=item["familyName"], civic_no=civic_no, email=item.get("email"),
+                                    folded_name=registry.fold_name(item["givenName"], item["familyName"]),
                                     is_staff=kind == "staff", **meta)])
             if kind == "staff":
                 batch.add(Duty, [dict(id=stable_id("duty", item["key"]), person_id=pid,

@@ -72,6 +72,9 @@ class Person(Stamped, Base):
     civic_no: Mapped[str] = mapped_column(String(12), index=True)
     email: Mapped[str | None] = mapped_column(String(200))
     is_staff: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The name fields case-folded, one per line: nameContains is case-insensitive for Å, Ö and Ł too
+    # (SQLite's lower() folds only ASCII).
+    folded_name: Mapped[str] = mapped_column(String(201), default="")
 
     @property
     def full_name(self) -> str:

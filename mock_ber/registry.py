@@ -75,6 +75,11 @@ def validate_civic_no(value: str) -> str:
         raise RegistryError(f"Personnumret {value} är ogiltigt (fel datum eller kontrollsiffra).") from None
 
 
+def fold_name(given: str, family: str) -> str:
+    """The name fields as nameContains searches them: case-folded, one per line."""
+    return f"{given.casefold()}\n{family.casefold()}"
+
+
 def format_civic_no(value: str) -> str:
     """12 digits shown as YYYYMMDD-NNNN."""
     return f"{value[:8]}-{value[8:]}"

@@ -109,9 +109,7 @@ def _persons(query, p):
     if "civicNo" in p:
         query = query.where(Person.civic_no == p["civicNo"].replace("-", ""))
     for part in p.get("nameContains") or []:  # every value must match one of the name fields
-        needle = part.lower()
-        query = query.where(or_(func.lower(Person.given_name).contains(needle, autoescape=True),
-                                func.lower(Person.family_name).contains(needle, autoescape=True)))
+        query = query.where(func.instr(Person.folded_name, part.casefold().replace("\n", " ")) > 0)
     if any(name in p for name in ("eduPersonPrincipalName", "identifier.value", "identifier.context")):
         query = query.where(false())  # BER records no eduPersonPrincipalNames or external identifiers
     relation_filters = [k for k in p if k.startswith("relationship.")]
@@ -557,7 +555,8 @@ def spec_template(path: str) -> str | None:
     """The official file's path template for a concrete path under the prefix, if any."""
     rest = path[len(PREFIX):].rstrip("/") or "/"
     parts = rest.strip("/").split("/")
-    for template in spec_operations():
+    # A literal segment wins over a placeholder: /x/lookup before /x/{id}.
+    for template in sorted(spec_operations(), key=lambda t: t.count("{")):
         tparts = template.strip("/").split("/")
         if len(tparts) == len(parts) and all(t == p or t.startswith("{") for t, p in zip(tparts, parts)):
             return template

@@ -113,3 +113,30 @@ class Pair:
 
     def ber_deliveries(self) -> list[dict]:
         return [e for e in self.ber.kit.journal.entries(method="POST") if e.get("direction") == "out"]
+
+
+def with_history(document: dict) -> dict:
+    """``document`` with earlier grades for Åsa Öberg (s01) already in BER: another course last
+    spring, an earlier term's grade corrected by a rättelse, and a prövning."""
+    doc = copy.deepcopy(document)
+    s01 = next(s for s in doc["students"] if s["key"] == "s01")
+    s01["earlierGrades"] = [
+        {"course": "MATMAT01a", "value": "C", "date": "2026-06-10", "graders": ["omar.haddad"]},
+        {"course": "ENGENG05", "value": "B", "date": "2025-12-19", "graders": ["karin.ostberg"],
+         "correction": {"type": "Rättelse", "previousValue": "C", "date": "2026-01-15",
+                        "reason": "Felräknad poängsumma"}},
+        {"course": "HISHIS01a1", "value": "E", "date": "2026-03-20", "trial": True},
+    ]
+    return doc
+
+
+PROGRAMME = {"key": "behorighet-hogskola", "name": "Grundläggande behörighet till högskolan", "code": "GRBEH",
+             "type": "Högskoleförberedande program", "schoolType": "VUXGY",
+             "courses": ["SVESVE01", "ENGENG05", "MATMAT01a"], "schoolUnits": ["vux-kista"]}
+
+
+def rich(document: dict | None = None) -> dict:
+    """The frozen default with earlier grades and a programme: every SS 12000 resource BER serves has data."""
+    doc = with_history(document or frozen())
+    doc["programmes"] = [copy.deepcopy(PROGRAMME)]
+    return doc
