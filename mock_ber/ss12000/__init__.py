@@ -7,12 +7,14 @@ offer answers 404 with an Error object (code ``not_offered``); a method the path
 from __future__ import annotations
 
 import hmac
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 from typing import Callable
 
 from flask import Blueprint, current_app, jsonify, request
+from werkzeug.routing import BaseConverter
 from sqlalchemy import and_, exists, false, func, or_, select
 
 from betyg_harness.mock_kit.app import current_kit, now
@@ -25,6 +27,14 @@ from betyg_harness.mock_ber.ss12000.params import (ApiError, Param, bad, encode_
 
 PREFIX = "/ss12000/v2.1"
 api = Blueprint("ss12000", __name__, url_prefix=PREFIX)
+
+
+class RecordId(BaseConverter):
+    """A record id in a path: anything but ``lookup`` (``/x/lookup`` is POST only, never ``GET /x/{id}``)."""
+    regex = r"(?!lookup$)[^/]+"
+
+
+api.record_once(lambda state: state.app.url_map.converters.setdefault("rid", RecordId))
 
 DATE_PARAMS = (Param("startDate.onOrBefore", "date"), Param("startDate.onOrAfter", "date"),
                Param("endDate.onOrBefore", "date"), Param("endDate.onOrAfter", "date"))
@@ -483,7 +493,8 @@ def _lookup(name: str):
 
 for _name, _resource in RESOURCES.items():
     api.add_url_rule(f"/{_name}", f"list_{_name}", (lambda n: lambda: _list(n))(_name), methods=["GET"])
-    api.add_url_rule(f"/{_name}/<rid>", f"get_{_name}", (lambda n: lambda rid: _one(n, rid))(_name), methods=["GET"])
+    api.add_url_rule(f"/{_name}/<rid:rid>", f"get_{_name}", (lambda n: lambda rid: _one(n, rid))(_name),
+                     methods=["GET"])
     if _resource.lookup is not None:
         api.add_url_rule(f"/{_name}/lookup", f"lookup_{_name}", (lambda n: lambda: _lookup(n))(_name),
                          methods=["POST"])
@@ -569,7 +580,7 @@ def offered_operations() -> dict[str, set[str]]:
     for rule in current_app.url_map.iter_rules():
         if not rule.rule.startswith(PREFIX + "/"):
             continue
-        template = rule.rule[len(PREFIX):].replace("<rid>", "{id}").replace("<sid>", "{id}")
+        template = re.sub(r"<[^>]+>", "{id}", rule.rule[len(PREFIX):])
         out.setdefault(template, set()).update(m for m in rule.methods if m not in ("HEAD", "OPTIONS"))
     return out
 
@@ -582,6 +593,9 @@ def install_error_handlers(app) -> None:
     def _http_error(exc: HTTPException):
         if not request.path.startswith(PREFIX):
             return exc
+        refused = _authenticate()  # who may not read the API learns nothing of it, not even what is offered
+        if refused is not None:
+            return refused
         if isinstance(exc, NotFound):
             template = spec_template(request.path)
             if template is not None and request.method in spec_operations()[template]:

@@ -63,11 +63,11 @@ def _resource_types(value) -> list[str]:
 def create_subscription():
     body = _body()
     name = body.get("name")
-    if not isinstance(name, str) or not name.strip():
-        raise bad("name måste vara en icke-tom text.", "invalid_body")
+    if not isinstance(name, str):
+        raise bad("name måste vara en text (ett beskrivande namn på prenumerationen).", "invalid_body")
     target, types = _target(body.get("target")), _resource_types(body.get("resourceTypes"))
     at = now()
-    sub = Subscription(id=str(uuid.uuid4()), name=name.strip(), target=target, resource_types=types, created=at,
+    sub = Subscription(id=str(uuid.uuid4()), name=name, target=target, resource_types=types, created=at,
                        expires=at + lifetime(), notified_until=at, attempts=0, delivered=0)
     with current_kit().db.session() as session, session.begin():
         session.add(sub)
@@ -101,13 +101,13 @@ def _find(session, sid: str) -> Subscription:
     return sub
 
 
-@api.get("/subscriptions/<sid>")
+@api.get("/subscriptions/<rid:sid>")
 def get_subscription(sid: str):
     with current_kit().db.session() as session:
         return jsonify(as_json(_find(session, sid)))
 
 
-@api.patch("/subscriptions/<sid>")
+@api.patch("/subscriptions/<rid:sid>")
 def renew_subscription(sid: str):
     """Renew: ``{"expires": "<RFC 3339>"}`` sets the new expiry; without a body it is now + the lifetime."""
     at = now()
@@ -129,7 +129,7 @@ def renew_subscription(sid: str):
         return jsonify(as_json(sub))
 
 
-@api.delete("/subscriptions/<sid>")
+@api.delete("/subscriptions/<rid:sid>")
 def delete_subscription(sid: str):
     with current_kit().db.session() as session, session.begin():
         session.delete(_find(session, sid))

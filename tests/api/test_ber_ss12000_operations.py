@@ -294,7 +294,8 @@ def test_subscription_lifecycle(app, client):
     {"name": "x", "target": "ftp://host/x", "resourceTypes": [{"resource": "Group"}]},
     {"name": "x", "target": "http://host/x", "resourceTypes": []},
     {"name": "x", "target": "http://host/x", "resourceTypes": [{"resource": "Klass"}]},
-    {"name": "", "target": "http://host/x", "resourceTypes": [{"resource": "Group"}]},
+    {"name": 7, "target": "http://host/x", "resourceTypes": [{"resource": "Group"}]},
+    {"target": "http://host/x", "resourceTypes": [{"resource": "Group"}]},
     ["not", "an", "object"],
 ])
 def test_a_bad_subscription_is_400_and_nothing_stored(client, body):
