@@ -15,12 +15,15 @@ DEFAULTS = {
     "IMPORT_TIMEOUT_SECONDS": 10,
     "SESSION_COOKIE_NAME": "ber_session",  # both mocks may run on 127.0.0.1: cookies ignore the port
     "SS12000_MAX_PAGE_SIZE": 1000,   # the most records one page holds (with or without limit)
+    "WEBHOOK_INTERVAL_SECONDS": 30,  # how often (mock time) BER looks for changes to notify subscribers of
+    "WEBHOOK_TIMEOUT_SECONDS": 10,   # a subscriber's answer to one notice
+    "SUBSCRIPTION_DAYS": 30,         # a subscription's lifetime; PATCH renews it
 }
 
 
 def create_app(config: dict | None = None) -> Flask:
     from betyg_harness.mock_kit.control import control_api
-    from betyg_harness.mock_ber import grade_import, loader, ss12000, ui
+    from betyg_harness.mock_ber import grade_import, loader, ss12000, ui, webhooks
     from betyg_harness.mock_ber.models import metadata
     from betyg_harness.mock_kit.webfonts import register_fonts
 
@@ -32,8 +35,14 @@ def create_app(config: dict | None = None) -> Flask:
     csrf.exempt(ss12000.api)
     app.register_blueprint(ui.bp)
     register_fonts(app)
-    kit = init_mock(app, name="mock_ber", metadata=metadata, load_scenario=loader.load,
-                    after_load=grade_import.after_load, error_pages=ui.error_pages())
+
+    def after_load(kit):
+        grade_import.after_load(kit)
+        webhooks.drop_job(kit)  # the tables are new: no subscriptions
+
+    kit = init_mock(app, name="mock_ber", metadata=metadata, load_scenario=loader.load, after_load=after_load,
+                    error_pages=ui.error_pages())
     csrf.exempt(control_api)  # a JSON API for tests and tools, not a browser form
     grade_import.install(app, kit)
+    webhooks.install(app, kit)
     return app

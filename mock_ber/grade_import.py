@@ -27,9 +27,11 @@ from betyg_harness.mock_kit.app import current_kit, now
 from betyg_harness.mock_kit.clock import STOCKHOLM, parse_instant
 from betyg_harness.mock_kit.scenario import stable_id
 from betyg_harness.mock_ber.models import ImportRun, Person, ReceivedGrade, Syllabus, TeachingGroup
+from betyg_harness.mock_ber.registry import record_deletion
 
 NS = "{http://pingpong.se/schemas/grades/v1.1}"
 JOB_NAME = "grade_import"
+IMPORTED = "pingpong"  # ReceivedGrade.origin of what this import brings (and may replace or remove)
 ORIGIN_KEY = "ber_import_origin"
 MODES = ("interval", "immediate", "random")
 _locks: dict[int, threading.Lock] = {}
@@ -160,7 +162,8 @@ def delay_minutes(seed, key: str) -> int:
 
 
 def apply(session, run: ImportRun, students: list[dict], at: datetime) -> None:
-    """Apply each student's complete list: add and change what is listed, remove what is missing."""
+    """Apply each student's complete list: add and change what is listed, remove what is missing
+    (of the grades that came from Ping Pong; a removal is recorded for deletedEntities)."""
     config = current_app.config
     random_mode = config["IMPORT_MODE"] == "random"
     known = set(session.scalars(select(Person.id).where(Person.id.in_([s["id"] for s in students]))))
@@ -178,11 +181,15 @@ def apply(session, run: ImportRun, students: list[dict], at: datetime) -> None:
         run.students += 1
         run.skipped += student["other"]
         wanted = {(g["course"], g["group"]): g for g in student["grades"]}
+        # The import owns the grades that came from Ping Pong and only those: a student's earlier
+        # grades from elsewhere (origin "history") are not in Ping Pong's list and must stay.
         existing = {(r.course_code, r.group_ref): r for r in session.scalars(
-            select(ReceivedGrade).where(ReceivedGrade.student_id == student["id"]))}
+            select(ReceivedGrade).where(ReceivedGrade.student_id == student["id"],
+                                        ReceivedGrade.origin == IMPORTED))}
         for key, record in existing.items():
             if key not in wanted:
                 session.delete(record)
+                record_deletion(session, "grades", record.id, at)
                 run.removed += 1
         for key, g in wanted.items():
             record = existing.get(key)
@@ -198,7 +205,7 @@ def apply(session, run: ImportRun, students: list[dict], at: datetime) -> None:
             if record is None:
                 record = ReceivedGrade(id=stable_id("grade", f"{student['id']}:{key[0]}:{key[1]}"),
                                        student_id=student["id"], course_code=key[0], group_ref=key[1],
-                                       created=visible)
+                                       origin=IMPORTED, created=visible)
                 session.add(record)
             for k, v in values.items():
                 setattr(record, k, v)

@@ -1,14 +1,15 @@
 """Filling BER's tables from a scenario document (the ``load_scenario`` callback of ``init_mock``)."""
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 
 
-from betyg_harness.mock_kit.clock import parse_instant
+from betyg_harness.mock_kit.clock import STOCKHOLM, parse_instant
 from betyg_harness.mock_kit.scenario import ScenarioError, stable_id
 from betyg_harness.mock_ber import registry
-from betyg_harness.mock_ber.models import (Activity, BerUser, Duty, Enrolment, Organisation, Person, Syllabus,
-                                           TeacherAssignment, TeachingGroup)
+from betyg_harness.mock_ber.models import (Activity, BerUser, Duty, Enrolment, Organisation, Person, Programme,
+                                           ReceivedGrade, SchoolUnitOffering, StudyPlan, Syllabus, TeacherAssignment,
+                                           TeachingGroup)
 
 
 def scenario_start(document: dict) -> datetime:
@@ -21,7 +22,8 @@ class _Batch:
     """Rows inserted in foreign-key order, a few thousand at a time, so a 20,000-person scenario
     never holds every row of every table in memory at once."""
 
-    ORDER = (Organisation, Syllabus, Person, Duty, TeachingGroup, Activity, Enrolment, TeacherAssignment, BerUser)
+    ORDER = (Organisation, Syllabus, Programme, Person, Duty, TeachingGroup, Activity, Enrolment, TeacherAssignment,
+             StudyPlan, SchoolUnitOffering, ReceivedGrade, BerUser)
     SIZE = 5_000
 
     def __init__(self, session):
@@ -64,8 +66,12 @@ def _load(batch: _Batch, document: dict) -> None:
                                   parent_id=huvudman_id, **meta))
     batch.add(Organisation, organisations)
     syllabuses = {c["code"]: stable_id("syllabus", c["code"]) for c in document["courses"]}
+    levels = {c["code"]: c["level"] for c in document["courses"]}
     batch.add(Syllabus, [dict(id=syllabuses[c["code"]], code=c["code"], name=c["name"], points=c["points"],
-                              level=c["level"], **meta) for c in document["courses"]])
+                              level=c["level"], subject_code=registry.subject_code(c["code"], c["level"]),
+                              subject_name=registry.subject_name(c["name"]), **meta) for c in document["courses"]])
+    programmes, programme_units = _programmes(document, syllabuses, units, meta)
+    batch.add(Programme, programmes)
     group_starts = [date.fromisoformat(g["startDate"]) for g in document["groups"]]
     duty_start = min(group_starts + [today])
 
@@ -80,12 +86,15 @@ def _load(batch: _Batch, document: dict) -> None:
             people_keys[item["key"]] = pid
             batch.add(Person, [dict(id=pid, key=item["key"], given_name=item["givenName"],
                                     family_name=item["familyName"], civic_no=civic_no, email=item.get("email"),
+                                    folded_name=registry.fold_name(item["givenName"], item["familyName"]),
                                     is_staff=kind == "staff", **meta)])
             if kind == "staff":
                 batch.add(Duty, [dict(id=stable_id("duty", item["key"]), person_id=pid,
                                       organisation_id=units[item["schoolUnit"]], duty_role=item["dutyRole"],
                                       start_date=duty_start, **meta)])
     duty_roles = {item["key"]: item["dutyRole"] for item in document["staff"]}
+    plans: dict[str, list[date]] = {}     # student key → [first start, last end]
+    offered: dict[str, dict] = {}         # unit key → {"syllabuses": [...], "start": d, "end": d}
 
     for group in document["groups"]:
         gid = stable_id("group", group["key"])
@@ -102,6 +111,13 @@ def _load(batch: _Batch, document: dict) -> None:
             enrolments.append(dict(id=stable_id("membership", f"{group['key']}:{enrolment['student']}"),
                                    group_id=gid, person_id=people_keys[enrolment["student"]], status=status,
                                    status_date=status_date, start_date=start))
+            if registry.has_membership(status):
+                span = plans.setdefault(enrolment["student"], [start, end])
+                span[0], span[1] = min(span[0], start), max(span[1], end)
+        offer = offered.setdefault(group["schoolUnit"], {"syllabuses": [], "start": start, "end": end})
+        if syllabuses[group["course"]] not in offer["syllabuses"]:
+            offer["syllabuses"].append(syllabuses[group["course"]])
+        offer["start"], offer["end"] = min(offer["start"], start), max(offer["end"], end)
         teachers, graders = group.get("teachers", []), group.get("graders", [])
         for staff_key in list(dict.fromkeys(teachers + graders)):
             if staff_key in graders and duty_roles[staff_key] != registry.GRADER_ROLE:
@@ -117,8 +133,86 @@ def _load(batch: _Batch, document: dict) -> None:
         batch.add(Enrolment, enrolments)
         batch.add(TeacherAssignment, assignments)
 
+    batch.add(StudyPlan, [dict(id=stable_id("studyplan", key), person_id=people_keys[key], start_date=span[0],
+                               end_date=span[1], **meta) for key, span in plans.items()])
+    for unit in document["schoolUnits"]:
+        offer = offered.get(unit["key"], {"syllabuses": [], "start": None, "end": None})
+        given = [p["id"] for p in programmes if unit["key"] in programme_units[p["id"]]]
+        batch.add(SchoolUnitOffering, [dict(id=stable_id("offering", unit["key"]), organisation_id=units[unit["key"]],
+                                            start_date=offer["start"], end_date=offer["end"],
+                                            syllabus_ids=offer["syllabuses"], programme_ids=given, **meta)])
+    batch.add(ReceivedGrade, _earlier_grades(document, people_keys, syllabuses, levels, units, stamp))
+
     users = [dict(username=a["username"], name=a["name"],
                   password_hash=a["passwordHash"])
              for a in document["accounts"].get("ber", [])]
     batch.add(BerUser, users)
     batch.flush()
+
+
+def _day_start(day: date) -> datetime:
+    return datetime.combine(day, time(8, 0), tzinfo=STOCKHOLM)
+
+
+def _programmes(document: dict, syllabuses: dict, units: dict, meta: dict) -> tuple[list[dict], dict]:
+    rows, where_given = [], {}
+    for programme in document.get("programmes") or []:
+        where = f"programmes/{programme['key']}"
+        unknown = [c for c in programme["courses"] if c not in syllabuses]
+        if unknown:
+            raise ScenarioError(f"Okänd kurs {unknown[0]} i {where}.", field=where)
+        missing = [u for u in programme.get("schoolUnits", []) if u not in units]
+        if missing:
+            raise ScenarioError(f"Okänd skolenhet {missing[0]} i {where}.", field=where)
+        rows.append(dict(id=stable_id("programme", programme["key"]), key=programme["key"], name=programme["name"],
+                         code=programme.get("code"), programme_type=programme["type"],
+                         school_type=programme.get("schoolType", "VUXGY"),
+                         syllabus_ids=[syllabuses[c] for c in programme["courses"]],
+                         points=None, **meta))
+        where_given[rows[-1]["id"]] = set(programme.get("schoolUnits", []))
+    return rows, where_given
+
+
+def _earlier_grades(document: dict, people: dict, syllabuses: dict, levels: dict, units: dict,
+                    stamp: datetime) -> list[dict]:
+    """The students' earlier grades (origin ``history``), checked against the course's scale and,
+    for a corrected one, the rule for changing a grade."""
+    staff = {s["key"] for s in document["staff"]}
+    first_unit = document["schoolUnits"][0]["key"]
+    rows = []
+    for student in document["students"]:
+        for n, item in enumerate(student.get("earlierGrades") or []):
+            where = f"students/{student['key']}/earlierGrades/{n}"
+            course = item["course"]
+            if course not in syllabuses:
+                raise ScenarioError(f"Okänd kurs {course} i {where}.", field=where)
+            unit = item.get("schoolUnit", first_unit)
+            if unit not in units:
+                raise ScenarioError(f"Okänd skolenhet {unit} i {where}.", field=where)
+            graders = item.get("graders", [])
+            if any(g not in staff for g in graders):
+                raise ScenarioError(f"Okänd lärare i {where}.", field=where)
+            correction = item.get("correction")
+            try:
+                registry.grade_rank(levels[course], item["value"])
+                if correction:
+                    registry.check_grade_change(levels[course], correction["previousValue"], item["value"],
+                                                correction["type"])
+            except registry.RegistryError as exc:
+                raise ScenarioError(f"{exc} ({where})", field=where) from None
+            day = date.fromisoformat(item["date"])
+            changed = date.fromisoformat(correction["date"]) if correction else day
+            if changed < day:
+                raise ScenarioError(f"Rättelsen kan inte ligga före betygsdatumet ({where}).", field=where)
+            # Earlier grades are in BER from the scenario's start; their stamps are their own dates.
+            created = min(stamp, _day_start(day))
+            modified = min(stamp, max(created, _day_start(changed)))
+            rows.append(dict(
+                id=stable_id("grade", f"history:{student['key']}:{n}"), student_id=people[student["key"]],
+                course_code=course, group_ref=f"history:{n}", group_id=None, syllabus_id=syllabuses[course],
+                school_ref=units[unit], value=item["value"], grade_date=day, trial=bool(item.get("trial")),
+                teacher_ids=[people[g] for g in graders], received_at=created, import_run_id=None,
+                origin="history", correction_type=correction["type"] if correction else None,
+                previous_value=correction["previousValue"] if correction else None,
+                remark=(correction or {}).get("reason"), created=created, modified=modified))
+    return rows

@@ -59,6 +59,8 @@ class Syllabus(Stamped, Base):
     name: Mapped[str] = mapped_column(String(200))
     points: Mapped[int] = mapped_column(Integer)
     level: Mapped[str] = mapped_column(String(16))  # gymnasial | grundläggande
+    subject_code: Mapped[str] = mapped_column(String(12), default="")   # MAT, GRNENG, ... (sortkey SubjectCode*)
+    subject_name: Mapped[str] = mapped_column(String(200), default="")  # "Matematik" (sortkey SubjectName*)
 
 
 class Person(Stamped, Base):
@@ -70,6 +72,9 @@ class Person(Stamped, Base):
     civic_no: Mapped[str] = mapped_column(String(12), index=True)
     email: Mapped[str | None] = mapped_column(String(200))
     is_staff: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The name fields case-folded, one per line: nameContains is case-insensitive for Å, Ö and Ł too
+    # (SQLite's lower() folds only ASCII).
+    folded_name: Mapped[str] = mapped_column(String(201), default="")
 
     @property
     def full_name(self) -> str:
@@ -132,8 +137,16 @@ class TeacherAssignment(Stamped, Base):
     duty: Mapped[Duty] = relationship(lazy="joined")
 
 
+GRADE_ORIGINS = ("pingpong", "history")
+
+
 class ReceivedGrade(Stamped, Base):
-    """A grade BER received from Ping Pong's grade API; ``received_at`` is when it became visible."""
+    """A grade in BER's register; ``received_at`` is when it became visible.
+
+    ``origin`` says who owns it: ``pingpong`` — received from Ping Pong's grade API, and replaced by
+    each later complete list of that student (the import owns these and only these); ``history`` —
+    an earlier grade that came from elsewhere (another school, an earlier system, the scenario's
+    history), which the import never touches."""
     __tablename__ = "received_grade"
     __table_args__ = (Index("ix_grade_student_course", "student_id", "course_code", "group_ref"),)
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
@@ -149,6 +162,10 @@ class ReceivedGrade(Stamped, Base):
     teacher_ids: Mapped[list] = mapped_column(JSON, default=list)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     import_run_id: Mapped[int | None] = mapped_column(ForeignKey("import_run.id"))
+    origin: Mapped[str] = mapped_column(String(12), default="pingpong", index=True)
+    correction_type: Mapped[str | None] = mapped_column(String(12))  # Rättelse | Ändring (SS 12000 correctionType)
+    previous_value: Mapped[str | None] = mapped_column(String(3))     # the value before the correction
+    remark: Mapped[str | None] = mapped_column(Text)
 
 
 class ImportRun(Base):
@@ -163,6 +180,69 @@ class ImportRun(Base):
     applied: Mapped[int] = mapped_column(Integer, default=0)
     removed: Mapped[int] = mapped_column(Integer, default=0)
     skipped: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Programme(Stamped, Base):
+    """A programme of courses (komvux: a yrkespaket such as "Nationellt yrkespaket")."""
+    __tablename__ = "programme"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    code: Mapped[str | None] = mapped_column(String(20), index=True)
+    programme_type: Mapped[str] = mapped_column(String(40))
+    school_type: Mapped[str] = mapped_column(String(12))
+    syllabus_ids: Mapped[list] = mapped_column(JSON, default=list)
+    points: Mapped[int | None] = mapped_column(Integer)
+
+
+class SchoolUnitOffering(Stamped, Base):
+    """What a school unit offers: the courses of its groups and the programmes given there."""
+    __tablename__ = "school_unit_offering"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    organisation_id: Mapped[str] = mapped_column(ForeignKey("organisation.id"), index=True)
+    start_date: Mapped[date | None] = mapped_column(Date)
+    end_date: Mapped[date | None] = mapped_column(Date)
+    syllabus_ids: Mapped[list] = mapped_column(JSON, default=list)
+    programme_ids: Mapped[list] = mapped_column(JSON, default=list)
+
+
+class StudyPlan(Stamped, Base):
+    """A student's individual study plan (komvux: the individuella studieplanen); its courses are
+    the student's enrolments, read when served."""
+    __tablename__ = "study_plan"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    person_id: Mapped[str] = mapped_column(ForeignKey("person.id"), unique=True)
+    start_date: Mapped[date] = mapped_column(Date)
+    end_date: Mapped[date | None] = mapped_column(Date)
+
+
+class DeletedEntity(Base):
+    """A removal, for ``GET /deletedEntities``: the record's id, its endpoint and when (mock clock)."""
+    __tablename__ = "deleted_entity"
+    row: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    entity_id: Mapped[str] = mapped_column(String(36))
+    endpoint: Mapped[str] = mapped_column(String(32), index=True)  # persons, groups, activities, ...
+    deleted_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class Subscription(Base):
+    """A webhook subscription (SS 12000 ``/subscriptions``) and the state of its deliveries.
+
+    ``notified_until``: every change up to this instant has been delivered; a failed delivery leaves
+    it, so the next attempt (``next_attempt``) covers everything since."""
+    __tablename__ = "subscription"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    target: Mapped[str] = mapped_column(String(2000))
+    resource_types: Mapped[list] = mapped_column(JSON, default=list)
+    created: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires: Mapped[datetime] = mapped_column(UTCDateTime)
+    notified_until: Mapped[datetime] = mapped_column(UTCDateTime)
+    next_attempt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    delivered: Mapped[int] = mapped_column(Integer, default=0)
+    last_status: Mapped[int | None] = mapped_column(Integer)
+    last_error: Mapped[str | None] = mapped_column(Text)
 
 
 class BerUser(Base):

@@ -12,10 +12,11 @@ from sqlalchemy.orm import Session
 from betyg_harness import identity
 from betyg_harness.mock_kit import app as kit_app
 from betyg_harness.mock_kit.scenario import stable_id
-from betyg_harness.mock_ber.models import (Activity, Duty, Enrolment, Organisation, Person, Syllabus, TeacherAssignment,
-                                           TeachingGroup)
+from betyg_harness.mock_ber.models import (Activity, DeletedEntity, Duty, Enrolment, Organisation, Person, ReceivedGrade,
+                                           StudyPlan, Syllabus, TeacherAssignment, TeachingGroup)
 
 STATUSES = ("Antagen", "Avbrott", "Avslutad", "Ej antagen")
+CORRECTION_TYPES = ("Rättelse", "Ändring")
 ENDED_STATUSES = ("Avbrott", "Avslutad")
 GRADER_ROLE = "Lärare"
 SCALES = {"gymnasial": ("A", "B", "C", "D", "E", "F", "-"), "grundläggande": ("G", "IG")}
@@ -48,6 +49,19 @@ def school_type(level: str) -> str:
     return SCHOOL_TYPES[level]
 
 
+def subject_name(course_name: str) -> str:
+    """'Matematik 1a' → 'Matematik': the course name without its trailing level."""
+    words = course_name.split()
+    while len(words) > 1 and any(ch.isdigit() for ch in words[-1]):
+        words.pop()
+    return " ".join(words)
+
+
+def subject_code(course_code: str, level: str) -> str:
+    """The subject's code: gymnasial 'MATMAT01a' → 'MAT'; grundläggande 'GRNENGA' → 'GRNENG'."""
+    return course_code[:6] if level == "grundläggande" else course_code[:3]
+
+
 # -- persons -------------------------------------------------------------------------------------
 def validate_civic_no(value: str) -> str:
     """A personnummer or samordningsnummer as 12 digits YYYYMMDDNNNC (the one rule:
@@ -61,9 +75,33 @@ def validate_civic_no(value: str) -> str:
         raise RegistryError(f"Personnumret {value} är ogiltigt (fel datum eller kontrollsiffra).") from None
 
 
+def fold_name(given: str, family: str) -> str:
+    """The name fields as nameContains searches them: case-folded, one per line."""
+    return f"{given.casefold()}\n{family.casefold()}"
+
+
 def format_civic_no(value: str) -> str:
     """12 digits shown as YYYYMMDD-NNNN."""
     return f"{value[:8]}-{value[8:]}"
+
+
+def grade_rank(level: str, value: str) -> int:
+    """A grade's place on its scale, higher = better (A > … > F > "-"; G > IG)."""
+    scale = grade_scale(level)
+    if value not in scale:
+        raise RegistryError(f"Betyget {value} finns inte i betygsskalan ({', '.join(scale)}).")
+    return len(scale) - scale.index(value)
+
+
+def check_grade_change(level: str, old: str, new: str, kind: str) -> None:
+    """A changed locked grade (skollagen 3 kap. 19–20 §§): a rättelse may go either way; an ändring
+    may never lower the grade; either must change the value."""
+    if kind not in CORRECTION_TYPES:
+        raise RegistryError(f"Okänd ändringstyp: {kind}. Tillåtna: {', '.join(CORRECTION_TYPES)}.")
+    if old == new:
+        raise RegistryError(f"En {kind.lower()} måste ändra betyget (det var redan {new}).")
+    if kind == "Ändring" and grade_rank(level, new) < grade_rank(level, old):
+        raise RegistryError(f"En ändring får aldrig sänka betyget ({old} → {new}); det kan bara en rättelse.")
 
 
 # -- enrolments ----------------------------------------------------------------------------------
@@ -107,6 +145,76 @@ def set_enrolment_status(session: Session, enrolment: Enrolment, status: str, on
     enrolment.status = status
     enrolment.status_date = on if status in ENDED_STATUSES else None
     touch(group, stamp)
+    _touch_study_plan(session, enrolment.person_id, stamp)
+
+
+def _touch_study_plan(session: Session, person_id: str, stamp: datetime) -> None:
+    plan = session.scalars(select(StudyPlan).where(StudyPlan.person_id == person_id)).first()
+    if plan is not None:
+        touch(plan, stamp)
+
+
+# -- removals (recorded for GET /deletedEntities) ----------------------------------------------------
+def record_deletion(session: Session, endpoint: str, entity_id: str, stamp: datetime) -> None:
+    session.add(DeletedEntity(entity_id=entity_id, endpoint=endpoint, deleted_at=stamp))
+
+
+def remove_enrolment(session: Session, enrolment: Enrolment, *, now: datetime | None = None) -> None:
+    """Take a student out of a group altogether (an enrolment registered by mistake).
+
+    A membership is not an entity of its own in SS 12000: its removal is a change of the group
+    (``meta.modified``) and of the student's study plan, stamped now."""
+    stamp = _now(now)
+    group = session.get(TeachingGroup, enrolment.group_id)
+    session.delete(enrolment)
+    touch(group, stamp)
+    _touch_study_plan(session, enrolment.person_id, stamp)
+
+
+def delete_person(session: Session, person: Person, *, now: datetime | None = None) -> None:
+    """Remove a person from the registry with everything that hangs on them: memberships (their
+    groups change), duties and their places on activities (the activities and groups change),
+    the study plan and the grades — each removal recorded at now."""
+    stamp = _now(now)
+    for enrolment in session.scalars(select(Enrolment).where(Enrolment.person_id == person.id)).all():
+        touch(session.get(TeachingGroup, enrolment.group_id), stamp)
+        session.delete(enrolment)
+    for duty in session.scalars(select(Duty).where(Duty.person_id == person.id)).all():
+        for assignment in session.scalars(select(TeacherAssignment).where(TeacherAssignment.duty_id == duty.id)).all():
+            activity = session.get(Activity, assignment.activity_id)
+            touch(activity, stamp)
+            touch(session.get(TeachingGroup, activity.group_id), stamp)
+            session.delete(assignment)
+        session.delete(duty)
+        record_deletion(session, "duties", duty.id, stamp)
+    for plan in session.scalars(select(StudyPlan).where(StudyPlan.person_id == person.id)).all():
+        session.delete(plan)
+        record_deletion(session, "studyPlans", plan.id, stamp)
+    for grade in session.scalars(select(ReceivedGrade).where(ReceivedGrade.student_id == person.id)).all():
+        session.delete(grade)
+        record_deletion(session, "grades", grade.id, stamp)
+    session.flush()
+    session.delete(person)
+    record_deletion(session, "persons", person.id, stamp)
+
+
+def delete_group(session: Session, group: TeachingGroup, *, now: datetime | None = None) -> None:
+    """Remove a teaching group: its memberships and its activity (with the teachers on it) go too;
+    the group and the activity are recorded as removed at now. Grades keep their group id."""
+    stamp = _now(now)
+    for enrolment in session.scalars(select(Enrolment).where(Enrolment.group_id == group.id)).all():
+        _touch_study_plan(session, enrolment.person_id, stamp)
+        session.delete(enrolment)
+    for activity in session.scalars(select(Activity).where(Activity.group_id == group.id)).all():
+        for assignment in session.scalars(select(TeacherAssignment).where(TeacherAssignment.activity_id == activity.id)):
+            session.delete(assignment)
+        session.flush()
+        session.delete(activity)
+        record_deletion(session, "activities", activity.id, stamp)
+    session.execute(ReceivedGrade.__table__.update().where(ReceivedGrade.group_id == group.id).values(group_id=None))
+    session.flush()
+    session.delete(group)
+    record_deletion(session, "groups", group.id, stamp)
 
 
 # -- grading teachers ----------------------------------------------------------------------------

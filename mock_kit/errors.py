@@ -49,6 +49,9 @@ def describe(status: int) -> tuple[str, str]:
 class ErrorPages:
     page: PageRenderer
     apis: dict[str, ApiRenderer] = field(default_factory=dict)
+    # Per API prefix, a first look at the HTTP exception itself (an API that knows more about a 404
+    # or a 405 than the status says); None from it means: the API's renderer with the default text.
+    api_exceptions: dict[str, Callable[[HTTPException], Response | None]] = field(default_factory=dict)
 
     def render(self, status: int, message: str | None = None, *, code: str | None = None,
                path: str | None = None) -> Response:
@@ -96,6 +99,11 @@ def install(app: Flask, pages: ErrorPages) -> None:
             return response
         if error.response is not None:  # abort(Response(...)): the view's own answer
             return error.response
+        for prefix, first_look in pages.api_exceptions.items():
+            if request.path.startswith(prefix):
+                answer = first_look(error)
+                if answer is not None:
+                    return answer
         response = error.get_response()
         rendered = pages.render(error.code)
         for header in ("Allow", "WWW-Authenticate", "Retry-After"):

@@ -16,6 +16,8 @@ DEFAULTS = {
     "SYNC_ON_LOAD": True,           # a full sync right after a scenario load (BER is loaded first)
     "SEARCH_LIMIT": 200,         # rows shown; more hits ask the user to narrow the search
     "UI_VARIANT": "",            # "upgrade": the changed screens of ui/variant.py (drift probe's proof)
+    "BER_WEBHOOKS": True,           # subscribe to BER's change notices where BER offers them (polling stays)
+    "WEBHOOK_BASE_URL": None,       # how BER reaches Ping Pong; None = PINGPONG_URL
 }
 
 
@@ -50,10 +52,13 @@ def create_app(config: dict | None = None) -> Flask:
     app.config["WTF_CSRF_TIME_LIMIT"] = None  # valid for the session: grading a big group takes time
     csrf = CSRFProtect(app)
 
+    from betyg_harness.mock_pingpong.ber_webhook import ber_webhook
     from betyg_harness.mock_pingpong.grade_api import grade_api
     from betyg_harness.mock_pingpong.ui import register_ui
     from betyg_harness.mock_kit.webfonts import register_fonts
     app.register_blueprint(grade_api)
+    app.register_blueprint(ber_webhook)
+    csrf.exempt(ber_webhook)  # a JSON API for BER, not a browser form
     register_ui(app)
     register_fonts(app)
 

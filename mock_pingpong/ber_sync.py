@@ -1,13 +1,20 @@
 """BER → Ping Pong: an SS 12000 v2.1 client over HTTP and the synced local copy.
 
 A full sync reads every list; an incremental one asks only for what changed since the last
-``meta.modified`` seen (``meta.modified.after``). A sync is one database transaction, so a BER
-failing midway leaves the copy as it was ("nothing lost").
+``meta.modified`` seen (``meta.modified.after``) and, where BER offers it, what was removed since
+(``GET /deletedEntities?after=``): a removed person, group, activity or duty leaves the copy in the
+same cycle. A sync is one database transaction, so a BER failing midway leaves the copy as it was
+("nothing lost").
+
+Where BER offers ``/subscriptions``, Ping Pong subscribes to the types it copies and syncs at once
+when BER posts a notice to ``/api/ber/webhook/<token>``; the periodic sync stays as the fallback
+(a notice lost while Ping Pong was down is caught up by BER's retry or by the next poll).
 """
 from __future__ import annotations
 
 import hashlib
 import logging
+import secrets
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, timedelta
@@ -27,6 +34,12 @@ API_PREFIX = "/ss12000/v2.1"
 # In reference order: a group's activity names its syllabus and duties, a duty its person.
 RESOURCES = ("organisations", "syllabuses", "persons", "duties", "groups", "activities")
 STATE_KEY = "ber_sync"
+# The SS 12000 types (EndPointsEnum) of RESOURCES: what Ping Pong subscribes to and asks removals of.
+ENTITY_TYPES = ("Organisation", "Syllabus", "Person", "Duty", "Group", "Activity")
+WEBHOOK_PATH = "/api/ber/webhook"
+NOT_OFFERED = (404, 405, 501)  # BER answers so for an operation it does not offer
+DELETION_OVERLAP = timedelta(seconds=1)  # removals are asked for a little before the watermark: re-applying is harmless
+RENEW_BEFORE = timedelta(days=1)
 
 
 class BerUnavailable(Exception):
@@ -47,7 +60,7 @@ class BerClient:
             response = self.http.get(self.base + path, params=params, timeout=self.timeout)
         except requests.RequestException as exc:
             raise BerUnavailable(f"{type(exc).__name__}: {exc}") from exc
-        if response.status_code == 404:
+        if response.status_code in (404, 405):
             return response
         if response.status_code >= 400:
             raise BerUnavailable(f"{path} svarade {response.status_code}: {response.text[:200]}")
@@ -87,6 +100,32 @@ class BerClient:
         if digest is not None:
             digest.update(response.content)
         return self._json(response)
+
+    def send(self, method: str, path: str, body: dict | None = None) -> requests.Response:
+        """POST/PATCH/DELETE; an operation BER does not offer comes back as its response (404/405)."""
+        try:
+            response = self.http.request(method, self.base + path, json=body, timeout=self.timeout)
+        except requests.RequestException as exc:
+            raise BerUnavailable(f"{type(exc).__name__}: {exc}") from exc
+        if response.status_code >= 400 and response.status_code not in NOT_OFFERED:
+            raise BerUnavailable(f"{method} {path} svarade {response.status_code}: {response.text[:200]}")
+        return response
+
+    def deleted(self, after: datetime, entities=ENTITY_TYPES) -> dict[str, set[str]] | None:
+        """Ids removed after ``after`` by deletedEntities key, every page; None if BER does not offer it."""
+        query: dict = {"after": after.isoformat(), "entities": list(entities), "limit": self.page_limit}
+        out: dict[str, set[str]] = {}
+        while True:
+            response = self._get("/deletedEntities", query)
+            if response.status_code in NOT_OFFERED:
+                return None
+            body = self._json(response)
+            for key, ids in (body.get("data") or {}).items():
+                out.setdefault(key, set()).update(ids or [])
+            token = body.get("pageToken")
+            if not token:
+                return out
+            query = {"pageToken": token}
 
 
 # -- converting SS 12000 objects to rows ------------------------------------------------------------
@@ -195,6 +234,51 @@ def apply(conn, fetched: Fetched) -> set[str]:
     return affected
 
 
+def apply_deletions(conn, deleted: dict[str, set[str]]) -> set[str]:
+    """Remove what BER removed (deletedEntities keys); return the groups whose derived columns changed.
+
+    A removed group goes with its memberships and teachers; a removed activity takes its teachers
+    off its groups (so with no grader left the group is no longer searchable); a removed person
+    leaves every group; a removed duty leaves every activity. Grades are Ping Pong's own and stay."""
+    def ids(key: str) -> list[str]:
+        return sorted(deleted.get(key, set()) | (deleted.get("activitites", set()) if key == "activities" else set()))
+
+    affected: set[str] = set()
+    gone_groups = ids("groups")
+    for chunk in _chunks(gone_groups):
+        conn.execute(delete(memberships).where(memberships.c.group_id.in_(chunk)))
+        conn.execute(delete(group_teachers).where(group_teachers.c.group_id.in_(chunk)))
+        conn.execute(delete(groups).where(groups.c.id.in_(chunk)))
+    for chunk in _chunks(ids("activities")):
+        owners = list(conn.execute(select(groups.c.id).where(groups.c.activity_id.in_(chunk))).scalars())
+        affected |= set(owners)
+        conn.execute(delete(group_teachers).where(group_teachers.c.group_id.in_(owners)))
+        conn.execute(groups.update().where(groups.c.id.in_(owners)).values(activity_id=None, ber_stamp=None))
+    for chunk in _chunks(ids("persons")):
+        affected |= set(conn.execute(select(memberships.c.group_id).where(memberships.c.person_id.in_(chunk))).scalars())
+        affected |= set(conn.execute(select(group_teachers.c.group_id).where(
+            group_teachers.c.person_id.in_(chunk))).scalars())
+        conn.execute(delete(memberships).where(memberships.c.person_id.in_(chunk)))
+        conn.execute(delete(group_teachers).where(group_teachers.c.person_id.in_(chunk)))
+        conn.execute(delete(persons).where(persons.c.id.in_(chunk)))
+    for chunk in _chunks(ids("duties")):
+        affected |= set(conn.execute(select(group_teachers.c.group_id).where(
+            group_teachers.c.duty_id.in_(chunk))).scalars())
+        conn.execute(delete(group_teachers).where(group_teachers.c.duty_id.in_(chunk)))
+        conn.execute(delete(duties).where(duties.c.id.in_(chunk)))
+    for key, table in (("organisations", organisations), ("syllabuses", syllabuses)):
+        for chunk in _chunks(ids(key)):
+            conn.execute(delete(table).where(table.c.id.in_(chunk)))
+    if affected:
+        conn.execute(groups.update().where(groups.c.id.in_(sorted(affected))).values(ber_stamp=None))
+    return affected - set(gone_groups)
+
+
+def _chunks(values: list[str], size: int = 500):
+    for i in range(0, len(values), size):
+        yield values[i:i + size]
+
+
 def _drop_missing(conn, seen: dict[str, set[str]]) -> None:
     """A full sync mirrors BER: what BER no longer has goes (grades are Ping Pong's own and stay)."""
     for name, table in (("organisations", organisations), ("syllabuses", syllabuses), ("persons", persons),
@@ -218,6 +302,7 @@ class Syncer:
 
     def __init__(self, kit, config: dict):
         self.kit = kit
+        self.config = config
         self.client = BerClient(config["BER_URL"], config["BER_API_TOKEN"],
                                 timeout=float(config["BER_TIMEOUT_SECONDS"]), page_limit=int(config["BER_PAGE_LIMIT"]))
         self.interval = timedelta(minutes=float(config["SYNC_INTERVAL_MINUTES"]))
@@ -261,13 +346,20 @@ class Syncer:
             state = self.state()
             full = full or state.get("pending_full", True) or not state.get("watermark")
             params = {} if full else {"meta.modified.after": state["watermark"]}
+            removals = None
+            ask_removals = not full and state.get("deletions_offered") is not False
             newest: datetime | None = None
             seen: dict[str, set[str]] = {name: set() for name in RESOURCES}
             try:
                 # One transaction over every page: what arrives is written page by page (little
                 # memory at 5,000 groups) and rolled back whole if BER fails midway (nothing lost).
+                if ask_removals:
+                    since = datetime.fromisoformat(state["watermark"]) - DELETION_OVERLAP
+                    removals = self.client.deleted(since)
                 with self.kit.db.engine.begin() as conn:
                     affected: set[str] | None = set()
+                    if removals:  # first: a record removed and then re-created keeps its new self
+                        affected |= apply_deletions(conn, removals)
                     for name in RESOURCES:
                         for page in self.client.pages(name, params):
                             fetched = Fetched()
@@ -296,9 +388,66 @@ class Syncer:
                 newest_text = newest.isoformat()
                 watermark = (newest_text if full or not watermark
                              else max(watermark, newest_text, key=datetime.fromisoformat))
+            offered = state.get("deletions_offered")
+            if full:
+                offered = None  # ask again after a full sync (BER may have been replaced)
+            elif ask_removals:
+                offered = removals is not None
             self._save(watermark=watermark, last_success=self._now().isoformat(), error=None, pending_full=False,
-                       last_full=self._now().isoformat() if full else self.state().get("last_full"))
+                       last_full=self._now().isoformat() if full else self.state().get("last_full"),
+                       deletions_offered=offered, last_removals=sum(len(v) for v in (removals or {}).values()))
+            self._keep_subscription(full)
             return True
+
+    # -- webhooks ---------------------------------------------------------------------------------
+    def webhook_base(self) -> str:
+        return (self.config.get("WEBHOOK_BASE_URL") or self.config["PINGPONG_URL"]).rstrip("/") + WEBHOOK_PATH
+
+    def _keep_subscription(self, full: bool) -> None:
+        """Subscribe to BER's notices when BER offers them; renew before expiry; never fail a sync."""
+        if not self.config.get("BER_WEBHOOKS", True):
+            return
+        state = self.state()
+        if state.get("webhooks_offered") is False and not full:
+            return
+        sub = state.get("webhook")
+        try:
+            if sub and full and self.client.send("GET", f"/subscriptions/{sub['id']}").status_code in NOT_OFFERED:
+                sub = None  # BER no longer knows it (reloaded): subscribe anew
+            if sub and datetime.fromisoformat(sub["expires"]) - self._now() < RENEW_BEFORE:
+                renewed = self.client.send("PATCH", f"/subscriptions/{sub['id']}")
+                sub = dict(sub, expires=renewed.json()["expires"]) if renewed.status_code == 200 else None
+            if sub is None:
+                sub = self._subscribe()
+        except (BerUnavailable, KeyError, TypeError, ValueError) as exc:
+            log.warning("BER subscription not kept: %s: %s", type(exc).__name__, exc)
+            return
+        self._save(webhook=sub or None, webhooks_offered=bool(sub))
+
+    def _subscribe(self) -> dict | None:
+        base = self.webhook_base()
+        listed = self.client.send("GET", "/subscriptions")
+        if listed.status_code in NOT_OFFERED:
+            return None
+        for old in listed.json().get("data") or []:  # our own from an earlier life: one subscription only
+            if str(old.get("target", "")).startswith(base + "/"):
+                self.client.send("DELETE", f"/subscriptions/{old['id']}")
+        token = secrets.token_urlsafe(18)
+        created = self.client.send("POST", "/subscriptions", {
+            "name": "Ping Pong (Lärportalen)", "target": f"{base}/{token}",
+            "resourceTypes": [{"resource": t} for t in ENTITY_TYPES]})
+        if created.status_code in NOT_OFFERED:
+            return None
+        body = created.json()
+        return {"id": body["id"], "expires": body["expires"], "token": token, "target": body["target"]}
+
+    def notified(self, token: str, body: object) -> bool | None:
+        """A notice from BER: sync at once. None when the token is not our subscription's."""
+        sub = self.state().get("webhook") or {}
+        if not sub.get("token") or not secrets.compare_digest(token, sub["token"]):
+            return None
+        log.info("BER notice: %s", body)
+        return self.sync()
 
     def refresh_group(self, group_id: str) -> bool:
         """Re-read one group's roster and teachers from BER (opening the grading view)."""

@@ -87,29 +87,51 @@ META = (Param("meta.created.before", "datetime"), Param("meta.created.after", "d
 COMMON = (Param("expandReferenceNames", "bool"),)
 
 
-def encode_token(last_id: str, query: dict) -> str:
-    raw = json.dumps({"a": last_id, "q": query}, separators=(",", ":"), sort_keys=True).encode()
+def _tag(value):
+    """A keyset position value as JSON (dates and instants tagged, so they come back as such)."""
+    if isinstance(value, datetime):
+        return {"t": value.isoformat()}
+    if isinstance(value, date):
+        return {"d": value.isoformat()}
+    return value
+
+
+def _untag(value):
+    if isinstance(value, dict) and set(value) == {"t"} and isinstance(value["t"], str):
+        return datetime.fromisoformat(value["t"])
+    if isinstance(value, dict) and set(value) == {"d"} and isinstance(value["d"], str):
+        return date.fromisoformat(value["d"])
+    if value is None or isinstance(value, (str, int, float)):
+        return value
+    raise ValueError("bad position")
+
+
+def encode_token(position, query: dict) -> str:
+    """An opaque page token: the last row's sort position and the first request's filters."""
+    values = list(position) if isinstance(position, (list, tuple)) else [position]
+    raw = json.dumps({"a": [_tag(v) for v in values], "q": query}, separators=(",", ":"), sort_keys=True).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def decode_token(token: str) -> tuple[str, dict]:
+def decode_token(token: str) -> tuple[list, dict]:
     try:
         raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
         body = json.loads(raw)
-        if not isinstance(body, dict) or not isinstance(body.get("a"), str) or not isinstance(body.get("q"), dict):
+        if not isinstance(body, dict) or not isinstance(body.get("a"), list) or not isinstance(body.get("q"), dict):
             raise ValueError
-        return body["a"], body["q"]
-    except (ValueError, binascii.Error, UnicodeDecodeError):
+        return [_untag(v) for v in body["a"]], body["q"]
+    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
         raise bad("pageToken är ogiltig.", "invalid_page_token") from None
 
 
-def read_list_args(args, params: tuple[Param, ...], *, max_limit: int) -> tuple[dict, int, str | None, dict]:
+def read_list_args(args, params: tuple[Param, ...], *, max_limit: int,
+                   common: tuple[Param, ...] | None = None) -> tuple[dict, int, list | None, dict]:
     """(parsed filters, limit, keyset position, the raw filter query for the next token).
 
     A pageToken carries the filters of the first request; other filters may not be combined
     with it (the spec's 400) unless they repeat the same values.
     """
-    known = {p.name: p for p in params + META + COMMON}
+    known = {p.name: p for p in params + (META + COMMON if common is None else common)}
     limit = max_limit
     if "limit" in args:
         raw = args.get("limit", "")

@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 from betyg_harness.mock_kit.clock import STOCKHOLM
 from betyg_harness.mock_kit.scenario import stable_id
 from betyg_harness.mock_ber import registry
-from betyg_harness.mock_ber.models import (Duty, Enrolment, Organisation, Person, ReceivedGrade, Syllabus,
-                                           TeacherAssignment, TeachingGroup)
+from betyg_harness.mock_ber.models import (Duty, Enrolment, Organisation, Person, Programme, ReceivedGrade,
+                                           SchoolUnitOffering, StudyPlan, Syllabus, TeacherAssignment, TeachingGroup)
 
 NIL_UUID = "00000000-0000-0000-0000-000000000000"
 ASSIGNMENT_ROLE = "Undervisande lärare"
@@ -50,7 +50,7 @@ class Refs:
                 self._cache[did] = f"{given} {family} ({role})"
         else:
             name_col = {Organisation: Organisation.display_name, TeachingGroup: TeachingGroup.name,
-                        Syllabus: Syllabus.name}[model]
+                        Syllabus: Syllabus.name, Programme: Programme.name}[model]
             for rid, name in self.session.execute(select(model.id, name_col).where(model.id.in_(missing))):
                 self._cache[rid] = name
 
@@ -103,14 +103,36 @@ def duty(d: Duty, refs: Refs) -> dict:
 
 def person_batch(rows, refs: Refs, expand) -> list[dict]:
     out = [person(p) for p in rows]
+    embedded = {item["id"]: {} for item in out} if expand else {}
+    for name in ("responsibleFor", "placements", "ownedPlacements"):  # BER has no guardians or placements
+        if name in expand:
+            for item in embedded.values():
+                item[name] = []
+    if "groupMemberships" in expand:
+        by_person = defaultdict(list)
+        rows_ = refs.session.execute(
+            select(Enrolment, TeachingGroup).join(TeachingGroup, TeachingGroup.id == Enrolment.group_id)
+            .where(Enrolment.person_id.in_([p.id for p in rows]), Enrolment.status.in_(_MEMBER_STATUSES))
+            .order_by(Enrolment.id)).all()
+        for e, g in rows_:
+            membership = {"group": group_fragment(g, refs), "startDate": e.start_date.isoformat()}
+            end = registry.membership_end(e)
+            if end is not None:
+                membership["endDate"] = end.isoformat()
+            by_person[e.person_id].append(membership)
+        for pid, item in embedded.items():
+            item["groupMemberships"] = by_person.get(pid, [])
     if "duties" in expand:
         by_person = defaultdict(list)
         duties = refs.session.scalars(select(Duty).where(Duty.person_id.in_([p.id for p in rows]))).all()
         refs.prefetch(Organisation, [d.organisation_id for d in duties])
         for d in duties:
             by_person[d.person_id].append(duty(d, refs))
-        for item in out:
-            item["_embedded"] = {"duties": by_person.get(item["id"], [])}
+        for pid, item in embedded.items():
+            item["duties"] = by_person.get(pid, [])
+    for item in out:
+        if embedded.get(item["id"]):
+            item["_embedded"] = embedded[item["id"]]
     return out
 
 
@@ -126,18 +148,14 @@ def duty_batch(rows, refs: Refs, expand) -> list[dict]:
 
 
 # -- syllabuses ------------------------------------------------------------------------------------
-def subject_name(course_name: str) -> str:
-    """'Matematik 1a' → 'Matematik': the course name without its trailing level."""
-    words = course_name.split()
-    while len(words) > 1 and any(ch.isdigit() for ch in words[-1]):
-        words.pop()
-    return " ".join(words)
+subject_name = registry.subject_name
 
 
 def syllabus(s: Syllabus) -> dict:
     return {"id": s.id, "meta": meta(s), "schoolType": registry.school_type(s.level),
-            "subjectName": subject_name(s.name), "courseCode": s.code, "courseName": s.name,
-            "points": s.points, "official": True}
+            "subjectCode": s.subject_code or registry.subject_code(s.code, s.level),
+            "subjectName": s.subject_name or registry.subject_name(s.name), "courseCode": s.code,
+            "courseName": s.name, "points": s.points, "official": True}
 
 
 def syllabus_batch(rows, refs: Refs, expand) -> list[dict]:
@@ -165,6 +183,13 @@ def memberships_for(session: Session, group_ids) -> dict[str, list]:
     for e in rows:
         by_group[e.group_id].append(e)
     return by_group
+
+
+def group_fragment(g: TeachingGroup, refs: Refs) -> dict:
+    return {"id": g.id, "meta": meta(g), "displayName": g.name, "startDate": g.start_date.isoformat(),
+            "endDate": g.end_date.isoformat(), "groupType": "Undervisning",
+            "schoolType": registry.school_type(g.syllabus.level),
+            "organisation": refs.ref(g.organisation_id, g.organisation.display_name)}
 
 
 def group(g: TeachingGroup, enrolments: list, refs: Refs) -> dict:
@@ -238,7 +263,14 @@ def grade(r: ReceivedGrade, refs: Refs) -> dict:
            "registeredBy": refs.ref(teachers[0] if teachers else NIL_UUID),
            "registeredDate": r.grade_date.isoformat(), "gradeValue": r.value, "finalGrade": True,
            "trial": bool(r.trial), "adaptedStudyPlan": "",
-           "syllabus": refs.ref(r.syllabus_id or stable_id("syllabus", r.course_code))}
+           "syllabus": refs.ref(r.syllabus_id or stable_id("syllabus", r.course_code)),
+           "semester": "VT" if r.grade_date.month <= 6 else "HT", "year": r.grade_date.year}
+    if r.correction_type:
+        out["correctionType"] = r.correction_type
+        out["remark"] = (f"{r.correction_type} från {r.previous_value}"
+                         + (f": {r.remark}" if r.remark else "."))
+    elif r.remark:
+        out["remark"] = r.remark
     if teachers:
         out["gradingTeacher"] = refs.ref(teachers[0])
     if r.group_id:
@@ -252,3 +284,67 @@ def grade_batch(rows, refs: Refs, expand) -> list[dict]:
     refs.prefetch(TeachingGroup, [r.group_id for r in rows])
     refs.prefetch(Syllabus, [r.syllabus_id for r in rows])
     return [grade(r, refs) for r in rows]
+
+
+# -- programmes, school unit offerings, study plans ------------------------------------------------
+PROGRAMME_CONTENT_TYPE = "Programgemensamma"
+
+
+def programme(p: Programme, refs: Refs) -> dict:
+    out = {"id": p.id, "meta": meta(p), "name": p.name, "type": p.programme_type, "schoolType": p.school_type,
+           "content": [{"type": PROGRAMME_CONTENT_TYPE, "content": [refs.ref(s) for s in p.syllabus_ids or []]}]}
+    if p.code:
+        out["code"] = p.code
+    return out
+
+
+def programme_batch(rows, refs: Refs, expand) -> list[dict]:
+    refs.prefetch(Syllabus, [s for p in rows for s in p.syllabus_ids or []])
+    return [programme(p, refs) for p in rows]
+
+
+def offering_batch(rows, refs: Refs, expand) -> list[dict]:
+    refs.prefetch(Organisation, [o.organisation_id for o in rows])
+    refs.prefetch(Syllabus, [s for o in rows for s in o.syllabus_ids or []])
+    refs.prefetch(Programme, [p for o in rows for p in o.programme_ids or []])
+    out = []
+    for o in rows:
+        item = {"id": o.id, "meta": meta(o), "offeredAt": refs.ref(o.organisation_id),
+                "offeredSyllabuses": [refs.ref(s) for s in o.syllabus_ids or []],
+                "offeredProgrammes": [refs.ref(p) for p in o.programme_ids or []]}
+        if o.start_date:
+            item["startDate"] = o.start_date.isoformat()
+        if o.end_date:
+            item["endDate"] = o.end_date.isoformat()
+        out.append(item)
+    return out
+
+
+STUDY_PLAN_TITLE = "Kurser"
+
+
+def studyplan_batch(rows, refs: Refs, expand) -> list[dict]:
+    """Each plan's courses are the student's enrolments (an ended one noted with its status)."""
+    courses = defaultdict(list)
+    for e, g in refs.session.execute(
+            select(Enrolment, TeachingGroup).join(TeachingGroup, TeachingGroup.id == Enrolment.group_id)
+            .where(Enrolment.person_id.in_([p.person_id for p in rows])).order_by(TeachingGroup.start_date, Enrolment.id)):
+        courses[e.person_id].append((e, g))
+    refs.prefetch(Person, [p.person_id for p in rows])
+    refs.prefetch(Syllabus, [g.syllabus_id for items in courses.values() for _, g in items])
+    out = []
+    for plan in rows:
+        entries = []
+        for e, g in courses.get(plan.person_id, []):
+            end = registry.membership_end(e) or g.end_date
+            entry = {"syllabus": refs.ref(g.syllabus_id), "startDate": e.start_date.isoformat(),
+                     "endDate": end.isoformat(), "note": f"{g.name}: {e.status}"
+                     + (f" {e.status_date.isoformat()}" if e.status_date else "")}
+            entries.append(entry)
+        item = {"id": plan.id, "meta": meta(plan), "student": refs.ref(plan.person_id),
+                "startDate": plan.start_date.isoformat(),
+                "content": [{"title": STUDY_PLAN_TITLE, "syllabuses": entries}]}
+        if plan.end_date:
+            item["endDate"] = plan.end_date.isoformat()
+        out.append(item)
+    return out

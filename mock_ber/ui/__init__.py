@@ -57,7 +57,8 @@ def error_pages() -> ErrorPages:
             g.logout_form = LogoutForm()
         return make_response(render_template("ber/message.html", title=title, message=message), status)
 
-    return ErrorPages(page=page, apis={ss12000.PREFIX: ss12000.error})
+    return ErrorPages(page=page, apis={ss12000.PREFIX: ss12000.error},
+                      api_exceptions={ss12000.PREFIX: ss12000.http_error})
 
 
 def db():

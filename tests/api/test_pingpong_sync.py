@@ -46,7 +46,10 @@ def test_incremental_sync_runs_on_the_mock_clock(admin, ber):
     ber.calls.clear()
     ran = advance(admin.app, 1)
     assert [r["job"] for r in ran] == ["ber_sync"]
-    assert all(args.get("meta.modified.after") for path, args in ber.calls if "pageToken" not in args)
+    lists = [(path, args) for path, args in ber.calls if path.rsplit("/", 1)[-1] in RESOURCES]
+    assert lists and all(args.get("meta.modified.after") for path, args in lists if "pageToken" not in args)
+    assert [args.get("after") for path, args in ber.calls if path.endswith("/deletedEntities")] == \
+        ["2026-12-01T07:59:59+01:00"]  # removals too: since the watermark (the stub offers none)
     assert "HISHIS01a1 HT26 Kista A" in names(admin)
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import collections
+import copy
 import datetime as dt
 import hashlib
 import json
@@ -267,3 +268,42 @@ def test_command_line_writes_a_valid_scenario(tmp_path, capsys):
     doc = scenario.load(out)
     assert doc == generate(2, 3, 4, seed=1)
     assert json.loads(capsys.readouterr().err)["groups"] == 6
+
+
+def test_some_students_have_earlier_grades_in_other_courses_one_corrected_one_a_provning(medium):
+    levels = {c["code"]: c["level"] for c in medium["courses"]}
+    taking = {}
+    for group in medium["groups"]:
+        for enrolment in group["enrolments"]:
+            taking.setdefault(enrolment["student"], set()).add(group["course"])
+    with_history = [s for s in medium["students"] if s.get("earlierGrades")]
+    assert 3 <= len(with_history) <= max(3, len(medium["students"]) // 10)
+    grades = [g for s in with_history for g in s["earlierGrades"]]
+    start = medium["clock"]["start"][:10]
+    for student in with_history:
+        for grade in student["earlierGrades"]:
+            assert grade["course"] not in taking.get(student["key"], set())      # another course than now
+            assert grade["date"] < start and grade["date"][5:] in ("06-12", "12-18")  # an earlier term's end
+            scale = {"gymnasial": "ABCDEF", "grundläggande": ("G", "IG")}[levels[grade["course"]]]
+            assert grade["value"] in scale
+    [corrected] = [g for g in grades if "correction" in g]
+    assert corrected["correction"]["type"] == "Rättelse" and corrected["correction"]["previousValue"] != corrected["value"]
+    assert corrected["date"] < corrected["correction"]["date"] < start
+    assert sum(1 for g in grades if g.get("trial")) == 1
+    assert generator.problems(medium) == []
+
+
+def test_earlier_grades_leave_the_rest_of_the_document_as_it_was():
+    with_history = generator.generate(schools=1, groups_per_school=4, students_per_group=8, seed=5)
+    without = generator.generate(schools=1, groups_per_school=4, students_per_group=8, seed=5, earlier_grades=False)
+    for student in with_history["students"]:
+        student.pop("earlierGrades", None)
+    assert with_history == without
+    assert not any("earlierGrades" in s for s in generator.generate(seed=5, profile="gradeable")["students"])
+
+
+def test_problems_sees_an_earlier_grade_off_the_scale(medium):
+    doc = copy.deepcopy(medium)
+    student = next(s for s in doc["students"] if s.get("earlierGrades"))
+    student["earlierGrades"][0]["value"] = "X"
+    assert any("is not on the scale" in p for p in generator.problems(doc))

@@ -93,3 +93,13 @@ def test_generated_20_is_twenty_gradeable_groups_with_graders(docs):
         assert _clock_day(doc) == _end(g) + dt.timedelta(days=1)
         assert 8 <= len(g["enrolments"]) <= 12
         assert {e["status"] for e in g["enrolments"]} == {"Antagen"}
+
+
+def test_mixed_loads_into_ber_with_its_earlier_grades(docs):
+    from betyg_harness.mock_ber import create_app
+    app = create_app({"SCHEDULER": False, "LOG_REQUESTS": False, "SCENARIO": "mixed"})
+    grades = app.test_client().get("/ss12000/v2.1/grades", headers={"Authorization": "Bearer ber-dev-token"})
+    expected = sum(len(s.get("earlierGrades", [])) for s in docs["mixed"]["students"])
+    assert expected and len(grades.get_json()["data"]) == expected
+    assert sum(1 for g in grades.get_json()["data"] if g.get("correctionType") == "Rättelse") == 1
+    app.extensions["mock_kit"].db.dispose()

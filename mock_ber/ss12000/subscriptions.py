@@ -1,0 +1,140 @@
+"""``/subscriptions`` (SS 12000 v2.1 Prenumeration): create, list, read, renew and remove webhook
+subscriptions. The deliveries themselves are :mod:`betyg_harness.mock_ber.webhooks`."""
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+from flask import current_app, jsonify, request
+from sqlalchemy import func, select
+
+from betyg_harness.mock_kit.app import current_kit, now
+from betyg_harness.mock_ber import webhooks
+from betyg_harness.mock_ber.models import Subscription
+from betyg_harness.mock_ber.ss12000 import api
+from betyg_harness.mock_ber.ss12000.params import (ApiError, bad, encode_token, parse_datetime, parse_uuid,
+                                                   read_list_args)
+from betyg_harness.mock_ber.ss12000.serializers import instant
+
+RESOURCE_TYPES = ("Absence", "AttendanceEvent", "Attendance", "Grade", "CalendarEvent", "AttendanceSchedule",
+                  "Resource", "Room", "Activity", "Duty", "Placement", "StudyPlan", "Programme", "Syllabus",
+                  "SchoolUnitOffering", "Group", "Person", "Organisation")
+MAX_LIFETIME = timedelta(days=365)
+
+
+def lifetime() -> timedelta:
+    return timedelta(days=float(current_app.config["SUBSCRIPTION_DAYS"]))
+
+
+def as_json(sub: Subscription) -> dict:
+    return {"id": sub.id, "expires": instant(sub.expires), "name": sub.name, "target": sub.target,
+            "resourceTypes": [{"resource": r} for r in sub.resource_types]}
+
+
+def _body() -> dict:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise bad("Kroppen måste vara ett JSON-objekt med name, target och resourceTypes.", "invalid_body")
+    return body
+
+
+def _target(value) -> str:
+    parts = urlsplit(value) if isinstance(value, str) else None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.netloc:
+        raise bad("target måste vara en http- eller https-URL dit BER kan posta notiser.", "invalid_body")
+    return value
+
+
+def _resource_types(value) -> list[str]:
+    if not isinstance(value, list) or not value:
+        raise bad("resourceTypes måste vara en icke-tom lista, t.ex. [{\"resource\": \"Group\"}].", "invalid_body")
+    types = []
+    for item in value:
+        resource = item.get("resource") if isinstance(item, dict) else None
+        if resource not in RESOURCE_TYPES:
+            raise bad(f"resourceTypes[].resource måste vara ett av: {', '.join(RESOURCE_TYPES)}.", "invalid_body")
+        if resource not in types:
+            types.append(resource)
+    return types
+
+
+@api.post("/subscriptions")
+def create_subscription():
+    body = _body()
+    name = body.get("name")
+    if not isinstance(name, str):
+        raise bad("name måste vara en text (ett beskrivande namn på prenumerationen).", "invalid_body")
+    target, types = _target(body.get("target")), _resource_types(body.get("resourceTypes"))
+    at = now()
+    sub = Subscription(id=str(uuid.uuid4()), name=name, target=target, resource_types=types, created=at,
+                       expires=at + lifetime(), notified_until=at, attempts=0, delivered=0)
+    with current_kit().db.session() as session, session.begin():
+        session.add(sub)
+    webhooks.ensure_job(current_kit())
+    response = jsonify(as_json(sub))
+    response.status_code = 201
+    response.headers["Location"] = f"{request.path}/{sub.id}"
+    return response
+
+
+@api.get("/subscriptions")
+def list_subscriptions():
+    _, limit, position, raw_query = read_list_args(request.args, (), max_limit=current_app.config["SS12000_MAX_PAGE_SIZE"],
+                                                   common=())
+    query = select(Subscription)
+    if position is not None:
+        if len(position) != 1 or not isinstance(position[0], str):
+            raise bad("pageToken är ogiltig.", "invalid_page_token")
+        query = query.where(Subscription.id > position[0])
+    with current_kit().db.session() as session:
+        rows = list(session.scalars(query.order_by(Subscription.id).limit(limit + 1)))
+    page, more = rows[:limit], len(rows) > limit
+    return jsonify({"data": [as_json(s) for s in page],
+                    "pageToken": encode_token([page[-1].id], raw_query) if more else None})
+
+
+def _find(session, sid: str) -> Subscription:
+    sub = session.get(Subscription, parse_uuid("id", sid))
+    if sub is None:
+        raise ApiError(404, "not_found", f"Det finns ingen prenumeration med id {sid}.")
+    return sub
+
+
+@api.get("/subscriptions/<rid:sid>")
+def get_subscription(sid: str):
+    with current_kit().db.session() as session:
+        return jsonify(as_json(_find(session, sid)))
+
+
+@api.patch("/subscriptions/<rid:sid>")
+def renew_subscription(sid: str):
+    """Renew: ``{"expires": "<RFC 3339>"}`` sets the new expiry; without a body it is now + the lifetime."""
+    at = now()
+    expires = at + lifetime()
+    if request.get_data():
+        body = request.get_json(silent=True)
+        if not isinstance(body, dict):
+            raise bad("Kroppen måste vara ett JSON-objekt, t.ex. {\"expires\": \"2027-01-31T00:00:00+01:00\"}.",
+                      "invalid_body")
+        if "expires" in body:
+            if not isinstance(body["expires"], str):
+                raise bad("expires måste vara en tidpunkt i RFC 3339-format.", "invalid_body")
+            expires = parse_datetime("expires", body["expires"])
+            if not at < expires <= at + MAX_LIFETIME:
+                raise bad(f"expires måste ligga efter nu och högst {MAX_LIFETIME.days} dagar fram.", "invalid_body")
+    with current_kit().db.session() as session, session.begin():
+        sub = _find(session, sid)
+        sub.expires = expires
+        return jsonify(as_json(sub))
+
+
+@api.delete("/subscriptions/<rid:sid>")
+def delete_subscription(sid: str):
+    with current_kit().db.session() as session, session.begin():
+        session.delete(_find(session, sid))
+        left = session.scalar(select(func.count()).select_from(Subscription))
+    if not left:
+        webhooks.drop_job(current_kit())
+    return "", 204
+
