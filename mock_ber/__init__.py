@@ -41,7 +41,7 @@ def create_app(config: dict | None = None) -> Flask:
         webhooks.drop_job(kit)  # the tables are new: no subscriptions
 
     kit = init_mock(app, name="mock_ber", metadata=metadata, load_scenario=loader.load, after_load=after_load,
-                    error_pages=ui.error_pages())
+                    error_pages=ui.error_pages(), check_scenario=loader.check)
     csrf.exempt(control_api)  # a JSON API for tests and tools, not a browser form
     grade_import.install(app, kit)
     webhooks.install(app, kit)

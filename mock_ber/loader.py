@@ -42,6 +42,17 @@ class _Batch:
                 self.rows[model] = []
 
 
+def check(document: dict) -> None:
+    """BER's own refusals of a scenario (beyond its JSON Schema), before any table is touched."""
+    for kind in ("staff", "students"):
+        for item in document.get(kind, []):
+            try:
+                registry.validate_civic_no(item["civicNo"])
+            except registry.RegistryError as exc:
+                raise ScenarioError(f"{'staff' if kind == 'staff' else 'student'} {item['key']}: {exc}",
+                                    field="staff" if kind == "staff" else "student") from None
+
+
 def load(kit, document: dict) -> None:
     with kit.db.session() as session, session.begin():
         _load(_Batch(session), document)

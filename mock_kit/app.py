@@ -66,6 +66,7 @@ class MockKit:
     faults: Faults = field(default_factory=Faults)
     releaser: memory.Releaser = field(default_factory=memory.Releaser)
     load_callback: Callable[["MockKit", dict], None] | None = None
+    check_callback: Callable[[dict], None] | None = None  # the mock's own refusals, before anything is emptied
     after_load: Callable[["MockKit"], None] | None = None
     scenario_name: str | None = None  # the document itself stays in the database, not in memory
 
@@ -79,6 +80,8 @@ class MockKit:
         """Replace every record with ``document`` and start its clock (``validated``: already checked)."""
         if not validated:
             document = scenarios.validate(document)
+        if self.check_callback:
+            self.check_callback(document)
         document = scenarios.protect_secrets(document)
         with self.scheduler_lock():
             try:
@@ -143,7 +146,8 @@ def now() -> datetime:
 def init_mock(app: Flask, *, name: str, metadata: MetaData,
               load_scenario: Callable[[MockKit, dict], None],
               after_load: Callable[[MockKit], None] | None = None,
-              error_pages: errors.ErrorPages | None = None) -> MockKit:
+              error_pages: errors.ErrorPages | None = None,
+              check_scenario: Callable[[dict], None] | None = None) -> MockKit:
     for key, value in DEFAULTS.items():
         if app.config.get(key) is None:
             app.config[key] = value
@@ -155,7 +159,7 @@ def init_mock(app: Flask, *, name: str, metadata: MetaData,
     clock = MockClock()
     kit = MockKit(name=name, app=app, db=db, clock=clock, scheduler=None,  # type: ignore[arg-type]
                   journal=Journal(app.config["JOURNAL_CAPACITY"]),
-                  load_callback=load_scenario, after_load=after_load)
+                  load_callback=load_scenario, after_load=after_load, check_callback=check_scenario)
     kit.scheduler = Scheduler(clock, wrap=kit.run_job)
     app.extensions["mock_kit"] = kit
 

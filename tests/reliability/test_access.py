@@ -32,6 +32,8 @@ def classify(rule: str, endpoint: str) -> str:
         return "control"
     if rule.startswith(("/ss12000/", "/api/skolplattform/")):
         return "api-token"
+    if rule.startswith("/api/ber/webhook/"):
+        return "webhook"  # BER's notices to Ping Pong: the subscription's secret is the path itself
     if rule in ("/login",):
         return "login"
     if rule == "/logout":
@@ -56,7 +58,7 @@ def test_every_route_of_both_mocks_has_an_access_class(fresh, ber_app):
     for application in (fresh, ber_app):
         for rule in application.url_map.iter_rules():
             assert classify(rule.rule, rule.endpoint) in (
-                "public", "control", "api-token", "login", "logout", "betyg", "logged-in"), rule.rule
+                "public", "control", "api-token", "webhook", "login", "logout", "betyg", "logged-in"), rule.rule
 
 
 def _routes(application, wanted: str):
@@ -209,6 +211,17 @@ def test_every_api_route_needs_its_token(fresh, ber_app, header):
             response = client.open(_url(rule), method=method, headers=headers, json={} if method != "GET" else None)
             assert response.status_code == 401, (rule, method, response.status_code)
             assert response.mimetype == fmt
+
+
+def test_a_webhook_notice_needs_the_subscriptions_secret(fresh):
+    """The only route of Ping Pong without a login or a bearer token: its secret is the path."""
+    client = fresh.test_client()
+    before = fresh.extensions["mock_kit"].db.digest()
+    for method, rule in _routes(fresh, "webhook"):
+        for secret in ("gissat", "x" * 300, "%27%20OR%201%3D1"):
+            response = client.open(rule.replace("<token>", secret), method=method, json={"modifiedEntites": ["Person"]})
+            assert response.status_code == 404 and response.is_json, (rule, secret)
+    assert fresh.extensions["mock_kit"].db.digest() == before
 
 
 @pytest.mark.parametrize("factory", ["pingpong", "ber"])
