@@ -229,7 +229,7 @@ class Robot:
         started = time.perf_counter()
         target = self.hits.get(job.key) or job.grupp
         def grade():
-            return pp.grade_group(target, job.grades, lock=s.lock, teachers=list(job.teachers), clicks="mouse",
+            return pp.grade_group(target, job.grades, lock=s.lock, teachers=list(job.teachers),
                                   course_code=job.kurskod, dry_run=s.dry_run, term=s.term,
                                   screenshot_dir=s.out_dir / "skärmbilder" if s.dry_run else None)
         try:
@@ -245,7 +245,7 @@ class Robot:
                 out.screenshot = str(result.screenshot)
             if not s.dry_run:
                 if result.state is not None and result.state.catalogue_ready:
-                    view = GradingPage(pp.page, "", name=result.group, timeout=s.timeout_ms)
+                    view = result.view or GradingPage(pp.page, "", name=result.group, timeout=s.timeout_ms)
                     out.catalogue = str(pp.download_catalogue(view, s.out_dir / "betygskataloger"))
                 else:
                     out.warning = ("betygskatalogen kan inte skrivas ut än: alla antagna elever i gruppen "
