@@ -21,6 +21,7 @@ from betyg_harness.flows.models import GroupHit
 from betyg_harness.flows.pages.pingpong import GradingPage
 from betyg_harness.flows.robot.csvinput import BadInput, GroupJob, InputProblem
 from betyg_harness.flows.robot.journal import Journal
+from betyg_harness.flows.robot.pgqueue import PgJournal, is_postgres_url, run_fingerprint
 from betyg_harness.flows.session import Ber, PingPong
 
 log = logging.getLogger("betygsrobot")
@@ -36,7 +37,9 @@ class Settings:
     ber_user: str = Ber.DEFAULTS[1]
     ber_password: str = Ber.DEFAULTS[2]
     out_dir: Path = Path("betygsrobot-ut")
-    journal_path: Path | None = None
+    journal_path: Path | str | None = None  # a JSONL file, or postgresql://… for a queue shared by processes
+    run_name: str | None = None  # the shared run's name in PostgreSQL (default: the file's fingerprint)
+    lease_seconds: float | None = None  # how long a group taken from the PostgreSQL queue stays ours unrenewed
     workers: int = 1
     dry_run: bool = False
     lock: bool = True
@@ -56,8 +59,10 @@ class Settings:
     retry_delay: float = 0.5
 
     @property
-    def journal(self) -> Path:
-        return self.journal_path or self.out_dir / "journal.jsonl"
+    def journal(self) -> Path | str:
+        if is_postgres_url(self.journal_path):
+            return self.journal_path
+        return Path(self.journal_path) if self.journal_path else self.out_dir / "journal.jsonl"
 
 
 @dataclass
@@ -123,7 +128,11 @@ class Robot:
                  on_outcome: Callable[[Outcome], None] | None = None):
         self.jobs = jobs
         self.settings = settings
-        self.journal = Journal(settings.journal)
+        if is_postgres_url(settings.journal):
+            self.journal = PgJournal(settings.journal, run=settings.run_name, lease_seconds=settings.lease_seconds)
+            self.journal.run = self.journal.run or run_fingerprint(jobs)
+        else:
+            self.journal = Journal(settings.journal)
         self.on_outcome = on_outcome or (lambda o: None)
         self.outcomes: dict[str, Outcome] = {}
         self._lock = threading.Lock()
@@ -152,14 +161,19 @@ class Robot:
 
     # -- running --------------------------------------------------------------------------
     def run(self) -> list[Outcome]:
+        try:
+            return self._run()
+        finally:
+            if isinstance(self.journal, PgJournal):
+                self.journal.close()
+
+    def _run(self) -> list[Outcome]:
         todo = self.pending()
         if todo:
             self._todo = todo
             self._ready = threading.Event()
             self._bad_input: BadInput | None = None
-            work: queue.Queue[GroupJob] = queue.Queue()
-            for job in todo:
-                work.put(job)
+            work = self._work_source(todo)
             threads = [threading.Thread(target=self._worker, args=(i, work), name=f"arbetare-{i + 1}", daemon=True)
                        for i in range(max(1, min(self.settings.workers, len(todo))))]
             for t in threads:
@@ -168,15 +182,54 @@ class Robot:
                 t.join()
             if self._bad_input is not None:
                 raise self._bad_input
-            for job in todo:
-                if job.key not in self.outcomes:
-                    self._finish(job, Outcome(job.grupp, job.kurskod, "not-run", students=len(job.grades),
-                                              error="kördes inte (arbetaren kunde inte starta)"))
+            self._account_for_others(todo)
         if self.settings.verify_ber and not self.settings.dry_run:
             self.verify_in_ber()
         return [self.outcomes[j.key] for j in self.jobs if j.key in self.outcomes]
 
-    def _worker(self, index: int, work: "queue.Queue[GroupJob]") -> None:
+    def _work_source(self, todo: list[GroupJob]) -> Callable[[], GroupJob | None]:
+        """Where the workers take their next group: this process's own list, or the run's queue
+        in PostgreSQL, shared with every robot process on the same run."""
+        if isinstance(self.journal, PgJournal):
+            by_key = {j.key: j for j in todo}
+            self.journal.enqueue(todo)
+
+            def take() -> GroupJob | None:
+                key = self.journal.take(keys=list(by_key))
+                return None if key is None else by_key[key]
+            return take
+        work: queue.Queue[GroupJob] = queue.Queue()
+        for job in todo:
+            work.put(job)
+
+        def take_local() -> GroupJob | None:
+            try:
+                return work.get_nowait()
+            except queue.Empty:
+                return None
+        return take_local
+
+    def _account_for_others(self, todo: list[GroupJob]) -> None:
+        """Groups this process did not grade: done or failed by another robot process on the
+        shared run, else not run."""
+        final = self.journal.final() if isinstance(self.journal, PgJournal) else {}
+        for job in todo:
+            if job.key in self.outcomes:
+                continue
+            status, worker, entry = final.get(job.key, (None, None, None))
+            entry = entry or {}
+            if status == "done":
+                self._finish(job, Outcome(job.grupp, job.kurskod, "skipped", students=len(job.grades),
+                                          catalogue=entry.get("catalogue"),
+                                          warning=f"klar i en annan robotprocess ({worker})"))
+            elif status in ("failed", "conflict"):
+                self._finish(job, Outcome(job.grupp, job.kurskod, status, students=len(job.grades),
+                                          error=f"i en annan robotprocess ({worker}): {entry.get('error')}"))
+            else:
+                self._finish(job, Outcome(job.grupp, job.kurskod, "not-run", students=len(job.grades),
+                                          error="kördes inte (arbetaren kunde inte starta)"))
+
+    def _worker(self, index: int, take: Callable[[], GroupJob | None]) -> None:
         # Each thread owns its Playwright: the sync API must not be shared across threads.
         s = self.settings
         try:
@@ -200,11 +253,7 @@ class Robot:
                         self._ready.wait()
                     if self._bad_input is not None:
                         return
-                    while True:
-                        try:
-                            job = work.get_nowait()
-                        except queue.Empty:
-                            break
+                    while (job := take()) is not None:
                         self._finish(job, self._grade(job, pp, context))
                 finally:
                     browser.close()
@@ -212,11 +261,9 @@ class Robot:
             log.error("arbetare %d: %s", index + 1, exc)
             if index == 0 and not self._ready.is_set():
                 self._ready.set()  # the others grade without the lookup: they search each group
-            while True:
-                try:
-                    job = work.get_nowait()
-                except queue.Empty:
-                    break
+            if isinstance(self.journal, PgJournal):
+                return  # the queue keeps the run's groups for the other workers and processes
+            while (job := take()) is not None:
                 self._finish(job, Outcome(job.grupp, job.kurskod, "not-run", students=len(job.grades),
                                           error=f"{type(exc).__name__}: {exc}"))
 
