@@ -30,8 +30,6 @@ class StudentRow:
     locked: bool
     locked_text: str = ""
     lock_ticked: bool = False  # the lock box is ticked (locked, or ticked and not yet saved)
-    radio_index: int = -1  # position of the row's first radio among the table's radios
-    checkbox_index: int = -1  # position of the row's lock box among the table's checkboxes
 
 
 @dataclass
@@ -87,6 +85,7 @@ class GradeResult:
     state: GradingState | None = None
     screenshot: Path | None = None
     late: bool = False  # the group was "Försenad" when it was opened (course end + 14 days had passed)
+    view: object | None = field(default=None, repr=False, compare=False)  # the GradingPage left open
 
     @property
     def done_before(self) -> bool:

@@ -15,7 +15,7 @@ from pathlib import Path
 from playwright.sync_api import Page
 
 from betyg_harness.flows.errors import (AmbiguousGroup, GradeConflict, GradeNotInScale, GroupNotFound, GroupNotYetGradeable,
-                                        NotLockedAfterSave, StudentNotAdmitted, SummaryMismatch, ValidationFailed,
+                                        NotLockedAfterSave, StudentNotAdmitted, SummaryMismatch,
                                         WrongCourse)
 from betyg_harness.flows.models import GradeResult, GradingState, GroupHit, Summary
 from betyg_harness.flows.pages.pingpong import (BetygSearchByGroupPage, BetygSearchByTeacherPage, GradingPage, LoginPage)
@@ -133,22 +133,20 @@ def check_summary(summary: Summary, plan: Plan, state: GradingState, *, lock: bo
 
 def grade_group(page: Page, group: Group, grades: Mapping[str, str], *, lock: bool = True,
                 teachers: list[str] | None = None, course_code: str | None = None, dry_run: bool = False,
-                screenshot_dir: Path | None = None, base_url: str = "", term: str | None = None,
-                clicks: str = "mouse") -> GradeResult:
+                screenshot_dir: Path | None = None, base_url: str = "", term: str | None = None) -> GradeResult:
     """Set ``grades`` (personnummer → step) in ``group``, lock them, tick ``teachers`` (default: all
     the group's grading teachers), Spara, check the summary, Spara, check every grade shows locked.
 
     Idempotent: students already locked with the asked grade are left alone; another locked grade
     raises GradeConflict before anything is clicked. ``dry_run`` stops at the summary (nothing
-    stored) and takes a screenshot into ``screenshot_dir``. Leaves the page on the grading view.
-    ``clicks="mouse"`` (the default) finds the steps and lock boxes by role, then clicks at their
-    positions as a person would — one query per role instead of one per control, so a 30-student
-    group takes about 1.8 s instead of 3 s here; if the summary shows a click went astray, it
-    reopens the group and clicks each control by role and name. ``clicks="locator"`` always
-    clicks by role and name.
+    stored) and takes a screenshot into ``screenshot_dir``. Leaves the page on the grading view
+    (``result.view``). Every control is clicked by role and accessible name; a summary that differs
+    from the request raises SummaryMismatch before anything is stored.
+
+    Round trips per group: three documents (the view, the summary, the view after saving), each
+    read in one evaluation (:func:`betyg_harness.flows.aria.read`), and one click per control.
     """
     view = open_group(page, group, term=term, base_url=base_url)
-    view_url = page.url
     state = view.state()
     if state.not_before and not state.can_save:
         raise GroupNotYetGradeable(state.name, f"Betyg kan sättas från och med {state.not_before}.")
@@ -158,33 +156,19 @@ def grade_group(page: Page, group: Group, grades: Mapping[str, str], *, lock: bo
             raise WrongCourse(state.name, course_code, shown)
     plan = plan_grades(state, grades, lock=lock)
     result = GradeResult(group=state.name, already=plan.already, locked=lock, dry_run=dry_run, state=state,
-                         late=state.late)
+                         late=state.late, view=view)
     if not plan.to_set:
         return result
     chosen = list(state.teachers) if teachers is None else list(teachers)
-    if clicks == "mouse":
-        view.set_grades_by_mouse([(plan.rows[p], g) for p, g in plan.to_set.items()], lock=lock)
-    else:
-        names = Counter(s.name for s in state.students)
-        for pnr, grade in plan.to_set.items():
-            row = plan.rows[pnr]
-            view.set_grade(row, grade, lock=lock, unique_name=names[row.name] == 1)
+    names = Counter(st.name for st in state.students)
+    for pnr, grade in plan.to_set.items():
+        row = plan.rows[pnr]
+        view.set_grade(row, grade, lock=lock, unique_name=names[row.name] == 1)
     view.tick_teachers(chosen, state)
-    try:
-        summary_page = view.save()
-        summary = summary_page.read()
-        result.summary = summary
-        check_summary(summary, plan, state, lock=lock, teachers=chosen)
-    except (SummaryMismatch, ValidationFailed):
-        if clicks != "mouse":
-            raise
-        # A mouse click went astray (a layout we did not expect, or a busy page that moved): the
-        # summary differs, or Ping Pong refused the first Spara (say, a lock box without its grade).
-        # Nothing is stored before the second Spara, so open the view afresh (dropping the unsaved
-        # choices) and click by role and name; a real refusal is then raised from there.
-        fresh = GradingPage(page, "", name=state.name, timeout=view.timeout).goto(view_url)
-        return grade_group(page, fresh, grades, lock=lock, teachers=teachers, course_code=course_code,
-                           dry_run=dry_run, screenshot_dir=screenshot_dir, base_url=base_url, clicks="locator")
+    summary_page = view.save()
+    summary = summary_page.read()
+    result.summary = summary
+    check_summary(summary, plan, state, lock=lock, teachers=chosen)
     if dry_run:
         if screenshot_dir is not None:
             screenshot_dir.mkdir(parents=True, exist_ok=True)
@@ -193,7 +177,8 @@ def grade_group(page: Page, group: Group, grades: Mapping[str, str], *, lock: bo
         return result
     after = summary_page.confirm()
     after.name = state.name
-    final = after.state()
+    final = after.state(after.loaded)
+    result.view = after
     wrong = [f"{plan.rows[p].name}" for p, g in plan.to_set.items()
              if (row := final.student(p)) is None or row.grade != g or (lock and not row.locked)]
     if wrong:

@@ -36,7 +36,11 @@ def build_parser() -> argparse.ArgumentParser:
     for p in (grade, check):
         p.add_argument("--input", "-i", required=True, type=Path, help="CSV: personnummer,kurskod,grupp,betyg,larare")
     grade.add_argument("--out", type=Path, default=Path("betygsrobot-ut"), help="katalog för kataloger, rapport, spår")
-    grade.add_argument("--journal", type=Path, help="journalfil (standard: <out>/journal.jsonl)")
+    grade.add_argument("--journal", help="journalfil (standard: <out>/journal.jsonl), eller postgresql://… för en "
+                                         "kö som flera robotprocesser på flera datorer delar")
+    grade.add_argument("--run", help="körningens namn i PostgreSQL-kön (standard: filens fingeravtryck)")
+    grade.add_argument("--lease", type=float, help="sekunder en grupp ur PostgreSQL-kön är vår utan förnyelse "
+                                                   "(standard 120; en krashad process grupp tas över därefter)")
     grade.add_argument("--report", type=Path, help="JSON-rapport (standard: <out>/rapport.json)")
     grade.add_argument("--workers", "-w", type=int, default=1, help="parallella webbläsare")
     grade.add_argument("--dry-run", action="store_true", help="fyll i allt, stanna vid sammanfattningen")
@@ -92,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
     settings = Settings(
         pingpong_url=args.pingpong_url, pingpong_user=args.pingpong_user, pingpong_password=args.pingpong_password,
         ber_url=args.ber_url, ber_user=args.ber_user, ber_password=args.ber_password, out_dir=args.out,
-        journal_path=args.journal, workers=max(1, args.workers), dry_run=args.dry_run, lock=not args.no_lock,
+        journal_path=args.journal, run_name=args.run, lease_seconds=args.lease, workers=max(1, args.workers), dry_run=args.dry_run, lock=not args.no_lock,
         verify_ber=args.verify_ber, ber_timeout_minutes=args.ber_timeout, advance_mock_clock=args.advance_mock_clock,
         keep_traces=args.keep_traces, trace=not args.no_trace, trace_snapshots=args.trace_snapshots, headless=not args.headed, timeout_ms=args.timeout * 1000,
         term=args.termin, max_groups=args.max_groups)

@@ -22,6 +22,7 @@ from betyg_harness.flows.pages.base import set_timeout
 from betyg_harness.flows.pages.pingpong import GradingPage
 from betyg_harness.flows.robot.csvinput import BadInput, GroupJob, InputProblem
 from betyg_harness.flows.robot.journal import Journal
+from betyg_harness.flows.robot.pgqueue import PgJournal, is_postgres_url, run_fingerprint
 from betyg_harness.flows.session import Ber, PingPong
 
 log = logging.getLogger("betygsrobot")
@@ -37,7 +38,9 @@ class Settings:
     ber_user: str = Ber.DEFAULTS[1]
     ber_password: str = Ber.DEFAULTS[2]
     out_dir: Path = Path("betygsrobot-ut")
-    journal_path: Path | None = None
+    journal_path: Path | str | None = None  # a JSONL file, or postgresql://… for a queue shared by processes
+    run_name: str | None = None  # the shared run's name in PostgreSQL (default: the file's fingerprint)
+    lease_seconds: float | None = None  # how long a group taken from the PostgreSQL queue stays ours unrenewed
     workers: int = 1
     dry_run: bool = False
     lock: bool = True
@@ -57,8 +60,10 @@ class Settings:
     retry_delay: float = 0.5
 
     @property
-    def journal(self) -> Path:
-        return self.journal_path or self.out_dir / "journal.jsonl"
+    def journal(self) -> Path | str:
+        if is_postgres_url(self.journal_path):
+            return self.journal_path
+        return Path(self.journal_path) if self.journal_path else self.out_dir / "journal.jsonl"
 
 
 @dataclass
@@ -124,7 +129,11 @@ class Robot:
                  on_outcome: Callable[[Outcome], None] | None = None):
         self.jobs = jobs
         self.settings = settings
-        self.journal = Journal(settings.journal)
+        if is_postgres_url(settings.journal):
+            self.journal = PgJournal(settings.journal, run=settings.run_name, lease_seconds=settings.lease_seconds)
+            self.journal.run = self.journal.run or run_fingerprint(jobs)
+        else:
+            self.journal = Journal(settings.journal)
         self.on_outcome = on_outcome or (lambda o: None)
         self.outcomes: dict[str, Outcome] = {}
         self._lock = threading.Lock()
@@ -153,14 +162,19 @@ class Robot:
 
     # -- running --------------------------------------------------------------------------
     def run(self) -> list[Outcome]:
+        try:
+            return self._run()
+        finally:
+            if isinstance(self.journal, PgJournal):
+                self.journal.close()
+
+    def _run(self) -> list[Outcome]:
         todo = self.pending()
         if todo:
             self._todo = todo
             self._ready = threading.Event()
             self._bad_input: BadInput | None = None
-            work: queue.Queue[GroupJob] = queue.Queue()
-            for job in todo:
-                work.put(job)
+            work = self._work_source(todo)
             threads = [threading.Thread(target=self._worker, args=(i, work), name=f"arbetare-{i + 1}", daemon=True)
                        for i in range(max(1, min(self.settings.workers, len(todo))))]
             for t in threads:
@@ -169,15 +183,54 @@ class Robot:
                 t.join()
             if self._bad_input is not None:
                 raise self._bad_input
-            for job in todo:
-                if job.key not in self.outcomes:
-                    self._finish(job, Outcome(job.grupp, job.kurskod, "not-run", students=len(job.grades),
-                                              error="kördes inte (arbetaren kunde inte starta)"))
+            self._account_for_others(todo)
         if self.settings.verify_ber and not self.settings.dry_run:
             self.verify_in_ber()
         return [self.outcomes[j.key] for j in self.jobs if j.key in self.outcomes]
 
-    def _worker(self, index: int, work: "queue.Queue[GroupJob]") -> None:
+    def _work_source(self, todo: list[GroupJob]) -> Callable[[], GroupJob | None]:
+        """Where the workers take their next group: this process's own list, or the run's queue
+        in PostgreSQL, shared with every robot process on the same run."""
+        if isinstance(self.journal, PgJournal):
+            by_key = {j.key: j for j in todo}
+            self.journal.enqueue(todo)
+
+            def take() -> GroupJob | None:
+                key = self.journal.take(keys=list(by_key))
+                return None if key is None else by_key[key]
+            return take
+        work: queue.Queue[GroupJob] = queue.Queue()
+        for job in todo:
+            work.put(job)
+
+        def take_local() -> GroupJob | None:
+            try:
+                return work.get_nowait()
+            except queue.Empty:
+                return None
+        return take_local
+
+    def _account_for_others(self, todo: list[GroupJob]) -> None:
+        """Groups this process did not grade: done or failed by another robot process on the
+        shared run, else not run."""
+        final = self.journal.final() if isinstance(self.journal, PgJournal) else {}
+        for job in todo:
+            if job.key in self.outcomes:
+                continue
+            status, worker, entry = final.get(job.key, (None, None, None))
+            entry = entry or {}
+            if status == "done":
+                self._finish(job, Outcome(job.grupp, job.kurskod, "skipped", students=len(job.grades),
+                                          catalogue=entry.get("catalogue"),
+                                          warning=f"klar i en annan robotprocess ({worker})"))
+            elif status in ("failed", "conflict"):
+                self._finish(job, Outcome(job.grupp, job.kurskod, status, students=len(job.grades),
+                                          error=f"i en annan robotprocess ({worker}): {entry.get('error')}"))
+            else:
+                self._finish(job, Outcome(job.grupp, job.kurskod, "not-run", students=len(job.grades),
+                                          error="kördes inte (arbetaren kunde inte starta)"))
+
+    def _worker(self, index: int, take: Callable[[], GroupJob | None]) -> None:
         # Each thread owns its Playwright: the sync API must not be shared across threads.
         s = self.settings
         try:
@@ -201,11 +254,7 @@ class Robot:
                         self._ready.wait()
                     if self._bad_input is not None:
                         return
-                    while True:
-                        try:
-                            job = work.get_nowait()
-                        except queue.Empty:
-                            break
+                    while (job := take()) is not None:
                         self._finish(job, self._grade(job, pp, context))
                 finally:
                     browser.close()
@@ -213,11 +262,9 @@ class Robot:
             log.error("arbetare %d: %s", index + 1, exc)
             if index == 0 and not self._ready.is_set():
                 self._ready.set()  # the others grade without the lookup: they search each group
-            while True:
-                try:
-                    job = work.get_nowait()
-                except queue.Empty:
-                    break
+            if isinstance(self.journal, PgJournal):
+                return  # the queue keeps the run's groups for the other workers and processes
+            while (job := take()) is not None:
                 self._finish(job, Outcome(job.grupp, job.kurskod, "not-run", students=len(job.grades),
                                           error=f"{type(exc).__name__}: {exc}"))
 
@@ -230,7 +277,7 @@ class Robot:
         started = time.perf_counter()
         target = self.hits.get(job.key) or job.grupp
         def grade():
-            return pp.grade_group(target, job.grades, lock=s.lock, teachers=list(job.teachers), clicks="mouse",
+            return pp.grade_group(target, job.grades, lock=s.lock, teachers=list(job.teachers),
                                   course_code=job.kurskod, dry_run=s.dry_run, term=s.term,
                                   screenshot_dir=s.out_dir / "skärmbilder" if s.dry_run else None)
         try:
@@ -246,7 +293,7 @@ class Robot:
                 out.screenshot = str(result.screenshot)
             if not s.dry_run:
                 if result.state is not None and result.state.catalogue_ready:
-                    view = GradingPage(pp.page, "", name=result.group, timeout=s.timeout_ms)
+                    view = result.view or GradingPage(pp.page, "", name=result.group, timeout=s.timeout_ms)
                     out.catalogue = str(pp.download_catalogue(view, s.out_dir / "betygskataloger"))
                 else:
                     out.warning = ("betygskatalogen kan inte skrivas ut än: alla antagna elever i gruppen "

@@ -99,12 +99,19 @@ class SearchResults(BasePage):
         """Every row, read in one round trip."""
         if self.no_hits().count():
             return []
-        table = self.table()
         try:
-            expect(table).to_be_visible(timeout=self.timeout)
+            expect(self.table()).to_be_visible(timeout=self.timeout)
         except AssertionError as exc:
             raise TransientError("Sökresultatet visade ingen tabell.") from exc
-        headers, rows = aria.table_rows(aria.parse(table.aria_snapshot()))
+        return self.hits_from(aria.read(self.page))
+
+    @staticmethod
+    def hits_from(root: aria.Node) -> list[GroupHit]:
+        """The rows of the table with the column "Betygsgrupp", from a reading of the screen."""
+        table = next((t for t in root.find_all("table") if "Betygsgrupp" in aria.table_rows(t)[0]), None)
+        if table is None:
+            return []
+        headers, rows = aria.table_rows(table)
         col = {h: i for i, h in enumerate(headers)}
         hits = []
         for cells in rows:

@@ -9,11 +9,20 @@ from betyg_harness.flows.pages.base import BasePage
 
 
 class SummaryPage(BasePage):
+    # The screen as read when the grading view's Spara landed here (None: read it anew).
+    loaded: aria.Node | None = None
+
     def marker(self) -> Locator:
         return self.page.get_by_role("heading", level=1, name="Sammanfattning", exact=True)
 
-    def read(self) -> Summary:
-        root = aria.parse(self.page.locator("body").aria_snapshot())
+    def read(self, root: aria.Node | None = None) -> Summary:
+        """The rows, counts and teachers shown, in one round trip (or from ``root``, a reading
+        already made — by default the one made when the first Spara landed here)."""
+        root = root or self.loaded or aria.read(self.page)
+        return self.summary_from(root)
+
+    @classmethod
+    def summary_from(cls, root: aria.Node) -> Summary:
         rows: list[SummaryRow] = []
         counts: dict[str, str] = {}
         for table in root.find_all("table"):
@@ -27,7 +36,7 @@ class SummaryPage(BasePage):
                 for cells in body:
                     if len(cells) >= 2:
                         counts[cells[0].name] = cells[1].name
-        return Summary(rows=rows, counts=counts, teachers=self._teachers(root))
+        return Summary(rows=rows, counts=counts, teachers=cls._teachers(root))
 
     @staticmethod
     def _teachers(root: aria.Node) -> list[str]:
@@ -51,10 +60,13 @@ class SummaryPage(BasePage):
         """The summary's "Spara": store (and lock); back on the grading view."""
         from betyg_harness.flows.pages.pingpong.grading import GradingPage
         grading = GradingPage(self.page, self.base_url, timeout=self.timeout)
+        self.loaded = None
         with self.navigation():
             self.page.get_by_role("button", name="Spara", exact=True).click()
-        grading.raise_for_alerts(expected=grading.students_table())
-        return grading.expect_loaded()
+        grading.loaded = grading.raise_for_alerts(expected=grading.students_table())
+        if grading.loaded is None:
+            return grading.expect_loaded()  # reports what is shown instead
+        return grading
 
     def back(self):
         from betyg_harness.flows.pages.pingpong.grading import GradingPage

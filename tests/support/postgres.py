@@ -1,0 +1,22 @@
+"""A local PostgreSQL for the scale-out tests (``betyg_harness.localpg``), once per xdist worker;
+the tests using it share one worker (``xdist_group("postgres")``). Skipped, with the reason, where
+PostgreSQL cannot be had (not installed and not root, or the driver missing)."""
+from __future__ import annotations
+
+import pytest
+
+from betyg_harness.localpg import LocalPostgres, PostgresUnavailable
+
+
+@pytest.fixture(scope="session")
+def local_postgres():
+    try:
+        import psycopg  # noqa: F401 — the "scale" extra
+    except ImportError:
+        pytest.skip("psycopg saknas: pip install 'betyg-harness[scale]'")
+    try:
+        server = LocalPostgres.start()
+    except PostgresUnavailable as exc:
+        pytest.skip(f"Ingen PostgreSQL här: {exc}")
+    yield server
+    server.stop()
