@@ -97,11 +97,22 @@ class MockPair:
             server.stop()
 
 
-def _spawn(module: str, port: int, env: dict, database: Path, scenario: str | None, log_path: Path,
-           host: str) -> subprocess.Popen:
-    cmd = [sys.executable, "-m", module, "--host", host, "--port", str(port), "--database", str(database)]
-    if scenario:
-        cmd += ["--scenario", scenario]
+def _spawn(module: str, port: int, env: dict, database: Path | str, scenario: str | None, log_path: Path,
+           host: str, workers: int = 0) -> subprocess.Popen:
+    """One mock: ``python -m <module>`` (werkzeug, one process), or with ``workers`` gunicorn with
+    that many worker processes sharing the database (a URL, normally PostgreSQL)."""
+    if workers:
+        prefix = "PINGPONG" if module.endswith("pingpong") else "BER"
+        env = {**env, f"{prefix}_DATABASE": str(database)}
+        if scenario:
+            env[f"{prefix}_SCENARIO"] = scenario
+        cmd = [sys.executable, "-m", "gunicorn", "--bind", f"{host}:{port}", "--workers", str(workers),
+               "--threads", "8", "--timeout", "300", "--graceful-timeout", "5", "--log-level", "warning",
+               f"{module}.wsgi:app"]
+    else:
+        cmd = [sys.executable, "-m", module, "--host", host, "--port", str(port), "--database", str(database)]
+        if scenario:
+            cmd += ["--scenario", scenario]
     log = open(log_path, "ab")
     return subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
 
@@ -120,8 +131,11 @@ def _wait_healthy(server: MockServer, timeout: float) -> None:
 
 def start_mocks(scenario: str | None = "default", workdir: Path | str | None = None, *,
                 pingpong_port: int | None = None, ber_port: int | None = None, host: str = "127.0.0.1",
-                extra_env: dict | None = None, timeout: float = 30) -> MockPair:
-    """Start BER and Ping Pong on free (or given) ports, each with its own database in ``workdir``."""
+                extra_env: dict | None = None, timeout: float = 30, workers: int = 0,
+                databases: dict[str, str] | None = None) -> MockPair:
+    """Start BER and Ping Pong on free (or given) ports, each with its own database in ``workdir``
+    (or at ``databases["pingpong"]`` / ``databases["ber"]``, URLs). ``workers`` > 0 serves each with
+    gunicorn and that many processes (their database must be one all can reach: PostgreSQL)."""
     workdir = Path(workdir or tempfile.mkdtemp(prefix="betyg-mocks-"))
     workdir.mkdir(parents=True, exist_ok=True)
     pingpong_port = pingpong_port or free_port()
@@ -137,10 +151,12 @@ def start_mocks(scenario: str | None = "default", workdir: Path | str | None = N
     env.update(extra_env or {})
     ber = MockServer("BER", env["BER_URL"], log_path=workdir / "ber.log")
     pingpong = MockServer("Ping Pong", env["PINGPONG_URL"], log_path=workdir / "pingpong.log")
-    ber.spawn = functools.partial(_spawn, "betyg_harness.mock_ber", ber_port, env, workdir / "ber.sqlite3", scenario,
-                                  ber.log_path, host)
+    databases = databases or {}
+    ber.spawn = functools.partial(_spawn, "betyg_harness.mock_ber", ber_port, env,
+                                  databases.get("ber", workdir / "ber.sqlite3"), scenario, ber.log_path, host, workers)
     pingpong.spawn = functools.partial(_spawn, "betyg_harness.mock_pingpong", pingpong_port, env,
-                                       workdir / "pingpong.sqlite3", scenario, pingpong.log_path, host)
+                                       databases.get("pingpong", workdir / "pingpong.sqlite3"), scenario,
+                                       pingpong.log_path, host, workers)
     ber.process = ber.spawn()
     try:
         _wait_healthy(ber, timeout)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import io
 import random
-import threading
 import xml.etree.ElementTree as ET
 from datetime import date, datetime, timedelta
 from functools import lru_cache
@@ -34,7 +33,6 @@ JOB_NAME = "grade_import"
 IMPORTED = "pingpong"  # ReceivedGrade.origin of what this import brings (and may replace or remove)
 ORIGIN_KEY = "ber_import_origin"
 MODES = ("interval", "immediate", "random")
-_locks: dict[int, threading.Lock] = {}
 
 
 class ImportFailed(Exception):
@@ -91,8 +89,7 @@ def next_window(session, at: datetime) -> tuple[datetime, datetime]:
 def run_import() -> ImportRun | None:
     """Poll once; returns the recorded run, or None when there is no whole minute to ask for."""
     kit = current_kit()
-    lock = _locks.setdefault(id(kit), threading.Lock())
-    with lock, kit.db.session() as session:
+    with kit.locks.hold("grade_import"), kit.db.session() as session:  # one import at a time, in any process
         at = now()
         start, tom = next_window(session, at)
         if tom <= start:

@@ -12,7 +12,6 @@ changes may come as one notice (the file allows that). Every attempt is in the j
 """
 from __future__ import annotations
 
-import threading
 import time
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
@@ -35,7 +34,6 @@ DELETED_KEYS = {"Organisation": "organisations", "Person": "persons", "Duty": "d
                 "Activity": "activities", "Syllabus": "syllabuses", "Grade": "grades", "StudyPlan": "studyPlans",
                 "SchoolUnitOffering": "schoolUnitOfferings", "Programme": "programmes"}
 MAX_BACKOFF_MINUTES = 60
-_locks: dict[int, threading.Lock] = {}
 
 
 def install(app, kit) -> None:
@@ -78,9 +76,8 @@ def changes(session, types: list[str], since: datetime, until: datetime) -> tupl
 def dispatch() -> int:
     """One round of deliveries; returns how many notices were posted (successfully or not)."""
     kit = current_kit()
-    lock = _locks.setdefault(id(kit), threading.Lock())
     posted = 0
-    with lock:
+    with kit.locks.hold("webhooks"):  # one round at a time, in any process
         at = now()
         with kit.db.session() as session, session.begin():
             due = []

@@ -22,8 +22,9 @@ from sqlalchemy import MetaData
 from betyg_harness.mock_kit import errors, logins, memory, scenario as scenarios
 from betyg_harness.mock_kit.clock import MockClock, parse_instant
 from betyg_harness.mock_kit.db import Database, database_url
-from betyg_harness.mock_kit.faults import Faults
-from betyg_harness.mock_kit.journal import Journal
+from betyg_harness.mock_kit.faults import Faults, SharedFaults
+from betyg_harness.mock_kit.journal import Journal, SharedJournal
+from betyg_harness.mock_kit.locks import Locks
 from betyg_harness.mock_kit.scheduler import Scheduler
 
 request_log = logging.getLogger("mock_kit.requests")
@@ -37,6 +38,9 @@ DEFAULTS = {
     "SCHEDULER": True,           # run periodic jobs in a background thread as mock time passes
     "LOG_REQUESTS": True,
     "JOURNAL_CAPACITY": 20_000,
+    # Served by several processes (gunicorn workers) on one database: the clock, the jobs' schedule,
+    # the journal and the faults live in the database and the periodic jobs run in one process at a time.
+    "MULTI_PROCESS": False,
 }
 # A response this big, or a request this slow (a full sync's pages, a scenario load), leaves freed
 # memory behind that is handed back to the system once requests have been quiet for a moment.
@@ -69,6 +73,23 @@ class MockKit:
     check_callback: Callable[[dict], None] | None = None  # the mock's own refusals, before anything is emptied
     after_load: Callable[["MockKit"], None] | None = None
     scenario_name: str | None = None  # the document itself stays in the database, not in memory
+    locks: Locks | None = None
+    shared: bool = False  # served by several processes (MULTI_PROCESS)
+    refreshers: list = field(default_factory=list)  # per-process caches to drop when shared
+
+    def refresh(self) -> None:
+        """Shared by processes: take up what another process changed (the clock, the scenario,
+        caches) before answering a request."""
+        if not self.shared:
+            return
+        state = self.db.get_state("clock")
+        if state:
+            self.clock.restore(state)
+        stored = self.db.get_state("scenario_name")
+        if stored:
+            self.scenario_name = stored
+        for drop in self.refreshers:
+            drop()
 
     @property
     def scenario(self) -> dict | None:
@@ -95,6 +116,7 @@ class MockKit:
                 raise
             self.scenario_name = document["name"]
             self.db.set_state("scenario", document)
+            self.db.set_state("scenario_name", document["name"])
             self._start_clock(document)
             self.journal.clear()
             self.faults.clear()
@@ -106,8 +128,12 @@ class MockKit:
             memory.release()  # the document and the rows built from it are garbage now
 
     def _fill(self, document: dict) -> None:
-        self.db.drop_all()
-        self.db.create_all()
+        if self.shared:
+            self.db.create_all()
+            self.db.delete_all()  # other processes keep answering: tables stay, rows go
+        else:
+            self.db.drop_all()
+            self.db.create_all()
         if self.load_callback:
             self.load_callback(self, document)
 
@@ -126,7 +152,18 @@ class MockKit:
         self.db.set_state("clock", self.clock.state())
 
     def scheduler_lock(self):
-        return self.scheduler._lock
+        """The scheduler's lock (across processes when shared), its state read and written around."""
+        return self.scheduler.held()
+
+    def _load_schedule(self, scheduler: Scheduler) -> None:
+        if self.shared:
+            self.clock.restore(self.db.get_state("clock", {}) or self.clock.state())
+            scheduler.restore(self.db.get_state("jobs", {}))
+
+    def _save_schedule(self, scheduler: Scheduler) -> None:
+        if self.shared:
+            self.db.set_state("jobs", scheduler.state())
+            self.save_clock()
 
     def run_job(self, func: Callable[[], object]):
         """Run ``func`` in an app context (jobs run from the scheduler thread)."""
@@ -153,14 +190,25 @@ def init_mock(app: Flask, *, name: str, metadata: MetaData,
             app.config[key] = value
     url = database_url(app.config["DATABASE"], name=name)
     app.config["DATABASE_URL"] = url
-    db = Database(url, metadata)
-    _configure_sessions(app, db)
+    db = Database(url, metadata, create=False)
+    shared = bool(app.config["MULTI_PROCESS"])
+    locks = Locks(db.engine, shared=shared)
+    with locks.hold("init"):  # several workers starting on one new database: one creates it
+        db.create_all()
+        _configure_sessions(app, db)
     app.json.ensure_ascii = False  # Swedish messages as UTF-8 on the wire, readable as sent
     clock = MockClock()
     kit = MockKit(name=name, app=app, db=db, clock=clock, scheduler=None,  # type: ignore[arg-type]
-                  journal=Journal(app.config["JOURNAL_CAPACITY"]),
-                  load_callback=load_scenario, after_load=after_load, check_callback=check_scenario)
-    kit.scheduler = Scheduler(clock, wrap=kit.run_job)
+                  journal=SharedJournal(db, app.config["JOURNAL_CAPACITY"]) if shared
+                  else Journal(app.config["JOURNAL_CAPACITY"]),
+                  faults=SharedFaults(db, locks) if shared else Faults(),
+                  load_callback=load_scenario, after_load=after_load, check_callback=check_scenario,
+                  locks=locks, shared=shared)
+    if shared:
+        kit.scheduler = Scheduler(clock, wrap=kit.run_job, hold=lambda blocking=True: locks.hold("scheduler", blocking=blocking),
+                                  load=kit._load_schedule, save=kit._save_schedule)
+    else:
+        kit.scheduler = Scheduler(clock, wrap=kit.run_job)
     app.extensions["mock_kit"] = kit
 
     _install_request_hooks(app, kit)
@@ -171,14 +219,17 @@ def init_mock(app: Flask, *, name: str, metadata: MetaData,
         from betyg_harness.mock_kit.control import control_api
         app.register_blueprint(control_api)
 
-    stored = db.get_state("scenario")
-    if stored is not None:
-        # A restart on the same database: keep every record and the mock time.
-        kit.scenario_name = stored["name"]
-        clock.restore(db.get_state("clock", {}))
-    else:
-        configured = app.config["SCENARIO"]
-        kit.load_scenario(scenarios.load(configured), validated=True)
+    # One process at a time: the first of several workers on a new database loads the scenario,
+    # the others find it stored.
+    with locks.hold("init"):
+        stored = db.get_state("scenario")
+        if stored is not None:
+            # A restart on the same database (or another worker): keep every record and the mock time.
+            kit.scenario_name = stored["name"]
+            clock.restore(db.get_state("clock", {}))
+        else:
+            configured = app.config["SCENARIO"]
+            kit.load_scenario(scenarios.load(configured), validated=True)
     return kit
 
 
@@ -208,6 +259,7 @@ def _install_request_hooks(app: Flask, kit: MockKit) -> None:
     @app.before_request
     def _before():
         g._mock_started = time.perf_counter()
+        kit.refresh()
         if request.path.startswith("/_mock") or request.path == "/healthz":
             return None
         rule = kit.faults.take(request.method, request.path)

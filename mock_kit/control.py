@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hmac
+import os
 from datetime import timedelta
 
 from flask import Blueprint, current_app, jsonify, request
@@ -61,6 +62,8 @@ def _bad_scenario(exc: ScenarioError):
 def state():
     """Scenario, clock, jobs and rows per table; ``?digest=1`` adds a fingerprint of every row."""
     kit = current_kit()
+    if kit.shared:
+        kit.scheduler.restore(kit.db.get_state("jobs", {}))  # the schedule as the processes share it
     extra = {"digest": kit.db.digest()} if request.args.get("digest") in ("1", "true") else {}
     return jsonify({
         **extra,
@@ -70,6 +73,7 @@ def state():
         "now": kit.clock.now().isoformat(),
         "frozen": kit.clock.frozen,
         "database": current_app.config["DATABASE_URL"],
+        "pid": os.getpid(), "multi_process": kit.shared,
         "jobs": [{"name": j.name, "interval_seconds": j.interval.total_seconds(),
                   "next_due": j.next_due.isoformat() if j.next_due else None, "runs": j.runs, "coalesced": j.coalesced,
                   "last_error": j.last_error} for j in kit.scheduler.jobs],

@@ -6,8 +6,10 @@ import json
 import os
 import tempfile
 
-from sqlalchemy import JSON, Column, MetaData, String, Table, create_engine, event, func, select
+from sqlalchemy import JSON, Column, Integer, MetaData, String, Table, create_engine, event, func, select
 from sqlalchemy.engine import Engine
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.orm import Session, sessionmaker
 
 # The mock's own bookkeeping (state, logins): kept across scenario loads, unlike the mock's tables.
@@ -16,6 +18,14 @@ mock_state = Table(
     "mock_state", state_metadata,
     Column("key", String(64), primary_key=True),
     Column("value", JSON, nullable=False),
+)
+
+
+# The request journal of a mock served by several processes (mock_kit.journal.SharedJournal).
+mock_journal = Table(
+    "mock_journal", state_metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("entry", JSON, nullable=False),
 )
 
 
@@ -38,20 +48,58 @@ def _sqlite_pragmas(dbapi_connection, _record):
     cursor.close()
 
 
+class position_of(FunctionElement):
+    """Where ``needle`` stands in ``haystack`` (1-based; 0 when absent): a plain substring test, with
+    no LIKE wildcards to escape — ``instr`` in SQLite, ``strpos`` in PostgreSQL."""
+    type = Integer()
+    inherit_cache = True
+    name = "position_of"
+
+
+@compiles(position_of)
+def _position_sqlite(element, compiler, **kw):
+    return f"instr({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(position_of, "postgresql")
+def _position_postgresql(element, compiler, **kw):
+    return f"strpos({compiler.process(element.clauses, **kw)})"
+
+
+def upsert(conn, table: Table, rows: list[dict], *, key: str = "id") -> None:
+    """Insert or update by ``key``, as one executemany (ON CONFLICT, in SQLite's or PostgreSQL's words)."""
+    if not rows:
+        return
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    stmt = insert(table)
+    columns = [c for c in rows[0] if c != key]
+    if columns:
+        stmt = stmt.on_conflict_do_update(index_elements=[key], set_={c: stmt.excluded[c] for c in columns})
+    else:
+        stmt = stmt.on_conflict_do_nothing(index_elements=[key])
+    conn.execute(stmt, rows)
+
+
 class Database:
     """One engine and session factory per mock, with a small key/value table for mock state."""
 
-    def __init__(self, url: str, metadata: MetaData):
+    def __init__(self, url: str, metadata: MetaData, *, create: bool = True):
         self.url = url
         self.metadata = metadata
         kwargs = {}
         if url.startswith("sqlite"):
             kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
+        if url.startswith("postgresql"):
+            kwargs["pool_pre_ping"] = True
         self.engine: Engine = create_engine(url, **kwargs)
         if url.startswith("sqlite"):
             event.listen(self.engine, "connect", _sqlite_pragmas)
         self.Session = sessionmaker(self.engine, expire_on_commit=False)
-        self.create_all()
+        if create:  # init_mock creates them under its cross-process lock instead
+            self.create_all()
 
     def create_all(self) -> None:
         self.metadata.create_all(self.engine)
@@ -59,6 +107,13 @@ class Database:
 
     def drop_all(self) -> None:
         self.metadata.drop_all(self.engine)
+
+    def delete_all(self) -> None:
+        """Empty every table of the mock's own data in one transaction, keeping the tables: other
+        processes reading meanwhile see the old rows, never a missing table."""
+        with self.engine.begin() as conn:
+            for table in reversed(self.metadata.sorted_tables):
+                conn.execute(table.delete())
 
     def session(self) -> Session:
         return self.Session()
@@ -71,10 +126,9 @@ class Database:
     def set_state(self, key: str, value) -> None:
         json.dumps(value)  # fail early on values the column cannot hold
         with self.engine.begin() as conn:
-            conn.execute(mock_state.delete().where(mock_state.c.key == key))
             # Parameters apart from the statement: a statement with .values() would be kept in
             # SQLAlchemy's compiled cache together with its values (a whole scenario document).
-            conn.execute(mock_state.insert(), {"key": key, "value": value})
+            upsert(conn, mock_state, [{"key": key, "value": value}], key="key")
 
     def records(self) -> dict[str, int]:
         """Rows per table of the mock's own data."""

@@ -122,3 +122,65 @@ class Faults:
                         self._rules.remove(rule)
                 return rule
         return None
+
+
+class SharedFaults(Faults):
+    """The fault rules in the database, for a mock served by several processes: a rule added
+    through any process fires in all of them, ``times`` counts across them, and a seeded
+    probability draws the same sequence (by the rule's count of matches) whichever process answers."""
+
+    KEY = "faults"
+
+    def __init__(self, db, locks):
+        super().__init__()
+        self._db, self._locks = db, locks
+
+    def _read(self) -> dict:
+        return self._db.get_state(self.KEY) or {"next_id": 1, "rules": []}
+
+    @staticmethod
+    def _rule(data: dict) -> FaultRule:
+        known = {k: v for k, v in data.items() if k not in ("id", "hits", "matches")}
+        rule = FaultRule(**known)
+        rule.id, rule.hits = data["id"], data.get("hits", 0)
+        return rule
+
+    def add(self, rule: FaultRule) -> FaultRule:
+        with self._locks.hold(self.KEY):
+            state = self._read()
+            rule.id = state["next_id"]
+            state["next_id"] += 1
+            state["rules"].append({**rule.to_json(), "matches": 0})
+            self._db.set_state(self.KEY, state)
+        return rule
+
+    def rules(self) -> list[FaultRule]:
+        return [self._rule(r) for r in self._read()["rules"]]
+
+    def clear(self) -> None:
+        with self._locks.hold(self.KEY):
+            self._db.set_state(self.KEY, {"next_id": self._read()["next_id"], "rules": []})
+
+    def take(self, method: str, path: str) -> FaultRule | None:
+        if not any(self._rule(r).matches(method, path) for r in self._read()["rules"]):
+            return None  # the common case costs one read and no lock
+        with self._locks.hold(self.KEY):
+            state = self._read()
+            for data in state["rules"]:
+                rule = self._rule(data)
+                if not rule.matches(method, path):
+                    continue
+                data["matches"] = data.get("matches", 0) + 1
+                if rule.probability is not None and \
+                        random.Random(f"{rule.seed}:{data['matches']}").random() >= rule.probability:
+                    self._db.set_state(self.KEY, state)
+                    continue
+                data["hits"] = data.get("hits", 0) + 1
+                rule.hits = data["hits"]
+                if rule.times is not None:
+                    data["times"] = rule.times - 1
+                    if data["times"] <= 0:
+                        state["rules"].remove(data)
+                self._db.set_state(self.KEY, state)
+                return rule
+        return None

@@ -13,7 +13,8 @@ import logging
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Callable
+from contextlib import contextmanager
+from typing import Callable, ContextManager
 
 from betyg_harness.mock_kit.clock import MockClock
 
@@ -34,8 +35,13 @@ class Job:
 
 
 class Scheduler:
+    """``hold`` (a lock factory) and ``load``/``save`` (the jobs' and the clock's state) make one
+    scheduler of several processes: each run happens in one of them, under the lock, with the state
+    read before and written after. Alone in its process it needs none of them."""
+
     def __init__(self, clock: MockClock, *, wrap: Callable[[Callable[[], object]], object] | None = None,
-                 tick: float = 0.5):
+                 tick: float = 0.5, hold: Callable[..., ContextManager[bool]] | None = None,
+                 load: Callable[["Scheduler"], None] | None = None, save: Callable[["Scheduler"], None] | None = None):
         self.clock = clock
         self._jobs: dict[str, Job] = {}
         self._lock = threading.RLock()
@@ -43,6 +49,34 @@ class Scheduler:
         self._tick = tick
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._hold = hold or self._hold_locally
+        self.shared = load is not None  # the state lives in the database: read it before deciding anything
+        self._load = load or (lambda scheduler: None)
+        self._save = save or (lambda scheduler: None)
+
+    @contextmanager
+    def _hold_locally(self, *, blocking: bool = True):
+        if not self._lock.acquire(blocking=blocking):
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            self._lock.release()
+
+    @contextmanager
+    def held(self, *, blocking: bool = True):
+        """The scheduler's lock with its shared state read on entry and written on exit; yields
+        False (and touches nothing) when ``blocking`` is False and another holds it."""
+        with self._hold(blocking=blocking) as got:
+            if not got:
+                yield False
+                return
+            self._load(self)
+            try:
+                yield True
+            finally:
+                self._save(self)
 
     def add_job(self, name: str, interval: timedelta, func: Callable[[], object]) -> Job | None:
         """Register a job; a zero interval means the job is not periodic (nothing is added)."""
@@ -54,12 +88,26 @@ class Scheduler:
             self._jobs[name] = job
         return job
 
+    def state(self) -> dict:
+        """Each job's schedule, as stored between processes."""
+        return {j.name: {"next_due": j.next_due.isoformat() if j.next_due else None, "runs": j.runs,
+                         "coalesced": j.coalesced, "last_error": j.last_error} for j in self._jobs.values()}
+
+    def restore(self, state: dict) -> None:
+        for name, item in (state or {}).items():
+            job = self._jobs.get(name)
+            if job is None:
+                continue
+            job.next_due = datetime.fromisoformat(item["next_due"]) if item.get("next_due") else None
+            job.runs, job.coalesced, job.last_error = item.get("runs", 0), item.get("coalesced", 0), item.get("last_error")
+
     @property
     def jobs(self) -> list[Job]:
         return list(self._jobs.values())
 
     def reschedule(self) -> None:
-        """Start every job's interval afresh from the clock's now (after a reset or a jump)."""
+        """Start every job's interval afresh from the clock's now (after a reset or a jump); the
+        caller holds :meth:`held`, which writes the new schedule."""
         with self._lock:
             now = self.clock.now()
             for job in self._jobs.values():
@@ -75,23 +123,25 @@ class Scheduler:
         job.runs += 1
         job.next_due = due + job.interval
 
-    def run_due(self) -> int:
-        """Run every job due at the clock's now, each as often as it fell due."""
+    def run_due(self, *, blocking: bool = True) -> int:
+        """Run every job due at the clock's now, each as often as it fell due (``blocking`` False:
+        nothing, when another thread or process is running the jobs)."""
         ran = 0
-        with self._lock:
-            while True:
+        with self.held(blocking=blocking) as got:
+            while got:
                 now = self.clock.now()
                 due_jobs = [j for j in self._jobs.values() if j.next_due is not None and j.next_due <= now]
                 if not due_jobs:
-                    return ran
+                    break
                 job = min(due_jobs, key=lambda j: j.next_due)
                 self._run(job, job.next_due)
                 ran += 1
+        return ran
 
     def advance(self, delta: timedelta) -> list[dict]:
         """Advance the clock by ``delta``, running every due job at its own due instant."""
         ran: list[dict] = []
-        with self._lock:
+        with self.held():
             target = self.clock.now() + delta
             for job in self._jobs.values():
                 self._coalesce(job, target, ran)
@@ -141,5 +191,5 @@ class Scheduler:
 
     def _loop(self) -> None:
         while not self._stop.wait(self._tick):
-            if not self.clock.frozen:
-                self.run_due()
+            if self.shared or not self.clock.frozen:
+                self.run_due(blocking=False)

@@ -89,6 +89,18 @@ def serve(app: Flask, host: str, port: int) -> None:
         server.server_close()
 
 
+def gunicorn_app(create_app: Callable[[dict], Flask]) -> Flask:
+    """The app for one gunicorn worker: the mock in shared mode (the clock, the jobs' schedule, the
+    journal and the faults in the database; each periodic job run by one worker at a time), its
+    configuration from the environment (``<PREFIX>_DATABASE``, ``<PREFIX>_SCENARIO``, ...)."""
+    memory.tune()
+    logging.basicConfig(level=os.environ.get("MOCK_LOG_LEVEL", "WARNING").upper(), stream=sys.stderr,
+                        format="%(message)s")
+    app = create_app({"MULTI_PROCESS": True})
+    start_background(app)
+    return app
+
+
 def main(create_app: Callable[[dict], Flask], *, name: str, env_prefix: str, default_port: int,
          argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog=f"python -m betyg_harness.{name}", description=f"Kör {name}-mocken.")

@@ -22,9 +22,9 @@ from typing import Iterator
 
 import requests
 from sqlalchemy import bindparam, delete, select
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from betyg_harness.mock_kit.clock import STOCKHOLM
+from betyg_harness.mock_kit.db import upsert
 from betyg_harness.mock_pingpong import grading
 from betyg_harness.mock_pingpong.models import duties, group_teachers, groups, memberships, organisations, persons, syllabuses
 from betyg_harness.mock_pingpong.repository import refresh_derived
@@ -149,12 +149,8 @@ def _modified(item: dict) -> datetime | None:
 
 
 def _upsert(conn, table, rows: list[dict]) -> None:
-    """Insert or update by id, as one executemany (SQLite's ON CONFLICT)."""
-    if not rows:
-        return
-    stmt = sqlite_insert(table)
-    keys = [c for c in rows[0] if c != "id"]
-    conn.execute(stmt.on_conflict_do_update(index_elements=["id"], set_={k: stmt.excluded[k] for k in keys}), rows)
+    """Insert or update by id, as one executemany."""
+    upsert(conn, table, rows, key="id")
 
 
 def _replace(conn, table, group_ids: list[str], rows: list[dict]) -> None:
@@ -297,6 +293,23 @@ def _drop_missing(conn, seen: dict[str, set[str]]) -> None:
         conn.execute(delete(groups).where(groups.c.id.in_(gone[i:i + 500])))
 
 
+class _KitLock:
+    """The mock's named lock (mock_kit.locks) as a plain context manager."""
+
+    def __init__(self, kit, name: str):
+        self.kit, self.name = kit, name
+        self._local = threading.local()
+
+    def __enter__(self):
+        holder = self.kit.locks.hold(self.name)
+        holder.__enter__()
+        self._local.__dict__.setdefault("held", []).append(holder)
+        return self
+
+    def __exit__(self, *exc):
+        return self._local.held.pop().__exit__(*exc)
+
+
 class Syncer:
     """Keeps the copy of BER; one sync at a time."""
 
@@ -306,10 +319,14 @@ class Syncer:
         self.client = BerClient(config["BER_URL"], config["BER_API_TOKEN"],
                                 timeout=float(config["BER_TIMEOUT_SECONDS"]), page_limit=int(config["BER_PAGE_LIMIT"]))
         self.interval = timedelta(minutes=float(config["SYNC_INTERVAL_MINUTES"]))
-        self._lock = threading.Lock()
+        self._lock = _KitLock(kit, "ber_sync")  # one sync at a time, in any process
         self._state_lock = threading.Lock()
         self._readers = ThreadPoolExecutor(max_workers=4, thread_name_prefix="ber-read")
         self._state: dict | None = None
+        kit.refreshers.append(self._forget_state)  # served by several processes: another may have synced
+
+    def _forget_state(self) -> None:
+        self._state = None
 
     # -- state ------------------------------------------------------------------------------------
     # Every request reads the state (the notice, a pending full sync); only this Syncer writes it, so

@@ -4,9 +4,10 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date, datetime
 
-from sqlalchemy import Integer, bindparam, exists, func, select, update
+from sqlalchemy import case, Integer, bindparam, exists, func, select, update
 from sqlalchemy.engine import Connection
 
+from betyg_harness.mock_kit.db import position_of
 from betyg_harness.mock_pingpong import grading
 from betyg_harness.mock_pingpong.models import (accounts, confirmed_summaries, duties, grades, group_teachers, groups,
                                                 memberships, organisations, persons, syllabuses)
@@ -47,8 +48,9 @@ def refresh_derived(conn: Connection, group_ids: set[str] | None = None) -> None
     admitted_grade = exists().where(memberships.c.group_id == grades.c.group_id,
                                     memberships.c.person_id == grades.c.person_id, memberships.c.admitted)
     counts = {gid: (n, int(locked or 0)) for gid, n, locked in conn.execute(
-        # type_=Integer: a sum over a Boolean column would come back as a Boolean (4 locked → True → 1).
-        select(grades.c.group_id, func.count(), func.sum(grades.c.locked, type_=Integer))
+        # A count of the locked rows, not a sum over the Boolean column: SQLite would hand the sum back
+        # as a Boolean (4 locked → True → 1) and PostgreSQL has no sum(boolean).
+        select(grades.c.group_id, func.count(), func.count(case((grades.c.locked, 1))))
         .where(admitted_grade, where(grades.c.group_id)).group_by(grades.c.group_id)).all()}
     rows = conn.execute(select(groups.c.id, groups.c.name, syllabuses.c.course_code, syllabuses.c.course_name)
                         .select_from(groups.outerjoin(syllabuses, syllabuses.c.id == groups.c.syllabus_id))
@@ -118,7 +120,7 @@ def search_groups(conn: Connection, *, text: str = "", teacher_id: str | None = 
              .select_from(groups.outerjoin(syllabuses, syllabuses.c.id == groups.c.syllabus_id))
              .where(groups.c.grader_count > 0))  # grading.is_searchable, as SQL
     if text.strip():
-        query = query.where(func.instr(groups.c.search_text, grading.search_fold(text.strip())) > 0)
+        query = query.where(position_of(groups.c.search_text, grading.search_fold(text.strip())) > 0)
     if date_from:
         query = query.where(groups.c.end_date >= date_from)
     if date_to:

@@ -2,7 +2,6 @@
 the catalogue's data. Rules come from ``grading``; storage from ``repository``."""
 from __future__ import annotations
 
-import threading
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -16,13 +15,11 @@ from betyg_harness.mock_pingpong.catalogue.model import CatalogueData, Catalogue
 # A save reads its timestamp (the mock clock) and commits under this lock, and the grade API reads
 # under it too: so a grade the API does not see yet cannot carry a time inside the window it is
 # answering — BER's next window, which starts at this one's end, would otherwise miss it for good.
-_grade_writes = threading.Lock()
-
-
 @contextmanager
 def grade_writes():
-    """Held by every store of grades and by every read of the grade API (see above)."""
-    with _grade_writes:
+    """Held by every store of grades and by every read of the grade API (see above), across the
+    processes serving Ping Pong when there are several."""
+    with current_kit().locks.hold("grade_writes"):
         yield
 
 

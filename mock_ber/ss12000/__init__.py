@@ -24,6 +24,7 @@ from betyg_harness.mock_ber.models import (Activity, DeletedEntity, Duty, Enrolm
                                            TeachingGroup)
 from betyg_harness.mock_ber.ss12000 import serializers as ser
 from betyg_harness.mock_ber.ss12000.params import (ApiError, Param, bad, encode_token, parse_uuid, read_list_args)
+from betyg_harness.mock_kit.db import position_of
 
 PREFIX = "/ss12000/v2.1"
 api = Blueprint("ss12000", __name__, url_prefix=PREFIX)
@@ -119,7 +120,7 @@ def _persons(query, p):
     if "civicNo" in p:
         query = query.where(Person.civic_no == p["civicNo"].replace("-", ""))
     for part in p.get("nameContains") or []:  # every value must match one of the name fields
-        query = query.where(func.instr(Person.folded_name, part.casefold().replace("\n", " ")) > 0)
+        query = query.where(position_of(Person.folded_name, part.casefold().replace("\n", " ")) > 0)
     if any(name in p for name in ("eduPersonPrincipalName", "identifier.value", "identifier.context")):
         query = query.where(false())  # BER records no eduPersonPrincipalNames or external identifiers
     relation_filters = [k for k in p if k.startswith("relationship.")]
@@ -184,7 +185,7 @@ def _grades(query, p):
         query = query.where(ReceivedGrade.student_id == p["student"])
     if "organisation" in p:
         query = query.where(ReceivedGrade.school_ref == p["organisation"])
-    first_teacher = func.json_extract(ReceivedGrade.teacher_ids, "$[0]")
+    first_teacher = ReceivedGrade.teacher_ids[0].as_string()  # json_extract in SQLite, ->> in PostgreSQL
     if "gradingTeacher" in p:
         query = query.where(first_teacher == p["gradingTeacher"])
     if "registeredBy" in p:
