@@ -1,0 +1,122 @@
+"""A Playwright browser server on this machine, for robots and suites elsewhere to drive through
+``PW_CONNECT_URL=ws://host:port/`` (``browser_type.connect``).
+
+``python -m betyg_harness.browser_server --port 3000`` runs Playwright's own ``run-server``. The
+server launches the browser Playwright would download; where that cannot be downloaded (this
+project's machines) it is given the machine's Chromium instead, by a browsers folder whose expected
+paths point at it (``PLAYWRIGHT_BROWSERS_PATH``) — the engine stays Playwright's.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import playwright
+
+from betyg_harness import add_version_option
+from betyg_harness.flows.browser import find_browser
+
+# Where Playwright looks for each browser, below its browsers folder (Linux builds).
+_LAYOUTS = {
+    "chromium-headless-shell": ["chromium_headless_shell-{rev}/chrome-headless-shell-linux64/chrome-headless-shell",
+                                "chromium_headless_shell-{rev}/chrome-linux/headless_shell"],
+    "chromium": ["chromium-{rev}/chrome-linux64/chrome", "chromium-{rev}/chrome-linux/chrome"],
+}
+
+
+def _revisions() -> dict[str, str]:
+    browsers = Path(playwright.__file__).parent / "driver" / "package" / "browsers.json"
+    return {b["name"]: b["revision"] for b in json.loads(browsers.read_text(encoding="utf-8"))["browsers"]}
+
+
+def browsers_folder(executable: str, root: Path) -> Path:
+    """A browsers folder in which every Chromium Playwright may ask for is ``executable``."""
+    revisions = _revisions()
+    for name, layouts in _LAYOUTS.items():
+        for layout in layouts:
+            target = root / layout.format(rev=revisions.get(name, "0"))
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if not target.exists():
+                target.symlink_to(executable)
+    return root
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class BrowserServer:
+    """``with BrowserServer.start() as server: server.ws_endpoint`` — a running ``run-server``."""
+
+    def __init__(self, process: subprocess.Popen, ws_endpoint: str, folder: Path | None):
+        self.process, self.ws_endpoint, self.folder = process, ws_endpoint, folder
+
+    @classmethod
+    def start(cls, *, host: str = "127.0.0.1", port: int | None = None, timeout: float = 30) -> "BrowserServer":
+        port = port or _free_port()
+        env = dict(os.environ)
+        folder = None
+        choice = find_browser(headless=True)
+        if choice.executable_path and not choice.connect_url:
+            folder = browsers_folder(choice.executable_path, Path(tempfile.mkdtemp(prefix="betyg-pw-browsers-")))
+            env["PLAYWRIGHT_BROWSERS_PATH"] = str(folder)
+        env.pop("PW_CONNECT_URL", None)
+        log = tempfile.NamedTemporaryFile(prefix="betyg-pw-server-", suffix=".log", delete=False)
+        process = subprocess.Popen([sys.executable, "-m", "playwright", "run-server", "--host", host, "--port", str(port)],
+                                   env=env, stdout=log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                raise RuntimeError(f"playwright run-server avslutades: {Path(log.name).read_text()[-2000:]}")
+            try:
+                with socket.create_connection((host, port), timeout=1):
+                    return cls(process, f"ws://{host}:{port}/", folder)
+            except OSError:
+                time.sleep(0.1)  # sleep-ok: readiness poll of a server we started
+        process.kill()
+        raise RuntimeError(f"playwright run-server svarade inte på port {port} inom {timeout} s")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+
+    def __enter__(self) -> "BrowserServer":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m betyg_harness.browser_server",
+                                     description="Kör en Playwright-webbläsarserver (PW_CONNECT_URL för andra datorer).")
+    add_version_option(parser)
+    parser.add_argument("--host", default="127.0.0.1", help="0.0.0.0 för att nås från andra datorer")
+    parser.add_argument("--port", type=int, default=3000)
+    args = parser.parse_args(argv)
+    server = BrowserServer.start(host=args.host, port=args.port)
+    print(f"PW_CONNECT_URL={server.ws_endpoint}", flush=True)
+    try:
+        server.process.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,48 @@
+"""Browsers from a remote Playwright server (``playwright run-server``, through PW_CONNECT_URL): the
+flows and the robot run with no local browser at all."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import sync_playwright
+
+from betyg_harness.browser_server import BrowserServer
+from betyg_harness.flows import find_browser, login, open_browser
+
+ROOT = Path(__file__).resolve().parents[2]
+GROUP = "SVESVE01 HT26 Kista A"
+CSV = ("personnummer,kurskod,grupp,betyg,larare\n"
+       f"19900602-2397,SVESVE01,{GROUP},A,Anna Lindqvist\n19910717-2380,SVESVE01,{GROUP},C,Anna Lindqvist\n")
+
+
+@pytest.fixture(scope="module")
+def browser_server():
+    with BrowserServer.start() as server:
+        yield server
+
+
+def test_the_flows_connect_to_the_server(browser_server, scenario, pingpong_server, monkeypatch):
+    monkeypatch.setenv("PW_CONNECT_URL", browser_server.ws_endpoint)
+    monkeypatch.setenv("CHROMIUM_BIN", "/finns/inte")  # no local browser could be started
+    assert find_browser().connect_url == browser_server.ws_endpoint
+    with sync_playwright() as p:
+        browser = open_browser(p)
+        page = browser.new_page()
+        login(page, base_url=pingpong_server.url)
+        assert page.get_by_role("button", name="Logga ut").is_visible()
+        browser.close()
+
+
+def test_the_robot_grades_through_a_remote_browser(browser_server, scenario, pingpong_server, ber_server, tmp_path):
+    (tmp_path / "betyg.csv").write_text(CSV, encoding="utf-8")
+    env = {**os.environ, "PW_CONNECT_URL": browser_server.ws_endpoint, "CHROMIUM_BIN": "/finns/inte",
+           "PINGPONG_URL": pingpong_server.url, "BER_URL": ber_server.url}
+    run = subprocess.run([sys.executable, "-m", "betyg_harness.flows", "grade", "--input", str(tmp_path / "betyg.csv"),
+                          "--out", str(tmp_path / "ut"), "--workers", "2", "--no-trace"], cwd=ROOT, env=env,
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    assert "2 betyg satta" in run.stdout.replace("\n", " ")
