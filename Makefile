@@ -28,8 +28,9 @@ golden: setup
 serve: setup
 	@$(PY) -m betyg_harness.serve
 
+BENCH_ARGS ?=
 bench: setup
-	@for b in bench/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+	@$(PY) bench/run.py --json $(ARTIFACTS)/bench.json $(BENCH_ARGS)
 
 clean:
 	rm -rf $(ARTIFACTS) .pytest_cache

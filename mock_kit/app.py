@@ -197,6 +197,10 @@ def init_mock(app: Flask, *, name: str, metadata: MetaData,
         db.create_all()
         _configure_sessions(app, db)
     app.json.ensure_ascii = False  # Swedish messages as UTF-8 on the wire, readable as sent
+    # Stylesheets and fonts change only with a release: a browser keeps them for an hour instead of
+    # asking again on every page (each grading step is a page).
+    if app.config.get("SEND_FILE_MAX_AGE_DEFAULT") is None:
+        app.config["SEND_FILE_MAX_AGE_DEFAULT"] = 3600
     clock = MockClock()
     kit = MockKit(name=name, app=app, db=db, clock=clock, scheduler=None,  # type: ignore[arg-type]
                   journal=SharedJournal(db, app.config["JOURNAL_CAPACITY"]) if shared
