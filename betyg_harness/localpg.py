@@ -121,9 +121,11 @@ class LocalPostgres:
         raise PostgresUnavailable(f"PostgreSQL svarade inte på port {self.port}")
 
     def create_database(self, name: str) -> str:
-        """A fresh database on this server; its URL."""
+        """A fresh, empty database on this server (one left by an earlier user of the name is dropped
+        first: pytest may set a module's fixture up twice when xdist interleaves modules); its URL."""
         import psycopg
         with psycopg.connect(self.url, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
             conn.execute(f'CREATE DATABASE "{name}"')
         return f"postgresql://postgres@127.0.0.1:{self.port}/{name}"
 

@@ -8,7 +8,6 @@ import sys
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import sync_playwright
 
 from betyg_harness.browser_server import BrowserServer
 from betyg_harness.flows import find_browser, login, open_browser
@@ -25,15 +24,18 @@ def browser_server():
         yield server
 
 
-def test_the_flows_connect_to_the_server(browser_server, scenario, pingpong_server, monkeypatch):
+def test_the_flows_connect_to_the_server(browser_server, scenario, pingpong_server, playwright, monkeypatch):
     monkeypatch.setenv("PW_CONNECT_URL", browser_server.ws_endpoint)
     monkeypatch.setenv("CHROMIUM_BIN", "/finns/inte")  # no local browser could be started
     assert find_browser().connect_url == browser_server.ws_endpoint
-    with sync_playwright() as p:
-        browser = open_browser(p)
+    # pytest-playwright's own Playwright: a second sync_playwright() in a worker that already runs
+    # one fails ("Sync API inside the asyncio loop")
+    browser = open_browser(playwright)
+    try:
         page = browser.new_page()
         login(page, base_url=pingpong_server.url)
         assert page.get_by_role("button", name="Logga ut").is_visible()
+    finally:
         browser.close()
 
 
