@@ -11,6 +11,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -71,8 +73,9 @@ class BrowserServer:
             env["PLAYWRIGHT_BROWSERS_PATH"] = str(folder)
         env.pop("PW_CONNECT_URL", None)
         log = tempfile.NamedTemporaryFile(prefix="betyg-pw-server-", suffix=".log", delete=False)
+        # Its own process group: ``python -m playwright`` starts node, which must go with it on stop.
         process = subprocess.Popen([sys.executable, "-m", "playwright", "run-server", "--host", host, "--port", str(port)],
-                                   env=env, stdout=log, stderr=subprocess.STDOUT)
+                                   env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if process.poll() is not None:
@@ -82,16 +85,23 @@ class BrowserServer:
                     return cls(process, f"ws://{host}:{port}/", folder)
             except OSError:
                 time.sleep(0.1)  # sleep-ok: readiness poll of a server we started
-        process.kill()
+        cls(process, "", folder).stop()
         raise RuntimeError(f"playwright run-server svarade inte på port {port} inom {timeout} s")
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
+        """The server and every process it started (node, the browsers), and its browsers folder."""
+        for sig in (signal.SIGTERM, signal.SIGKILL):  # then whatever of the group outlived python (node)
+            try:
+                os.killpg(self.process.pid, sig)
+            except ProcessLookupError:
+                break
             try:
                 self.process.wait(timeout=10)
             except subprocess.TimeoutExpired:
-                self.process.kill()
+                pass
+        self.process.wait()
+        if self.folder:
+            shutil.rmtree(self.folder, ignore_errors=True)
 
     def __enter__(self) -> "BrowserServer":
         return self

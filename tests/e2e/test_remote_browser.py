@@ -39,6 +39,28 @@ def test_the_flows_connect_to_the_server(browser_server, scenario, pingpong_serv
         browser.close()
 
 
+def _alive_in_group(group: int) -> list[str]:
+    """Processes of a process group that still run (zombies are dead: where PID 1 does not reap
+    orphans, as in some containers, they linger)."""
+    alive = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == group and fields[0] != "Z":
+            alive.append(stat.parent.name)
+    return alive
+
+
+def test_stopping_the_server_ends_every_process_it_started():
+    server = BrowserServer.start()
+    group = os.getpgid(server.process.pid)
+    assert group != os.getpgid(0) and len(_alive_in_group(group)) >= 2  # python and node
+    server.stop()
+    assert _alive_in_group(group) == []  # node and the browsers included, not only python
+
+
 def test_the_robot_grades_through_a_remote_browser(browser_server, scenario, pingpong_server, ber_server, tmp_path):
     (tmp_path / "betyg.csv").write_text(CSV, encoding="utf-8")
     env = {**os.environ, "PW_CONNECT_URL": browser_server.ws_endpoint, "CHROMIUM_BIN": "/finns/inte",
