@@ -25,7 +25,9 @@ SVE = "SVESVE01 HT26 Kista A"
 SVE_GRADES = {"19900602-2397": "A", "19910717-2380": "B", "19961020-2385": "C", "20000105-2380": "E"}
 
 
-@pytest.fixture(scope="module")
+# Session, not module: pytest regroups parametrized tests ([chromium]) across modules, which would
+# tear a module fixture down and build it again mid-module.
+@pytest.fixture(scope="session")
 def gunicorn_pair(local_postgres, tmp_path_factory):
     databases = {"pingpong": local_postgres.create_database("gunicorn_pp"),
                  "ber": local_postgres.create_database("gunicorn_ber")}

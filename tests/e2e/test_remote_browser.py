@@ -18,7 +18,9 @@ CSV = ("personnummer,kurskod,grupp,betyg,larare\n"
        f"19900602-2397,SVESVE01,{GROUP},A,Anna Lindqvist\n19910717-2380,SVESVE01,{GROUP},C,Anna Lindqvist\n")
 
 
-@pytest.fixture(scope="module")
+# Session, not module: pytest regroups parametrized tests ([chromium]) across modules, which would
+# tear a module fixture down and build it again mid-module.
+@pytest.fixture(scope="session")
 def browser_server():
     with BrowserServer.start() as server:
         yield server

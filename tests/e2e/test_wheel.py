@@ -45,7 +45,9 @@ class Installed:
                               timeout=timeout)
 
 
-@pytest.fixture(scope="module")
+# Session, not module: pytest regroups parametrized tests ([chromium]) across modules, which would
+# tear a module fixture down and build it again mid-module.
+@pytest.fixture(scope="session")
 def installed(tmp_path_factory) -> Installed:
     base = tmp_path_factory.mktemp("wheel")
     source = base / "src"  # the tracked files, so building leaves the checkout untouched
