@@ -23,7 +23,8 @@ from betyg_harness.mock_ber.models import (Activity, DeletedEntity, Duty, Enrolm
                                            ReceivedGrade, SchoolUnitOffering, StudyPlan, Syllabus, TeacherAssignment,
                                            TeachingGroup)
 from betyg_harness.mock_ber.ss12000 import serializers as ser
-from betyg_harness.mock_ber.ss12000.params import (ApiError, Param, bad, encode_token, parse_uuid, read_list_args)
+from betyg_harness.mock_ber.ss12000.params import (ApiError, Param, bad, encode_token, keyset_page, parse_uuid,
+                                                   read_list_args)
 from betyg_harness.mock_kit.db import position_of
 
 PREFIX = "/ss12000/v2.1"
@@ -527,13 +528,7 @@ def deleted_entities():
     if parsed.get("entities"):
         query = query.where(DeletedEntity.endpoint.in_([ENTITY_KEYS[e] for e in parsed["entities"]]))
     query = query.where(DeletedEntity.deleted_at <= now())
-    if position is not None:
-        if len(position) != 1 or not isinstance(position[0], int):
-            raise bad("pageToken är ogiltig.", "invalid_page_token")
-        query = query.where(DeletedEntity.row > position[0])
-    with current_kit().db.session() as session:
-        rows = list(session.scalars(query.order_by(DeletedEntity.row).limit(limit + 1)))
-    page, more = rows[:limit], len(rows) > limit
+    page, more = keyset_page(query, DeletedEntity.row, position, limit, int)
     data: dict[str, list[str]] = {}
     for row in page:
         data.setdefault(row.endpoint, [])

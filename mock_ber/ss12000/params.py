@@ -8,6 +8,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from betyg_harness.mock_kit.app import current_kit
 from betyg_harness.mock_kit.clock import STOCKHOLM
 
 
@@ -151,3 +152,15 @@ def read_list_args(args, params: tuple[Param, ...], *, max_limit: int,
             raise bad("pageToken är ogiltig.", "invalid_page_token")
         parsed[name] = known[name].parse(raw)
     return parsed, limit, after, query
+
+
+def keyset_page(query, key, position, limit: int, key_type: type) -> tuple[list, bool]:
+    """One page of ``query`` in ``key`` order after the page token's position (one ``key`` value of
+    ``key_type``): the rows and whether more follow."""
+    if position is not None:
+        if len(position) != 1 or not isinstance(position[0], key_type):
+            raise bad("pageToken är ogiltig.", "invalid_page_token")
+        query = query.where(key > position[0])
+    with current_kit().db.session() as session:
+        rows = list(session.scalars(query.order_by(key).limit(limit + 1)))
+    return rows[:limit], len(rows) > limit

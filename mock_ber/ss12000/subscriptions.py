@@ -13,8 +13,8 @@ from betyg_harness.mock_kit.app import current_kit, now
 from betyg_harness.mock_ber import webhooks
 from betyg_harness.mock_ber.models import Subscription
 from betyg_harness.mock_ber.ss12000 import api
-from betyg_harness.mock_ber.ss12000.params import (ApiError, bad, encode_token, parse_datetime, parse_uuid,
-                                                   read_list_args)
+from betyg_harness.mock_ber.ss12000.params import (ApiError, bad, encode_token, keyset_page, parse_datetime,
+                                                   parse_uuid, read_list_args)
 from betyg_harness.mock_ber.ss12000.serializers import instant
 
 RESOURCE_TYPES = ("Absence", "AttendanceEvent", "Attendance", "Grade", "CalendarEvent", "AttendanceSchedule",
@@ -82,14 +82,7 @@ def create_subscription():
 def list_subscriptions():
     _, limit, position, raw_query = read_list_args(request.args, (), max_limit=current_app.config["SS12000_MAX_PAGE_SIZE"],
                                                    common=())
-    query = select(Subscription)
-    if position is not None:
-        if len(position) != 1 or not isinstance(position[0], str):
-            raise bad("pageToken är ogiltig.", "invalid_page_token")
-        query = query.where(Subscription.id > position[0])
-    with current_kit().db.session() as session:
-        rows = list(session.scalars(query.order_by(Subscription.id).limit(limit + 1)))
-    page, more = rows[:limit], len(rows) > limit
+    page, more = keyset_page(select(Subscription), Subscription.id, position, limit, str)
     return jsonify({"data": [as_json(s) for s in page],
                     "pageToken": encode_token([page[-1].id], raw_query) if more else None})
 
