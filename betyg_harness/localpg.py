@@ -121,8 +121,8 @@ class LocalPostgres:
         raise PostgresUnavailable(f"PostgreSQL svarade inte på port {self.port}")
 
     def create_database(self, name: str) -> str:
-        """A fresh, empty database on this server (one left by an earlier user of the name is dropped
-        first: pytest may set a module's fixture up twice when xdist interleaves modules); its URL."""
+        """A fresh, empty database on this server (one made earlier under the name, by a fixture set
+        up again or a bench run twice, is dropped first); its URL."""
         import psycopg
         with psycopg.connect(self.url, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

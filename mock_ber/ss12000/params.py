@@ -1,4 +1,5 @@
-"""Query parameters of the SS 12000 list endpoints: parsing, validation (400) and opaque page tokens."""
+"""Query parameters of the SS 12000 list endpoints: parsing, validation (400), opaque page tokens and
+the keyset page they lead to."""
 from __future__ import annotations
 
 import base64
