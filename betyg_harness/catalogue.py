@@ -26,6 +26,7 @@ from typing import BinaryIO, Iterable
 from pypdf import PdfReader
 
 from betyg_harness import add_version_option
+from betyg_harness.text import is_digits
 
 __all__ = ["Fragment", "ParsedRow", "SignatureBlock", "ParsedCatalogue", "ExpectedStudent",
            "ExpectedCatalogue", "Difference", "read_catalogue", "compare", "main"]
@@ -531,7 +532,7 @@ def compare(parsed: ParsedCatalogue, expected: ExpectedCatalogue | dict | None =
             out.append(Difference("wrong_field", f"Header field \"{label}\": expected {want!r}, "
                                   f"printed {got!r}."))
     count = parsed.fields.get("Antal elever")
-    if count is not None and count.strip().isdigit() and int(count) != len(parsed.rows):
+    if count is not None and is_digits(count.strip()) and int(count) != len(parsed.rows):
         out.append(Difference("student_count", f"\"Antal elever\" says {count.strip()}, but "
                               f"{len(parsed.rows)} students are listed."))
     out += _check_ids(parsed)

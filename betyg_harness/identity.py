@@ -17,10 +17,12 @@ from stdnum import luhn
 from stdnum.exceptions import ValidationError
 from stdnum.se import personnummer as _stdnum_personnummer
 
+from betyg_harness.text import is_digits
+
 PERSONNUMMER = "personnummer"
 SAMORDNINGSNUMMER = "samordningsnummer"
 COORDINATION_OFFSET = 60
-_SHAPE = re.compile(r"^(\d{2})?(\d{6})([-+]?)(\d{4})$")
+_SHAPE = re.compile(r"^([0-9]{2})?([0-9]{6})([-+]?)([0-9]{4})$")  # ASCII digits only
 
 
 @dataclass(frozen=True)
@@ -98,4 +100,4 @@ def is_valid(value: str) -> bool:
 
 def display(digits12: str) -> str:
     """12 digits → YYYYMMDD-NNNN (anything else unchanged)."""
-    return f"{digits12[:8]}-{digits12[8:]}" if len(digits12) == 12 and digits12.isdigit() else digits12
+    return f"{digits12[:8]}-{digits12[8:]}" if len(digits12) == 12 and is_digits(digits12) else digits12

@@ -18,6 +18,7 @@ from betyg_harness.flows.mockctl import MockControl
 from betyg_harness.flows.models import BerGrade
 from betyg_harness.flows.pages.ber import BerGroupPage, BerGroupSearchPage, BerLoginPage, BerStudentPage
 from betyg_harness.flows.scales import display_personnummer, normalize_personnummer
+from betyg_harness.text import only_digits
 
 
 @dataclass(frozen=True)
@@ -74,7 +75,7 @@ def _student_urls(page: Page, expected: list[ExpectedGrade], base_url: str) -> d
 
 
 def normalize_digits(value: str) -> str:
-    return "".join(ch for ch in value if ch.isdigit())
+    return only_digits(value)
 
 
 def wait_until_visible_in_ber(page: Page, grades: Iterable[ExpectedGrade], *, timeout: timedelta = timedelta(minutes=20),

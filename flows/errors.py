@@ -36,6 +36,11 @@ class LoginFailed(BusinessError):
     pass
 
 
+class LoginThrottled(LoginFailed):
+    """Too many failed logins: the system refuses every attempt for a while (its 429 page);
+    retrying at once cannot help."""
+
+
 class NoAccess(BusinessError):
     pass
 

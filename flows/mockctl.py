@@ -22,6 +22,8 @@ class MockControl:
             self.http.headers["Authorization"] = f"Bearer {token}"
 
     def _call(self, method: str, path: str, **kwargs) -> dict:
+        if method != "GET" and "json" not in kwargs:
+            kwargs["json"] = {}  # the control API takes state changes as JSON only (a cross-site guard)
         response = self.http.request(method, f"{self.url}/_mock{path}", timeout=self.timeout, **kwargs)
         if response.status_code >= 400:
             raise MockControlError(f"{self.name}: {method} /_mock{path} → {response.status_code}: {response.text}")
@@ -42,7 +44,7 @@ class MockControl:
         return self._call("DELETE", "/sessions")
 
     def reset(self) -> dict:
-        return self._call("POST", "/reset")
+        return self._call("POST", "/reset", json={})
 
     def load_scenario(self, scenario: str | dict) -> dict:
         """A named scenario (from the mock's fixtures) or a whole scenario document."""

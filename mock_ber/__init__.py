@@ -15,10 +15,34 @@ DEFAULTS = {
     "IMPORT_TIMEOUT_SECONDS": 10,
     "SESSION_COOKIE_NAME": "ber_session",  # both mocks may run on 127.0.0.1: cookies ignore the port
     "SS12000_MAX_PAGE_SIZE": 1000,   # the most records one page holds (with or without limit)
+    "SS12000_MAX_LOOKUP": 1000,      # the most ids/civicNos/… one POST /{resource}/lookup may name (400 beyond)
     "WEBHOOK_INTERVAL_SECONDS": 30,  # how often (mock time) BER looks for changes to notify subscribers of
-    "WEBHOOK_TIMEOUT_SECONDS": 10,   # a subscriber's answer to one notice
+    "WEBHOOK_TIMEOUT_SECONDS": 10,   # a subscriber's answer to one notice (connect and read; a round ≤ twice it)
+    "WEBHOOK_PARALLEL": 8,           # deliveries of one round at once
+    "WEBHOOK_ALLOWED_TARGETS": None,  # origins BER may post notices to, "http://h:p,…"; None: PINGPONG_URL's
+    "WEBHOOK_PUBLIC_TARGETS": False,  # also targets on public (global) addresses not on the list
+    "API_CLIENTS": None,             # the SS 12000 API's clients, "name:token,…"; None: pingpong with BER_API_TOKEN
     "SUBSCRIPTION_DAYS": 30,         # a subscription's lifetime; PATCH renews it
 }
+
+
+def api_clients(config) -> dict[str, str]:
+    """The SS 12000 API's clients, name → bearer token. ``API_CLIENTS`` (env ``BER_API_CLIENTS``,
+    ``name:token,name:token``, or a dict) is the complete list when set; unset, the one client is
+    ``pingpong`` with ``BER_API_TOKEN``. A client without a token is left out (it cannot log in)."""
+    listed = config.get("API_CLIENTS")
+    if listed is None:
+        pairs = [("pingpong", config.get("BER_API_TOKEN"))]
+    elif isinstance(listed, dict):
+        pairs = list(listed.items())
+    else:
+        pairs = [entry.partition(":")[::2] for entry in str(listed).split(",")]
+    clients: dict[str, str] = {}
+    for name, token in pairs:
+        name, token = str(name).strip(), str(token or "").strip()
+        if name and token and name not in clients:
+            clients[name] = token
+    return clients
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -30,6 +54,7 @@ def create_app(config: dict | None = None) -> Flask:
     app = Flask(__name__)
     app.config.update(build_config("BER", DEFAULTS, config))
     app.config["SS12000_MAX_PAGE_SIZE"] = int(app.config["SS12000_MAX_PAGE_SIZE"])
+    app.config["SS12000_MAX_LOOKUP"] = int(app.config["SS12000_MAX_LOOKUP"])
     csrf = CSRFProtect(app)
     app.register_blueprint(ss12000.api)
     csrf.exempt(ss12000.api)

@@ -233,6 +233,7 @@ class Subscription(Base):
     __tablename__ = "subscription"
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
+    owner: Mapped[str | None] = mapped_column(String(64))  # the API client that made it (sees it alone)
     target: Mapped[str] = mapped_column(String(2000))
     resource_types: Mapped[list] = mapped_column(JSON, default=list)
     created: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -10,6 +10,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from betyg_harness import identity
+from betyg_harness.text import is_digit, is_digits
 from betyg_harness.mock_kit import app as kit_app
 from betyg_harness.mock_kit.scenario import stable_id
 from betyg_harness.mock_ber.models import (Activity, DeletedEntity, Duty, Enrolment, Organisation, Person, ReceivedGrade,
@@ -52,7 +53,7 @@ def school_type(level: str) -> str:
 def subject_name(course_name: str) -> str:
     """'Matematik 1a' → 'Matematik': the course name without its trailing level."""
     words = course_name.split()
-    while len(words) > 1 and any(ch.isdigit() for ch in words[-1]):
+    while len(words) > 1 and any(is_digit(ch) for ch in words[-1]):
         words.pop()
     return " ".join(words)
 
@@ -67,7 +68,7 @@ def validate_civic_no(value: str) -> str:
     """A personnummer or samordningsnummer as 12 digits YYYYMMDDNNNC (the one rule:
     :mod:`betyg_harness.identity`, python-stdnum underneath)."""
     digits = (value or "").replace("-", "").replace("+", "")
-    if len(digits) != 12 or not digits.isdigit():
+    if len(digits) != 12 or not is_digits(digits):
         raise RegistryError(f"Personnumret {value!r} ska ha 12 siffror (ÅÅÅÅMMDDNNNN).")
     try:
         return identity.normalize(digits)

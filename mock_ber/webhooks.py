@@ -8,17 +8,52 @@ callback body ``{"modifiedEntites": [...], "deletedEntities": true|false}`` (the
 else is retried with a back-off on the mock clock (1, 2, 4, … up to 60 minutes); as
 ``notified_until`` stays, the next delivery covers everything since — nothing is lost, several
 changes may come as one notice (the file allows that). Every attempt is in the journal
-(``direction: "out"``).
+(``direction: "out"``, the target masked as the subscription lists show it).
+
+Where BER may post (checked when a subscription is made and again before every delivery):
+
+* **A URL, strictly**: ``http``/``https``, a host (a DNS name or an IP address), a port 1–65535,
+  at most ``MAX_TARGET_LENGTH`` characters of RFC 3986 (visible ASCII: no spaces, line breaks,
+  control or non-ASCII characters — encode them with ``%``), no user-info, no fragment.
+* **Never a mock's control API**: a path with a ``_mock`` segment (any case, after decoding ``%``
+  escapes and resolving ``.``/``..``, ``//`` and ``;`` parameters) is refused, whoever the host is.
+* **The allow-list** (``WEBHOOK_ALLOWED_TARGETS``, env ``BER_WEBHOOK_ALLOWED_TARGETS``: origins
+  such as ``http://127.0.0.1:5001``, comma-separated). Unset, it holds the origin of
+  ``PINGPONG_URL`` — where the real Ping Pong subscribes (``PINGPONG_WEBHOOK_BASE_URL`` pointing
+  elsewhere needs the list set to that origin). An empty value allows no origin. A target whose
+  origin (scheme, host, port) is on the list is accepted, without resolving its name.
+* **Anything else is refused by default**: an address that is loopback (``localhost`` too),
+  private, link-local, unspecified, multicast, reserved or otherwise not global is refused always;
+  a public one only when ``WEBHOOK_PUBLIC_TARGETS`` is true (off by default — the mock has no
+  business posting to the internet). With it on, a host name is resolved (``getaddrinfo``) at
+  creation and before each delivery, and refused when any of its addresses is not global. The
+  name is resolved once more by the HTTP library when it connects (a rebinding DNS server could
+  answer differently in between; the mock does not pin addresses).
+
+Each delivery is one POST with ``allow_redirects=False`` (a 3xx is a failed delivery), no proxies or
+``.netrc`` from the environment, and the answer's body never read. Deliveries of one round run at
+once on up to ``WEBHOOK_PARALLEL`` threads, each bounded by ``WEBHOOK_TIMEOUT_SECONDS`` (connect
+and read), the round by twice that: a round takes about one timeout, not one per subscriber. Any
+error of one delivery — refused target, unreachable, a URL the HTTP library cannot parse, any
+exception — is that subscription's failure, recorded once (``last_error``, the journal) and retried
+with the back-off; the others are delivered in the same round. A delivery still running when the
+round's bound passes is recorded as a failure then (it may still reach its subscriber: deliveries
+are at least once); one not started by then stays due for the next round.
 """
 from __future__ import annotations
 
+import ipaddress
+import re
+import socket
 import time
+from concurrent.futures import ThreadPoolExecutor, wait
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, unquote, urlsplit, urlunsplit
 
 import requests
 from flask import current_app
-from sqlalchemy import exists, select
+from sqlalchemy import exists, inspect, select, text
 
 from betyg_harness.mock_kit.app import current_kit, now
 from betyg_harness.mock_ber.models import (Activity, DeletedEntity, Duty, Organisation, Person, Programme,
@@ -34,10 +69,167 @@ DELETED_KEYS = {"Organisation": "organisations", "Person": "persons", "Duty": "d
                 "Activity": "activities", "Syllabus": "syllabuses", "Grade": "grades", "StudyPlan": "studyPlans",
                 "SchoolUnitOffering": "schoolUnitOfferings", "Programme": "programmes"}
 MAX_BACKOFF_MINUTES = 60
+MAX_TARGET_LENGTH = 2000
+MASK = "***"  # what a listed target shows instead of its last path segment (Ping Pong's secret)
+_URL_CHARS = re.compile(r"[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]+\Z")  # RFC 3986: unreserved, reserved, %
+_BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
+_LABEL = re.compile(r"(?!-)[a-z0-9-]{1,63}(?<!-)\Z")
+_DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
+class TargetRefused(ValueError):
+    """A target BER will not post to; the message is Swedish, for the Error object."""
+
+
+# -- where BER may post --------------------------------------------------------------------------------
+def _split(value) -> SplitResult:
+    """``value`` as a URL BER could post to at all (syntax only), or :class:`TargetRefused`."""
+    if not isinstance(value, str) or not value:
+        raise TargetRefused("target måste vara en http- eller https-URL dit BER kan posta notiser.")
+    if len(value) > MAX_TARGET_LENGTH:
+        raise TargetRefused(f"target får vara högst {MAX_TARGET_LENGTH} tecken lång.")
+    if not _URL_CHARS.match(value) or _BAD_ESCAPE.search(value):
+        raise TargetRefused("target får bara innehålla tecken som en URL tillåter: inga mellanslag, radbrytningar, "
+                            "styrtecken eller tecken utanför ASCII (koda dem med %XX).")
+    try:
+        parts = urlsplit(value)
+        port = parts.port
+    except ValueError:
+        raise TargetRefused("target är ingen giltig URL: värden eller porten (1–65535) går inte att läsa.") \
+            from None
+    if parts.scheme.lower() not in _DEFAULT_PORTS:
+        raise TargetRefused("target måste vara en http- eller https-URL dit BER kan posta notiser.")
+    if "@" in parts.netloc:
+        raise TargetRefused("target får inte innehålla användarnamn eller lösenord före värden.")
+    if port is not None and not 1 <= port <= 65535:
+        raise TargetRefused("target: porten måste vara ett tal mellan 1 och 65535.")
+    if "#" in value:
+        raise TargetRefused("target får inte ha något #fragment.")
+    host = parts.hostname or ""
+    if not host:
+        raise TargetRefused("target måste ha en värd, t.ex. http://127.0.0.1:5001/webhook.")
+    if _ip(host) is None:
+        name = host[:-1] if host.endswith(".") else host
+        if "[" in parts.netloc or len(name) > 253 or not all(_LABEL.match(label) for label in name.split(".")):
+            raise TargetRefused(f"target: värden {host} är varken ett giltigt domännamn eller en IP-adress.")
+    return parts
+
+
+def _ip(host: str):
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return None
+    mapped = getattr(address, "ipv4_mapped", None)
+    return mapped or address
+
+
+def _origin(parts: SplitResult) -> tuple[str, str, int]:
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").rstrip(".")
+    address = _ip(host)
+    return scheme, str(address) if address is not None else host, parts.port or _DEFAULT_PORTS[scheme]
+
+
+def allowed_origins(config) -> set[tuple[str, str, int]]:
+    """The allow-list's origins; an entry that is no http(s) URL with a host is left out."""
+    listed = config.get("WEBHOOK_ALLOWED_TARGETS")
+    if listed is None:
+        listed = [config.get("PINGPONG_URL") or ""]
+    elif isinstance(listed, str):
+        listed = listed.split(",")
+    origins = set()
+    for entry in listed:
+        try:
+            origins.add(_origin(_split(str(entry).strip())))
+        except TargetRefused:
+            continue
+    return origins
+
+
+def _under_mock(path: str) -> bool:
+    """Whether ``path`` reaches a ``/_mock`` route however it is spelled."""
+    for _ in range(5):  # %255F → %5F → _
+        decoded = unquote(path)
+        if decoded == path:
+            break
+        path = decoded
+    kept: list[str] = []
+    for segment in path.replace("\\", "/").lower().split("/"):
+        segment = segment.split(";", 1)[0]
+        if segment in ("", "."):
+            continue
+        if segment == "..":
+            if kept:
+                kept.pop()
+            continue
+        kept.append(segment)
+    return "_mock" in kept
+
+
+def _internal(address) -> bool:
+    return (not address.is_global or address.is_loopback or address.is_private or address.is_link_local
+            or address.is_unspecified or address.is_multicast or address.is_reserved)
+
+
+def check_target(value, config) -> str:
+    """``value`` when BER may post to it under ``config`` (the rules in the module's docstring),
+    else :class:`TargetRefused`. Resolves a host name only when public targets are allowed."""
+    parts = _split(value)
+    if _under_mock(parts.path):
+        raise TargetRefused("target får inte peka på en /_mock-sökväg (mockarnas kontroll-API).")
+    if _origin(parts) in allowed_origins(config):
+        return value
+    host = (parts.hostname or "").rstrip(".")
+    internal = ("target pekar på en intern adress (loopback, privat nät, länklokal, multicast eller reserverad) "
+                "som inte finns bland BER:s tillåtna mottagare (WEBHOOK_ALLOWED_TARGETS).")
+    literal = _ip(host)
+    if host == "localhost" or host.endswith(".localhost") or (literal is not None and _internal(literal)):
+        raise TargetRefused(internal)
+    public = config.get("WEBHOOK_PUBLIC_TARGETS")
+    if not (public is True or str(public).lower() in ("true", "1", "yes", "on")):
+        raise TargetRefused("target finns inte bland BER:s tillåtna mottagare (WEBHOOK_ALLOWED_TARGETS); "
+                            "andra adresser tar BER emot bara med WEBHOOK_PUBLIC_TARGETS påslaget.")
+    if literal is None:
+        try:
+            found = socket.getaddrinfo(host, parts.port or _DEFAULT_PORTS[parts.scheme.lower()],
+                                       type=socket.SOCK_STREAM)
+        except (OSError, UnicodeError, ValueError):
+            raise TargetRefused(f"target: värden {host} gick inte att slå upp.") from None
+        addresses = [_ip(str(info[4][0]).split("%", 1)[0]) for info in found]
+        if not addresses or any(a is None or _internal(a) for a in addresses):
+            raise TargetRefused(internal)
+    return value
+
+
+def masked(target: str) -> str:
+    """``target`` as lists show it: no user-info, query or fragment, the last path segment (where
+    Ping Pong keeps its secret) replaced by ``MASK``."""
+    try:
+        parts = urlsplit(target)
+    except ValueError:
+        return MASK
+    segments = parts.path.split("/")
+    for i in range(len(segments) - 1, -1, -1):
+        if segments[i]:
+            segments[i] = MASK
+            break
+    return urlunsplit((parts.scheme, parts.netloc.rpartition("@")[2], "/".join(segments), "", ""))
+
+
+# -- the job ---------------------------------------------------------------------------------------------
 def install(app, kit) -> None:
-    """The job exists while there are subscriptions (a restart on a database that has some)."""
+    """The job exists while there are subscriptions (a restart on a database that has some). A
+    database made before subscriptions had owners gets the column; its subscriptions become the
+    first API client's (the one ``BER_API_TOKEN`` names by default)."""
+    with kit.locks.hold("init"):
+        columns = {c["name"] for c in inspect(kit.db.engine).get_columns(Subscription.__tablename__)}
+        if "owner" not in columns:
+            from betyg_harness.mock_ber import api_clients
+            first = next(iter(api_clients(app.config)), "pingpong")
+            with kit.db.engine.begin() as conn:
+                conn.execute(text("ALTER TABLE subscription ADD COLUMN owner VARCHAR(64)"))
+                conn.execute(text("UPDATE subscription SET owner = :owner"), {"owner": first})
     with kit.db.session() as session:
         if session.scalar(select(exists().where(Subscription.id.is_not(None)))):
             ensure_job(kit)
@@ -73,10 +265,78 @@ def changes(session, types: list[str], since: datetime, until: datetime) -> tupl
     return modified, deleted
 
 
+@dataclass
+class Delivery:
+    sid: str
+    target: str
+    attempt: int
+    body: dict
+    status: int | None = None
+    failure: str | None = None
+    duration: float = 0.0
+
+
+def _deliver_all(deliveries: list[Delivery], config: dict, timeout: float, parallel: int) -> list[Delivery]:
+    """Post ``deliveries`` at once on up to ``parallel`` threads, the round bounded by twice the
+    timeout: the ones settled (answered, failed, or still running at the bound: a timeout). One not
+    started by then is cancelled and stays due for the next round."""
+    pool = ThreadPoolExecutor(max_workers=max(1, min(parallel, len(deliveries))), thread_name_prefix="ber-webhook")
+    started = time.perf_counter()
+    futures = {pool.submit(_timed_post, d, config, timeout): d for d in deliveries}
+    wait(futures, timeout=2 * timeout)
+    pool.shutdown(wait=False, cancel_futures=True)  # a late answer is dropped: its outcome is settled below
+    settled = []
+    for future, delivery in futures.items():
+        if future.cancelled():
+            continue  # never started: still due
+        if future.done():
+            delivery.status, delivery.failure, delivery.duration = future.result()
+        else:
+            delivery.failure = f"Mottagaren svarade inte inom leveransrundans gräns ({2 * timeout:g} s)."
+            delivery.duration = time.perf_counter() - started
+        settled.append(delivery)
+    return settled
+
+
+def _timed_post(delivery: Delivery, config: dict, timeout: float) -> tuple[int | None, str | None, float]:
+    started = time.perf_counter()
+    status, failure = _post(delivery, config, timeout)
+    return status, failure, time.perf_counter() - started
+
+
+def _post(delivery: Delivery, config: dict, timeout: float) -> tuple[int | None, str | None]:
+    """One POST of a notice; never raises: every error is the delivery's failure."""
+    try:
+        check_target(delivery.target, config)
+    except TargetRefused as exc:
+        return None, f"BER postar inte dit: {exc}"
+    except Exception as exc:  # noqa: BLE001 — a malformed stored target is that subscription's problem
+        return None, f"BER postar inte dit: {type(exc).__name__}."
+    try:
+        with requests.Session() as session:
+            session.trust_env = False  # no proxy, .netrc or CA bundle from the environment
+            response = session.post(delivery.target, json=delivery.body, timeout=(min(timeout, 5.0), timeout),
+                                    headers={"User-Agent": "BER-mock webhooks"}, allow_redirects=False,
+                                    stream=True)
+            status = response.status_code
+            response.close()  # the answer's body is never read
+    except requests.RequestException as exc:
+        return None, f"Mottagaren kunde inte nås: {type(exc).__name__}."
+    except Exception as exc:  # noqa: BLE001 — InvalidURL's cousins (LocationParseError, UnicodeError, …)
+        return None, f"Leveransen misslyckades: {type(exc).__name__}."
+    if 300 <= status < 400:
+        return status, f"Mottagaren svarade med status {status} (omdirigeringar följs inte)."
+    if not 200 <= status < 300:
+        return status, f"Mottagaren svarade med status {status}."
+    return status, None
+
+
 def dispatch() -> int:
-    """One round of deliveries; returns how many notices were posted (successfully or not)."""
+    """One round of deliveries; returns how many were settled (delivered, failed or refused)."""
     kit = current_kit()
-    posted = 0
+    config = current_app.config
+    timeout = float(config["WEBHOOK_TIMEOUT_SECONDS"])
+    settings = {key: config.get(key) for key in ("WEBHOOK_ALLOWED_TARGETS", "WEBHOOK_PUBLIC_TARGETS", "PINGPONG_URL")}
     with kit.locks.hold("webhooks"):  # one round at a time, in any process
         at = now()
         with kit.db.session() as session, session.begin():
@@ -86,45 +346,41 @@ def dispatch() -> int:
                     continue
                 modified, deleted = changes(session, list(sub.resource_types), sub.notified_until, at)
                 if modified or deleted:
-                    due.append((sub.id, sub.target, sub.attempts, modified, deleted))
+                    body = {"modifiedEntites": modified, "modifiedEntities": modified, "deletedEntities": deleted}
+                    due.append(Delivery(sub.id, sub.target, sub.attempts + 1, body))
                 else:
                     sub.notified_until = at  # nothing to tell up to now
-        for sid, target, attempts, modified, deleted in due:  # no database session held over HTTP
-            status, failure = _post(kit, sid, target, attempts + 1, modified, deleted, at)
-            posted += 1
-            with kit.db.session() as session, session.begin():
-                sub = session.get(Subscription, sid)
+        if not due:
+            return 0
+        # No database session held over HTTP; the outcomes are written here, once each.
+        settled = _deliver_all(due, settings, timeout, int(config.get("WEBHOOK_PARALLEL") or 8))
+        for delivery in settled:
+            _record(kit, delivery, at)
+        with kit.db.session() as session, session.begin():
+            for delivery in settled:
+                sub = session.get(Subscription, delivery.sid)
                 if sub is None:
                     continue  # removed meanwhile
-                sub.last_status = status
-                if failure is None:
+                sub.last_status = delivery.status
+                if delivery.failure is None:
                     sub.notified_until, sub.attempts, sub.next_attempt, sub.last_error = at, 0, None, None
                     sub.delivered += 1
                 else:
                     sub.attempts += 1
                     sub.next_attempt = at + backoff(sub.attempts)
-                    sub.last_error = failure
-    return posted
+                    sub.last_error = delivery.failure
+    return len(settled)
 
 
-def _post(kit, sid: str, target: str, attempt: int, modified: list[str], deleted: bool,
-          at: datetime) -> tuple[int | None, str | None]:
-    body = {"modifiedEntites": modified, "modifiedEntities": modified, "deletedEntities": deleted}
-    started = time.perf_counter()
-    status, failure = None, None
+def _record(kit, delivery: Delivery, at: datetime) -> None:
+    shown = masked(delivery.target)
     try:
-        response = requests.post(target, json=body, timeout=float(current_app.config["WEBHOOK_TIMEOUT_SECONDS"]),
-                                 headers={"User-Agent": "BER-mock webhooks"})
-        status = response.status_code
-        if not 200 <= status < 300:
-            failure = f"Mottagaren svarade med status {status}."
-    except requests.RequestException as exc:
-        failure = f"Mottagaren kunde inte nås: {type(exc).__name__}."
-    parts = urlsplit(target)
+        path = urlsplit(shown).path or "/"
+    except ValueError:
+        path = "/"
     kit.journal.record({
-        "time": at.isoformat(), "method": "POST", "path": parts.path or "/", "query": parts.query,
-        "status": status, "duration_ms": round((time.perf_counter() - started) * 1000, 2), "fault": None,
-        "direction": "out", "target": target, "subscription": sid, "attempt": attempt, "body": body,
-        "error": failure,
+        "time": at.isoformat(), "method": "POST", "path": path, "query": "",
+        "status": delivery.status, "duration_ms": round(delivery.duration * 1000, 2), "fault": None,
+        "direction": "out", "target": shown, "subscription": delivery.sid, "attempt": delivery.attempt,
+        "body": delivery.body, "error": delivery.failure,
     })
-    return status, failure

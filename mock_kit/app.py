@@ -16,7 +16,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Callable
 
-from flask import Flask, current_app, g, jsonify, request
+from flask import Flask, Request, current_app, g, jsonify, request
+from flask.json.provider import DefaultJSONProvider
+from werkzeug.exceptions import RequestEntityTooLarge
 from sqlalchemy import MetaData
 
 from betyg_harness.mock_kit import errors, logins, memory, scenario as scenarios
@@ -41,6 +43,15 @@ DEFAULTS = {
     # Served by several processes (gunicorn workers) on one database: the clock, the jobs' schedule,
     # the journal and the faults live in the database and the periodic jobs run in one process at a time.
     "MULTI_PROCESS": False,
+    # Bodies (Flask's and werkzeug's own limits; more is a 413 before the body is read, with or without
+    # a Content-Length). The public pages and APIs take forms and small JSON documents: 1 MB; the
+    # control API takes whole scenarios (the largest, bench's 5,000 groups and 20,000 students, is
+    # about 6 MB as JSON): 32 MB.
+    "MAX_CONTENT_LENGTH": 1024 * 1024,
+    "CONTROL_MAX_CONTENT_LENGTH": 32 * 1024 * 1024,
+    "MAX_FORM_MEMORY_SIZE": 500_000,  # one form field's text (Flask's default, stated)
+    "MAX_FORM_PARTS": 1_000,          # fields of one form (a grading form of 200 students has ~400)
+    "MAX_JSON_DEPTH": 64,             # arrays and objects nested deeper: 400 (no document needs 10)
 }
 # A response this big, or a request this slow (a full sync's pages, a scenario load), leaves freed
 # memory behind that is handed back to the system once requests have been quiet for a moment.
@@ -57,6 +68,77 @@ SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",
 }
+
+
+class MockRequest(Request):
+    """A request whose body limit is the control API's under ``/_mock`` (scenarios are big) and
+    ``MAX_CONTENT_LENGTH`` elsewhere: werkzeug refuses a longer body (413) before reading it, and
+    bounds a chunked one without Content-Length as it is read."""
+
+    @property
+    def max_content_length(self) -> int | None:
+        if self._max_content_length is None and current_app and self.path.startswith("/_mock"):
+            return current_app.config["CONTROL_MAX_CONTENT_LENGTH"]
+        return Request.max_content_length.fget(self)
+
+    @max_content_length.setter
+    def max_content_length(self, value: int | None) -> None:
+        self._max_content_length = value
+
+    def get_data(self, cache: bool = True, as_text: bool = False, parse_form_data: bool = False):
+        data = super().get_data(cache=cache, as_text=False, parse_form_data=parse_form_data)
+        limit = self.max_content_length
+        if limit is not None and self.content_length is None and len(data) >= limit:
+            # A chunked body (no Content-Length): werkzeug stops reading at the limit and hands back
+            # what it read; a body that reaches the limit is refused as one announced over it.
+            raise RequestEntityTooLarge()
+        return data.decode(errors="replace") if as_text else data
+
+
+class JsonTooDeep(ValueError):
+    """JSON nested deeper than ``MAX_JSON_DEPTH`` or than the parser can follow (a ValueError, so
+    ``get_json(silent=True)`` gives None and ``get_json()`` answers 400)."""
+
+
+class MockJSONProvider(DefaultJSONProvider):
+    """Flask's JSON, reading every request body of both mocks (APIs, webhook receiver, control API):
+    '[' * 100000 is a 400, not a RecursionError; nesting beyond ``MAX_JSON_DEPTH`` and strings with
+    lone surrogates ("\\ud800", which no database stores) are refused the same way."""
+
+    def loads(self, s, **kwargs):
+        try:
+            value = super().loads(s, **kwargs)
+        except RecursionError:
+            raise JsonTooDeep("JSON nested too deep") from None
+        limit = self._app.config.get("MAX_JSON_DEPTH") or 64
+        _check_json(value, limit, _may_hold_surrogates(s))
+        return value
+
+
+def _may_hold_surrogates(s) -> bool:
+    text = s.decode("utf-8", "replace") if isinstance(s, (bytes, bytearray)) else s
+    return "\\ud" in text.lower()
+
+
+def _check_json(value, limit: int, strings: bool) -> None:
+    """Depth (iteratively) and, when the text has \\uDxxx escapes, that every string is valid Unicode."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children = list(item.values()) + (list(item) if strings else [])
+        elif isinstance(item, list):
+            children = item
+        else:
+            if strings and isinstance(item, str):
+                try:
+                    item.encode("utf-8")
+                except UnicodeEncodeError:
+                    raise JsonTooDeep("lone surrogate in a JSON string") from None
+            continue
+        if depth > limit:
+            raise JsonTooDeep("JSON nested too deep")
+        stack.extend((child, depth + 1) for child in children)
 
 
 @dataclass
@@ -118,6 +200,7 @@ class MockKit:
             self.db.set_state("scenario", document)
             self.db.set_state("scenario_name", document["name"])
             self._start_clock(document)
+            logins.clear_failures(self.db.engine)  # throttled logins start afresh with the scenario
             self.journal.clear()
             self.faults.clear()
             self.scheduler.reschedule()
@@ -196,6 +279,9 @@ def init_mock(app: Flask, *, name: str, metadata: MetaData,
     with locks.hold("init"):  # several workers starting on one new database: one creates it
         db.create_all()
         _configure_sessions(app, db)
+    app.request_class = MockRequest
+    app.json_provider_class = MockJSONProvider
+    app.json = MockJSONProvider(app)
     app.json.ensure_ascii = False  # Swedish messages as UTF-8 on the wire, readable as sent
     # Stylesheets and fonts change only with a release: a browser keeps them for an hour instead of
     # asking again on every page (each grading step is a page).

@@ -9,12 +9,25 @@ from zoneinfo import ZoneInfo
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
 
+# The mock clock's range: far from the calendar's edges (year 1 and 9999), where an offset or a few
+# days of advancing overflow datetime, and wide enough for any scenario.
+EARLIEST = datetime(1900, 1, 1, tzinfo=STOCKHOLM)
+LATEST = datetime(9000, 1, 1, tzinfo=STOCKHOLM)
+
+
 def parse_instant(value: str) -> datetime:
-    """Parse an ISO-8601 instant; a naive one is taken as Stockholm local time."""
+    """Parse an ISO-8601 instant; a naive one is taken as Stockholm local time. ValueError for text
+    that is no instant and for an instant outside [1900, 9000) ('9999-12-31T23:59:59-14:00' overflows)."""
     parsed = datetime.fromisoformat(value)
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=STOCKHOLM)
-    return parsed.astimezone(STOCKHOLM)
+    try:
+        parsed = parsed.astimezone(STOCKHOLM)
+    except OverflowError:
+        raise ValueError(f"{value!r} ligger utanför kalendern.") from None
+    if not EARLIEST <= parsed < LATEST:
+        raise ValueError(f"{value!r} ligger utanför klockans intervall (år 1900–8999).")
+    return parsed
 
 
 class MockClock:

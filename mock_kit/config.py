@@ -12,6 +12,11 @@ SHARED_ENV = {
 }
 
 
+# The login guards' settings (mock_kit.logins.LOGIN_DEFAULTS), read from <PREFIX>_<KEY> too.
+LOGIN_KEYS = ("LOGIN_MAX_FAILURES", "LOGIN_MAX_FAILURES_PER_ADDRESS", "LOGIN_FAILURE_WINDOW_MINUTES",
+              "LOGIN_IDLE_MINUTES", "LOGIN_MAX_HOURS")
+
+
 def _coerce(value: str):
     lowered = value.lower()
     if lowered in ("true", "yes", "on"):
@@ -27,7 +32,8 @@ def build_config(prefix: str, defaults: dict, overrides: dict | None) -> dict:
     config = dict(defaults)
     for key, default in SHARED_ENV.items():
         config[key] = os.environ.get(key, default)
-    for key in list(defaults) + ["DATABASE", "SCENARIO", "CONTROL_API", "CONTROL_TOKEN", "SCHEDULER", "SECRET_KEY"]:
+    for key in list(defaults) + ["DATABASE", "SCENARIO", "CONTROL_API", "CONTROL_TOKEN", "SCHEDULER", "SECRET_KEY",
+                                 *LOGIN_KEYS]:
         env = os.environ.get(f"{prefix}_{key}")
         if env is not None:
             config[key] = _coerce(env)

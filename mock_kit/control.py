@@ -4,6 +4,7 @@ from __future__ import annotations
 import hmac
 import os
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, jsonify, request
 
@@ -12,6 +13,7 @@ from betyg_harness.mock_kit.app import current_kit, parse_duration
 from betyg_harness.mock_kit.clock import parse_instant
 from betyg_harness.mock_kit.faults import FaultRule, FaultRuleError
 from betyg_harness.mock_kit.scenario import ScenarioError, load_named, validate as validate_scenario
+from betyg_harness.text import parse_int
 
 control_api = Blueprint("mock_control", __name__, url_prefix="/_mock")
 MAX_ADVANCE = timedelta(days=400)  # more than a year of course ends; longer jumps: several calls
@@ -24,13 +26,66 @@ def _error(message: str, *, field: str | None = None, status: int = 400):
     return jsonify(body), status
 
 
+STATE_CHANGING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+SAME_SITE_FETCH = frozenset({"same-origin", "none"})  # Sec-Fetch-Site of the mock's own pages or a typed address
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def _origin_tuple(scheme: str, host: str, port: int | None) -> tuple[str, str, int | None]:
+    scheme = scheme.lower()
+    return scheme, host.lower().rstrip("."), port if port is not None else DEFAULT_PORTS.get(scheme)
+
+
+def _own_origin() -> tuple[str, str, int | None] | None:
+    """The mock's origin as this request addressed it (None when its Host does not parse)."""
+    try:
+        parts = urlsplit(f"{request.scheme}://{request.host}")
+        return _origin_tuple(parts.scheme, parts.hostname or "", parts.port)
+    except ValueError:
+        return None
+
+
+def _is_foreign(origin: str) -> bool:
+    """Whether an ``Origin`` header names another site: scheme, host and port must be the mock's own
+    (``null`` — a sandboxed frame, a file, a redirect across sites — is foreign, and so is anything
+    that does not parse)."""
+    try:
+        parts = urlsplit(origin.strip())
+        port = parts.port
+    except ValueError:
+        return True
+    if (parts.scheme.lower() not in DEFAULT_PORTS or not parts.hostname or parts.path or parts.query
+            or parts.username is not None):
+        return True
+    own = _own_origin()
+    return own is None or _origin_tuple(parts.scheme, parts.hostname, port) != own
+
+
+@control_api.before_request
+def _refuse_cross_site():
+    """The control API belongs to whoever started the mock, not to a page open in their browser: a
+    foreign ``Origin`` or a ``Sec-Fetch-Site`` other than same-origin/none is 403, and a state change
+    must say ``Content-Type: application/json`` (a form or a plain-text body — what a page on another
+    site can send without asking first — is 415)."""
+    origin = request.headers.get("Origin")
+    if origin is not None and _is_foreign(origin):
+        return _error("Kontroll-API:t tar inte emot förfrågningar från andra webbplatser.", status=403)
+    fetch_site = request.headers.get("Sec-Fetch-Site")
+    if fetch_site is not None and fetch_site.strip().lower() not in SAME_SITE_FETCH:
+        return _error("Kontroll-API:t tar inte emot förfrågningar från andra webbplatser.", status=403)
+    if request.method in STATE_CHANGING and request.mimetype != "application/json":
+        return _error("Kontroll-API:t tar bara emot ett JSON-objekt med Content-Type: application/json.", status=415)
+    return None
+
+
 @control_api.before_request
 def _require_token():
     token = current_app.config.get("CONTROL_TOKEN")
     if not token:
         return None
-    given = request.headers.get("Authorization", "")
-    if not hmac.compare_digest(given, f"Bearer {token}"):
+    # Bytes, not str: compare_digest refuses str with non-ASCII characters (a TypeError, a 500).
+    given = request.headers.get("Authorization", "").encode("utf-8", "surrogateescape")
+    if not hmac.compare_digest(given, f"Bearer {token}".encode("utf-8", "surrogateescape")):
         return _error("Kontroll-API:t kräver en giltig token.", status=401)
     return None
 
@@ -147,10 +202,11 @@ def advance_clock():
 @control_api.get("/journal")
 def get_journal():
     since = request.args.get("since")
-    if since is not None and not since.isdigit():
+    number = parse_int(since) if since else None  # ASCII digits only, at most 18 ('²', '٣' or 10**5000: 400)
+    if since is not None and number is None:
         return _error("since måste vara ett heltal.", field="since")
     entries = current_kit().journal.entries(method=request.args.get("method"), path=request.args.get("path"),
-                                            since=int(since) if since else None)
+                                            since=number)
     return jsonify({"entries": entries})
 
 

@@ -6,7 +6,7 @@ import json
 import os
 import tempfile
 
-from sqlalchemy import JSON, Column, Integer, MetaData, String, Table, create_engine, event, func, select
+from sqlalchemy import JSON, Column, Integer, MetaData, String, Table, create_engine, event, func, inspect, select, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
@@ -83,6 +83,19 @@ def upsert(conn, table: Table, rows: list[dict], *, key: str = "id") -> None:
     conn.execute(stmt, rows)
 
 
+def _add_missing_columns(engine: Engine, metadata: MetaData) -> None:
+    """A database made before a nullable column of the mock's own bookkeeping was added (a login's
+    last request) gets the column: a restart on an older database keeps working."""
+    with engine.begin() as conn:
+        inspector = inspect(conn)
+        for table in metadata.sorted_tables:
+            present = {c["name"] for c in inspector.get_columns(table.name)}
+            for column in table.columns:
+                if column.name not in present and column.nullable:
+                    kind = column.type.compile(dialect=conn.dialect)
+                    conn.execute(text(f'ALTER TABLE {table.name} ADD COLUMN {column.name} {kind}'))
+
+
 class Database:
     """One engine and session factory per mock, with a small key/value table for mock state."""
 
@@ -104,6 +117,7 @@ class Database:
     def create_all(self) -> None:
         self.metadata.create_all(self.engine)
         state_metadata.create_all(self.engine)
+        _add_missing_columns(self.engine, state_metadata)
 
     def drop_all(self) -> None:
         self.metadata.drop_all(self.engine)

@@ -27,8 +27,9 @@ def load_accounts(conn: Connection, scenario: dict) -> None:
 
 
 def authenticate(conn: Connection, username: str, password: str):
+    """The account, or None; an unknown username costs one password check too (against a dummy hash)."""
     account = repository.account(conn, username.strip())
-    if account is None or not logins.password_matches(account.password_hash, password):
+    if not logins.password_matches(account.password_hash if account is not None else None, password):
         return None
     return account
 

@@ -458,10 +458,16 @@ class Syncer:
         body = created.json()
         return {"id": body["id"], "expires": body["expires"], "token": token, "target": body["target"]}
 
+    def expects(self, token: str) -> bool:
+        """Whether ``token`` is our subscription's (the receiver asks before it reads a notice's body)."""
+        sub = self.state().get("webhook") or {}
+        known = sub.get("token")
+        return bool(known) and secrets.compare_digest(token.encode("utf-8", "surrogateescape"),
+                                                       str(known).encode("utf-8", "surrogateescape"))
+
     def notified(self, token: str, body: object) -> bool | None:
         """A notice from BER: sync at once. None when the token is not our subscription's."""
-        sub = self.state().get("webhook") or {}
-        if not sub.get("token") or not secrets.compare_digest(token, sub["token"]):
+        if not self.expects(token):
             return None
         log.info("BER notice: %s", body)
         return self.sync()

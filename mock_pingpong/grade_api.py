@@ -50,6 +50,8 @@ def parse_instant(name: str, value: str | None) -> datetime:
     if not value:
         raise ValueError(f"Parametern {name} saknas. Ange den som yyyy-MM-ddTHH:mm.")
     try:
+        if not value.isascii():  # strptime reads '٢٠٢٦' as 2026: only ASCII digits are digits here
+            raise ValueError(value)
         return datetime.strptime(value, PARAM_FORMAT)
     except ValueError:
         raise ValueError(f"Parametern {name} har fel format: {value!r}. Ange den som yyyy-MM-ddTHH:mm.") from None

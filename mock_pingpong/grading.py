@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 
+from betyg_harness import text as text_digits
+
 # -- grade scales -------------------------------------------------------------------------------
 GYMNASIAL_SCALE = ("A", "B", "C", "D", "E", "F", "-")
 GRUNDLAGGANDE_SCALE = ("G", "IG")
@@ -84,7 +86,7 @@ def graded_late(locked_dates: list[date], course_end: date) -> bool:
 
 
 # -- terms ----------------------------------------------------------------------------------------
-TERM_RE = re.compile(r"^(HT|VT) (\d{4})$")
+TERM_RE = re.compile(r"^(HT|VT) ([0-9]{4})$")
 
 
 def term_of(course_end: date) -> str:
@@ -140,8 +142,8 @@ def swedish_key(text: str) -> str:
         for c in ch:
             if c in _RANK:
                 out.append(_RANK[c])
-            elif c.isdigit():
-                out.append(chr(0x80 + int(c)))
+            elif text_digits.is_digit(c):  # ASCII 0–9 only: '²' or '٣' in a name is text, not a number
+                out.append(chr(0x80 + ord(c) - ord("0")))
             elif c.isspace():
                 out.append("\x20")
             # punctuation (hyphen, apostrophe) is ignored at the primary level
@@ -160,7 +162,7 @@ def search_fold(text: str) -> str:
 
 def format_civic_no(civic_no: str) -> str:
     """12 digits → YYYYMMDD-NNNN."""
-    return f"{civic_no[:8]}-{civic_no[8:]}" if len(civic_no) == 12 and civic_no.isdigit() else civic_no
+    return f"{civic_no[:8]}-{civic_no[8:]}" if len(civic_no) == 12 and text_digits.is_digits(civic_no) else civic_no
 
 
 # -- the grading sheet and a submission -------------------------------------------------------------
@@ -252,9 +254,8 @@ class Submission:
     @classmethod
     def from_form(cls, form) -> "Submission":
         """From the grading form: ``grade-<id>`` radios, ``lock-<id>`` boxes, ``teacher`` boxes."""
-        try:
-            version = int(form.get("version", ""))
-        except ValueError:
+        version = text_digits.parse_int(form.get("version", ""))  # ASCII digits, at most 18
+        if version is None:
             version = -1
         grades = {k[6:]: v for k, v in form.items() if k.startswith("grade-") and v != ""}
         locks = {k[5:] for k, v in form.items() if k.startswith("lock-") and v}

@@ -3,10 +3,11 @@ from __future__ import annotations
 
 from playwright.sync_api import Locator, expect
 
-from betyg_harness.flows.errors import LoginFailed, TransientError
+from betyg_harness.flows.errors import LoginFailed, LoginThrottled, TransientError
 from betyg_harness.flows.pages.base import BasePage, named
 
 BAD_LOGIN = "Fel användarnamn eller lösenord."
+THROTTLED = "För många förfrågningar"  # the heading of both systems' 429 page
 
 
 class LoginForm(BasePage):
@@ -39,15 +40,20 @@ class LoginForm(BasePage):
         return self.page.get_by_role("button", name="Logga ut", exact=True)
 
     def login(self, username: str, password: str) -> None:
-        """Fill in and send the form; LoginFailed on "Fel användarnamn eller lösenord."."""
+        """Fill in and send the form; LoginFailed on "Fel användarnamn eller lösenord.", LoginThrottled
+        (at once, with the system's words) when too many failed logins have closed it for a while."""
         self.username_box().fill(username)
         self.password_box().fill(password)
         with self.navigation():
             self.submit_button().click()
         bad = self.page.get_by_role("alert").filter(has_text=BAD_LOGIN)
+        throttled = self.page.get_by_role("heading", name=THROTTLED, exact=True)
         try:
-            expect(self.logout_button().or_(bad).first).to_be_visible(timeout=self.timeout)
+            expect(self.logout_button().or_(bad).or_(throttled).first).to_be_visible(timeout=self.timeout)
         except AssertionError as exc:
             raise TransientError(f"Inget svar på inloggningen i {self.system}.") from exc
+        if throttled.count():
+            said = self.page.get_by_role("alert").first.text_content() or ""
+            raise LoginThrottled(f"{self.system}: {said.strip()} (användare {username})")
         if bad.count():
             raise LoginFailed(f"{self.system}: {BAD_LOGIN} (användare {username})")

@@ -13,7 +13,7 @@ from datetime import date
 from functools import lru_cache
 from typing import Callable
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, current_app, g, jsonify, request
 from werkzeug.routing import BaseConverter
 from sqlalchemy import and_, exists, false, func, or_, select
 
@@ -23,8 +23,8 @@ from betyg_harness.mock_ber.models import (Activity, DeletedEntity, Duty, Enrolm
                                            ReceivedGrade, SchoolUnitOffering, StudyPlan, Syllabus, TeacherAssignment,
                                            TeachingGroup)
 from betyg_harness.mock_ber.ss12000 import serializers as ser
-from betyg_harness.mock_ber.ss12000.params import (ApiError, Param, bad, encode_token, keyset_page, parse_uuid,
-                                                   read_list_args)
+from betyg_harness.mock_ber.ss12000.params import (ApiError, Param, bad, check_position, encode_token, keyset_page,
+                                                   parse_uuid, read_list_args)
 from betyg_harness.mock_kit.db import position_of
 
 PREFIX = "/ss12000/v2.1"
@@ -221,6 +221,16 @@ def _programmes(query, p):
 
 
 # -- lookups (POST /{resource}/lookup) --------------------------------------------------------------
+def _bounded(body: dict) -> None:
+    """The file sets no length for a lookup's lists and answers 503 when the answer would be too big
+    for the server; BER bounds the question instead (a 400 the client can act on): at most
+    ``SS12000_MAX_LOOKUP`` values in all the body's lists together, as many as one page holds."""
+    most = current_app.config["SS12000_MAX_LOOKUP"]
+    given = sum(len(v) for v in body.values() if isinstance(v, list))
+    if given > most:
+        raise bad(f"Högst {most} värden per uppslagning (nu {given}); dela upp frågan.", "too_many_values")
+
+
 def _uuid_list(body: dict, name: str) -> list[str]:
     values = body.get(name, [])
     if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
@@ -392,10 +402,17 @@ def _api_error(exc: ApiError):
 
 @api.before_request
 def _authenticate():
-    token = current_app.config["BER_API_TOKEN"]
-    given = request.headers.get("Authorization", "")
-    if not token or not hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
+    """The caller is one of the API's clients (:func:`betyg_harness.mock_ber.api_clients`), its name
+    in ``g.ber_api_client`` (what owns a subscription); every token is compared, in constant time."""
+    from betyg_harness.mock_ber import api_clients
+    given = request.headers.get("Authorization", "").encode("utf-8", "surrogateescape")
+    client = None
+    for name, token in api_clients(current_app.config).items():
+        if hmac.compare_digest(given, f"Bearer {token}".encode("utf-8", "surrogateescape")) and client is None:
+            client = name
+    if client is None:
         return error(401, "unauthorized", "Giltig bearer-token krävs (Authorization: Bearer <token>).")
+    g.ber_api_client = client
     return None
 
 
@@ -410,8 +427,7 @@ def _meta_filters(query, model, p):
 
 def _after(order, position):
     """Rows after ``position`` in ``order`` (lexicographic keyset: each column ascending or descending)."""
-    if len(position) != len(order):
-        raise bad("pageToken är ogiltig.", "invalid_page_token")
+    check_position([column for column, _ in order], position)
     clauses = []
     for i, (column, descending) in enumerate(order):
         equal = [c == v for (c, _), v in zip(order[:i], position[:i])]
@@ -476,6 +492,7 @@ def _lookup(name: str):
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         raise bad("Kroppen måste vara ett JSON-objekt, t.ex. {\"ids\": [\"…\"]}.", "invalid_body")
+    _bounded(body)
     conditions = resource.lookup(body)
     if resource.before_read:
         resource.before_read()

@@ -7,10 +7,11 @@ import binascii
 import json
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 
 from betyg_harness.mock_kit.app import current_kit
 from betyg_harness.mock_kit.clock import STOCKHOLM
+from betyg_harness.text import is_digits, parse_int
 
 
 class ApiError(Exception):
@@ -23,14 +24,27 @@ def bad(message: str, code: str = "invalid_parameter") -> ApiError:
     return ApiError(400, code, message)
 
 
+def instant(text: str) -> datetime:
+    """An ISO 8601 instant that can be stored: aware (a naive one is Stockholm time) and convertible to
+    UTC (the database's form). ValueError otherwise — '9999-12-31T23:59:59-14:00' and
+    '0001-01-01T00:00:00+14:00' are instants no clock reaches, not a server error."""
+    parsed = datetime.fromisoformat(text)
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=STOCKHOLM)
+    try:
+        parsed.astimezone(timezone.utc)
+    except OverflowError:
+        raise ValueError("outside the calendar") from None
+    return parsed
+
+
 def parse_datetime(name: str, value: str) -> datetime:
     # An unencoded "+01:00" arrives as " 01:00"; take it back rather than reject it.
     text = value.strip().replace(" ", "+")
     try:
-        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        return instant(text.replace("Z", "+00:00"))
     except ValueError:
         raise bad(f"{name} måste vara en tidpunkt i RFC 3339-format, t.ex. 2026-12-18T08:00:00+01:00.") from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=STOCKHOLM)
 
 
 def parse_date(name: str, value: str) -> date:
@@ -98,14 +112,52 @@ def _tag(value):
     return value
 
 
+# A position value the database can compare: a 64-bit integer, a string without lone surrogates.
+INT_RANGE = (-2 ** 63, 2 ** 63 - 1)
+
+
 def _untag(value):
     if isinstance(value, dict) and set(value) == {"t"} and isinstance(value["t"], str):
-        return datetime.fromisoformat(value["t"])
+        return instant(value["t"])
     if isinstance(value, dict) and set(value) == {"d"} and isinstance(value["d"], str):
         return date.fromisoformat(value["d"])
-    if value is None or isinstance(value, (str, int, float)):
+    if isinstance(value, bool):
+        raise ValueError("bad position")
+    if isinstance(value, int) and not INT_RANGE[0] <= value <= INT_RANGE[1]:
+        raise ValueError("bad position")
+    if isinstance(value, str):
+        value.encode("utf-8")  # a lone surrogate ("\ud800" in the JSON): UnicodeEncodeError
         return value
-    raise ValueError("bad position")
+    if value is None or isinstance(value, int):
+        return value
+    raise ValueError("bad position")  # floats, lists, objects: no keyset column holds one
+
+
+def _python_type(column) -> type | None:
+    kind = getattr(column.type, "impl_instance", column.type)  # a TypeDecorator: the type it stores as
+    try:
+        return kind.python_type
+    except NotImplementedError:
+        return None
+
+
+def check_position(columns, position: list) -> None:
+    """A page token's position must hold one value of each keyset column's type (a date where the
+    column is a date, not a number or a string): anything else is an invalid token, never a 500."""
+    if len(position) != len(columns):
+        raise bad("pageToken är ogiltig.", "invalid_page_token")
+    for column, value in zip(columns, position):
+        expected = _python_type(column)
+        if value is None or expected is None:
+            continue  # a column that may be NULL (an end date) compares with nothing: an empty page
+        if expected is date:
+            fits = type(value) is date  # a datetime is a date too, but not what a DATE column holds
+        elif expected is int:
+            fits = isinstance(value, int) and not isinstance(value, bool)
+        else:
+            fits = isinstance(value, expected)
+        if not fits:
+            raise bad("pageToken är ogiltig.", "invalid_page_token")
 
 
 def encode_token(position, query: dict) -> str:
@@ -121,8 +173,12 @@ def decode_token(token: str) -> tuple[list, dict]:
         body = json.loads(raw)
         if not isinstance(body, dict) or not isinstance(body.get("a"), list) or not isinstance(body.get("q"), dict):
             raise ValueError
+        for values in body["q"].values():  # the first request's filters: lists of strings, as args give them
+            if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+                raise ValueError
+            "".join(values).encode("utf-8")
         return [_untag(v) for v in body["a"]], body["q"]
-    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
+    except (ValueError, TypeError, binascii.Error, UnicodeError, RecursionError):
         raise bad("pageToken är ogiltig.", "invalid_page_token") from None
 
 
@@ -137,9 +193,10 @@ def read_list_args(args, params: tuple[Param, ...], *, max_limit: int,
     limit = max_limit
     if "limit" in args:
         raw = args.get("limit", "")
-        if not raw.isdigit() or int(raw) < 1:
+        if not is_digits(raw) or not raw.strip("0"):  # ASCII digits only: '²' and '٣' are no limit
             raise bad("limit måste vara ett heltal ≥ 1.")
-        limit = min(int(raw), max_limit)
+        given = parse_int(raw)  # None: more digits than any page (10**5000 is a valid, huge limit)
+        limit = max_limit if given is None else min(given, max_limit)
     query = {name: args.getlist(name) for name in known if name in args}
     after = None
     if "pageToken" in args:
@@ -159,7 +216,8 @@ def keyset_page(query, key, position, limit: int, key_type: type) -> tuple[list,
     """One page of ``query`` in ``key`` order after the page token's position (one ``key`` value of
     ``key_type``): the rows and whether more follow."""
     if position is not None:
-        if len(position) != 1 or not isinstance(position[0], key_type):
+        check_position([key], position)
+        if not isinstance(position[0], key_type):
             raise bad("pageToken är ogiltig.", "invalid_page_token")
         query = query.where(key > position[0])
     with current_kit().db.session() as session:

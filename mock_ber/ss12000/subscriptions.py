@@ -1,12 +1,20 @@
 """``/subscriptions`` (SS 12000 v2.1 Prenumeration): create, list, read, renew and remove webhook
-subscriptions. The deliveries themselves are :mod:`betyg_harness.mock_ber.webhooks`."""
+subscriptions. The deliveries themselves are :mod:`betyg_harness.mock_ber.webhooks`.
+
+* A ``target`` must be a URL BER may post to (:func:`webhooks.check_target`: strict URL syntax, never
+  a ``/_mock`` path, the allow-list, no internal addresses); otherwise 400 with an Error object.
+* A subscription belongs to the API client that made it (``g.ber_api_client``): another client's
+  is 404 for GET, PATCH and DELETE, and not in its list.
+* The target's secret parts are never listed: GET (list and one) and PATCH show it masked
+  (:func:`webhooks.masked`: no user-info or query, the last path segment ``***``); only the 201
+  answer to the creator echoes the target as sent.
+"""
 from __future__ import annotations
 
 import uuid
 from datetime import timedelta
-from urllib.parse import urlsplit
 
-from flask import current_app, jsonify, request
+from flask import current_app, g, jsonify, request
 from sqlalchemy import func, select
 
 from betyg_harness.mock_kit.app import current_kit, now
@@ -27,9 +35,15 @@ def lifetime() -> timedelta:
     return timedelta(days=float(current_app.config["SUBSCRIPTION_DAYS"]))
 
 
-def as_json(sub: Subscription) -> dict:
-    return {"id": sub.id, "expires": instant(sub.expires), "name": sub.name, "target": sub.target,
+def as_json(sub: Subscription, *, reveal: bool = False) -> dict:
+    """The file's Subscription; the target masked unless ``reveal`` (the creator's 201 only)."""
+    return {"id": sub.id, "expires": instant(sub.expires), "name": sub.name,
+            "target": sub.target if reveal else webhooks.masked(sub.target),
             "resourceTypes": [{"resource": r} for r in sub.resource_types]}
+
+
+def _owner() -> str:
+    return g.ber_api_client
 
 
 def _body() -> dict:
@@ -40,10 +54,10 @@ def _body() -> dict:
 
 
 def _target(value) -> str:
-    parts = urlsplit(value) if isinstance(value, str) else None
-    if parts is None or parts.scheme not in ("http", "https") or not parts.netloc:
-        raise bad("target måste vara en http- eller https-URL dit BER kan posta notiser.", "invalid_body")
-    return value
+    try:
+        return webhooks.check_target(value, current_app.config)
+    except webhooks.TargetRefused as exc:
+        raise bad(str(exc), "invalid_target") from None
 
 
 def _resource_types(value) -> list[str]:
@@ -65,14 +79,17 @@ def create_subscription():
     name = body.get("name")
     if not isinstance(name, str):
         raise bad("name måste vara en text (ett beskrivande namn på prenumerationen).", "invalid_body")
-    target, types = _target(body.get("target")), _resource_types(body.get("resourceTypes"))
+    if len(name) > 200:
+        raise bad("name får vara högst 200 tecken långt.", "invalid_body")
+    types = _resource_types(body.get("resourceTypes"))
+    target = _target(body.get("target"))
     at = now()
-    sub = Subscription(id=str(uuid.uuid4()), name=name, target=target, resource_types=types, created=at,
-                       expires=at + lifetime(), notified_until=at, attempts=0, delivered=0)
+    sub = Subscription(id=str(uuid.uuid4()), name=name, owner=_owner(), target=target, resource_types=types,
+                       created=at, expires=at + lifetime(), notified_until=at, attempts=0, delivered=0)
     with current_kit().db.session() as session, session.begin():
         session.add(sub)
     webhooks.ensure_job(current_kit())
-    response = jsonify(as_json(sub))
+    response = jsonify(as_json(sub, reveal=True))
     response.status_code = 201
     response.headers["Location"] = f"{request.path}/{sub.id}"
     return response
@@ -82,14 +99,15 @@ def create_subscription():
 def list_subscriptions():
     _, limit, position, raw_query = read_list_args(request.args, (), max_limit=current_app.config["SS12000_MAX_PAGE_SIZE"],
                                                    common=())
-    page, more = keyset_page(select(Subscription), Subscription.id, position, limit, str)
+    page, more = keyset_page(select(Subscription).where(Subscription.owner == _owner()), Subscription.id,
+                             position, limit, str)
     return jsonify({"data": [as_json(s) for s in page],
                     "pageToken": encode_token([page[-1].id], raw_query) if more else None})
 
 
 def _find(session, sid: str) -> Subscription:
     sub = session.get(Subscription, parse_uuid("id", sid))
-    if sub is None:
+    if sub is None or sub.owner != _owner():  # another client's is as unknown as a missing one
         raise ApiError(404, "not_found", f"Det finns ingen prenumeration med id {sid}.")
     return sub
 

@@ -40,4 +40,11 @@ def error_pages() -> ErrorPages:
     def page(status: int, title: str, message: str):
         return make_response(render_template("message.html", title=title, message=message), status)
 
-    return ErrorPages(page=page, apis={PREFIX: error_response})
+    def json_error(status: int, code: str, message: str):
+        from flask import jsonify
+        response = jsonify({"code": code, "message": message})
+        response.status_code = status
+        return response
+
+    # BER's webhook notices (JSON in): a refused body (413, 400) is a JSON error object too.
+    return ErrorPages(page=page, apis={PREFIX: error_response, "/api/ber": json_error})

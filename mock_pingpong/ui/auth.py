@@ -33,11 +33,13 @@ def login():
     if request.method == "POST":
         username = request.form.get("username", "")
         password = request.form.get("password", "")
+        logins.check_allowed(username)  # too many failures: the 429 page, before any password is checked
         with current_kit().db.engine.connect() as conn:
             account = accounts.authenticate(conn, username, password)
         if account is not None:
             logins.start(account.username)
             return redirect(logins.safe_next(request.args.get("next"), url_for("auth.home")))
+        logins.record_failure(username)
         error = "Fel användarnamn eller lösenord."
     status = 401 if error else 200
     return render_template("login.html", title="Logga in", error=error,

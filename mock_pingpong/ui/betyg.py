@@ -19,7 +19,7 @@ from betyg_harness.mock_pingpong.ui.grading_rows import student_rows
 
 betyg = Blueprint("betyg", __name__, url_prefix="/betyg")
 
-ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 CATALOGUE_NOT_READY = "Betygskatalogen kan skrivas ut först när alla betyg i gruppen är registrerade och låsta."
 
 
@@ -228,7 +228,29 @@ def _after_check(outcome: service.Outcome):
     return render_template(
         "summary.html", title="Sammanfattning", sheet=sheet, rows=rows, teachers=teachers,
         counts=grading.count_per_grade(sheet.scale, [value for _, value, _ in rows]),
-        payload=_signer().dumps(submission.to_payload()))
+        payload=_signer().dumps(_bound_payload(sheet.id, submission)))
+
+
+# The summary's signed payload belongs to the group and the user it was made for: posted to another
+# group's Sammanfattning, or by another user, it is refused and nothing is stored (its one-time token
+# would otherwise answer "Betygen är sparade." there as a replay of what was stored elsewhere).
+MSG_OTHER_GROUP = ("Sammanfattningen gäller en annan betygsgrupp och sparades inte här. "
+                   "Öppna gruppen och försök igen.")
+MSG_OTHER_USER = ("Sammanfattningen gjordes av en annan användare och sparades inte. "
+                  "Öppna gruppen och gör en egen sammanfattning.")
+
+
+def _bound_payload(group_id: str, submission: grading.Submission) -> dict:
+    return {**submission.to_payload(), "grp": group_id, "u": g.user.username}
+
+
+def _binding_refusal(group_id: str, data: dict) -> str | None:
+    """Why this payload may not be used here (a Swedish message), or None when it is this group's and user's."""
+    if data.get("grp") != group_id:
+        return MSG_OTHER_GROUP
+    if data.get("u") != g.user.username:
+        return MSG_OTHER_USER
+    return None
 
 
 @betyg.post("/grupp/<group_id>/sammanfattning")
@@ -242,6 +264,9 @@ def summary_action(group_id: str):
     except (BadSignature, KeyError, TypeError, ValueError):
         return render_template("message.html", title="Sammanfattning",
                                message="Sammanfattningen kunde inte läsas. Öppna gruppen och försök igen."), 400
+    refusal = _binding_refusal(group_id, data)
+    if refusal is not None:  # for Tillbaka too: another group's choices never fill this group's form
+        return render_template("message.html", title="Sammanfattning", message=refusal), 403
     action = request.form.get("action", "spara")
     if action == "tillbaka":
         return _render_sheet(sheet, submission)

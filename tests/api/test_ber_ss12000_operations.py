@@ -325,9 +325,11 @@ class Subscriber:
 
 
 @pytest.fixture
-def subscriber():
+def subscriber(app):
     receiver = Subscriber()
+    app.config["WEBHOOK_ALLOWED_TARGETS"] = receiver.url.rsplit("/", 1)[0]  # BER posts only where it is let
     yield receiver
+    app.config["WEBHOOK_ALLOWED_TARGETS"] = None
     receiver.stop()
 
 

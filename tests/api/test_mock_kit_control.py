@@ -102,15 +102,17 @@ def test_a_year_of_mock_time_passes_in_one_call(client):
     assert len(body["jobs_run"]) < 20
 
 
-def test_non_json_body_is_400(client):
-    response = client.post("/_mock/clock/advance", data="minutes=5", content_type="text/plain")
+def test_non_json_body_is_400_and_another_content_type_415(client):
+    response = client.post("/_mock/clock/advance", data="minutes=5", content_type="application/json")
     assert response.status_code == 400 and response.get_json()["field"] == "body"
+    response = client.post("/_mock/clock/advance", data="minutes=5", content_type="text/plain")
+    assert response.status_code == 415 and "JSON" in response.get_json()["message"]
 
 
 def test_reset_restores_the_scenario_start(client):
     client.post("/_mock/clock/advance", json={"days": 3})
     client.get("/students")
-    body = client.post("/_mock/reset").get_json()
+    body = client.post("/_mock/reset", json={}).get_json()
     assert body["now"].startswith("2026-12-18T08:00")
     assert client.get("/_mock/journal").get_json()["entries"] == []
 
@@ -127,7 +129,7 @@ def test_load_a_scenario_document(client):
     assert client.get("/students").get_json()["students"] == ["s01", "s02"]
     assert client.get("/_mock/clock").get_json()["now"].startswith("2027-06-01T10:00")
     # reset goes back to this scenario, not the first one
-    client.post("/_mock/reset")
+    client.post("/_mock/reset", json={})
     assert client.get("/students").get_json()["students"] == ["s01", "s02"]
 
 
@@ -178,7 +180,7 @@ def test_a_scenario_the_mock_refuses_after_emptying_its_tables_loses_nothing(cli
     response = client.post("/_mock/scenario", json=doc)
     assert response.status_code == 400 and response.get_json()["field"] == "students"
     assert len(client.get("/students").get_json()["students"]) == 12
-    assert client.post("/_mock/reset").status_code == 200  # the previous scenario is still the one to reset to
+    assert client.post("/_mock/reset", json={}).status_code == 200  # the previous scenario is still the one to reset to
     assert len(client.get("/students").get_json()["students"]) == 12
 
 
@@ -190,7 +192,7 @@ def test_journal_records_requests_newest_last_and_filters(client):
     assert [e["query"] for e in entries] == ["", "x=1"]
     assert all(e["method"] == "GET" and e["status"] == 200 for e in entries)
     assert client.get("/_mock/journal?method=POST").get_json()["entries"][0]["status"] == 405
-    assert client.delete("/_mock/journal").status_code == 200
+    assert client.delete("/_mock/journal", json={}).status_code == 200
     assert client.get("/_mock/journal").get_json()["entries"] == []
 
 
@@ -201,7 +203,7 @@ def test_faults_for_the_next_n_requests(client):
     assert client.get("/students").status_code == 503
     assert client.get("/students").status_code == 200
     client.post("/_mock/faults", json={"path": "/students", "status": 500})
-    assert client.delete("/_mock/faults").status_code == 200
+    assert client.delete("/_mock/faults", json={}).status_code == 200
     assert client.get("/students").status_code == 200
 
 

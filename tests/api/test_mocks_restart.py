@@ -38,5 +38,5 @@ def test_ber_restarted_on_its_database_keeps_a_new_grader_link_and_the_clock(tmp
     assert graders_via_api(again) == [True, True]
     assert again.get("/_mock/clock").get_json() == {"now": "2027-01-25T10:00:00+01:00", "frozen": True}
     assert again.get("/healthz").get_json()["scenario"] == "default"  # not the configured "small"
-    again.post("/_mock/reset")
+    again.post("/_mock/reset", json={})
     assert graders_via_api(again) == [True]  # reset goes back to the stored scenario's start

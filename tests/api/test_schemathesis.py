@@ -10,16 +10,23 @@ files as the schemas: no 5xx, every answer conforming (status, content type, hea
   ``yyyy-MM-ddTHH:mm``, ``schoolType`` from the XSD's Skolform), every 200 answer checked against
   ``betyg.xsd`` and docs/contracts.md by ``contracts.check_betyg_contract``.
 
+Then both APIs once more in schemathesis's negative mode (invalid data: wrong types, values
+outside the schema, missing required parameters, odd bodies): whatever is sent, no answer is a 5xx
+(``not_a_server_error``) — one input layer per mock turns it into a 4xx.
+
 Bounded for CI: derandomized, ``max_examples`` small, no example database.
 """
 from __future__ import annotations
 
 import copy
+import json
 from datetime import datetime
 
+import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
-from schemathesis.checks import positive_data_acceptance
+from schemathesis import GenerationMode
+from schemathesis.checks import not_a_server_error, positive_data_acceptance
 
 from betyg_harness import contracts
 from betyg_harness.mock_ber import create_app as create_ber
@@ -39,16 +46,19 @@ ber_app = create_ber({"SCHEDULER": False, "LOG_REQUESTS": False, "PINGPONG_URL":
                       "SCENARIO": rich()})
 
 
-def _ber_schema(pattern: str, *, include: bool, coverage: bool):
+def _ber_schema(pattern: str, *, include: bool, coverage: bool, negative: bool = False):
     loaded = schemathesis.openapi.from_dict(copy.deepcopy(contracts.ss12000_spec()))
     loaded.app = ber_app
     loaded.config.update(base_url="http://localhost/ss12000/v2.1", headers=BER_AUTH)
     loaded.config.phases.coverage.enabled = coverage
+    if negative:
+        loaded.config.generation.update(modes=[GenerationMode.NEGATIVE])
     return loaded.include(path_regex=pattern) if include else loaded.exclude(path_regex=pattern)
 
 
 offered = _ber_schema(OFFERED, include=True, coverage=True)
 not_offered = _ber_schema(OFFERED, include=False, coverage=False)
+offered_negative = _ber_schema(OFFERED, include=True, coverage=False, negative=True)
 
 
 def _call_ber(case):
@@ -66,6 +76,14 @@ def _call_ber(case):
 @BOUNDED
 def test_every_ber_operation_conforms_to_the_official_file(case):
     _call_ber(case)
+
+
+@offered_negative.parametrize()
+@settings(BOUNDED, max_examples=6)
+def test_no_invalid_request_makes_ber_fail(case):
+    """Negative mode: every value of the wrong type or outside the file's schema, in every parameter
+    and body of every operation BER offers, is a 4xx — never a 5xx."""
+    case.call_and_validate(checks=[not_a_server_error])
 
 
 @not_offered.parametrize()
@@ -152,3 +170,44 @@ def test_the_grade_api_examples_window_holds_grades():
     assert sorted((r["elev"], r["kurskod"]) for r in records) == sorted([
         ("{" + stable_id("person", "s01") + "}", "SVESVE01"), ("{" + stable_id("person", "s01") + "}", "HISHIS01a1"),
         ("{" + stable_id("person", "s02") + "}", "SVESVE01")])
+
+
+grade_api_negative = schemathesis.openapi.from_dict(_grade_api_spec())
+grade_api_negative.app = pingpong_app
+grade_api_negative.config.update(base_url="http://localhost", headers=PINGPONG_AUTH)
+grade_api_negative.config.generation.update(modes=[GenerationMode.NEGATIVE])
+grade_api_negative.config.phases.coverage.enabled = False
+
+
+@grade_api_negative.parametrize()
+@settings(BOUNDED, max_examples=40)
+def test_no_invalid_request_makes_the_grade_api_fail(case):
+    """Negative mode over the grade API: from/tom in any other shape (other scripts' digits, the
+    calendar's edges, missing), unknown school types — a 400 in XML, never a 5xx."""
+    case.call_and_validate(checks=[not_a_server_error])
+
+
+# One input of each class that reached a 500 before the input layers (the generators above rarely
+# draw these), sent through the same machinery and check: each is a 400.
+CLASSES = [
+    (offered_negative, "/groups", "GET", {"query": {"limit": "²"}}),
+    (offered_negative, "/groups", "GET", {"query": {"limit": "٣"}}),
+    (offered_negative, "/persons", "GET", {"query": {"meta.modified.after": "9999-12-31T23:59:59-14:00"}}),
+    (offered_negative, "/persons", "GET", {"query": {"meta.created.before": "0001-01-01T00:00:00+14:00"}}),
+    (offered_negative, "/deletedEntities", "GET", {"query": {"after": "0001-01-01T00:00:00"}}),
+    (offered_negative, "/groups", "GET",  # {"a":["x"],"q":{"expandReferenceNames":[1]}}
+     {"query": {"pageToken": "eyJhIjpbIngiXSwicSI6eyJleHBhbmRSZWZlcmVuY2VOYW1lcyI6WzFdfX0"}}),
+    (offered_negative, "/persons/lookup", "POST", {"body": {"ids": ["d544563a-747a-42d3-8d37-415a101537fa"] * 1001},
+                                                   "media_type": "application/json"}),
+    (grade_api_negative, "/api/skolplattform/betyg", "GET", {"query": {"from": "٢٠٢٦-12-18T08:00",
+                                                                       "tom": "2026-12-18T09:00"}}),
+]
+
+
+@pytest.mark.parametrize("schema, path, method, given", CLASSES,
+                         ids=[f"{m} {p} {json.dumps(g, ensure_ascii=False)[:60]}" for _, p, m, g in CLASSES])
+def test_each_class_of_invalid_input_is_a_400(schema, path, method, given):
+    case = schema[path][method].Case(**given)
+    auth = PINGPONG_AUTH if schema is grade_api_negative else BER_AUTH
+    response = case.call_and_validate(headers=auth, checks=[not_a_server_error])
+    assert response.status_code == 400, response.text[:300]

@@ -73,7 +73,7 @@ def test_the_control_api_ends_every_login(ber_app):
     client = ber_app.test_client()
     ber_login(client)
     assert client.get("/_mock/sessions").get_json() == {"logins": 1}
-    assert client.delete("/_mock/sessions").get_json() == {"status": "ended", "logins": 1}
+    assert client.delete("/_mock/sessions", json={}).get_json() == {"status": "ended", "logins": 1}
     assert client.get("/grupper").status_code == 302  # back to the login page
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 from pypdf import PdfReader
 
-from betyg_harness.flows import (GradeConflict, GroupNotFound, GroupNotYetGradeable, LoginFailed, PingPong, StudentNotAdmitted,
+from betyg_harness.flows import (GradeConflict, GroupNotFound, GroupNotYetGradeable, LoginFailed, LoginThrottled, PingPong, StudentNotAdmitted,
                                  TeacherNotLinked, download_catalogue, find_groups, grade_group, login, preview_catalogue)
 from betyg_harness.flows.errors import CatalogueNotReady
 from betyg_harness.flows.pages.pingpong import BetygPage, GradingPage
@@ -23,6 +23,16 @@ def pp_page(page, scenario, pingpong_server):
 def test_bad_login_says_so(page, scenario):
     with pytest.raises(LoginFailed, match="Fel användarnamn eller lösenord."):
         login(page, "betygsadmin", "fel")
+
+
+def test_a_throttled_login_is_refused_at_once_in_the_systems_words(page, scenario):
+    """After five wrong passwords the sixth attempt, even the right one, meets the 429 page: the flow
+    says so at once (LoginThrottled, not retried) instead of waiting for a logout button."""
+    for _ in range(5):
+        with pytest.raises(LoginFailed, match="Fel användarnamn"):
+            login(page, "betygsadmin", "fel")
+    with pytest.raises(LoginThrottled, match="För många förfrågningar"):
+        login(page, "betygsadmin", "betygsadmin")
 
 
 def test_find_groups_by_teacher_and_by_group(pp_page):

@@ -1,0 +1,40 @@
+"""Digits in text, read one way everywhere: only ASCII 0–9 are digits.
+
+``str.isdigit()`` (and ``\\d`` in a ``str`` pattern) is true for '²', '٣', '߃' and hundreds of other
+characters, and ``int()`` reads some of them and fails on others. Wherever input is read as a number
+or a digit string — query parameters, form fields, personnummer, sort keys — it goes through here;
+names are text and are never read as numbers. Shared by both mocks, the flows and the fixtures
+(nothing here imports either).
+"""
+from __future__ import annotations
+
+import re
+
+DIGITS = "0123456789"
+ASCII_DIGITS = re.compile(r"[0-9]+")
+# A number in a query parameter or a form field: at most 18 digits, so it fits a 64-bit integer
+# (SQLite's and PostgreSQL's BIGINT) and never reaches int()'s 4,300-digit limit.
+MAX_INT_DIGITS = 18
+
+
+def is_digit(ch: str) -> bool:
+    """One ASCII digit 0–9 (not '²', not '٣')."""
+    return len(ch) == 1 and ch in DIGITS
+
+
+def is_digits(text: object) -> bool:
+    """A non-empty string of ASCII digits 0–9 only."""
+    return isinstance(text, str) and ASCII_DIGITS.fullmatch(text) is not None
+
+
+def only_digits(text: str) -> str:
+    """The ASCII digits of ``text``, in order ("19900602-2397" → "199006022397")."""
+    return "".join(ch for ch in text if ch in DIGITS)
+
+
+def parse_int(text: object, *, max_digits: int = MAX_INT_DIGITS) -> int | None:
+    """A non-negative integer written with 1–``max_digits`` ASCII digits; None for anything else
+    (signs, spaces, underscores, other scripts' digits, too many digits)."""
+    if not is_digits(text) or len(text) > max_digits:  # type: ignore[arg-type]
+        return None
+    return int(text)  # type: ignore[arg-type]
