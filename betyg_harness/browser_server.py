@@ -100,6 +100,7 @@ class BrowserServer:
             except subprocess.TimeoutExpired:
                 pass
         self.process.wait()
+        _wait_for_group_to_end(self.process.pid)
         if self.folder:
             shutil.rmtree(self.folder, ignore_errors=True)
 
@@ -108,6 +109,34 @@ class BrowserServer:
 
     def __exit__(self, *exc) -> None:
         self.stop()
+
+
+def _group_alive(group: int) -> bool:
+    """Whether any process of ``group`` still runs. On Linux from /proc, where a zombie is dead (where
+    PID 1 does not reap orphans, as in some containers, zombies linger and kill(0) still finds them)."""
+    proc = Path("/proc")
+    if not proc.is_dir():
+        try:
+            os.killpg(group, 0)
+        except (ProcessLookupError, PermissionError):
+            return False
+        return True
+    for stat in proc.glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if int(fields[2]) == group and fields[0] != "Z":
+            return True
+    return False
+
+
+def _wait_for_group_to_end(group: int, *, bound: float = 5.0) -> None:
+    """SIGKILL is delivered asynchronously: node may still be on its way out when python has been
+    reaped. Wait (bounded) until the whole group is gone, so a caller that looks finds nothing left."""
+    deadline = time.monotonic() + bound
+    while _group_alive(group) and time.monotonic() < deadline:
+        time.sleep(0.05)
 
 
 def main(argv: list[str] | None = None) -> int:
