@@ -13,10 +13,15 @@ setup:
 demo: setup
 	@$(PY) -m betyg_harness.demo --artifacts $(ARTIFACTS)/demo
 
+# --timeout: a hung test fails alone instead of stalling the run (the slowest take about a minute).
+# --html: artifacts/report.html links (not embeds) the screenshots, traces, golden diffs and drift
+# reports of failures. --dist loadgroup needs pytest<9.2 with pytest-xdist 3.8 (the plugin stops
+# the run otherwise: pytest-dev/pytest-xdist#1386).
+TIMEOUT ?= 600
 test: setup
 	@mkdir -p $(ARTIFACTS)
-	$(PY) -m pytest -n $(WORKERS) --dist loadgroup \
-	  --junitxml=$(ARTIFACTS)/junit.xml \
+	$(PY) -m pytest -n $(WORKERS) --dist loadgroup --timeout=$(TIMEOUT) \
+	  --junitxml=$(ARTIFACTS)/junit.xml --html=$(ARTIFACTS)/report.html \
 	  --output=$(ARTIFACTS)/playwright --tracing=retain-on-failure --screenshot=only-on-failure \
 	  $(PYTEST_ARGS)
 

@@ -113,8 +113,9 @@ def _spawn(module: str, port: int, env: dict, database: Path | str, scenario: st
         cmd = [sys.executable, "-m", module, "--host", host, "--port", str(port), "--database", str(database)]
         if scenario:
             cmd += ["--scenario", scenario]
-    log = open(log_path, "ab")
-    return subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    # The log may hold what a request carried (a secret is masked, but the log is the owner's only).
+    with os.fdopen(os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600), "ab") as log:
+        return subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
 
 
 def _wait_healthy(server: MockServer, timeout: float) -> None:
@@ -136,8 +137,8 @@ def start_mocks(scenario: str | None = "default", workdir: Path | str | None = N
     """Start BER and Ping Pong on free (or given) ports, each with its own database in ``workdir``
     (or at ``databases["pingpong"]`` / ``databases["ber"]``, URLs). ``workers`` > 0 serves each with
     gunicorn and that many processes (their database must be one all can reach: PostgreSQL)."""
-    workdir = Path(workdir or tempfile.mkdtemp(prefix="betyg-mocks-"))
-    workdir.mkdir(parents=True, exist_ok=True)
+    workdir = Path(workdir or tempfile.mkdtemp(prefix="betyg-mocks-"))  # mkdtemp: mode 0700
+    workdir.mkdir(mode=0o700, parents=True, exist_ok=True)  # databases and logs: the owner's only
     pingpong_port = pingpong_port or free_port()
     ber_port = ber_port or free_port()
     env = dict(os.environ)

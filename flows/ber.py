@@ -2,32 +2,49 @@
 
 BER learns grades by polling Ping Pong's grade API ("up to 15 minutes"). Python Playwright has
 no ``expect.poll``, so :func:`wait_until_visible_in_ber` re-opens the student pages with a
-bounded back-off — advancing the mock clock instead of waiting when given a ``MockControl``.
+bounded back-off — advancing the mock clock instead of waiting when given a ``mock`` that
+:class:`AdvancesClock` (``flows.MockControl``, the pytest plugin's ``mock_clock``).
 """
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Protocol, runtime_checkable
 
 from playwright.sync_api import Page
 
+from betyg_harness.flows import aria
 from betyg_harness.flows.errors import BerError, NotVisibleInBer
-from betyg_harness.flows.mockctl import MockControl
-from betyg_harness.flows.models import BerGrade
+from betyg_harness.flows.models import BerGrade, person_key
 from betyg_harness.flows.pages.ber import BerGroupPage, BerGroupSearchPage, BerLoginPage, BerStudentPage
 from betyg_harness.flows.scales import display_personnummer, normalize_personnummer
 from betyg_harness.text import only_digits
 
 
+@runtime_checkable
+class AdvancesClock(Protocol):
+    """What ``mock=`` of :func:`wait_until_visible_in_ber` needs: something that moves a mock clock
+    forward by ``seconds`` without real waiting. :class:`flows.MockControl` (one mock) and the
+    pytest plugin's ``mock_clock`` fixture (both mocks together) satisfy it; so does any object of
+    your own with such a method. Its return value is ignored."""
+
+    def advance(self, *, seconds: float) -> object: ...
+
+
 @dataclass(frozen=True)
 class ExpectedGrade:
-    """A grade that should show up on the student's page in BER."""
+    """A grade that should show up on the student's page in BER. ``personnummer`` is given in any
+    written form and held as ``YYYYMMDD-NNNN`` (ValueError when it is not a valid number)."""
     group: str
     personnummer: str
     course_code: str
     grade: str
+
+    def __post_init__(self):
+        object.__setattr__(self, "personnummer", person_key(self.personnummer))
 
 
 def ber_login(page: Page, username: str = "beradmin", password: str = "beradmin", *, base_url: str = "") -> None:
@@ -50,13 +67,45 @@ def link_grading_teacher(page: Page, group: str, teacher: str, *, base_url: str 
 
 
 def unlink_grading_teacher(page: Page, group: str, teacher: str, *, base_url: str = "") -> None:
-    """"Ta bort <name>" on the group's page."""
-    open_ber_group(page, group, base_url=base_url).unlink_teacher(teacher)
+    """"Ta bort <name>" on the group's page. Unlinking one not linked is a no-op."""
+    page_obj = open_ber_group(page, group, base_url=base_url)
+    if teacher not in page_obj.grading_teachers():
+        return
+    page_obj.unlink_teacher(teacher)
 
 
 def student_grades(page: Page, student_url: str, *, base_url: str = "") -> list[BerGrade]:
     """The table "Betyg" of a student page."""
     return BerStudentPage(page, base_url, path=student_url).load()
+
+
+def student_url(page: Page, personnummer: str, group: str | None = None, *, base_url: str = "") -> str:
+    """The BER student page of ``personnummer`` (any written form): found in ``group``'s table
+    "Elever" (one search, one group page), or without ``group`` in every group BER's "Sök" lists
+    (one page per group until found: pass ``group`` when you know it). BerError when not found."""
+    shown = person_key(personnummer)
+    wanted = shown.replace("-", "")
+    if group is not None:
+        url = open_ber_group(page, group, base_url=base_url).student_url(wanted)
+        if url is None:
+            raise BerError(f"{shown} finns inte i gruppen «{group}» i BER.")
+        return url
+    BerGroupSearchPage(page, base_url).goto().search("")
+    table = aria.parse(page.get_by_role("table").first.aria_snapshot()).find("table")
+    links = [link.prop("url") for link in (table.find_all("link") if table else [])]
+    for href in (h for h in links if h):
+        url = BerGroupPage(page, base_url, name=None).goto(href).student_url(wanted)
+        if url is not None:
+            return url
+    raise BerError(f"{shown} finns inte i någon undervisningsgrupp i BER.")
+
+
+def grades_of(page: Page, personnummer: str, group: str | None = None, *, base_url: str = "") -> list[BerGrade]:
+    """A student's grades in BER (the table "Betyg" of their student page), each with
+    ``personnummer`` as ``YYYYMMDD-NNNN``; the page is found as :func:`student_url` finds it."""
+    url = student_url(page, personnummer, group, base_url=base_url)
+    shown = person_key(personnummer)
+    return [dataclasses.replace(g, personnummer=shown) for g in student_grades(page, url, base_url=base_url)]
 
 
 def _student_urls(page: Page, expected: list[ExpectedGrade], base_url: str) -> dict[ExpectedGrade, str]:
@@ -79,14 +128,19 @@ def normalize_digits(value: str) -> str:
 
 
 def wait_until_visible_in_ber(page: Page, grades: Iterable[ExpectedGrade], *, timeout: timedelta = timedelta(minutes=20),
-                              mock: MockControl | None = None, step: timedelta = timedelta(minutes=5),
+                              mock: AdvancesClock | None = None, step: timedelta = timedelta(minutes=5),
                               base_url: str = "") -> int:
     """Re-open each student's BER page until every grade shows, within ``timeout``.
 
-    With ``mock`` the mock clock is advanced by ``step`` between rounds (``timeout`` is mock time):
-    no real waiting. Without it, a real-time back-off from 2 s doubling to 60 s. Returns the
-    number of rounds; NotVisibleInBer lists what is still missing at the end.
+    With ``mock`` (:class:`AdvancesClock`: ``flows.MockControl``, the plugin's ``mock_clock``) the
+    mock clock is advanced by ``step`` between rounds, as ``mock.advance(seconds=...)``
+    (``timeout`` is mock time): no real waiting. Without it, a real-time back-off from 2 s doubling
+    to 60 s. Returns the number of rounds; NotVisibleInBer lists what is still missing at the end
+    (each as ``YYYYMMDD-NNNN <kurskod> <betyg>``).
     """
+    if mock is not None and not callable(getattr(mock, "advance", None)):
+        raise TypeError(f"mock= måste kunna flytta klockan fram med advance(seconds=...) (AdvancesClock, t.ex. "
+                        f"flows.MockControl eller pluginens mock_clock), inte {type(mock).__name__}.")
     pending = list(dict.fromkeys(grades))
     urls = _student_urls(page, pending, base_url)
     waited = timedelta()

@@ -2,6 +2,9 @@
 
     pp = PingPong(page, "http://127.0.0.1:5001", "betygsadmin", "betygsadmin").login()
     pp.grade_group("SVESVE01 HT26 Kista A", {"19900602-2397": "A"})
+    pp.group_state("SVESVE01 HT26 Kista A").student("900602-2397").grade   # → "A"
+
+Personnummer go in in any written form and come back as ``YYYYMMDD-NNNN``.
 """
 from __future__ import annotations
 
@@ -14,6 +17,7 @@ from playwright.sync_api import Page
 
 from betyg_harness.flows import ber as ber_flows
 from betyg_harness.flows import pingpong as pp_flows
+from betyg_harness.flows.models import BerGrade, GradingState
 from betyg_harness.flows.retry import with_retry
 
 
@@ -77,6 +81,12 @@ class PingPong(_Session):
     def preview_catalogue(self, group) -> str:
         return self._retry(lambda: pp_flows.preview_catalogue(self.page, group, base_url=self.url), "förhandsgranska")
 
+    def group_state(self, group, *, term: str | None = None) -> GradingState:
+        """Open ``group`` (a name, a search hit or an open grading view) and read what its grading
+        view shows: students (``state.student(personnummer)``), grades, locks, teachers, status."""
+        return self._retry(lambda: pp_flows.open_group(self.page, group, term=term, base_url=self.url).state(),
+                           f"öppna {getattr(group, 'name', group)}")
+
 
 @dataclass
 class Ber(_Session):
@@ -91,6 +101,19 @@ class Ber(_Session):
         self._retry(lambda: ber_flows.link_grading_teacher(self.page, group, teacher, base_url=self.url),
                     "koppla lärare")
 
+    def unlink_grading_teacher(self, group: str, teacher: str) -> None:
+        """"Ta bort <teacher>" on the group's page (a no-op when not linked)."""
+        self._retry(lambda: ber_flows.unlink_grading_teacher(self.page, group, teacher, base_url=self.url),
+                    "ta bort lärare")
+
+    def grades_of(self, personnummer: str, group: str | None = None) -> list[BerGrade]:
+        """The student's grades in BER (their page's table "Betyg"), found through ``group``'s page or,
+        without it, through every group BER's search lists. Each ``BerGrade.personnummer`` is
+        ``YYYYMMDD-NNNN``."""
+        return self._retry(lambda: ber_flows.grades_of(self.page, personnummer, group, base_url=self.url),
+                           "betyg i BER")
+
     def wait_until_visible(self, grades, **kwargs) -> int:
+        """:func:`flows.wait_until_visible_in_ber` on this page (``mock=`` an :class:`flows.AdvancesClock`)."""
         return self._retry(lambda: ber_flows.wait_until_visible_in_ber(self.page, grades, base_url=self.url,
                                                                        **kwargs), "vänta på BER")

@@ -14,9 +14,12 @@ Where BER may post (checked when a subscription is made and again before every d
 
 * **A URL, strictly**: ``http``/``https``, a host (a DNS name or an IP address), a port 1–65535,
   at most ``MAX_TARGET_LENGTH`` characters of RFC 3986 (visible ASCII: no spaces, line breaks,
-  control or non-ASCII characters — encode them with ``%``), no user-info, no fragment.
+  control or non-ASCII characters — encode them with ``%``), no user-info, no fragment, no host
+  ending in a dot (``127.0.0.1.``); the path's ``%`` escapes must decode to UTF-8 without spaces or
+  control characters (``%20``, ``%00`` and the overlong ``%C0%AF`` are refused).
 * **Never a mock's control API**: a path with a ``_mock`` segment (any case, after decoding ``%``
-  escapes and resolving ``.``/``..``, ``//`` and ``;`` parameters) is refused, whoever the host is.
+  escapes and resolving ``.``/``..``, ``//`` and ``;`` parameters, trailing dots ignored: ``_mock.``)
+  is refused, whoever the host is.
 * **The allow-list** (``WEBHOOK_ALLOWED_TARGETS``, env ``BER_WEBHOOK_ALLOWED_TARGETS``: origins
   such as ``http://127.0.0.1:5001``, comma-separated). Unset, it holds the origin of
   ``PINGPONG_URL`` — where the real Ping Pong subscribes (``PINGPONG_WEBHOOK_BASE_URL`` pointing
@@ -49,7 +52,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from urllib.parse import SplitResult, unquote, urlsplit, urlunsplit
+from urllib.parse import SplitResult, unquote, unquote_to_bytes, urlsplit, urlunsplit
 
 import requests
 from flask import current_app
@@ -108,11 +111,27 @@ def _split(value) -> SplitResult:
     host = parts.hostname or ""
     if not host:
         raise TargetRefused("target måste ha en värd, t.ex. http://127.0.0.1:5001/webhook.")
+    if host.endswith("."):
+        # "127.0.0.1." or "localhost." is the same machine spelled past the allow-list's comparison.
+        raise TargetRefused(f"target: värden {host} får inte sluta med en punkt.")
+    _check_path(parts.path)
     if _ip(host) is None:
-        name = host[:-1] if host.endswith(".") else host
+        name = host
         if "[" in parts.netloc or len(name) > 253 or not all(_LABEL.match(label) for label in name.split(".")):
             raise TargetRefused(f"target: värden {host} är varken ett giltigt domännamn eller en IP-adress.")
     return parts
+
+
+def _check_path(path: str) -> None:
+    """A path whose ``%`` escapes decode to UTF-8 without spaces or control characters (``%00``,
+    ``%20``, the overlong ``%C0%AF`` are ways to make two servers read one path differently)."""
+    try:
+        decoded = unquote_to_bytes(path).decode("utf-8")
+    except UnicodeDecodeError:
+        raise TargetRefused("target: sökvägens %-koder måste avkodas till giltig UTF-8.") from None
+    if any(ord(c) <= 0x20 or 0x7F <= ord(c) <= 0x9F for c in decoded):
+        raise TargetRefused("target: sökvägen får inte innehålla mellanslag eller styrtecken, inte heller "
+                            "som %-koder (%00, %20 …).")
 
 
 def _ip(host: str):
@@ -163,7 +182,7 @@ def _under_mock(path: str) -> bool:
             if kept:
                 kept.pop()
             continue
-        kept.append(segment)
+        kept.append(segment.rstrip(". "))  # "_mock." is "_mock" to servers that trim trailing dots
     return "_mock" in kept
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import secrets
 import socket
 import time
@@ -19,9 +20,11 @@ from typing import Callable
 from flask import Flask, Request, current_app, g, jsonify, request
 from flask.json.provider import DefaultJSONProvider
 from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.utils import cached_property
+from werkzeug.wsgi import LimitedStream, get_input_stream
 from sqlalchemy import MetaData
 
-from betyg_harness.mock_kit import errors, logins, memory, scenario as scenarios
+from betyg_harness.mock_kit import errors, hosts, logins, memory, scenario as scenarios
 from betyg_harness.mock_kit.clock import MockClock, parse_instant
 from betyg_harness.mock_kit.db import Database, database_url
 from betyg_harness.mock_kit.faults import Faults, SharedFaults
@@ -52,9 +55,13 @@ DEFAULTS = {
     "MAX_FORM_MEMORY_SIZE": 500_000,  # one form field's text (Flask's default, stated)
     "MAX_FORM_PARTS": 1_000,          # fields of one form (a grading form of 200 students has ~400)
     "MAX_JSON_DEPTH": 64,             # arrays and objects nested deeper: 400 (no document needs 10)
+    # Host names the mock answers to besides loopback, its own address and its URLs' hosts
+    # (mock_kit.hosts; env MOCK_ALLOWED_HOSTS or <PREFIX>_ALLOWED_HOSTS, comma-separated; "*": any).
+    "ALLOWED_HOSTS": "",
 }
 # A response this big, or a request this slow (a full sync's pages, a scenario load), leaves freed
 # memory behind that is handed back to the system once requests have been quiet for a moment.
+MASK = "***"  # what the journal and the logs show instead of a secret path segment
 HEAVY_RESPONSE_BYTES = 512 * 1024
 HEAVY_REQUEST_MS = 500
 BIG_SCENARIO_RECORDS = 2_000  # persons + groups from which a load releases memory at once
@@ -70,10 +77,27 @@ SECURITY_HEADERS = {
 }
 
 
+class BoundedStream(LimitedStream):
+    """A body without Content-Length (chunked), read up to ``limit`` bytes: a byte more is a 413.
+    (werkzeug's own bound stops quietly at the limit, so a form parsed from it would be the
+    first megabyte of a bigger body, and a login in it would go through.)"""
+
+    def __init__(self, stream, limit: int):
+        super().__init__(stream, limit + 1, is_max=True)
+        self.max_bytes = limit
+
+    def readinto(self, b) -> int | None:  # type: ignore[override]
+        read = super().readinto(b)
+        if self._pos > self.max_bytes:
+            raise RequestEntityTooLarge()
+        return read
+
+
 class MockRequest(Request):
     """A request whose body limit is the control API's under ``/_mock`` (scenarios are big) and
-    ``MAX_CONTENT_LENGTH`` elsewhere: werkzeug refuses a longer body (413) before reading it, and
-    bounds a chunked one without Content-Length as it is read."""
+    ``MAX_CONTENT_LENGTH`` elsewhere: werkzeug refuses a longer announced body (413) before reading
+    it, and a chunked one (no Content-Length) is a 413 as soon as it is read past the limit — by
+    ``get_data``, ``get_json``, ``form``, ``files`` or ``stream`` alike."""
 
     @property
     def max_content_length(self) -> int | None:
@@ -85,13 +109,17 @@ class MockRequest(Request):
     def max_content_length(self, value: int | None) -> None:
         self._max_content_length = value
 
+    @cached_property
+    def stream(self):
+        if self.shallow:
+            raise RuntimeError("A shallow request does not read its body.")
+        limit = self.max_content_length
+        if limit is not None and self.content_length is None and "wsgi.input_terminated" in self.environ:
+            return BoundedStream(self.environ["wsgi.input"], limit)
+        return get_input_stream(self.environ, max_content_length=limit)
+
     def get_data(self, cache: bool = True, as_text: bool = False, parse_form_data: bool = False):
         data = super().get_data(cache=cache, as_text=False, parse_form_data=parse_form_data)
-        limit = self.max_content_length
-        if limit is not None and self.content_length is None and len(data) >= limit:
-            # A chunked body (no Content-Length): werkzeug stops reading at the limit and hands back
-            # what it read; a body that reaches the limit is refused as one announced over it.
-            raise RequestEntityTooLarge()
         return data.decode(errors="replace") if as_text else data
 
 
@@ -158,6 +186,17 @@ class MockKit:
     locks: Locks | None = None
     shared: bool = False  # served by several processes (MULTI_PROCESS)
     refreshers: list = field(default_factory=list)  # per-process caches to drop when shared
+    # Paths whose next segment is a secret (Ping Pong's webhook token): shown as MASK in the journal
+    # and the request logs, as BER's subscription lists show it.
+    secret_paths: tuple[str, ...] = ()
+
+    def shown_path(self, text: str) -> str:
+        """``text`` (a path, a log line) as the journal and the logs show it: the segment after
+        each ``secret_paths`` prefix replaced by ``MASK``."""
+        for prefix in self.secret_paths:
+            if prefix in text:
+                text = re.sub(re.escape(prefix) + r"[^/?#\s\"']+", lambda _: prefix + MASK, text)
+        return text
 
     def refresh(self) -> None:
         """Shared by processes: take up what another process changed (the clock, the scenario,
@@ -345,7 +384,26 @@ def start_background(app: Flask) -> None:
     kit.releaser.start()
 
 
+def _refuse_unknown_host():
+    """A ``Host`` that is not one of the mock's names (mock_kit.hosts: DNS rebinding) is a 400 in
+    the answering part's format, before CSRF, faults or any view."""
+    environ = request.environ
+    if "HTTP_HOST" not in environ:
+        return None  # HTTP/1.0 without Host: no browser, so no rebinding
+    if hosts.is_known(environ["HTTP_HOST"], environ, hosts.configured(current_app.config)):
+        return None
+    pages: errors.ErrorPages | None = current_app.extensions.get("mock_kit_errors")
+    if pages is None or request.path.startswith("/_mock"):
+        response = jsonify({"code": "unknown_host", "message": hosts.UNKNOWN_HOST_MESSAGE})
+        response.status_code = 400
+        return response
+    return pages.render(400, hosts.UNKNOWN_HOST_MESSAGE, code="unknown_host")
+
+
 def _install_request_hooks(app: Flask, kit: MockKit) -> None:
+    # First of all hooks (CSRFProtect registers its own before init_mock runs).
+    app.before_request_funcs.setdefault(None, []).insert(0, _refuse_unknown_host)
+
     @app.before_request
     def _before():
         g._mock_started = time.perf_counter()
@@ -370,7 +428,7 @@ def _install_request_hooks(app: Flask, kit: MockKit) -> None:
             response.headers.setdefault(header, value)
         started = getattr(g, "_mock_started", None)
         duration_ms = round((time.perf_counter() - started) * 1000, 2) if started else None
-        path = request.path
+        path = kit.shown_path(request.path)
         if not path.startswith("/_mock") and not path.startswith("/static") and path != "/healthz":
             kit.journal.record({
                 "time": kit.clock.now().isoformat(),

@@ -27,13 +27,15 @@ def _coerce(value: str):
 
 
 def build_config(prefix: str, defaults: dict, overrides: dict | None) -> dict:
-    """``defaults``, then ``<PREFIX>_<KEY>`` and the shared variables from the environment,
-    then ``overrides``."""
+    """``defaults``, then the shared variables (``MOCK_ALLOWED_HOSTS`` too) and ``<PREFIX>_<KEY>``
+    from the environment, then ``overrides``."""
     config = dict(defaults)
     for key, default in SHARED_ENV.items():
         config[key] = os.environ.get(key, default)
+    if os.environ.get("MOCK_ALLOWED_HOSTS") is not None:  # both mocks' extra host names (mock_kit.hosts)
+        config["ALLOWED_HOSTS"] = os.environ["MOCK_ALLOWED_HOSTS"]
     for key in list(defaults) + ["DATABASE", "SCENARIO", "CONTROL_API", "CONTROL_TOKEN", "SCHEDULER", "SECRET_KEY",
-                                 *LOGIN_KEYS]:
+                                 "ALLOWED_HOSTS", *LOGIN_KEYS]:
         env = os.environ.get(f"{prefix}_{key}")
         if env is not None:
             config[key] = _coerce(env)

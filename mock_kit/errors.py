@@ -11,7 +11,9 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from flask import Flask, Response, request
+from urllib.parse import urlsplit
+
+from flask import Flask, Response, jsonify, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, RequestURITooLarge
 
@@ -33,6 +35,7 @@ MESSAGES: dict[int, tuple[str, str]] = {
     431: ("För stora rubriker", "Förfrågans rubriker är för stora."),
     500: ("Ett fel inträffade", "Ett oväntat fel inträffade. Försök igen om en stund."),
     503: ("Tjänsten är inte tillgänglig", "Tjänsten är inte tillgänglig just nu. Försök igen om en stund."),
+    505: ("HTTP-versionen stöds inte", "Förfrågan använder en HTTP-version som tjänsten inte stöder."),
 }
 CSRF_MESSAGE = "Formuläret saknar en giltig säkerhetstoken. Ladda om sidan och försök igen."
 MAX_QUERY_STRING = 8 * 1024  # longer search addresses are refused (414) before any work is done
@@ -70,7 +73,7 @@ def _code(status: int) -> str:
     return {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
             405: "method_not_allowed", 409: "conflict", 413: "payload_too_large", 414: "uri_too_long",
             415: "unsupported_media_type", 422: "unprocessable", 429: "too_many_requests",
-            500: "internal_error", 503: "unavailable"}.get(status, f"error_{status}")
+            431: "headers_too_large", 500: "internal_error", 503: "unavailable", 505: "http_version_not_supported"}.get(status, f"error_{status}")
 
 
 def install(app: Flask, pages: ErrorPages) -> None:
@@ -93,7 +96,6 @@ def install(app: Flask, pages: ErrorPages) -> None:
         if error.code is None or error.code < 400:
             return error
         if request.path.startswith("/_mock"):
-            from flask import jsonify
             response = jsonify({"code": _code(error.code), "message": describe(error.code)[1]})
             response.status_code = error.code
             return response
@@ -119,12 +121,49 @@ def install(app: Flask, pages: ErrorPages) -> None:
         return pages.render(500)
 
 
-def render_outside_request(app: Flask, status: int) -> bytes:
-    """The error page for a refusal the server makes before Flask sees the request (a request line
-    over the server's limit): rendered through the app, so it is the system's own Swedish page."""
+def request_path(raw_line: bytes | str | None) -> str:
+    """The path of a request line the server refused before parsing it (perhaps cut off at the
+    server's limit, perhaps an absolute URI): "/" when none can be read."""
+    if isinstance(raw_line, bytes):
+        raw_line = raw_line.decode("latin-1")
+    words = (raw_line or "").split()
+    target = words[1] if len(words) > 1 else "/"
+    if not target.startswith("/"):
+        try:
+            target = urlsplit(target).path or "/"
+        except ValueError:
+            target = "/"
+    path = target.split("?", 1)[0].split("#", 1)[0]
+    # Enough to tell which part of the system it was for; a prefix is all that is compared.
+    path = "".join(c for c in path[:256] if c.isascii() and c.isprintable() and c != " ")
+    return path if path.startswith("/") else "/"
+
+
+def render_outside_request(app: Flask, status: int, path: str = "/") -> Response:
+    """The answer to a refusal the server makes before Flask sees the request (a request line over
+    the server's limit: 414; headers too large: 431; an HTTP version it does not speak: 505), as
+    the app would give it for ``path``: JSON under ``/_mock``, the API's own error format under an
+    API's prefix (SS 12000's Error object, the grade API's XML), else the system's Swedish page —
+    with the security headers every answer carries."""
+    from betyg_harness.mock_kit.app import SECURITY_HEADERS  # app imports this module
+
     pages: ErrorPages | None = app.extensions.get("mock_kit_errors")
     title, message = describe(status)
-    if pages is None:
-        return f"<!doctype html><html lang='sv'><title>{title}</title><h1>{title}</h1><p>{message}</p>".encode()
-    with app.test_request_context("/"):
-        return pages.page(status, title, message).get_data()
+    try:
+        context = app.test_request_context(path)
+    except Exception:  # noqa: BLE001 — an odd path: answer as for the start page
+        path, context = "/", app.test_request_context("/")
+    with context:
+        if path.startswith("/_mock"):  # the control API's JSON, as its handler answers (install)
+            response = jsonify({"code": _code(status), "message": message})
+        elif pages is None:
+            response = Response(f"<!doctype html><html lang='sv'><title>{title}</title><h1>{title}</h1>"
+                                f"<p>{message}</p>", mimetype="text/html")
+        else:
+            response = pages.render(status, path=path)
+        response.status_code = status
+        for header, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(header, value)
+        response.headers["Connection"] = "close"
+        response.make_sequence()
+        return response

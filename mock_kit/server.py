@@ -15,7 +15,29 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 from betyg_harness import add_version_option
 from betyg_harness.mock_kit import memory
 from betyg_harness.mock_kit.app import start_background
-from betyg_harness.mock_kit.errors import render_outside_request
+from betyg_harness.mock_kit.errors import render_outside_request, request_path
+
+
+DRAIN_WAIT_SECONDS = 0.25  # after answering, how long a pause in the client's sending ends the discarding
+
+
+class _Drain:
+    """The request's socket file once the answer is out: ``read`` gives what arrives within
+    ``DRAIN_WAIT_SECONDS`` (one receive), and b"" at a pause or an error, never blocking for a
+    body's full length."""
+
+    def __init__(self, rfile, connection):
+        self._rfile, self._connection = rfile, connection
+
+    def read(self, size: int = -1) -> bytes:
+        try:
+            self._connection.settimeout(DRAIN_WAIT_SECONDS)
+            return self._rfile.read1(size if size and size > 0 else 65536)
+        except (OSError, ValueError):
+            return b""
+
+    def __getattr__(self, name):
+        return getattr(self._rfile, name)
 
 
 class KeepAliveHandler(WSGIRequestHandler):
@@ -32,7 +54,11 @@ class KeepAliveHandler(WSGIRequestHandler):
     def run_wsgi(self) -> None:
         self._keep_alive = not self.close_connection and self._without_body()
         if not self._keep_alive:
-            return super().run_wsgi()
+            socket_file = self.rfile
+            try:
+                return super().run_wsgi()
+            finally:
+                self.rfile = socket_file
         socket_file = self.rfile
         # After answering, werkzeug reads whatever the client sent next and throws it away (it
         # would be an unread body); here that is the next request, so it reads an empty body instead.
@@ -47,22 +73,47 @@ class KeepAliveHandler(WSGIRequestHandler):
         return (headers.get("Content-Length", "0").strip() in ("", "0") and "Transfer-Encoding" not in headers
                 and "Expect" not in headers)
 
+    def end_headers(self) -> None:
+        super().end_headers()
+        if not getattr(self, "_keep_alive", True) and not isinstance(self.rfile, _Drain):
+            # The answer is going out: what werkzeug reads from now on is the unread rest of the body,
+            # thrown away (so a client still sending sees a 413, not a reset). It must not wait for
+            # more than arrives, or a client that sent everything and waits for the close
+            # ("Connection: close") would wait until the server's timeout.
+            self.rfile = _Drain(self.rfile, self.connection)
+
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
-        """The server's own refusals (a request line over its 64 KiB limit, bad syntax) as the
-        system's Swedish error page instead of http.server's English one."""
+        """The server's own refusals (a request line over its 64 KiB limit: 414; headers over its
+        limits: 431; HTTP/2.0 and other versions it does not speak: 505; bad syntax: 400) as the app
+        answers for that path (mock_kit.errors.render_outside_request): the Swedish page, the API's
+        error format or the control API's JSON, with the security headers — not http.server's
+        English page."""
         try:
-            body = render_outside_request(self.server.app, code)
+            path = request_path(getattr(self, "raw_requestline", b""))
+            response = render_outside_request(self.server.app, code, path)
+            body = b"".join(response.response)
         except Exception:  # never fail while failing: fall back to the standard page
             return super().send_error(code, message, explain)
-        self.log_error("code %d, message %s", code, message)
-        self.send_response(code, message)
-        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self._keep_alive = False  # a refusal closes the connection, after an earlier kept-alive request too
+        self.log_error("code %d, message %s, path %s", code, message, path)
+        if not self.request_version or self.request_version == "HTTP/0.9":
+            self.request_version = "HTTP/1.1"  # http.server writes no status line for HTTP/0.9
+        self.send_response(code)  # the standard reason: ``message`` may quote the client's bytes
+        for header, value in response.headers.items():
+            if header.lower() != "content-length":
+                self.send_header(header, value)
         self.send_header("Content-Length", str(len(body)))
-        self.send_header("Connection", "close")
         self.end_headers()
         if self.command != "HEAD" and code >= 200 and code not in (204, 304):
             self.wfile.write(body)
         self.close_connection = True
+
+    def log(self, type: str, message: str, *args) -> None:
+        """Every line the server logs (requests, errors), a secret path segment masked
+        (``MockKit.secret_paths``: Ping Pong's webhook token is not for its log file)."""
+        text = message % args if args else message
+        kit = getattr(self.server, "app", None) and self.server.app.extensions.get("mock_kit")
+        super().log(type, "%s", kit.shown_path(text) if kit is not None else text)
 
     def send_header(self, keyword: str, value: str) -> None:
         if getattr(self, "_keep_alive", False) and keyword.lower() == "connection" and value.lower() == "close":

@@ -72,6 +72,8 @@ def create_app(config: dict | None = None) -> Flask:
     kit = init_mock(app, name="mock_pingpong", metadata=metadata, load_scenario=_load_scenario,
                     after_load=after_load, error_pages=error_pages())
     csrf.exempt(control_api)  # JSON control API for tests and robots, not a browser form
+    from betyg_harness.mock_pingpong.ber_sync import WEBHOOK_PATH
+    kit.secret_paths = (WEBHOOK_PATH + "/",)  # the token BER posts to: never in the journal or the logs
     syncer = get_syncer(app)
     if not fresh["loaded"] and app.config["SYNC_ON_LOAD"]:
         syncer.sync()  # restarted on an existing database: catch up with what BER changed meanwhile

@@ -2,7 +2,8 @@
 
     from betyg_harness.drift import ProbeSettings, Target, run_probe
     report = run_probe(ProbeSettings(pingpong=Target(url, user, password), ber=Target(url, user, password)))
-    report.exit_code   # 0 no drift, 1 drift, 2 could not run
+    report.exit_code   # 0 no drift (and all reached), 1 drift, 2 could not run or not all reached
+    report.unchecked   # the named locators not reached, each with why (allow_partial=True accepts them)
 
 It walks every page object read-only (its browser context refuses any request but GET/HEAD and
 the login form's POST — :mod:`betyg_harness.drift.guard`), checks each named locator of each screen

@@ -1,9 +1,14 @@
 """The walk: every page object of both systems, read-only, in one session per system.
 
-Ping Pong: Logga in → Verktyg › Betyg → Sök lärare (and its results) → Sök grupp (and its
-results) → a group's grading view (its state read) → Förhandsgranska when the catalogue is ready.
-BER: Logga in → Undervisningsgrupper → the same group → a student's page → Betygsimport.
-Sammanfattning is not visited: reaching it takes a Spara.
+Ping Pong: Logga in → Verktyg › Betyg → Sök grupp (and its results) → Sök lärare (and its
+results) → a group that is gradeable now, in its grading view (so "Spara" shows) → a finished group
+(every admitted student locked) and its Förhandsgranska. BER: Logga in → Undervisningsgrupper →
+the finished group (else the gradeable one) → a student's page with received grades (else one
+without) → Betygsimport. Sammanfattning is not visited: reaching it takes a Spara (a POST).
+
+Without ``group`` the walk picks the groups itself from Sök grupp's hits (:func:`_candidates`) and
+says in the report which it used for what; a screen it could not reach is listed with the reason
+(:mod:`betyg_harness.drift.coverage`), never silently passed.
 
 Each step is the flows' own page-object action (so a renamed link fails the way the flows would);
 when one fails, the probe opens the next screen by its address where the page object knows it,
@@ -20,6 +25,7 @@ from playwright.sync_api import Error as PlaywrightError, sync_playwright
 
 from betyg_harness.drift.apis import SS12000_PREFIX, ApiSettings, check_apis
 from betyg_harness.drift.checks import Shots, check_page
+from betyg_harness.drift.coverage import assess, reason_key
 from betyg_harness.drift.guard import ReadOnlyGuard
 from betyg_harness.drift.report import DriftReport, Finding
 from betyg_harness.flows.browser import BrowserNotFound, open_browser
@@ -31,6 +37,12 @@ from betyg_harness.flows.pages.pingpong.grading import CATALOGUE_NOT_READY
 
 VIEWPORT = {"width": 1280, "height": 900}
 FINISHED_STATUS = "Klar"  # a finished group shows every part of the grading view, the catalogue too
+# Statuses of groups whose course has ended (so most likely gradeable now), tried first in this order.
+ENDED_STATUSES = (FINISHED_STATUS, "Försenad", "Pågår")
+MAX_GROUPS = 3            # groups opened at most while looking for a gradeable (or a finished) one
+MAX_STUDENTS = 3          # BER students opened at most while looking for one with received grades
+# What the report's "groups" say each group was used for.
+FOR_GRADING, FOR_PREVIEW, FOR_BER = "betygsvyn (Spara)", "Förhandsgranska", "BER"
 
 
 @dataclass
@@ -46,7 +58,7 @@ class ProbeSettings:
     ber: Target
     pingpong_token: str | None = field(default=None, repr=False)
     ber_token: str | None = field(default=None, repr=False)
-    group: str | None = None          # the group to open (default: the first "Klar" hit, else the first)
+    group: str | None = None          # the group for every screen (default: chosen, see _candidates)
     teacher: str | None = None        # for Sök lärare (default: the first teacher listed)
     search: str | None = None         # the text for Sök grupp (default: the group's name, or "")
     delay: float = 1.0                # seconds between two steps (politeness)
@@ -58,6 +70,7 @@ class ProbeSettings:
     grades_to: datetime | None = None
     ss12000_prefix: str = SS12000_PREFIX
     api_limit: int = 5
+    allow_partial: bool = False       # accept a walk that could not reach every named locator (exit 0)
 
     def public(self) -> dict:
         """The settings as the report shows them: no password, no token."""
@@ -153,7 +166,7 @@ class _Stop(Exception):
 
 
 def _walk_pingpong(walk: _Walk, settings: ProbeSettings) -> str | None:
-    """Ping Pong's walk; the name of the group it opened (for BER's walk)."""
+    """Ping Pong's walk; the name of the group for BER's walk."""
     page, url, t = walk.page, walk.target.url, walk.timeout_ms
     walk.login()
     betyg = BetygPage(page, url, timeout=t)
@@ -172,14 +185,15 @@ def _walk_pingpong(walk: _Walk, settings: ProbeSettings) -> str | None:
         walk.check(results)
         hits = walk.step("Sökresultat: läs träffarna", results.hits)
         hits = hits if isinstance(hits, list) else []
-    chosen = _choose(hits, settings.group)
+    candidates = _candidates(hits, settings.group)
 
     by_teacher = BetygSearchByTeacherPage(page, url, timeout=t)
     if not walk.step("Sök lärare", BetygPage(page, url, timeout=t).open_search_by_teacher):
         walk.step("Sök lärare (via adress)", by_teacher.goto)
     walk.check(by_teacher)
     listed = walk.step("Sök lärare: lärarna", by_teacher.teachers)
-    teacher = _teacher(settings.teacher, chosen, listed if isinstance(listed, list) else [])
+    teacher = _teacher(settings.teacher, candidates[0] if candidates else None,
+                       listed if isinstance(listed, list) else [])
     if teacher:
         if walk.step(f"Sök lärare: {teacher}", lambda: by_teacher.search(teacher)):
             walk.check(SearchResults(page, url, timeout=t))
@@ -187,33 +201,98 @@ def _walk_pingpong(walk: _Walk, settings: ProbeSettings) -> str | None:
         walk.report.add(Finding("step", walk.system, "steg", "Sök lärare: sök", "skipped",
                                 detail="ingen lärare att söka på (ange --teacher)"))
 
-    if chosen is None:
-        walk.report.add(Finding("step", walk.system, "steg", f"öppna «{settings.group or 'första träffen'}»",
-                                "error" if settings.group else "skipped",
-                                detail="gruppen finns inte bland träffarna" if settings.group else "inga träffar"))
+    groups = walk.report.groups
+    groups.update({FOR_GRADING: None, FOR_PREVIEW: None})
+    if not candidates:
+        why = (f"gruppen «{settings.group}» finns inte bland träffarna" if settings.group
+               else f"Sök grupp «{text}» gav inga träffar")
+        walk.report.add(Finding("step", walk.system, "steg", f"öppna «{settings.group or 'en grupp'}»",
+                                "error" if settings.group else "skipped", detail=why))
+        _why(walk, "GradingPage", None, why)
+        _why(walk, "CataloguePreviewPage", None, why)
         return settings.group
-    grading = GradingPage(page, url, name=chosen.name, timeout=t)
-    # Back to Sök grupp's results (the page object's own path) to open the group as a person does.
-    reopened = walk.step(f"Sök grupp: «{text}» igen", lambda: by_group.goto().search(text))
-    opened = reopened and walk.step(f"öppna «{chosen.name}»", lambda: reopened.open(chosen.name))
-    if not opened and chosen.href:
-        walk.step(f"öppna «{chosen.name}» (via adress)", lambda: grading.goto(chosen.href))
-    walk.check(grading)
-    state = walk.step("läs gruppens läge", grading.state)
-    if state and state is not True:
-        locked = sum(1 for s in state.students if s.locked)
-        walk.report.add(Finding("step", walk.system, "GradingPage", "gruppens läge", "note",
-                                detail=f"{len(state.students)} elever, {locked} låsta, lärare: "
-                                       f"{', '.join(state.teachers) or '–'}; katalogen klar: "
-                                       f"{'ja' if state.catalogue_ready else 'nej'}"))
-        if state.catalogue_ready:
-            preview = walk.step("Förhandsgranska", grading.preview_catalogue)
-            if preview:
-                walk.check(preview)
+
+    # A group that is gradeable now: its grading view shows Spara (not "Betyg kan sättas från och med …").
+    opened: list[tuple[object, GradingPage, object]] = []
+    grading_hit = None
+    for hit in candidates[:MAX_GROUPS]:
+        view, state = _open_group(walk, hit, by_group, text)
+        if state is None:
+            continue
+        opened.append((hit, view, state))
+        if not state.not_before:
+            grading_hit = hit
+            break
+    tried = ", ".join(f"«{hit.name}»" for hit, _, _ in opened)
+    if grading_hit is not None:
+        groups[FOR_GRADING] = grading_hit.name
+    elif opened:
+        not_before = opened[-1][2].not_before
+        why = (f"gruppen «{settings.group}» är inte betygsättningsbar än (från och med {not_before})"
+               if settings.group else f"ingen betygsättningsbar grupp hittades (öppnade: {tried})")
+        _why(walk, "GradingPage", "save_button", why)
+    else:
+        _why(walk, "GradingPage", None, "ingen grupp kunde öppnas")
+
+    # A finished group (every admitted student locked): its catalogue can be previewed.
+    finished = next(((hit, view) for hit, view, state in opened if state.catalogue_ready), None)
+    if finished is None and not settings.group:
+        more = [h for h in candidates if h.status == FINISHED_STATUS and all(h is not o for o, _, _ in opened)]
+        for hit in more[:1]:
+            view, state = _open_group(walk, hit, by_group, text)
+            if state is not None and state.catalogue_ready:
+                finished = (hit, view)
+                opened.append((hit, view, state))
+                break
+    if finished is None:
+        why = (f"katalogen för «{settings.group}» är inte klar: {CATALOGUE_NOT_READY}" if settings.group
+               else "ingen avslutad grupp (alla antagna elever med låsta betyg) hittades bland träffarna")
+        walk.report.add(Finding("step", walk.system, "steg", "Förhandsgranska", "skipped", detail=why))
+        _why(walk, "CataloguePreviewPage", None, why)
+    else:
+        hit, view = finished
+        groups[FOR_PREVIEW] = hit.name
+        if view is not opened[-1][1]:  # another group's view is shown now: back to this one
+            _open_group(walk, hit, by_group, text, check=False)
+        preview = walk.step("Förhandsgranska", view.preview_catalogue)
+        if preview:
+            walk.check(preview)
         else:
-            walk.report.add(Finding("step", walk.system, "steg", "Förhandsgranska", "skipped",
-                                    detail=CATALOGUE_NOT_READY))
-    return chosen.name
+            dialogs = [f for f in walk.report.findings if f.kind == "dialog" and f.where == "Förhandsgranska"]
+            _why(walk, "CataloguePreviewPage", None,
+                 "Förhandsgranska öppnades inte" + (": en oväntad dialog avvisades" if dialogs else ""))
+    if finished:
+        return finished[0].name
+    return (grading_hit or (opened[0][0] if opened else candidates[0])).name
+
+
+def _open_group(walk: _Walk, hit, by_group: BetygSearchByGroupPage, text: str, *, check: bool = True):
+    """Open ``hit`` from Sök grupp's results as a person does (by its address if that fails); the
+    grading view and its state (None when it could not be read)."""
+    page, url, t = walk.page, walk.target.url, walk.timeout_ms
+    grading = GradingPage(page, url, name=hit.name, timeout=t)
+    reopened = walk.step(f"Sök grupp: «{text}» igen", lambda: by_group.goto().search(text))
+    opened = reopened and walk.step(f"öppna «{hit.name}»", lambda: reopened.open(hit.name))
+    if not opened and hit.href:
+        walk.step(f"öppna «{hit.name}» (via adress)", lambda: grading.goto(hit.href))
+    if not check:
+        return grading, None
+    walk.check(grading)
+    state = walk.step(f"läs läget i «{hit.name}»", grading.state)
+    if not state or state is True:
+        return grading, None
+    locked = sum(1 for s in state.students if s.locked)
+    walk.report.add(Finding("step", walk.system, "GradingPage", f"läget i «{hit.name}»", "note",
+                            detail=f"{len(state.students)} elever, {locked} låsta, lärare: "
+                                   f"{', '.join(state.teachers) or '–'}; betygsättningsbar: "
+                                   f"{'nej, från och med ' + state.not_before if state.not_before else 'ja'}; "
+                                   f"katalogen klar: {'ja' if state.catalogue_ready else 'nej'}"))
+    return grading, state
+
+
+def _why(walk: _Walk, page: str, attr: str | None, reason: str) -> None:
+    """Why a screen (or one locator of it) could not be reached: for the report's coverage."""
+    walk.report.reasons.setdefault(reason_key(walk.system, page, attr), reason)
 
 
 def _teacher(wanted: str | None, hit, listed: list[str]) -> str | None:
@@ -225,21 +304,27 @@ def _teacher(wanted: str | None, hit, listed: list[str]) -> str | None:
     return next((n for n in names if n in listed), None)
 
 
-def _choose(hits, wanted: str | None):
+def _candidates(hits, wanted: str | None) -> list:
+    """The groups to try, best first: ``wanted`` alone; else the hits whose course has ended
+    (finished ones first: gradeable and with a catalogue), then the rest, each in the list's order."""
     if wanted:
-        return next((h for h in hits if h.name == wanted), None)
-    return next((h for h in hits if h.status == FINISHED_STATUS), hits[0] if hits else None)
+        return [h for h in hits if h.name == wanted][:1]
+    rank = {status: i for i, status in enumerate(ENDED_STATUSES)}
+    return sorted(hits, key=lambda h: rank.get(h.status, len(rank)))
 
 
 def _walk_ber(walk: _Walk, group: str | None) -> None:
     page, url, t = walk.page, walk.target.url, walk.timeout_ms
     walk.login()
+    walk.report.groups[FOR_BER] = group
     search = BerGroupSearchPage(page, url, timeout=t)
     walk.step("Undervisningsgrupper", search.goto)
     walk.check(search)
     if not group:
         walk.report.add(Finding("step", walk.system, "steg", "öppna en grupp", "skipped",
                                 detail="ingen grupp (ange --group)"))
+        for screen in ("BerGroupPage", "BerStudentPage"):
+            _why(walk, screen, None, "ingen grupp att öppna (Ping Pong gav ingen; ange --group)")
     else:
         if walk.step(f"sök «{group}»", lambda: search.search(group)):
             walk.check(search)
@@ -249,14 +334,23 @@ def _walk_ber(walk: _Walk, group: str | None) -> None:
             students = walk.step("läs eleverna", group_page.students)
             walk.step("läs betygssättande lärare", group_page.grading_teachers)
             with_url = [s for s in students if s.get("url")] if isinstance(students, list) else []
-            if with_url:
-                student = BerStudentPage(page, url, path=with_url[0]["url"], name=with_url[0].get("Namn") or None,
-                                         timeout=t)
-                if walk.step("en elevs sida", student.load) is not None:
+            for n, row in enumerate(with_url[:MAX_STUDENTS], 1):
+                student = BerStudentPage(page, url, path=row["url"], name=row.get("Namn") or None, timeout=t)
+                grades = walk.step(f"en elevs sida ({n})", student.load)
+                if grades is not None:
                     walk.check(student)
+                if isinstance(grades, list) and grades:
+                    break
             else:
+                _why(walk, "BerStudentPage", "grades_table",
+                     f"ingen av de {min(len(with_url), MAX_STUDENTS)} första eleverna i «{group}» har mottagna betyg"
+                     if with_url else f"gruppen «{group}» har inga elever")
+            if not with_url:
                 walk.report.add(Finding("step", walk.system, "steg", "en elevs sida", "skipped",
                                         detail="gruppen har inga elever"))
+        else:
+            _why(walk, "BerGroupPage", None, f"gruppen «{group}» kunde inte öppnas")
+            _why(walk, "BerStudentPage", None, f"gruppen «{group}» kunde inte öppnas")
     imports = BerImportLogPage(page, url, timeout=t)
     if walk.step("Betygsimport", imports.goto):
         walk.check(imports)
@@ -269,7 +363,7 @@ def run_probe(settings: ProbeSettings, *, browser=None) -> DriftReport:
     pytest plugin passes pytest-playwright's); else one is started and closed."""
     report = DriftReport(targets={"pingpong": settings.pingpong.url, "ber": settings.ber.url},
                          options=settings.public(), secrets=settings.secrets(), folder=settings.report_dir,
-                         started=_now())
+                         started=_now(), allow_partial=settings.allow_partial)
     try:
         if browser is not None:
             _walk_both(report, settings, browser)
@@ -314,6 +408,7 @@ def _walk_both(report: DriftReport, settings: ProbeSettings, browser) -> None:
 
 
 def _finish(report: DriftReport) -> DriftReport:
+    assess(report)
     report.finished = _now()
     if report.folder:
         report.write()

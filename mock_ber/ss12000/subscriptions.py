@@ -8,6 +8,8 @@ subscriptions. The deliveries themselves are :mod:`betyg_harness.mock_ber.webhoo
 * The target's secret parts are never listed: GET (list and one) and PATCH show it masked
   (:func:`webhooks.masked`: no user-info or query, the last path segment ``***``); only the 201
   answer to the creator echoes the target as sent.
+* ``expires`` is checked the same way on create and renew (:func:`_expires`: RFC 3339, after now,
+  at most ``MAX_LIFETIME`` ahead; else 400 with an Error object); without it, now + the lifetime.
 """
 from __future__ import annotations
 
@@ -73,6 +75,19 @@ def _resource_types(value) -> list[str]:
     return types
 
 
+def _expires(body: dict, at):
+    """The expiry a create or renew body asks for (``expires``, RFC 3339, after now and at most
+    ``MAX_LIFETIME`` ahead), now + the lifetime when it names none; anything else is a 400."""
+    if "expires" not in body:
+        return at + lifetime()
+    if not isinstance(body["expires"], str):
+        raise bad("expires måste vara en tidpunkt i RFC 3339-format.", "invalid_body")
+    expires = parse_datetime("expires", body["expires"])
+    if not at < expires <= at + MAX_LIFETIME:
+        raise bad(f"expires måste ligga efter nu och högst {MAX_LIFETIME.days} dagar fram.", "invalid_body")
+    return expires
+
+
 @api.post("/subscriptions")
 def create_subscription():
     body = _body()
@@ -84,8 +99,9 @@ def create_subscription():
     types = _resource_types(body.get("resourceTypes"))
     target = _target(body.get("target"))
     at = now()
+    expires = _expires(body, at)
     sub = Subscription(id=str(uuid.uuid4()), name=name, owner=_owner(), target=target, resource_types=types,
-                       created=at, expires=at + lifetime(), notified_until=at, attempts=0, delivered=0)
+                       created=at, expires=expires, notified_until=at, attempts=0, delivered=0)
     with current_kit().db.session() as session, session.begin():
         session.add(sub)
     webhooks.ensure_job(current_kit())
@@ -128,12 +144,7 @@ def renew_subscription(sid: str):
         if not isinstance(body, dict):
             raise bad("Kroppen måste vara ett JSON-objekt, t.ex. {\"expires\": \"2027-01-31T00:00:00+01:00\"}.",
                       "invalid_body")
-        if "expires" in body:
-            if not isinstance(body["expires"], str):
-                raise bad("expires måste vara en tidpunkt i RFC 3339-format.", "invalid_body")
-            expires = parse_datetime("expires", body["expires"])
-            if not at < expires <= at + MAX_LIFETIME:
-                raise bad(f"expires måste ligga efter nu och högst {MAX_LIFETIME.days} dagar fram.", "invalid_body")
+        expires = _expires(body, at)
     with current_kit().db.session() as session, session.begin():
         sub = _find(session, sid)
         sub.expires = expires

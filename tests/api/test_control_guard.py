@@ -7,6 +7,7 @@ from __future__ import annotations
 import threading
 
 import pytest
+import requests
 from flask import Flask
 from sqlalchemy import MetaData
 from werkzeug.serving import make_server
@@ -97,7 +98,81 @@ def test_the_mocks_own_origin_and_a_typed_address_pass(client):
 
 def test_an_unparsable_host_with_an_origin_is_refused_not_a_500(client):
     response = client.post("/_mock/reset", json={}, headers={"Origin": "http://localhost", "Host": "[::1"})
-    assert response.status_code == 403
+    assert response.status_code == 400 and response.get_json()["code"] == "unknown_host"
+
+
+# -- DNS rebinding: evil.example resolving to 127.0.0.1 makes Origin and Host agree ------------------
+@pytest.mark.parametrize("host", ["evil.example", "evil.example:80", "localhost.evil.example", "127.0.0.1.evil.example",
+                                  "10.0.0.1", "[::2]", "evil.example:1:2", "l\u00f6calhost", "localhost@evil.example"])
+def test_a_foreign_host_with_its_own_origin_is_refused(client, host):
+    _moved(client)
+    origin = "http://" + host
+    response = client.post("/_mock/reset", json={}, headers={"Host": host, "Origin": origin})
+    assert response.status_code == 400, (host, response.status_code)
+    body = response.get_json()
+    assert body["code"] == "unknown_host" and "MOCK_ALLOWED_HOSTS" in body["message"]
+    assert client.get("/_mock/state", headers={"Host": host}).status_code == 400
+    assert client.get("/healthz", headers={"Host": host}).status_code == 400  # every request, not /_mock only
+    assert client.get("/_mock/clock").get_json()["now"].startswith(MOVED)
+
+
+@pytest.mark.parametrize("host", ["localhost", "LOCALHOST:5001", "localhost.", "127.0.0.1:15301", "[::1]:5001",
+                                  "[::ffff:127.0.0.1]"])
+def test_the_loopback_names_pass(client, host):
+    response = client.post("/_mock/clock/advance", json={"minutes": 1}, headers={"Host": host})
+    assert response.status_code == 200, (host, response.get_json())
+
+
+def test_names_in_the_setting_and_the_mocks_urls_pass(tmp_path, monkeypatch):
+    from betyg_harness.mock_kit.config import build_config
+    monkeypatch.setenv("MOCK_ALLOWED_HOSTS", "mocks.example, Other.Example")
+    settings = build_config("GUARDED", {}, {"PINGPONG_URL": "http://pp.example:5001"})
+    assert settings["ALLOWED_HOSTS"] == "mocks.example, Other.Example"
+    app = make_app(tmp_path, **{k: settings[k] for k in ("ALLOWED_HOSTS", "PINGPONG_URL", "BER_URL")})
+    client = app.test_client()
+    for host in ("mocks.example:15301", "other.example", "pp.example:5001", "127.0.0.1:5002"):
+        assert client.get("/_mock/clock", headers={"Host": host}).status_code == 200, host
+    assert client.get("/_mock/clock", headers={"Host": "evil.example"}).status_code == 400
+    app.config["ALLOWED_HOSTS"] = "*"  # any name: the token is the guard then
+    assert client.get("/_mock/clock", headers={"Host": "evil.example"}).status_code == 200
+    app.extensions["mock_kit"].db.dispose()
+
+
+def test_a_rebound_name_is_refused_over_http(tmp_path):
+    """The finding as made: a served mock, ``Host: evil.example:<port>`` with the matching Origin."""
+    app = make_app(tmp_path)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        port = server.server_port
+        mock = MockControl(f"http://127.0.0.1:{port}")
+        mock.advance(days=3)
+        evil = f"evil.example:{port}"
+        answer = requests.post(f"http://127.0.0.1:{port}/_mock/reset", json={}, timeout=10,
+                               headers={"Host": evil, "Origin": f"http://{evil}"})
+        assert answer.status_code == 400 and answer.json()["code"] == "unknown_host"
+        assert mock.now().startswith(MOVED)  # not reset
+        # The address the server is bound to passes, whatever it is.
+        assert requests.get(f"http://127.0.0.1:{port}/_mock/clock", timeout=10,
+                            headers={"Host": f"127.0.0.1:{port}"}).status_code == 200
+    finally:
+        server.shutdown()
+        thread.join()
+        app.extensions["mock_kit"].db.dispose()
+
+
+def test_the_connections_own_address_is_known():
+    from betyg_harness.mock_kit import hosts
+
+    class Sock:
+        def getsockname(self):
+            return ("192.0.2.7", 5001)
+
+    environ = {"werkzeug.socket": Sock()}
+    assert hosts.is_known("192.0.2.7:5001", environ, set())
+    assert not hosts.is_known("192.0.2.8:5001", environ, set())
+    assert hosts.is_known("192.0.2.7", {"gunicorn.socket": Sock()}, set())
 
 
 def test_a_body_less_json_post_resets(client):

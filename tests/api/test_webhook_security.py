@@ -127,7 +127,8 @@ def receivers():
 # -- 1. where BER posts: a URL, strictly ---------------------------------------------------------------
 @pytest.mark.parametrize("path", ["/_mock/reset", "/%2F_mock/reset", "//_mock/reset", "/x/../_mock/reset",
                                   "/_MOCK/reset", "/%5Fmock/reset", "/%255Fmock/reset", "/api/..%2F_mock/reset",
-                                  "/_mock;x/reset", "/api/ber/webhook/../../../_Mock/clock/advance"])
+                                  "/_mock;x/reset", "/api/ber/webhook/../../../_Mock/clock/advance",
+                                  "/_mock./reset", "/_mock%2e/reset", "/_MOCK%2E%2E/clock", "/_mock"])
 def test_a_target_at_a_mocks_control_api_is_refused(client, path):
     """Ping Pong's own origin is allowed — its /_mock control API never (a notice there wiped it)."""
     message = refused(subscribe(client, PINGPONG + path))
@@ -143,6 +144,10 @@ def test_a_target_at_a_mocks_control_api_is_refused(client, path):
     "http://:5001/hook", "javascript:alert(1)", "http://[::1/hook", "http://a..b/hook", "http://-a.example/",
     "http://" + "a" * 70 + ".example/hook", PINGPONG + "/" + "x" * 2000, PINGPONG + "/hook#frag",
     PINGPONG + "/%zz", 17, None, ["http://x/"],
+    # Round three: escapes two servers may read differently, and a host spelled past the allow-list.
+    PINGPONG + "/api/ber/webhook/a%00b", PINGPONG + "/api/ber/webhook/a%20b", PINGPONG + "/a%C0%AF_mock/reset",
+    PINGPONG + "/hook%0d%0aX:1", PINGPONG + "/hook%7F", PINGPONG + "/%ff", "http://127.0.0.1.:" + PINGPONG.rsplit(":", 1)[1]
+    + "/api/ber/webhook/abc", "http://localhost.:5001/hook",
 ])
 def test_a_malformed_target_is_400_in_swedish(client, target):
     message = refused(subscribe(client, target))

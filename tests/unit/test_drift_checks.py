@@ -122,7 +122,7 @@ def test_secrets_never_leave_the_report():
     console.print(report.table())
     text += console.export_text()
     assert "hemligt-lösen" not in text and "tok-123" not in text and "***" in text
-    assert json.loads(report.to_json())["counts"] == {"checks": 2, "drift": 1, "errors": 1}
+    assert json.loads(report.to_json())["counts"] == {"checks": 2, "drift": 1, "errors": 1, "unchecked": 0}
 
 
 def test_the_settings_shown_hold_no_password_or_token():

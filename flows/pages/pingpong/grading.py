@@ -160,7 +160,7 @@ class GradingPage(BasePage):
         """
         self.loaded = None
         # Scope by name when it is unique on the page (cheap); by the personnummer cell otherwise.
-        scope = self.page if unique_name else self.row(student.personnummer)
+        scope = self.page if unique_name else self.row(student.personnummer_shown or student.personnummer)
         group = scope.get_by_role("radiogroup", name=f"Betyg för {student.name}", exact=True)
         group.get_by_role("radio", name=grade, exact=True).dispatch_event("click")
         if lock and not student.lock_ticked:
