@@ -51,6 +51,23 @@ class GroupNotFound(BusinessError):
         self.group = group
 
 
+class SearchRefused(BusinessError):
+    """Ping Pong refused the search form ("Sökningen kunde inte göras.") with its field messages."""
+
+    def __init__(self, messages: list[str]):
+        self.messages = messages
+        super().__init__("Ping Pong gjorde inte sökningen: " + " ".join(messages))
+
+
+class TeacherNotFound(BusinessError):
+    """The teacher is not in the list the system offers; close names are suggested, never chosen."""
+
+    def __init__(self, teacher: str, suggestions: list[str], where: str = "Sök lärare"):
+        hint = f" Menade du {' eller '.join(f'«{s}»' for s in suggestions)}?" if suggestions else ""
+        super().__init__(f"Läraren «{teacher}» finns inte i listan i {where}.{hint}")
+        self.teacher, self.suggestions = teacher, suggestions
+
+
 class AmbiguousGroup(BusinessError):
     def __init__(self, group: str, count: int):
         super().__init__(f"{count} betygsgrupper heter «{group}»; ange termin eller datum för att välja en.")

@@ -1,17 +1,19 @@
 """Sök lärare, Sök grupp and their "Sökresultat"."""
 from __future__ import annotations
 
+import difflib
 from datetime import date
 
 from playwright.sync_api import Locator, expect
 
 from betyg_harness.flows import aria
-from betyg_harness.flows.errors import GroupNotFound, TransientError
+from betyg_harness.flows.errors import GroupNotFound, SearchRefused, TeacherNotFound, TransientError
 from betyg_harness.flows.models import GroupHit
 from betyg_harness.flows.pages.base import BasePage, named
 
 ALL_TERMS = "Alla terminer"
 NO_HITS = "Inga betygsgrupper hittades."
+REFUSED = "Sökningen kunde inte göras."
 RESULT_COLUMNS = ["Betygsgrupp", "Kurs", "Kursslut", "Betygssättande lärare", "Status"]
 
 
@@ -33,14 +35,21 @@ class _SearchForm(BasePage):
         return self.page.get_by_role("button", name="Sök", exact=True)
 
     def _fill_common(self, term: str | None, date_from: date | str | None, date_to: date | str | None) -> None:
-        self.term_box().select_option(label=term or ALL_TERMS)
+        wanted = term or ALL_TERMS
+        terms = [t.strip() for t in self.term_box().locator("option").all_inner_texts()]
+        if wanted not in terms:
+            # select_option would wait out the whole timeout for an option that never comes.
+            raise SearchRefused([f"Terminen «{wanted}» finns inte i listan ({', '.join(t for t in terms if t)})."])
+        self.term_box().select_option(label=wanted)
         self.date_from_box().fill(str(date_from or ""))
         self.date_to_box().fill(str(date_to or ""))
 
     def _submit(self) -> "SearchResults":
         with self.navigation():
             self.search_button().click()
-        return SearchResults(self.page, self.base_url, timeout=self.timeout).expect_loaded()
+        results = SearchResults(self.page, self.base_url, timeout=self.timeout).expect_loaded()
+        results.raise_if_refused()
+        return results
 
 
 class BetygSearchByTeacherPage(_SearchForm):
@@ -52,6 +61,9 @@ class BetygSearchByTeacherPage(_SearchForm):
         return self.page.get_by_role("combobox", name="Lärare", exact=True)
 
     def search(self, teacher: str, *, term: str | None = None, date_from=None, date_to=None) -> "SearchResults":
+        offered = self.teachers()
+        if teacher not in offered:
+            raise TeacherNotFound(teacher, difflib.get_close_matches(teacher, offered, n=3, cutoff=0.6))
         self.marker().select_option(label=teacher)
         self._fill_common(term, date_from, date_to)
         return self._submit()
@@ -79,8 +91,23 @@ class SearchResults(BasePage):
 
     @named("Sökresultat")
     def marker(self) -> Locator:
+        # A refused search shows no results part, only its alert: that is an answer too.
         return (self.page.get_by_role("heading", name="Sökresultat", exact=True)
-                .or_(self.no_hits()))
+                .or_(self.no_hits()).or_(self.refused()))
+
+    @named(REFUSED, count="maybe")
+    def refused(self) -> Locator:
+        return self.page.get_by_role("alert").filter(has_text=REFUSED)
+
+    def raise_if_refused(self) -> None:
+        """SearchRefused with the form's own messages when Ping Pong refused the search."""
+        if not self.refused().count():
+            return
+        fields = [t.strip() for t in self.page.locator("[aria-invalid='true'], select, input").evaluate_all(
+            "els => els.map(e => (e.getAttribute('aria-describedby') || '').split(' ')"
+            ".map(id => document.getElementById(id)).filter(Boolean).map(n => n.textContent).join(' '))")
+            if t.strip()]
+        raise SearchRefused(list(dict.fromkeys(fields)) or [self.refused().first.inner_text().strip()])
 
     @named(NO_HITS, count="maybe")
     def no_hits(self) -> Locator:
