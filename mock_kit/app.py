@@ -390,7 +390,7 @@ def _refuse_unknown_host():
     environ = request.environ
     if "HTTP_HOST" not in environ:
         return None  # HTTP/1.0 without Host: no browser, so no rebinding
-    if hosts.is_known(environ["HTTP_HOST"], environ, hosts.configured(current_app.config)):
+    if hosts.is_known(environ["HTTP_HOST"], environ, lambda: hosts.configured(current_app.config)):
         return None
     pages: errors.ErrorPages | None = current_app.extensions.get("mock_kit_errors")
     if pages is None or request.path.startswith("/_mock"):

@@ -18,6 +18,8 @@ format, before anything else runs.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import ipaddress
 from urllib.parse import urlsplit
 
@@ -82,11 +84,13 @@ def local_address(environ: dict) -> str | None:
         return None
 
 
-def is_known(host: str, environ: dict, allowed: set[str]) -> bool:
-    """Whether ``host`` (the request's ``Host``) names this mock."""
-    if "*" in allowed:
-        return True
+def is_known(host: str, environ: dict, allowed: "set[str] | Callable[[], set[str]]") -> bool:
+    """Whether ``host`` (the request's ``Host``) names this mock. ``allowed`` may be a callable, so
+    that a loopback name (nearly every request) is answered without reading the configuration."""
     name = host_name(host)
-    if name is None:
-        return False
-    return name in LOOPBACK_NAMES or name in allowed or name == local_address(environ)
+    if name in LOOPBACK_NAMES:
+        return True
+    names = allowed() if callable(allowed) else allowed
+    if "*" in names:
+        return True
+    return name is not None and (name in names or name == local_address(environ))

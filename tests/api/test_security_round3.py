@@ -96,7 +96,7 @@ def _wait(predicate, what: str, timeout: float = 60):
         value = predicate()
         if value:
             return value
-        time.sleep(0.1)  # polling child processes we started; they have no other readiness signal
+        time.sleep(0.1)  # sleep-ok: polling a process we started, which has no other readiness signal
     raise AssertionError(f"timed out waiting for {what}")
 
 

@@ -27,16 +27,19 @@ def test_a_very_long_address_is_refused_in_swedish(mock_servers, which, layout, 
 SECURITY_HEADERS = ("content-security-policy", "x-content-type-options", "x-frame-options", "referrer-policy")
 
 
+def _read_to_end(sock: socket.socket) -> bytes:
+    """Everything the server sends until it closes the connection."""
+    received = b""
+    while data := sock.recv(65536):
+        received += data
+    return received
+
+
 def _raw(url: str, request: bytes) -> tuple[int, dict[str, str], bytes]:
     host, port = url.rsplit("/", 1)[-1].rsplit(":", 1)
     with socket.create_connection((host, int(port)), timeout=30) as sock:
         sock.sendall(request)
-        received = b""
-        while True:
-            data = sock.recv(65536)
-            if not data:
-                break
-            received += data
+        received = _read_to_end(sock)
     head, _, body = received.partition(b"\r\n\r\n")
     lines = head.decode("latin-1").split("\r\n")
     headers = {k.strip().lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:])}
@@ -93,10 +96,5 @@ def test_a_refusal_after_a_kept_alive_request_says_it_closes(mock_servers):
             first += sock.recv(65536)
         assert first.startswith(b"HTTP/1.1 200")
         sock.sendall(b"GET /login HTTP/2.0\r\nHost: 127.0.0.1\r\n\r\n")
-        second = b""
-        while True:
-            data = sock.recv(65536)
-            if not data:
-                break
-            second += data
+        second = _read_to_end(sock)
     assert second.startswith(b"HTTP/1.1 505") and b"\r\nConnection: close\r\n" in second
