@@ -224,11 +224,10 @@ _LIB = r"""
     }
     if (r === 'option' && (el.selected || el.getAttribute('aria-selected') === 'true')) a.selected = true;
     if ((el.matches && el.matches(':disabled')) || el.getAttribute('aria-disabled') === 'true') a.disabled = true;
-    if (el.getAttribute('aria-invalid') === 'true') {
-      a.invalid = true;
-      const by = el.getAttribute('aria-describedby');
-      if (by) a.description = byIds(by);
-    }
+    if (el.getAttribute('aria-invalid') === 'true') a.invalid = true;
+    // What is said about an invalid control, or about a fieldset of choices (a message on the group).
+    const by = el.getAttribute('aria-describedby');
+    if (by && (a.invalid || r === 'group')) a.description = byIds(by);
     if (el.hasAttribute('aria-expanded')) a.expanded = el.getAttribute('aria-expanded') === 'true';
     if (r === 'group' && el.tagName === 'DETAILS') a.expanded = el.open;
     return a;
@@ -275,7 +274,7 @@ FIRST_SHOWN = "(wanted) => {" + _LIB + r"""
   for (let i = 0; i < wanted.length; i++) {
     const [r, n] = wanted[i];
     for (const el of document.body ? document.body.querySelectorAll('*') : []) {
-      if (role(el) === r && name(el, r) === n && !hidden(el)) return i + 1;
+      if (role(el) === r && (n === null || name(el, r) === n) && !hidden(el)) return i + 1;
     }
   }
   return 0;
@@ -294,12 +293,18 @@ def _from_walk(item) -> Node:
     return node
 
 
-def first_shown(page, wanted: list[tuple[str, str]], *, timeout: float) -> int:
-    """Wait (at most ``timeout`` ms) until an element of one of the ``(role, name)`` pairs shows;
-    its index in ``wanted``. Polls in the page's main world, where :func:`read` and the page
-    objects' click events run too, so a document gets Playwright's injected script once."""
+def first_shown(page, wanted: list[tuple[str, str | None]], *, timeout: float) -> int:
+    """Wait (at most ``timeout`` ms) until an element of one of the ``(role, name)`` pairs shows
+    (name None: any name); its index in ``wanted``, the earliest pair winning when several show.
+    Polls in the page's main world, where :func:`read` and the page objects' click events run too,
+    so a document gets Playwright's injected script once."""
     handle = page.wait_for_function(FIRST_SHOWN, arg=[list(w) for w in wanted], timeout=timeout)
     return int(handle.json_value()) - 1
+
+
+def shown_now(page, wanted: list[tuple[str, str | None]]) -> int:
+    """As :func:`first_shown`, looking once: the index of the first pair shown, -1 when none is."""
+    return int(page.evaluate(FIRST_SHOWN, [list(w) for w in wanted])) - 1
 
 
 def read(page) -> Node:

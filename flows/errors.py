@@ -5,6 +5,8 @@ Two families: :class:`BusinessError` (the systems said no — retrying cannot he
 """
 from __future__ import annotations
 
+import difflib
+
 
 class FlowError(Exception):
     """Base of every error the flows raise."""
@@ -41,8 +43,30 @@ class LoginThrottled(LoginFailed):
     retrying at once cannot help."""
 
 
-class NoAccess(BusinessError):
-    pass
+class PageRefused(BusinessError):
+    """The system showed its own refusal where the flow expected a screen: an error page or an
+    alert instead of the page, in the system's words, with the HTTP status when it is known."""
+
+    def __init__(self, message: str, *, system: str = "", status: int | None = None, title: str = "",
+                 url: str = ""):
+        super().__init__(message)
+        self.system, self.status, self.title, self.url = system, status, title, url
+
+
+class NoAccess(PageRefused):
+    """Not allowed (401/403): Betyg for this role, another teacher's group."""
+
+
+class PageNotFound(PageRefused):
+    """No such page or record (404/410): a group or a student that is not there (any more)."""
+
+
+def refusal(system: str, status: int | None, title: str, message: str, url: str) -> PageRefused:
+    """The typed error for a refusal page: by its status, in its words."""
+    said = " ".join(p for p in (f"«{title}»" if title else "", message) if p) or "en felsida"
+    text = f"{system} visade {said}" + (f" ({status}, {url})" if status else f" ({url})")
+    kind = NoAccess if status in (401, 403) else PageNotFound if status in (404, 410) else PageRefused
+    return kind(text, system=system, status=status, title=title, url=url)
 
 
 class GroupNotFound(BusinessError):
@@ -66,6 +90,11 @@ class TeacherNotFound(BusinessError):
         hint = f" Menade du {' eller '.join(f'«{s}»' for s in suggestions)}?" if suggestions else ""
         super().__init__(f"Läraren «{teacher}» finns inte i listan i {where}.{hint}")
         self.teacher, self.suggestions = teacher, suggestions
+
+    @classmethod
+    def among(cls, teacher: str, offered: list[str], where: str = "Sök lärare") -> "TeacherNotFound":
+        """The refusal for ``teacher``, suggesting up to three close names of those ``offered``."""
+        return cls(teacher, difflib.get_close_matches(teacher, offered, n=3, cutoff=0.6), where)
 
 
 class AmbiguousGroup(BusinessError):

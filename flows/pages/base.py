@@ -9,11 +9,14 @@ from dataclasses import dataclass
 from playwright.sync_api import BrowserContext, Error as PlaywrightError, Locator, Page, Response
 from playwright.sync_api import TimeoutError as PlaywrightTimeout, expect
 
-from betyg_harness.flows.errors import ServerError, SessionLost, TransientError
+from betyg_harness.flows import aria
+from betyg_harness.flows.errors import FlowError, ServerError, SessionLost, TransientError, refusal
 
 
 DEFAULT_TIMEOUT_MS = 10_000
 _timeouts: "weakref.WeakKeyDictionary[BrowserContext, float]" = weakref.WeakKeyDictionary()
+# The HTTP status of the document a page object last loaded in each page (what a refusal page said).
+_answers: "weakref.WeakKeyDictionary[Page, int]" = weakref.WeakKeyDictionary()
 
 
 def set_timeout(target: Page | BrowserContext, milliseconds: float) -> None:
@@ -103,16 +106,34 @@ class BasePage:
         return self.page.get_by_role("heading", level=1, name="Logga in", exact=True)
 
     def expect_loaded(self, timeout: float | None = None):
-        """Wait for this page; a login page instead means the session was lost."""
+        """Wait for this page. The login page instead means the session was lost (SessionLost); the
+        system's own refusal instead (an alert and not this page: its 403 or 404 page) is raised at
+        once as :meth:`refusal` says, never waited out or retried."""
         marker = self.marker()
         login = self._login_heading()
         try:
-            expect(marker.or_(login).first).to_be_visible(timeout=timeout or self.timeout)
+            expect(marker.or_(login).or_(self.page.get_by_role("alert")).first).to_be_visible(
+                timeout=timeout or self.timeout)
         except AssertionError as exc:
             raise TransientError(f"{type(self).__name__} visades inte: {self.page.url}") from exc
-        if not marker.first.is_visible() and login.is_visible():
+        if marker.first.is_visible():
+            return self
+        if login.is_visible():
             raise SessionLost(self.system)
-        return self
+        # An alert came first; a document still being parsed may show this page after it.
+        self.page.wait_for_load_state("domcontentloaded", timeout=self.timeout)
+        if marker.first.is_visible():
+            return self
+        raise self.refusal()
+
+    def refusal(self) -> FlowError:
+        """The typed error for the system's refusal shown where this page was expected, in its words
+        (the h1 and the alerts) and by the answer's status: NoAccess (401/403), PageNotFound
+        (404/410), else PageRefused. Page objects narrow it (a grading view's 404: GroupNotFound)."""
+        root = aria.read(self.page)
+        title = next((n.name for n in root.walk() if n.role == "heading" and n.attrs.get("level") == "1"), "")
+        message = " ".join(a.all_text().strip() for a in root.find_all("alert"))
+        return refusal(self.system, _answers.get(self.page), title, message, self.page.url)
 
     def is_current(self) -> bool:
         return self.marker().first.is_visible()
@@ -133,7 +154,7 @@ class BasePage:
             raise TransientError(f"Ingen sida inom {self.timeout / 1000:.0f} s: {target}") from exc
         except PlaywrightError as exc:
             raise TransientError(f"Kunde inte öppna {target}: {exc.message.splitlines()[0]}") from exc
-        check_response(response, target)
+        check_response(response, target, self.page)
 
     @contextmanager
     def navigation(self):
@@ -156,10 +177,16 @@ class BasePage:
             except PlaywrightError:  # another browser, or no error page: nothing to wait for
                 pass
             raise TransientError(f"Förbindelsen bröts innan svaret kom: {exc.message.splitlines()[0]}") from exc
-        check_response(response, response.url if response is not None else self.page.url)
+        check_response(response, response.url if response is not None else self.page.url, self.page)
 
 
-def check_response(response: Response | None, url: str) -> None:
+def check_response(response: Response | None, url: str, page: Page | None = None) -> None:
+    """ServerError on 5xx; remember the status of the document ``page`` now shows (:meth:`BasePage.refusal`)."""
+    if page is not None:
+        if response is None:
+            _answers.pop(page, None)
+        else:
+            _answers[page] = response.status
     if response is not None and response.status >= 500:
         raise ServerError(response.status, url)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from playwright.sync_api import Locator, expect
 
 from betyg_harness.flows import aria
-from betyg_harness.flows.errors import BerError, GroupNotFound, TransientError
+from betyg_harness.flows.errors import BerError, GroupNotFound, TeacherNotFound, TransientError
 from betyg_harness.flows.pages.base import BasePage, named
 from betyg_harness.flows.scales import same_person
 
@@ -111,20 +111,23 @@ class BerGroupPage(BasePage):
                 if b.name.startswith("Ta bort ")]
 
     def _expect_status(self, text: str) -> None:
+        """BER's confirmation ``text``, or its refusal (an alert) at once as BerError."""
+        confirmed = self.page.get_by_text(text, exact=True)
+        alert = self.page.get_by_role("alert")
         try:
-            expect(self.page.get_by_text(text, exact=True)).to_be_visible(timeout=self.timeout)
+            expect(confirmed.or_(alert).first).to_be_visible(timeout=self.timeout)
         except AssertionError as exc:
-            alerts = " ".join(self.page.get_by_role("alert").all_inner_texts()).strip()
-            if alerts:
-                raise BerError(alerts) from exc
             raise TransientError(f"BER bekräftade inte: {text}") from exc
+        if not confirmed.count():
+            raise BerError(" ".join(alert.all_inner_texts()).strip())
 
     def link_teacher(self, teacher: str) -> None:
         """Koppla betygsättande lärare: pick the teacher, "Koppla", expect BER's confirmation."""
         box = self.teacher_box()
-        options = [o.strip() for o in box.locator("option").all_inner_texts()]
+        # The teachers offered: options with a value (not the "Välj lärare" placeholder).
+        options = box.locator("option").evaluate_all("os => os.filter(o => o.value).map(o => o.textContent.trim())")
         if teacher not in options:
-            raise BerError(f"{teacher} finns inte bland lärarna att koppla i BER ({', '.join(o for o in options if o)}).")
+            raise TeacherNotFound.among(teacher, options, where="Koppla betygsättande lärare i BER")
         box.select_option(label=teacher)
         with self.navigation():
             self.link_button().click()

@@ -8,8 +8,8 @@ from playwright.sync_api import Error as PlaywrightError, Locator, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from betyg_harness.flows import aria
-from betyg_harness.flows.errors import (CatalogueNotReady, SessionLost, StaleForm, TeacherNotLinked, TransientError,
-                                        ValidationFailed)
+from betyg_harness.flows.errors import (CatalogueNotReady, FlowError, GroupNotFound, PageNotFound, SessionLost, StaleForm,
+                                        TeacherNotLinked, TransientError, ValidationFailed)
 from betyg_harness.flows.models import GradingState, StudentRow
 from betyg_harness.flows.pages.base import BasePage, named
 
@@ -53,16 +53,29 @@ class GradingPage(BasePage):
 
     def expect_loaded(self, timeout: float | None = None):
         """Wait for this view (its h1, or the table "Elever" when the name is not known); SessionLost
-        on the login page. Waits in the page's main world, like the reading and the click events
-        that follow, so the document gets Playwright's injected script once, not twice."""
-        mine = ("heading", self.name) if self.name else ("table", "Elever")
+        on the login page; Ping Pong's refusal (its 404 or 403 page) at once, as :meth:`refusal`.
+        Waits in the page's main world, like the reading and the click events that follow, so the
+        document gets Playwright's injected script once, not twice."""
+        wanted = [("heading", self.name) if self.name else ("table", "Elever"), ("heading", "Logga in"), ("alert", None)]
         try:
-            shown = aria.first_shown(self.page, [mine, ("heading", "Logga in")], timeout=timeout or self.timeout)
+            shown = aria.first_shown(self.page, wanted, timeout=timeout or self.timeout)
         except PlaywrightTimeout as exc:
             raise TransientError(f"{type(self).__name__} visades inte: {self.page.url}") from exc
+        if shown == 2:  # an alert alone so far: look again once the whole document is parsed
+            self.page.wait_for_load_state("domcontentloaded", timeout=self.timeout)
+            shown = aria.shown_now(self.page, wanted)
         if shown == 1:
             raise SessionLost(self.system)
+        if shown == 2:
+            raise self.refusal()
         return self
+
+    def refusal(self) -> FlowError:
+        """As :meth:`BasePage.refusal`; "no such page" here is GroupNotFound."""
+        refused = super().refusal()
+        if isinstance(refused, PageNotFound):
+            return GroupNotFound(self.name or self.group_id or self.page.url, str(refused))
+        return refused
 
     @named("Elever", columns=("Personnummer", "Namn", "Betyg", "Lås"), form_fields=())
     def students_table(self) -> Locator:
@@ -210,8 +223,10 @@ class GradingPage(BasePage):
         if any(STALE in t for t in texts):
             raise StaleForm(" ".join(texts))
         if any(t.startswith(NOT_SAVED) for t in texts):
-            # The message next to each field at fault (aria-describedby of the invalid control).
-            details = [str(n.attrs.get("description", "")).strip() for n in root.walk() if n.attrs.get("invalid")]
+            # The message next to each field at fault: the description (aria-describedby) of an
+            # invalid control, or of a fieldset of choices (the teachers) that carries one.
+            details = [str(n.attrs.get("description", "")).strip() for n in root.walk()
+                       if n.attrs.get("invalid") or (n.role == "group" and n.attrs.get("description"))]
             raise ValidationFailed(" ".join(texts), [d for d in details if d])
         raise ValidationFailed(" ".join(texts))
 

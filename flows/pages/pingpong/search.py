@@ -1,7 +1,6 @@
 """Sök lärare, Sök grupp and their "Sökresultat"."""
 from __future__ import annotations
 
-import difflib
 from datetime import date
 
 from playwright.sync_api import Locator, expect
@@ -63,7 +62,7 @@ class BetygSearchByTeacherPage(_SearchForm):
     def search(self, teacher: str, *, term: str | None = None, date_from=None, date_to=None) -> "SearchResults":
         offered = self.teachers()
         if teacher not in offered:
-            raise TeacherNotFound(teacher, difflib.get_close_matches(teacher, offered, n=3, cutoff=0.6))
+            raise TeacherNotFound.among(teacher, offered)
         self.marker().select_option(label=teacher)
         self._fill_common(term, date_from, date_to)
         return self._submit()
