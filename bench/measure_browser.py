@@ -1,6 +1,7 @@
 """A 30-student group graded through the browser (``flows.grade_group``: search, open, every step
 and lock box by role and name, Spara, the summary checked, Spara, the locks checked), against the
-floor: the same grading of the same groups as plain form posts (``betyg_harness.formclient``)."""
+floor: the same grading of the same groups as plain form posts (``betyg_harness.formclient``); and
+what a refusal on a screen costs the flows (the typed error at once, no retry or wait)."""
 from __future__ import annotations
 
 import time
@@ -10,6 +11,7 @@ from playwright.sync_api import sync_playwright
 from bench.core import Figure
 from bench.support import mocks_with, plan
 from betyg_harness.fixtures.generator import generate
+from betyg_harness import flows
 from betyg_harness.flows import grade_group, login, open_browser
 from betyg_harness.formclient import PingPongForms
 
@@ -25,6 +27,7 @@ def measure(quick: bool) -> list[Figure]:
             browser = open_browser(playwright)
             page = browser.new_context(base_url=pair.pingpong.url).new_page()
             login(page)
+            refusal_s = _refusals(page, groups[0], 2 if quick else 5)
             for name, grades, teachers in groups:
                 started = time.perf_counter()
                 result = grade_group(page, name, grades, teachers=teachers)
@@ -43,4 +46,28 @@ def measure(quick: bool) -> list[Figure]:
     scale = f"{len(groups)} grupper à 30 elever"
     return [Figure("Webbläsaren: grupp med 30 elever", "s", browser_s, 2, scale=scale),
             Figure("HTTP-golvet: samma grupp som formulärposter", "s", http_s, None, scale=scale),
-            Figure("Webbläsare / HTTP per grupp", "×", [b / h for b, h in zip(browser_s, http_s)], 10, scale=scale)]
+            Figure("Webbläsare / HTTP per grupp", "×", [b / h for b, h in zip(browser_s, http_s)], 10, scale=scale),
+            Figure("En vägran på skärmen: typat fel, inget nytt försök", "s", refusal_s, 1,
+                   scale="404, felstavad lärare, omvända datum, «Betygen sparades inte.»")]
+
+
+def _refusals(page, group, rounds: int) -> list[float]:
+    """Each refusal the flows meet on a screen, timed from the call to the typed error."""
+    name, grades, teachers = group
+    gone = flows.GroupHit(name=name, course="", course_end="", teachers="", status="", href="/betyg/grupp/finns-inte")
+    cases = [(flows.GroupNotFound, lambda: flows.open_group(page, gone)),
+             (flows.TeacherNotFound, lambda: flows.find_groups(page, teacher=teachers[0][:-1])),
+             (flows.SearchRefused, lambda: flows.find_groups(page, group="", date_from="2026-12-31",
+                                                             date_to="2026-12-01")),
+             (flows.ValidationFailed, lambda: grade_group(page, name, grades, teachers=[]))]
+    seconds = []
+    for _ in range(rounds):
+        for expected, refuse in cases:
+            started = time.perf_counter()
+            try:
+                refuse()
+            except expected:
+                seconds.append(time.perf_counter() - started)
+            else:
+                raise AssertionError(f"{expected.__name__} väntades")
+    return seconds
