@@ -165,3 +165,17 @@ def test_a_student_not_in_the_group_is_refused(ber, impatient):
     impatient(ber)
     with pytest.raises(flows.BerError, match="19900602-2397 finns inte i gruppen «GRNMAT2 HT26 Kista A»"):
         ber.grades_of("199006022397", group=GRN)
+
+
+def test_a_student_has_no_access_to_betyg(pingpong_as, impatient):
+    asa = impatient(pingpong_as("Åsa Öberg"))
+    with pytest.raises(flows.NoAccess, match="Du har inte behörighet till Betyg.") as refused:
+        asa.find_groups(group="")
+    assert refused.value.status == 403
+
+
+def test_a_wrong_password_is_refused_at_once(page, mock_servers, scenario, no_backoff):
+    flows.set_timeout(page, 3_000)
+    session = flows.PingPong(page, mock_servers.pingpong.url, "betygsadmin", "fel-lösenord")
+    with pytest.raises(flows.LoginFailed, match="Fel användarnamn eller lösenord."):
+        session.login()
