@@ -1,14 +1,19 @@
-"""Digits in text, read one way everywhere: only ASCII 0–9 are digits.
+"""Text read one way everywhere: only ASCII 0–9 are digits; names are matched with care.
 
 ``str.isdigit()`` (and ``\\d`` in a ``str`` pattern) is true for '²', '٣', '߃' and hundreds of other
 characters, and ``int()`` reads some of them and fails on others. Wherever input is read as a number
 or a digit string — query parameters, form fields, personnummer, sort keys — it goes through here;
 names are text and are never read as numbers. Shared by both mocks, the flows and the fixtures
 (nothing here imports either).
+
+:func:`close_matches` is the one "Menade du «…»?": names a person probably meant, never chosen
+for them.
 """
 from __future__ import annotations
 
+import difflib
 import re
+from collections.abc import Iterable
 
 DIGITS = "0123456789"
 ASCII_DIGITS = re.compile(r"[0-9]+")
@@ -38,3 +43,18 @@ def parse_int(text: object, *, max_digits: int = MAX_INT_DIGITS) -> int | None:
     if not is_digits(text) or len(text) > max_digits:  # type: ignore[arg-type]
         return None
     return int(text)  # type: ignore[arg-type]
+
+
+def _fold(name: str) -> str:
+    return " ".join(name.split()).casefold()
+
+
+def close_matches(wanted: str, offered: Iterable[str], n: int = 3) -> list[str]:
+    """Up to ``n`` of ``offered`` that ``wanted`` probably means, best first: those equal but for
+    case and spacing ("svesve01 ht26  kista a"), else those close in spelling (difflib, 0.6)."""
+    names = list(dict.fromkeys(o for o in offered if o))
+    same = [o for o in names if _fold(o) == _fold(wanted)]
+    if same:
+        return same[:n]
+    folded = {_fold(o): o for o in names}
+    return [folded[f] for f in difflib.get_close_matches(_fold(wanted), list(folded), n=n, cutoff=0.6)]

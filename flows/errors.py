@@ -5,7 +5,8 @@ Two families: :class:`BusinessError` (the systems said no — retrying cannot he
 """
 from __future__ import annotations
 
-import difflib
+from betyg_harness.text import close_matches
+
 
 
 class FlowError(Exception):
@@ -70,9 +71,12 @@ def refusal(system: str, status: int | None, title: str, message: str, url: str)
 
 
 class GroupNotFound(BusinessError):
-    def __init__(self, group: str, detail: str = ""):
-        super().__init__(f"Betygsgruppen «{group}» hittades inte{': ' + detail if detail else '.'}")
-        self.group = group
+    """No such grade group where it was looked for; ``suggestions``: close names that exist."""
+
+    def __init__(self, group: str, detail: str = "", suggestions: list[str] | None = None):
+        self.group, self.suggestions = group, list(suggestions or [])
+        hint = f" Menade du {' eller '.join(f'«{s}»' for s in self.suggestions)}?" if self.suggestions else ""
+        super().__init__(f"Betygsgruppen «{group}» hittades inte{': ' + detail if detail else '.'}{hint}")
 
 
 class SearchRefused(BusinessError):
@@ -94,7 +98,7 @@ class TeacherNotFound(BusinessError):
     @classmethod
     def among(cls, teacher: str, offered: list[str], where: str = "Sök lärare") -> "TeacherNotFound":
         """The refusal for ``teacher``, suggesting up to three close names of those ``offered``."""
-        return cls(teacher, difflib.get_close_matches(teacher, offered, n=3, cutoff=0.6), where)
+        return cls(teacher, close_matches(teacher, offered), where)
 
 
 class AmbiguousGroup(BusinessError):

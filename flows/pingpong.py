@@ -20,6 +20,7 @@ from betyg_harness.flows.errors import (AmbiguousGroup, GradeConflict, GradeNotI
 from betyg_harness.flows.models import GradeResult, GradingState, GroupHit, Summary
 from betyg_harness.flows.pages.pingpong import (BetygSearchByGroupPage, BetygSearchByTeacherPage, GradingPage, LoginPage)
 from betyg_harness.flows.scales import display_personnummer, normalize_personnummer, pnr_equal, same_person
+from betyg_harness.text import close_matches
 
 Group = str | GroupHit | GradingPage
 
@@ -56,10 +57,16 @@ def open_group(page: Page, group: Group, *, term: str | None = None, date_from=N
     name = group.name if isinstance(group, GroupHit) else group
     results = BetygSearchByGroupPage(page, base_url).goto().search(name, term=term, date_from=date_from,
                                                                    date_to=date_to)
-    matches = [h for h in results.hits() if h.name == name]
+    hits = results.hits()
+    matches = [h for h in hits if h.name == name]
     if not matches:
-        raise GroupNotFound(name, "sökningen i Ping Pong gav ingen sådan betygsgrupp "
-                                  "(har den betygssättande lärare kopplade i BER?)")
+        suggestions = close_matches(name, [h.name for h in hits])
+        if not suggestions:  # a typo finds nothing: look among every group of the same search
+            every = BetygSearchByGroupPage(page, base_url).goto().search("", term=term, date_from=date_from,
+                                                                          date_to=date_to).hits()
+            suggestions = close_matches(name, [h.name for h in every])
+        raise GroupNotFound(name, "sökningen i Ping Pong gav ingen sådan betygsgrupp" +
+                            ("" if suggestions else " (har den betygssättande lärare kopplade i BER?)"), suggestions)
     if len(matches) > 1:
         raise AmbiguousGroup(name, len(matches))
     return results.open(name)

@@ -179,3 +179,10 @@ def test_a_wrong_password_is_refused_at_once(page, mock_servers, scenario, no_ba
     session = flows.PingPong(page, mock_servers.pingpong.url, "betygsadmin", "fel-lösenord")
     with pytest.raises(flows.LoginFailed, match="Fel användarnamn eller lösenord."):
         session.login()
+
+
+@pytest.mark.parametrize("written", ["svesve01 ht26 kista a", "SVESVE01  HT26 Kista A", "SVESVE01 HT26 Kista B"])
+def test_a_group_name_written_another_way_gets_did_you_mean(pingpong, written, no_backoff, short_patience):
+    with pytest.raises(flows.GroupNotFound, match="Menade du «SVESVE01 HT26 Kista A»") as refused:
+        pingpong.grade_group(written, {"19900602-2397": "A"})
+    assert refused.value.suggestions[0] == SVE
