@@ -37,7 +37,7 @@ def user_context_args(request, browser_context_args: Mapping) -> dict:
 
 
 @pytest.fixture(scope="session")
-def browser_type_launch_args(browser_type_launch_args, browser_name, pytestconfig, request):
+def browser_type_launch_args(browser_type_launch_args, browser_name, pytestconfig, request, playwright):
     """pytest-playwright's launch arguments (``--headed``, ``--browser-channel``, ``--slowmo``, your
     override), plus the machine's Chromium as ``executable_path`` (``CHROMIUM_BIN``, else Debian's
     ``chromium-headless-shell``/``chromium``) when all of these hold: the browser is chromium, no
@@ -56,7 +56,7 @@ def browser_type_launch_args(browser_type_launch_args, browser_name, pytestconfi
     if not _machine_chromium_wanted(pytestconfig):
         return args
     try:
-        choice = find_browser(headless=args.get("headless", True))
+        choice = find_browser(headless=args.get("headless", True), playwright=playwright)
     except BrowserNotFound:
         return args     # Playwright's own error then says what is missing
     if choice.executable_path:

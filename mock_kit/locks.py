@@ -3,17 +3,16 @@
 A mock served by several processes (gunicorn workers) on one database must still run each periodic
 job once, keep one clock and serialise what its rules serialise (a grade's store against the grade
 API's read). ``kit.locks.hold(name)`` is a lock within the process always, and — when the mock is
-shared by processes — across them too: a PostgreSQL advisory lock, or a ``flock`` on a file beside a
-SQLite database. Re-entrant within a thread.
+shared by processes — across them too: a PostgreSQL advisory lock, or a lock file beside a SQLite
+database (filelock: ``flock`` on POSIX, ``msvcrt`` on Windows). Re-entrant within a thread.
 """
 from __future__ import annotations
 
-import fcntl
-import os
 import threading
 import zlib
 from contextlib import contextmanager
 
+from filelock import FileLock, Timeout
 from sqlalchemy import text
 
 
@@ -81,15 +80,12 @@ class Locks:
                     conn.close()
             return release_pg
         if self._sqlite_file:
-            handle = os.open(f"{self._sqlite_file}.{name}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+            # A lock object of its own each time: the thread lock above already serialises this
+            # process, so the file only has to exclude the other processes.
+            lock = FileLock(f"{self._sqlite_file}.{name}.lock", mode=0o600, thread_local=False, is_singleton=False)
             try:
-                fcntl.flock(handle, fcntl.LOCK_EX | (0 if blocking else fcntl.LOCK_NB))
-            except BlockingIOError:
-                os.close(handle)
+                lock.acquire(timeout=-1 if blocking else 0)
+            except Timeout:
                 return None
-
-            def release_file():
-                fcntl.flock(handle, fcntl.LOCK_UN)
-                os.close(handle)
-            return release_file
+            return lock.release
         return lambda: None  # another database: within the process only (documented)

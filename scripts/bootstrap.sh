@@ -2,7 +2,8 @@
 # Installs what is missing, and only that: the virtual environment from pyproject.toml, a
 # Chromium for Playwright and qpdf for the catalogue's structural check (the fonts and the
 # reference schemas travel inside the package).
-# Works on a fresh machine that reaches only the package registries (PyPI, Debian).
+# Works on a fresh machine, as root or not: Playwright's own browser where it can be downloaded,
+# Debian's package (as root) where only the package registries (PyPI, Debian) are reachable.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -26,15 +27,24 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   echo "$want" > "$stamp"
 fi
 
-# -- System packages (Debian) --------------------------------------------------------------
-need=()
+# -- A browser ------------------------------------------------------------------------------
+# The package's own rule says whether one is there (PW_CONNECT_URL, CHROMIUM_BIN, Playwright's own
+# Chromium wherever this platform keeps it, Debian's). If not: Playwright's own download, as every
+# Playwright user gets one (with its system libraries when root); where that cannot download,
+# Debian's package as root; otherwise one message with the three ways.
 browser_ok() {
-  [ -n "${PW_CONNECT_URL:-}" ] && return 0
-  [ -n "${CHROMIUM_BIN:-}" ] && [ -x "${CHROMIUM_BIN}" ] && return 0
-  ls "${PLAYWRIGHT_BROWSERS_PATH:-$HOME/.cache/ms-playwright}"/chromium*/* >/dev/null 2>&1 && return 0
-  [ -x /usr/lib/chromium/chromium-headless-shell ] || [ -x /usr/lib/chromium/chromium ]
+  "$VENV/bin/python" -c "from betyg_harness.flows.browser import find_browser; find_browser()" 2>/dev/null
 }
-browser_ok || need+=(chromium-headless-shell)
+need=()
+if ! browser_ok; then
+  say "Ingen Chromium: försöker Playwrights egen (python -m playwright install chromium)"
+  deps=()
+  [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && deps=(--with-deps)
+  if ! "$VENV/bin/python" -m playwright install "${deps[@]}" chromium >/dev/null 2>&1 || ! browser_ok; then
+    say "Playwrights nedladdning gick inte"
+    need+=(chromium-headless-shell)
+  fi
+fi
 command -v qpdf >/dev/null 2>&1 || need+=(qpdf)
 
 if [ ${#need[@]} -gt 0 ]; then
@@ -47,9 +57,7 @@ if [ ${#need[@]} -gt 0 ]; then
     for pkg in "${need[@]}"; do
       case $pkg in
         chromium-headless-shell)
-          echo "Ingen Chromium hittades. Kör som root: apt-get install chromium-headless-shell" \
-               "(eller chromium för synliga fönster), sätt CHROMIUM_BIN, eller PW_CONNECT_URL till en" \
-               "Playwright-webbläsarserver." >&2
+          "$VENV/bin/python" -c "from betyg_harness.flows.browser import NO_BROWSER_MESSAGE as m; print(m)" >&2
           exit 1 ;;
         qpdf) echo "Obs: qpdf saknas; PDF-kontrollen med qpdf --check hoppas över (apt-get install qpdf)." >&2 ;;
       esac
