@@ -70,3 +70,20 @@ def test_the_version_is_kept_in_one_place():
     tree = ast.parse((ROOT / "betyg_harness" / "__init__.py").read_text(encoding="utf-8"))
     assert not [n for n in tree.body if isinstance(n, (ast.Import, ast.ImportFrom))], \
         "betyg_harness/__init__.py imports nothing, so every part can read the version cheaply"
+
+
+def test_no_tracked_file_points_outside_the_repository():
+    """The product stands alone: no path to the workspace it was built in. Only CI's runner and the
+    reference-copy test may look for ``shared/`` beside the checkout (both work without it)."""
+    import subprocess
+    allowed = {".ci/run", "tests/unit/test_reference_files.py", "tests/unit/test_packaging.py"}
+    listed = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True).stdout.decode()
+    outside = re.compile(r"\.\./shared|/work/(?:main|shared)|/tmp/mut")
+    found = []
+    for name in filter(None, listed.split("\0")):
+        path = ROOT / name
+        if name in allowed or not path.is_file() or path.suffix in {".pdf", ".png", ".ttf", ".sqlite3", ".whl"}:
+            continue
+        text = path.read_bytes().decode("utf-8", errors="ignore")
+        found += [f"{name}: {m.group(0)}" for m in outside.finditer(text)]
+    assert not found, found
