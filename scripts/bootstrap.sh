@@ -15,7 +15,7 @@ say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 stamp="$VENV/.betyg-installed"
 # Reinstall when pyproject.toml or the set of top-level packages changes (the editable install
 # maps the packages it saw).
-want=$( (cat pyproject.toml; ls -d */__init__.py 2>/dev/null) | sha256sum | cut -c1-16)
+want=$( (cat pyproject.toml constraints.txt 2>/dev/null; ls -d */__init__.py 2>/dev/null) | sha256sum | cut -c1-16)
 if [ ! -x "$VENV/bin/python" ]; then
   say "Skapar virtuell miljö i $VENV"
   "$PYTHON" -m venv "$VENV"
@@ -23,7 +23,8 @@ fi
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   say "Installerar beroenden från pyproject.toml"
   "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip
-  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -e ".[test]"
+  # constraints.txt: the versions CI and this checkout run (the package itself keeps ranges).
+  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -e ".[test]" -c constraints.txt
   echo "$want" > "$stamp"
 fi
 
