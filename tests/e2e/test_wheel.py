@@ -81,7 +81,8 @@ def test_the_wheel_holds_one_top_level_name(installed):
                    "betyg_harness/mock_ber/templates/ber/group.html",
                    "betyg_harness/mock_pingpong/static/style.css",
                    "betyg_harness/fixtures/scenarios/default.json",
-                   "betyg_harness/fixtures/scenario.schema.json"):
+                   "betyg_harness/fixtures/scenario.schema.json",
+                   "betyg_harness/py.typed"):
         assert needed in listing
 
 

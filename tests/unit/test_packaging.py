@@ -87,3 +87,14 @@ def test_no_tracked_file_points_outside_the_repository():
         text = path.read_bytes().decode("utf-8", errors="ignore")
         found += [f"{name}: {m.group(0)}" for m in outside.finditer(text)]
     assert not found, found
+
+
+def test_runtime_dependencies_hold_nothing_only_tests_use():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    runtime = {re.split(r"[<>=!~\[ ;]", d, maxsplit=1)[0].lower() for d in project["dependencies"]}
+    assert not runtime & {"pytest-xdist", "pytest-timeout", "pytest-html", "schemathesis", "hypothesis",
+                          "axe-playwright-python", "zizmor", "check-jsonschema"}
+    assert all(re.search(r">=\s*\d", d) for d in project["dependencies"]), "every runtime dependency has a lower bound"
+    assert "pytest-xdist>=3.6" in project["optional-dependencies"]["parallel"]
+    assert {"Framework :: Pytest", "Typing :: Typed"} <= set(project["classifiers"])
+    assert (ROOT / "betyg_harness" / "py.typed").is_file()
