@@ -7,6 +7,7 @@ import os
 import shutil
 import socket
 import subprocess
+import tempfile
 import sys
 import time
 import venv
@@ -188,3 +189,70 @@ def _healthy(url: str) -> bool:
         return requests.get(f"{url}/healthz", timeout=2).ok
     except requests.RequestException:
         return False
+
+
+ORDINARY_USER = "cloudsdk"  # an ordinary account of this machine's image
+
+
+def _as_ordinary_user() -> bool:
+    import pwd
+    try:
+        pwd.getpwnam(ORDINARY_USER)
+    except KeyError:
+        return False
+    return (os.geteuid() == 0 and Path("/usr/bin/python3").exists()
+            and shutil.which("runuser", path="/usr/sbin:/sbin:/usr/bin") is not None)
+
+
+@pytest.mark.skipif(not _as_ordinary_user(), reason=f"needs root, runuser and the account {ORDINARY_USER}")
+def test_an_ordinary_user_with_playwrights_own_chromium_runs_the_readme_example(installed):
+    """Not root, a venv of their own, the wheel, and the only Chromium where Playwright keeps its own
+    (the machine's headless shell placed there, at the path Playwright names): the README example
+    passes and the browser comes from Playwright, not from Debian's folder."""
+    from tests.e2e.test_plugin_neighbour import DEBIAN_HEADLESS_SHELL
+    if not DEBIAN_HEADLESS_SHELL.exists():
+        pytest.skip("no Chromium on this machine to place where Playwright keeps its own")
+    base = Path(tempfile.mkdtemp(prefix="betyg-ordinary-"))  # pytest's own tmp is root's only
+    try:
+        home = base / "home"
+        home.mkdir()
+        shutil.copy(installed.wheel, base)
+        shutil.copy(EXAMPLE, home)
+        subprocess.run(["chown", "-R", ORDINARY_USER, str(base)], check=True)
+        base.chmod(0o755)
+        env = {"PATH": "/usr/bin:/bin", "HOME": str(home), "LANG": "C.UTF-8",
+               **{k: v for k, v in os.environ.items() if k.startswith("PIP_")}}
+
+        def as_user(*cmd: str, timeout: float = 600) -> subprocess.CompletedProcess:
+            return subprocess.run([shutil.which("runuser", path="/usr/sbin:/sbin:/usr/bin"), "-u", ORDINARY_USER,
+                                   # runuser sets HOME to the account's own: ours, through env
+                                   "--", "env", f"HOME={home}", *cmd], cwd=home, env=env, capture_output=True,
+                                  text=True, timeout=timeout)
+        venv_bin = base / "venv" / "bin"
+        for step in (("/usr/bin/python3", "-m", "venv", str(base / "venv")),
+                     (str(venv_bin / "python"), "-m", "pip", "install", "--quiet",
+                      str(base / installed.wheel.name))):
+            done = as_user(*step, timeout=900)
+            assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+        probe = as_user(str(venv_bin / "python"), "-c", "from playwright.sync_api import sync_playwright\n"
+                        "with sync_playwright() as p: print(p.chromium.executable_path)")
+        own = Path(probe.stdout.strip())
+        # Headless runs take Playwright's headless shell, kept beside its Chromium.
+        launch = as_user(str(venv_bin / "python"), "-c", "from playwright.sync_api import sync_playwright\n"
+                         "with sync_playwright() as p:\n    try: p.chromium.launch().close()\n"
+                         "    except Exception as e: print(e)")
+        import re
+        named = re.search(r"Executable doesn't exist at (\S+)", launch.stdout)
+        assert named and home in Path(named.group(1)).parents, launch.stdout + launch.stderr
+        for target in {Path(named.group(1)), own}:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.symlink_to(DEBIAN_HEADLESS_SHELL)
+        subprocess.run(["chown", "-R", "-h", ORDINARY_USER, str(home)], check=True)
+        source = as_user(str(venv_bin / "python"), "-c",
+                         "from betyg_harness.flows.browser import find_browser; print(find_browser().source)")
+        assert source.stdout.strip() == "Playwrights egen nedladdning", source.stdout + source.stderr
+        run = as_user(str(venv_bin / "python"), "-m", "pytest", "-q", "-p", "no:cacheprovider", EXAMPLE.name)
+        assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-3000:]
+        assert "1 passed" in run.stdout
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
