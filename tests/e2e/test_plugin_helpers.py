@@ -130,3 +130,12 @@ def test_ber_as_logs_in_as_a_user_of_the_scenario(ber_as):
     admin = ber_as("BER-administratör")
     assert admin.username == "beradmin"
     assert [g.course_code for g in admin.grades_of(ASA, SVE)] == [g.course_code for g in admin.grades_of(ASA)]
+
+
+def test_the_grade_api_client_takes_dates_and_iso_texts(pingpong, grade_api):
+    from datetime import date, timezone
+    pingpong.grade_group(SVE, {ASA: "A"}, teachers=["Anna Lindqvist"])
+    as_text = grade_api.grades("2026-12-01T00:00:00", "2027-01-01")
+    as_dates = grade_api.grades(date(2026, 12, 1), date(2027, 1, 1))
+    as_aware = grade_api.grades(datetime(2026, 11, 30, 23, 0, tzinfo=timezone.utc), "2027-01-01T00:00")
+    assert as_text == as_dates == as_aware and any(r.grade == "A" for r in as_text)

@@ -111,6 +111,24 @@ def test_the_readme_plugin_example_passes_with_nothing_set(installed):
     assert "1 passed" in result.stdout
 
 
+USER_SUITE = ROOT / "tests" / "user_suite"
+
+
+def test_the_kept_user_suite_passes_against_the_wheel(installed):
+    """A QA engineer's suite written from the README alone (tests/user_suite/: no conftest, no
+    helper code of its own), copied into an empty folder and run with the installed wheel."""
+    suite = installed.home / "user-suite"
+    suite.mkdir()
+    tests = sorted(USER_SUITE.glob("test_*.py"))
+    for path in tests:
+        shutil.copy(path, suite / path.name)
+    assert not list(USER_SUITE.glob("conftest.py")), "the user's suite needs no helper code"
+    result = installed.run("python", "-m", "pytest", "-q", "-p", "no:cacheprovider", cwd=suite, timeout=900)
+    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
+    collected = sum(path.read_text(encoding="utf-8").count("\ndef test_") for path in tests)
+    assert f"{collected} passed" in result.stdout, result.stdout[-2000:]
+
+
 def _free(port: int) -> bool:
     with socket.socket() as sock:
         try:
