@@ -17,7 +17,8 @@ def test_without_root_and_without_a_browser_it_tries_playwright_then_names_the_t
     tree = tmp_path / "checkout"
     (tree / "scripts").mkdir(parents=True)
     shutil.copy(ROOT / "scripts" / "bootstrap.sh", tree / "scripts")
-    shutil.copy(ROOT / "pyproject.toml", tree)
+    for name in ("pyproject.toml", "constraints.txt"):  # what the venv's stamp was made from
+        shutil.copy(ROOT / name, tree)
     for init in ROOT.glob("*/__init__.py"):
         (tree / init.parent.name).mkdir()
         (tree / init.parent.name / "__init__.py").write_text("")
