@@ -1,8 +1,9 @@
 """Reading and validating the grades file, all of it, before any browser opens.
 
-Header ``personnummer,kurskod,grupp,betyg,larare`` (comma or semicolon, UTF-8 with or without
-BOM, as Excel writes it). ``larare`` is the grading teacher's full name as in BER; several are
-separated by ``|``. Every bad row is reported with its line number.
+Columns ``personnummer,kurskod,grupp,betyg,larare`` in any order, more columns ignored (and named in
+a note). A CSV file (comma or semicolon, UTF-8 with or without BOM, as Excel writes it) or a
+workbook (.xlsx, .xlsm, .xls, .ods: :mod:`.workbook`), recognised by its content. ``larare`` is
+the grading teacher's full name as in BER; several are separated by ``|``. Every bad row is reported with its line number.
 """
 from __future__ import annotations
 
@@ -10,10 +11,15 @@ import csv
 import hashlib
 import io
 import json
+import logging
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from betyg_harness.flows.robot import workbook
 from betyg_harness.flows.scales import display_personnummer, is_course_code, normalize_personnummer, scale_for
+from betyg_harness.text import close_matches, only_digits
 
 COLUMNS = ["personnummer", "kurskod", "grupp", "betyg", "larare"]
 _ALIASES = {"lärare": "larare"}
@@ -71,26 +77,66 @@ def _decode(data: bytes) -> str:
                                            "«CSV UTF-8 (kommaavgränsad)».")]) from None
 
 
-def _header(text: str) -> tuple[str, list[str]]:
+def fold_header(name: str) -> str:
+    """A column name as compared: case, spacing and å/ä/ö do not matter ("Lärare " is larare)."""
+    return " ".join(name.replace("\ufeff", "").split()).casefold().translate(_SWEDISH)
+
+
+_SWEDISH = str.maketrans("åäöé", "aaoe")
+
+
+@dataclass
+class Columns:
+    """Where each required column is; the rest are named in a note and ignored."""
+    index: dict[str, int]
+    width: int
+    extra: list[str]
+
+
+def _columns(names: list[str]) -> tuple[Columns | None, list[str]]:
+    """The required columns found in a header row, or None and what is wrong with it."""
+    index: dict[str, int] = {}
+    extra, problems = [], []
+    for i, raw in enumerate(names):
+        name = fold_header(raw)
+        name = _ALIASES.get(name, name)
+        if name in COLUMNS:
+            if name in index:
+                problems.append(f"kolumnen «{name}» finns två gånger (kolumn {index[name] + 1} och {i + 1}).")
+            else:
+                index[name] = i
+        elif name:
+            extra.append(raw.strip())
+    missing = [c for c in COLUMNS if c not in index]
+    if missing:
+        problems.append(f"saknar {', '.join(missing)}")
+    return (None if problems else Columns(index, len(names), extra)), problems
+
+
+def _header(text: str) -> tuple[str, Columns]:
     first = text.splitlines()[0] if text else ""
-    for delimiter in (",", ";"):
-        names = [_ALIASES.get(n.strip().lower(), n.strip().lower()) for n in next(csv.reader([first], delimiter=delimiter))]
-        if names == COLUMNS:
-            return delimiter, names
     expected = ",".join(COLUMNS)
+    why = []
+    for delimiter in (",", ";"):
+        columns, problems = _columns(next(csv.reader([first], delimiter=delimiter), []))
+        if columns:
+            return delimiter, columns
+        why.append(problems)
     if "\t" in first or "|" in first:
         sep = "tabb" if "\t" in first else "|"
         raise BadInput([InputProblem(1, f"fel avgränsare ({sep}): använd kommatecken eller semikolon, "
                                         f"med rubrikraden {expected}.")])
-    raise BadInput([InputProblem(1, f"fel rubrikrad «{first.strip()}»: väntade {expected} "
-                                    "(kommatecken eller semikolon som avgränsare).")])
+    best = min(why, key=lambda p: len(p[-1]))  # the delimiter that found most of the columns
+    raise BadInput([InputProblem(1, f"fel rubrikrad «{first.strip()}» ({'; '.join(best)}): väntade {expected} "
+                                    "(kommatecken eller semikolon som avgränsare; fler kolumner går bra).")])
 
 
 MAX_FIELD = 1_000  # characters: no personnummer, code, group or teacher list is longer
 
 
 def _rows(reader, problems: list[InputProblem]):
-    """The CSV rows; a row the csv module cannot read, or with an overlong field, is a problem of its line."""
+    """The CSV rows with their line numbers; a row the csv module cannot read, or with an overlong
+    field, is a problem of its line."""
     while True:
         try:
             fields = next(reader)
@@ -104,38 +150,128 @@ def _rows(reader, problems: list[InputProblem]):
             problems.append(InputProblem(reader.line_num, f"ett fält är för långt ({len(long)} tecken, högst "
                                                           f"{MAX_FIELD})."))
             continue
-        yield fields
+        yield reader.line_num, fields
 
 
-def parse_grades(data: bytes) -> list[GroupJob]:
+# Excel writes a number of 12 digits in a "Standard" cell as 1,99006E+11: the last digits are gone.
+_SCIENTIFIC = re.compile(r"^\d{1,3}(?:[.,]\d*)?[eE][+]?\d{1,2}$")
+
+
+def _personnummer_problem(raw: str) -> str:
+    if _SCIENTIFIC.match(raw.replace(" ", "")):
+        return (f"personnumret «{raw}»: Excel har gjort personnumret till ett tal i exponentform, och "
+                "siffrorna efter de första syns inte i filen. Formatera kolumnen som text och exportera igen "
+                "(eller ge roboten arbetsboken, .xlsx, direkt).")
+    if only_digits(raw) == raw and len(raw) == 9:
+        return (f"ogiltigt personnummer «{raw}» (9 siffror: har Excel tagit bort en inledande nolla? "
+                "Formatera kolumnen som text och exportera igen).")
+    return f"ogiltigt personnummer «{raw}» (kontrollsiffran eller datumet stämmer inte)."
+
+
+def did_you_mean(suggestions: Iterable[str]) -> str:
+    """" Menade du «A» eller «B»?" — or nothing when there is nothing to suggest."""
+    names = list(suggestions)
+    return f" Menade du {' eller '.join(f'«{s}»' for s in names)}?" if names else ""
+
+
+def suggest(name: str, known: Iterable[str]) -> list[str]:
+    """Up to three of ``known`` that ``name`` probably means, best first: those equal but for case and
+    spacing, else those close in spelling (difflib). A hint for a person, never chosen for them."""
+    return close_matches(name, known, n=3)
+
+
+def _fold(name: str) -> str:
+    return " ".join(name.split()).casefold()
+
+
+def _variants(rows: list[tuple], key, what: str) -> dict[int, str]:
+    """Rows whose name differs from another row's only in case or spacing → the problem of the row.
+    The spelling most rows use is taken as meant (the first one on a tie), and only suggested."""
+    spellings: dict[object, dict[str, list[int]]] = {}
+    for row in rows:
+        for scope, name in key(row):
+            spellings.setdefault((scope, _fold(name)), {}).setdefault(name, []).append(row[0])
+    problems: dict[int, str] = {}
+    for forms in spellings.values():
+        if len(forms) < 2:
+            continue
+        meant = max(forms, key=lambda n: (len(forms[n]), -forms[n][0]))
+        lines = forms[meant]
+        more = len(lines) - 1
+        where = f"rad {lines[0]}" + (f" och {more} {'rad' if more == 1 else 'rader'} till" if more else "")
+        for name, at in forms.items():
+            if name != meant:
+                for line in at:
+                    problems.setdefault(line, f"{what} «{name}» skrivs «{meant}» på {where} (bara stora och små "
+                                              f"bokstäver eller mellanslag skiljer).{did_you_mean([meant])}")
+    return problems
+
+
+def _table(data: bytes) -> tuple[Columns, Iterable[tuple[int, list[str]]], list[InputProblem], list[str]]:
+    """Header and rows of text, from a workbook or a CSV file; problems found while reading."""
+    problems: list[InputProblem] = []
+    if workbook.is_workbook(data):
+        try:
+            sheet = workbook.read_sheet(data, lambda names: _columns(names)[0] is not None)
+        except workbook.WorkbookError as exc:
+            raise BadInput([InputProblem(None, str(exc))]) from None
+        columns, why = _columns(sheet.header)
+        if columns is None:
+            raise BadInput([InputProblem(sheet.header_line, f"fel rubrikrad i bladet «{sheet.name}» "
+                                                            f"«{' | '.join(h for h in sheet.header if h)}» "
+                                                            f"({'; '.join(why)}): väntade kolumnerna "
+                                                            f"{', '.join(COLUMNS)}.")])
+        pnr_col = columns.index["personnummer"]
+
+        def cells(row: list[object]) -> list[str]:
+            texts = [workbook.cell_text(c) for c in row]
+            if isinstance(row[pnr_col], float) and len(texts[pnr_col]) == 9:
+                texts[pnr_col] = "0" + texts[pnr_col]  # a number cell lost the 10-digit form's leading zero
+            return texts
+        return columns, ((line, cells(row)) for line, row in sheet.rows), problems, sheet.notes
+    text = _decode(data)
+    delimiter, columns = _header(text)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    next(reader)
+    return columns, _rows(reader, problems), problems, []
+
+
+class GradesFile(list):
+    """The groups to grade (a list of :class:`GroupJob`), with ``notes`` for the admin: what was read
+    and what was left aside (extra columns, the sheet used)."""
+    notes: list[str]
+
+
+def parse_grades(data: bytes) -> GradesFile:
     """The groups to grade; BadInput lists every problem (file-level, or each bad row)."""
     if not data.strip(b" \t\r\n\xef\xbb\xbf"):
         raise BadInput([InputProblem(None, "filen är tom: ingen rubrikrad och inga betyg.")])
-    text = _decode(data)
-    delimiter, _ = _header(text)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    next(reader)
-    problems: list[InputProblem] = []
-    jobs: dict[tuple[str, str], GroupJob] = {}
-    job_line: dict[tuple[str, str], int] = {}
-    seen: dict[tuple[str, str, str], int] = {}
+    columns, table, problems, notes = _table(data)
+    if columns.extra:
+        notes.append(f"{len(columns.extra)} kolumn{'er' if len(columns.extra) > 1 else ''} "
+                     f"utöver {', '.join(COLUMNS)} lästes inte: {', '.join(f'«{c}»' for c in columns.extra)}.")
+    at = [columns.index[c] for c in COLUMNS]
+    parsed = []
     rows = 0
-    for fields in _rows(reader, problems):
-        line = reader.line_num
+    for line, fields in table:
         if not any(f.strip() for f in fields):
             continue  # Excel's empty trailing rows
         rows += 1
-        if len(fields) != len(COLUMNS):
-            problems.append(InputProblem(line, f"väntade {len(COLUMNS)} fält, fick {len(fields)} "
+        if len(fields) > columns.width and not any(f.strip() for f in fields[columns.width:]):
+            fields = fields[: columns.width]  # trailing empty cells
+        elif max(at) < len(fields) < columns.width:
+            fields = fields + [""] * (columns.width - len(fields))  # only ignored columns left out at the end
+        if len(fields) != columns.width:
+            problems.append(InputProblem(line, f"väntade {columns.width} fält, fick {len(fields)} "
                                                f"(fel avgränsare eller ett kommatecken i ett namn utan citattecken?)."))
             continue
-        raw_pnr, kurskod, grupp, betyg, larare = (f.strip() for f in fields)
+        raw_pnr, kurskod, grupp, betyg, larare = (fields[i].strip() for i in at)
         row_problems = []
         try:
             pnr = normalize_personnummer(raw_pnr)
         except ValueError:
             pnr = None
-            row_problems.append(f"ogiltigt personnummer «{raw_pnr}» (kontrollsiffran eller datumet stämmer inte).")
+            row_problems.append(_personnummer_problem(raw_pnr))
         scale = None
         if not is_course_code(kurskod):
             row_problems.append(f"okänd kurskod «{kurskod}» (väntade en nationell kurskod som SVESVE01 eller GRNMAT2).")
@@ -149,20 +285,32 @@ def parse_grades(data: bytes) -> list[GroupJob]:
         teachers = tuple(t.strip() for t in larare.split(TEACHER_SEPARATOR) if t.strip())
         if not teachers:
             row_problems.append("betygssättande lärare saknas (fullständigt namn som i BER).")
-        if pnr and is_course_code(kurskod):
-            key = (pnr, kurskod, grupp)
-            if key in seen:
-                row_problems.append(f"dubblett: {display_personnummer(pnr)} har redan ett betyg i {kurskod} "
-                                    f"i gruppen «{grupp}» på rad {seen[key]}.")
-            else:
-                seen[key] = line
-        gkey = (grupp, kurskod)
-        if gkey in jobs and teachers and jobs[gkey].teachers != teachers:
-            row_problems.append(f"andra betygssättande lärare än rad {job_line[gkey]} för samma grupp "
-                                f"({' | '.join(teachers)} / {' | '.join(jobs[gkey].teachers)}); "
-                                "en grupp sparas med samma lärare för alla.")
         if row_problems:
             problems.extend(InputProblem(line, m) for m in row_problems)
+            continue
+        parsed.append((line, pnr, kurskod, grupp, grade, teachers))
+    # A name written another way in some rows is refused there, with the other spelling as a hint.
+    variants = _variants(parsed, lambda r: [(r[2], r[3])], "gruppnamnet")
+    for line, message in _variants(parsed, lambda r: [(None, t) for t in r[5]], "läraren").items():
+        variants.setdefault(line, message)
+    jobs: dict[tuple[str, str], GroupJob] = {}
+    job_line: dict[tuple[str, str], int] = {}
+    seen: dict[tuple[str, str, str], int] = {}
+    for line, pnr, kurskod, grupp, grade, teachers in parsed:
+        if line in variants:
+            problems.append(InputProblem(line, variants[line]))
+            continue
+        key = (pnr, kurskod, grupp)
+        if key in seen:
+            problems.append(InputProblem(line, f"dubblett: {display_personnummer(pnr)} har redan ett betyg i "
+                                               f"{kurskod} i gruppen «{grupp}» på rad {seen[key]}."))
+            continue
+        seen[key] = line
+        gkey = (grupp, kurskod)
+        if gkey in jobs and jobs[gkey].teachers != teachers:
+            problems.append(InputProblem(line, f"andra betygssättande lärare än rad {job_line[gkey]} för samma "
+                                               f"grupp ({' | '.join(teachers)} / {' | '.join(jobs[gkey].teachers)}); "
+                                               "en grupp sparas med samma lärare för alla."))
             continue
         job = jobs.setdefault(gkey, GroupJob(grupp=grupp, kurskod=kurskod, teachers=teachers))
         job_line.setdefault(gkey, line)
@@ -171,14 +319,21 @@ def parse_grades(data: bytes) -> list[GroupJob]:
     if rows == 0 and not problems:
         problems.append(InputProblem(None, "filen har en rubrikrad men inga betyg."))
     if problems:
-        raise BadInput(problems)
-    return list(jobs.values())
+        raise BadInput(sorted(problems, key=lambda p: p.line or 0))
+    result = GradesFile(jobs.values())
+    result.notes = notes
+    return result
 
 
-def read_grades(path: Path | str) -> list[GroupJob]:
+def read_grades(path: Path | str) -> GradesFile:
+    """The groups of a grades file (CSV, or a workbook recognised by its content); BadInput lists every
+    problem before anything is opened. Notes (extra columns, the sheet read) are in ``.notes`` and logged."""
     path = Path(path)
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise BadInput([InputProblem(None, f"kan inte läsa {path}: {exc.strerror}.")]) from None
-    return parse_grades(data)
+    jobs = parse_grades(data)
+    for note in jobs.notes:
+        logging.getLogger("betygsrobot").warning("%s: %s", path.name, note)
+    return jobs
