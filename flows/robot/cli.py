@@ -1,6 +1,8 @@
 """`betygsrobot` / `python -m betyg_harness.flows`: grade a CSV of grades in Ping Pong.
 
 Exit codes: 0 every group done, 1 some group failed, 2 bad input (nothing opened).
+``betygsrobot print``: 0 every group printed, 1 some group not complete (the rest printed), 2 no run
+to print (:mod:`betyg_harness.flows.robot.bundle`).
 """
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from betyg_harness import add_version_option
+from betyg_harness.flows.robot.bundle import add_print_arguments, run_print
 from betyg_harness.flows.robot.csvinput import BadInput, read_grades
 from betyg_harness.flows.robot.report import STATUS_SV, print_table, write_json
 from betyg_harness.flows.robot.runner import Outcome, Robot, Settings
@@ -33,6 +36,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     grade = sub.add_parser("grade", help="sätt, lås och bekräfta betygen i filen")
     check = sub.add_parser("validate", help="kontrollera bara filen")
+    printing = sub.add_parser("print", help="bygg utskriftsfiler av de klara betygskatalogerna (per skola eller lärare)")
+    add_print_arguments(printing)
     for p in (grade, check):
         p.add_argument("--input", "-i", required=True, type=Path, help="CSV: personnummer,kurskod,grupp,betyg,larare")
     grade.add_argument("--out", type=Path, default=Path("betygsrobot-ut"), help="katalog för kataloger, rapport, spår")
@@ -83,6 +88,8 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     err = Console(stderr=True)
     out = Console()
+    if args.command == "print":
+        return run_print(args, out)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
     try:
         jobs = read_grades(args.input)

@@ -204,3 +204,9 @@ def test_without_the_font_file_the_first_page_falls_back_to_helvetica(tmp_path, 
     reader = PdfReader(out / "utskrift" / "skola-Kista_vux.pdf")
     assert {str(f["/BaseFont"]) for f in reader.pages[0]["/Resources"]["/Font"].values()} == {"/Helvetica"}
     assert "Skola: Kista vux" in reader.pages[0].extract_text()
+
+
+def test_betygsrobot_print_is_a_command(tmp_path, capsys):
+    from betyg_harness.flows.robot.cli import main
+    assert main(["print", "--out", str(tmp_path / "finns-inte")]) == 2
+    assert "finns inte" in capsys.readouterr().out
