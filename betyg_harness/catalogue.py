@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import BinaryIO, Iterable
 
 from pypdf import PdfReader
+from pypdf.errors import PyPdfError
 
 from betyg_harness import add_version_option
 from betyg_harness.text import is_digits
@@ -452,7 +453,9 @@ def _compare_rows(parsed: ParsedCatalogue, expected: dict[str, ExpectedStudent],
                                   f"printed {_full(row)}."))
         who.append(exp.personnummer)
         if _norm(row.betyg) != _norm(exp.betyg):
-            out.append(Difference("wrong_grade", f"Wrong grade for {exp.name} "
+            # Expected by personnummer only: the name is the one printed.
+            name = exp.name if exp.fornamn is not None else _full(row)
+            out.append(Difference("wrong_grade", f"Wrong grade for {name} "
                                   f"({row.personnummer}): expected {exp.betyg!r}, printed "
                                   f"{row.betyg!r}."))
     for e in missing:
@@ -591,12 +594,21 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", action="store_true", help="print the parsed catalogue and the "
                     "differences as JSON")
     args = ap.parse_args(argv)
+    for path in filter(None, (args.pdf, args.expect)):
+        if not path.is_file():
+            print(f"betygskatalog-check: filen «{path}» finns inte.", file=sys.stderr)
+            return 2
     try:
         parsed = read_catalogue(args.pdf)
+    except (OSError, ValueError, PyPdfError) as e:
+        print(f"betygskatalog-check: «{args.pdf}» går inte att läsa som en pdf ({type(e).__name__}: {e}).",
+              file=sys.stderr)
+        return 2
+    try:
         expected = (ExpectedCatalogue.from_dict(json.loads(args.expect.read_text("utf-8")))
                     if args.expect else ExpectedCatalogue())
-    except (OSError, ValueError, KeyError) as e:   # pypdf's errors are ValueErrors
-        print(f"betygskatalog-check: {e}", file=sys.stderr)
+    except (OSError, ValueError, KeyError) as e:
+        print(f"betygskatalog-check: förväntningarna i «{args.expect}» går inte att läsa ({e}).", file=sys.stderr)
         return 2
     diffs = compare(parsed, expected)
     if args.json:

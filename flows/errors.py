@@ -55,7 +55,8 @@ class PageRefused(BusinessError):
 
 
 class NoAccess(PageRefused):
-    """Not allowed (401/403): Betyg for this role, another teacher's group."""
+    """Not allowed (401/403): Betyg for this role, another teacher's group opened by its address
+    (searched by name, it is not listed for them: GroupNotFound)."""
 
 
 class PageNotFound(PageRefused):
@@ -64,7 +65,7 @@ class PageNotFound(PageRefused):
 
 def refusal(system: str, status: int | None, title: str, message: str, url: str) -> PageRefused:
     """The typed error for a refusal page: by its status, in its words."""
-    said = " ".join(p for p in (f"«{title}»" if title else "", message) if p) or "en felsida"
+    said = ": ".join(p for p in (f"«{title}»" if title else "", message) if p) or "en felsida"
     text = f"{system} visade {said}" + (f" ({status}, {url})" if status else f" ({url})")
     kind = NoAccess if status in (401, 403) else PageNotFound if status in (404, 410) else PageRefused
     return kind(text, system=system, status=status, title=title, url=url)
@@ -76,7 +77,8 @@ class GroupNotFound(BusinessError):
     def __init__(self, group: str, detail: str = "", suggestions: list[str] | None = None):
         self.group, self.suggestions = group, list(suggestions or [])
         hint = f" Menade du {' eller '.join(f'«{s}»' for s in self.suggestions)}?" if self.suggestions else ""
-        super().__init__(f"Betygsgruppen «{group}» hittades inte{': ' + detail if detail else '.'}{hint}")
+        said = f": {detail.rstrip('.')}." if detail else "."
+        super().__init__(f"Betygsgruppen «{group}» hittades inte{said}{hint}")
 
 
 class SearchRefused(BusinessError):
@@ -99,6 +101,10 @@ class TeacherNotFound(BusinessError):
     def among(cls, teacher: str, offered: list[str], where: str = "Sök lärare") -> "TeacherNotFound":
         """The refusal for ``teacher``, suggesting up to three close names of those ``offered``."""
         return cls(teacher, close_matches(teacher, offered), where)
+
+
+class BadPersonnummer(BusinessError, ValueError):
+    """A personnummer that is not one (its check digit, its form): before anything is clicked."""
 
 
 class AmbiguousGroup(BusinessError):
@@ -133,19 +139,29 @@ class GroupNotYetGradeable(BusinessError):
 
 
 class TeacherNotLinked(BusinessError):
+    """Teachers asked for who are not the group's grading teachers; ``suggestions``: close names
+    among those that are (a misspelling), never chosen for the caller."""
+
     def __init__(self, group: str, teachers: list[str], available: list[str]):
         avail = ", ".join(available) or "inga"
-        super().__init__(f"{', '.join(teachers)} är inte betygssättande lärare för «{group}» (kopplade i BER: {avail}).")
+        self.suggestions = list(dict.fromkeys(s for t in teachers for s in close_matches(t, available)))
+        hint = f" Menade du {' eller '.join(f'«{s}»' for s in self.suggestions)}?" if self.suggestions else ""
+        super().__init__(f"{', '.join(teachers)} är inte betygssättande lärare för «{group}» "
+                         f"(kopplade i BER: {avail}).{hint}")
         self.group, self.teachers = group, teachers
 
 
 class GradeConflict(BusinessError):
-    """Some students already have another locked grade: never overwritten."""
+    """Some students already have another locked grade: never overwritten. ``conflicts``:
+    personnummer (``YYYYMMDD-NNNN``) → (the locked grade, the grade asked for); ``names``: their
+    names as the screen shows them."""
 
-    def __init__(self, group: str, conflicts: dict[str, tuple[str, str]]):
-        parts = [f"{who} har låst {have}, inte {want}" for who, (have, want) in conflicts.items()]
+    def __init__(self, group: str, conflicts: dict[str, tuple[str, str]], names: dict[str, str] | None = None):
+        names = names or {}
+        parts = [f"{names[p] + ' (' + p + ')' if p in names else p} har låst {have}, inte {want}"
+                 for p, (have, want) in conflicts.items()]
         super().__init__(f"Konflikt i «{group}»: {'; '.join(parts)}. Inget sparades.")
-        self.group, self.conflicts = group, conflicts
+        self.group, self.conflicts, self.names = group, conflicts, names
 
 
 class ValidationFailed(BusinessError):

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from playwright.sync_api import Page
 
-from betyg_harness.flows.errors import (AmbiguousGroup, GradeConflict, GradeNotInScale, GroupNotFound, GroupNotYetGradeable,
+from betyg_harness.flows.errors import (AmbiguousGroup, BadPersonnummer, GradeConflict, GradeNotInScale, GroupNotFound, GroupNotYetGradeable,
                                         NotLockedAfterSave, StudentNotAdmitted, SummaryMismatch,
                                         WrongCourse)
 from betyg_harness.flows.models import GradeResult, GradingState, GroupHit, Summary
@@ -65,8 +65,9 @@ def open_group(page: Page, group: Group, *, term: str | None = None, date_from=N
             every = BetygSearchByGroupPage(page, base_url).goto().search("", term=term, date_from=date_from,
                                                                           date_to=date_to).hits()
             suggestions = close_matches(name, [h.name for h in every])
+        written_otherwise = bool(suggestions) and " ".join(suggestions[0].split()).casefold() == " ".join(name.split()).casefold()
         raise GroupNotFound(name, "sökningen i Ping Pong gav ingen sådan betygsgrupp" +
-                            ("" if suggestions else " (har den betygssättande lärare kopplade i BER?)"), suggestions)
+                            ("" if written_otherwise else " (har den betygssättande lärare kopplade i BER?)"), suggestions)
     if len(matches) > 1:
         raise AmbiguousGroup(name, len(matches))
     return results.open(name)
@@ -83,9 +84,12 @@ class Plan:
 def plan_grades(state: GradingState, grades: Mapping[str, str], *, lock: bool) -> Plan:
     """Compare the asked grades with the screen; raise on students not listed, steps outside the
     scale, or other locked grades (a conflict: nothing is overwritten)."""
-    to_set, already, rows, missing, conflicts = {}, {}, {}, [], {}
+    to_set, already, rows, missing, conflicts, names = {}, {}, {}, [], {}, {}
     for raw, grade in grades.items():
-        pnr = normalize_personnummer(raw)
+        try:
+            pnr = normalize_personnummer(raw)
+        except ValueError as exc:
+            raise BadPersonnummer(str(exc)) from exc
         row = state.student(pnr)
         if row is None:
             missing.append(display_personnummer(pnr))
@@ -98,7 +102,8 @@ def plan_grades(state: GradingState, grades: Mapping[str, str], *, lock: bool) -
             if row.grade == grade:
                 already[pnr] = grade
             else:
-                conflicts[who] = (row.grade or "inget", grade)
+                conflicts[row.personnummer] = (row.grade or "inget", grade)
+                names[row.personnummer] = row.name
         elif row.grade == grade and not lock:
             already[pnr] = grade  # the same draft is already saved
         else:
@@ -106,7 +111,7 @@ def plan_grades(state: GradingState, grades: Mapping[str, str], *, lock: bool) -
     if missing:
         raise StudentNotAdmitted(state.name, missing)
     if conflicts:
-        raise GradeConflict(state.name, conflicts)
+        raise GradeConflict(state.name, conflicts, names)
     return Plan(to_set=to_set, already=already, rows=rows)
 
 
@@ -140,7 +145,7 @@ def check_summary(summary: Summary, plan: Plan, state: GradingState, *, lock: bo
 
 def grade_group(page: Page, group: Group, grades: Mapping[str, str], *, lock: bool = True,
                 teachers: list[str] | None = None, course_code: str | None = None, dry_run: bool = False,
-                screenshot_dir: Path | None = None, base_url: str = "", term: str | None = None) -> GradeResult:
+                screenshot_dir: Path | str | None = None, base_url: str = "", term: str | None = None) -> GradeResult:
     """Set ``grades`` (personnummer → step) in ``group``, lock them, tick ``teachers`` (default: all
     the group's grading teachers), Spara, check the summary, Spara, check every grade shows locked.
 
@@ -178,6 +183,7 @@ def grade_group(page: Page, group: Group, grades: Mapping[str, str], *, lock: bo
     check_summary(summary, plan, state, lock=lock, teachers=chosen)
     if dry_run:
         if screenshot_dir is not None:
+            screenshot_dir = Path(screenshot_dir)
             screenshot_dir.mkdir(parents=True, exist_ok=True)
             result.screenshot = screenshot_dir / f"{_slug(state.name)}.png"
             page.screenshot(path=str(result.screenshot), full_page=True)

@@ -186,3 +186,39 @@ def test_a_group_name_written_another_way_gets_did_you_mean(pingpong, written, n
     with pytest.raises(flows.GroupNotFound, match="Menade du «SVESVE01 HT26 Kista A»") as refused:
         pingpong.grade_group(written, {"19900602-2397": "A"})
     assert refused.value.suggestions[0] == SVE
+
+
+# -- what a new user met (the trial of issue 18) -----------------------------------------------------
+@pytest.mark.parametrize("written", ["2026-13-01", "2026-02-30", "31/12/2026", "igår"])
+def test_a_date_that_is_no_date_is_refused_not_dropped(pingpong, journal, written, no_backoff, short_patience):
+    journal.clear()
+    with pytest.raises(flows.SearchRefused, match=f"Fr.o.m.: «{written}» är inget datum"):
+        pingpong.find_groups(group="", date_from=written)
+    assert not [e for e in journal.pingpong(method="GET", path=SEARCH_BY_GROUP) if "sok=" in e["query"]]
+
+
+def test_refusals_read_as_sentences(pingpong, pingpong_as, impatient):
+    with pytest.raises(flows.GroupNotFound) as typo:
+        pingpong.grade_group("svesve01 ht26  kista a", {"19900602-2397": "A"})
+    assert "betygsgrupp. Menade du «SVESVE01 HT26 Kista A»?" in str(typo.value)
+    with pytest.raises(flows.NoAccess) as student:
+        impatient(pingpong_as("Åsa Öberg")).find_groups(group="")
+    assert "visade «Betyg»: Du har inte behörighet till Betyg." in str(student.value)
+
+
+def test_a_group_without_grading_teachers_names_the_cause_even_with_suggestions(pingpong, no_backoff, short_patience):
+    with pytest.raises(flows.GroupNotFound, match="har den betygssättande lärare kopplade i BER"):
+        pingpong.grade_group("HISHIS01a1 HT26 Kista A", {"19900602-2397": "A"})
+
+
+@pytest.mark.parametrize("number", ["199006022398", "abc"])
+def test_a_bad_personnummer_is_a_flow_error(pingpong, number, no_backoff, short_patience):
+    with pytest.raises(flows.BadPersonnummer) as bad:
+        pingpong.grade_group(SVE, {number: "A"})
+    assert isinstance(bad.value, flows.BusinessError) and isinstance(bad.value, ValueError)
+
+
+def test_a_dry_runs_screenshot_folder_may_be_a_string(pingpong, tmp_path):
+    result = pingpong.grade_group(SVE, {"19900602-2397": "A"}, teachers=["Anna Lindqvist"], dry_run=True,
+                                  screenshot_dir=str(tmp_path / "bilder"))
+    assert result.screenshot is not None and result.screenshot.exists()

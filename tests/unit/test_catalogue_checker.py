@@ -276,3 +276,13 @@ def test_checker_imports_no_mock():
     imported = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
     imported |= {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
     assert not [m for m in imported if m.split(".")[:2][-1] in ("mock_pingpong", "mock_ber", "mock_kit")]
+
+
+def test_the_command_refuses_what_is_no_catalogue_in_swedish(tmp_path, capsys):
+    from betyg_harness.catalogue import main
+    not_pdf = tmp_path / "betyg.csv"
+    not_pdf.write_text("personnummer,kurskod\n", encoding="utf-8")
+    assert main([str(not_pdf)]) == 2
+    assert "går inte att läsa som en pdf" in capsys.readouterr().err
+    assert main([str(tmp_path / "finns-inte.pdf")]) == 2
+    assert "finns inte" in capsys.readouterr().err

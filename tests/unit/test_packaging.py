@@ -98,3 +98,10 @@ def test_runtime_dependencies_hold_nothing_only_tests_use():
     assert "pytest-xdist>=3.6" in project["optional-dependencies"]["parallel"]
     assert {"Framework :: Pytest", "Typing :: Typed"} <= set(project["classifiers"])
     assert (ROOT / "betyg_harness" / "py.typed").is_file()
+
+
+def test_the_parallel_extra_never_installs_the_pair_that_breaks_loadgroup():
+    from betyg_harness.plugin import loadgroup_is_broken
+    extras = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["optional-dependencies"]
+    pytest_pin = next(d for d in extras["parallel"] if d.startswith("pytest>"))
+    assert "<9.2" in pytest_pin and loadgroup_is_broken("9.2.0", "3.8.0") and not loadgroup_is_broken("9.1.1", "3.8.0")

@@ -40,8 +40,8 @@ class _SearchForm(BasePage):
             # select_option would wait out the whole timeout for an option that never comes.
             raise SearchRefused([f"Terminen «{wanted}» finns inte i listan ({', '.join(t for t in terms if t)})."])
         self.term_box().select_option(label=wanted)
-        self.date_from_box().fill(str(date_from or ""))
-        self.date_to_box().fill(str(date_to or ""))
+        self.date_from_box().fill(_day(date_from, "Fr.o.m."))
+        self.date_to_box().fill(_day(date_to, "T.o.m."))
 
     def _submit(self) -> "SearchResults":
         with self.navigation():
@@ -49,6 +49,19 @@ class _SearchForm(BasePage):
         results = SearchResults(self.page, self.base_url, timeout=self.timeout).expect_loaded()
         results.raise_if_refused()
         return results
+
+
+def _day(value: date | str | None, field: str) -> str:
+    """A date for the form's date field as ÅÅÅÅ-MM-DD. A date field drops a value it cannot read
+    (the search then runs unfiltered): refused here instead, in the form's words."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, date):
+        return value.isoformat()
+    try:
+        return date.fromisoformat(str(value).strip()).isoformat()
+    except ValueError:
+        raise SearchRefused([f"{field}: «{value}» är inget datum (skriv ÅÅÅÅ-MM-DD)."]) from None
 
 
 class BetygSearchByTeacherPage(_SearchForm):
