@@ -43,6 +43,7 @@ from rich.markup import escape as rich_escape
 from rich.table import Table as RichTable
 
 from betyg_harness.catalogue import read_catalogue
+from betyg_harness.flows.robot.report import STATUS_SV
 
 EXIT_OK, EXIT_INCOMPLETE, EXIT_BAD_INPUT = 0, 1, 2
 DEFAULT_OUT = Path("betygsrobot-ut")
@@ -55,8 +56,6 @@ CHECKSUM_CHARS = 12
 FONT_NAME = "BetygsrobotSans"
 FONT_FILE = "DejaVuSans.ttf"
 
-STATUS_SV = {"done": "klar", "already": "redan låst", "skipped": "klar sedan tidigare", "dry-run": "provkörd",
-             "conflict": "konflikt", "failed": "misslyckades", "not-run": "ej körd", "incomplete": "ofullständig"}
 
 
 class BadRun(Exception):
@@ -429,6 +428,7 @@ def _print_summary(console: Console, bundles: list[Bundle], waiting: list[Waitin
     else:
         say("Ingen betygskatalog är klar att skriva ut.")
     if waiting:
-        say(f"{_count(len(waiting), 'grupp', 'grupper')} är inte klara och skrivs inte ut:")
+        say(f"{_count(len(waiting), 'grupp', 'grupper')} är inte {'klar' if len(waiting) == 1 else 'klara'} "
+            "och skrivs inte ut:")
         for w in waiting:
             say(f"  {w.line()}")

@@ -19,7 +19,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from betyg_harness import add_version_option
 from betyg_harness.flows.robot.bundle import add_print_arguments, run_print
 from betyg_harness.flows.robot.csvinput import BadInput, read_grades
-from betyg_harness.flows.robot.report import STATUS_SV, print_table, write_json
+from betyg_harness.flows.robot.report import STATUS_SV, print_plan, print_table, write_json
 from betyg_harness.flows.robot.runner import Outcome, Robot, Settings
 from betyg_harness.flows.session import Ber, PingPong
 
@@ -40,7 +40,9 @@ def build_parser() -> argparse.ArgumentParser:
     add_print_arguments(printing)
     for p in (grade, check):
         p.add_argument("--input", "-i", required=True, type=Path, help="CSV: personnummer,kurskod,grupp,betyg,larare")
-    grade.add_argument("--out", type=Path, default=Path("betygsrobot-ut"), help="katalog för kataloger, rapport, spår")
+    grade.add_argument("--out", type=Path, default=Path("betygsrobot-ut"),
+                       help="katalog för kataloger, rapport, journal, skärmbilder och spår; den innehåller "
+                            "personuppgifter (personnummer och betyg) och skapas läsbar bara för dig")
     grade.add_argument("--journal", help="journalfil (standard: <out>/journal.jsonl), eller postgresql://… för en "
                                          "kö som flera robotprocesser på flera datorer delar")
     grade.add_argument("--run", help="körningens namn i PostgreSQL-kön (standard: filens fingeravtryck)")
@@ -53,7 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument("--verify-ber", action="store_true", help="vänta tills betygen syns i BER")
     grade.add_argument("--ber-timeout", type=float, default=20, help="minuter att vänta på BER (standard 20)")
     grade.add_argument("--advance-mock-clock", action="store_true",
-                       help="mot mockarna: flytta BER:s klocka i stället för att vänta")
+                       help="mot mockarna: flytta BER:s och Ping Pongs klockor i stället för att vänta")
     grade.add_argument("--keep-traces", action="store_true", help="spara Playwright-spår även för lyckade grupper")
     grade.add_argument("--no-trace", action="store_true", help="ingen Playwright-spårning alls")
     grade.add_argument("--trace-snapshots", action="store_true",
@@ -87,7 +89,8 @@ def _report_bad_input(console: Console, path: Path, exc: BadInput) -> int:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     err = Console(stderr=True)
-    out = Console()
+    # Not a terminal (a log, CI): wide enough that the table's columns are not cut to "…".
+    out = Console() if sys.stdout.isatty() else Console(width=200)
     if args.command == "print":
         return run_print(args, out)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
@@ -100,6 +103,10 @@ def main(argv: list[str] | None = None) -> int:
         out.print(f"{args.input}: {students} betyg i {len(jobs)} betygsgrupper, inga fel.", soft_wrap=True,
                   markup=False, highlight=False)
         return EXIT_OK
+    # The run's folder holds personnummer and grades (report, journal, catalogues, screenshots,
+    # traces): its owner's only.
+    args.out.mkdir(parents=True, exist_ok=True)
+    args.out.chmod(0o700)
     settings = Settings(
         pingpong_url=args.pingpong_url, pingpong_user=args.pingpong_user, pingpong_password=args.pingpong_password,
         ber_url=args.ber_url, ber_user=args.ber_user, ber_password=args.ber_password, out_dir=args.out,
@@ -141,6 +148,20 @@ def main(argv: list[str] | None = None) -> int:
     print_table(out, outcomes)
     failed = [o for o in outcomes if not o.ok]
     set_now = sum(len(o.grades_set) for o in outcomes)
+    if settings.dry_run:
+        print_plan(out, outcomes)
+        would = sum(len(o.would_set) for o in outcomes)
+        out.print(f"Provkörning: {would} betyg skulle sättas i {sum(bool(o.would_set) for o in outcomes)} av "
+                  f"{len(outcomes)} grupper, {sum(len(o.already) for o in outcomes)} är redan låsta; inget "
+                  f"sparades ({seconds:.1f} s). Rapport: {report}", markup=False, highlight=False, soft_wrap=True)
+        if failed:
+            out.print(f"{len(failed)} grupper kan inte sättas som filen säger: se tabellen.", markup=False,
+                      highlight=False, soft_wrap=True)
+        return EXIT_FAILED if failed else EXIT_OK
+    for o in outcomes:
+        if o.status == "incomplete":  # named in full, whatever the table's width cut
+            out.print(f"{o.group}: ofullständig — saknar låst betyg: {', '.join(o.missing_students)}.",
+                      markup=False, highlight=False, soft_wrap=True)
     out.print(f"{len(outcomes) - len(failed)} av {len(outcomes)} grupper klara, {set_now} betyg satta på "
               f"{seconds:.1f} s. Rapport: {report}", markup=False, highlight=False, soft_wrap=True)
     return EXIT_FAILED if failed else EXIT_OK

@@ -27,7 +27,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from betyg_harness.flows.robot.journal import FINISHED
 
-TERMINAL = ("done", "already", "failed", "conflict", "dry-run", "not-run")
+TERMINAL = ("done", "already", "incomplete", "failed", "conflict", "dry-run", "not-run")
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS betygsrobot_queue (
     run text NOT NULL,
@@ -155,7 +155,7 @@ class PgJournal:
                     (self.run, job.key, ord_, job.digest()))
             self._conn.execute(
                 "UPDATE betygsrobot_queue SET status = 'pending', worker = NULL, updated = now() "
-                "WHERE run = %s AND status IN ('failed', 'conflict', 'not-run') AND updated < %s",
+                "WHERE run = %s AND status IN ('failed', 'conflict', 'not-run', 'incomplete') AND updated < %s",
                 (self.run, self._started))
 
     def take(self, worker: str | None = None, *, keys: list[str] | None = None) -> str | None:

@@ -15,7 +15,7 @@ from playwright.sync_api import sync_playwright
 
 from betyg_harness.flows.ber import ExpectedGrade
 from betyg_harness.flows.browser import open_browser
-from betyg_harness.flows.errors import GradeConflict, NotVisibleInBer, StaleForm
+from betyg_harness.flows.errors import BusinessError, GradeConflict, NotVisibleInBer, StaleForm
 from betyg_harness.flows.mockctl import MockControl
 from betyg_harness.flows.models import GroupHit
 from betyg_harness.flows.pages.base import set_timeout
@@ -23,7 +23,9 @@ from betyg_harness.flows.pages.pingpong import GradingPage
 from betyg_harness.flows.robot.csvinput import BadInput, GroupJob, InputProblem
 from betyg_harness.flows.robot.journal import Journal
 from betyg_harness.flows.robot.pgqueue import PgJournal, is_postgres_url, run_fingerprint
+from betyg_harness.flows.robot.privacy import cookie_values, scrub_trace_zip
 from betyg_harness.flows.session import Ber, PingPong
+from betyg_harness.text import only_digits
 
 log = logging.getLogger("betygsrobot")
 
@@ -71,9 +73,14 @@ class Outcome:
     """What happened to one group (a row of the report)."""
     group: str
     course: str
-    status: str  # done | already | dry-run | conflict | failed | skipped | not-run
+    status: str  # done | already | incomplete | dry-run | conflict | failed | skipped | not-run
     grades_set: dict[str, str] = field(default_factory=dict)
     already: dict[str, str] = field(default_factory=dict)
+    # A dry run: what the summary showed would be set (12 digits → grade) and the teachers ticked.
+    would_set: dict[str, str] = field(default_factory=dict)
+    teachers: list[str] = field(default_factory=list)
+    # "incomplete": admitted students the grading view still shows without a locked grade.
+    missing_students: list[str] = field(default_factory=list)
     seconds: float = 0.0
     catalogue: str | None = None
     error: str | None = None
@@ -91,6 +98,18 @@ class Outcome:
 
 def slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9ÅÄÖåäö_-]+", "_", text).strip("_") or "grupp"
+
+
+class _BothClocks:
+    """Moves BER's and Ping Pong's mock clocks together: advancing only BER's left Ping Pong behind,
+    and later runs on the mocks silently stopped reaching BER (issue 21, point 8)."""
+
+    def __init__(self, *mocks):
+        self.mocks = mocks
+
+    def advance(self, **kwargs) -> None:
+        for m in self.mocks:
+            m.advance(**kwargs)
 
 
 def _new_context(browser, settings: Settings, base_url: str):
@@ -223,8 +242,9 @@ class Robot:
                 self._finish(job, Outcome(job.grupp, job.kurskod, "skipped", students=len(job.grades),
                                           catalogue=entry.get("catalogue"),
                                           warning=f"klar i en annan robotprocess ({worker})"))
-            elif status in ("failed", "conflict"):
+            elif status in ("failed", "conflict", "incomplete"):
                 self._finish(job, Outcome(job.grupp, job.kurskod, status, students=len(job.grades),
+                                          missing_students=list(entry.get("missing_students") or []),
                                           error=f"i en annan robotprocess ({worker}): {entry.get('error')}"))
             else:
                 self._finish(job, Outcome(job.grupp, job.kurskod, "not-run", students=len(job.grades),
@@ -293,17 +313,30 @@ class Robot:
             out.status = "dry-run" if s.dry_run else ("already" if result.done_before else "done")
             if result.screenshot:
                 out.screenshot = str(result.screenshot)
+            if s.dry_run and result.summary is not None:
+                out.would_set = {only_digits(r.personnummer): r.grade for r in result.summary.rows}
+                out.teachers = list(result.summary.teachers)
             if not s.dry_run:
-                if result.state is not None and result.state.catalogue_ready:
+                missing = [f"{st.name} ({st.personnummer})" for st in (result.state.students if result.state else [])
+                           if not st.locked] if s.lock else []
+                if missing:
+                    # Not "klar": Ping Pong shows admitted students without a locked grade, so the
+                    # group's catalogue cannot be printed (the file lacks them, or they failed).
+                    out.status, out.missing_students = "incomplete", missing
+                    out.error = (f"{len(missing)} antagna elever saknar låst betyg: {', '.join(missing)}. "
+                                 "Betygskatalogen kan inte skrivas ut förrän de har det.")
+                elif result.state is not None and result.state.catalogue_ready:
                     view = result.view or GradingPage(pp.page, "", name=result.group, timeout=s.timeout_ms)
                     out.catalogue = str(pp.download_catalogue(view, s.out_dir / "betygskataloger"))
-                else:
+                elif s.lock:
                     out.warning = ("betygskatalogen kan inte skrivas ut än: alla antagna elever i gruppen "
                                    "har inte låsta betyg")
         except GradeConflict as exc:
             out.status, out.error = "conflict", str(exc)
         except Exception as exc:
-            out.status, out.error = "failed", f"{type(exc).__name__}: {exc}"
+            # The system's refusal in its own words; anything else with its kind, for a developer.
+            out.status = "failed"
+            out.error = str(exc) if isinstance(exc, BusinessError) else f"{type(exc).__name__}: {exc}"
         out.seconds = round(time.perf_counter() - started, 3)
         failed = out.status in ("failed", "conflict")
         if failed:
@@ -319,12 +352,15 @@ class Robot:
                 path = s.out_dir / "spår" / f"{slug(job.grupp)}.zip"
                 path.parent.mkdir(parents=True, exist_ok=True)
                 context.tracing.stop_chunk(path=str(path))
+                # safety net: the chunk records the session cookie (and the login if it is in it)
+                scrub_trace_zip(path, [s.pingpong_password, s.ber_password, *cookie_values(context)])
                 out.trace = str(path)
             else:
                 context.tracing.stop_chunk()
         self.journal.record(job.key, "done" if out.status in ("done", "already") else out.status,
                             digest=job.digest(), grades_set=out.grades_set, already=out.already,
-                            catalogue=out.catalogue, error=out.error, seconds=out.seconds)
+                            catalogue=out.catalogue, error=out.error, seconds=out.seconds,
+                            missing_students=out.missing_students)
         return out
 
     # -- BER ------------------------------------------------------------------------------
@@ -333,11 +369,12 @@ class Robot:
         expected: dict[str, list[ExpectedGrade]] = {}
         for job in self.jobs:
             outcome = self.outcomes.get(job.key)
-            if outcome and outcome.status in ("done", "already", "skipped") and s.lock:
+            # An incomplete group's grades were stored and locked too: they must reach BER.
+            if outcome and outcome.status in ("done", "already", "skipped", "incomplete") and s.lock:
                 expected[job.key] = [ExpectedGrade(job.grupp, p, job.kurskod, g) for p, g in job.grades.items()]
         if not expected:
             return
-        mock = MockControl(s.ber_url) if s.advance_mock_clock else None
+        mock = _BothClocks(MockControl(s.ber_url), MockControl(s.pingpong_url)) if s.advance_mock_clock else None
         missing: set[str] = set()
         error = None
         try:

@@ -1,0 +1,83 @@
+"""The robot's own clock handling on the mocks (issue 21, point 8): ``--advance-mock-clock`` moves
+BER's and Ping Pong's clocks together, so later runs on the same mocks still reach BER."""
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+from betyg_harness.flows import MockControl
+
+from tests.e2e.test_robot_resume import robot
+
+
+def test_advance_mock_clock_moves_both_mocks_together(scenario, pingpong_server, ber_server, tmp_path):
+    pp, ber = MockControl(pingpong_server.url), MockControl(ber_server.url)
+    before_pp, before_ber = datetime.fromisoformat(pp.now()), datetime.fromisoformat(ber.now())
+    csv = tmp_path / "betyg.csv"
+    csv.write_text("personnummer,kurskod,grupp,betyg,larare\n"
+                   "20000103-2382,GRNMAT2,GRNMAT2 HT26 Kista A,G,Omar Haddad\n", encoding="utf-8")
+    run = robot(["grade", "--input", str(csv), "--out", str(tmp_path / "ut"), "--verify-ber", "--advance-mock-clock"],
+                pingpong_server, ber_server)
+    out, err = run.communicate(timeout=120)
+    report = {g["group"]: g for g in json.loads((tmp_path / "ut" / "rapport.json").read_text())["groups"]}
+    assert report["GRNMAT2 HT26 Kista A"]["ber_visible"] is True, out + err
+    moved_ber = datetime.fromisoformat(ber.now()) - before_ber
+    moved_pp = datetime.fromisoformat(pp.now()) - before_pp
+    assert moved_ber.total_seconds() >= 60, (moved_ber, out + err)  # BER's import needed mock time
+    # Both clocks moved by the same mock time (real seconds of the run aside).
+    assert abs((moved_pp - moved_ber).total_seconds()) < 60, (moved_pp, moved_ber)
+
+
+SVE = "SVESVE01 HT26 Kista A"
+HEADER = "personnummer,kurskod,grupp,betyg,larare\n"
+
+
+def _rows(*rows: tuple[str, str]) -> str:
+    return HEADER + "".join(f"{pnr},SVESVE01,{SVE},{grade},Anna Lindqvist\n" for pnr, grade in rows)
+
+
+def _run(tmp_path, text: str, *extra: str, pingpong_server, ber_server):
+    csv = tmp_path / "betyg.csv"
+    csv.write_text(text, encoding="utf-8")
+    run = robot(["grade", "--input", str(csv), "--out", str(tmp_path / "ut"), *extra], pingpong_server, ber_server)
+    out, err = run.communicate(timeout=180)
+    report = json.loads((tmp_path / "ut" / "rapport.json").read_text(encoding="utf-8"))
+    return run.returncode, out, err, report
+
+
+def test_a_group_left_with_an_admitted_student_unlocked_is_not_klar(scenario, pingpong_server, ber_server, tmp_path):
+    code, out, err, report = _run(tmp_path, _rows(("19900602-2397", "A"), ("19910717-2380", "C"),
+                                                  ("19961020-2385", "E")),
+                                  pingpong_server=pingpong_server, ber_server=ber_server)
+    assert code == 1, out + err
+    [group] = report["groups"]
+    assert group["status"] == "incomplete" and group["catalogue"] is None
+    assert group["missing_students"] == ["Nguyễn Thị Lan (20000105-2380)"]
+    assert "ofullständig" in out and "Nguyễn Thị Lan (20000105-2380)" in out
+    assert report["totals"]["incomplete"] == 1 and report["totals"]["ok"] == 0
+    journal = [json.loads(line) for line in (tmp_path / "ut" / "journal.jsonl").read_text().splitlines()]
+    assert journal[-1]["status"] == "incomplete"  # not finished: the next run looks again
+
+
+def test_a_dry_run_lists_what_it_would_set_and_stores_nothing(scenario, pingpong_server, ber_server, journal,
+                                                              tmp_path):
+    journal.clear()
+    code, out, err, report = _run(tmp_path, _rows(("19900602-2397", "A"), ("19910717-2380", "C")), "--dry-run",
+                                  pingpong_server=pingpong_server, ber_server=ber_server)
+    assert code == 0, out + err
+    [group] = report["groups"]
+    assert group["status"] == "dry-run"
+    assert group["would_set"] == {"199006022397": "A", "199107172380": "C"}
+    assert group["teachers"] == ["Anna Lindqvist"] and report["totals"]["would_set"] == 2
+    assert "Provkörning: 2 betyg skulle sättas i 1 av 1 grupper" in out and "19900602-2397" in out
+    assert not journal.pingpong(method="POST", path="/betyg/grupp/*/sammanfattning"), "nothing stored"
+
+
+def test_the_output_folder_is_private_and_refusals_read_in_swedish(scenario, pingpong_server, ber_server, tmp_path):
+    text = HEADER + f"19900602-2397,SVESVE01,{SVE},A,Ana Lindqvist\n"
+    code, out, err, report = _run(tmp_path, text, pingpong_server=pingpong_server, ber_server=ber_server)
+    assert code == 1
+    assert (tmp_path / "ut").stat().st_mode & 0o777 == 0o700
+    [group] = report["groups"]
+    assert group["error"].startswith("Ana Lindqvist är inte betygssättande lärare")  # no class name first
+    assert "Menade du «Anna Lindqvist»?" in group["error"]
