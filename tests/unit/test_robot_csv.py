@@ -3,20 +3,11 @@ from __future__ import annotations
 
 import pytest
 
-from betyg_harness.flows.robot import cli, runner
-from betyg_harness.flows.robot.csvinput import BadInput, parse_grades
+from betyg_harness.flows.robot import cli
+from betyg_harness.flows.robot.csvinput import parse_grades
 
 HEADER = "personnummer,kurskod,grupp,betyg,larare\n"
 GOOD = "19900602-2397,SVESVE01,SVESVE01 HT26 Kista A,A,Anna Lindqvist\n"
-
-
-@pytest.fixture
-def no_browser(monkeypatch):
-    """Fail the test if the robot gets as far as starting Playwright."""
-    def boom(*a, **k):
-        raise AssertionError("the browser was opened")
-    monkeypatch.setattr(runner, "sync_playwright", boom)
-    monkeypatch.setattr(runner, "preflight", boom)
 
 
 def run_cli(tmp_path, content: bytes, capsys) -> tuple[int, str]:

@@ -9,19 +9,11 @@ import zipfile
 import openpyxl
 import pytest
 
-from betyg_harness.flows.robot import cli, runner
+from betyg_harness.flows.robot import cli
 from betyg_harness.flows.robot.csvinput import BadInput, parse_grades
 
 HEADER = ["Personnummer", "Kurskod", "Grupp", "Betyg", "Lärare"]
 SVE = "SVESVE01 HT26 Kista A"
-
-
-@pytest.fixture
-def no_browser(monkeypatch):
-    def boom(*a, **k):
-        raise AssertionError("the browser was opened")
-    monkeypatch.setattr(runner, "sync_playwright", boom)
-    monkeypatch.setattr(runner, "preflight", boom)
 
 
 def xlsx(*sheets: tuple[str, list[list[object]]]) -> bytes:
