@@ -15,7 +15,8 @@ from betyg_harness.flows import find_browser, login, open_browser
 ROOT = Path(__file__).resolve().parents[2]
 GROUP = "SVESVE01 HT26 Kista A"
 CSV = ("personnummer,kurskod,grupp,betyg,larare\n"
-       f"19900602-2397,SVESVE01,{GROUP},A,Anna Lindqvist\n19910717-2380,SVESVE01,{GROUP},C,Anna Lindqvist\n")
+       f"19900602-2397,SVESVE01,{GROUP},A,Anna Lindqvist\n19910717-2380,SVESVE01,{GROUP},C,Anna Lindqvist\n"
+       f"19961020-2385,SVESVE01,{GROUP},E,Anna Lindqvist\n20000105-2380,SVESVE01,{GROUP},F,Anna Lindqvist\n")
 
 
 # Session, not module: pytest regroups parametrized tests ([chromium]) across modules, which would
@@ -71,4 +72,4 @@ def test_the_robot_grades_through_a_remote_browser(browser_server, scenario, pin
                           "--out", str(tmp_path / "ut"), "--workers", "2", "--no-trace"], cwd=ROOT, env=env,
                          capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
-    assert "2 betyg satta" in run.stdout.replace("\n", " ")
+    assert "4 betyg satta" in run.stdout.replace("\n", " ")
