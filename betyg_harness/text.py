@@ -49,6 +49,11 @@ def _fold(name: str) -> str:
     return " ".join(name.split()).casefold()
 
 
+def same_but_for_case_and_spacing(a: str, b: str) -> bool:
+    """"SVESVE01  ht26 Kista A" and "SVESVE01 HT26 Kista A": one name, written another way."""
+    return _fold(a) == _fold(b)
+
+
 def close_matches(wanted: str, offered: Iterable[str], n: int = 3) -> list[str]:
     """Up to ``n`` of ``offered`` that ``wanted`` probably means, best first: those equal but for
     case and spacing ("svesve01 ht26  kista a"), else those close in spelling (difflib, 0.6)."""

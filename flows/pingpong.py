@@ -20,7 +20,7 @@ from betyg_harness.flows.errors import (AmbiguousGroup, BadPersonnummer, GradeCo
 from betyg_harness.flows.models import GradeResult, GradingState, GroupHit, Summary
 from betyg_harness.flows.pages.pingpong import (BetygSearchByGroupPage, BetygSearchByTeacherPage, GradingPage, LoginPage)
 from betyg_harness.flows.scales import display_personnummer, normalize_personnummer, pnr_equal, same_person
-from betyg_harness.text import close_matches
+from betyg_harness.text import close_matches, same_but_for_case_and_spacing
 
 Group = str | GroupHit | GradingPage
 
@@ -65,7 +65,7 @@ def open_group(page: Page, group: Group, *, term: str | None = None, date_from=N
             every = BetygSearchByGroupPage(page, base_url).goto().search("", term=term, date_from=date_from,
                                                                           date_to=date_to).hits()
             suggestions = close_matches(name, [h.name for h in every])
-        written_otherwise = bool(suggestions) and " ".join(suggestions[0].split()).casefold() == " ".join(name.split()).casefold()
+        written_otherwise = bool(suggestions) and same_but_for_case_and_spacing(suggestions[0], name)
         raise GroupNotFound(name, "sökningen i Ping Pong gav ingen sådan betygsgrupp" +
                             ("" if written_otherwise else " (har den betygssättande lärare kopplade i BER?)"), suggestions)
     if len(matches) > 1:
