@@ -28,7 +28,7 @@ flows never imports the mocks: it meets Ping Pong and BER over HTTP only.
 """
 from betyg_harness.flows.api import ApiError, GradeApiClient, GradeRecord, Ss12000Client
 from betyg_harness.flows.browser import find_browser, open_browser
-from betyg_harness.flows.ber import (AdvancesClock, ExpectedGrade, ber_login, grades_of, link_grading_teacher,
+from betyg_harness.flows.ber import (AdvancesClock, BerWait, ExpectedGrade, ber_login, grades_of, link_grading_teacher,
                                      student_grades, student_url, unlink_grading_teacher, wait_until_visible_in_ber)
 from betyg_harness.flows import errors as _errors
 from betyg_harness.flows.errors import *  # noqa: F401,F403 — the error classes are part of the API
@@ -42,7 +42,7 @@ from betyg_harness.flows.session import Ber, PingPong
 __all__ = ["find_browser", "open_browser", "login", "find_groups", "open_group", "grade_group",
            "download_catalogue", "preview_catalogue", "ber_login", "link_grading_teacher",
            "unlink_grading_teacher", "student_grades", "wait_until_visible_in_ber", "ExpectedGrade",
-           "MockControl", "PingPong", "Ber", "set_timeout", "GroupHit", "GradeResult", "GradingState", "StudentRow", "Summary",
+           "MockControl", "PingPong", "Ber", "BerWait", "set_timeout", "GroupHit", "GradeResult", "GradingState", "StudentRow", "Summary",
            "BerGrade", "SummaryRow", "PersonGrades", "person_key", "AdvancesClock", "grades_of", "student_url",
            "Ss12000Client", "GradeApiClient", "GradeRecord", "ApiError"]
 __all__ += [n for n, v in vars(_errors).items() if isinstance(v, type) and issubclass(v, Exception)]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Protocol, runtime_checkable
@@ -17,7 +17,7 @@ from typing import Protocol, runtime_checkable
 from playwright.sync_api import Page
 
 from betyg_harness.flows import aria
-from betyg_harness.flows.errors import BerError, NotVisibleInBer
+from betyg_harness.flows.errors import BerError, NotVisibleInBer, Stopped
 from betyg_harness.flows.models import BerGrade, person_key
 from betyg_harness.flows.pages.ber import BerGroupPage, BerGroupSearchPage, BerLoginPage, BerStudentPage
 from betyg_harness.flows.scales import display_personnummer, normalize_personnummer
@@ -127,9 +127,30 @@ def normalize_digits(value: str) -> str:
     return only_digits(value)
 
 
+@dataclass(frozen=True)
+class BerWait:
+    """Where a wait for BER stands: ``missing`` of ``total`` grades not shown yet after ``waited``
+    (mock time when ``mock_clock``) of at most ``timeout``."""
+    missing: int
+    total: int
+    waited: timedelta
+    timeout: timedelta
+    mock_clock: bool = False
+
+    def __str__(self) -> str:
+        def minutes(d: timedelta) -> str:
+            s = int(d.total_seconds())
+            return f"{s // 60} min {s % 60:02d} s" if s >= 60 else f"{s} s"
+        clock = " (mockens klocka)" if self.mock_clock else ""
+        return (f"Väntar på BER: {self.missing} av {self.total} betyg syns inte än — {minutes(self.waited)} av "
+                f"högst {minutes(self.timeout)}{clock}. BER hämtar betyg från Ping Pong upp till 15 minuter "
+                "efter låsningen.")
+
+
 def wait_until_visible_in_ber(page: Page, grades: Iterable[ExpectedGrade], *, timeout: timedelta = timedelta(minutes=20),
                               mock: AdvancesClock | None = None, step: timedelta = timedelta(minutes=5),
-                              base_url: str = "") -> int:
+                              base_url: str = "", stop: Callable[[], bool] | None = None,
+                              on_wait: Callable[[BerWait], None] | None = None) -> int:
     """Re-open each student's BER page until every grade shows, within ``timeout``.
 
     With ``mock`` (:class:`AdvancesClock`: ``flows.MockControl``, the plugin's ``mock_clock``) the
@@ -137,16 +158,28 @@ def wait_until_visible_in_ber(page: Page, grades: Iterable[ExpectedGrade], *, ti
     (``timeout`` is mock time): no real waiting. Without it, a real-time back-off from 2 s doubling
     to 60 s. Returns the number of rounds; NotVisibleInBer lists what is still missing at the end
     (each as ``YYYYMMDD-NNNN <kurskod> <betyg>``).
+
+    ``on_wait`` hears a :class:`BerWait` after every round and about once a second while waiting
+    (a real wait is up to 15 minutes: say what it waits for). ``stop`` is asked as often; when it
+    answers true the wait ends with :class:`Stopped`.
     """
     if mock is not None and not callable(getattr(mock, "advance", None)):
         raise TypeError(f"mock= måste kunna flytta klockan fram med advance(seconds=...) (AdvancesClock, t.ex. "
                         f"flows.MockControl eller pluginens mock_clock), inte {type(mock).__name__}.")
     pending = list(dict.fromkeys(grades))
+    total = len(pending)
     urls = _student_urls(page, pending, base_url)
     waited = timedelta()
     delay = timedelta(seconds=2)
     rounds = 0
     deadline = time.monotonic() + timeout.total_seconds()
+
+    def tell() -> None:
+        if stop is not None and stop():
+            raise Stopped("BER", f"Väntan på BER avbröts: {len(pending)} av {total} betyg syntes inte än.")
+        if on_wait is not None:
+            on_wait(BerWait(len(pending), total, waited, timeout, mock is not None))
+
     while True:
         rounds += 1
         still = []
@@ -161,6 +194,7 @@ def wait_until_visible_in_ber(page: Page, grades: Iterable[ExpectedGrade], *, ti
         pending = still
         if not pending:
             return rounds
+        tell()
         if mock is not None:
             if waited >= timeout:
                 break
@@ -170,10 +204,13 @@ def wait_until_visible_in_ber(page: Page, grades: Iterable[ExpectedGrade], *, ti
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 break
-            pause = min(delay.total_seconds(), remaining)
-            page.wait_for_timeout(pause * 1000)  # sleep-ok: real-time back-off against a real BER
+            until = time.monotonic() + min(delay.total_seconds(), remaining)
+            while (left := until - time.monotonic()) > 0:
+                # In slices of a second: the live line moves and a stop is heard at once.
+                page.wait_for_timeout(min(left, 1.0) * 1000)  # sleep-ok: real-time back-off against a real BER
+                waited = timedelta(seconds=timeout.total_seconds() - max(0.0, deadline - time.monotonic()))
+                tell()
             delay = min(delay * 2, timedelta(seconds=60))
-            waited = timedelta(seconds=timeout.total_seconds() - max(0.0, deadline - time.monotonic()))
     missing = [f"{display_personnummer(normalize_personnummer(e.personnummer))} {e.course_code} {e.grade}"
                for e in pending]
     raise NotVisibleInBer(missing, f"{waited.total_seconds() / 60:.0f} min")

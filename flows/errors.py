@@ -21,11 +21,31 @@ class TransientError(FlowError):
     """Worth another try: a timeout, a server error, a dropped connection."""
 
 
+class Stopped(FlowError):
+    """The caller's ``stop()`` said stop at a safe point of a flow, before anything of the group was
+    stored: the group is as it was. Neither a refusal nor worth a retry."""
+
+    def __init__(self, group: str, message: str | None = None):
+        super().__init__(message or f"«{group}» avbröts innan något sparades; gruppen är som den var.")
+        self.group = group
+
+
 class SessionLost(TransientError):
     """The login page appeared where another page was expected."""
 
     def __init__(self, system: str = "Ping Pong"):
         super().__init__(f"Inloggningen i {system} har gått ut (inloggningssidan visades).")
+
+
+class SaveUnconfirmed(TransientError):
+    """The storing Spara was clicked and its answer never came (a timeout, a server error, a lost
+    connection): the grades may be stored. ``asked`` holds what was sent; retrying reads the group
+    again first, so nothing is stored twice."""
+
+    def __init__(self, group: str, asked: dict[str, str], cause: BaseException):
+        first = (str(cause).splitlines() or [type(cause).__name__])[0]
+        super().__init__(f"«{group}»: Spara klickades men svaret kom inte fram ({first}).")
+        self.group, self.asked = group, asked
 
 
 class ServerError(TransientError):
@@ -37,6 +57,16 @@ class ServerError(TransientError):
 
 class LoginFailed(BusinessError):
     pass
+
+
+class SavedLoginExpired(LoginFailed):
+    """A saved login (Playwright's storage state) no longer opens the system: its session has
+    ended. Only the person can log in again (single sign-on, a second factor)."""
+
+    def __init__(self, system: str, path: str):
+        super().__init__(f"Den sparade inloggningen i {path} gäller inte längre i {system} (inloggningssidan "
+                         f"visades). Logga in igen: betygsrobot login --save-state {path}")
+        self.system, self.path = system, path
 
 
 class LoginThrottled(LoginFailed):

@@ -71,5 +71,10 @@ class MockControl:
     def add_fault(self, **rule) -> dict:
         return self._call("POST", "/faults", json=rule)
 
+    def faults(self) -> list[dict]:
+        """The fault rules in force, each with ``hits``: how many requests it has caught so far
+        (counted when a request arrives, before any latency)."""
+        return self._call("GET", "/faults")["faults"]
+
     def clear_faults(self) -> dict:
         return self._call("DELETE", "/faults")

@@ -7,15 +7,17 @@ may sit on one host, and browsers share cookies across ports.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page
 
 from betyg_harness.flows.errors import (AmbiguousGroup, BadPersonnummer, GradeConflict, GradeNotInScale, GroupNotFound, GroupNotYetGradeable,
-                                        NotLockedAfterSave, StudentNotAdmitted, SummaryMismatch,
+                                        NotLockedAfterSave, SaveUnconfirmed, Stopped, StudentNotAdmitted,
+                                        SummaryMismatch, TransientError,
                                         WrongCourse)
 from betyg_harness.flows.models import GradeResult, GradingState, GroupHit, Summary
 from betyg_harness.flows.pages.pingpong import (BetygSearchByGroupPage, BetygSearchByTeacherPage, GradingPage, LoginPage)
@@ -145,7 +147,8 @@ def check_summary(summary: Summary, plan: Plan, state: GradingState, *, lock: bo
 
 def grade_group(page: Page, group: Group, grades: Mapping[str, str], *, lock: bool = True,
                 teachers: list[str] | None = None, course_code: str | None = None, dry_run: bool = False,
-                screenshot_dir: Path | str | None = None, base_url: str = "", term: str | None = None) -> GradeResult:
+                screenshot_dir: Path | str | None = None, base_url: str = "", term: str | None = None,
+                stop: Callable[[], bool] | None = None) -> GradeResult:
     """Set ``grades`` (personnummer → step) in ``group``, lock them, tick ``teachers`` (default: all
     the group's grading teachers), Spara, check the summary, Spara, check every grade shows locked.
 
@@ -157,7 +160,15 @@ def grade_group(page: Page, group: Group, grades: Mapping[str, str], *, lock: bo
 
     Round trips per group: three documents (the view, the summary, the view after saving), each
     read in one evaluation (:func:`betyg_harness.flows.aria.read`), and one click per control.
+
+    ``stop``: asked before each student, before the first Spara and before the storing one; when it
+    answers true the flow raises :class:`Stopped` and the group is left untouched. Once the storing
+    Spara is clicked the flow finishes, so a group is never left half done.
     """
+    def checkpoint() -> None:
+        if stop is not None and stop():
+            raise Stopped(getattr(group, "name", str(group)))
+
     view = open_group(page, group, term=term, base_url=base_url)
     state = view.state()
     if state.not_before and not state.can_save:
@@ -174,9 +185,11 @@ def grade_group(page: Page, group: Group, grades: Mapping[str, str], *, lock: bo
     chosen = list(state.teachers) if teachers is None else list(teachers)
     names = Counter(st.name for st in state.students)
     for pnr, grade in plan.to_set.items():
+        checkpoint()
         row = plan.rows[pnr]
         view.set_grade(row, grade, lock=lock, unique_name=names[row.name] == 1)
     view.tick_teachers(chosen, state)
+    checkpoint()
     summary_page = view.save()
     summary = summary_page.read()
     result.summary = summary
@@ -188,9 +201,13 @@ def grade_group(page: Page, group: Group, grades: Mapping[str, str], *, lock: bo
             result.screenshot = screenshot_dir / f"{_slug(state.name)}.png"
             page.screenshot(path=str(result.screenshot), full_page=True)
         return result
-    after = summary_page.confirm()
-    after.name = state.name
-    final = after.state(after.loaded)
+    checkpoint()
+    try:
+        after = summary_page.confirm()
+        after.name = state.name
+        final = after.state(after.loaded)
+    except (TransientError, PlaywrightError) as exc:
+        raise SaveUnconfirmed(state.name, dict(plan.to_set), exc) from exc
     result.view = after
     wrong = [f"{plan.rows[p].name}" for p, g in plan.to_set.items()
              if (row := final.student(p)) is None or row.grade != g or (lock and not row.locked)]

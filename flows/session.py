@@ -17,7 +17,10 @@ from playwright.sync_api import Page
 
 from betyg_harness.flows import ber as ber_flows
 from betyg_harness.flows import pingpong as pp_flows
+from betyg_harness.flows.errors import SavedLoginExpired, SaveUnconfirmed, SessionLost
 from betyg_harness.flows.models import BerGrade, GradingState
+from betyg_harness.flows.pages.ber import BerGroupSearchPage
+from betyg_harness.flows.pages.pingpong import BetygSearchByGroupPage
 from betyg_harness.flows.retry import with_retry
 
 
@@ -30,10 +33,14 @@ class _Session:
     password: str = ""
     attempts: int = 3
     base_delay: float = 0.5
+    # A saved login (Playwright's storage state, already in the page's context): the session comes
+    # from it and is never replaced by a password login; its end is SavedLoginExpired.
+    saved_login: str | None = None
 
     ENV: ClassVar[str]
     DEFAULTS: ClassVar[tuple[str, str, str]]  # url, user, password
     WHAT: ClassVar[str]
+    SYSTEM: ClassVar[str]
 
     def __post_init__(self):
         self.username = self.username or self.DEFAULTS[1]
@@ -49,11 +56,22 @@ class _Session:
     def _login(self) -> None:
         raise NotImplementedError
 
+    def _check_saved_login(self) -> None:
+        raise NotImplementedError
+
+    def _recover(self) -> None:
+        if self.saved_login:
+            raise SavedLoginExpired(self.SYSTEM, self.saved_login)
+        self._login()
+
     def _retry(self, action, what: str):
-        return with_retry(action, recover=self._login, attempts=self.attempts, base_delay=self.base_delay, what=what)
+        return with_retry(action, recover=self._recover, attempts=self.attempts, base_delay=self.base_delay, what=what)
 
     def login(self):
-        with_retry(self._login, attempts=self.attempts, base_delay=self.base_delay, what=self.WHAT)
+        """Log in with the password, or, with ``saved_login``, check that the saved session still
+        opens the system (SavedLoginExpired before anything else is done when it does not)."""
+        action = self._check_saved_login if self.saved_login else self._login
+        with_retry(action, attempts=self.attempts, base_delay=self.base_delay, what=self.WHAT)
         return self
 
 
@@ -62,17 +80,38 @@ class PingPong(_Session):
     ENV: ClassVar[str] = "PINGPONG"
     DEFAULTS: ClassVar[tuple[str, str, str]] = ("http://127.0.0.1:5001", "betygsadmin", "betygsadmin")
     WHAT: ClassVar[str] = "inloggning"
+    SYSTEM: ClassVar[str] = "Ping Pong"
 
     def _login(self) -> None:
         pp_flows.login(self.page, self.username, self.password, base_url=self.url)
+
+    def _check_saved_login(self) -> None:
+        try:
+            BetygSearchByGroupPage(self.page, self.url).goto()
+        except SessionLost:
+            raise SavedLoginExpired(self.SYSTEM, self.saved_login) from None
 
     def find_groups(self, **kwargs):
         return self._retry(lambda: pp_flows.find_groups(self.page, base_url=self.url, **kwargs), "sökning")
 
     def grade_group(self, group, grades, **kwargs):
-        # Safe to repeat: grade_group skips what is already locked with the asked grade.
-        return self._retry(lambda: pp_flows.grade_group(self.page, group, grades, base_url=self.url, **kwargs),
-                           f"betyg {getattr(group, 'name', group)}")
+        """:func:`flows.grade_group` with retries. Safe to repeat: it skips what is already locked
+        with the asked grade. ``result.set`` is what this call stored, also when an attempt's Spara
+        went through and its answer was lost (the next attempt finds those grades locked)."""
+        clicked: dict[str, str] = {}
+
+        def attempt():
+            try:
+                result = pp_flows.grade_group(self.page, group, grades, base_url=self.url, **kwargs)
+            except SaveUnconfirmed as exc:
+                clicked.update(exc.asked)
+                raise
+            ours = {p: g for p, g in clicked.items() if result.already.get(p) == g}
+            if ours:
+                result.set = {**result.set, **ours}
+                result.already = {p: g for p, g in result.already.items() if p not in result.set}
+            return result
+        return self._retry(attempt, f"betyg {getattr(group, 'name', group)}")
 
     def download_catalogue(self, group, directory: Path | str = ".") -> Path:
         return self._retry(lambda: pp_flows.download_catalogue(self.page, group, directory, base_url=self.url),
@@ -93,9 +132,16 @@ class Ber(_Session):
     ENV: ClassVar[str] = "BER"
     DEFAULTS: ClassVar[tuple[str, str, str]] = ("http://127.0.0.1:5002", "beradmin", "beradmin")
     WHAT: ClassVar[str] = "inloggning i BER"
+    SYSTEM: ClassVar[str] = "BER"
 
     def _login(self) -> None:
         ber_flows.ber_login(self.page, self.username, self.password, base_url=self.url)
+
+    def _check_saved_login(self) -> None:
+        try:
+            BerGroupSearchPage(self.page, self.url).goto()
+        except SessionLost:
+            raise SavedLoginExpired(self.SYSTEM, self.saved_login) from None
 
     def link_grading_teacher(self, group: str, teacher: str) -> None:
         self._retry(lambda: ber_flows.link_grading_teacher(self.page, group, teacher, base_url=self.url),

@@ -1,6 +1,9 @@
 """`betygsrobot` / `python -m betyg_harness.flows`: grade a CSV of grades in Ping Pong.
 
-Exit codes: 0 every group done, 1 some group failed, 2 bad input (nothing opened).
+Exit codes: 0 every group done, 1 some group failed, 2 bad input or a login that does not work
+(nothing opened), 130 stopped by Ctrl-C (SIGINT), 143 stopped by SIGTERM — after the groups in hand
+were finished or left untouched, with the journal and the report written.
+``betygsrobot login --save-state FILE``: 0 saved, 2 no login.
 ``betygsrobot print``: 0 every group printed, 1 some group not complete (the rest printed), 2 no run
 to print (:mod:`betyg_harness.flows.robot.bundle`).
 """
@@ -9,21 +12,28 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import signal
 import sys
+import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape as rich_escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from betyg_harness import add_version_option
 from betyg_harness.flows.robot.bundle import add_print_arguments, run_print
 from betyg_harness.flows.robot.csvinput import BadInput, read_grades
 from betyg_harness.flows.robot.report import STATUS_SV, print_plan, print_table, write_json
-from betyg_harness.flows.robot.runner import Outcome, Robot, Settings
+from betyg_harness.flows.errors import BusinessError
+from betyg_harness.flows.robot.runner import Outcome, Robot, Settings, StopRequest
+from betyg_harness.flows.robot.savedlogin import SavedLoginProblem, check_saved_login_file, save_login
 from betyg_harness.flows.session import Ber, PingPong
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+EXIT_STOPPED = {signal.SIGINT: 130, signal.SIGTERM: 143}  # 128 + the signal, as shells report it
 
 
 def _env(name: str, default: str) -> str:
@@ -38,6 +48,18 @@ def build_parser() -> argparse.ArgumentParser:
     check = sub.add_parser("validate", help="kontrollera bara filen")
     printing = sub.add_parser("print", help="bygg utskriftsfiler av de klara betygskatalogerna (per skola eller lärare)")
     add_print_arguments(printing)
+    login = sub.add_parser("login", help="logga in i Ping Pong i ett webbläsarfönster och spara inloggningen "
+                                          "för grade --storage-state")
+    login.add_argument("--save-state", required=True, type=Path, metavar="FIL",
+                       help="var inloggningen sparas (Playwrights storage state; skapas läsbar bara för dig: "
+                            "den öppnar Ping Pong som du tills sessionen tar slut)")
+    login.add_argument("--pingpong-url", default=_env("PINGPONG_URL", PingPong.DEFAULTS[0]))
+    login.add_argument("--pingpong-user", default=os.environ.get("PINGPONG_USER"),
+                       help="fyll i användarnamnet åt dig (en andra faktor ger du själv)")
+    login.add_argument("--pingpong-password", default=os.environ.get("PINGPONG_PASSWORD"))
+    login.add_argument("--wait", type=float, default=300, help="sekunder att vänta på inloggningen (standard 300)")
+    login.add_argument("--headless", action="store_true",
+                       help="utan fönster (för automatiska tester; kräver användarnamn och lösenord)")
     for p in (grade, check):
         p.add_argument("--input", "-i", required=True, type=Path, help="CSV: personnummer,kurskod,grupp,betyg,larare")
     grade.add_argument("--out", type=Path, default=Path("betygsrobot-ut"),
@@ -64,6 +86,10 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument("--termin", help='t.ex. "HT 2026" (standard: alla terminer)')
     grade.add_argument("--timeout", type=float, default=10, help="sekunder per steg i webbläsaren")
     grade.add_argument("--max-groups", type=int, help="gör högst så här många grupper i denna körning")
+    grade.add_argument("--storage-state", type=Path, metavar="FIL",
+                       help="använd en sparad inloggning (betygsrobot login --save-state FIL) i stället för "
+                            "användarnamn och lösenord — så tar sig roboten förbi en riktig inloggning med "
+                            "tvåfaktor")
     for system, session in (("pingpong", PingPong), ("ber", Ber)):
         # --pingpong-url/-user/-password and --ber-...: the environment's, else the embedded default's.
         for part, default in zip(("url", "user", "password"), session.DEFAULTS):
@@ -87,12 +113,22 @@ def _report_bad_input(console: Console, path: Path, exc: BadInput) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:  # before the run's own stop handling was in place: nothing was started
+        print("Avbrutet (Ctrl-C): inget i Ping Pong har ändrats.", file=sys.stderr)
+        return EXIT_STOPPED[signal.SIGINT]
+
+
+def _main(argv: list[str] | None) -> int:
     args = build_parser().parse_args(argv)
     err = Console(stderr=True)
     # Not a terminal (a log, CI): wide enough that the table's columns are not cut to "…".
     out = Console() if sys.stdout.isatty() else Console(width=200)
     if args.command == "print":
         return run_print(args, out)
+    if args.command == "login":
+        return _save_login(args, out, err)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
     try:
         jobs = read_grades(args.input)
@@ -103,6 +139,13 @@ def main(argv: list[str] | None = None) -> int:
         out.print(f"{args.input}: {students} betyg i {len(jobs)} betygsgrupper, inga fel.", soft_wrap=True,
                   markup=False, highlight=False)
         return EXIT_OK
+    if args.storage_state is not None:
+        try:
+            check_saved_login_file(args.storage_state)
+        except SavedLoginProblem as exc:
+            err.print(f"[bold red]Inloggningen kan inte användas — inget har öppnats:[/] {rich_escape(str(exc))}",
+                      soft_wrap=True, highlight=False)
+            return EXIT_BAD_INPUT
     # The run's folder holds personnummer and grades (report, journal, catalogues, screenshots,
     # traces): its owner's only.
     args.out.mkdir(parents=True, exist_ok=True)
@@ -110,10 +153,11 @@ def main(argv: list[str] | None = None) -> int:
     settings = Settings(
         pingpong_url=args.pingpong_url, pingpong_user=args.pingpong_user, pingpong_password=args.pingpong_password,
         ber_url=args.ber_url, ber_user=args.ber_user, ber_password=args.ber_password, out_dir=args.out,
-        journal_path=args.journal, run_name=args.run, lease_seconds=args.lease, workers=max(1, args.workers), dry_run=args.dry_run, lock=not args.no_lock,
-        verify_ber=args.verify_ber, ber_timeout_minutes=args.ber_timeout, advance_mock_clock=args.advance_mock_clock,
-        keep_traces=args.keep_traces, trace=not args.no_trace, trace_snapshots=args.trace_snapshots, headless=not args.headed, timeout_ms=args.timeout * 1000,
-        term=args.termin, max_groups=args.max_groups)
+        journal_path=args.journal, run_name=args.run, lease_seconds=args.lease, workers=max(1, args.workers),
+        dry_run=args.dry_run, lock=not args.no_lock, verify_ber=args.verify_ber, ber_timeout_minutes=args.ber_timeout,
+        advance_mock_clock=args.advance_mock_clock, keep_traces=args.keep_traces, trace=not args.no_trace,
+        trace_snapshots=args.trace_snapshots, headless=not args.headed, timeout_ms=args.timeout * 1000,
+        term=args.termin, max_groups=args.max_groups, storage_state=args.storage_state)
     log = logging.getLogger("betygsrobot")
     started = time.perf_counter()
     progress = None
@@ -122,49 +166,127 @@ def main(argv: list[str] | None = None) -> int:
                             console=err)
         task = progress.add_task("Betygsgrupper", total=len(jobs))
 
+    def say(line: str) -> None:
+        if progress:
+            progress.console.print(line, markup=False, highlight=False, soft_wrap=True)
+        else:
+            log.info(line)
+
     def on_outcome(o: Outcome) -> None:
         line = f"{o.group} ({o.course}): {STATUS_SV.get(o.status, o.status)}, {len(o.grades_set)} betyg satta, {o.seconds:.1f} s"
         if o.error:
             line += f" — {o.error}"
         if progress:
             progress.advance(task)
-            progress.console.print(line, markup=False, highlight=False)
-        else:
-            log.info(line)
+        say(line)
 
-    robot = Robot(jobs, settings, on_outcome=on_outcome)
+    ber_line = {"task": None, "logged": 0.0}
+
+    def on_ber_wait(wait) -> None:
+        # A real wait is up to 15 minutes: one line that moves (a terminal), or a line every 30 s (a log).
+        if progress:
+            if ber_line["task"] is None:
+                ber_line["task"] = progress.add_task(str(wait), total=None)
+            progress.update(ber_line["task"], description=str(wait))
+        elif time.monotonic() - ber_line["logged"] >= 30 or wait.missing == 0:
+            ber_line["logged"] = time.monotonic()
+            log.info(str(wait))
+
+    stop = StopRequest()
+    robot = Robot(jobs, settings, on_outcome=on_outcome, stop=stop, on_ber_wait=on_ber_wait)
+    restore = _stop_on_signals(stop, say)
     try:
         if progress:
             progress.start()
-        outcomes = robot.run()
-    except BadInput as exc:
-        return _report_bad_input(err, args.input, exc)
+        try:
+            outcomes = robot.run()
+        except BadInput as exc:
+            return _report_bad_input(err, args.input, exc)
+        except BusinessError as exc:  # a login no worker can use: nothing was opened
+            err.print(f"[bold red]Inloggningen i Ping Pong fungerar inte — ingen grupp har öppnats:[/] "
+                      f"{rich_escape(str(exc))}", soft_wrap=True, highlight=False)
+            return EXIT_BAD_INPUT
+        finally:
+            if progress:
+                progress.stop()
+        seconds = time.perf_counter() - started
+        report = write_json(args.report or settings.out_dir / "rapport.json", outcomes, input_path=args.input,
+                            dry_run=settings.dry_run, seconds=seconds, stopped=stop.requested)
+        return _summarise(out, outcomes, settings, stop, seconds, report, args)
     finally:
-        if progress:
-            progress.stop()
-    seconds = time.perf_counter() - started
-    report = write_json(args.report or settings.out_dir / "rapport.json", outcomes, input_path=args.input,
-                        dry_run=settings.dry_run, seconds=seconds)
+        restore()
+
+
+def _stop_on_signals(stop: StopRequest, say: Callable[[str], None]) -> Callable[[], object]:
+    """Ctrl-C and SIGTERM ask the robot to stop (see StopRequest) instead of killing it mid-group;
+    returns what puts the previous handlers back."""
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None  # only the main thread may handle signals (main() called from a thread)
+
+    def handler(signum, frame) -> None:
+        name = "Ctrl-C" if signum == signal.SIGINT else "SIGTERM"
+        if stop.request(signum) == 1:
+            say(f"Stoppar ({name}): inga nya grupper påbörjas, de som pågår görs klart och rapporten skrivs. "
+                f"{name} igen stoppar direkt — utan att något sparas till hälften.")
+        else:
+            say(f"Stoppar direkt ({name}): pågående grupper avbryts före nästa Spara; det som redan sparats "
+                "rapporteras.")
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
+    return lambda: [signal.signal(sig, h) for sig, h in previous.items()]
+
+
+def _summarise(out: Console, outcomes: list[Outcome], settings: Settings, stop: StopRequest, seconds: float,
+               report: Path, args) -> int:
     print_table(out, outcomes)
     failed = [o for o in outcomes if not o.ok]
-    set_now = sum(len(o.grades_set) for o in outcomes)
+
+    def line(text: str) -> None:
+        out.print(text, markup=False, highlight=False, soft_wrap=True)
     if settings.dry_run:
         print_plan(out, outcomes)
         would = sum(len(o.would_set) for o in outcomes)
-        out.print(f"Provkörning: {would} betyg skulle sättas i {sum(bool(o.would_set) for o in outcomes)} av "
-                  f"{len(outcomes)} grupper, {sum(len(o.already) for o in outcomes)} är redan låsta; inget "
-                  f"sparades ({seconds:.1f} s). Rapport: {report}", markup=False, highlight=False, soft_wrap=True)
-        if failed:
-            out.print(f"{len(failed)} grupper kan inte sättas som filen säger: se tabellen.", markup=False,
-                      highlight=False, soft_wrap=True)
-        return EXIT_FAILED if failed else EXIT_OK
-    for o in outcomes:
-        if o.status == "incomplete":  # named in full, whatever the table's width cut
-            out.print(f"{o.group}: ofullständig — saknar låst betyg: {', '.join(o.missing_students)}.",
-                      markup=False, highlight=False, soft_wrap=True)
-    out.print(f"{len(outcomes) - len(failed)} av {len(outcomes)} grupper klara, {set_now} betyg satta på "
-              f"{seconds:.1f} s. Rapport: {report}", markup=False, highlight=False, soft_wrap=True)
+        line(f"Provkörning: {would} betyg skulle sättas i {sum(bool(o.would_set) for o in outcomes)} av "
+             f"{len(outcomes)} grupper, {sum(len(o.already) for o in outcomes)} är redan låsta; inget "
+             f"sparades ({seconds:.1f} s). Rapport: {report}")
+        if failed and not stop.requested:
+            line(f"{len(failed)} grupper kan inte sättas som filen säger: se tabellen.")
+    else:
+        for o in outcomes:
+            if o.status == "incomplete":  # named in full, whatever the table's width cut
+                line(f"{o.group}: ofullständig — saknar låst betyg: {', '.join(o.missing_students)}.")
+            elif o.status == "unconfirmed":
+                line(f"{o.group}: lagrad men inte bekräftad — {o.error}.")
+        set_now = sum(len(o.grades_set) for o in outcomes)
+        line(f"{len(outcomes) - len(failed)} av {len(outcomes)} grupper klara, {set_now} betyg satta på "
+             f"{seconds:.1f} s. Rapport: {report}")
+    if stop.requested:
+        name = "Ctrl-C" if stop.signal == signal.SIGINT else "SIGTERM"
+        untouched = sum(o.status in ("not-run", "stopped") for o in outcomes)
+        line(f"Körningen stoppades ({name}). {untouched} grupper påbörjades inte eller avbröts innan något "
+             f"sparades. Fortsätt med samma kommando: journalen ({settings.journal}) hoppar över det som är "
+             "klart och läser om det som pågick.")
+        return EXIT_STOPPED.get(stop.signal, 130)
     return EXIT_FAILED if failed else EXIT_OK
+
+
+def _save_login(args, out: Console, err: Console) -> int:
+    if args.headless and not (args.pingpong_user and args.pingpong_password):
+        err.print("--headless kräver --pingpong-user och --pingpong-password (ingen kan logga in i ett osynligt "
+                  "fönster).", soft_wrap=True, highlight=False, markup=False)
+        return EXIT_BAD_INPUT
+    if not args.headless:
+        err.print(f"Logga in i Ping Pong i fönstret som öppnas (väntar högst {args.wait:.0f} s) …",
+                  soft_wrap=True, highlight=False, markup=False)
+    try:
+        path = save_login(args.save_state, args.pingpong_url, username=args.pingpong_user,
+                          password=args.pingpong_password, headless=args.headless, wait_seconds=args.wait)
+    except BusinessError as exc:
+        err.print(f"[bold red]Ingen inloggning sparad:[/] {rich_escape(str(exc))}", soft_wrap=True, highlight=False)
+        return EXIT_BAD_INPUT
+    out.print(f"Inloggningen sparad i {path} (läsbar bara för dig; den öppnar Ping Pong som du tills sessionen "
+              f"tar slut — hantera den som ett lösenord). Använd den: betygsrobot grade --storage-state {path} …",
+              soft_wrap=True, highlight=False, markup=False)
+    return EXIT_OK
 
 
 if __name__ == "__main__":

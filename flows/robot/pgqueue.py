@@ -22,12 +22,14 @@ import os
 import socket
 import threading
 import time
+from collections.abc import Callable
 from datetime import datetime, timezone
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from betyg_harness.flows.robot.journal import FINISHED
 
 TERMINAL = ("done", "already", "incomplete", "failed", "conflict", "dry-run", "not-run")
+RELEASED = ("stopped", "unconfirmed")
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS betygsrobot_queue (
     run text NOT NULL,
@@ -131,7 +133,15 @@ class PgJournal:
         with self._lock, self._conn.transaction():
             self._conn.execute("INSERT INTO betygsrobot_journal (run, key, status, worker, entry) "
                                "VALUES (%s, %s, %s, %s, %s)", (self.run, key, status, worker, self._Jsonb(entry)))
-            if status in TERMINAL:
+            if status in RELEASED:
+                # Stopped before storing, or stored and not confirmed: pending again, so the next
+                # taker (this run's or another process's) reads the group and finishes it.
+                self._conn.execute(
+                    "UPDATE betygsrobot_queue SET status = 'pending', worker = NULL, lease_until = NULL, "
+                    "updated = now() WHERE run = %s AND key = %s AND worker = %s AND status = 'taken'",
+                    (self.run, key, worker))
+                self._held.discard(key)
+            elif status in TERMINAL:
                 # Only while the group is still ours: after a takeover the new holder finishes it.
                 self._conn.execute(
                     "UPDATE betygsrobot_queue SET status = %s, outcome = %s, lease_until = NULL, updated = now() "
@@ -158,12 +168,14 @@ class PgJournal:
                 "WHERE run = %s AND status IN ('failed', 'conflict', 'not-run', 'incomplete') AND updated < %s",
                 (self.run, self._started))
 
-    def take(self, worker: str | None = None, *, keys: list[str] | None = None) -> str | None:
+    def take(self, worker: str | None = None, *, keys: list[str] | None = None,
+             stop: Callable[[], bool] | None = None) -> str | None:
         """The next group (its key) for ``worker``, among ``keys`` when given (the groups this
         process can grade); None once none is pending or held under a live lease. Waits while
-        other processes hold groups under live leases: one of them may die."""
+        other processes hold groups under live leases: one of them may die. None at once when
+        ``stop()`` says so."""
         worker = worker or self.worker_name()
-        while not self._stop.is_set():
+        while not self._stop.is_set() and not (stop is not None and stop()):
             with self._lock, self._conn.transaction():
                 row = self._conn.execute(
                     "SELECT key FROM betygsrobot_queue WHERE run = %s AND (%s::text[] IS NULL OR key = ANY(%s)) "

@@ -13,18 +13,21 @@ from betyg_harness.flows.models import person_key
 from betyg_harness.flows.robot.runner import Outcome
 
 STATUS_SV = {"done": "klar", "already": "redan låst", "skipped": "klar sedan tidigare", "dry-run": "provkörd",
-             "incomplete": "ofullständig", "conflict": "konflikt", "failed": "misslyckades", "not-run": "ej körd"}
+             "incomplete": "ofullständig", "unconfirmed": "lagrad men inte bekräftad", "conflict": "konflikt",
+             "failed": "misslyckades", "stopped": "avbruten, inget sparat", "not-run": "ej körd"}
 
 
-def write_json(path: Path, outcomes: list[Outcome], *, input_path: Path, dry_run: bool, seconds: float) -> Path:
+def write_json(path: Path, outcomes: list[Outcome], *, input_path: Path, dry_run: bool, seconds: float,
+               stopped: bool = False) -> Path:
     students = sum(len(o.grades_set) for o in outcomes)
     would = sum(len(o.would_set) for o in outcomes)
     body = {
         "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "input": str(input_path), "dry_run": dry_run, "seconds": round(seconds, 3),
+        "input": str(input_path), "dry_run": dry_run, "seconds": round(seconds, 3), "stopped": stopped,
         "totals": {"groups": len(outcomes), "ok": sum(o.ok for o in outcomes),
                    "failed": sum(not o.ok for o in outcomes), "late": sum(o.late for o in outcomes),
                    "grades_set": students, "incomplete": sum(o.status == "incomplete" for o in outcomes),
+                   "unconfirmed": sum(o.status == "unconfirmed" for o in outcomes),
                    **({"would_set": would} if dry_run else {}),
                    "students_per_second": round(students / seconds, 2) if seconds else None},
         "groups": [asdict(o) for o in outcomes],

@@ -1,6 +1,7 @@
 """Running the jobs: preflight search, N workers (one browser each), journal, BER check."""
 from __future__ import annotations
 
+import contextlib
 import logging
 import queue
 import re
@@ -13,11 +14,13 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-from betyg_harness.flows.ber import ExpectedGrade
+from betyg_harness.flows.ber import BerWait, ExpectedGrade
 from betyg_harness.flows.browser import open_browser
-from betyg_harness.flows.errors import BusinessError, GradeConflict, NotVisibleInBer, StaleForm
+from betyg_harness.flows.errors import (BusinessError, GradeConflict, LoginFailed, NotVisibleInBer, SavedLoginExpired,
+                                        StaleForm, Stopped)
 from betyg_harness.flows.mockctl import MockControl
-from betyg_harness.flows.models import GroupHit
+from betyg_harness.flows.models import GradingState, GroupHit
+from betyg_harness.flows.scales import display_personnummer
 from betyg_harness.flows.pages.base import set_timeout
 from betyg_harness.flows.pages.pingpong import GradingPage
 from betyg_harness.flows.robot.csvinput import BadInput, GroupJob, InputProblem
@@ -60,6 +63,14 @@ class Settings:
     max_groups: int | None = None
     attempts: int = 3
     retry_delay: float = 0.5
+    # Playwright's storage state of a person's Ping Pong login (``betygsrobot login --save-state``):
+    # the robot reuses that session instead of logging in with a password.
+    storage_state: Path | None = None
+    # A worker's browser context grows with every group it opens (history, caches, the trace's
+    # resources), and the browser and the driver with it: a fresh context (and a fresh login)
+    # every ``recycle_every`` groups, a fresh browser every ``recycle_browser_every``.
+    recycle_every: int = 25
+    recycle_browser_every: int = 200
 
     @property
     def journal(self) -> Path | str:
@@ -73,7 +84,8 @@ class Outcome:
     """What happened to one group (a row of the report)."""
     group: str
     course: str
-    status: str  # done | already | incomplete | dry-run | conflict | failed | skipped | not-run
+    # done | already | incomplete | unconfirmed | dry-run | conflict | failed | stopped | skipped | not-run
+    status: str
     grades_set: dict[str, str] = field(default_factory=dict)
     already: dict[str, str] = field(default_factory=dict)
     # A dry run: what the summary showed would be set (12 digits → grade) and the teachers ticked.
@@ -112,11 +124,45 @@ class _BothClocks:
             m.advance(**kwargs)
 
 
-def _new_context(browser, settings: Settings, base_url: str):
+# The robot stops on its own terms (StopRequest): the driver must not close the browsers on the
+# terminal's Ctrl-C, which reaches every process of the foreground group.
+_OWN_SIGNALS = {"handle_sigint": False, "handle_sigterm": False, "handle_sighup": False}
+
+
+def _launch(playwright, settings: Settings):
+    return open_browser(playwright, headless=settings.headless, **_OWN_SIGNALS)
+
+
+def _new_context(browser, settings: Settings, base_url: str, *, storage_state: Path | None = None):
     context = browser.new_context(base_url=base_url, accept_downloads=True, locale="sv-SE",
-                                  timezone_id="Europe/Stockholm")
+                                  timezone_id="Europe/Stockholm",
+                                  storage_state=str(storage_state) if storage_state else None)
     set_timeout(context, settings.timeout_ms)  # Playwright's and every page object's
     return context
+
+
+class StopRequest:
+    """A person's Ctrl-C (SIGINT) or the system's SIGTERM, counted. The first: no new group is
+    started, the groups in hand are finished. The second: they stop at their next safe point, before
+    anything of the group is stored (a group whose storing Spara was clicked is finished either way).
+    Set from the main thread's signal handler, read by the workers."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.signal: int | None = None
+
+    def request(self, signum: int | None = None) -> int:
+        self.count += 1
+        self.signal = self.signal or signum
+        return self.count
+
+    @property
+    def requested(self) -> bool:
+        return self.count >= 1
+
+    @property
+    def at_once(self) -> bool:
+        return self.count >= 2
 
 
 def preflight(jobs: list[GroupJob], pp: PingPong, settings: Settings) -> dict[str, GroupHit]:
@@ -143,9 +189,15 @@ def preflight(jobs: list[GroupJob], pp: PingPong, settings: Settings) -> dict[st
     return hits
 
 
+class _WorkerLost(Exception):
+    """A group failed for a reason that may have taken the browser or its driver with it: the worker
+    starts a fresh one before its next group."""
+
+
 class Robot:
     def __init__(self, jobs: list[GroupJob], settings: Settings,
-                 on_outcome: Callable[[Outcome], None] | None = None):
+                 on_outcome: Callable[[Outcome], None] | None = None, *, stop: StopRequest | None = None,
+                 on_ber_wait: Callable[[BerWait], None] | None = None):
         self.jobs = jobs
         self.settings = settings
         if is_postgres_url(settings.journal):
@@ -154,21 +206,32 @@ class Robot:
         else:
             self.journal = Journal(settings.journal)
         self.on_outcome = on_outcome or (lambda o: None)
+        self.on_ber_wait = on_ber_wait
+        self.stop = stop or StopRequest()
         self.outcomes: dict[str, Outcome] = {}
         self._lock = threading.Lock()
         self.hits: dict[str, GroupHit] = {}
+        # Groups whose fate the worker could not see (it failed after starting them): re-read in
+        # Ping Pong before they are reported, key → (job, the outcome so far).
+        self._unsure: dict[str, tuple[GroupJob, Outcome]] = {}
+        # Groups an earlier run started and never confirmed: what it found stored, if it re-read them.
+        self._earlier: dict[str, dict] = {}
+        self._refused: Exception | None = None
+        self._start_error: str | None = None  # why the last worker gave up its browser
 
     # -- planning -------------------------------------------------------------------------
     def pending(self) -> list[GroupJob]:
         """Jobs not finished by an earlier run (journal) — at most ``max_groups`` of them."""
         todo = []
         for job in self.jobs:
+            last = self.journal.last(job.key) or {}
             if not self.settings.dry_run and self.journal.is_finished(job.key, job.digest()):
-                last = self.journal.last(job.key)
                 self._finish(job, Outcome(job.grupp, job.kurskod, "skipped", grades_set={},
                                           catalogue=last.get("catalogue"), students=len(job.grades),
                                           warning="klar i en tidigare körning (journalen)"))
                 continue
+            if last.get("status") in ("started", "unconfirmed") and last.get("digest") == job.digest():
+                self._earlier[job.key] = last
             todo.append(job)
         if self.settings.max_groups is not None:
             todo = todo[: self.settings.max_groups]
@@ -189,10 +252,9 @@ class Robot:
 
     def _run(self) -> list[Outcome]:
         todo = self.pending()
-        if todo:
+        if todo and not self.stop.requested:
             self._todo = todo
             self._ready = threading.Event()
-            self._bad_input: BadInput | None = None
             work = self._work_source(todo)
             threads = [threading.Thread(target=self._worker, args=(i, work), name=f"arbetare-{i + 1}", daemon=True)
                        for i in range(max(1, min(self.settings.workers, len(todo))))]
@@ -200,22 +262,25 @@ class Robot:
                 t.start()
             for t in threads:
                 t.join()
-            if self._bad_input is not None:
-                raise self._bad_input
-            self._account_for_others(todo)
-        if self.settings.verify_ber and not self.settings.dry_run:
+            if self._refused is not None:
+                raise self._refused
+            self._reread_unsure()
+        self._account_for_others(todo)
+        if self.settings.verify_ber and not self.settings.dry_run and not self.stop.requested:
             self.verify_in_ber()
         return [self.outcomes[j.key] for j in self.jobs if j.key in self.outcomes]
 
     def _work_source(self, todo: list[GroupJob]) -> Callable[[], GroupJob | None]:
         """Where the workers take their next group: this process's own list, or the run's queue
-        in PostgreSQL, shared with every robot process on the same run."""
+        in PostgreSQL, shared with every robot process on the same run. Nothing once a stop is asked."""
         if isinstance(self.journal, PgJournal):
             by_key = {j.key: j for j in todo}
             self.journal.enqueue(todo)
 
             def take() -> GroupJob | None:
-                key = self.journal.take(keys=list(by_key))
+                if self.stop.requested:
+                    return None
+                key = self.journal.take(keys=list(by_key), stop=lambda: self.stop.requested)
                 return None if key is None else by_key[key]
             return take
         work: queue.Queue[GroupJob] = queue.Queue()
@@ -223,6 +288,8 @@ class Robot:
             work.put(job)
 
         def take_local() -> GroupJob | None:
+            if self.stop.requested:
+                return None
             try:
                 return work.get_nowait()
             except queue.Empty:
@@ -231,7 +298,7 @@ class Robot:
 
     def _account_for_others(self, todo: list[GroupJob]) -> None:
         """Groups this process did not grade: done or failed by another robot process on the
-        shared run, else not run."""
+        shared run, else not run — because a stop was asked, or because no browser would start."""
         final = self.journal.final() if isinstance(self.journal, PgJournal) else {}
         for job in todo:
             if job.key in self.outcomes:
@@ -246,49 +313,106 @@ class Robot:
                 self._finish(job, Outcome(job.grupp, job.kurskod, status, students=len(job.grades),
                                           missing_students=list(entry.get("missing_students") or []),
                                           error=f"i en annan robotprocess ({worker}): {entry.get('error')}"))
-            else:
+            elif self.stop.requested:
                 self._finish(job, Outcome(job.grupp, job.kurskod, "not-run", students=len(job.grades),
-                                          error="kördes inte (arbetaren kunde inte starta)"))
+                                          error="inte påbörjad: körningen stoppades"))
+            else:
+                why = self._start_error or "ingen arbetare kunde starta en webbläsare"
+                self._finish(job, Outcome(job.grupp, job.kurskod, "not-run", students=len(job.grades),
+                                          error=f"kördes inte: {why}"))
+
+    def _session(self, browser) -> tuple[object, PingPong]:
+        """A fresh context on Ping Pong, logged in (or the saved login checked), tracing from then on
+        (so no login form is ever in a trace)."""
+        s = self.settings
+        context = _new_context(browser, s, s.pingpong_url, storage_state=s.storage_state)
+        pp = PingPong(context.new_page(), "", s.pingpong_user, s.pingpong_password, attempts=s.attempts,
+                      base_delay=s.retry_delay, saved_login=str(s.storage_state) if s.storage_state else None)
+        pp.login()
+        if s.trace:
+            context.tracing.start(screenshots=False, snapshots=s.trace_snapshots)
+        return context, pp
+
+    def _look_up_groups(self, index: int, pp: PingPong) -> None:
+        """The first worker looks the groups up while the others start; they wait for it."""
+        if index != 0:
+            self._ready.wait()
+            return
+        try:
+            self.hits = preflight(self._todo, pp, self.settings)
+        except BadInput as exc:
+            self._refused = exc
+        finally:
+            self._ready.set()
 
     def _worker(self, index: int, take: Callable[[], GroupJob | None]) -> None:
-        # Each thread owns its Playwright: the sync API must not be shared across threads.
+        # Each thread owns its Playwright: the sync API must not be shared across threads. A browser
+        # lost with a group (the driver died, the connection broke) is replaced, at most
+        # ``attempts`` times in a row; a fresh one also comes every ``recycle_browser_every`` groups.
         s = self.settings
-        try:
-            with sync_playwright() as p:
-                browser = open_browser(p, headless=s.headless)
-                try:
-                    context = _new_context(browser, s, s.pingpong_url)
-                    if s.trace:
-                        context.tracing.start(screenshots=False, snapshots=s.trace_snapshots)
-                    page = context.new_page()
-                    pp = PingPong(page, "", s.pingpong_user, s.pingpong_password, attempts=s.attempts,
-                                  base_delay=s.retry_delay).login()
-                    if index == 0:  # the first worker looks the groups up while the others start
-                        try:
-                            self.hits = preflight(self._todo, pp, s)
-                        except BadInput as exc:
-                            self._bad_input = exc
-                        finally:
-                            self._ready.set()
-                    else:
-                        self._ready.wait()
-                    if self._bad_input is not None:
-                        return
-                    while (job := take()) is not None:
-                        self._finish(job, self._grade(job, pp, context))
-                finally:
-                    browser.close()
-        except Exception as exc:  # the browser or the login: the jobs left are reported as not run
-            log.error("arbetare %d: %s", index + 1, exc)
-            if index == 0 and not self._ready.is_set():
-                self._ready.set()  # the others grade without the lookup: they search each group
-            if isinstance(self.journal, PgJournal):
-                return  # the queue keeps the run's groups for the other workers and processes
-            while (job := take()) is not None:
-                self._finish(job, Outcome(job.grupp, job.kurskod, "not-run", students=len(job.grades),
-                                          error=f"{type(exc).__name__}: {exc}"))
+        looked_up = False
+        losses = 0
+        while not self.stop.requested and self._refused is None:
+            job: GroupJob | None = None
+            try:
+                with sync_playwright() as p:
+                    browser = _launch(p, s)
+                    try:
+                        context, pp = self._session(browser)
+                        if not looked_up:
+                            self._look_up_groups(index, pp)
+                            looked_up = True
+                        graded = 0
+                        while self._refused is None and (job := take()) is not None:
+                            if graded and s.recycle_every and graded % s.recycle_every == 0:
+                                _quietly(context.close)
+                                context, pp = self._session(browser)
+                            outcome = self._grade(job, pp, context)
+                            graded += 1
+                            if outcome is None:  # unsure: re-read later; the browser may be gone with it
+                                job = None
+                                if not _alive(browser, pp):
+                                    raise _WorkerLost("webbläsaren eller Playwright-drivrutinen försvann")
+                                continue
+                            self._finish(job, outcome)
+                            job = None
+                            losses = 0
+                            if s.recycle_browser_every and graded >= s.recycle_browser_every:
+                                break
+                        else:
+                            return  # nothing left to take
+                    finally:
+                        _quietly(browser.close)
+            except Exception as exc:
+                if isinstance(exc, SavedLoginExpired) or (isinstance(exc, LoginFailed) and not looked_up):
+                    # A wrong password or an ended saved login: no worker can do anything.
+                    self._refused = self._refused or exc
+                    self._ready.set()
+                    return
+                message = _said(exc) if not isinstance(exc, _WorkerLost) else str(exc)
+                log.error("arbetare %d: %s", index + 1, message)
+                if job is not None:
+                    self._doubt(job, message)
+                if index == 0 and not self._ready.is_set():
+                    self._ready.set()  # the others grade without the lookup: they search each group
+                    looked_up = True
+                losses += 1
+                if losses >= max(1, s.attempts):
+                    self._start_error = message
+                    return  # the groups left are reported as not run (or stay in the shared queue)
 
-    def _grade(self, job: GroupJob, pp: PingPong, context) -> Outcome:
+    def _doubt(self, job: GroupJob, partial: Outcome | str) -> None:
+        """``job``'s fate is not known: what went wrong (its outcome so far, with any trace and
+        screenshot, or just the words) waits for the re-read."""
+        if isinstance(partial, str):
+            partial = Outcome(job.grupp, job.kurskod, "failed", students=len(job.grades), error=partial)
+        with self._lock:
+            self._unsure.setdefault(job.key, (job, partial))
+
+    def _grade(self, job: GroupJob, pp: PingPong, context) -> Outcome | None:
+        """The group's outcome, or None when the worker cannot know it (a failure that is not Ping
+        Pong's refusal, after the group was opened): the group is then re-read before it is reported,
+        and _WorkerLost is raised so the next group gets a fresh browser."""
         s = self.settings
         out = Outcome(job.grupp, job.kurskod, "failed", students=len(job.grades))
         self.journal.record(job.key, "started", digest=job.digest())
@@ -296,10 +420,13 @@ class Robot:
             context.tracing.start_chunk(title=job.grupp)
         started = time.perf_counter()
         target = self.hits.get(job.key) or job.grupp
+        unsure: Exception | None = None
+
         def grade():
             return pp.grade_group(target, job.grades, lock=s.lock, teachers=list(job.teachers),
                                   course_code=job.kurskod, dry_run=s.dry_run, term=s.term,
-                                  screenshot_dir=s.out_dir / "skärmbilder" if s.dry_run else None)
+                                  screenshot_dir=s.out_dir / "skärmbilder" if s.dry_run else None,
+                                  stop=lambda: self.stop.at_once)
         try:
             try:
                 result = grade()
@@ -307,61 +434,144 @@ class Robot:
                 # Someone saved the group meanwhile; the plan is made again from what they saved
                 # (their locked grades count as done or as a conflict), once.
                 result = grade()
-            # The journal and the report keep their 12-digit keys (a rerun reads older journals).
-            out.grades_set, out.already = result.set.by_digits(), result.already.by_digits()
-            out.late = result.late
-            out.status = "dry-run" if s.dry_run else ("already" if result.done_before else "done")
-            if result.screenshot:
-                out.screenshot = str(result.screenshot)
-            if s.dry_run and result.summary is not None:
-                out.would_set = {only_digits(r.personnummer): r.grade for r in result.summary.rows}
-                out.teachers = list(result.summary.teachers)
-            if not s.dry_run:
-                missing = [f"{st.name} ({st.personnummer})" for st in (result.state.students if result.state else [])
-                           if not st.locked] if s.lock else []
-                if missing:
-                    # Not "klar": Ping Pong shows admitted students without a locked grade, so the
-                    # group's catalogue cannot be printed (the file lacks them, or they failed).
-                    out.status, out.missing_students = "incomplete", missing
-                    out.error = (f"{len(missing)} antagna elever saknar låst betyg: {', '.join(missing)}. "
-                                 "Betygskatalogen kan inte skrivas ut förrän de har det.")
-                elif result.state is not None and result.state.catalogue_ready:
-                    view = result.view or GradingPage(pp.page, "", name=result.group, timeout=s.timeout_ms)
-                    out.catalogue = str(pp.download_catalogue(view, s.out_dir / "betygskataloger"))
-                elif s.lock:
-                    out.warning = ("betygskatalogen kan inte skrivas ut än: alla antagna elever i gruppen "
-                                   "har inte låsta betyg")
+            self._read_result(job, result, pp, out)
+        except Stopped as exc:
+            out.status, out.error = "stopped", str(exc)
         except GradeConflict as exc:
             out.status, out.error = "conflict", str(exc)
+        except BusinessError as exc:
+            # The system's refusal in its own words: it says what happened.
+            out.status, out.error = "failed", str(exc)
         except Exception as exc:
-            # The system's refusal in its own words; anything else with its kind, for a developer.
-            out.status = "failed"
-            out.error = str(exc) if isinstance(exc, BusinessError) else f"{type(exc).__name__}: {exc}"
+            unsure = exc
+            out.error = f"{type(exc).__name__}: {exc}"
         out.seconds = round(time.perf_counter() - started, 3)
         failed = out.status in ("failed", "conflict")
         if failed:
-            try:
+            with contextlib.suppress(Exception):  # a dead page cannot be photographed; the trace still helps
                 shot = s.out_dir / "fel" / f"{slug(job.grupp)}.png"
                 shot.parent.mkdir(parents=True, exist_ok=True)
                 pp.page.screenshot(path=str(shot), full_page=True)
                 out.screenshot = str(shot)
-            except Exception:  # a dead page cannot be photographed; the trace still helps
-                pass
         if s.trace:
-            if failed or s.keep_traces:
-                path = s.out_dir / "spår" / f"{slug(job.grupp)}.zip"
-                path.parent.mkdir(parents=True, exist_ok=True)
-                context.tracing.stop_chunk(path=str(path))
-                # safety net: the chunk records the session cookie (and the login if it is in it)
-                scrub_trace_zip(path, [s.pingpong_password, s.ber_password, *cookie_values(context)])
-                out.trace = str(path)
-            else:
-                context.tracing.stop_chunk()
+            with contextlib.suppress(Exception):  # a lost driver takes the trace with it
+                if failed or s.keep_traces:
+                    path = s.out_dir / "spår" / f"{slug(job.grupp)}.zip"
+                    path.parent.mkdir(parents=True, exist_ok=True)
+                    context.tracing.stop_chunk(path=str(path))
+                    # safety net: the chunk records the session cookie (and the login if it is in it)
+                    scrub_trace_zip(path, [s.pingpong_password, s.ber_password, *cookie_values(context)])
+                    out.trace = str(path)
+                else:
+                    context.tracing.stop_chunk()
+        if unsure is not None:
+            self._doubt(job, out)
+            return None
         self.journal.record(job.key, "done" if out.status in ("done", "already") else out.status,
                             digest=job.digest(), grades_set=out.grades_set, already=out.already,
                             catalogue=out.catalogue, error=out.error, seconds=out.seconds,
                             missing_students=out.missing_students)
         return out
+
+    def _read_result(self, job: GroupJob, result, pp: PingPong, out: Outcome) -> None:
+        s = self.settings
+        # The journal and the report keep their 12-digit keys (a rerun reads older journals).
+        out.grades_set, out.already = result.set.by_digits(), result.already.by_digits()
+        out.late = result.late
+        out.status = "dry-run" if s.dry_run else ("already" if result.done_before else "done")
+        earlier = self._earlier.get(job.key)
+        if out.status == "already" and earlier is not None:
+            # An earlier run stored these and stopped before it could confirm them: they are ours.
+            mine = {p: g for p, g in out.already.items() if job.grades.get(p) == g}
+            out.status, out.grades_set = "done", mine
+            out.already = {p: g for p, g in out.already.items() if p not in mine}
+            out.warning = "sparade av en tidigare körning som inte hann bekräfta dem; bekräftade nu"
+        if result.screenshot:
+            out.screenshot = str(result.screenshot)
+        if s.dry_run and result.summary is not None:
+            out.would_set = {only_digits(r.personnummer): r.grade for r in result.summary.rows}
+            out.teachers = list(result.summary.teachers)
+        if s.dry_run:
+            return
+        missing = [f"{st.name} ({st.personnummer})" for st in (result.state.students if result.state else [])
+                   if not st.locked] if s.lock else []
+        if missing:
+            # Not "klar": Ping Pong shows admitted students without a locked grade, so the
+            # group's catalogue cannot be printed (the file lacks them, or they failed).
+            out.status, out.missing_students = "incomplete", missing
+            out.error = (f"{len(missing)} antagna elever saknar låst betyg: {', '.join(missing)}. "
+                         "Betygskatalogen kan inte skrivas ut förrän de har det.")
+        elif result.state is not None and result.state.catalogue_ready:
+            view = result.view or GradingPage(pp.page, "", name=result.group, timeout=s.timeout_ms)
+            out.catalogue = str(pp.download_catalogue(view, s.out_dir / "betygskataloger"))
+        elif s.lock:
+            out.warning = ("betygskatalogen kan inte skrivas ut än: alla antagna elever i gruppen "
+                           "har inte låsta betyg")
+
+    # -- the truth after a failure ----------------------------------------------------------
+    def _reread_unsure(self) -> None:
+        """Each group a worker lost track of is read again in Ping Pong, with a fresh browser, and
+        reported as the grading view shows it — stored but not confirmed, untouched, or (when it
+        cannot be read) said so. Skipped after a second stop: then the journal's "started" makes the
+        next run read them."""
+        unsure = [(job, partial) for key, (job, partial) in self._unsure.items() if key not in self.outcomes]
+        if not unsure:
+            return
+        s = self.settings
+        if self.stop.at_once:
+            for job, partial in unsure:
+                self._report_unsure(job, partial, None, "inte omläst: körningen stoppades direkt")
+            return
+        try:
+            with sync_playwright() as p:
+                browser = _launch(p, s)
+                try:
+                    context = _new_context(browser, s, s.pingpong_url, storage_state=s.storage_state)
+                    pp = PingPong(context.new_page(), "", s.pingpong_user, s.pingpong_password,
+                                  attempts=s.attempts, base_delay=s.retry_delay,
+                                  saved_login=str(s.storage_state) if s.storage_state else None).login()
+                    for job, partial in unsure:
+                        try:
+                            state = pp.group_state(self.hits.get(job.key) or job.grupp, term=s.term)
+                        except Exception as exc:
+                            self._report_unsure(job, partial, None, _said(exc))
+                        else:
+                            self._report_unsure(job, partial, state, None)
+                finally:
+                    _quietly(browser.close)
+        except Exception as exc:
+            for job, partial in unsure:
+                if job.key not in self.outcomes:
+                    self._report_unsure(job, partial, None, _said(exc))
+
+    def _report_unsure(self, job: GroupJob, partial: Outcome, state: GradingState | None, unread: str | None) -> None:
+        s = self.settings
+        out = partial
+        why = partial.error or "okänt fel"
+        out.status = "failed"
+        if state is None:
+            out.error = (f"{why} — gruppen kunde inte läsas om ({unread}): se efter i Ping Pong om betygen "
+                         "sparades; nästa körning läser om gruppen innan den gör något")
+            status = "started"  # the next run re-reads it
+        else:
+            stored = {p: g for p, g in job.grades.items()
+                      if (row := state.student(p)) is not None and row.grade == g and (row.locked or not s.lock)}
+            out.late = state.late
+            if len(stored) == len(job.grades):
+                out.status, out.grades_set = "unconfirmed", stored
+                out.error = (f"{why} — Ping Pong visar alla {len(stored)} betyg "
+                             f"{'låsta' if s.lock else 'sparade'} som filen säger, men roboten hann inte "
+                             "bekräfta gruppen (ingen katalog hämtad); kör igen så bekräftas den")
+            elif stored:
+                out.grades_set = stored
+                out.error = (f"{why} — Ping Pong visar {len(stored)} av {len(job.grades)} betyg som filen "
+                             "säger; kör igen så sätts resten")
+            else:
+                out.error = f"{why} — Ping Pong visar gruppen orörd: inget av filens betyg sparades"
+            status = out.status
+        self.journal.record(job.key, status, digest=job.digest(), grades_set=out.grades_set,
+                            error=out.error, reread=state is not None)
+        self._finish(job, out)
 
     # -- BER ------------------------------------------------------------------------------
     def verify_in_ber(self) -> None:
@@ -370,7 +580,7 @@ class Robot:
         for job in self.jobs:
             outcome = self.outcomes.get(job.key)
             # An incomplete group's grades were stored and locked too: they must reach BER.
-            if outcome and outcome.status in ("done", "already", "skipped", "incomplete") and s.lock:
+            if outcome and outcome.status in ("done", "already", "skipped", "incomplete", "unconfirmed") and s.lock:
                 expected[job.key] = [ExpectedGrade(job.grupp, p, job.kurskod, g) for p, g in job.grades.items()]
         if not expected:
             return
@@ -379,26 +589,50 @@ class Robot:
         error = None
         try:
             with sync_playwright() as p:
-                browser = open_browser(p, headless=s.headless)
+                browser = _launch(p, s)
                 try:
                     context = _new_context(browser, s, s.ber_url)
                     ber = Ber(context.new_page(), "", s.ber_user, s.ber_password, attempts=s.attempts,
                               base_delay=s.retry_delay).login()
                     ber.wait_until_visible([e for lst in expected.values() for e in lst],
-                                           timeout=timedelta(minutes=s.ber_timeout_minutes), mock=mock)
+                                           timeout=timedelta(minutes=s.ber_timeout_minutes), mock=mock,
+                                           stop=lambda: self.stop.requested, on_wait=self.on_ber_wait)
                 finally:
-                    browser.close()
+                    _quietly(browser.close)
+        except Stopped as exc:
+            for key in expected:  # not known either way: said, not guessed
+                outcome = self.outcomes[key]
+                outcome.warning = (outcome.warning + "; " if outcome.warning else "") + str(exc)
+            return
         except NotVisibleInBer as exc:
             missing = set(exc.missing)
             error = str(exc)
         except Exception as exc:
-            error = f"BER: {type(exc).__name__}: {exc}"
+            error = f"BER: {_said(exc)}"
             missing = {"*"}
         for key, items in expected.items():
             outcome = self.outcomes[key]
-            from betyg_harness.flows.scales import display_personnummer
             gone = [e for e in items if "*" in missing or
                     f"{display_personnummer(e.personnummer)} {e.course_code} {e.grade}" in missing]
             outcome.ber_visible = not gone
             if gone:
                 outcome.error = (outcome.error + "; " if outcome.error else "") + (error or "syns inte i BER")
+
+
+def _said(exc: BaseException) -> str:
+    """An error in the system's words, or with its kind for a developer."""
+    return str(exc) if isinstance(exc, BusinessError) else f"{type(exc).__name__}: {exc}"
+
+
+def _alive(browser, pp: PingPong) -> bool:
+    """The browser and its driver still answer."""
+    try:
+        return browser.is_connected() and not pp.page.is_closed() and pp.page.evaluate("1") == 1
+    except Exception:
+        return False
+
+
+def _quietly(action: Callable[[], object]) -> None:
+    """Closing what may already be gone (a dead driver, a closed browser) is not a new failure."""
+    with contextlib.suppress(Exception):
+        action()

@@ -81,3 +81,79 @@ def test_the_output_folder_is_private_and_refusals_read_in_swedish(scenario, pin
     [group] = report["groups"]
     assert group["error"].startswith("Ana Lindqvist är inte betygssättande lärare")  # no class name first
     assert "Menade du «Anna Lindqvist»?" in group["error"]
+
+
+# -- The truth after a failure (issue 21, point 3) -----------------------------------------------
+
+FOUR = (("19900602-2397", "A"), ("19910717-2380", "C"), ("19961020-2385", "E"), ("20000105-2380", "B"))
+GRN_ROW = "20000103-2382,GRNMAT2,GRNMAT2 HT26 Kista A,G,Omar Haddad\n"
+
+
+def _playwright_drivers(pid: int) -> list:
+    import psutil
+    return [c for c in psutil.Process(pid).children(recursive=True)
+            if "run-driver" in " ".join(c.cmdline())]
+
+
+def test_a_group_stored_when_the_driver_died_is_reported_stored_and_later_confirmed(
+        scenario, pingpong_server, ber_server, journal, tmp_path):
+    """The driver dies while the storing Spara is on its way: Ping Pong stores the grades, the
+    robot never hears. The group is re-read with a fresh browser and reported "lagrad men inte
+    bekräftad" with its grades; the next group is graded by a fresh browser; the rerun confirms
+    the group (its grades count as set, the catalogue is fetched) without storing it again."""
+    from tests.e2e.test_robot_stop import caught, hold
+    journal.clear()
+    csv = tmp_path / "betyg.csv"
+    csv.write_text(_rows(*FOUR) + GRN_ROW, encoding="utf-8")
+    rule = hold(pingpong_server, "/betyg/grupp/*/sammanfattning", seconds=3)
+    run = robot(["grade", "--input", str(csv), "--out", str(tmp_path / "ut"), "--no-trace"], pingpong_server,
+                ber_server)
+    caught(pingpong_server, rule)
+    [driver] = _playwright_drivers(run.pid)
+    driver.kill()
+    out, err = run.communicate(timeout=180)
+    assert run.returncode == 1, out + err
+    report = {g["group"]: g for g in json.loads((tmp_path / "ut" / "rapport.json").read_text())["groups"]}
+    sve = report[SVE]
+    assert sve["status"] == "unconfirmed", sve
+    assert sve["grades_set"] == {"199006022397": "A", "199107172380": "C", "199610202385": "E",
+                                 "200001052380": "B"}
+    assert "Ping Pong visar alla 4 betyg låsta som filen säger" in sve["error"]
+    assert "lagrad men inte bekräftad" in out
+    assert report["GRNMAT2 HT26 Kista A"]["status"] in ("done", "incomplete"), "a fresh browser took the next group"
+    assert "ej körd" not in out and "kunde inte starta" not in out
+
+    rerun = robot(["grade", "--input", str(csv), "--out", str(tmp_path / "ut"), "--no-trace"], pingpong_server,
+                  ber_server)
+    out, err = rerun.communicate(timeout=180)
+    again = {g["group"]: g for g in json.loads((tmp_path / "ut" / "rapport.json").read_text())["groups"]}
+    assert again[SVE]["status"] == "done" and len(again[SVE]["grades_set"]) == 4, out + err
+    assert again[SVE]["catalogue"] and "tidigare körning" in again[SVE]["warning"]
+    stored = [e for e in journal.pingpong(method="POST", path="/betyg/grupp/*/sammanfattning")]
+    assert len(stored) == 2, "SVE once, GRN once: nothing stored twice"
+
+
+def test_a_save_whose_answer_was_lost_counts_as_set_by_the_robot(scenario, pingpong_server, ber_server, faults,
+                                                                  journal, tmp_path):
+    """Ping Pong stores and answers 500: the retry reads the group and finds the grades locked.
+    They are the robot's, "klar" with 4 set — not "redan låst" with 0."""
+    journal.clear()
+    faults.pingpong(method="POST", path="/betyg/grupp/*/sammanfattning", status=500, after=True, times=1)
+    code, out, err, report = _run(tmp_path, _rows(*FOUR), pingpong_server=pingpong_server, ber_server=ber_server)
+    assert code == 0, out + err
+    [group] = report["groups"]
+    assert group["status"] == "done" and len(group["grades_set"]) == 4 and group["already"] == {}, group
+    assert len(journal.pingpong(method="POST", path="/betyg/grupp/*/sammanfattning")) == 1
+
+
+def test_a_group_the_robot_lost_track_of_is_re_read_not_guessed(scenario, pingpong_server, ber_server, faults,
+                                                                 journal, tmp_path):
+    """Every storing Spara refused with 503 before it is handled (nothing stored), every time: the
+    group is re-read and reported untouched, in those words."""
+    journal.clear()
+    faults.pingpong(method="POST", path="/betyg/grupp/*/sammanfattning", status=503)
+    code, out, err, report = _run(tmp_path, _rows(*FOUR), pingpong_server=pingpong_server, ber_server=ber_server)
+    assert code == 1, out + err
+    [group] = report["groups"]
+    assert group["status"] == "failed" and group["grades_set"] == {}, group
+    assert "Ping Pong visar gruppen orörd: inget av filens betyg sparades" in group["error"], group
