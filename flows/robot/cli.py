@@ -86,6 +86,9 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument("--termin", help='t.ex. "HT 2026" (standard: alla terminer)')
     grade.add_argument("--timeout", type=float, default=10, help="sekunder per steg i webbläsaren")
     grade.add_argument("--max-groups", type=int, help="gör högst så här många grupper i denna körning")
+    grade.add_argument("--recycle-every", type=int, default=25, metavar="N",
+                       help="en ny webbläsarkontext (och inloggning) var N:e grupp och en ny webbläsare och Playwright-drivrutin var 4·N:e, "
+                            "så att minnet inte växer under en lång körning (standard 25; 0 = aldrig)")
     grade.add_argument("--storage-state", type=Path, metavar="FIL",
                        help="använd en sparad inloggning (betygsrobot login --save-state FIL) i stället för "
                             "användarnamn och lösenord — så tar sig roboten förbi en riktig inloggning med "
@@ -157,7 +160,8 @@ def _main(argv: list[str] | None) -> int:
         dry_run=args.dry_run, lock=not args.no_lock, verify_ber=args.verify_ber, ber_timeout_minutes=args.ber_timeout,
         advance_mock_clock=args.advance_mock_clock, keep_traces=args.keep_traces, trace=not args.no_trace,
         trace_snapshots=args.trace_snapshots, headless=not args.headed, timeout_ms=args.timeout * 1000,
-        term=args.termin, max_groups=args.max_groups, storage_state=args.storage_state)
+        term=args.termin, max_groups=args.max_groups, storage_state=args.storage_state,
+        recycle_every=max(0, args.recycle_every), recycle_browser_every=max(0, args.recycle_every) * 4)
     log = logging.getLogger("betygsrobot")
     started = time.perf_counter()
     progress = None

@@ -70,7 +70,7 @@ class Settings:
     # resources), and the browser and the driver with it: a fresh context (and a fresh login)
     # every ``recycle_every`` groups, a fresh browser every ``recycle_browser_every``.
     recycle_every: int = 25
-    recycle_browser_every: int = 200
+    recycle_browser_every: int = 100
 
     @property
     def journal(self) -> Path | str:
@@ -352,6 +352,7 @@ class Robot:
         s = self.settings
         looked_up = False
         losses = 0
+        carried: GroupJob | None = None  # taken, not started: the next browser's first group
         while not self.stop.requested and self._refused is None:
             job: GroupJob | None = None
             try:
@@ -363,7 +364,13 @@ class Robot:
                             self._look_up_groups(index, pp)
                             looked_up = True
                         graded = 0
-                        while self._refused is None and (job := take()) is not None:
+                        while self._refused is None:
+                            job, carried = carried or take(), None
+                            if job is None:
+                                return  # nothing left to take
+                            if graded and s.recycle_browser_every and graded % s.recycle_browser_every == 0:
+                                carried, job = job, None
+                                break  # a fresh browser and driver for it
                             if graded and s.recycle_every and graded % s.recycle_every == 0:
                                 _quietly(context.close)
                                 context, pp = self._session(browser)
@@ -377,10 +384,6 @@ class Robot:
                             self._finish(job, outcome)
                             job = None
                             losses = 0
-                            if s.recycle_browser_every and graded >= s.recycle_browser_every:
-                                break
-                        else:
-                            return  # nothing left to take
                     finally:
                         _quietly(browser.close)
             except Exception as exc:
@@ -399,7 +402,14 @@ class Robot:
                 losses += 1
                 if losses >= max(1, s.attempts):
                     self._start_error = message
+                    if carried is not None:
+                        self._finish(carried, Outcome(carried.grupp, carried.kurskod, "not-run",
+                                                      students=len(carried.grades),
+                                                      error=f"kördes inte: webbläsaren kunde inte startas ({message})"))
                     return  # the groups left are reported as not run (or stay in the shared queue)
+        if carried is not None:  # stopped while it waited for its browser: not started
+            self._finish(carried, Outcome(carried.grupp, carried.kurskod, "not-run", students=len(carried.grades),
+                                          error="inte påbörjad: körningen stoppades"))
 
     def _doubt(self, job: GroupJob, partial: Outcome | str) -> None:
         """``job``'s fate is not known: what went wrong (its outcome so far, with any trace and
@@ -411,8 +421,8 @@ class Robot:
 
     def _grade(self, job: GroupJob, pp: PingPong, context) -> Outcome | None:
         """The group's outcome, or None when the worker cannot know it (a failure that is not Ping
-        Pong's refusal, after the group was opened): the group is then re-read before it is reported,
-        and _WorkerLost is raised so the next group gets a fresh browser."""
+        Pong's refusal, after the group was opened): the group is then re-read before it is reported
+        (:meth:`_reread_unsure`), and the worker checks that its browser still answers."""
         s = self.settings
         out = Outcome(job.grupp, job.kurskod, "failed", students=len(job.grades))
         self.journal.record(job.key, "started", digest=job.digest())

@@ -41,7 +41,7 @@ def in_terminal(args: list[str], pingpong_server, ber_server) -> pexpect.spawn:
                          encoding="utf-8", codec_errors="replace", timeout=120, dimensions=(50, 220))
 
 
-def hold(pingpong_server, path: str, *, method: str = "POST", seconds: float = 4) -> int:
+def hold(pingpong_server, path: str, *, method: str = "POST", seconds: float = 6) -> int:
     """Every request of this kind waits ``seconds`` before it is handled; the rule's id."""
     return MockControl(pingpong_server.url).add_fault(path=path, method=method, latency_ms=int(seconds * 1000),
                                                      times=1)["id"]

@@ -157,3 +157,24 @@ def test_a_group_the_robot_lost_track_of_is_re_read_not_guessed(scenario, pingpo
     [group] = report["groups"]
     assert group["status"] == "failed" and group["grades_set"] == {}, group
     assert "Ping Pong visar gruppen orörd: inget av filens betyg sparades" in group["error"], group
+
+
+def test_long_runs_recycle_contexts_and_browsers(scenario, pingpong_server, ber_server, journal, tmp_path):
+    """Flat memory (issue 21, point 9; the figure is `make bench`'s "Robotens minne"): a worker's
+    context grows with every group it opens, so a fresh one (and a fresh login) comes every
+    ``--recycle-every`` groups, a fresh browser every four times that; 0 keeps one for the run."""
+    from tests.e2e.test_robot_resume import grades_csv
+    grades_csv(scenario, tmp_path / "betyg.csv")
+    runs = {}
+    for every in ("1", "0"):
+        journal.clear()
+        run = robot(["grade", "--input", str(tmp_path / "betyg.csv"), "--out", str(tmp_path / f"ut-{every}"),
+                     "--no-trace", "--no-lock", "--recycle-every", every], pingpong_server, ber_server)
+        out, err = run.communicate(timeout=300)
+        report = json.loads((tmp_path / f"ut-{every}" / "rapport.json").read_text())
+        opened = sum(g["status"] != "not-run" for g in report["groups"])
+        runs[every] = (opened, len(journal.pingpong(method="POST", path="/login")), out + err)
+    opened, logins, said = runs["1"]
+    assert opened >= 3 and logins == opened, said  # one context per group
+    opened, logins, said = runs["0"]
+    assert logins == 1, said
