@@ -63,3 +63,12 @@ def close_matches(wanted: str, offered: Iterable[str], n: int = 3) -> list[str]:
         return same[:n]
     folded = {_fold(o): o for o in names}
     return [folded[f] for f in difflib.get_close_matches(_fold(wanted), list(folded), n=n, cutoff=0.6)]
+
+
+def os_error_sv(exc: OSError) -> str:
+    """What went wrong with a file, in Swedish ("finns inte", "är en mapp", …): the operating
+    system's own words are English."""
+    kinds = ((FileNotFoundError, "finns inte"), (IsADirectoryError, "är en mapp, inte en fil"),
+             (NotADirectoryError, "en del av sökvägen är ingen mapp"), (FileExistsError, "finns redan och är ingen mapp"),
+             (PermissionError, "du saknar behörighet"))
+    return next((said for kind, said in kinds if isinstance(exc, kind)), f"fel från operativsystemet ({exc.strerror})")

@@ -26,6 +26,13 @@ NO_BROWSER_MESSAGE = (
 )
 
 
+NO_HEADED_BROWSER_MESSAGE = (
+    "Ingen Chromium med fönster hittades (det som finns här är bara huvudlös). Ett fönster kräver "
+    "Playwrights egen Chromium (`python -m playwright install chromium`) eller på Debian/Ubuntu som root "
+    "`apt-get install chromium`, eller CHROMIUM_BIN satt till en sådan; och en skärm att visa det på."
+)
+
+
 class BrowserNotFound(RuntimeError):
     pass
 
@@ -86,6 +93,8 @@ def find_browser(*, headless: bool = True, playwright=None) -> BrowserChoice:
     for candidate in candidates:
         if candidate.exists():
             return BrowserChoice(executable_path=str(candidate), source=f"Debian {candidate.name}")
+    if not headless and (DEBIAN_HEADLESS_SHELL.exists() or playwright_chromium_installed(playwright, headless=True)):
+        raise BrowserNotFound(NO_HEADED_BROWSER_MESSAGE)
     raise BrowserNotFound(NO_BROWSER_MESSAGE)
 
 

@@ -37,17 +37,6 @@ class SessionLost(TransientError):
         super().__init__(f"Inloggningen i {system} har gått ut (inloggningssidan visades).")
 
 
-class SaveUnconfirmed(TransientError):
-    """The storing Spara was clicked and its answer never came (a timeout, a server error, a lost
-    connection): the grades may be stored. ``asked`` holds what was sent; retrying reads the group
-    again first, so nothing is stored twice."""
-
-    def __init__(self, group: str, asked: dict[str, str], cause: BaseException):
-        first = (str(cause).splitlines() or [type(cause).__name__])[0]
-        super().__init__(f"«{group}»: Spara klickades men svaret kom inte fram ({first}).")
-        self.group, self.asked = group, asked
-
-
 class ServerError(TransientError):
     def __init__(self, status: int, url: str):
         super().__init__(f"Servern svarade {status} på {url}.")

@@ -16,7 +16,7 @@ from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page
 
 from betyg_harness.flows.errors import (AmbiguousGroup, BadPersonnummer, GradeConflict, GradeNotInScale, GroupNotFound, GroupNotYetGradeable,
-                                        NotLockedAfterSave, SaveUnconfirmed, Stopped, StudentNotAdmitted,
+                                        NotLockedAfterSave, Stopped, StudentNotAdmitted,
                                         SummaryMismatch, TransientError,
                                         WrongCourse)
 from betyg_harness.flows.models import GradeResult, GradingState, GroupHit, Summary
@@ -163,7 +163,10 @@ def grade_group(page: Page, group: Group, grades: Mapping[str, str], *, lock: bo
 
     ``stop``: asked before each student, before the first Spara and before the storing one; when it
     answers true the flow raises :class:`Stopped` and the group is left untouched. Once the storing
-    Spara is clicked the flow finishes, so a group is never left half done.
+    Spara is clicked the flow finishes, so a group is never left half done. When that Spara's answer
+    is lost (a timeout, a 5xx, a dropped connection), the error carries ``unconfirmed_save``: the
+    grades it sent, which may be stored (``PingPong.grade_group`` counts them as set when its retry
+    finds them locked).
     """
     def checkpoint() -> None:
         if stop is not None and stop():
@@ -207,7 +210,9 @@ def grade_group(page: Page, group: Group, grades: Mapping[str, str], *, lock: bo
         after.name = state.name
         final = after.state(after.loaded)
     except (TransientError, PlaywrightError) as exc:
-        raise SaveUnconfirmed(state.name, dict(plan.to_set), exc) from exc
+        # The storing Spara went out and its answer did not come back: the grades may be stored.
+        exc.unconfirmed_save = dict(plan.to_set)
+        raise
     result.view = after
     wrong = [f"{plan.rows[p].name}" for p, g in plan.to_set.items()
              if (row := final.student(p)) is None or row.grade != g or (lock and not row.locked)]

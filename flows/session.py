@@ -17,7 +17,7 @@ from playwright.sync_api import Page
 
 from betyg_harness.flows import ber as ber_flows
 from betyg_harness.flows import pingpong as pp_flows
-from betyg_harness.flows.errors import SavedLoginExpired, SaveUnconfirmed, SessionLost
+from betyg_harness.flows.errors import SavedLoginExpired, SessionLost
 from betyg_harness.flows.models import BerGrade, GradingState
 from betyg_harness.flows.pages.ber import BerGroupSearchPage
 from betyg_harness.flows.pages.pingpong import BetygSearchByGroupPage
@@ -103,8 +103,8 @@ class PingPong(_Session):
         def attempt():
             try:
                 result = pp_flows.grade_group(self.page, group, grades, base_url=self.url, **kwargs)
-            except SaveUnconfirmed as exc:
-                clicked.update(exc.asked)
+            except Exception as exc:
+                clicked.update(getattr(exc, "unconfirmed_save", None) or {})
                 raise
             ours = {p: g for p, g in clicked.items() if result.already.get(p) == g}
             if ours:

@@ -39,7 +39,7 @@ class FaultRule:
         known = {"path", "method", "latency_ms", "status", "drop", "after", "times", "probability", "seed"}
         for key in body:
             if key not in known:
-                raise FaultRuleError(key, f"Okänt fält: {key}.")
+                raise FaultRuleError(key, f"Okänt fält: {key}. Kända fält: {', '.join(sorted(known))}.")
         path = body.get("path")
         if not isinstance(path, str) or not path.startswith("/"):
             raise FaultRuleError("path", "path måste vara en sökväg som börjar med /, t.ex. /ss12000/*.")

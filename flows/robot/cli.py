@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import re
 import signal
 import sys
 import threading
@@ -19,18 +20,21 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import requests
 from rich.console import Console
 from rich.markup import escape as rich_escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from betyg_harness import add_version_option
+from betyg_harness.flows.browser import BrowserNotFound, find_browser
+from betyg_harness.flows.errors import BusinessError
 from betyg_harness.flows.robot.bundle import add_print_arguments, run_print
 from betyg_harness.flows.robot.csvinput import BadInput, read_grades
 from betyg_harness.flows.robot.report import STATUS_SV, print_plan, print_table, write_json
-from betyg_harness.flows.errors import BusinessError
 from betyg_harness.flows.robot.runner import Outcome, Robot, Settings, StopRequest
 from betyg_harness.flows.robot.savedlogin import SavedLoginProblem, check_saved_login_file, save_login
 from betyg_harness.flows.session import Ber, PingPong
+from betyg_harness.text import os_error_sv
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 EXIT_STOPPED = {signal.SIGINT: 130, signal.SIGTERM: 143}  # 128 + the signal, as shells report it
@@ -40,10 +44,48 @@ def _env(name: str, default: str) -> str:
     return os.environ.get(name) or default
 
 
+class _SwedishParser(argparse.ArgumentParser):
+    """argparse with its refusals in Swedish (exit 2, as argparse does)."""
+
+    SAID = ((r"the following arguments are required: (.*)", "de här argumenten krävs: {0}"),
+            (r"argument (\S+): invalid choice: (.*?) \(choose from (.*)\)", "{0}: ogiltigt val {1} (välj bland {2})"),
+            (r"argument (\S+): expected one argument", "{0} behöver ett värde"),
+            (r"argument (\S+): invalid \w+ value: (.*)", "{0}: {1} är inget tal"),
+            (r"unrecognized arguments: (.*)", "okända argument: {0}"),
+            (r"argument (\S+): (.*)", "{0}: {1}"))
+
+    def error(self, message: str):
+        for pattern, swedish in self.SAID:
+            if (m := re.fullmatch(pattern, message)) is not None:
+                message = swedish.format(*m.groups())
+                break
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_BAD_INPUT, f"{self.prog}: fel: {message}\n")
+
+
+def _whole(low: int):
+    def read(text: str) -> int:
+        if not re.fullmatch(r"[0-9]+", text.strip()) or int(text) < low:
+            raise argparse.ArgumentTypeError(f"ett heltal ≥ {low}, inte «{text}»")
+        return int(text)
+    read.__name__ = "heltal"
+    return read
+
+
+def _positive(text: str) -> float:
+    try:
+        value = float(text.replace(",", "."))
+    except ValueError:
+        value = float("nan")
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"ett tal större än 0, inte «{text}»")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="betygsrobot", description="Sätter och låser betyg i Ping Pong från en CSV-fil.")
+    parser = _SwedishParser(prog="betygsrobot", description="Sätter och låser betyg i Ping Pong från en CSV-fil.")
     add_version_option(parser)
-    sub = parser.add_subparsers(dest="command", required=True)
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_SwedishParser)
     grade = sub.add_parser("grade", help="sätt, lås och bekräfta betygen i filen")
     check = sub.add_parser("validate", help="kontrollera bara filen")
     printing = sub.add_parser("print", help="bygg utskriftsfiler av de klara betygskatalogerna (per skola eller lärare)")
@@ -57,7 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
     login.add_argument("--pingpong-user", default=os.environ.get("PINGPONG_USER"),
                        help="fyll i användarnamnet åt dig (en andra faktor ger du själv)")
     login.add_argument("--pingpong-password", default=os.environ.get("PINGPONG_PASSWORD"))
-    login.add_argument("--wait", type=float, default=300, help="sekunder att vänta på inloggningen (standard 300)")
+    login.add_argument("--wait", type=_positive, default=300, help="sekunder att vänta på inloggningen (standard 300)")
     login.add_argument("--headless", action="store_true",
                        help="utan fönster (för automatiska tester; kräver användarnamn och lösenord)")
     for p in (grade, check):
@@ -68,14 +110,14 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument("--journal", help="journalfil (standard: <out>/journal.jsonl), eller postgresql://… för en "
                                          "kö som flera robotprocesser på flera datorer delar")
     grade.add_argument("--run", help="körningens namn i PostgreSQL-kön (standard: filens fingeravtryck)")
-    grade.add_argument("--lease", type=float, help="sekunder en grupp ur PostgreSQL-kön är vår utan förnyelse "
+    grade.add_argument("--lease", type=_positive, help="sekunder en grupp ur PostgreSQL-kön är vår utan förnyelse "
                                                    "(standard 120; en krashad process grupp tas över därefter)")
     grade.add_argument("--report", type=Path, help="JSON-rapport (standard: <out>/rapport.json)")
-    grade.add_argument("--workers", "-w", type=int, default=1, help="parallella webbläsare")
+    grade.add_argument("--workers", "-w", type=_whole(1), default=1, help="parallella webbläsare (minst 1)")
     grade.add_argument("--dry-run", action="store_true", help="fyll i allt, stanna vid sammanfattningen")
     grade.add_argument("--no-lock", action="store_true", help="spara som utkast utan att låsa")
     grade.add_argument("--verify-ber", action="store_true", help="vänta tills betygen syns i BER")
-    grade.add_argument("--ber-timeout", type=float, default=20, help="minuter att vänta på BER (standard 20)")
+    grade.add_argument("--ber-timeout", type=_positive, default=20, help="minuter att vänta på BER (standard 20)")
     grade.add_argument("--advance-mock-clock", action="store_true",
                        help="mot mockarna: flytta BER:s och Ping Pongs klockor i stället för att vänta")
     grade.add_argument("--keep-traces", action="store_true", help="spara Playwright-spår även för lyckade grupper")
@@ -84,9 +126,10 @@ def build_parser() -> argparse.ArgumentParser:
                        help="DOM-ögonblicksbilder vid varje klick i spåren (utförligt men ungefär halva farten)")
     grade.add_argument("--headed", action="store_true", help="visa webbläsaren")
     grade.add_argument("--termin", help='t.ex. "HT 2026" (standard: alla terminer)')
-    grade.add_argument("--timeout", type=float, default=10, help="sekunder per steg i webbläsaren")
-    grade.add_argument("--max-groups", type=int, help="gör högst så här många grupper i denna körning")
-    grade.add_argument("--recycle-every", type=int, default=25, metavar="N",
+    grade.add_argument("--timeout", type=_positive, default=10, help="sekunder per steg i webbläsaren")
+    grade.add_argument("--max-groups", type=_whole(1), help="gör högst så här många grupper i denna körning (resten "
+                                                             "listas som ej körda; kör igen för dem)")
+    grade.add_argument("--recycle-every", type=_whole(0), default=25, metavar="N",
                        help="en ny webbläsarkontext (och inloggning) var N:e grupp och en ny webbläsare och Playwright-drivrutin var 4·N:e, "
                             "så att minnet inte växer under en lång körning (standard 25; 0 = aldrig)")
     grade.add_argument("--storage-state", type=Path, metavar="FIL",
@@ -149,10 +192,11 @@ def _main(argv: list[str] | None) -> int:
             err.print(f"[bold red]Inloggningen kan inte användas — inget har öppnats:[/] {rich_escape(str(exc))}",
                       soft_wrap=True, highlight=False)
             return EXIT_BAD_INPUT
-    # The run's folder holds personnummer and grades (report, journal, catalogues, screenshots,
-    # traces): its owner's only.
-    args.out.mkdir(parents=True, exist_ok=True)
-    args.out.chmod(0o700)
+    refused = _cannot_start(args)
+    if refused:
+        err.print(f"[bold red]Körningen kan inte börja — inget har öppnats eller ändrats:[/] {rich_escape(refused)}",
+                  soft_wrap=True, highlight=False)
+        return EXIT_BAD_INPUT
     settings = Settings(
         pingpong_url=args.pingpong_url, pingpong_user=args.pingpong_user, pingpong_password=args.pingpong_password,
         ber_url=args.ber_url, ber_user=args.ber_user, ber_password=args.ber_password, out_dir=args.out,
@@ -206,19 +250,54 @@ def _main(argv: list[str] | None) -> int:
             outcomes = robot.run()
         except BadInput as exc:
             return _report_bad_input(err, args.input, exc)
-        except BusinessError as exc:  # a login no worker can use: nothing was opened
-            err.print(f"[bold red]Inloggningen i Ping Pong fungerar inte — ingen grupp har öppnats:[/] "
+        except BusinessError as exc:  # a login or a --termin no worker can use: nothing was opened
+            err.print(f"[bold red]Körningen kan inte börja — ingen grupp har öppnats:[/] "
                       f"{rich_escape(str(exc))}", soft_wrap=True, highlight=False)
             return EXIT_BAD_INPUT
         finally:
             if progress:
                 progress.stop()
         seconds = time.perf_counter() - started
-        report = write_json(args.report or settings.out_dir / "rapport.json", outcomes, input_path=args.input,
+        # A dry run keeps its own report: it must not hide a real run's from `betygsrobot print`.
+        report = write_json(args.report or settings.out_dir / ("provkorning.json" if settings.dry_run else "rapport.json"),
+                            outcomes, input_path=args.input,
                             dry_run=settings.dry_run, seconds=seconds, stopped=stop.requested)
         return _summarise(out, outcomes, settings, stop, seconds, report, args)
     finally:
         restore()
+
+
+def _cannot_start(args) -> str | None:
+    """What stops the run before any browser opens: the output folder, a browser to use, the
+    systems' addresses (a person's mistakes, said in Swedish rather than once per group)."""
+    try:
+        # The run's folder holds personnummer and grades (report, journal, catalogues, screenshots,
+        # traces): its owner's only.
+        args.out.mkdir(parents=True, exist_ok=True)
+        args.out.chmod(0o700)
+    except OSError as exc:
+        return f"--out {args.out}: {os_error_sv(exc)}."
+    try:
+        find_browser(headless=not args.headed)
+    except BrowserNotFound as exc:
+        return str(exc)
+    systems = [("Ping Pong", "pingpong", args.pingpong_url)]
+    if args.verify_ber and not args.dry_run:
+        systems.append(("BER", "ber", args.ber_url))
+    for name, option, url in systems:
+        try:
+            requests.get(url, timeout=10, allow_redirects=False)
+        except requests.Timeout:
+            why = "inget svar inom 10 s"
+        except (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema,
+                requests.exceptions.InvalidSchema):
+            why = "det är ingen http(s)-adress"
+        except requests.RequestException:
+            why = "ingen server svarar där"
+        else:
+            continue
+        return f"{name} svarar inte på {url} ({why}). Kontrollera --{option}-url eller {option.upper()}_URL."
+    return None
 
 
 def _stop_on_signals(stop: StopRequest, say: Callable[[str], None]) -> Callable[[], object]:
@@ -263,6 +342,12 @@ def _summarise(out: Console, outcomes: list[Outcome], settings: Settings, stop: 
         set_now = sum(len(o.grades_set) for o in outcomes)
         line(f"{len(outcomes) - len(failed)} av {len(outcomes)} grupper klara, {set_now} betyg satta på "
              f"{seconds:.1f} s. Rapport: {report}")
+    left = [o for o in outcomes if o.status == "not-run" and "--max-groups" in (o.error or "")]
+    if left:
+        line(f"{len(left)} grupper återstår (--max-groups {settings.max_groups}): kör samma kommando igen.")
+    if any("Väntan på BER avbröts" in (o.warning or "") for o in outcomes):
+        line("BER-kontrollen avbröts: betygen är låsta i Ping Pong, men att de syns i BER är inte bekräftat. "
+             "Kör igen med --verify-ber för att vänta klart.")
     if stop.requested:
         name = "Ctrl-C" if stop.signal == signal.SIGINT else "SIGTERM"
         untouched = sum(o.status in ("not-run", "stopped") for o in outcomes)
@@ -284,7 +369,7 @@ def _save_login(args, out: Console, err: Console) -> int:
     try:
         path = save_login(args.save_state, args.pingpong_url, username=args.pingpong_user,
                           password=args.pingpong_password, headless=args.headless, wait_seconds=args.wait)
-    except BusinessError as exc:
+    except (BusinessError, BrowserNotFound) as exc:
         err.print(f"[bold red]Ingen inloggning sparad:[/] {rich_escape(str(exc))}", soft_wrap=True, highlight=False)
         return EXIT_BAD_INPUT
     out.print(f"Inloggningen sparad i {path} (läsbar bara för dig; den öppnar Ping Pong som du tills sessionen "

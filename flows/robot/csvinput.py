@@ -19,7 +19,7 @@ from pathlib import Path
 
 from betyg_harness.flows.robot import workbook
 from betyg_harness.flows.scales import display_personnummer, is_course_code, normalize_personnummer, scale_for
-from betyg_harness.text import close_matches, only_digits
+from betyg_harness.text import close_matches, only_digits, os_error_sv
 
 COLUMNS = ["personnummer", "kurskod", "grupp", "betyg", "larare"]
 _ALIASES = {"lärare": "larare"}
@@ -332,7 +332,7 @@ def read_grades(path: Path | str) -> GradesFile:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise BadInput([InputProblem(None, f"kan inte läsa {path}: {exc.strerror}.")]) from None
+        raise BadInput([InputProblem(None, f"kan inte läsa {path}: {os_error_sv(exc)}.")]) from None
     jobs = parse_grades(data)
     for note in jobs.notes:
         logging.getLogger("betygsrobot").warning("%s: %s", path.name, note)

@@ -17,6 +17,9 @@ STATUS_SV = {"done": "klar", "already": "redan låst", "skipped": "klar sedan ti
              "failed": "misslyckades", "stopped": "avbruten, inget sparat", "not-run": "ej körd"}
 
 
+NOT_STARTED = ("not-run", "stopped")
+
+
 def write_json(path: Path, outcomes: list[Outcome], *, input_path: Path, dry_run: bool, seconds: float,
                stopped: bool = False) -> Path:
     students = sum(len(o.grades_set) for o in outcomes)
@@ -24,8 +27,10 @@ def write_json(path: Path, outcomes: list[Outcome], *, input_path: Path, dry_run
     body = {
         "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "input": str(input_path), "dry_run": dry_run, "seconds": round(seconds, 3), "stopped": stopped,
+        # ok + failed + not_run = groups: a group not started (a stop, --max-groups) did not fail.
         "totals": {"groups": len(outcomes), "ok": sum(o.ok for o in outcomes),
-                   "failed": sum(not o.ok for o in outcomes), "late": sum(o.late for o in outcomes),
+                   "failed": sum(not o.ok and o.status not in NOT_STARTED for o in outcomes),
+                   "not_run": sum(o.status in NOT_STARTED for o in outcomes), "late": sum(o.late for o in outcomes),
                    "grades_set": students, "incomplete": sum(o.status == "incomplete" for o in outcomes),
                    "unconfirmed": sum(o.status == "unconfirmed" for o in outcomes),
                    **({"would_set": would} if dry_run else {}),

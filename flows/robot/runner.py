@@ -17,7 +17,7 @@ from playwright.sync_api import sync_playwright
 from betyg_harness.flows.ber import BerWait, ExpectedGrade
 from betyg_harness.flows.browser import open_browser
 from betyg_harness.flows.errors import (BusinessError, GradeConflict, LoginFailed, NotVisibleInBer, SavedLoginExpired,
-                                        StaleForm, Stopped)
+                                        SearchRefused, StaleForm, Stopped)
 from betyg_harness.flows.mockctl import MockControl
 from betyg_harness.flows.models import GradingState, GroupHit
 from betyg_harness.flows.scales import display_personnummer
@@ -176,8 +176,12 @@ def preflight(jobs: list[GroupJob], pp: PingPong, settings: Settings) -> dict[st
         if any((j.grupp, j.kurskod) not in names for j in jobs if j.kurskod == code):
             found += pp.find_groups(group=code, term=settings.term)  # the list of all may be cut short
     known = {h.course_code for h in found}
-    problems = [InputProblem(min(j.lines.values()), f"okänd kurskod «{j.kurskod}»: Ping Pong har ingen "
-                                                    "betygsgrupp i den kursen.")
+    who = f"den sparade inloggningen ({settings.storage_state})" if settings.storage_state else settings.pingpong_user
+    problems = [InputProblem(min(j.lines.values()), f"okänd kurskod «{j.kurskod}»: Ping Pong visar ingen betygsgrupp "
+                                                    f"i den kursen för {who}"
+                                                    f"{' under ' + settings.term if settings.term else ''}. Finns "
+                                                    "kursen, kör som Betygsadministratör: en lärare ser bara sina "
+                                                    "egna grupper.")
                 for j in jobs if j.kurskod not in known]
     if problems:
         raise BadInput(sorted(problems, key=lambda p: p.line or 0))
@@ -233,8 +237,12 @@ class Robot:
             if last.get("status") in ("started", "unconfirmed") and last.get("digest") == job.digest():
                 self._earlier[job.key] = last
             todo.append(job)
-        if self.settings.max_groups is not None:
-            todo = todo[: self.settings.max_groups]
+        limit = self.settings.max_groups
+        if limit is not None:
+            for job in todo[limit:]:  # listed, so no one reads the run as the whole term
+                self._finish(job, Outcome(job.grupp, job.kurskod, "not-run", students=len(job.grades),
+                                          error=f"inte påbörjad: --max-groups {limit}; kör igen för den"))
+            todo = todo[:limit]
         return todo
 
     def _finish(self, job: GroupJob, outcome: Outcome) -> None:
@@ -252,6 +260,8 @@ class Robot:
 
     def _run(self) -> list[Outcome]:
         todo = self.pending()
+        if todo and self.settings.verify_ber and not self.settings.dry_run and not self.stop.requested:
+            self._check_ber_login()
         if todo and not self.stop.requested:
             self._todo = todo
             self._ready = threading.Event()
@@ -340,7 +350,7 @@ class Robot:
             return
         try:
             self.hits = preflight(self._todo, pp, self.settings)
-        except BadInput as exc:
+        except (BadInput, SearchRefused) as exc:  # the file's courses, or --termin: nothing can be done
             self._refused = exc
         finally:
             self._ready.set()
@@ -584,6 +594,21 @@ class Robot:
         self._finish(job, out)
 
     # -- BER ------------------------------------------------------------------------------
+    def _ber_session(self, p):
+        s = self.settings
+        browser = _launch(p, s)
+        context = _new_context(browser, s, s.ber_url)
+        ber = Ber(context.new_page(), "", s.ber_user, s.ber_password, attempts=s.attempts,
+                  base_delay=s.retry_delay).login()
+        return browser, ber
+
+    def _check_ber_login(self) -> None:
+        """--verify-ber logs in to BER after every grade is locked: a wrong BER password is found
+        before anything is stored, not after (LoginFailed, raised from run())."""
+        with sync_playwright() as p:
+            browser, _ = self._ber_session(p)
+            _quietly(browser.close)
+
     def verify_in_ber(self) -> None:
         s = self.settings
         expected: dict[str, list[ExpectedGrade]] = {}
@@ -599,11 +624,8 @@ class Robot:
         error = None
         try:
             with sync_playwright() as p:
-                browser = _launch(p, s)
+                browser, ber = self._ber_session(p)
                 try:
-                    context = _new_context(browser, s, s.ber_url)
-                    ber = Ber(context.new_page(), "", s.ber_user, s.ber_password, attempts=s.attempts,
-                              base_delay=s.retry_delay).login()
                     ber.wait_until_visible([e for lst in expected.values() for e in lst],
                                            timeout=timedelta(minutes=s.ber_timeout_minutes), mock=mock,
                                            stop=lambda: self.stop.requested, on_wait=self.on_ber_wait)

@@ -18,6 +18,7 @@ from playwright.sync_api import sync_playwright
 from betyg_harness.flows.browser import open_browser
 from betyg_harness.flows.errors import BusinessError, SessionLost
 from betyg_harness.flows.pages.pingpong import BetygSearchByGroupPage, LoginPage
+from betyg_harness.text import os_error_sv
 
 
 class SavedLoginProblem(BusinessError):
@@ -32,9 +33,13 @@ def check_saved_login_file(path: Path) -> None:
     except FileNotFoundError:
         raise SavedLoginProblem(f"Filen {path} finns inte. Spara en inloggning först: "
                                 f"betygsrobot login --save-state {path}") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise SavedLoginProblem(f"{path} är ingen sparad inloggning (Playwrights storage state, JSON): "
-                                f"{exc}") from None
+    except OSError as exc:
+        raise SavedLoginProblem(f"{path} kan inte läsas: {os_error_sv(exc)}.") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        where = f" (rad {exc.lineno}, kolumn {exc.colno})" if isinstance(exc, json.JSONDecodeError) else ""
+        raise SavedLoginProblem(f"{path} är ingen sparad inloggning: Playwrights storage state är JSON, och "
+                                f"filen kan inte läsas som JSON{where}. Spara den med betygsrobot login "
+                                "--save-state.") from None
     if not isinstance(body, dict) or not isinstance(body.get("cookies"), list):
         raise SavedLoginProblem(f"{path} är ingen sparad inloggning: Playwrights storage state har en lista "
                                 "«cookies». Spara den med betygsrobot login --save-state.")

@@ -41,7 +41,8 @@ def _run(tmp_path, text: str, *extra: str, pingpong_server, ber_server):
     csv.write_text(text, encoding="utf-8")
     run = robot(["grade", "--input", str(csv), "--out", str(tmp_path / "ut"), *extra], pingpong_server, ber_server)
     out, err = run.communicate(timeout=180)
-    report = json.loads((tmp_path / "ut" / "rapport.json").read_text(encoding="utf-8"))
+    name = "provkorning.json" if "--dry-run" in extra else "rapport.json"
+    report = json.loads((tmp_path / "ut" / name).read_text(encoding="utf-8"))
     return run.returncode, out, err, report
 
 
