@@ -207,3 +207,18 @@ def test_the_ber_wait_is_said_in_a_log_too(scenario, pingpong_server, ber_server
     out, err = run.communicate(timeout=120)
     assert run.returncode == 1, out + err  # 3 s is too short for BER's import
     assert "Väntar på BER: 1 av 1 betyg syns inte än — 0 s av högst 3 s." in err, err
+
+
+def test_ctrl_c_while_the_groups_are_looked_up_starts_none(scenario, pingpong_server, ber_server, journal,
+                                                           grades_csv, tmp_path):
+    journal.clear()
+    rule = hold(pingpong_server, "/betyg/sok-grupp", method="GET")  # the lookup before any group
+    child = in_terminal(args_for(grades_csv, tmp_path), pingpong_server, ber_server)
+    caught(pingpong_server, rule)
+    child.sendintr()
+    output = finished(child)
+    assert child.exitstatus == 130, output
+    assert_clean(output)
+    groups = report_of(tmp_path)
+    assert {g["status"] for g in groups.values()} == {"not-run"}, groups
+    assert not journal.pingpong(path="/betyg/grupp/*"), "no group was opened"
