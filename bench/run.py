@@ -1,7 +1,7 @@
 """``make bench``: every benchmark, one table, and ``artifacts/bench.json`` (figure, median, p95,
 target, pass/short) under the same names from run to run. Never asserted in tests.
 
-    .venv/bin/python bench/run.py [--quick] [--only mocks,browser,growth,catalogue,robot,generator]
+    .venv/bin/python bench/run.py [--quick] [--only mocks,browser,growth,catalogue,robot,robot_memory,generator]
 """
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.core import Figure, print_table, write_json  # noqa: E402
 
-PARTS = ("catalogue", "mocks", "browser", "growth", "robot", "generator")
+PARTS = ("catalogue", "mocks", "browser", "growth", "robot", "robot_memory", "generator")
 
 
 def main(argv: list[str] | None = None) -> int:
