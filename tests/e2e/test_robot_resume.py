@@ -97,7 +97,7 @@ def test_course_no_group_has_is_bad_input_and_unadmitted_student_fails_its_group
     run = robot(["grade", "--input", str(csv), "--out", str(tmp_path / "ut")], pingpong_server, ber_server)
     out, err = run.communicate(timeout=120)
     assert run.returncode == 2, out + err
-    assert "rad 3: okänd kurskod «BIOBIO01»: Ping Pong har ingen betygsgrupp i den kursen." in err
+    assert "rad 3: okänd kurskod «BIOBIO01»: Ping Pong visar ingen betygsgrupp i den kursen för betygsadmin." in err
 
     csv.write_text("personnummer,kurskod,grupp,betyg,larare\n"
                    "19900602-2397,SVESVE01,SVESVE01 HT26 Kista A,A,Anna Lindqvist\n"
