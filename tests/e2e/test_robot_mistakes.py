@@ -40,7 +40,8 @@ def _nothing_opened(journal) -> None:
     (["--bogus"], "okända argument: --bogus"),
 ])
 def test_bad_options_are_refused_in_swedish(scenario, pingpong_server, ber_server, tmp_path, option, said):
-    code, out, err = _go(tmp_path, pingpong_server, ber_server, ONE, "grade", "--input", "{csv}", *option)
+    code, out, err = _go(tmp_path, pingpong_server, ber_server, ONE, "grade", "--input", "{csv}", "--out", "{out}",
+                         *option)
     assert code == 2 and said in err, err
     assert "invalid" not in err and "error:" not in err
 
