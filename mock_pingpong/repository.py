@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date, datetime
 
-from sqlalchemy import case, Integer, bindparam, exists, func, select, update
+from sqlalchemy import case, bindparam, exists, func, select, update
 from sqlalchemy.engine import Connection
 
 from betyg_harness.mock_kit.db import position_of

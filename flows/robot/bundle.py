@@ -314,7 +314,8 @@ def _pages_text(g: PrintedGroup) -> str:
 def _cover(bundle: Bundle, waiting: list[WaitingGroup], *, recipient: str, report: dict, made: datetime) -> bytes:
     font = _font()
     st = _styles(font)
-    p = lambda text, style="cell": Paragraph(escape(text), st[style])
+    def p(text: str, style: str = "cell") -> Paragraph:
+        return Paragraph(escape(text), st[style])
     who = "Skola" if bundle.kind == "skola" else "Lärare"
     story: list = [p("Betygskataloger att skriva under", "title"),
                    p(f"{who}: {bundle.name}", "h2"),
@@ -412,7 +413,8 @@ def write_manifest(path: Path, bundles: list[Bundle], waiting: list[WaitingGroup
 
 
 def _print_summary(console: Console, bundles: list[Bundle], waiting: list[WaitingGroup], recipient: str) -> None:
-    say = lambda text: console.print(text, markup=False, highlight=False, soft_wrap=True)
+    def say(text: str) -> None:
+        console.print(text, markup=False, highlight=False, soft_wrap=True)
     if bundles:
         table = RichTable(title="Utskrift")
         for col in ("Fil", "Grupper", "Sidor"):

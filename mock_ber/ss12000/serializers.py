@@ -12,7 +12,7 @@ from betyg_harness.mock_kit.clock import STOCKHOLM
 from betyg_harness.mock_kit.scenario import stable_id
 from betyg_harness.mock_ber import registry
 from betyg_harness.mock_ber.models import (Duty, Enrolment, Organisation, Person, Programme, ReceivedGrade,
-                                           SchoolUnitOffering, StudyPlan, Syllabus, TeacherAssignment, TeachingGroup)
+                                           Syllabus, TeacherAssignment, TeachingGroup)
 
 NIL_UUID = "00000000-0000-0000-0000-000000000000"
 ASSIGNMENT_ROLE = "Undervisande lärare"

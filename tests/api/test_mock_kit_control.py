@@ -1,9 +1,7 @@
 """The control API under /_mock, on a minimal mock built with mock_kit (the same code both mocks use)."""
 from __future__ import annotations
 
-import copy
 import json
-from datetime import datetime
 
 import pytest
 from flask import Flask

@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 from pypdf import PdfReader
 
 from betyg_harness import fixtures
-from betyg_harness.flows import ber_login, login
+from betyg_harness.flows import ber_login
 from betyg_harness.flows.pages.ber import BerGroupPage, BerStudentPage
 from betyg_harness.mock_kit.scenario import stable_id
 

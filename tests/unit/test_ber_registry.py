@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from betyg_harness.mock_ber import create_app, registry
-from betyg_harness.mock_ber.models import Activity, Enrolment, Person, TeacherAssignment, TeachingGroup
+from betyg_harness.mock_ber.models import Enrolment, Person, TeacherAssignment, TeachingGroup
 from betyg_harness import reference
 from betyg_harness.mock_kit.clock import STOCKHOLM
 from betyg_harness.mock_kit.scenario import ScenarioError, load, stable_id

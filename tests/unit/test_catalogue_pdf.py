@@ -7,7 +7,6 @@ import re
 import shutil
 import subprocess
 from datetime import date, datetime
-from pathlib import Path
 
 import pytest
 from pypdf import PdfReader

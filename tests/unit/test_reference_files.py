@@ -11,7 +11,6 @@ import pytest
 
 from betyg_harness import reference
 from betyg_harness.mock_kit import webfonts
-from betyg_harness.mock_pingpong.catalogue import pdf as catalogue_pdf
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGED = Path(reference.__file__).parent
