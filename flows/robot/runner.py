@@ -331,15 +331,15 @@ class Robot:
                 self._finish(job, Outcome(job.grupp, job.kurskod, "not-run", students=len(job.grades),
                                           error=f"kördes inte: {why}"))
 
-    def _session(self, browser) -> tuple[object, PingPong]:
+    def _session(self, browser, *, trace: bool = True) -> tuple[object, PingPong]:
         """A fresh context on Ping Pong, logged in (or the saved login checked), tracing from then on
-        (so no login form is ever in a trace)."""
+        when ``trace`` (so no login form is ever in a trace)."""
         s = self.settings
         context = _new_context(browser, s, s.pingpong_url, storage_state=s.storage_state)
         pp = PingPong(context.new_page(), "", s.pingpong_user, s.pingpong_password, attempts=s.attempts,
                       base_delay=s.retry_delay, saved_login=str(s.storage_state) if s.storage_state else None)
         pp.login()
-        if s.trace:
+        if s.trace and trace:
             context.tracing.start(screenshots=False, snapshots=s.trace_snapshots)
         return context, pp
 
@@ -546,10 +546,7 @@ class Robot:
             with sync_playwright() as p:
                 browser = _launch(p, s)
                 try:
-                    context = _new_context(browser, s, s.pingpong_url, storage_state=s.storage_state)
-                    pp = PingPong(context.new_page(), "", s.pingpong_user, s.pingpong_password,
-                                  attempts=s.attempts, base_delay=s.retry_delay,
-                                  saved_login=str(s.storage_state) if s.storage_state else None).login()
+                    _, pp = self._session(browser, trace=False)
                     for job, partial in unsure:
                         try:
                             state = pp.group_state(self.hits.get(job.key) or job.grupp, term=s.term)

@@ -95,16 +95,27 @@ def stores(journal, group_id_hint: str = "") -> list[dict]:
     return journal.pingpong(method="POST", path=STORING_SPARA)
 
 
-def test_ctrl_c_between_the_two_spara_finishes_the_group_and_starts_no_other(
-        scenario, pingpong_server, ber_server, journal, grades_csv, tmp_path):
-    journal.clear()
-    rule = hold(pingpong_server, FIRST_SPARA)
+def ctrl_c_at(path: str, grades_csv: Path, tmp_path: Path, pingpong_server, ber_server, *, presses: int = 1,
+              method: str = "POST") -> str:
+    """The robot started in a terminal and held at ``path``; Ctrl-C typed there ``presses`` times (the
+    second once the first is acknowledged). Its output, after a clean exit 130."""
+    rule = hold(pingpong_server, path, method=method)
     child = in_terminal(args_for(grades_csv, tmp_path), pingpong_server, ber_server)
     caught(pingpong_server, rule)
     child.sendintr()  # the terminal's Ctrl-C: SIGINT to the robot and to its Playwright driver
+    if presses == 2:
+        child.expect("Stoppar \\(Ctrl-C\\)")
+        child.sendintr()
     output = finished(child)
     assert child.exitstatus == 130, output
     assert_clean(output)
+    return output
+
+
+def test_ctrl_c_between_the_two_spara_finishes_the_group_and_starts_no_other(
+        scenario, pingpong_server, ber_server, journal, grades_csv, tmp_path):
+    journal.clear()
+    output = ctrl_c_at(FIRST_SPARA, grades_csv, tmp_path, pingpong_server, ber_server)
     assert "Stoppar (Ctrl-C): inga nya grupper påbörjas" in output
     assert "Körningen stoppades (Ctrl-C)" in output and "Fortsätt med samma kommando" in output
     groups = report_of(tmp_path)
@@ -126,15 +137,7 @@ def test_ctrl_c_between_the_two_spara_finishes_the_group_and_starts_no_other(
 def test_a_second_ctrl_c_before_the_storing_spara_leaves_the_group_untouched(
         scenario, pingpong_server, ber_server, journal, grades_csv, tmp_path):
     journal.clear()
-    rule = hold(pingpong_server, FIRST_SPARA)
-    child = in_terminal(args_for(grades_csv, tmp_path), pingpong_server, ber_server)
-    caught(pingpong_server, rule)
-    child.sendintr()
-    child.expect("Stoppar \\(Ctrl-C\\)")
-    child.sendintr()
-    output = finished(child)
-    assert child.exitstatus == 130, output
-    assert_clean(output)
+    output = ctrl_c_at(FIRST_SPARA, grades_csv, tmp_path, pingpong_server, ber_server, presses=2)
     assert "Stoppar direkt (Ctrl-C)" in output
     groups = report_of(tmp_path)
     assert groups[SVE]["status"] == "stopped" and groups[SVE]["grades_set"] == {}, groups[SVE]
@@ -151,15 +154,7 @@ def test_a_second_ctrl_c_before_the_storing_spara_leaves_the_group_untouched(
 def test_a_second_ctrl_c_during_the_storing_spara_still_finishes_the_group(
         scenario, pingpong_server, ber_server, journal, grades_csv, tmp_path):
     journal.clear()
-    rule = hold(pingpong_server, STORING_SPARA)
-    child = in_terminal(args_for(grades_csv, tmp_path), pingpong_server, ber_server)
-    caught(pingpong_server, rule)  # clicked: the grades are on their way
-    child.sendintr()
-    child.expect("Stoppar \\(Ctrl-C\\)")
-    child.sendintr()
-    output = finished(child)
-    assert child.exitstatus == 130, output
-    assert_clean(output)
+    ctrl_c_at(STORING_SPARA, grades_csv, tmp_path, pingpong_server, ber_server, presses=2)
     groups = report_of(tmp_path)
     assert groups[SVE]["status"] == "done" and len(groups[SVE]["grades_set"]) == 4, groups[SVE]
     assert groups[GRN]["status"] == "not-run"
@@ -212,13 +207,8 @@ def test_the_ber_wait_is_said_in_a_log_too(scenario, pingpong_server, ber_server
 def test_ctrl_c_while_the_groups_are_looked_up_starts_none(scenario, pingpong_server, ber_server, journal,
                                                            grades_csv, tmp_path):
     journal.clear()
-    rule = hold(pingpong_server, "/betyg/sok-grupp", method="GET")  # the lookup before any group
-    child = in_terminal(args_for(grades_csv, tmp_path), pingpong_server, ber_server)
-    caught(pingpong_server, rule)
-    child.sendintr()
-    output = finished(child)
-    assert child.exitstatus == 130, output
-    assert_clean(output)
+    # held in the lookup, before any group
+    ctrl_c_at("/betyg/sok-grupp", grades_csv, tmp_path, pingpong_server, ber_server, method="GET")
     groups = report_of(tmp_path)
     assert {g["status"] for g in groups.values()} == {"not-run"}, groups
     assert not journal.pingpong(path="/betyg/grupp/*"), "no group was opened"
