@@ -25,12 +25,12 @@ from betyg_harness.flows import (ExpectedGrade, ber_login, download_catalogue, f
                                  open_browser, preview_catalogue, wait_until_visible_in_ber)
 from betyg_harness.catalogue import ExpectedCatalogue, compare, read_catalogue
 from betyg_harness.expected import grading_plan
-from betyg_harness.launcher import free_port, start_mocks
-from betyg_harness.mock_kit import scenario as scenarios
+from betyg_harness.extras import require
 
 
 def _port(preferred: int) -> int:
     """The conventional port when it is free, so the demo's URLs match the README; else any."""
+    from betyg_harness.launcher import free_port
     with socket.socket() as sock:
         try:
             sock.bind(("127.0.0.1", preferred))
@@ -46,6 +46,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scenario", default="default")
     parser.add_argument("--headed", action="store_true")
     args = parser.parse_args(argv)
+    require("mocks", "python -m betyg_harness.demo")
+    # The mocks' modules need that extra: imported once it is known to be there.
+    from betyg_harness.launcher import start_mocks
+    from betyg_harness.mock_kit import scenario as scenarios
     console = Console(width=None if sys.stdout.isatty() else 140)
     artifacts = Path(args.artifacts).resolve()
     artifacts.mkdir(parents=True, exist_ok=True)

@@ -3,6 +3,7 @@ checkout beside it, and run there with nothing set — the README's plugin examp
 embedded default, the robot, the catalogue checker, and ``--version`` on every command."""
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
@@ -64,10 +65,23 @@ def installed(tmp_path_factory) -> Installed:
     venv_dir = base / "venv"
     venv.EnvBuilder(with_pip=True).create(venv_dir)
     subprocess.run([str(venv_dir / "bin" / "python"), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-                    str(wheel)], check=True, cwd=base, timeout=900)
+                    f"{wheel}[pytest]"], check=True, cwd=base, timeout=900)
     home = base / "elsewhere"  # no checkout, no shared/ beside it
     home.mkdir()
     return Installed(wheel, venv_dir, home)
+
+
+@pytest.fixture(scope="session")
+def robot_only(installed, tmp_path_factory) -> Installed:
+    """The same wheel as an administrator installs it for the robot: no extra at all."""
+    base = tmp_path_factory.mktemp("robot-only")
+    venv_dir = base / "venv"
+    venv.EnvBuilder(with_pip=True).create(venv_dir)
+    subprocess.run([str(venv_dir / "bin" / "python"), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+                    str(installed.wheel)], check=True, cwd=base, timeout=900)
+    home = base / "elsewhere"
+    home.mkdir()
+    return Installed(installed.wheel, venv_dir, home)
 
 
 def test_the_wheel_holds_one_top_level_name(installed):
@@ -144,12 +158,16 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def test_the_mocks_and_the_robot_on_the_embedded_default(installed):
+@pytest.mark.parametrize("robot_install", ["with-extras", "robot-only"])
+def test_the_mocks_and_the_robot_on_the_embedded_default(installed, robot_install, request):
     """``betyg-mocks`` serves both mocks; ``betygsrobot`` grades the default's group with no option but
-    its input (on the conventional ports 5001/5002 when they are free, as a user runs it)."""
+    its input (on the conventional ports 5001/5002 when they are free, as a user runs it), and
+    ``betygskatalog-check`` reads the catalogue — the robot and the checker from the full install and
+    from the plain one an administrator has."""
+    robot = request.getfixturevalue("robot_only") if robot_install == "robot-only" else installed
     conventional = _free(5001) and _free(5002)
     ports = (5001, 5002) if conventional else (_free_port(), _free_port())
-    work = installed.home / "run"
+    work = robot.home / f"run-{robot_install}"
     work.mkdir()
     log = open(work / "mocks.log", "w")
     mocks = subprocess.Popen([str(installed.bin / "betyg-mocks"), "--pingpong-port", str(ports[0]),
@@ -160,12 +178,12 @@ def test_the_mocks_and_the_robot_on_the_embedded_default(installed):
         _wait_until_healthy(urls, mocks, work / "mocks.log")
         (work / "betyg.csv").write_text(CSV, encoding="utf-8")
         options = [] if conventional else ["--pingpong-url", urls[0], "--ber-url", urls[1]]
-        robot = installed.run("betygsrobot", "grade", "--input", "betyg.csv", "--out", "ut", "--verify-ber",
-                              "--advance-mock-clock", *options, cwd=work, timeout=300)
-        assert robot.returncode == 0, robot.stdout[-3000:] + robot.stderr[-3000:]
+        graded = robot.run("betygsrobot", "grade", "--input", "betyg.csv", "--out", "ut", "--verify-ber",
+                           "--advance-mock-clock", *options, cwd=work, timeout=300)
+        assert graded.returncode == 0, graded.stdout[-3000:] + graded.stderr[-3000:]
         pdfs = list((work / "ut" / "betygskataloger").glob("*.pdf"))
         assert len(pdfs) == 1
-        check = installed.run("betygskatalog-check", str(pdfs[0]), cwd=work)
+        check = robot.run("betygskatalog-check", str(pdfs[0]), cwd=work)
         assert check.returncode == 0, check.stdout + check.stderr
         assert "19900602-2397" in check.stdout and GROUP in check.stdout
         for url in urls:  # each mock's own page, templates and static files come from the wheel
@@ -176,6 +194,53 @@ def test_the_mocks_and_the_robot_on_the_embedded_default(installed):
         mocks.terminate()
         mocks.wait(timeout=20)
         log.close()
+
+
+# What the mocks, the plugin and our own suites need, and an administrator's PC does not.
+NOT_FOR_THE_ROBOT = {"flask", "flask-wtf", "sqlalchemy", "faker", "jsonschema", "fastjsonschema", "xmlschema",
+                     "openapi-schema-validator", "filelock", "pytest", "pytest-playwright", "pytest-xdist", "pypdfium2",
+                     "psycopg", "gunicorn"}
+
+
+def test_the_plain_install_holds_the_robot_and_nothing_of_the_mocks(robot_only):
+    listed = robot_only.run("python", "-m", "pip", "list", "--format", "json", "--disable-pip-version-check")
+    names = {p["name"].lower().replace("_", "-") for p in json.loads(listed.stdout)}
+    assert "betyg-harness" in names and "playwright" in names
+    assert not names & NOT_FOR_THE_ROBOT, sorted(names & NOT_FOR_THE_ROBOT)
+    for command in (("betygsrobot", "--help"), ("betygsrobot", "grade", "--help"), ("betygskatalog-check", "--help"),
+                    ("python", "-c", "import betyg_harness.flows, betyg_harness.flows.robot.cli")):
+        done = robot_only.run(*command, timeout=120)
+        assert done.returncode == 0, (command, done.stdout[-2000:], done.stderr[-2000:])
+
+
+@pytest.mark.parametrize("command, extra", [
+    (("betyg-mocks",), "mocks"), (("python", "-m", "betyg_harness"), "mocks"),
+    (("python", "-m", "betyg_harness.demo"), "mocks"), (("betyg-drift", "--pingpong-url", "http://x"), "drift"),
+], ids=lambda c: " ".join(c) if isinstance(c, tuple) else c)
+def test_a_command_that_needs_an_extra_says_which(robot_only, command, extra):
+    done = robot_only.run(*command, timeout=120)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert f'pip install "betyg-harness[{extra}]"' in done.stderr and "saknas" in done.stderr, done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_pytest_beside_the_plain_install_stays_undisturbed(robot_only):
+    """A robot venv where someone also runs their own pytest suite: the entry point loads no plugin
+    (no Flask to import, no option or fixture of ours), and a test that asks for one of the plugin's
+    fixtures is told which extra to install."""
+    pip = robot_only.run("python", "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "pytest",
+                         timeout=600)
+    assert pip.returncode == 0, pip.stderr[-2000:]
+    suite = robot_only.home / "own-suite"
+    suite.mkdir()
+    (suite / "test_own.py").write_text("def test_own_thing():\n    assert 1 + 1 == 2\n", encoding="utf-8")
+    (suite / "test_wants_mocks.py").write_text("def test_needs_the_mocks(mock_servers):\n    pass\n",
+                                               encoding="utf-8")
+    own = robot_only.run("python", "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_own.py", cwd=suite)
+    assert own.returncode == 0 and "1 passed" in own.stdout, own.stdout[-3000:] + own.stderr[-3000:]
+    wants = robot_only.run("python", "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_wants_mocks.py", cwd=suite)
+    assert wants.returncode == 1, wants.stdout[-3000:] + wants.stderr[-3000:]
+    assert 'pip install "betyg-harness[pytest]"' in wants.stdout and "ModuleNotFoundError" not in wants.stdout
 
 
 def test_one_mock_alone_from_the_wheel(installed):
@@ -249,7 +314,7 @@ def test_an_ordinary_user_with_playwrights_own_chromium_runs_the_readme_example(
         venv_bin = base / "venv" / "bin"
         for step in (("/usr/bin/python3", "-m", "venv", str(base / "venv")),
                      (str(venv_bin / "python"), "-m", "pip", "install", "--quiet",
-                      str(base / installed.wheel.name))):
+                      f"{base / installed.wheel.name}[pytest]")):
             done = as_user(*step, timeout=900)
             assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
         probe = as_user(str(venv_bin / "python"), "-c", "from playwright.sync_api import sync_playwright\n"

@@ -1,0 +1,36 @@
+"""What pytest loads for betyg-harness (its ``pytest11`` entry point).
+
+The plugin (:mod:`betyg_harness.plugin`) needs the ``pytest`` extra: the mocks and
+pytest-playwright. A venv with only the robot may still have pytest for other suites; there the
+plugin stays out of the way entirely, and a test that asks for one of its fixtures is told what to
+install instead of "fixture not found".
+"""
+from __future__ import annotations
+
+import pytest
+
+from betyg_harness.extras import install_hint, missing
+
+EXTRA = "pytest"
+
+#: The plugin's fixtures (tests/unit/test_extras.py keeps this equal to the plugin's own list).
+PLUGIN_FIXTURES = (
+    "assert_catalogue", "assert_matches_golden", "ber", "ber_admin_page", "ber_as", "ber_server", "drift_probe",
+    "drift_report", "faults", "grade_admin_page", "grade_api", "journal", "mock_clock", "mock_servers", "pingpong",
+    "pingpong_as", "pingpong_server", "scenario", "ss12000", "visual_page",
+)
+
+_LACKING = missing(EXTRA)
+
+if not _LACKING:
+    pytest_plugins = ["betyg_harness.plugin"]
+else:
+    def _explaining(name: str):
+        def fixture():
+            pytest.fail(f"Fixturen {name} kommer från betyg-harness pytest-plugin, som behöver tillägget "
+                        f"«{EXTRA}»: {', '.join(_LACKING or [])} saknas. Installera det: {install_hint(EXTRA)}",
+                        pytrace=False)
+        fixture.__name__ = name
+        return pytest.fixture(name=name)(fixture)
+
+    globals().update({f"_explain_{name}": _explaining(name) for name in PLUGIN_FIXTURES})
