@@ -30,7 +30,7 @@ from betyg_harness.flows.browser import BrowserNotFound, find_browser
 from betyg_harness.flows.errors import BusinessError
 from betyg_harness.flows.robot.bundle import add_print_arguments, run_print
 from betyg_harness.flows.robot.csvinput import BadInput, read_grades
-from betyg_harness.flows.robot.report import STATUS_SV, print_plan, print_table, write_json
+from betyg_harness.flows.robot.report import NOT_STARTED, STATUS_SV, print_plan, print_table, write_json
 from betyg_harness.flows.robot.runner import Outcome, Robot, Settings, StopRequest
 from betyg_harness.flows.robot.savedlogin import SavedLoginProblem, check_saved_login_file, save_login
 from betyg_harness.flows.session import Ber, PingPong
@@ -225,7 +225,10 @@ def _main(argv: list[str] | None) -> int:
         if o.error:
             line += f" — {o.error}"
         if progress:
-            progress.advance(task)
+            if o.status in NOT_STARTED:  # a group not run leaves the bar's count instead of filling it
+                progress.update(task, total=max(0, progress.tasks[task].total - 1))
+            else:
+                progress.advance(task)
         say(line)
 
     ber_line = {"task": None, "logged": 0.0}
@@ -270,13 +273,9 @@ def _main(argv: list[str] | None) -> int:
 def _cannot_start(args) -> str | None:
     """What stops the run before any browser opens: the output folder, a browser to use, the
     systems' addresses (a person's mistakes, said in Swedish rather than once per group)."""
-    try:
-        # The run's folder holds personnummer and grades (report, journal, catalogues, screenshots,
-        # traces): its owner's only.
-        args.out.mkdir(parents=True, exist_ok=True)
-        args.out.chmod(0o700)
-    except OSError as exc:
-        return f"--out {args.out}: {os_error_sv(exc)}."
+    unusable = _unusable_folder(args.out)
+    if unusable:
+        return f"--out {args.out}: {unusable}."
     try:
         find_browser(headless=not args.headed)
     except BrowserNotFound as exc:
@@ -297,6 +296,27 @@ def _cannot_start(args) -> str | None:
         else:
             continue
         return f"{name} svarar inte på {url} ({why}). Kontrollera --{option}-url eller {option.upper()}_URL."
+    # Only now, when the run will start: a refused run leaves no empty folder behind. It holds
+    # personnummer and grades (report, journal, catalogues, screenshots, traces): its owner's only.
+    try:
+        args.out.mkdir(parents=True, exist_ok=True)
+        args.out.chmod(0o700)
+    except OSError as exc:
+        return f"--out {args.out}: {os_error_sv(exc)}."
+    return None
+
+
+def _unusable_folder(path: Path) -> str | None:
+    """Why ``path`` cannot become the run's folder, found without creating anything, or None."""
+    existing = path
+    while not existing.exists():
+        if existing.parent == existing:
+            break
+        existing = existing.parent
+    if not existing.is_dir():
+        return "finns redan och är ingen mapp" if existing == path else f"{existing} är en fil, ingen mapp"
+    if not os.access(existing, os.W_OK | os.X_OK):
+        return f"du får inte skriva i {existing}"
     return None
 
 

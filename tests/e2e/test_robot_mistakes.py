@@ -59,6 +59,7 @@ def test_an_address_where_nothing_answers_is_said_once(scenario, pingpong_server
                          "--pingpong-url", "http://127.0.0.1:9")
     assert code == 2 and "Ping Pong svarar inte på http://127.0.0.1:9 (ingen server svarar där)" in err, err
     assert "ERR_CONNECTION_REFUSED" not in err
+    assert not (tmp_path / "ut").exists(), "a refused run leaves no empty --out folder behind"
 
 
 def test_a_wrong_ber_password_is_found_before_any_grade_is_stored(scenario, pingpong_server, ber_server, journal,
@@ -95,6 +96,19 @@ def test_max_groups_lists_the_groups_left_and_exits_1(scenario, pingpong_server,
     totals = report["totals"]  # the first group is incomplete (1 of its 4 students): failed, not "not run"
     assert totals["groups"] == 2 and totals["not_run"] == 1 and totals["ok"] + totals["failed"] == 1
     assert "1 grupper återstår (--max-groups 1)" in out
+
+
+def test_the_progress_bar_counts_only_the_groups_that_run(scenario, pingpong_server, ber_server, tmp_path):
+    """In a terminal, with --max-groups 1 of 2: the bar ends at 1/1, not at 2/2 as if both had run."""
+    import re
+    from tests.e2e.test_robot_stop import finished, in_terminal
+    csv = tmp_path / "betyg.csv"
+    csv.write_text(TWO, encoding="utf-8")
+    child = in_terminal(["grade", "--input", str(csv), "--out", str(tmp_path / "ut"), "--max-groups", "1",
+                         "--no-trace"], pingpong_server, ber_server)
+    output = finished(child)
+    counts = re.findall(r"Betygsgrupper\S*\s+\S*\s*(\d+)/(\d+)", re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", output))
+    assert counts and counts[-1] == ("1", "1"), counts
 
 
 def test_a_dry_run_never_replaces_a_real_runs_report(scenario, pingpong_server, ber_server, tmp_path):
