@@ -400,11 +400,11 @@ def _check_ids(parsed: ParsedCatalogue) -> list[Difference]:
         seen[row.personnummer] = seen.get(row.personnummer, 0) + 1
         if not PERSONNUMMER.match(row.personnummer):
             out.append(Difference("malformed_personnummer",
-                                  f"Personnummer {row.personnummer!r} of {_full(row)} (page "
-                                  f"{row.page}) is not in the form YYYYMMDD-NNNN."))
+                                  f"Personnumret {row.personnummer!r} för {_full(row)} (sida "
+                                  f"{row.page}) har inte formen ÅÅÅÅMMDD-NNNN."))
     for pnr, n in seen.items():
         if n > 1:
-            out.append(Difference("duplicate_student", f"Personnummer {pnr} is listed {n} times."))
+            out.append(Difference("duplicate_student", f"Personnumret {pnr} står {n} gånger."))
     return out
 
 
@@ -425,43 +425,43 @@ def _compare_rows(parsed: ParsedCatalogue, expected: dict[str, ExpectedStudent],
                 explained.add(owner.personnummer)
                 who.append(owner.personnummer)
                 out.append(Difference("wrong_personnummer",
-                                      f"{owner.name} is printed with personnummer "
-                                      f"{row.personnummer}, expected {owner.personnummer}."))
+                                      f"{owner.name} står med personnumret "
+                                      f"{row.personnummer}, väntat {owner.personnummer}."))
                 if _norm(row.betyg) != _norm(owner.betyg):
-                    out.append(Difference("wrong_grade", f"Wrong grade for {owner.name} "
-                                          f"({owner.personnummer}): expected {owner.betyg!r}, "
-                                          f"printed {row.betyg!r}."))
+                    out.append(Difference("wrong_grade", f"Fel betyg för {owner.name} "
+                                          f"({owner.personnummer}): väntat {owner.betyg!r}, "
+                                          f"utskrivet {row.betyg!r}."))
             else:
                 out.append(Difference("extra_student",
-                                      f"Extra student {_full(row)} ({row.personnummer}), grade "
-                                      f"{row.betyg!r}, on page {row.page}: not expected."))
+                                      f"Oväntad elev {_full(row)} ({row.personnummer}), betyg "
+                                      f"{row.betyg!r}, på sida {row.page}."))
             continue
         if exp.efternamn is not None and exp.fornamn is not None and not _same_name(row, exp):
             other = next((e for e in expected.values() if e is not exp and _same_name(row, e)), None)
             if other is not None:
                 who.append(other.personnummer)
                 out.append(Difference("wrong_personnummer",
-                                      f"Personnummer {row.personnummer} belongs to {exp.name} but "
-                                      f"is printed for {other.name} (expected "
-                                      f"{other.personnummer}): swapped or wrong personnummer."))
+                                      f"Personnumret {row.personnummer} tillhör {exp.name} men "
+                                      f"står vid {other.name} (väntat "
+                                      f"{other.personnummer}): förväxlat eller fel personnummer."))
                 if _norm(row.betyg) != _norm(other.betyg):
-                    out.append(Difference("wrong_grade", f"Wrong grade for {other.name}: "
-                                          f"expected {other.betyg!r}, printed {row.betyg!r}."))
+                    out.append(Difference("wrong_grade", f"Fel betyg för {other.name}: "
+                                          f"väntat {other.betyg!r}, utskrivet {row.betyg!r}."))
                 continue
             out.append(Difference("wrong_name",
-                                  f"Personnummer {row.personnummer}: expected {exp.name}, "
-                                  f"printed {_full(row)}."))
+                                  f"Personnumret {row.personnummer}: väntat {exp.name}, "
+                                  f"utskrivet {_full(row)}."))
         who.append(exp.personnummer)
         if _norm(row.betyg) != _norm(exp.betyg):
             # Expected by personnummer only: the name is the one printed.
             name = exp.name if exp.fornamn is not None else _full(row)
-            out.append(Difference("wrong_grade", f"Wrong grade for {name} "
-                                  f"({row.personnummer}): expected {exp.betyg!r}, printed "
+            out.append(Difference("wrong_grade", f"Fel betyg för {name} "
+                                  f"({row.personnummer}): väntat {exp.betyg!r}, utskrivet "
                                   f"{row.betyg!r}."))
     for e in missing:
         if e.personnummer not in explained:
-            out.append(Difference("missing_student", f"Missing student {e.name} "
-                                  f"({e.personnummer}, grade {e.betyg!r}): not in the catalogue."))
+            out.append(Difference("missing_student", f"Eleven {e.name} "
+                                  f"({e.personnummer}, betyg {e.betyg!r}) saknas i katalogen."))
 
     if order is not None:
         present = set(who)
@@ -469,8 +469,8 @@ def _compare_rows(parsed: ParsedCatalogue, expected: dict[str, ExpectedStudent],
         got = list(dict.fromkeys(who))
         if got != want:
             i = next(i for i, (a, b) in enumerate(zip(got, want)) if a != b)
-            out.append(Difference("row_order", f"Rows are not in the expected order: row {i + 1} "
-                                  f"is {expected[got[i]].name}, expected {expected[want[i]].name}."))
+            out.append(Difference("row_order", f"Raderna står inte i väntad ordning: rad {i + 1} "
+                                  f"är {expected[got[i]].name}, väntat {expected[want[i]].name}."))
     return out
 
 
@@ -479,16 +479,16 @@ def _compare_pages(parsed: ParsedCatalogue, pages: int | None) -> list[Differenc
     total = parsed.page_count
     if pages is not None and total != pages:
         out.append(Difference("wrong_page_count",
-                              f"The catalogue has {total} pages, expected {pages}."))
+                              f"Katalogen har {total} sidor, väntat {pages}."))
     for n, footer in enumerate(parsed.footers, start=1):
         if footer is None:
-            out.append(Difference("page_footer", f"Page {n} of {total} has no \"Sida N av M\"."))
+            out.append(Difference("page_footer", f"Sida {n} av {total} saknar \"Sida N av M\"."))
         elif footer != (n, total):
-            out.append(Difference("page_footer", f"Page {n} of {total} says \"Sida {footer[0]} "
-                                  f"av {footer[1]}\", expected \"Sida {n} av {total}\"."))
+            out.append(Difference("page_footer", f"Sida {n} av {total} säger \"Sida {footer[0]} "
+                                  f"av {footer[1]}\", väntat \"Sida {n} av {total}\"."))
     for n in parsed.headerless_row_pages:
-        out.append(Difference("header_not_repeated", f"Page {n} lists students without the "
-                              f"table header ({', '.join(TABLE_HEADER)})."))
+        out.append(Difference("header_not_repeated", f"Sida {n} listar elever utan "
+                              f"tabellhuvudet ({', '.join(TABLE_HEADER)})."))
     return out
 
 
@@ -498,8 +498,8 @@ def _compare_signatures(parsed: ParsedCatalogue, teachers: list[str] | None) -> 
         lacking = [label for label in SIGNATURE_LABELS if label not in b.labels]
         if lacking:
             out.append(Difference("incomplete_signature",
-                                  f"The signature block for {b.name or 'an unnamed teacher'} on "
-                                  f"page {b.page} lacks {', '.join(lacking)}."))
+                                  f"Underskriftsblocket för {b.name or 'en lärare utan namn'} på "
+                                  f"sida {b.page} saknar {', '.join(lacking)}."))
     if teachers is None:
         return out
     names = [_norm(b.name) for b in parsed.signatures]
@@ -508,10 +508,10 @@ def _compare_signatures(parsed: ParsedCatalogue, teachers: list[str] | None) -> 
             names.remove(_norm(t))
         else:
             out.append(Difference("missing_signature",
-                                  f"Missing signature block for grading teacher {t}."))
+                                  f"Underskriftsblock saknas för betygsättande lärare {t}."))
     for extra in names:
         out.append(Difference("extra_signature",
-                              f"Unexpected signature block for {extra or 'no named teacher'}."))
+                              f"Oväntat underskriftsblock för {extra or 'en lärare utan namn'}."))
     return out
 
 
@@ -525,19 +525,19 @@ def compare(parsed: ParsedCatalogue, expected: ExpectedCatalogue | dict | None =
         expected = ExpectedCatalogue.from_dict(expected)
     out: list[Difference] = []
     if parsed.title != TITLE:
-        out.append(Difference("title", f"The title \"{TITLE}\" is missing."))
+        out.append(Difference("title", f"Rubriken \"{TITLE}\" saknas."))
     for label, want in expected.fields.items():
         got = parsed.fields.get(label)
         if got is None:
-            out.append(Difference("missing_field", f"Header field \"{label}\" is missing "
-                                  f"(expected {want!r})."))
+            out.append(Difference("missing_field", f"Fältet \"{label}\" saknas i huvudet "
+                                  f"(väntat {want!r})."))
         elif _norm(got) != _norm(want):
-            out.append(Difference("wrong_field", f"Header field \"{label}\": expected {want!r}, "
-                                  f"printed {got!r}."))
+            out.append(Difference("wrong_field", f"Fältet \"{label}\": väntat {want!r}, "
+                                  f"utskrivet {got!r}."))
     count = parsed.fields.get("Antal elever")
     if count is not None and is_digits(count.strip()) and int(count) != len(parsed.rows):
-        out.append(Difference("student_count", f"\"Antal elever\" says {count.strip()}, but "
-                              f"{len(parsed.rows)} students are listed."))
+        out.append(Difference("student_count", f"\"Antal elever\" säger {count.strip()}, men "
+                              f"{len(parsed.rows)} elever står i listan."))
     out += _check_ids(parsed)
     students = expected.student_map()
     if students is not None:
@@ -546,11 +546,11 @@ def compare(parsed: ParsedCatalogue, expected: ExpectedCatalogue | dict | None =
     out += _compare_signatures(parsed, expected.teachers)
     out += _compare_pages(parsed, expected.pages)
     if expected.late is not None and parsed.late != expected.late:
-        out.append(Difference("late_mark", f"Expected the mark \"{LATE_MARK}\"" if expected.late
-                              else f"Unexpected mark \"{LATE_MARK}\": the group is not late."))
+        out.append(Difference("late_mark", f"Märkningen \"{LATE_MARK}\" saknas" if expected.late
+                              else f"Oväntad märkning \"{LATE_MARK}\": gruppen är inte sen."))
     if expected.printed_at is not None and _norm(parsed.printed_at) != _norm(expected.printed_at):
-        out.append(Difference("printed_at", f"Expected \"Utskriven {expected.printed_at}\", "
-                              f"printed {parsed.printed_at!r}."))
+        out.append(Difference("printed_at", f"Väntat \"Utskriven {expected.printed_at}\", "
+                              f"utskrivet {parsed.printed_at!r}."))
     return out
 
 
@@ -559,12 +559,12 @@ def compare(parsed: ParsedCatalogue, expected: ExpectedCatalogue | dict | None =
 
 def format_catalogue(parsed: ParsedCatalogue) -> str:
     """The parsed catalogue as plain text, for people."""
-    out = [f"{parsed.title or '(no title)'}" + (f"  [{LATE_MARK}]" if parsed.late else "")]
+    out = [f"{parsed.title or '(ingen rubrik)'}" + (f"  [{LATE_MARK}]" if parsed.late else "")]
     width = max((len(k) for k in parsed.fields), default=0)
     out += [f"  {k.ljust(width)}  {v}" for k, v in parsed.fields.items()]
     out.append(f"  {'Utskriven'.ljust(width)}  {parsed.printed_at or '-'}")
     out.append("")
-    out.append(f"{len(parsed.rows)} students:")
+    out.append(f"{len(parsed.rows)} {'elev' if len(parsed.rows) == 1 else 'elever'}:")
     w = [max([len(h)] + [len(getattr(r, a)) for r in parsed.rows])
          for h, a in zip(TABLE_HEADER, ("personnummer", "efternamn", "fornamn", "betyg"))]
     out.append("  " + "  ".join(h.ljust(n) for h, n in zip(TABLE_HEADER, w)) + "  Sida")
@@ -572,27 +572,27 @@ def format_catalogue(parsed: ParsedCatalogue) -> str:
         out.append("  " + "  ".join(v.ljust(n) for v, n in zip(
             (r.personnummer, r.efternamn, r.fornamn, r.betyg), w)) + f"  {r.page}")
     out.append("")
-    out.append(f"{len(parsed.signatures)} signature blocks:")
-    out += [f"  {b.name or '(no name)'} — {', '.join(b.labels)} (page {b.page})"
+    out.append(f"{len(parsed.signatures)} underskriftsblock:")
+    out += [f"  {b.name or '(inget namn)'} — {', '.join(b.labels)} (sida {b.page})"
             for b in parsed.signatures]
     out.append("")
-    footers = ", ".join(f"Sida {f[0]} av {f[1]}" if f else "(none)" for f in parsed.footers)
-    out.append(f"{parsed.page_count} pages: {footers}")
-    out.append(f"Table header on pages: {', '.join(map(str, parsed.table_header_pages)) or '-'}")
+    footers = ", ".join(f"Sida {f[0]} av {f[1]}" if f else "(ingen)" for f in parsed.footers)
+    out.append(f"{parsed.page_count} {'sida' if parsed.page_count == 1 else 'sidor'}: {footers}")
+    out.append(f"Tabellhuvud på sidorna: {', '.join(map(str, parsed.table_header_pages)) or '-'}")
     return "\n".join(out)
 
 
 def main(argv: list[str] | None = None) -> int:
     """``betygskatalog-check file.pdf [--expect expected.json] [--json]``: 0 if nothing differs."""
     ap = argparse.ArgumentParser(prog="betygskatalog-check",
-                                 description="Read a grade catalogue (betygskatalog) PDF and "
-                                             "compare it with the expected content.")
+                                 description="Läser en betygskatalog (pdf) och "
+                                             "jämför den med det väntade innehållet.")
     add_version_option(ap)
-    ap.add_argument("pdf", type=Path, help="the catalogue PDF")
-    ap.add_argument("--expect", type=Path, help="JSON with the expected content (see "
-                    "ExpectedCatalogue.from_dict): fields, students or grades, teachers, pages")
-    ap.add_argument("--json", action="store_true", help="print the parsed catalogue and the "
-                    "differences as JSON")
+    ap.add_argument("pdf", type=Path, help="betygskatalogen (pdf)")
+    ap.add_argument("--expect", type=Path, help="JSON med det väntade innehållet (se "
+                    "ExpectedCatalogue.from_dict): fields, students eller grades, teachers, pages")
+    ap.add_argument("--json", action="store_true", help="skriv ut den lästa katalogen och "
+                    "skillnaderna som JSON")
     args = ap.parse_args(argv)
     for path in filter(None, (args.pdf, args.expect)):
         if not path.is_file():
@@ -618,10 +618,10 @@ def main(argv: list[str] | None = None) -> int:
         print(format_catalogue(parsed))
         print()
         if diffs:
-            print(f"{len(diffs)} difference{'s' if len(diffs) != 1 else ''}:")
+            print(f"{len(diffs)} {'skillnad' if len(diffs) == 1 else 'skillnader'}:")
             print("\n".join(f"  - {d}" for d in diffs))
         else:
-            print("No differences.")
+            print("Inga skillnader.")
     return 1 if diffs else 0
 
 

@@ -126,7 +126,7 @@ def test_detects_swapped_personnummer(three):
                     expected_from(data))
     assert kinds(diffs) == {"wrong_personnummer"}
     assert len(diffs) == 2
-    assert all("swapped" in d.message for d in diffs)
+    assert all("förväxlat" in d.message for d in diffs)
 
 
 def test_detects_mistyped_personnummer(three):
@@ -158,7 +158,7 @@ def test_detects_wrong_page_count(two_hundred):
     parsed = read_catalogue(pdf)
     diffs = compare(parsed, expected_from(data, pages=parsed.page_count + 1))
     assert kinds(diffs) == {"wrong_page_count"}
-    assert f"{parsed.page_count} pages, expected {parsed.page_count + 1}" in diffs[0].message
+    assert f"Katalogen har {parsed.page_count} sidor, väntat {parsed.page_count + 1}" in diffs[0].message
 
 
 def test_detects_lost_last_page_by_its_footers(two_hundred):
@@ -174,7 +174,7 @@ def test_detects_lost_last_page_by_its_footers(two_hundred):
     diffs = compare(parsed, expected_from(data))
     footer = [d for d in diffs if d.kind == "page_footer"]
     assert len(footer) == total - 1
-    assert f"Page 1 of {total - 1} says \"Sida 1 av {total}\"" in footer[0].message
+    assert f"Sida 1 av {total - 1} säger \"Sida 1 av {total}\"" in footer[0].message
     assert {"missing_student", "missing_signature"} <= kinds(diffs)
 
 
@@ -240,13 +240,13 @@ def test_cli_exit_codes_and_report(three, tmp_path, capsys):
     expect = _expect_json(data, tmp_path / "expected.json")
     assert main([str(good), "--expect", str(expect)]) == 0
     out = capsys.readouterr().out
-    assert "No differences." in out and data.rows[0].family_name in out
+    assert "Inga skillnader." in out and data.rows[0].family_name in out
 
     bad = tmp_path / "bad.pdf"
     rows = [dataclasses.replace(data.rows[0], grade="F")] + data.rows[1:]
     bad.write_bytes(render_pdf(dataclasses.replace(data, rows=rows)))
     assert main([str(bad), "--expect", str(expect)]) == 1
-    assert "Wrong grade for" in capsys.readouterr().out
+    assert "Fel betyg för" in capsys.readouterr().out
 
     assert main([str(bad), "--expect", str(expect), "--json"]) == 1
     report = json.loads(capsys.readouterr().out)
@@ -268,7 +268,7 @@ def test_cli_as_module_and_without_mock_pingpong(three, tmp_path):
                           str(_expect_json(data, tmp_path / "e.json"))],
                          cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert res.returncode == 0, res.stdout + res.stderr
-    assert "No differences." in res.stdout
+    assert "Inga skillnader." in res.stdout
 
 
 def test_checker_imports_no_mock():
