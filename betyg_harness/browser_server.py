@@ -146,6 +146,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host", default="127.0.0.1", help="0.0.0.0 för att nås från andra datorer")
     parser.add_argument("--port", type=int, default=3000)
     args = parser.parse_args(argv)
+    # A service manager (systemd, docker stop) ends it with SIGTERM: stop like Ctrl-C, with the server
+    # and its browsers, which live in a process group of their own and would otherwise outlive it.
+    signal.signal(signal.SIGTERM, _stop_like_ctrl_c)
     server = BrowserServer.start(host=args.host, port=args.port)
     print(f"PW_CONNECT_URL={server.ws_endpoint}", flush=True)
     try:
@@ -155,6 +158,10 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         server.stop()
     return 0
+
+
+def _stop_like_ctrl_c(signum, frame) -> None:
+    raise KeyboardInterrupt
 
 
 if __name__ == "__main__":

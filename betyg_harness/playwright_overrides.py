@@ -6,10 +6,12 @@ plugin's fixtures. Everything else gets pytest-playwright exactly as it is: its 
 """
 from __future__ import annotations
 
+import inspect
 import os
 from collections.abc import Mapping
 
 import pytest
+from playwright.sync_api import BrowserType
 
 from betyg_harness.flows.browser import BrowserNotFound, find_browser
 
@@ -67,11 +69,16 @@ def browser_type_launch_args(browser_type_launch_args, browser_name, pytestconfi
 @pytest.fixture(scope="session")
 def connect_options(connect_options, pytestconfig):
     """pytest-playwright's ``connect_options``; for a session that uses the plugin's fixtures and has
-    none, a remote browser server from ``PW_CONNECT_URL`` (``{"ws_endpoint": url}``). Session scope."""
+    none, a remote browser server from ``PW_CONNECT_URL`` (``{"endpoint": url}``). Session scope."""
     if connect_options or not _machine_chromium_wanted(pytestconfig):
         return connect_options
     url = os.environ.get("PW_CONNECT_URL")
-    return {"ws_endpoint": url} if url else connect_options
+    return {_ENDPOINT: url} if url else connect_options
+
+
+# pytest-playwright passes connect_options to ``BrowserType.connect`` as keywords, and Playwright
+# renamed its first parameter (``ws_endpoint`` up to 1.5x, ``endpoint`` since): the installed one's name.
+_ENDPOINT = "ws_endpoint" if "ws_endpoint" in inspect.signature(BrowserType.connect).parameters else "endpoint"
 
 
 @pytest.fixture

@@ -73,3 +73,39 @@ def test_the_robot_grades_through_a_remote_browser(browser_server, scenario, pin
                          capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     assert "4 betyg satta" in run.stdout.replace("\n", " ")
+
+
+def test_a_plugin_suite_runs_in_the_remote_browser(browser_server, tmp_path):
+    """PW_CONNECT_URL for a QA suite (docs/plugin.md): pytest-playwright connects with the plugin's
+    connect_options under the installed Playwright's own keyword, and the README example passes with
+    no local browser at all."""
+    example = ROOT / "docs" / "examples" / "test_grade_small.py"
+    (tmp_path / example.name).write_text(example.read_text(encoding="utf-8"), encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "BETYG_"))}
+    env.update({"PW_CONNECT_URL": browser_server.ws_endpoint, "CHROMIUM_BIN": "/finns/inte"})
+    run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:randomly",
+                          example.name], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
+    assert "1 passed" in run.stdout
+
+
+def test_sigterm_stops_the_server_command_and_everything_it_started():
+    """``python -m betyg_harness.browser_server`` as a service: SIGTERM (systemd, docker stop) ends
+    Playwright's server and node too, not only the python in front of them."""
+    import signal
+
+    import psutil
+    command = subprocess.Popen([sys.executable, "-m", "betyg_harness.browser_server", "--port", "0"],
+                               cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    try:
+        line = command.stdout.readline()
+        assert line.startswith("PW_CONNECT_URL=ws://"), line
+        started = psutil.Process(command.pid).children(recursive=True)
+        assert len(started) >= 2, started  # Playwright's python and its node
+        command.send_signal(signal.SIGTERM)
+        assert command.wait(timeout=30) == 0
+        gone, alive = psutil.wait_procs(started, timeout=10)
+        assert not alive, alive
+    finally:
+        if command.poll() is None:
+            command.kill()
