@@ -36,7 +36,7 @@ def package_dirs(pyproject: Path = PYPROJECT) -> dict[str, Path]:
     return {name: (pyproject.parent / folder).resolve() for name, folder in setuptools["package-dir"].items()}
 
 
-def _ignore_untyped(folder: str, names: list[str]) -> set[str]:
+def _not_read_by_mypy(folder: str, names: list[str]) -> set[str]:
     return {name for name in names
             if name == "__pycache__"
             or (not os.path.isdir(os.path.join(folder, name))
@@ -52,7 +52,7 @@ def _place(source: Path, target: Path, copy: bool) -> bool:
         except OSError:  # Windows without the privilege, some file systems
             pass
     if source.is_dir():
-        shutil.copytree(source, target, ignore=_ignore_untyped)
+        shutil.copytree(source, target, ignore=_not_read_by_mypy)
     else:
         shutil.copy2(source, target)
     return True
@@ -76,7 +76,7 @@ def lay_out(tree: Path, mapping: dict[str, Path], copy: bool = False) -> dict[Pa
         for entry in sorted(source.iterdir()):
             if entry.name == "__pycache__" or entry.name in nested:
                 continue
-            if entry.is_file() and _ignore_untyped(str(source), [entry.name]):
+            if entry.is_file() and _not_read_by_mypy(str(source), [entry.name]):
                 continue
             if _place(entry, target / entry.name, copy):
                 copy = True  # once links fail they fail for the rest: stop trying
