@@ -5,7 +5,7 @@ ARTIFACTS ?= artifacts
 PYTEST_ARGS ?=
 WORKERS ?= 2
 
-.PHONY: demo test serve bench setup clean golden
+.PHONY: demo test typecheck serve bench setup clean golden
 
 setup:
 	@./scripts/bootstrap.sh
@@ -25,6 +25,12 @@ test: setup
 	  --output=$(ARTIFACTS)/playwright --tracing=retain-on-failure --screenshot=only-on-failure \
 	  $(PYTEST_ARGS)
 
+# mypy on the package as installed ([tool.mypy] in pyproject.toml; `make test` runs it too, in
+# tests/unit/test_hygiene.py). Extra mypy options: make typecheck MYPY_ARGS=--no-incremental
+MYPY_ARGS ?=
+typecheck: setup
+	@$(PY) scripts/typecheck.py $(MYPY_ARGS)
+
 # Accept the current look of the catalogue and the screens as the golden images (tests/golden/):
 # after an intended change to a page or the PDF. Look at the new images before committing them.
 golden: setup
@@ -38,4 +44,4 @@ bench: setup
 	@$(PY) bench/run.py --json $(ARTIFACTS)/bench.json $(BENCH_ARGS)
 
 clean:
-	rm -rf $(ARTIFACTS) .pytest_cache
+	rm -rf $(ARTIFACTS) .pytest_cache .mypy_cache

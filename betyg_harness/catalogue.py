@@ -184,8 +184,8 @@ def _head_fields(lines: list[list[Fragment]], stop_y: float) -> dict[str, str]:
         value = [f for f in all_frags if id(f) not in label_ids and lab.x + 1 < f.x < right
                  and below < f.y <= lab.y + _LINE_TOL]
         fields.setdefault(name, _join(value))
-    for name, value in inline.items():
-        fields.setdefault(name, value)
+    for name, text in inline.items():
+        fields.setdefault(name, text)
     return fields
 
 
@@ -229,7 +229,9 @@ def _rows_on_page(lines: list[list[Fragment]], cols: list[float], start_y: float
             if col >= 0:
                 rows[-1][col].append(f)
         last_y = y
-    return [ParsedRow(*(_join(c) for c in cells), page=page) for cells in rows]
+    # Each row holds exactly the table's four columns (appended above as four lists).
+    return [ParsedRow(_join(civic), _join(last), _join(first), _join(grade), page=page)
+            for civic, last, first, grade in rows]
 
 
 def _signatures(lines: list[list[Fragment]], page: int) -> list[SignatureBlock]:

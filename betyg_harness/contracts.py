@@ -76,6 +76,7 @@ def betyg_records(xml: bytes | str) -> list[dict]:
             if kind not in ("kursbetyg", "ämnesbetyg"):
                 continue
             beslut = grade.find(f"{q}beslutsfattare")
+            assert beslut is not None  # required by betyg.xsd, which the document was validated against
             record: dict[str, Any] = {
                 "elev": elev.get("id"), "kind": kind,
                 "roll": beslut.get("roll"), "beslutsfattare": [p.text for p in beslut.findall(f"{q}person")],

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import cast
 
 import lxml.html
 import requests
+from lxml.html import HtmlElement
 
 _LOCKED = re.compile(r"Låst \d{4}-\d{2}-\d{2}")
 
@@ -34,6 +36,21 @@ class GradingForm:
     catalogue_ready: bool = False
 
 
+def _string(node: HtmlElement, path: str) -> str:
+    """An XPath ``string(...)``: lxml answers a str (the stubs allow any XPath result)."""
+    return cast(str, node.xpath(path))
+
+
+def _elements(node: HtmlElement, path: str) -> list[HtmlElement]:
+    """An XPath selecting elements of an HTML document: lxml answers HtmlElements."""
+    return cast("list[HtmlElement]", node.xpath(path))
+
+
+def _attribute(element: HtmlElement, name: str) -> str:
+    """An attribute the XPath that found ``element`` required (``[@name]``, ``[contains(@name, ...)]``)."""
+    return cast(str, element.get(name))
+
+
 class PingPongForms:
     def __init__(self, base_url: str, username: str = "betygsadmin", password: str = "betygsadmin",
                  timeout: float = 30):
@@ -46,7 +63,7 @@ class PingPongForms:
 
     @staticmethod
     def _csrf(html: str) -> str:
-        return lxml.html.fromstring(html).xpath("string(//input[@name='csrf_token']/@value)")
+        return _string(lxml.html.fromstring(html), "string(//input[@name='csrf_token']/@value)")
 
     def login(self) -> "PingPongForms":
         page = self.http.get(self._url("/login"), timeout=self.timeout)
@@ -61,8 +78,8 @@ class PingPongForms:
         """"Sök grupp": group name → group id of every hit."""
         page = self.http.get(self._url("/betyg/sok-grupp"), params={"q": text, "sok": "1"}, timeout=self.timeout)
         doc = lxml.html.fromstring(page.text)
-        return {(a.text_content() or "").strip(): a.get("href").rstrip("/").rsplit("/", 1)[-1]
-                for a in doc.xpath("//table//a[contains(@href, '/betyg/grupp/')]")}
+        return {(a.text_content() or "").strip(): _attribute(a, "href").rstrip("/").rsplit("/", 1)[-1]
+                for a in _elements(doc, "//table//a[contains(@href, '/betyg/grupp/')]")}
 
     def group_id(self, name: str) -> str:
         hits = {k: v for k, v in self.search(name).items() if k == name}
@@ -78,21 +95,23 @@ class PingPongForms:
 
     def read_form(self, group_id: str, html: str) -> GradingForm:
         doc = lxml.html.fromstring(html)
-        students, shown = {}, {}
-        for row in doc.xpath("//table[caption='Elever']/tbody/tr"):
-            radios = row.xpath(".//input[@type='radio']")
+        students: dict[str, str] = {}
+        shown: dict[str, tuple[str | None, bool]] = {}
+        for row in _elements(doc, "//table[caption='Elever']/tbody/tr"):
+            radios = _elements(row, ".//input[@type='radio']")
             if not radios:
                 continue
-            civic = row.xpath("string(td[1])").strip()
-            students[civic] = radios[0].get("name").removeprefix("grade-")
+            civic = _string(row, "string(td[1])").strip()
+            # The mock's radios are always named grade-<person id>.
+            students[civic] = _attribute(radios[0], "name").removeprefix("grade-")
             checked = next((r.get("value") for r in radios if r.get("checked") is not None), None)
-            shown[civic] = (checked, bool(_LOCKED.search(row.xpath("string(td[4])"))))
-        teachers = {label.text_content().strip(): label.xpath("string(input/@value)")
-                    for label in doc.xpath("//fieldset[legend='Betygssättande lärare']/label")}
-        pdf = doc.xpath("//button[normalize-space()='Ladda ned pdf']")
-        return GradingForm(group_id=group_id, version=doc.xpath("string(//input[@name='version']/@value)"),
+            shown[civic] = (checked, bool(_LOCKED.search(_string(row, "string(td[4])"))))
+        teachers = {label.text_content().strip(): _string(label, "string(input/@value)")
+                    for label in _elements(doc, "//fieldset[legend='Betygssättande lärare']/label")}
+        pdf = _elements(doc, "//button[normalize-space()='Ladda ned pdf']")
+        return GradingForm(group_id=group_id, version=_string(doc, "string(//input[@name='version']/@value)"),
                            csrf=self._csrf(html), students=students, teachers=teachers,
-                           name=doc.xpath("string(//h1)").strip(), shown=shown,
+                           name=_string(doc, "string(//h1)").strip(), shown=shown,
                            catalogue_ready=bool(pdf) and pdf[0].get("disabled") is None)
 
     def first_save(self, form: GradingForm, grades: dict[str, str], *, lock: bool,
@@ -110,8 +129,8 @@ class PingPongForms:
         """The summary's Spara, with the payload and token the summary page carries (302 when
         stored; with ``follow``, the grading view it leads to)."""
         doc = lxml.html.fromstring(summary.text)
-        data = {"csrf_token": doc.xpath("string(//input[@name='csrf_token']/@value)"),
-                "payload": doc.xpath("string(//input[@name='payload']/@value)"), "action": "spara"}
+        data = {"csrf_token": _string(doc, "string(//input[@name='csrf_token']/@value)"),
+                "payload": _string(doc, "string(//input[@name='payload']/@value)"), "action": "spara"}
         return self.http.post(self._url(f"/betyg/grupp/{group_id}/sammanfattning"), data=data,
                               timeout=self.timeout, allow_redirects=follow)
 
@@ -132,7 +151,7 @@ class PingPongForms:
         summary = self.first_save(form, grades, lock=lock, teachers=teachers)
         if summary.status_code != 200 or "Sammanfattning" not in summary.text:
             raise FormError(f"första Spara svarade {summary.status_code}")
-        rows = lxml.html.fromstring(summary.text).xpath("//table[caption='Betyg som sparas']/tbody/tr")
+        rows = _elements(lxml.html.fromstring(summary.text), "//table[caption='Betyg som sparas']/tbody/tr")
         if len(rows) != len(grades):
             raise FormError(f"sammanfattningen visar {len(rows)} betyg, begärt {len(grades)}")
         after = self.confirm(group_id, summary, follow=True)

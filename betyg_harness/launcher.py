@@ -13,7 +13,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
@@ -70,6 +70,9 @@ class MockServer(MockControl):
 class MockPair:
     pingpong: MockServer
     ber: MockServer
+    # The scenario start_mocks loaded (the plugin's mock_servers sets it; the scenario fixture then
+    # skips reloading it): not a constructor argument, not part of equality.
+    loaded: str | None = field(default=None, init=False, repr=False, compare=False)
 
     def __iter__(self):
         return iter((self.pingpong, self.ber))
@@ -150,14 +153,15 @@ def start_mocks(scenario: str | None = "default", workdir: Path | str | None = N
         "PYTHONUNBUFFERED": "1",
     })
     env.update(extra_env or {})
-    ber = MockServer("BER", env["BER_URL"], log_path=workdir / "ber.log")
-    pingpong = MockServer("Ping Pong", env["PINGPONG_URL"], log_path=workdir / "pingpong.log")
+    ber_log, pingpong_log = workdir / "ber.log", workdir / "pingpong.log"
+    ber = MockServer("BER", env["BER_URL"], log_path=ber_log)
+    pingpong = MockServer("Ping Pong", env["PINGPONG_URL"], log_path=pingpong_log)
     databases = databases or {}
     ber.spawn = functools.partial(_spawn, "betyg_harness.mock_ber", ber_port, env,
-                                  databases.get("ber", workdir / "ber.sqlite3"), scenario, ber.log_path, host, workers)
+                                  databases.get("ber", workdir / "ber.sqlite3"), scenario, ber_log, host, workers)
     pingpong.spawn = functools.partial(_spawn, "betyg_harness.mock_pingpong", pingpong_port, env,
                                        databases.get("pingpong", workdir / "pingpong.sqlite3"), scenario,
-                                       pingpong.log_path, host, workers)
+                                       pingpong_log, host, workers)
     ber.process = ber.spawn()
     try:
         _wait_healthy(ber, timeout)

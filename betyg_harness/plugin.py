@@ -33,6 +33,7 @@ import sys
 import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Iterator
 
 import pytest
 from packaging.version import InvalidVersion, Version
@@ -42,6 +43,9 @@ from betyg_harness.catalogue import ExpectedCatalogue, compare, read_catalogue
 from betyg_harness.launcher import MockPair, MockServer, connect_mocks, start_mocks
 from betyg_harness.mock_kit import scenario as scenarios
 from betyg_harness.playwright_overrides import MACHINE_CHROMIUM_INI, USES_PLUGIN, user_context_args
+
+if TYPE_CHECKING:
+    from betyg_harness.drift import DriftReport
 
 DEFAULT_ADMIN = flows.PingPong.DEFAULTS[1:]     # the embedded default's Betygsadministratör
 DEFAULT_BER_ADMIN = flows.Ber.DEFAULTS[1:]
@@ -93,11 +97,18 @@ def setting(config: pytest.Config, name: str) -> str | None:
     return spec.default
 
 
+def required_setting(config: pytest.Config, name: str) -> str:
+    """A setting whose ``SETTINGS`` entry has a default, so that it is always set."""
+    value = setting(config, name)
+    assert value is not None, f"{name} has no default in SETTINGS"
+    return value
+
+
 def attempts_setting(config: pytest.Config) -> int:
     raw = setting(config, "betyg_attempts")
     try:
-        value = int(raw)
-    except (TypeError, ValueError):
+        value = int(raw) if raw is not None else 0
+    except ValueError:
         value = 0
     if value < 1:
         spec = SETTINGS["betyg_attempts"]
@@ -113,7 +124,7 @@ def _attempts(request) -> int:
 
 
 def _credentials(config, system: str) -> tuple[str, str]:
-    return setting(config, f"{system}_user"), setting(config, f"{system}_password")
+    return required_setting(config, f"{system}_user"), required_setting(config, f"{system}_password")
 
 
 # -- pytest 9.2 + pytest-xdist 3.8 and --dist loadgroup -------------------------------------------
@@ -252,7 +263,7 @@ def pytest_runtest_makereport(item, call):
 
 # -- fixtures ------------------------------------------------------------------------------------
 @pytest.fixture(scope="session")
-def mock_servers(pytestconfig, tmp_path_factory) -> MockPair:
+def mock_servers(pytestconfig, tmp_path_factory) -> Iterator[MockPair]:
     """Both mocks (session scope, one pair per xdist worker): a :class:`~betyg_harness.launcher.MockPair`
     with ``.pingpong`` and ``.ber`` (each a ``MockServer``: ``.url``, ``.journal``, ``advance()``, …),
     started on free ports with databases of their own (``--mock-logs DIR`` keeps logs and databases),
@@ -269,7 +280,7 @@ def mock_servers(pytestconfig, tmp_path_factory) -> MockPair:
     logs = pytestconfig.getoption("--mock-logs")
     worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
     workdir = Path(logs) / worker if logs else tmp_path_factory.mktemp("mocks")
-    wanted = setting(pytestconfig, "betyg_scenario")
+    wanted = required_setting(pytestconfig, "betyg_scenario")
     pair = start_mocks(wanted, workdir)
     pair.loaded = wanted
     yield pair
@@ -295,7 +306,7 @@ def scenario(request, mock_servers, pytestconfig) -> dict:
     ``@pytest.mark.scenario("name")`` (or given as a document), else ``--scenario`` (env
     ``BETYG_SCENARIO``, ini ``betyg_scenario``, default ``default``). Yields the scenario document."""
     marker = request.node.get_closest_marker("scenario")
-    wanted = marker.args[0] if marker else setting(pytestconfig, "betyg_scenario")
+    wanted = marker.args[0] if marker else required_setting(pytestconfig, "betyg_scenario")
     document = scenarios.load(wanted)
     if getattr(mock_servers, "loaded", None) == wanted and isinstance(wanted, str):
         mock_servers.reset()
@@ -464,7 +475,7 @@ def drift_probe(request, mock_servers, pytestconfig, browser):
     marker = request.node.get_closest_marker("drift")
     defaults = dict(marker.kwargs) if marker else {}
     folder = _artifacts(pytestconfig, "--drift-artifacts", "drift") / _slug(request.node.nodeid)
-    runs = []
+    runs: list[DriftReport] = []
 
     def run(**settings):
         env = os.environ.get
@@ -477,6 +488,7 @@ def drift_probe(request, mock_servers, pytestconfig, browser):
             ber_token=env("BER_API_TOKEN", SHARED_ENV["BER_API_TOKEN"]), **merged)
         report = run_probe(probe, browser=browser)
         runs.append(report)
+        assert report.folder is not None  # run_probe writes the report into settings' report_dir
         request.node.user_properties.append(("drift_report", str(report.folder / "drift-report.json")))
         return report
     return run

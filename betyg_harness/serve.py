@@ -69,9 +69,11 @@ def main(argv: list[str] | None = None) -> int:
                       + ("" if args.data else " — tas bort när du avslutar"))
         console.print(logins_table(document))
         console.print("Avsluta med Ctrl-C.")
+        ber_process = pair.ber.process
+        assert ber_process is not None  # start_mocks started it
         while all(server.process.poll() is None for server in pair):
             try:
-                pair.ber.process.wait(timeout=1)
+                ber_process.wait(timeout=1)
             except subprocess.TimeoutExpired:
                 pass
         console.print("[red]En mock avslutades oväntat; se loggarna i[/red] " + workdir)

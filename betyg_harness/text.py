@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from typing import TypeGuard
 from collections.abc import Iterable
 
 DIGITS = "0123456789"
@@ -27,7 +28,7 @@ def is_digit(ch: str) -> bool:
     return len(ch) == 1 and ch in DIGITS
 
 
-def is_digits(text: object) -> bool:
+def is_digits(text: object) -> TypeGuard[str]:
     """A non-empty string of ASCII digits 0–9 only."""
     return isinstance(text, str) and ASCII_DIGITS.fullmatch(text) is not None
 
@@ -40,9 +41,9 @@ def only_digits(text: str) -> str:
 def parse_int(text: object, *, max_digits: int = MAX_INT_DIGITS) -> int | None:
     """A non-negative integer written with 1–``max_digits`` ASCII digits; None for anything else
     (signs, spaces, underscores, other scripts' digits, too many digits)."""
-    if not is_digits(text) or len(text) > max_digits:  # type: ignore[arg-type]
+    if not is_digits(text) or len(text) > max_digits:
         return None
-    return int(text)  # type: ignore[arg-type]
+    return int(text)
 
 
 def _fold(name: str) -> str:

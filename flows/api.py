@@ -224,10 +224,11 @@ class GradeApiClient(_Client):
 
 def _grade_time(value: datetime | date | str) -> str:
     if isinstance(value, str):
+        text = value
         try:
-            value = datetime.fromisoformat(value)
+            value = datetime.fromisoformat(text)
         except ValueError:
-            return value
+            return text
     if not isinstance(value, datetime):
         value = datetime.combine(value, datetime.min.time())
     if value.tzinfo is not None:  # the API counts in Stockholm's time

@@ -182,7 +182,7 @@ def wait_until_visible_in_ber(page: Page, grades: Iterable[ExpectedGrade], *, ti
 
     while True:
         rounds += 1
-        still = []
+        still: list[ExpectedGrade] = []
         for i, e in enumerate(pending):
             shown = student_grades(page, urls[e], base_url=base_url)
             if not any(g.course_code == e.course_code and g.grade == e.grade for g in shown):

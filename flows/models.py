@@ -52,14 +52,16 @@ class PersonGrades(dict):
     def __setitem__(self, key: str, value: str) -> None:
         super().__setitem__(person_key(key), value)
 
-    def update(self, items: Mapping[str, str] | Iterable[tuple[str, str]] = (), /, **more: str) -> None:
+    # One signature for dict.update's overloads (a mapping, pairs, keywords): the same calls.
+    def update(self, items: Mapping[str, str] | Iterable[tuple[str, str]] = (), /,  # type: ignore[override]
+               **more: str) -> None:
         pairs = items.items() if isinstance(items, Mapping) else items
         for key, value in [*pairs, *more.items()]:
             self[key] = value
 
     def setdefault(self, key: str, default: str | None = None):
         if key not in self:
-            self[key] = default
+            super().__setitem__(person_key(key), default)  # what self[key] = default does, None included
         return self[key]
 
     def __getitem__(self, key: str) -> str:
@@ -103,7 +105,7 @@ class PersonGrades(dict):
         equal = self.__eq__(other)
         return equal if equal is NotImplemented else not equal
 
-    __hash__ = None  # type: ignore[assignment]  # mutable, as a dict
+    __hash__ = None  # mutable, as a dict
 
     def copy(self) -> "PersonGrades":
         return PersonGrades(self)

@@ -19,7 +19,7 @@ from betyg_harness.flows.errors import (AmbiguousGroup, BadPersonnummer, GradeCo
                                         NotLockedAfterSave, Stopped, StudentNotAdmitted,
                                         SummaryMismatch, TransientError,
                                         WrongCourse)
-from betyg_harness.flows.models import GradeResult, GradingState, GroupHit, Summary
+from betyg_harness.flows.models import GradeResult, GradingState, GroupHit, PersonGrades, StudentRow, Summary
 from betyg_harness.flows.pages.pingpong import (BetygSearchByGroupPage, BetygSearchByTeacherPage, GradingPage, LoginPage)
 from betyg_harness.flows.scales import display_personnummer, normalize_personnummer, pnr_equal, same_person
 from betyg_harness.text import close_matches, same_but_for_case_and_spacing
@@ -80,7 +80,7 @@ class Plan:
     """What to click, from what the grading view shows and what was asked."""
     to_set: dict[str, str]  # personnummer12 → grade
     already: dict[str, str]
-    rows: dict[str, object]  # personnummer12 → StudentRow
+    rows: dict[str, StudentRow]  # personnummer12 → the row the grading view shows
 
 
 def plan_grades(state: GradingState, grades: Mapping[str, str], *, lock: bool) -> Plan:
@@ -181,8 +181,8 @@ def grade_group(page: Page, group: Group, grades: Mapping[str, str], *, lock: bo
         if course_code not in shown.replace(",", " ").split():
             raise WrongCourse(state.name, course_code, shown)
     plan = plan_grades(state, grades, lock=lock)
-    result = GradeResult(group=state.name, already=plan.already, locked=lock, dry_run=dry_run, state=state,
-                         late=state.late, view=view)
+    result = GradeResult(group=state.name, already=PersonGrades(plan.already), locked=lock, dry_run=dry_run,
+                         state=state, late=state.late, view=view)
     if not plan.to_set:
         return result
     chosen = list(state.teachers) if teachers is None else list(teachers)
@@ -211,7 +211,8 @@ def grade_group(page: Page, group: Group, grades: Mapping[str, str], *, lock: bo
         final = after.state(after.loaded)
     except (TransientError, PlaywrightError) as exc:
         # The storing Spara went out and its answer did not come back: the grades may be stored.
-        exc.unconfirmed_save = dict(plan.to_set)
+        # Both kinds of error, ours and Playwright's, carry it (read with getattr by the session).
+        setattr(exc, "unconfirmed_save", dict(plan.to_set))
         raise
     result.view = after
     wrong = [f"{plan.rows[p].name}" for p, g in plan.to_set.items()
@@ -219,7 +220,7 @@ def grade_group(page: Page, group: Group, grades: Mapping[str, str], *, lock: bo
     if wrong:
         raise NotLockedAfterSave(f"«{state.name}»: efter Spara visas inte betyget som {'låst' if lock else 'sparat'} "
                                  f"för {', '.join(wrong)}.")
-    result.set = dict(plan.to_set)
+    result.set = PersonGrades(plan.to_set)
     result.state = final
     return result
 

@@ -18,7 +18,7 @@ from playwright.sync_api import Page
 from betyg_harness.flows import ber as ber_flows
 from betyg_harness.flows import pingpong as pp_flows
 from betyg_harness.flows.errors import SavedLoginExpired, SessionLost
-from betyg_harness.flows.models import BerGrade, GradingState
+from betyg_harness.flows.models import BerGrade, GradingState, PersonGrades
 from betyg_harness.flows.pages.ber import BerGroupSearchPage
 from betyg_harness.flows.pages.pingpong import BetygSearchByGroupPage
 from betyg_harness.flows.retry import with_retry
@@ -89,7 +89,8 @@ class PingPong(_Session):
         try:
             BetygSearchByGroupPage(self.page, self.url).goto()
         except SessionLost:
-            raise SavedLoginExpired(self.SYSTEM, self.saved_login) from None
+            # Only called with a saved login (str() as the message's f-string would).
+            raise SavedLoginExpired(self.SYSTEM, str(self.saved_login)) from None
 
     def find_groups(self, **kwargs):
         return self._retry(lambda: pp_flows.find_groups(self.page, base_url=self.url, **kwargs), "sökning")
@@ -108,8 +109,8 @@ class PingPong(_Session):
                 raise
             ours = {p: g for p, g in clicked.items() if result.already.get(p) == g}
             if ours:
-                result.set = {**result.set, **ours}
-                result.already = {p: g for p, g in result.already.items() if p not in result.set}
+                result.set = PersonGrades({**result.set, **ours})
+                result.already = PersonGrades({p: g for p, g in result.already.items() if p not in result.set})
             return result
         return self._retry(attempt, f"betyg {getattr(group, 'name', group)}")
 
@@ -141,7 +142,8 @@ class Ber(_Session):
         try:
             BerGroupSearchPage(self.page, self.url).goto()
         except SessionLost:
-            raise SavedLoginExpired(self.SYSTEM, self.saved_login) from None
+            # Only called with a saved login (str() as the message's f-string would).
+            raise SavedLoginExpired(self.SYSTEM, str(self.saved_login)) from None
 
     def link_grading_teacher(self, group: str, teacher: str) -> None:
         self._retry(lambda: ber_flows.link_grading_teacher(self.page, group, teacher, base_url=self.url),

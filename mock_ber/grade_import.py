@@ -15,6 +15,7 @@ import random
 import xml.etree.ElementTree as ET
 from datetime import date, datetime, timedelta
 from functools import lru_cache
+from typing import cast
 
 import requests
 import xmlschema
@@ -89,7 +90,9 @@ def next_window(session, at: datetime) -> tuple[datetime, datetime]:
 def run_import() -> ImportRun | None:
     """Poll once; returns the recorded run, or None when there is no whole minute to ask for."""
     kit = current_kit()
-    with kit.locks.hold("grade_import"), kit.db.session() as session:  # one import at a time, in any process
+    locks = kit.locks
+    assert locks is not None  # create_app gives every kit its locks
+    with locks.hold("grade_import"), kit.db.session() as session:  # one import at a time, in any process
         at = now()
         start, tom = next_window(session, at)
         if tom <= start:
@@ -124,6 +127,11 @@ def fetch(start: datetime, tom: datetime) -> bytes:
     return response.content
 
 
+def _required(element: ET.Element, tag: str) -> str:
+    """The text of a child that betyg.xsd requires."""
+    return cast(str, element.findtext(tag))
+
+
 def parse(xml: bytes) -> list[dict]:
     """Validate against betyg.xsd and read each student's complete list of course grades."""
     try:
@@ -136,15 +144,17 @@ def parse(xml: bytes) -> list[dict]:
     for elev in root.iter(f"{NS}elev"):
         grades = []
         for kb in elev.findall(f"{NS}kursbetyg"):
-            decision = kb.find(f"{NS}beslutsfattare")
+            # betyg.xsd requires these (validated above): cast, not checked, so that a failure
+            # reads as before in the import's error message.
+            decision = cast(ET.Element, kb.find(f"{NS}beslutsfattare"))
             grades.append({
-                "value": kb.findtext(f"{NS}value"), "date": date.fromisoformat(kb.findtext(f"{NS}datum")),
-                "trial": kb.findtext(f"{NS}prövning").strip() in ("true", "1"),
-                "group": guid(kb.findtext(f"{NS}betygsgrupp") or ""), "school": guid(kb.findtext(f"{NS}skola")),
+                "value": kb.findtext(f"{NS}value"), "date": date.fromisoformat(_required(kb, f"{NS}datum")),
+                "trial": _required(kb, f"{NS}prövning").strip() in ("true", "1"),
+                "group": guid(kb.findtext(f"{NS}betygsgrupp") or ""), "school": guid(_required(kb, f"{NS}skola")),
                 "teachers": [guid(p.text or "") for p in decision.findall(f"{NS}person")],
-                "course": kb.findtext(f"{NS}kurskod").strip(),
+                "course": _required(kb, f"{NS}kurskod").strip(),
             })
-        students.append({"id": guid(elev.get("id")), "grades": grades,
+        students.append({"id": guid(cast(str, elev.get("id"))), "grades": grades,
                          "other": len(elev.findall(f"{NS}ämnesbetyg"))})
     return students
 

@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time
+from typing import cast
 
+from sqlalchemy import Table
 
 from betyg_harness.mock_kit.clock import STOCKHOLM, parse_instant
 from betyg_harness.mock_kit.scenario import ScenarioError, stable_id
 from betyg_harness.mock_ber import registry
-from betyg_harness.mock_ber.models import (Activity, BerUser, Duty, Enrolment, Organisation, Person, Programme,
+from betyg_harness.mock_ber.models import (Activity, Base, BerUser, Duty, Enrolment, Organisation, Person, Programme,
                                            ReceivedGrade, SchoolUnitOffering, StudyPlan, Syllabus, TeacherAssignment,
                                            TeachingGroup)
 
@@ -28,7 +30,7 @@ class _Batch:
 
     def __init__(self, session):
         self.session = session
-        self.rows = {model: [] for model in self.ORDER}
+        self.rows: dict[type[Base], list[dict]] = {model: [] for model in self.ORDER}
 
     def add(self, model, rows) -> None:
         self.rows[model].extend(rows)
@@ -38,7 +40,8 @@ class _Batch:
     def flush(self) -> None:
         for model in self.ORDER:  # parents before children, so the foreign keys hold
             if self.rows[model]:
-                self.session.execute(model.__table__.insert(), self.rows[model])  # Core executemany
+                table = cast(Table, model.__table__)  # a declarative model's table
+                self.session.execute(table.insert(), self.rows[model])  # Core executemany
                 self.rows[model] = []
 
 

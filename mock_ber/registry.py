@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, or_, select
+from typing import cast
+
+from sqlalchemy import Table, func, or_, select
 from sqlalchemy.orm import Session
 
 from betyg_harness import identity
@@ -136,6 +138,7 @@ def set_enrolment_status(session: Session, enrolment: Enrolment, status: str, on
     if status not in STATUSES:
         raise RegistryError(f"Okänd status: {status}. Tillåtna: {', '.join(STATUSES)}.")
     group = session.get(TeachingGroup, enrolment.group_id)
+    assert group is not None  # a foreign key
     stamp = _now(now)
     if status in ENDED_STATUSES:
         on = on or default_status_date(group, stamp.date())
@@ -183,6 +186,7 @@ def delete_person(session: Session, person: Person, *, now: datetime | None = No
     for duty in session.scalars(select(Duty).where(Duty.person_id == person.id)).all():
         for assignment in session.scalars(select(TeacherAssignment).where(TeacherAssignment.duty_id == duty.id)).all():
             activity = session.get(Activity, assignment.activity_id)
+            assert activity is not None  # a foreign key
             touch(activity, stamp)
             touch(session.get(TeachingGroup, activity.group_id), stamp)
             session.delete(assignment)
@@ -212,7 +216,8 @@ def delete_group(session: Session, group: TeachingGroup, *, now: datetime | None
         session.flush()
         session.delete(activity)
         record_deletion(session, "activities", activity.id, stamp)
-    session.execute(ReceivedGrade.__table__.update().where(ReceivedGrade.group_id == group.id).values(group_id=None))
+    received_grades = cast(Table, ReceivedGrade.__table__)  # a declarative model's table
+    session.execute(received_grades.update().where(ReceivedGrade.group_id == group.id).values(group_id=None))
     session.flush()
     session.delete(group)
     record_deletion(session, "groups", group.id, stamp)

@@ -60,14 +60,15 @@ from sqlalchemy import exists, inspect, select, text
 
 from betyg_harness.mock_kit.app import current_kit, now
 from betyg_harness.mock_ber.models import (Activity, DeletedEntity, Duty, Organisation, Person, Programme,
-                                           ReceivedGrade, SchoolUnitOffering, StudyPlan, Subscription, Syllabus,
-                                           TeachingGroup)
+                                           ReceivedGrade, SchoolUnitOffering, Stamped, StudyPlan, Subscription,
+                                           Syllabus, TeachingGroup)
 
 JOB_NAME = "webhooks"
 # The SS 12000 type names (EndPointsEnum) BER publishes, with their tables and deletedEntities keys.
-MODELS = {"Organisation": Organisation, "Person": Person, "Duty": Duty, "Group": TeachingGroup,
-          "Activity": Activity, "Syllabus": Syllabus, "Grade": ReceivedGrade, "StudyPlan": StudyPlan,
-          "SchoolUnitOffering": SchoolUnitOffering, "Programme": Programme}
+MODELS: dict[str, type[Stamped]] = {
+    "Organisation": Organisation, "Person": Person, "Duty": Duty, "Group": TeachingGroup,
+    "Activity": Activity, "Syllabus": Syllabus, "Grade": ReceivedGrade, "StudyPlan": StudyPlan,
+    "SchoolUnitOffering": SchoolUnitOffering, "Programme": Programme}
 DELETED_KEYS = {"Organisation": "organisations", "Person": "persons", "Duty": "duties", "Group": "groups",
                 "Activity": "activities", "Syllabus": "syllabuses", "Grade": "grades", "StudyPlan": "studyPlans",
                 "SchoolUnitOffering": "schoolUnitOfferings", "Programme": "programmes"}
@@ -356,7 +357,9 @@ def dispatch() -> int:
     config = current_app.config
     timeout = float(config["WEBHOOK_TIMEOUT_SECONDS"])
     settings = {key: config.get(key) for key in ("WEBHOOK_ALLOWED_TARGETS", "WEBHOOK_PUBLIC_TARGETS", "PINGPONG_URL")}
-    with kit.locks.hold("webhooks"):  # one round at a time, in any process
+    locks = kit.locks
+    assert locks is not None  # create_app gives every kit its locks
+    with locks.hold("webhooks"):  # one round at a time, in any process
         at = now()
         with kit.db.session() as session, session.begin():
             due = []
@@ -377,17 +380,17 @@ def dispatch() -> int:
             _record(kit, delivery, at)
         with kit.db.session() as session, session.begin():
             for delivery in settled:
-                sub = session.get(Subscription, delivery.sid)
-                if sub is None:
+                stored = session.get(Subscription, delivery.sid)
+                if stored is None:
                     continue  # removed meanwhile
-                sub.last_status = delivery.status
+                stored.last_status = delivery.status
                 if delivery.failure is None:
-                    sub.notified_until, sub.attempts, sub.next_attempt, sub.last_error = at, 0, None, None
-                    sub.delivered += 1
+                    stored.notified_until, stored.attempts, stored.next_attempt, stored.last_error = at, 0, None, None
+                    stored.delivered += 1
                 else:
-                    sub.attempts += 1
-                    sub.next_attempt = at + backoff(sub.attempts)
-                    sub.last_error = delivery.failure
+                    stored.attempts += 1
+                    stored.next_attempt = at + backoff(stored.attempts)
+                    stored.last_error = delivery.failure
     return len(settled)
 
 

@@ -86,7 +86,7 @@ class BoundedStream(LimitedStream):
         super().__init__(stream, limit + 1, is_max=True)
         self.max_bytes = limit
 
-    def readinto(self, b) -> int | None:  # type: ignore[override]
+    def readinto(self, b) -> int | None:
         read = super().readinto(b)
         if self._pos > self.max_bytes:
             raise RequestEntityTooLarge()
@@ -103,7 +103,7 @@ class MockRequest(Request):
     def max_content_length(self) -> int | None:
         if self._max_content_length is None and current_app and self.path.startswith("/_mock"):
             return current_app.config["CONTROL_MAX_CONTENT_LENGTH"]
-        return Request.max_content_length.fget(self)
+        return super().max_content_length
 
     @max_content_length.setter
     def max_content_length(self, value: int | None) -> None:
@@ -176,7 +176,7 @@ class MockKit:
     db: Database
     clock: MockClock
     scheduler: Scheduler
-    journal: Journal = field(default_factory=Journal)
+    journal: Journal | SharedJournal = field(default_factory=Journal)
     faults: Faults = field(default_factory=Faults)
     releaser: memory.Releaser = field(default_factory=memory.Releaser)
     load_callback: Callable[["MockKit", dict], None] | None = None
@@ -260,7 +260,9 @@ class MockKit:
             self.load_callback(self, document)
 
     def reset(self) -> None:
-        self.load_scenario(self.scenario, validated=True)
+        document = self.scenario
+        assert document is not None  # every mock loads a scenario when it starts
+        self.load_scenario(document, validated=True)
 
     def _start_clock(self, document: dict) -> None:
         clock = document.get("clock") or {}

@@ -5,12 +5,16 @@ import hashlib
 import json
 import os
 import tempfile
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import JSON, Column, Integer, MetaData, String, Table, create_engine, event, func, inspect, select, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.orm import Session, sessionmaker
+
+if TYPE_CHECKING:
+    from sqlalchemy.dialects import postgresql, sqlite
 
 # The mock's own bookkeeping (state, logins): kept across scenario loads, unlike the mock's tables.
 state_metadata = MetaData()
@@ -70,11 +74,13 @@ def upsert(conn, table: Table, rows: list[dict], *, key: str = "id") -> None:
     """Insert or update by ``key``, as one executemany (ON CONFLICT, in SQLite's or PostgreSQL's words)."""
     if not rows:
         return
+    stmt: postgresql.Insert | sqlite.Insert
     if conn.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
+        from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+        stmt = postgresql_insert(table)
     else:
-        from sqlalchemy.dialects.sqlite import insert
-    stmt = insert(table)
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+        stmt = sqlite_insert(table)
     columns = [c for c in rows[0] if c != key]
     if columns:
         stmt = stmt.on_conflict_do_update(index_elements=[key], set_={c: stmt.excluded[c] for c in columns})
@@ -102,7 +108,7 @@ class Database:
     def __init__(self, url: str, metadata: MetaData, *, create: bool = True):
         self.url = url
         self.metadata = metadata
-        kwargs = {}
+        kwargs: dict[str, Any] = {}
         if url.startswith("sqlite"):
             kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
         if url.startswith("postgresql"):

@@ -96,9 +96,9 @@ def install(app: Flask, pages: ErrorPages) -> None:
         if error.code is None or error.code < 400:
             return error
         if request.path.startswith("/_mock"):
-            response = jsonify({"code": _code(error.code), "message": describe(error.code)[1]})
-            response.status_code = error.code
-            return response
+            control_answer = jsonify({"code": _code(error.code), "message": describe(error.code)[1]})
+            control_answer.status_code = error.code
+            return control_answer
         if error.response is not None:  # abort(Response(...)): the view's own answer
             return error.response
         for prefix, first_look in pages.api_exceptions.items():

@@ -30,7 +30,7 @@ class FaultRule:
     seed: int | None = None
     id: int = 0
     hits: int = 0
-    _rng: random.Random = field(default=None, repr=False, compare=False)
+    _rng: random.Random | None = field(default=None, repr=False, compare=False)  # from_json seeds it
 
     @classmethod
     def from_json(cls, body: object) -> "FaultRule":
@@ -113,8 +113,10 @@ class Faults:
             for rule in self._rules:
                 if not rule.matches(method, path):
                     continue
-                if rule.probability is not None and rule._rng.random() >= rule.probability:
-                    continue
+                if rule.probability is not None:
+                    assert rule._rng is not None  # every rule comes from from_json
+                    if rule._rng.random() >= rule.probability:
+                        continue
                 rule.hits += 1
                 if rule.times is not None:
                     rule.times -= 1

@@ -48,8 +48,11 @@ def validate(document: object) -> dict:
             error = errors[0]
             where = "/".join(str(p) for p in error.absolute_path) or "(dokument)"
             raise ScenarioError(f"Ogiltigt scenario vid {where}: {error.message}", field=where) from None
+        # Once compiled, the validator raises only value errors, which name the path.
+        assert isinstance(fast_error, fastjsonschema.JsonSchemaValueException)
         where = "/".join(str(p) for p in (fast_error.path or [])[1:]) or "(dokument)"
         raise ScenarioError(f"Ogiltigt scenario vid {where}: {fast_error.message}", field=where) from None
+    assert isinstance(document, dict)  # the schema's root is an object
     _check_references(document)
     return document
 

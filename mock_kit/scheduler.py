@@ -130,11 +130,12 @@ class Scheduler:
         with self.held(blocking=blocking) as got:
             while got:
                 now = self.clock.now()
-                due_jobs = [j for j in self._jobs.values() if j.next_due is not None and j.next_due <= now]
+                due_jobs = [(j.next_due, j) for j in self._jobs.values()
+                            if j.next_due is not None and j.next_due <= now]
                 if not due_jobs:
                     break
-                job = min(due_jobs, key=lambda j: j.next_due)
-                self._run(job, job.next_due)
+                due, job = min(due_jobs, key=lambda pair: pair[0])
+                self._run(job, due)
                 ran += 1
         return ran
 
@@ -149,11 +150,11 @@ class Scheduler:
             self.clock.freeze(True)
             try:
                 while True:
-                    pending = [j for j in self._jobs.values() if j.next_due is not None and j.next_due <= target]
+                    pending = [(j.next_due, j) for j in self._jobs.values()
+                               if j.next_due is not None and j.next_due <= target]
                     if not pending:
                         break
-                    job = min(pending, key=lambda j: j.next_due)
-                    due = job.next_due
+                    due, job = min(pending, key=lambda pair: pair[0])
                     if due > self.clock.now():
                         self.clock.set(due)
                     self._run(job, due)

@@ -7,7 +7,7 @@ import logging
 import os
 import signal
 import sys
-from typing import Callable
+from typing import Callable, Iterable, cast
 
 from flask import Flask
 from werkzeug.serving import WSGIRequestHandler, make_server
@@ -80,7 +80,8 @@ class KeepAliveHandler(WSGIRequestHandler):
             # thrown away (so a client still sending sees a 413, not a reset). It must not wait for
             # more than arrives, or a client that sent everything and waits for the close
             # ("Connection: close") would wait until the server's timeout.
-            self.rfile = _Drain(self.rfile, self.connection)
+            # _Drain has what werkzeug reads (read, readline), not all of BufferedIOBase.
+            self.rfile = _Drain(self.rfile, self.connection)  # type: ignore[assignment]
 
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
         """The server's own refusals (a request line over its 64 KiB limit: 414; headers over its
@@ -90,8 +91,8 @@ class KeepAliveHandler(WSGIRequestHandler):
         English page."""
         try:
             path = request_path(getattr(self, "raw_requestline", b""))
-            response = render_outside_request(self.server.app, code, path)
-            body = b"".join(response.response)
+            response = render_outside_request(cast(Flask, self.server.app), code, path)
+            body = b"".join(cast("Iterable[bytes]", response.response))  # a rendered page: bytes
         except Exception:  # never fail while failing: fall back to the standard page
             return super().send_error(code, message, explain)
         self._keep_alive = False  # a refusal closes the connection, after an earlier kept-alive request too
@@ -112,7 +113,7 @@ class KeepAliveHandler(WSGIRequestHandler):
         """Every line the server logs (requests, errors), a secret path segment masked
         (``MockKit.secret_paths``: Ping Pong's webhook token is not for its log file)."""
         text = message % args if args else message
-        kit = getattr(self.server, "app", None) and self.server.app.extensions.get("mock_kit")
+        kit = getattr(self.server, "app", None) and cast(Flask, self.server.app).extensions.get("mock_kit")
         super().log(type, "%s", kit.shown_path(text) if kit is not None else text)
 
     def send_header(self, keyword: str, value: str) -> None:

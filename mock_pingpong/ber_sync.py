@@ -199,16 +199,18 @@ def apply(conn, fetched: Fetched) -> set[str]:
                            "end_date": end, "organisation_id": _ref(g.get("organisation")), "ber_stamp": None})
         member_rows += [{"group_id": g["id"], "person_id": _ref(m.get("person")),
                          "start_date": _date(m.get("startDate")), "end_date": _date(m.get("endDate")),
-                         "admitted": grading.is_admitted(_date(m.get("endDate")), end)}
+                         # A group without dates fails the comparison (TypeError): the sync keeps its copy.
+                         "admitted": grading.is_admitted(_date(m.get("endDate")), end)}  # type: ignore[arg-type]
                         for m in g.get("groupMemberships") or [] if _ref(m.get("person"))]
         affected.add(g["id"])
     _upsert(conn, groups, group_rows)  # only BER's columns: the version and counts are Ping Pong's
     _replace(conn, memberships, sorted(affected), member_rows)
 
     known = set(conn.execute(select(groups.c.id)).scalars())
-    links, teacher_rows, linked = [], [], []
+    links, teacher_rows = [], []
+    linked: list[str] = []
     for a in fetched.activities:
-        for gid in (gid for gid in (_ref(x) for x in a.get("groups") or []) if gid in known):
+        for gid in (gid for gid in (_ref(x) for x in a.get("groups") or []) if gid is not None and gid in known):
             links.append({"gid": gid, "activity_id": a["id"], "syllabus_id": _ref(a.get("syllabus"))})
             linked.append(gid)
             teacher_rows += [{"group_id": gid, "duty_id": _ref(t.get("duty")), "person_id": None,
@@ -374,7 +376,8 @@ class Syncer:
                     since = datetime.fromisoformat(state["watermark"]) - DELETION_OVERLAP
                     removals = self.client.deleted(since)
                 with self.kit.db.engine.begin() as conn:
-                    affected: set[str] | None = set()
+                    affected: set[str] | None
+                    affected = set()  # None once a full sync drops what BER no longer has: refresh all
                     if removals:  # first: a record removed and then re-created keeps its new self
                         affected |= apply_deletions(conn, removals)
                     for name in RESOURCES:
@@ -492,14 +495,15 @@ class Syncer:
                 known_duties = set(conn.execute(select(duties.c.id)).scalars()) if activities else set()
             fetched = Fetched()
             fetched.groups, fetched.activities = [group], activities
-            duty_ids = {_ref(t.get("duty")) for a in activities for t in a.get("teachers") or []} - {None}
+            duty_ids = {d for d in (_ref(t.get("duty")) for a in activities for t in a.get("teachers") or [])
+                        if d is not None}
             for duty_id in duty_ids - known_duties:
                 duty = self.client.get("duties", duty_id)
                 if duty:
                     fetched.duties.append(duty)
-            person_ids = {_ref(m.get("person")) for m in group.get("groupMemberships") or []}
-            person_ids |= {_ref(d.get("person")) for d in fetched.duties}
-            person_ids.discard(None)
+            person_ids = {p for p in (_ref(m.get("person")) for m in group.get("groupMemberships") or [])
+                          if p is not None}
+            person_ids |= {p for p in (_ref(d.get("person")) for d in fetched.duties) if p is not None}
             with self.kit.db.engine.connect() as conn:
                 known = set(conn.execute(select(persons.c.id).where(persons.c.id.in_(person_ids))).scalars())
             for person_id in person_ids - known:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import hmac
 from datetime import datetime
 from functools import lru_cache
+from typing import cast
 
 from flask import Blueprint, Response, current_app, request
 from lxml import etree
@@ -26,7 +27,10 @@ def school_forms() -> frozenset[str]:
     """The Skolform values the reference XSD allows (read from the schema, never copied)."""
     import xmlschema
     from betyg_harness.reference import betyg_xsd
-    return frozenset(xmlschema.XMLSchema(str(betyg_xsd())).types["Skolform"].enumeration)
+    skolform = xmlschema.XMLSchema(str(betyg_xsd())).types["Skolform"]
+    # A restriction of xs:string by enumeration: simple, with string values.
+    assert isinstance(skolform, xmlschema.validators.XsdSimpleType) and skolform.enumeration is not None
+    return frozenset(cast("list[str]", skolform.enumeration))
 
 
 def _xml(root: etree._Element, status: int = 200, headers: dict | None = None) -> Response:
@@ -68,7 +72,8 @@ def build_document(start: datetime, end: datetime, grades_by_student: dict[str, 
             element.text = text
         return element
 
-    root = etree.Element(f"{{{NS}}}betyg", nsmap={None: NS},
+    # None is lxml's prefix of the default namespace; lxml-stubs allow only str prefixes.
+    root = etree.Element(f"{{{NS}}}betyg", nsmap={None: NS},  # type: ignore[dict-item]
                          attrib={"from": start.isoformat(timespec="seconds"), "tom": end.isoformat(timespec="seconds")})
     for person_id, rows in grades_by_student.items():
         elev = sub(root, "elev", id=_braced(person_id))

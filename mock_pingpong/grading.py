@@ -334,7 +334,7 @@ def validate(sheet: Sheet, submission: Submission, today: date) -> list[FieldErr
     if unknown:
         errors.insert(0, FieldError("form", f"Formuläret innehåller betyg för {unknown} "
                                             f"{'elev' if unknown == 1 else 'elever'} som inte finns i gruppen."))
-    if not any(pid in admitted and not (admitted[pid].grade and admitted[pid].grade.locked)
+    if not any(pid in admitted and not ((grade := admitted[pid].grade) and grade.locked)
                for pid in submission.grades) and not errors:
         errors.append(FieldError("form", "Inga betyg att spara. Välj minst ett betyg."))
     graders = {t.person_id: t for t in sheet.teachers}

@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import date, datetime
 
-from sqlalchemy import case, bindparam, exists, func, select, update
+from sqlalchemy import Row, case, bindparam, exists, func, select, update
 from sqlalchemy.engine import Connection
 
 from betyg_harness.mock_kit.db import position_of
@@ -42,7 +43,7 @@ def refresh_derived(conn: Connection, group_ids: set[str] | None = None) -> None
     graders = defaultdict(list)
     for gid, given, family in grader_rows:
         graders[gid].append((given, family))
-    admitted = dict(conn.execute(
+    admitted: dict[str, int] = dict(conn.execute(
         select(memberships.c.group_id, func.count(func.distinct(memberships.c.person_id)))
         .where(memberships.c.admitted, where(memberships.c.group_id)).group_by(memberships.c.group_id)).all())
     admitted_grade = exists().where(memberships.c.group_id == grades.c.group_id,
@@ -95,9 +96,9 @@ def grader_options(conn: Connection, only_groups_of: str | None = None) -> list[
                                                       group_teachers.c.grader)
         graders = graders.where(group_teachers.c.group_id.in_(own))
     # IN (subquery) rather than JOIN … DISTINCT: SQLite then needs no temporary B-tree (1,600 graders).
-    rows = conn.execute(select(persons.c.id, persons.c.given_name, persons.c.family_name)
-                        .where(persons.c.id.in_(graders))).all()
-    rows.sort(key=lambda r: grading.student_order_key(r.given_name, r.family_name))
+    rows = sorted(conn.execute(select(persons.c.id, persons.c.given_name, persons.c.family_name)
+                               .where(persons.c.id.in_(graders))).all(),
+                  key=lambda r: grading.student_order_key(r.given_name, r.family_name))
     return [(r.id, f"{r.given_name} {r.family_name}") for r in rows]
 
 
@@ -110,7 +111,7 @@ def terms(conn: Connection) -> list[str]:
 # -- search ---------------------------------------------------------------------------------------
 def search_groups(conn: Connection, *, text: str = "", teacher_id: str | None = None,
                   date_from: date | None = None, date_to: date | None = None,
-                  visible_to: str | None = None, limit: int = 500) -> tuple[list, bool]:
+                  visible_to: str | None = None, limit: int = 500) -> tuple[Sequence[Row], bool]:
     """Searchable groups matching the criteria; ``visible_to`` = a teacher's person id (else all).
 
     Returns (rows, truncated)."""

@@ -19,8 +19,22 @@ from betyg_harness.mock_pingpong.catalogue.model import CatalogueData, Catalogue
 def grade_writes():
     """Held by every store of grades and by every read of the grade API (see above), across the
     processes serving Ping Pong when there are several."""
-    with current_kit().locks.hold("grade_writes"):
+    locks = current_kit().locks
+    assert locks is not None  # create_app gives every kit its locks
+    with locks.hold("grade_writes"):
         yield
+
+
+def _opened(sheet: grading.Sheet | None) -> grading.Sheet:
+    """The sheet of a group the request has already found (the view answers 404 for no group)."""
+    assert sheet is not None
+    return sheet
+
+
+def _locked_grade(student: grading.Student) -> grading.StoredGrade:
+    """A student's grade on a sheet whose catalogue is ready (every admitted student locked)."""
+    assert student.grade is not None
+    return student.grade
 
 
 @dataclass
@@ -63,9 +77,9 @@ def save(group_id: str, submission: grading.Submission, user_name: str) -> Outco
         with grade_writes(), kit.db.engine.begin() as conn:
             replayed = repository.confirmed(conn, submission.token)
             if replayed is not None:
-                return Outcome("replayed", repository.load_sheet(conn, group_id), submission,
+                return Outcome("replayed", _opened(repository.load_sheet(conn, group_id)), submission,
                                locked=replayed.locked)
-            sheet = repository.load_sheet(conn, group_id)
+            sheet = _opened(repository.load_sheet(conn, group_id))
             outcome = check(sheet, submission)
             if outcome.kind != "summary":
                 return outcome
@@ -79,11 +93,11 @@ def save(group_id: str, submission: grading.Submission, user_name: str) -> Outco
         # now recorded (a replay that raced its original) or someone else saved first (stale).
         with kit.db.engine.connect() as conn:
             replayed = repository.confirmed(conn, submission.token)
-        fresh = load(group_id)
+        fresh = _opened(load(group_id))
         if replayed is not None:
             return Outcome("replayed", fresh, submission, locked=replayed.locked)
         return Outcome("stale", fresh, initial_choices(fresh))
-    return Outcome("saved", load(group_id), submission, locked=locked)
+    return Outcome("saved", _opened(load(group_id)), submission, locked=locked)
 
 
 def catalogue_data(sheet: grading.Sheet) -> CatalogueData:
@@ -94,7 +108,7 @@ def catalogue_data(sheet: grading.Sheet) -> CatalogueData:
     names = {t.person_id: t for t in sheet.teachers}
     decided: list[str] = []
     for student in sheet.students:
-        for person_id in student.grade.deciders:
+        for person_id in _locked_grade(student).deciders:
             if person_id not in decided:
                 decided.append(person_id)
     signers = [names[p] for p in decided if p in names] or list(sheet.teachers)
@@ -104,7 +118,8 @@ def catalogue_data(sheet: grading.Sheet) -> CatalogueData:
         course_code=sheet.course_code, course_name=sheet.course_name, points=sheet.points or 0,
         points_kind=grading.points_kind(sheet.school_type), group_name=sheet.name,
         period_start=sheet.start_date, period_end=sheet.end_date, grade_date=sheet.end_date,
-        rows=[CatalogueRow(s.civic_display, s.family_name, s.given_name, s.grade.value) for s in sheet.students],
+        rows=[CatalogueRow(s.civic_display, s.family_name, s.given_name, _locked_grade(s).value)
+              for s in sheet.students],
         teachers=[t.full_name for t in signers], printed_at=now(), late=late)
 
 

@@ -10,6 +10,7 @@ import difflib
 import fnmatch
 import json
 import re
+from typing import Any
 from pathlib import Path
 
 from playwright.sync_api import Error as PlaywrightError, Locator
@@ -61,7 +62,9 @@ def _target(selector: str) -> tuple[str, str] | None:
     part = parts[-1]
     kind, rest = part["kind"], part["rest"]
     if kind == "role":
-        role = re.match(r"[a-z]+", rest).group(0)
+        role_match = re.match(r"[a-z]+", rest)
+        assert role_match is not None  # _PART's role= alternative starts with [a-z]+
+        role = role_match.group(0)
         name = _NAME.search(rest)
         return role, json.loads(name["q"]) if name else ""
     if rest.startswith('"'):
@@ -127,7 +130,7 @@ def compare_columns(expected: tuple[str, ...], found: list[str]) -> tuple[list[s
 
 
 def _longest_common_subsequence(a: list[str], b: list[str]) -> list[str]:
-    table = [[[] for _ in range(len(b) + 1)] for _ in range(len(a) + 1)]
+    table: list[list[list[str]]] = [[[] for _ in range(len(b) + 1)] for _ in range(len(a) + 1)]
     for i in range(len(a) - 1, -1, -1):
         for j in range(len(b) - 1, -1, -1):
             table[i][j] = ([a[i]] + table[i + 1][j + 1] if a[i] == b[j]
@@ -150,6 +153,7 @@ class Shots:
 
     def name(self, stem: str, suffix: str) -> Path:
         safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", stem).strip("_")
+        assert self.folder is not None  # without a folder the mode is "none": nothing is named
         return self.folder / f"{safe}{suffix}"
 
     def page(self, page, stem: str) -> str | None:
@@ -243,7 +247,7 @@ def _check_locator(obj, attr: str, exp: Expectation, locator: Locator, n: int, c
                    system: str, where: str, stem: str, shots: Shots, page_shot: str | None) -> list[Finding]:
     what = f"{attr} «{exp.label}»"
     selector = describe_selector(locator)
-    base = dict(kind="locator", system=system, where=where, what=what, count=n, selector=selector)
+    base: dict[str, Any] = dict(kind="locator", system=system, where=where, what=what, count=n, selector=selector)
     if n == 0:
         if exp.count == "maybe":
             return [Finding(status="absent", detail="visas inte (tillåtet)", **base)]

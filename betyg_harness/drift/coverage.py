@@ -12,6 +12,7 @@ from __future__ import annotations
 from betyg_harness.drift.report import DriftReport, Finding
 from betyg_harness.flows.pages import ber as ber_pages
 from betyg_harness.flows.pages import pingpong as pingpong_pages
+from betyg_harness.flows.pages.base import BasePage
 
 # The statuses that say a locator was looked at on its screen.
 CHECKED = frozenset({"ok", "multiple", "changed", "missing"})
@@ -20,7 +21,7 @@ LEFT_OUT = {("Ping Pong", "SummaryPage"): "nås bara genom betygsvyns första Sp
 NOT_SHOWN = "sidan nåddes inte"
 
 
-def page_objects() -> list[tuple[str, type]]:
+def page_objects() -> list[tuple[str, type[BasePage]]]:
     """Every page object of both systems, as the flows export them."""
     return ([("Ping Pong", getattr(pingpong_pages, n)) for n in pingpong_pages.__all__]
             + [("BER", getattr(ber_pages, n)) for n in ber_pages.__all__])
@@ -30,7 +31,7 @@ def reason_key(system: str, page: str, attr: str | None = None) -> str:
     return f"{system}/{page}" + (f".{attr}" if attr else "")
 
 
-def assess(report: DriftReport, pages: list[tuple[str, type]] | None = None) -> None:
+def assess(report: DriftReport, pages: list[tuple[str, type[BasePage]]] | None = None) -> None:
     """Add an "unchecked" finding for each named locator not reached and fill ``report.coverage``
     (anew: a second call replaces what the first found)."""
     report.findings = [f for f in report.findings if f.kind != "coverage"]

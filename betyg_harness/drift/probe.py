@@ -33,7 +33,8 @@ from betyg_harness.flows.errors import FlowError, LoginFailed
 from betyg_harness.flows.pages.ber import BerGroupSearchPage, BerImportLogPage, BerLoginPage, BerStudentPage
 from betyg_harness.flows.pages.pingpong import (BetygPage, BetygSearchByGroupPage, BetygSearchByTeacherPage,
                                                 GradingPage, LoginPage, SearchResults)
-from betyg_harness.flows.pages.pingpong.grading import CATALOGUE_NOT_READY
+from betyg_harness.flows.pages.pingpong.grading import CATALOGUE_NOT_READY, GradingState
+from betyg_harness.flows.pages.pingpong.search import GroupHit
 
 VIEWPORT = {"width": 1280, "height": 900}
 FINISHED_STATUS = "Klar"  # a finished group shows every part of the grading view, the catalogue too
@@ -213,8 +214,8 @@ def _walk_pingpong(walk: _Walk, settings: ProbeSettings) -> str | None:
         return settings.group
 
     # A group that is gradeable now: its grading view shows Spara (not "Betyg kan sättas från och med …").
-    opened: list[tuple[object, GradingPage, object]] = []
-    grading_hit = None
+    opened: list[tuple[GroupHit, GradingPage, GradingState]] = []
+    grading_hit: GroupHit | None = None
     for hit in candidates[:MAX_GROUPS]:
         view, state = _open_group(walk, hit, by_group, text)
         if state is None:

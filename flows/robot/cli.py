@@ -19,6 +19,7 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import requests
 from rich.console import Console
@@ -37,7 +38,7 @@ from betyg_harness.flows.session import Ber, PingPong
 from betyg_harness.text import os_error_sv
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
-EXIT_STOPPED = {signal.SIGINT: 130, signal.SIGTERM: 143}  # 128 + the signal, as shells report it
+EXIT_STOPPED: dict[int, int] = {signal.SIGINT: 130, signal.SIGTERM: 143}  # 128 + the signal, as shells report it
 
 
 def _env(name: str, default: str) -> str:
@@ -231,7 +232,7 @@ def _main(argv: list[str] | None) -> int:
                 progress.advance(task)
         say(line)
 
-    ber_line = {"task": None, "logged": 0.0}
+    ber_line: dict[str, Any] = {"task": None, "logged": 0.0}  # the progress task (once shown), the last log
 
     def on_ber_wait(wait) -> None:
         # A real wait is up to 15 minutes: one line that moves (a terminal), or a line every 30 s (a log).
@@ -374,7 +375,7 @@ def _summarise(out: Console, outcomes: list[Outcome], settings: Settings, stop: 
         line(f"Körningen stoppades ({name}). {untouched} grupper påbörjades inte eller avbröts innan något "
              f"sparades. Fortsätt med samma kommando: journalen ({settings.journal}) hoppar över det som är "
              "klart och läser om det som pågick.")
-        return EXIT_STOPPED.get(stop.signal, 130)
+        return EXIT_STOPPED.get(stop.signal, 130) if stop.signal is not None else 130
     return EXIT_FAILED if failed else EXIT_OK
 
 

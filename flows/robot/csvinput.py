@@ -13,7 +13,7 @@ import io
 import json
 import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -223,7 +223,7 @@ def _table(data: bytes) -> tuple[Columns, Iterable[tuple[int, list[str]]], list[
                                                             f"{', '.join(COLUMNS)}.")])
         pnr_col = columns.index["personnummer"]
 
-        def cells(row: list[object]) -> list[str]:
+        def cells(row: Sequence[object]) -> list[str]:
             texts = [workbook.cell_text(c) for c in row]
             if isinstance(row[pnr_col], float) and len(texts[pnr_col]) == 9:
                 texts[pnr_col] = "0" + texts[pnr_col]  # a number cell lost the 10-digit form's leading zero
@@ -251,7 +251,7 @@ def parse_grades(data: bytes) -> GradesFile:
         notes.append(f"{len(columns.extra)} kolumn{'er' if len(columns.extra) > 1 else ''} "
                      f"utöver {', '.join(COLUMNS)} lästes inte: {', '.join(f'«{c}»' for c in columns.extra)}.")
     at = [columns.index[c] for c in COLUMNS]
-    parsed = []
+    parsed: list[tuple[int, str, str, str, str, tuple[str, ...]]] = []
     rows = 0
     for line, fields in table:
         if not any(f.strip() for f in fields):
@@ -288,6 +288,7 @@ def parse_grades(data: bytes) -> GradesFile:
         if row_problems:
             problems.extend(InputProblem(line, m) for m in row_problems)
             continue
+        assert pnr is not None  # one that does not read is a row problem
         parsed.append((line, pnr, kurskod, grupp, grade, teachers))
     # A name written another way in some rows is refused there, with the other spelling as a hint.
     variants = _variants(parsed, lambda r: [(r[2], r[3])], "gruppnamnet")

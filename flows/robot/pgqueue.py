@@ -24,6 +24,7 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import datetime, timezone
+from typing import Any, TypeGuard
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from betyg_harness.flows.robot.journal import FINISHED
@@ -58,15 +59,21 @@ CREATE INDEX IF NOT EXISTS betygsrobot_journal_run_key ON betygsrobot_journal (r
 _SCHEMA_LOCK = 0x6265_7479  # advisory lock: concurrent CREATE TABLE IF NOT EXISTS can collide
 
 
-def is_postgres_url(value: object) -> bool:
+def is_postgres_url(value: object) -> TypeGuard[str]:
     return isinstance(value, str) and value.split("://", 1)[0] in ("postgresql", "postgres")
+
+
+def _only(row: tuple[Any, ...] | None) -> Any:
+    """The value of a query that always answers one row of one column (now(), count(*))."""
+    assert row is not None
+    return row[0]
 
 
 def split_url(url: str) -> tuple[str, dict[str, str]]:
     """The connection URL without our own parameters (``run``, ``lease``), and those."""
     parts = urlsplit(url)
     query = dict(parse_qsl(parts.query))
-    ours = {k: query.pop(k) for k in ("run", "lease") if k in query}
+    ours: dict[str, str] = {k: query.pop(k) for k in ("run", "lease") if k in query}
     return urlunsplit(parts._replace(query=urlencode(query))), ours
 
 
@@ -94,7 +101,7 @@ class PgJournal:
         with self._lock, self._conn.transaction():
             self._conn.execute("SELECT pg_advisory_xact_lock(%s)", (_SCHEMA_LOCK,))
             self._conn.execute(SCHEMA)
-            self._started = self._conn.execute("SELECT now()").fetchone()[0]
+            self._started = _only(self._conn.execute("SELECT now()").fetchone())
         self._held: set[str] = set()
         self._stop = threading.Event()
         self._heartbeat = threading.Thread(target=self._renew, name="betygsrobot-lease", daemon=True)
@@ -188,10 +195,10 @@ class PgJournal:
                         (worker, self.lease, self.run, row[0]))
                     self._held.add(row[0])
                     return row[0]
-                alive = self._conn.execute(
+                alive = _only(self._conn.execute(
                     "SELECT count(*) FROM betygsrobot_queue WHERE run = %s AND (%s::text[] IS NULL OR key = ANY(%s)) "
                     "AND (status = 'pending' OR (status = 'taken' AND lease_until >= now()))",
-                    (self.run, keys, keys)).fetchone()[0]
+                    (self.run, keys, keys)).fetchone())
             if not alive:
                 return None
             time.sleep(self.poll)  # sleep-ok: waiting for other robot processes' leases

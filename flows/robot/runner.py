@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import BrowserContext, sync_playwright
 
 from betyg_harness.flows.ber import BerWait, ExpectedGrade
 from betyg_harness.flows.browser import open_browser
@@ -205,7 +205,8 @@ class Robot:
         self.jobs = jobs
         self.settings = settings
         if is_postgres_url(settings.journal):
-            self.journal = PgJournal(settings.journal, run=settings.run_name, lease_seconds=settings.lease_seconds)
+            self.journal: PgJournal | Journal = PgJournal(settings.journal, run=settings.run_name,
+                                                          lease_seconds=settings.lease_seconds)
             self.journal.run = self.journal.run or run_fingerprint(jobs)
         else:
             self.journal = Journal(settings.journal)
@@ -284,13 +285,14 @@ class Robot:
         """Where the workers take their next group: this process's own list, or the run's queue
         in PostgreSQL, shared with every robot process on the same run. Nothing once a stop is asked."""
         if isinstance(self.journal, PgJournal):
+            journal = self.journal  # narrowed for take(), which runs later
             by_key = {j.key: j for j in todo}
-            self.journal.enqueue(todo)
+            journal.enqueue(todo)
 
             def take() -> GroupJob | None:
                 if self.stop.requested:
                     return None
-                key = self.journal.take(keys=list(by_key), stop=lambda: self.stop.requested)
+                key = journal.take(keys=list(by_key), stop=lambda: self.stop.requested)
                 return None if key is None else by_key[key]
             return take
         work: queue.Queue[GroupJob] = queue.Queue()
@@ -331,7 +333,7 @@ class Robot:
                 self._finish(job, Outcome(job.grupp, job.kurskod, "not-run", students=len(job.grades),
                                           error=f"kördes inte: {why}"))
 
-    def _session(self, browser, *, trace: bool = True) -> tuple[object, PingPong]:
+    def _session(self, browser, *, trace: bool = True) -> tuple[BrowserContext, PingPong]:
         """A fresh context on Ping Pong, logged in (or the saved login checked), tracing from then on
         when ``trace`` (so no login form is ever in a trace)."""
         s = self.settings

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 ZIP_MAGIC = b"PK\x03\x04"  # .xlsx, .xlsm, .ods
@@ -30,7 +30,7 @@ class Sheet:
     name: str
     header_line: int
     header: list[str]
-    rows: list[tuple[int, list[object]]]  # (sheet row number, raw cell values)
+    rows: list[tuple[int, Sequence[object]]]  # (sheet row number, raw cell values)
     notes: list[str] = field(default_factory=list)
 
 
@@ -68,7 +68,8 @@ def read_sheet(data: bytes, is_header: Callable[[list[str]], bool]) -> Sheet:
             rows = book.get_sheet_by_index(index).to_python(skip_empty_area=False)
         except Exception as exc:  # noqa: BLE001 — as above: any unreadable sheet is the admin's file
             raise WorkbookError(f"bladet «{metas[index].name}» kan inte läsas ({exc}).") from None
-        numbered = [(n, row) for n, row in enumerate(rows, start=1) if any(cell_text(c).strip() for c in row)]
+        numbered: list[tuple[int, Sequence[object]]] = [
+            (n, row) for n, row in enumerate(rows, start=1) if any(cell_text(c).strip() for c in row)]
         if not numbered:
             continue
         header_line, header_cells = numbered[0]

@@ -11,9 +11,10 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
-from typing import Callable
+from typing import Any, Callable
 
 from flask import Blueprint, current_app, g, jsonify, request
+from flask.blueprints import BlueprintSetupState
 from werkzeug.routing import BaseConverter
 from sqlalchemy import and_, exists, false, func, or_, select
 
@@ -36,7 +37,11 @@ class RecordId(BaseConverter):
     regex = r"(?!lookup$)[^/]+"
 
 
-api.record_once(lambda state: state.app.url_map.converters.setdefault("rid", RecordId))
+def _register_record_id(state: BlueprintSetupState) -> None:
+    state.app.url_map.converters.setdefault("rid", RecordId)
+
+
+api.record_once(_register_record_id)
 
 DATE_PARAMS = (Param("startDate.onOrBefore", "date"), Param("startDate.onOrAfter", "date"),
                Param("endDate.onOrBefore", "date"), Param("endDate.onOrAfter", "date"))
@@ -271,7 +276,7 @@ def _lookup_activities(body):
 
 @dataclass(frozen=True)
 class Resource:
-    model: type
+    model: type[Any]  # a mapped class with an ``id`` column
     batch: Callable
     filters: Callable
     params: tuple[Param, ...] = ()
@@ -493,6 +498,7 @@ def _lookup(name: str):
     if not isinstance(body, dict):
         raise bad("Kroppen måste vara ett JSON-objekt, t.ex. {\"ids\": [\"…\"]}.", "invalid_body")
     _bounded(body)
+    assert resource.lookup is not None  # the lookup route exists only for resources with one
     conditions = resource.lookup(body)
     if resource.before_read:
         resource.before_read()
@@ -594,6 +600,7 @@ def offered_operations() -> dict[str, set[str]]:
         if not rule.rule.startswith(PREFIX + "/"):
             continue
         template = re.sub(r"<[^>]+>", "{id}", rule.rule[len(PREFIX):])
+        assert rule.methods is not None  # Flask gives every rule its methods
         out.setdefault(template, set()).update(m for m in rule.methods if m not in ("HEAD", "OPTIONS"))
     return out
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
@@ -103,7 +104,7 @@ def duty(d: Duty, refs: Refs) -> dict:
 
 def person_batch(rows, refs: Refs, expand) -> list[dict]:
     out = [person(p) for p in rows]
-    embedded = {item["id"]: {} for item in out} if expand else {}
+    embedded: dict[str, dict] = {item["id"]: {} for item in out} if expand else {}
     for name in ("responsibleFor", "placements", "ownedPlacements"):  # BER has no guardians or placements
         if name in expand:
             for item in embedded.values():
@@ -240,7 +241,7 @@ def activity_batch(rows, refs: Refs, expand) -> list[dict]:
                              for a in assignments.get(act.id, [])],
                 "syllabus": refs.ref(g.syllabus_id, g.syllabus.name),
                 "organisation": refs.ref(g.organisation_id, g.organisation.display_name)}
-        embedded = {}
+        embedded: dict[str, Any] = {}
         if "groups" in expand:
             embedded["groups"] = [group(g, members.get(g.id, []), refs)]
         if "teachers" in expand:

@@ -70,14 +70,16 @@ def login():
     form = LoginForm()
     error = None
     if form.validate_on_submit():
-        logins.check_allowed(form.username.data)  # too many failures: the 429 page, before any password is checked
+        username, password = form.username.data, form.password.data
+        assert username is not None and password is not None  # both DataRequired, so validated
+        logins.check_allowed(username)  # too many failures: the 429 page, before any password is checked
         with db() as s:
-            user = s.get(BerUser, form.username.data.strip())
+            user = s.get(BerUser, username.strip())
             # An unknown username is checked against a dummy hash: the same work as a known one.
-            if logins.password_matches(user.password_hash if user is not None else None, form.password.data):
+            if logins.password_matches(user.password_hash if user is not None else None, password):
                 logins.start(user.username)
                 return redirect(logins.safe_next(request.args.get("next"), url_for("ui.groups")))
-        logins.record_failure(form.username.data)
+        logins.record_failure(username)
         error = "Fel användarnamn eller lösenord."
     status = 401 if error else (400 if form.errors else 200)
     return render_template("ber/login.html", form=form, error=error), status

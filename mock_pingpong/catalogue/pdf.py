@@ -89,7 +89,8 @@ def _styles() -> dict[str, ParagraphStyle]:
         "late": ParagraphStyle("late", base, fontName=FONT_BOLD, fontSize=11, leading=14,
                                textColor=colors.HexColor("#a30000"),
                                borderColor=colors.HexColor("#a30000"), borderWidth=1,
-                               borderPadding=(3, 6, 3, 6)),
+                               # reportlab takes (top, right, bottom, left) too; its stubs say float only
+                               borderPadding=(3, 6, 3, 6)),  # type: ignore[arg-type]
         "late_note": ParagraphStyle("late_note", base, fontSize=8.5, leading=11,
                                     textColor=colors.HexColor("#a30000")),
         "label": ParagraphStyle("label", base, fontName=FONT_BOLD),
@@ -144,7 +145,7 @@ class _NumberedCanvas(Canvas):
 
     def showPage(self):
         self._pages.append(dict(self.__dict__))
-        self._startPage()
+        self._startPage()  # type: ignore[attr-defined]  # Canvas's own (private) page reset, not in the stubs
 
     def save(self):
         total = len(self._pages)
@@ -153,7 +154,7 @@ class _NumberedCanvas(Canvas):
             self.setFont(FONT, 8.5)
             self.setFillColor(colors.black)
             self.drawRightString(PAGE_W - MARGIN_X, MARGIN_BOTTOM - 10 * mm,
-                                 f"Sida {self._pageNumber} av {total}")
+                                 f"Sida {self._pageNumber} av {total}")  # type: ignore[attr-defined]  # as above
             super().showPage()
         super().save()
 

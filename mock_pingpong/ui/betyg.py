@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import wraps
@@ -11,6 +12,7 @@ from urllib.parse import quote
 from flask import (Blueprint, Response, abort, current_app, flash, g, get_flashed_messages, redirect,
                    render_template, request, url_for)
 from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy import Row
 
 from betyg_harness.mock_kit.app import current_kit, now
 from betyg_harness.mock_pingpong import accounts, get_syncer, grading, repository, service
@@ -116,7 +118,8 @@ def _search(form: SearchForm, teacher_id: str | None, *, with_teachers: bool):
     today = now().date()
     with _conn() as conn:
         visible_to = _own_person_id(conn)
-        rows, truncated = [], False
+        rows: Sequence[Row] = []
+        truncated = False
         if form.searched and not form.errors:
             start, end = form.window()
             rows, truncated = repository.search_groups(

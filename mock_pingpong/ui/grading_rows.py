@@ -30,8 +30,9 @@ def student_rows(sheet: grading.Sheet, choices: grading.Submission, errors: dict
     for s in sheet.students:
         pid = str(escape(s.person_id))
         name = str(escape(s.full_name))
-        locked = bool(s.grade and s.grade.locked)
-        chosen = s.grade.value if locked else choices.grades.get(s.person_id)
+        locked_grade = s.grade if s.grade and s.grade.locked else None
+        locked = locked_grade is not None
+        chosen = locked_grade.value if locked_grade is not None else choices.grades.get(s.person_id)
         disabled = " disabled" if locked or not gradeable else ""
         grade_errors = errors.get(f"grade-{s.person_id}", [])
         lock_errors = errors.get(f"lock-{s.person_id}", [])
@@ -40,10 +41,10 @@ def student_rows(sheet: grading.Sheet, choices: grading.Submission, errors: dict
         grade_messages = "".join(f'<span class="field-error" id="err-grade-{pid}">{escape(m)}</span>'
                                  for m in grade_errors)
         lock_label = f'<label for="lock-{pid}" class="sr-only">Lås betyg för {name}</label>'
-        if locked:
-            locked_on = s.grade.locked_at.date().isoformat() if s.grade.locked_at else ""
+        if locked_grade is not None:
+            locked_on = locked_grade.locked_at.date().isoformat() if locked_grade.locked_at else ""
             lock_cell = (f'<input type="checkbox" id="lock-{pid}" checked disabled>\n{lock_label}\n'
-                         f'<span class="locked">Låst {locked_on} av {escape(s.grade.locked_by or "")}</span>')
+                         f'<span class="locked">Låst {locked_on} av {escape(locked_grade.locked_by or "")}</span>')
         else:
             ticked = " checked" if s.person_id in choices.locks else ""
             invalid_lock = f' aria-invalid="true" aria-describedby="err-lock-{pid}"' if lock_errors else ""

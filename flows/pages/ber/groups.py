@@ -92,7 +92,7 @@ class BerGroupPage(BasePage):
         headers, rows = aria.table_rows(table)
         out = []
         for cells in rows:
-            row = {h: (cells[i].name if i < len(cells) else "") for i, h in enumerate(headers)}
+            row: dict[str, str | None] = {h: (cells[i].name if i < len(cells) else "") for i, h in enumerate(headers)}
             link = next((c.find("link") for c in cells if c.find("link")), None)
             row["url"] = link.prop("url") if link else None
             out.append(row)

@@ -55,7 +55,9 @@ class BerStudentPage(BasePage):
         table = self.grades_table()
         if not table.count():
             return []
-        return self._rows(aria.parse(table.aria_snapshot()).find("table"))
+        found = aria.parse(table.aria_snapshot()).find("table")
+        assert found is not None  # the snapshot of a table that is shown
+        return self._rows(found)
 
     @staticmethod
     def _rows(table: aria.Node) -> list[BerGrade]:

@@ -127,6 +127,10 @@ class GradingPage(BasePage):
                 def cell(name: str) -> aria.Node | None:
                     i = col.get(name)
                     return cells[i] if i is not None and i < len(cells) else None
+
+                def cell_name(name: str) -> str:
+                    found = cell(name)
+                    return found.name if found else ""
                 radios = [n for c in cells for n in c.find_all("radio")]
                 boxes = [n for c in cells for n in c.find_all("checkbox")]
                 lock_cell = cell("Lås")
@@ -135,8 +139,7 @@ class GradingPage(BasePage):
                 checked = next((r.name for r in radios if r.checked), None)
                 locked = bool(locked_match) or bool(boxes and boxes[0].checked and boxes[0].disabled)
                 students.append(StudentRow(
-                    personnummer=cell("Personnummer").name if cell("Personnummer") else "",
-                    name=cell("Namn").name if cell("Namn") else "",
+                    personnummer=cell_name("Personnummer"), name=cell_name("Namn"),
                     grade=checked, steps=[r.name for r in radios], locked=locked,
                     locked_text=locked_match.group(0).strip() if locked_match else "",
                     lock_ticked=bool(boxes and boxes[0].checked)))

@@ -41,7 +41,8 @@ class SummaryPage(BasePage):
     @staticmethod
     def _teachers(root: aria.Node) -> list[str]:
         """Names listed after the heading "Betygssättande lärare", up to the next heading or button."""
-        names, inside = [], False
+        names: list[str] = []
+        inside = False
         for node in root.walk():
             if node.role == "heading":
                 inside = node.name == "Betygssättande lärare"
