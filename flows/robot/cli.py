@@ -227,7 +227,7 @@ def _main(argv: list[str] | None) -> int:
             line += f" — {o.error}"
         if progress:
             if o.status in NOT_STARTED:  # a group not run leaves the bar's count instead of filling it
-                progress.update(task, total=max(0, progress.tasks[task].total - 1))
+                progress.update(task, total=max(0, (progress.tasks[task].total or 0) - 1))
             else:
                 progress.advance(task)
         say(line)
