@@ -15,8 +15,8 @@ demo: setup
 
 # --timeout: a hung test fails alone instead of stalling the run (the slowest take about a minute).
 # --html: artifacts/report.html links (not embeds) the screenshots, traces, golden diffs and drift
-# reports of failures. --dist loadgroup needs pytest<9.2 with pytest-xdist 3.8 (the plugin stops
-# the run otherwise: pytest-dev/pytest-xdist#1386).
+# reports of failures. --dist loadgroup needs pytest<9.2 with pytest-xdist 3.8 (the plugin fails
+# its tests otherwise: pytest-dev/pytest-xdist#1386).
 TIMEOUT ?= 600
 test: setup
 	@mkdir -p $(ARTIFACTS)

@@ -3,11 +3,24 @@ says which extra is missing, in Swedish and with exit 2, before importing what n
 and the catalogue checker need none and are entered directly."""
 from __future__ import annotations
 
+import sys
+
+from betyg_harness import __version__
 from betyg_harness.extras import require
+
+
+def _asks_version(program: str, argv: list[str] | None) -> bool:
+    """``--version`` is answered with or without the extra, as every command does."""
+    if "--version" in (sys.argv[1:] if argv is None else argv):
+        print(f"{program} (betyg-harness) {__version__}")
+        return True
+    return False
 
 
 def mocks(argv: list[str] | None = None) -> int:
     """``betyg-mocks`` and ``python -m betyg_harness``."""
+    if _asks_version("betyg-mocks", argv):
+        return 0
     require("mocks", "betyg-mocks")
     from betyg_harness.serve import main
     return main(argv)
@@ -15,6 +28,8 @@ def mocks(argv: list[str] | None = None) -> int:
 
 def drift(argv: list[str] | None = None) -> int:
     """``betyg-drift``."""
+    if _asks_version("betyg-drift", argv):
+        return 0
     require("drift", "betyg-drift")
     from betyg_harness.drift.cli import main
     return main(argv)

@@ -17,7 +17,7 @@ DISTRIBUTION = "betyg-harness"
 
 #: What each extra gives (also in docs/install.md, checked by tests/unit/test_extras.py).
 WHAT_EACH_GIVES = {
-    "mocks": "Ping Pong- och BER-mockarna: betyg-mocks, python -m betyg_harness.demo",
+    "mocks": "Ping Pong- och BER-mockarna, demon och scenariogeneratorn",
     "pytest": "pytest-pluginet med mockarna (mock_servers, grade_admin_page, …)",
     "drift": "avvikelsesonden betyg-drift mot en riktig Ping Pong och BER",
     "scale": "PostgreSQL-kön och mockarna under gunicorn",
@@ -69,6 +69,15 @@ def install_hint(extra: str) -> str:
 def message(extra: str, program: str, lacking: list[str]) -> str:
     return (f"{program} behöver tillägget «{extra}» ({WHAT_EACH_GIVES.get(extra, extra)}), som inte är "
             f"installerat: {', '.join(lacking)} saknas.\nInstallera det: {install_hint(extra)}")
+
+
+class ExtraMissing(ModuleNotFoundError):
+    """Raised where a part that needs an extra is imported without it (``python -m
+    betyg_harness.mock_ber`` in the robot's venv): the message says which extra to install."""
+
+    def __init__(self, extra: str, part: str, cause: ModuleNotFoundError):
+        lacking = missing(extra) or [cause.name or str(cause)]
+        super().__init__(message(extra, part, lacking), name=cause.name)
 
 
 def require(extra: str, program: str) -> None:

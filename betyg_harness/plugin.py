@@ -149,15 +149,24 @@ def loadgroup_message(pytest_version: str, xdist_version: str) -> str:
             f"eller en pytest-xdist nyare än {LAST_BROKEN_XDIST} när en rättad version finns.")
 
 
+LOADGROUP_REFUSAL = pytest.StashKey[str]()
+
+
 def _check_loadgroup(config: pytest.Config) -> None:
-    if getattr(config.option, "dist", None) != "loadgroup":
+    """Once the session's tests are known (on each xdist worker: only workers collect), and only for a
+    session that uses the plugin's fixtures: those tests then fail with the message (another suite in
+    the same venv is not ours to stop; an error raised on a worker would reach the user as xdist's
+    INTERNALERROR, without the message)."""
+    # On an xdist worker the distribution mode is the controller's, passed in pytest_configure_node.
+    dist = getattr(config, "workerinput", {}).get("betyg_dist", getattr(config.option, "dist", None))
+    if dist != "loadgroup":
         return
     try:
         xdist_version = importlib.metadata.version("pytest-xdist")
     except importlib.metadata.PackageNotFoundError:
         return
     if loadgroup_is_broken(pytest.__version__, xdist_version):
-        raise pytest.UsageError(loadgroup_message(pytest.__version__, xdist_version))
+        config.stash[LOADGROUP_REFUSAL] = loadgroup_message(pytest.__version__, xdist_version)
 
 
 # -- hooks ---------------------------------------------------------------------------------------
@@ -188,7 +197,6 @@ def pytest_configure(config):
                                        "delay=, timeout=, screenshots=, api=, grades_from=, grades_to=)")
     config.addinivalue_line("markers", "fail_fast: the pingpong/ber flows try each step once (a negative "
                                        "test: an expected error is not retried)")
-    _check_loadgroup(config)
     attempts_setting(config)    # a wrong value stops the run here rather than in every test
     from betyg_harness import plugin_helpers, playwright_overrides
     if not config.pluginmanager.is_registered(plugin_helpers):
@@ -222,11 +230,25 @@ def plugin_fixture_names() -> set[str]:
     return {*fixtures_of(sys.modules[__name__]), *fixtures_of(plugin_helpers)}
 
 
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node) -> None:
+    """pytest-xdist's controller, for each worker: its distribution mode (workers run with their own)."""
+    node.workerinput["betyg_dist"] = getattr(node.config.option, "dist", None)
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(session, config, items):
     # Decides whether pytest-playwright gets the machine's Chromium (playwright_overrides).
     ours = plugin_fixture_names()
     config.stash[USES_PLUGIN] = any(ours.intersection(getattr(item, "fixturenames", ())) for item in items)
+    if config.stash[USES_PLUGIN]:
+        _check_loadgroup(config)
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    refusal = item.config.stash.get(LOADGROUP_REFUSAL, None)
+    if refusal and plugin_fixture_names().intersection(getattr(item, "fixturenames", ())):
+        pytest.fail(refusal, pytrace=False)
 
 
 @pytest.hookimpl(hookwrapper=True)

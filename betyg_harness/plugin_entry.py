@@ -20,6 +20,9 @@ PLUGIN_FIXTURES = (
     "pingpong_as", "pingpong_server", "scenario", "ss12000", "visual_page",
 )
 
+#: The markers the plugin registers (kept equal to the plugin's by tests/unit/test_extras.py).
+PLUGIN_MARKERS = ("scenario", "drift", "fail_fast")
+
 _LACKING = missing(EXTRA)
 
 if not _LACKING:
@@ -31,6 +34,13 @@ else:
                         f"«{EXTRA}»: {', '.join(_LACKING or [])} saknas. Installera det: {install_hint(EXTRA)}",
                         pytrace=False)
         fixture.__name__ = name
+        fixture.__doc__ = f"betyg-harness: needs the extra, {install_hint(EXTRA)} (not installed here)."
         return pytest.fixture(name=name)(fixture)
 
     globals().update({f"_explain_{name}": _explaining(name) for name in PLUGIN_FIXTURES})
+
+    def pytest_configure(config: pytest.Config) -> None:
+        # The plugin's markers stay known, so a suite with --strict-markers reaches the fixture's
+        # explanation instead of stopping at "'scenario' not found in markers".
+        for marker in PLUGIN_MARKERS:
+            config.addinivalue_line("markers", f"{marker}: betyg-harness (needs {install_hint(EXTRA)})")

@@ -193,6 +193,7 @@ def _main(argv: list[str] | None) -> int:
             err.print(f"[bold red]Inloggningen kan inte användas — inget har öppnats:[/] {rich_escape(str(exc))}",
                       soft_wrap=True, highlight=False)
             return EXIT_BAD_INPUT
+    out_is_new = not args.out.exists()
     refused = _cannot_start(args)
     if refused:
         err.print(f"[bold red]Körningen kan inte börja — inget har öppnats eller ändrats:[/] {rich_escape(refused)}",
@@ -257,6 +258,8 @@ def _main(argv: list[str] | None) -> int:
         except BusinessError as exc:  # a login or a --termin no worker can use: nothing was opened
             err.print(f"[bold red]Körningen kan inte börja — ingen grupp har öppnats:[/] "
                       f"{rich_escape(str(exc))}", soft_wrap=True, highlight=False)
+            if out_is_new:
+                _remove_if_empty(args.out)
             return EXIT_BAD_INPUT
         finally:
             if progress:
@@ -307,6 +310,15 @@ def _cannot_start(args) -> str | None:
     return None
 
 
+def _remove_if_empty(folder: Path) -> None:
+    """A refused run's own --out, left as it found it: gone, unless something was written there."""
+    for inner in sorted(folder.rglob("*"), reverse=True):  # deepest first
+        if inner.is_dir() and not any(inner.iterdir()):
+            inner.rmdir()
+    if not any(folder.iterdir()):
+        folder.rmdir()
+
+
 def _unusable_folder(path: Path) -> str | None:
     """Why ``path`` cannot become the run's folder, found without creating anything, or None."""
     existing = path
@@ -354,6 +366,9 @@ def _summarise(out: Console, outcomes: list[Outcome], settings: Settings, stop: 
              f"sparades ({seconds:.1f} s). Rapport: {report}")
         if failed and not stop.requested:
             line(f"{len(failed)} grupper kan inte sättas som filen säger: se tabellen.")
+        for o in outcomes:  # named in full, whatever the table's width cut
+            if o.missing_students:
+                line(f"{o.group}: skulle bli ofullständig — utan betyg i filen: {', '.join(o.missing_students)}.")
     else:
         for o in outcomes:
             if o.status == "incomplete":  # named in full, whatever the table's width cut
@@ -376,7 +391,8 @@ def _summarise(out: Console, outcomes: list[Outcome], settings: Settings, stop: 
              f"sparades. Fortsätt med samma kommando: journalen ({settings.journal}) hoppar över det som är "
              "klart och läser om det som pågick.")
         return EXIT_STOPPED.get(stop.signal, 130) if stop.signal is not None else 130
-    return EXIT_FAILED if failed else EXIT_OK
+    # A dry run that foresees an incomplete group fails as the real run would.
+    return EXIT_FAILED if failed or any(o.missing_students for o in outcomes) else EXIT_OK
 
 
 def _save_login(args, out: Console, err: Console) -> int:

@@ -514,6 +514,14 @@ class Robot:
             out.would_set = {only_digits(r.personnummer): r.grade for r in result.summary.rows}
             out.teachers = list(result.summary.teachers)
         if s.dry_run:
+            # What the real run would find: admitted students the file leaves without a grade.
+            left = [f"{st.name} ({st.personnummer})" for st in (result.state.students if result.state else [])
+                    if not st.locked and only_digits(st.personnummer) not in out.would_set] if s.lock else []
+            if left:
+                out.missing_students = left
+                who = "antagen elev" if len(left) == 1 else "antagna elever"
+                out.warning = (f"{len(left)} {who} utan betyg i filen: {', '.join(left)}. Gruppen skulle bli "
+                               "ofullständig och betygskatalogen gick inte att skriva ut.")
             return
         missing = [f"{st.name} ({st.personnummer})" for st in (result.state.students if result.state else [])
                    if not st.locked] if s.lock else []
@@ -521,7 +529,8 @@ class Robot:
             # Not "klar": Ping Pong shows admitted students without a locked grade, so the
             # group's catalogue cannot be printed (the file lacks them, or they failed).
             out.status, out.missing_students = "incomplete", missing
-            out.error = (f"{len(missing)} antagna elever saknar låst betyg: {', '.join(missing)}. "
+            who = "antagen elev saknar" if len(missing) == 1 else "antagna elever saknar"
+            out.error = (f"{len(missing)} {who} låst betyg: {', '.join(missing)}. "
                          "Betygskatalogen kan inte skrivas ut förrän de har det.")
         elif result.state is not None and result.state.catalogue_ready:
             view = result.view or GradingPage(pp.page, "", name=result.group, timeout=s.timeout_ms)

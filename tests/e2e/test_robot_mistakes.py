@@ -69,6 +69,7 @@ def test_a_wrong_ber_password_is_found_before_any_grade_is_stored(scenario, ping
                          "--verify-ber", "--advance-mock-clock", "--ber-password", "fel")
     assert code == 2 and "Fel användarnamn eller lösenord" in err and "BER" in err, err
     _nothing_opened(journal)
+    assert not (tmp_path / "ut").exists(), "a refused run leaves no empty --out folder behind"
 
 
 def test_a_term_ping_pong_does_not_list_is_said_before_any_group(scenario, pingpong_server, ber_server, journal,
@@ -78,6 +79,7 @@ def test_a_term_ping_pong_does_not_list_is_said_before_any_group(scenario, pingp
                          "--termin", "HT26")
     assert code == 2 and "Terminen «HT26» finns inte" in err, err
     _nothing_opened(journal)
+    assert not (tmp_path / "ut").exists(), "a refused run leaves no empty --out folder behind"
 
 
 def test_a_teachers_account_is_not_blamed_on_the_file(scenario, pingpong_server, ber_server, tmp_path):
@@ -117,7 +119,7 @@ def test_a_dry_run_never_replaces_a_real_runs_report(scenario, pingpong_server, 
     real = (tmp_path / "ut" / "rapport.json").read_text()
     code, out, err = _go(tmp_path, pingpong_server, ber_server, ONE, "grade", "--input", "{csv}", "--out", "{out}",
                          "--dry-run")
-    assert code == 0, out + err
+    assert code == 1 and "skulle bli ofullständig" in out, out + err  # one of the group's four students
     assert (tmp_path / "ut" / "rapport.json").read_text() == real
     assert json.loads((tmp_path / "ut" / "provkorning.json").read_text())["dry_run"] is True
 

@@ -65,13 +65,24 @@ def test_a_dry_run_lists_what_it_would_set_and_stores_nothing(scenario, pingpong
     journal.clear()
     code, out, err, report = _run(tmp_path, _rows(("19900602-2397", "A"), ("19910717-2380", "C")), "--dry-run",
                                   pingpong_server=pingpong_server, ber_server=ber_server)
-    assert code == 0, out + err
     [group] = report["groups"]
     assert group["status"] == "dry-run"
     assert group["would_set"] == {"199006022397": "A", "199107172380": "C"}
     assert group["teachers"] == ["Anna Lindqvist"] and report["totals"]["would_set"] == 2
     assert "Provkörning: 2 betyg skulle sättas i 1 av 1 grupper" in out and "19900602-2397" in out
     assert not journal.pingpong(method="POST", path="/betyg/grupp/*/sammanfattning"), "nothing stored"
+    # The two admitted students the file leaves out: what the real run would call "ofullständig".
+    missing = ["Nguyễn Thị Lan (20000105-2380)", "Ayşe Yılmaz (19961020-2385)"]  # as Ping Pong lists them
+    assert group["missing_students"] == missing, group
+    assert f"{SVE}: skulle bli ofullständig — utan betyg i filen: {', '.join(missing)}." in out
+    assert code == 1, out + err
+
+
+def test_a_dry_run_of_a_whole_group_is_clean(scenario, pingpong_server, ber_server, tmp_path):
+    code, out, err, report = _run(tmp_path, _rows(*FOUR), "--dry-run", pingpong_server=pingpong_server,
+                                  ber_server=ber_server)
+    assert code == 0, out + err
+    assert report["groups"][0]["missing_students"] == [] and "ofullständig" not in out
 
 
 def test_the_output_folder_is_private_and_refusals_read_in_swedish(scenario, pingpong_server, ber_server, tmp_path):

@@ -222,6 +222,18 @@ def test_a_command_that_needs_an_extra_says_which(robot_only, command, extra):
     assert done.returncode == 2, done.stdout + done.stderr
     assert f'pip install "betyg-harness[{extra}]"' in done.stderr and "saknas" in done.stderr, done.stderr
     assert "Traceback" not in done.stderr
+    version = robot_only.run(*command[:1 if command[0] != "python" else 3], "--version", timeout=120)
+    assert version.returncode == 0 and betyg_harness.__version__ in version.stdout, version.stdout + version.stderr
+
+
+@pytest.mark.parametrize("module", ["betyg_harness.mock_ber", "betyg_harness.mock_pingpong",
+                                    "betyg_harness.fixtures.generator"])
+def test_a_module_of_the_mocks_run_without_the_extra_ends_saying_which(robot_only, module):
+    """The mocks' own ``python -m`` forms import Flask before any code of theirs runs: Python's
+    traceback stays, and its last line says what to install."""
+    done = robot_only.run("python", "-m", module, "--help", timeout=120)
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines()[-1] == 'Installera det: pip install "betyg-harness[mocks]"', done.stderr
 
 
 def test_pytest_beside_the_plain_install_stays_undisturbed(robot_only):

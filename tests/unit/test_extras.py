@@ -94,8 +94,11 @@ def test_each_extra_a_user_picks_is_explained_where_users_read():
         assert f"betyg-harness[{extra}]" in install, f"docs/install.md does not show the extra {extra}"
 
 
-def test_the_entry_point_knows_every_fixture_of_the_plugin():
+def test_the_entry_point_knows_every_fixture_and_marker_of_the_plugin():
     assert set(plugin_entry.PLUGIN_FIXTURES) == plugin_fixture_names()
+    source = (ROOT / "betyg_harness" / "plugin.py").read_text(encoding="utf-8")
+    registered = set(re.findall(r'addinivalue_line\("markers", "(\w+)', source))
+    assert set(plugin_entry.PLUGIN_MARKERS) == registered
     entry = PROJECT["entry-points"]["pytest11"]
     assert entry == {"betyg_harness": "betyg_harness.plugin_entry"}
 
@@ -135,8 +138,10 @@ def test_without_the_extra_the_entry_point_loads_no_plugin_and_explains_its_fixt
         "import betyg_harness.extras as e\ne.missing = lambda extra, distribution=None: ['pytest-playwright']\n",
         encoding="utf-8")
     (tmp_path / "test_user.py").write_text(
-        "def test_own():\n    assert True\n\ndef test_mocks(mock_servers):\n    pass\n", encoding="utf-8")
+        "import pytest\n\ndef test_own():\n    assert True\n\n@pytest.mark.scenario('small')\n"
+        "def test_mocks(mock_servers):\n    pass\n", encoding="utf-8")
     run = subprocess.run([sys.executable, "-m", "pytest", "-p", "fake_missing", "-p", "no:cacheprovider", "-q",
+                          "--strict-markers",
                           "-p", "no:randomly", "-p", "no:xdist", "test_user.py"],
                          cwd=tmp_path, capture_output=True, text=True, env={**_env(), "PYTHONPATH": str(tmp_path)})
     out = run.stdout + run.stderr
@@ -157,3 +162,30 @@ def _loaded_plugins(folder: Path, *options: str) -> str:
                           "--trace-config", "--co", "-q", "test_user.py"],
                          cwd=folder, capture_output=True, text=True, env={**_env(), "PYTHONPATH": str(folder)})
     return "\n".join(line for line in run.stdout.splitlines() if "betyg_harness" in line)
+
+
+@pytest.mark.parametrize("command", ["mocks", "drift"])
+def test_version_is_answered_without_the_extra(command, monkeypatch, capsys):
+    from betyg_harness import __version__, commands
+    monkeypatch.setattr(commands, "require", lambda *a: pytest.fail("--version must not need the extra"))
+    assert getattr(commands, command)(["--version"]) == 0
+    assert f"(betyg-harness) {__version__}" in capsys.readouterr().out
+
+
+def test_a_module_of_the_mocks_imported_without_the_extra_says_which(tmp_path):
+    """``python -m betyg_harness.mock_ber`` / ``.mock_pingpong`` / ``.fixtures.generator`` in the robot's
+    venv: the error names the extra to install, not only the module Python could not find."""
+    script = _WITHOUT_EXTRAS.split("import betyg_harness.flows")[0] + textwrap.dedent('''
+        import betyg_harness.extras as e
+        e.missing = lambda extra, distribution=None: ["flask", "faker"]
+        for name in ("betyg_harness.mock_ber", "betyg_harness.mock_pingpong", "betyg_harness.fixtures.generator"):
+            try:
+                importlib.import_module(name)
+            except ModuleNotFoundError as error:
+                print(name, "|", str(error).replace("\\n", " "))
+    ''')
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT)
+    lines = run.stdout.splitlines()
+    assert len(lines) == 3, run.stdout + run.stderr
+    for line in lines:
+        assert "behöver tillägget «mocks»" in line and 'pip install "betyg-harness[mocks]"' in line, line

@@ -1,5 +1,6 @@
 """pytest >= 9.2 with pytest-xdist <= 3.8.0 splits --dist loadgroup groups without a word
-(pytest-dev/pytest-xdist#1386): the plugin stops such a run at configure time."""
+(pytest-dev/pytest-xdist#1386): in such a run the plugin's tests fail with the reason, and a
+suite that uses none of its fixtures runs undisturbed."""
 from __future__ import annotations
 
 import os
@@ -35,26 +36,30 @@ def test_the_message_says_what_breaks_where_it_is_tracked_and_what_to_do():
     assert "pytest<9.2" in message
 
 
-RUN = """
-import sys
-import pytest
-pytest.__version__ = sys.argv[1]          # what an upgraded venv would report
-raise SystemExit(pytest.main(sys.argv[2:]))
-"""
-
-
 def _run(tmp_path, pytest_version, *args):
+    """A suite whose conftest makes pytest report ``pytest_version`` (on xdist's workers too, where
+    the guard runs): one test uses a fixture of the plugin (one that starts nothing), one does not."""
     (tmp_path / "pytest.ini").write_text("[pytest]\n")
-    (tmp_path / "test_one.py").write_text("def test_one():\n    pass\n")
+    (tmp_path / "conftest.py").write_text(f"import pytest\npytest.__version__ = {pytest_version!r}\n")
+    (tmp_path / "test_one.py").write_text("def test_with_the_plugin(assert_catalogue):\n    pass\n\n\n"
+                                          "def test_of_its_own():\n    pass\n")
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
-    return subprocess.run([sys.executable, "-c", RUN, pytest_version, "-q", "-p", "no:randomly", *args],
+    return subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:randomly", "-p", "no:cacheprovider", *args],
                           cwd=tmp_path, capture_output=True, text=True, timeout=120, env=env)
 
 
-def test_a_loadgroup_run_stops_with_a_usage_error_on_pytest_9_2(tmp_path):
+def test_a_loadgroup_run_on_pytest_9_2_fails_the_plugins_tests_with_the_reason(tmp_path):
     proc = _run(tmp_path, "9.2.0", "-n", "1", "--dist", "loadgroup")
-    assert proc.returncode == pytest.ExitCode.USAGE_ERROR, proc.stdout + proc.stderr
-    assert "pytest-dev/pytest-xdist#1386" in proc.stderr
+    assert proc.returncode == pytest.ExitCode.TESTS_FAILED, proc.stdout + proc.stderr
+    assert "pytest-dev/pytest-xdist#1386" in proc.stdout and "INTERNALERROR" not in proc.stdout + proc.stderr
+    assert "1 passed, 1 error" in proc.stdout, proc.stdout
+
+
+def test_a_suite_that_uses_none_of_the_plugin_is_not_stopped(tmp_path):
+    """A good neighbour: another suite in the venv, on the same broken pair, is not ours to stop."""
+    proc = _run(tmp_path, "9.2.0", "-n", "1", "--dist", "loadgroup", "-k", "of_its_own")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "1 passed" in proc.stdout
 
 
 def test_other_distributions_and_the_installed_pytest_run(tmp_path):
