@@ -4,6 +4,7 @@ A figure keeps its name from run to run, so two ``artifacts/bench.json`` can be 
 line; ``scale`` says what it was measured on (``--quick`` measures smaller things under the same
 names, and says so).
 """
+
 from __future__ import annotations
 
 import json
@@ -21,11 +22,11 @@ from rich.table import Table
 @dataclass
 class Figure:
     name: str
-    unit: str                       # "ms", "s", "MB", "elever/s", "×"
+    unit: str  # "ms", "s", "MB", "elever/s", "×"
     samples: list[float] = field(default_factory=list)
-    target: float | None = None     # None: reported, not judged
+    target: float | None = None  # None: reported, not judged
     higher_is_better: bool = False
-    scale: str = ""                 # what it was measured on
+    scale: str = ""  # what it was measured on
     note: str = ""
 
     @property
@@ -59,7 +60,13 @@ def timed_ms(fn, repeat: int) -> tuple[list[float], object]:
 
 
 def _fmt(value: float, unit: str) -> str:
-    return f"{value:.2f} {unit}" if abs(value) < 10 else f"{value:.1f} {unit}" if abs(value) < 1000 else f"{value:.0f} {unit}"
+    return (
+        f"{value:.2f} {unit}"
+        if abs(value) < 10
+        else f"{value:.1f} {unit}"
+        if abs(value) < 1000
+        else f"{value:.0f} {unit}"
+    )
 
 
 def table(figures: list[Figure], title: str) -> Table:
@@ -69,17 +76,26 @@ def table(figures: list[Figure], title: str) -> Table:
     for f in figures:
         target = "–" if f.target is None else f"{'≥' if f.higher_is_better else '≤'} {_fmt(f.target, f.unit)}"
         style = {"pass": "green", "short": "bold red"}.get(f.verdict, "")
-        out.add_row(f.name, _fmt(f.median, f.unit), _fmt(f.p95, f.unit), target,
-                    f"[{style}]{f.verdict}[/]" if style else f.verdict, str(len(f.samples)),
-                    "; ".join(x for x in (f.scale, f.note) if x))
+        out.add_row(
+            f.name,
+            _fmt(f.median, f.unit),
+            _fmt(f.p95, f.unit),
+            target,
+            f"[{style}]{f.verdict}[/]" if style else f.verdict,
+            str(len(f.samples)),
+            "; ".join(x for x in (f.scale, f.note) if x),
+        )
     return out
 
 
 def write_json(figures: list[Figure], path: Path, *, quick: bool, seconds: float) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
-    body = {"quick": quick, "seconds": round(seconds, 1), "machine": {"cpus": os.cpu_count(),
-                                                                     "python": platform.python_version()},
-            "figures": [f.to_json() for f in figures]}
+    body = {
+        "quick": quick,
+        "seconds": round(seconds, 1),
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+        "figures": [f.to_json() for f in figures],
+    }
     path.write_text(json.dumps(body, ensure_ascii=False, indent=1), encoding="utf-8")
     return path
 

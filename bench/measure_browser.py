@@ -2,6 +2,7 @@
 and lock box by role and name, Spara, the summary checked, Spara, the locks checked), against the
 floor: the same grading of the same groups as plain form posts (``betyg_harness.formclient``); and
 what a refusal on a screen costs the flows (the typed error at once, no retry or wait)."""
+
 from __future__ import annotations
 
 import time
@@ -17,8 +18,14 @@ from betyg_harness.formclient import PingPongForms
 
 
 def measure(quick: bool) -> list[Figure]:
-    doc = generate(schools=1, groups_per_school=3 if quick else 8, students_per_group=30, seed=30,
-                   profile="gradeable", name="bench-browser")
+    doc = generate(
+        schools=1,
+        groups_per_school=3 if quick else 8,
+        students_per_group=30,
+        seed=30,
+        profile="gradeable",
+        name="bench-browser",
+    )
     groups = plan(doc)
     pair = mocks_with(doc)
     try:
@@ -44,22 +51,30 @@ def measure(quick: bool) -> list[Figure]:
     finally:
         pair.stop()
     scale = f"{len(groups)} grupper à 30 elever"
-    return [Figure("Webbläsaren: grupp med 30 elever", "s", browser_s, 2, scale=scale),
-            Figure("HTTP-golvet: samma grupp som formulärposter", "s", http_s, None, scale=scale),
-            Figure("Webbläsare / HTTP per grupp", "×", [b / h for b, h in zip(browser_s, http_s)], 10, scale=scale),
-            Figure("En vägran på skärmen: typat fel, inget nytt försök", "s", refusal_s, 1,
-                   scale="404, felstavad lärare, omvända datum, «Betygen sparades inte.»")]
+    return [
+        Figure("Webbläsaren: grupp med 30 elever", "s", browser_s, 2, scale=scale),
+        Figure("HTTP-golvet: samma grupp som formulärposter", "s", http_s, None, scale=scale),
+        Figure("Webbläsare / HTTP per grupp", "×", [b / h for b, h in zip(browser_s, http_s)], 10, scale=scale),
+        Figure(
+            "En vägran på skärmen: typat fel, inget nytt försök",
+            "s",
+            refusal_s,
+            1,
+            scale="404, felstavad lärare, omvända datum, «Betygen sparades inte.»",
+        ),
+    ]
 
 
 def _refusals(page, group, rounds: int) -> list[float]:
     """Each refusal the flows meet on a screen, timed from the call to the typed error."""
     name, grades, teachers = group
     gone = flows.GroupHit(name=name, course="", course_end="", teachers="", status="", href="/betyg/grupp/finns-inte")
-    cases = [(flows.GroupNotFound, lambda: flows.open_group(page, gone)),
-             (flows.TeacherNotFound, lambda: flows.find_groups(page, teacher=teachers[0][:-1])),
-             (flows.SearchRefused, lambda: flows.find_groups(page, group="", date_from="2026-12-31",
-                                                             date_to="2026-12-01")),
-             (flows.ValidationFailed, lambda: grade_group(page, name, grades, teachers=[]))]
+    cases = [
+        (flows.GroupNotFound, lambda: flows.open_group(page, gone)),
+        (flows.TeacherNotFound, lambda: flows.find_groups(page, teacher=teachers[0][:-1])),
+        (flows.SearchRefused, lambda: flows.find_groups(page, group="", date_from="2026-12-31", date_to="2026-12-01")),
+        (flows.ValidationFailed, lambda: grade_group(page, name, grades, teachers=[])),
+    ]
     seconds = []
     for _ in range(rounds):
         for expected, refuse in cases:

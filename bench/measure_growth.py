@@ -1,6 +1,7 @@
 """How cost grows with a group's size: the grading view, the summary (first Spara), the confirm
 (second Spara) and the catalogue PDF at 10, 50, 200 and 500 students, over HTTP; per student at
 500 against per student at 50 (target: within 1.5×)."""
+
 from __future__ import annotations
 
 import time
@@ -15,9 +16,15 @@ STEPS = ("betygsvy", "sammanfattning", "spara", "pdf")
 
 
 def scenario() -> dict:
-    doc = generate(schools=1, groups_per_school=len(SIZES), students_per_group=max(SIZES), seed=500,
-                   profile="gradeable", name="bench-growth")
-    groups = [g for g in doc["groups"] if g["graders"]][:len(SIZES)]
+    doc = generate(
+        schools=1,
+        groups_per_school=len(SIZES),
+        students_per_group=max(SIZES),
+        seed=500,
+        profile="gradeable",
+        name="bench-growth",
+    )
+    groups = [g for g in doc["groups"] if g["graders"]][: len(SIZES)]
     for group, size in zip(groups, SIZES):
         group["enrolments"] = group["enrolments"][:size]
         group["name"] = f"SVESVE01 Växt {size}"
@@ -66,10 +73,14 @@ def measure(quick: bool) -> list[Figure]:
     figures = []
     for step in STEPS:
         for size in SIZES:
-            figures.append(Figure(f"Växt: {step}, {size} elever", "ms", measured[(step, size)], None,
-                                  scale=f"{rounds} varv"))
+            figures.append(
+                Figure(f"Växt: {step}, {size} elever", "ms", measured[(step, size)], None, scale=f"{rounds} varv")
+            )
         per_50 = sorted(measured[(step, 50)])[len(measured[(step, 50)]) // 2] / 50
         per_500 = [t / 500 for t in measured[(step, 500)]]
-        figures.append(Figure(f"Växt: {step}, tid per elev 500 / 50", "×", [p / per_50 for p in per_500], 1.5,
-                              scale=f"{rounds} varv"))
+        figures.append(
+            Figure(
+                f"Växt: {step}, tid per elev 500 / 50", "×", [p / per_50 for p in per_500], 1.5, scale=f"{rounds} varv"
+            )
+        )
     return figures

@@ -1,5 +1,6 @@
 """Both mocks at size: 5,000 groups and ~20,000 persons. Search, the 200-student grading view and
 each mock's resident memory, measured by an HTTP client on the same machine."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -18,16 +19,29 @@ def rss_mb(pid: int, field: str = "VmRSS") -> float:
 
 
 def big_scenario(groups_per_school: int) -> dict:
-    doc = generate(schools=50, groups_per_school=groups_per_school, students_per_group=8, seed=1,
-                   students_total=20_000 if groups_per_school >= 100 else 2_000, name="bench-5000")
+    doc = generate(
+        schools=50,
+        groups_per_school=groups_per_school,
+        students_per_group=8,
+        seed=1,
+        students_total=20_000 if groups_per_school >= 100 else 2_000,
+        name="bench-5000",
+    )
     start = dt.datetime.fromisoformat(doc["clock"]["start"]).date()
     grader = next(s for s in doc["staff"] if s["dutyRole"] == "Lärare")
-    doc["groups"].append({
-        "key": "bench-stor", "name": "SVESVE01 HT26 Bench Stor", "course": "SVESVE01",
-        "schoolUnit": grader["schoolUnit"], "startDate": str(start - dt.timedelta(weeks=18)),
-        "endDate": str(start - dt.timedelta(days=1)), "teachers": [grader["key"]], "graders": [grader["key"]],
-        "enrolments": [{"student": s["key"], "status": "Antagen"} for s in doc["students"][:200]],
-    })
+    doc["groups"].append(
+        {
+            "key": "bench-stor",
+            "name": "SVESVE01 HT26 Bench Stor",
+            "course": "SVESVE01",
+            "schoolUnit": grader["schoolUnit"],
+            "startDate": str(start - dt.timedelta(weeks=18)),
+            "endDate": str(start - dt.timedelta(days=1)),
+            "teachers": [grader["key"]],
+            "graders": [grader["key"]],
+            "enrolments": [{"student": s["key"], "status": "Antagen"} for s in doc["students"][:200]],
+        }
+    )
     return doc
 
 
@@ -49,12 +63,28 @@ def measure(quick: bool) -> list[Figure]:
         view_url = f"{pair.pingpong.url}/betyg/grupp/{client.group_id('SVESVE01 HT26 Bench Stor')}"
         client.http.get(view_url).raise_for_status()
         view, _ = timed_ms(lambda: client.http.get(view_url).raise_for_status(), runs)
-        figures = [Figure("Sök grupp bland 5 000 grupper", "ms", search, 50, scale=scale),
-                   Figure("Betygsvy, 200 elever", "ms", view, 30, scale=scale,
-                          note="HTTP-klient på samma maskin; med gruppens uppdatering från BER")]
+        figures = [
+            Figure("Sök grupp bland 5 000 grupper", "ms", search, 50, scale=scale),
+            Figure(
+                "Betygsvy, 200 elever",
+                "ms",
+                view,
+                30,
+                scale=scale,
+                note="HTTP-klient på samma maskin; med gruppens uppdatering från BER",
+            ),
+        ]
         for server in pair:
-            figures.append(Figure(f"{server.name}: minne (RSS)", "MB", [rss_mb(server.process.pid)], 150, scale=scale,
-                                  note=f"topp {rss_mb(server.process.pid, 'VmHWM'):.0f} MB"))
+            figures.append(
+                Figure(
+                    f"{server.name}: minne (RSS)",
+                    "MB",
+                    [rss_mb(server.process.pid)],
+                    150,
+                    scale=scale,
+                    note=f"topp {rss_mb(server.process.pid, 'VmHWM'):.0f} MB",
+                )
+            )
         return figures
     finally:
         pair.stop()

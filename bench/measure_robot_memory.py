@@ -6,6 +6,7 @@ twice: as the robot runs by default (contexts and browsers recycled) and with ``
 Sums of RSS count Chromium's shared pages once per process, so they overstate the total; USS (the
 pages only that process holds) is summed as well and is what the growth figure is judged on.
 """
+
 from __future__ import annotations
 
 import json
@@ -35,12 +36,12 @@ GROWTH_TARGET = 20.0
 
 @dataclass
 class Sample:
-    at: float                       # seconds since the robot started
-    done: int                       # groups with a "done" line in the journal so far
-    rss: dict[str, float] = field(default_factory=dict)   # MB per kind
-    uss: dict[str, float] = field(default_factory=dict)   # MB per kind
+    at: float  # seconds since the robot started
+    done: int  # groups with a "done" line in the journal so far
+    rss: dict[str, float] = field(default_factory=dict)  # MB per kind
+    uss: dict[str, float] = field(default_factory=dict)  # MB per kind
     browser_processes: int = 0
-    cost_ms: float = 0.0            # what taking this sample took (it competes with the robot for CPU)
+    cost_ms: float = 0.0  # what taking this sample took (it competes with the robot for CPU)
 
 
 def _kind(proc: psutil.Process, root_pid: int) -> str:
@@ -85,7 +86,7 @@ class _JournalCounter:
                 chunk = fh.read()
         except FileNotFoundError:
             return self.done
-        complete = chunk[:chunk.rfind(b"\n") + 1]  # a line still being written is read next time
+        complete = chunk[: chunk.rfind(b"\n") + 1]  # a line still being written is read next time
         self.offset += len(complete)
         for raw in complete.splitlines():
             try:
@@ -113,8 +114,9 @@ def _slope(points: list[tuple[float, float]]) -> float:
     return sum((x - mx) * (y - my) for x, y in points) / sxx if sxx else 0.0
 
 
-def run_and_sample(doc: dict, tmp: Path, *, workers: int = 2,
-                   extra: tuple[str, ...] = ()) -> tuple[list[Sample], dict, float, int]:
+def run_and_sample(
+    doc: dict, tmp: Path, *, workers: int = 2, extra: tuple[str, ...] = ()
+) -> tuple[list[Sample], dict, float, int]:
     """One robot run over ``doc`` (mocks started here): the samples, rapport.json, seconds, groups."""
     csv, out = tmp / "betyg.csv", tmp / "ut"
     write_csv(doc, csv)
@@ -124,9 +126,26 @@ def run_and_sample(doc: dict, tmp: Path, *, workers: int = 2,
         env = {**os.environ, "PINGPONG_URL": pair.pingpong.url, "BER_URL": pair.ber.url}
         log = (tmp / "robot.log").open("w", encoding="utf-8")
         started = time.perf_counter()
-        proc = subprocess.Popen([sys.executable, "-m", "betyg_harness.flows", "grade", "--input", str(csv),
-                                 "--out", str(out), "--workers", str(workers), "--no-trace", *extra],
-                                cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "betyg_harness.flows",
+                "grade",
+                "--input",
+                str(csv),
+                "--out",
+                str(out),
+                "--workers",
+                str(workers),
+                "--no-trace",
+                *extra,
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
         samples: list[Sample] = []
         watcher = threading.Thread(target=_watch, args=(proc, out / "journal.jsonl", samples, started), daemon=True)
         watcher.start()
@@ -141,8 +160,16 @@ def run_and_sample(doc: dict, tmp: Path, *, workers: int = 2,
         pair.stop()
 
 
-def figures_from(samples: list[Sample], report: dict, seconds: float, groups: int, scale: str,
-                 variant: str = "", target: float | None = GROWTH_TARGET, quick: bool = False) -> list[Figure]:
+def figures_from(
+    samples: list[Sample],
+    report: dict,
+    seconds: float,
+    groups: int,
+    scale: str,
+    variant: str = "",
+    target: float | None = GROWTH_TARGET,
+    quick: bool = False,
+) -> list[Figure]:
     """The figures of one run; ``variant`` ends every name (", utan återvinning") so runs stay apart."""
     # Only while the browsers are up: before they start and after they close is not the run's memory.
     live = [s for s in samples if s.browser_processes and s.done >= 1]
@@ -154,29 +181,89 @@ def figures_from(samples: list[Sample], report: dict, seconds: float, groups: in
     figures = []
     for when, chosen in (("start", first), ("slut", last)):
         note = f"median av {len(chosen)} mätpunkter, {chosen[0].done}–{chosen[-1].done} grupper klara"
-        figures.append(Figure(f"Robotens minne vid {when}, summa RSS{variant}", "MB", [sum(s.rss.values()) for s in chosen],
-                              None, scale=scale, note=note))
-        figures.append(Figure(f"Robotens minne vid {when}, summa USS{variant}", "MB", [sum(s.uss.values()) for s in chosen],
-                              None, scale=scale, note="USS: sidor som bara processen själv har; " + note))
+        figures.append(
+            Figure(
+                f"Robotens minne vid {when}, summa RSS{variant}",
+                "MB",
+                [sum(s.rss.values()) for s in chosen],
+                None,
+                scale=scale,
+                note=note,
+            )
+        )
+        figures.append(
+            Figure(
+                f"Robotens minne vid {when}, summa USS{variant}",
+                "MB",
+                [sum(s.uss.values()) for s in chosen],
+                None,
+                scale=scale,
+                note="USS: sidor som bara processen själv har; " + note,
+            )
+        )
         for kind, label in zip(KINDS, ("roboten (python)", "drivrutinen (node)", "webbläsarna (chromium, summa)")):
-            figures.append(Figure(f"Robotens minne vid {when}, {label}, RSS{variant}", "MB", [s.rss[kind] for s in chosen],
-                                  None, scale=scale, note=f"USS {statistics.median(s.uss[kind] for s in chosen):.0f} MB"))
+            figures.append(
+                Figure(
+                    f"Robotens minne vid {when}, {label}, RSS{variant}",
+                    "MB",
+                    [s.rss[kind] for s in chosen],
+                    None,
+                    scale=scale,
+                    note=f"USS {statistics.median(s.uss[kind] for s in chosen):.0f} MB",
+                )
+            )
     uss_slope = _slope([(s.done, sum(s.uss.values())) for s in live]) * 100
     rss_slope = _slope([(s.done, sum(s.rss.values())) for s in live]) * 100
-    parts = ", ".join(f"{label} {_slope([(s.done, s.uss[kind]) for s in live]) * 100:+.1f}"
-                      for kind, label in zip(KINDS, ("robot", "node", "chromium")))
-    figures.append(Figure(f"Robotens minnestillväxt per 100 grupper (USS){variant}", "MB", [uss_slope], target, scale=scale,
-                          note=(f"minstakvadratlutning av summa USS mot klara grupper ({len(live)} mätpunkter; {parts})"
-                                + (f"; mål ≤ {target:.0f}: 5 000 grupper växer då högst 1 GB (utan återvinning "
-                                   "4–5 MB/grupp)" if target is not None else "")
-                                + ("; --quick: för kort för att bedömas (en kontext återvunnen per arbetare)"
-                                   if quick and not variant else ""))))
-    figures.append(Figure(f"Robotens minnestillväxt per 100 grupper (RSS){variant}", "MB", [rss_slope], None, scale=scale,
-                          note="summa RSS räknar delat minne en gång per process"))
-    figures.append(Figure(f"Roboten, lång körning{variant}", "elever/s", [report["totals"]["grades_set"] / seconds], None,
-                          higher_is_better=True, scale=scale,
-                          note=(f"{seconds:.0f} s, topp summa RSS {max(sum(s.rss.values()) for s in samples):.0f} MB; "
-                                f"en mätpunkt tog {statistics.median(s.cost_ms for s in samples):.0f} ms (median)")))
+    parts = ", ".join(
+        f"{label} {_slope([(s.done, s.uss[kind]) for s in live]) * 100:+.1f}"
+        for kind, label in zip(KINDS, ("robot", "node", "chromium"))
+    )
+    figures.append(
+        Figure(
+            f"Robotens minnestillväxt per 100 grupper (USS){variant}",
+            "MB",
+            [uss_slope],
+            target,
+            scale=scale,
+            note=(
+                f"minstakvadratlutning av summa USS mot klara grupper ({len(live)} mätpunkter; {parts})"
+                + (
+                    f"; mål ≤ {target:.0f}: 5 000 grupper växer då högst 1 GB (utan återvinning 4–5 MB/grupp)"
+                    if target is not None
+                    else ""
+                )
+                + (
+                    "; --quick: för kort för att bedömas (en kontext återvunnen per arbetare)"
+                    if quick and not variant
+                    else ""
+                )
+            ),
+        )
+    )
+    figures.append(
+        Figure(
+            f"Robotens minnestillväxt per 100 grupper (RSS){variant}",
+            "MB",
+            [rss_slope],
+            None,
+            scale=scale,
+            note="summa RSS räknar delat minne en gång per process",
+        )
+    )
+    figures.append(
+        Figure(
+            f"Roboten, lång körning{variant}",
+            "elever/s",
+            [report["totals"]["grades_set"] / seconds],
+            None,
+            higher_is_better=True,
+            scale=scale,
+            note=(
+                f"{seconds:.0f} s, topp summa RSS {max(sum(s.rss.values()) for s in samples):.0f} MB; "
+                f"en mätpunkt tog {statistics.median(s.cost_ms for s in samples):.0f} ms (median)"
+            ),
+        )
+    )
     return figures
 
 
@@ -184,18 +271,33 @@ def measure(quick: bool) -> list[Figure]:
     """The robot as it runs by default (contexts and browsers recycled), judged; and with
     ``--recycle-every 0`` (never recycled, as before issue 21), reported beside it as the baseline."""
     schools, per_school = (2, 30) if quick else (10, 50)
-    doc = generate(schools=schools, groups_per_school=per_school, students_per_group=10, seed=500,
-                   profile="gradeable", name=f"bench-memory-{schools * per_school}")
+    doc = generate(
+        schools=schools,
+        groups_per_school=per_school,
+        students_per_group=10,
+        seed=500,
+        profile="gradeable",
+        name=f"bench-memory-{schools * per_school}",
+    )
     figures = []
     # 60 groups are 30 a worker: one context recycled and no browser, so the slope climbs one tooth
     # of the saw and says nothing of a long run. Quick mode reports it without judging it.
-    for variant, extra, target in (("", (), None if quick else GROWTH_TARGET),
-                                   (", utan återvinning", ("--recycle-every", "0"), None)):
+    for variant, extra, target in (
+        ("", (), None if quick else GROWTH_TARGET),
+        (", utan återvinning", ("--recycle-every", "0"), None),
+    ):
         with tempfile.TemporaryDirectory(prefix="bench-memory-") as tmp:
             samples, report, seconds, groups = run_and_sample(doc, Path(tmp), extra=extra)
         students = report["totals"]["grades_set"]
-        figures += figures_from(samples, report, seconds, groups,
-                                f"{groups} grupper, {students} betyg, 2 arbetare, var {INTERVAL} s"
-                                + (f", {' '.join(extra)}" if extra else ", återvinning som standard"),
-                                variant, target, quick)
+        figures += figures_from(
+            samples,
+            report,
+            seconds,
+            groups,
+            f"{groups} grupper, {students} betyg, 2 arbetare, var {INTERVAL} s"
+            + (f", {' '.join(extra)}" if extra else ", återvinning som standard"),
+            variant,
+            target,
+            quick,
+        )
     return figures

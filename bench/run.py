@@ -3,6 +3,7 @@ target, pass/short) under the same names from run to run. Never asserted in test
 
     .venv/bin/python bench/run.py [--quick] [--only mocks,browser,growth,catalogue,robot,robot_memory,generator]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -33,7 +34,9 @@ def main(argv: list[str] | None = None) -> int:
         try:
             figures += module.measure(args.quick)
         except Exception as exc:  # one part failing must not hide the others' figures
-            figures.append(Figure(f"{part}: kunde inte mätas", "–", [0.0], None, note=f"{type(exc).__name__}: {exc}"[:300]))
+            figures.append(
+                Figure(f"{part}: kunde inte mätas", "–", [0.0], None, note=f"{type(exc).__name__}: {exc}"[:300])
+            )
     seconds = time.perf_counter() - started
     print_table(figures, f"make bench{' --quick' if args.quick else ''} ({seconds:.0f} s)")
     print(f"JSON: {write_json(figures, args.json, quick=args.quick, seconds=seconds)}")

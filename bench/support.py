@@ -1,4 +1,5 @@
 """What the benchmarks share besides figures: scenarios on disk, the mocks, the robot's CSV, a run."""
+
 from __future__ import annotations
 
 import json
@@ -27,12 +28,14 @@ def plan(doc: dict) -> list[tuple[str, dict[str, str], list[str]]]:
     """(group name, grades by shown personnummer, teachers) for every gradeable group: the same
     grading whichever client does it."""
     people = {s["key"]: s["civicNo"] for s in doc["students"]}
-    staff = {s["key"]: f'{s["givenName"]} {s["familyName"]}' for s in doc["staff"]}
+    staff = {s["key"]: f"{s['givenName']} {s['familyName']}" for s in doc["staff"]}
     out = []
     for i, group in enumerate(g for g in doc["groups"] if g["graders"]):
         scale = ["G", "IG"] if group["course"].startswith("GRN") else ["A", "B", "C", "D", "E", "F", "-"]
-        grades = {display(people[e["student"]]): scale[(i + j) % len(scale)]
-                  for j, e in enumerate(x for x in group["enrolments"] if x["status"] == "Antagen")}
+        grades = {
+            display(people[e["student"]]): scale[(i + j) % len(scale)]
+            for j, e in enumerate(x for x in group["enrolments"] if x["status"] == "Antagen")
+        }
         out.append((group["name"], grades, [staff[t] for t in group["graders"]]))
     return out
 
@@ -48,8 +51,20 @@ def write_csv(doc: dict, path: Path) -> int:
 
 def run_robot(csv: Path, out: Path, pair, *, workers: int, extra: list[str] = ()) -> dict:
     env = {**os.environ, "PINGPONG_URL": pair.pingpong.url, "BER_URL": pair.ber.url}
-    args = [sys.executable, "-m", "betyg_harness.flows", "grade", "--input", str(csv), "--out", str(out),
-            "--workers", str(workers), "--no-trace", *extra]
+    args = [
+        sys.executable,
+        "-m",
+        "betyg_harness.flows",
+        "grade",
+        "--input",
+        str(csv),
+        "--out",
+        str(out),
+        "--workers",
+        str(workers),
+        "--no-trace",
+        *extra,
+    ]
     proc = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True)
     if proc.returncode != 0:
         raise RuntimeError(f"robot exit {proc.returncode}:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")

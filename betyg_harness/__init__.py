@@ -7,6 +7,7 @@ Everything installed lives under this one package: ``betyg_harness.mock_pingpong
 the generator), ``betyg_harness.reference`` (the shipped schemas) and, here, the launcher, the
 pytest plugin and the contract and catalogue checkers. Importing this package imports nothing else.
 """
+
 __version__ = "0.2.0"
 
 

@@ -6,6 +6,7 @@ server launches the browser Playwright would download; where that cannot be down
 project's machines) it is given the machine's Chromium instead, by a browsers folder whose expected
 paths point at it (``PLAYWRIGHT_BROWSERS_PATH``) — the engine stays Playwright's.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -27,8 +28,10 @@ from betyg_harness.flows.browser import find_browser
 
 # Where Playwright looks for each browser, below its browsers folder (Linux builds).
 _LAYOUTS = {
-    "chromium-headless-shell": ["chromium_headless_shell-{rev}/chrome-headless-shell-linux64/chrome-headless-shell",
-                                "chromium_headless_shell-{rev}/chrome-linux/headless_shell"],
+    "chromium-headless-shell": [
+        "chromium_headless_shell-{rev}/chrome-headless-shell-linux64/chrome-headless-shell",
+        "chromium_headless_shell-{rev}/chrome-linux/headless_shell",
+    ],
     "chromium": ["chromium-{rev}/chrome-linux64/chrome", "chromium-{rev}/chrome-linux/chrome"],
 }
 
@@ -74,8 +77,13 @@ class BrowserServer:
         env.pop("PW_CONNECT_URL", None)
         log = tempfile.NamedTemporaryFile(prefix="betyg-pw-server-", suffix=".log", delete=False)
         # Its own process group: ``python -m playwright`` starts node, which must go with it on stop.
-        process = subprocess.Popen([sys.executable, "-m", "playwright", "run-server", "--host", host, "--port", str(port)],
-                                   env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "playwright", "run-server", "--host", host, "--port", str(port)],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if process.poll() is not None:
@@ -140,8 +148,10 @@ def _wait_for_group_to_end(group: int, *, bound: float = 5.0) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m betyg_harness.browser_server",
-                                     description="Kör en Playwright-webbläsarserver (PW_CONNECT_URL för andra datorer).")
+    parser = argparse.ArgumentParser(
+        prog="python -m betyg_harness.browser_server",
+        description="Kör en Playwright-webbläsarserver (PW_CONNECT_URL för andra datorer).",
+    )
     add_version_option(parser)
     parser.add_argument("--host", default="127.0.0.1", help="0.0.0.0 för att nås från andra datorer")
     parser.add_argument("--port", type=int, default=3000)

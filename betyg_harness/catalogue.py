@@ -12,6 +12,7 @@ head by its labels ("Huvudman", "Kurskod", ...), and each signature block by its
 Command line: ``python -m betyg_harness.catalogue file.pdf [--expect expected.json] [--json]`` or
 ``betygskatalog-check``; exit 0 when nothing differs, 1 otherwise.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -29,22 +30,42 @@ from pypdf.errors import PyPdfError
 from betyg_harness import add_version_option
 from betyg_harness.text import is_digits
 
-__all__ = ["Fragment", "ParsedRow", "SignatureBlock", "ParsedCatalogue", "ExpectedStudent",
-           "ExpectedCatalogue", "Difference", "read_catalogue", "compare", "main"]
+__all__ = [
+    "Fragment",
+    "ParsedRow",
+    "SignatureBlock",
+    "ParsedCatalogue",
+    "ExpectedStudent",
+    "ExpectedCatalogue",
+    "Difference",
+    "read_catalogue",
+    "compare",
+    "main",
+]
 
 TITLE = "Betygskatalog"
-FIELD_LABELS = ("Huvudman", "Skolenhet", "Skolenhetskod", "Betygsgrupp", "Kurskod", "Kursnamn",
-                "Poäng", "Kursperiod", "Betygsdatum", "Antal elever")
+FIELD_LABELS = (
+    "Huvudman",
+    "Skolenhet",
+    "Skolenhetskod",
+    "Betygsgrupp",
+    "Kurskod",
+    "Kursnamn",
+    "Poäng",
+    "Kursperiod",
+    "Betygsdatum",
+    "Antal elever",
+)
 TABLE_HEADER = ("Personnummer", "Efternamn", "Förnamn", "Betyg")
 SIGNATURE_LABELS = ("Underskrift", "Namnförtydligande", "Datum")
 LATE_MARK = "Försenad"
 
 PERSONNUMMER = re.compile(r"^\d{8}-\d{4}$")
-_ROW_ANCHOR = re.compile(r"^[\d][\d\s+\-]{8,14}\d$")   # looks like an id number, even a malformed one
+_ROW_ANCHOR = re.compile(r"^[\d][\d\s+\-]{8,14}\d$")  # looks like an id number, even a malformed one
 _FOOTER = re.compile(r"Sida\s+(\d+)\s+av\s+(\d+)")
 _PRINTED = re.compile(r"Utskriven\s+(\d{4}-\d{2}-\d{2}\s+\d{1,2}:\d{2})")
-_LINE_TOL = 1.5      # pt: fragments this close vertically share a line
-_COL_TOL = 3.0       # pt: a cell may start this far left of its column header
+_LINE_TOL = 1.5  # pt: fragments this close vertically share a line
+_COL_TOL = 3.0  # pt: a cell may start this far left of its column header
 _SIG_NAME_GAP = 45.0  # pt: how far above its labels a signature's printed name may stand
 
 
@@ -54,11 +75,12 @@ _SIG_NAME_GAP = 45.0  # pt: how far above its labels a signature's printed name 
 @dataclass(frozen=True)
 class Fragment:
     """One piece of text as drawn: where it starts (PDF points, origin bottom left) and its size."""
+
     text: str
     x: float
     y: float
     size: float
-    page: int       # 1-based
+    page: int  # 1-based
 
 
 @dataclass(frozen=True)
@@ -72,24 +94,25 @@ class ParsedRow:
 
 @dataclass(frozen=True)
 class SignatureBlock:
-    name: str | None                 # the printed name (namnförtydligande), if any
-    labels: tuple[str, ...]          # which of "Underskrift", "Namnförtydligande", "Datum" it has
+    name: str | None  # the printed name (namnförtydligande), if any
+    labels: tuple[str, ...]  # which of "Underskrift", "Namnförtydligande", "Datum" it has
     page: int
 
 
 @dataclass
 class ParsedCatalogue:
     """What a catalogue PDF says, as data."""
+
     title: str | None
-    fields: dict[str, str]                       # head label -> value, e.g. "Kurskod" -> "SVESVE01"
+    fields: dict[str, str]  # head label -> value, e.g. "Kurskod" -> "SVESVE01"
     rows: list[ParsedRow]
     signatures: list[SignatureBlock]
     page_count: int
-    footers: list[tuple[int, int] | None]        # per page: (N, M) of "Sida N av M", or None
-    table_header_pages: list[int]                # pages on which the table header is printed
-    headerless_row_pages: list[int]              # pages listing students without a table header
+    footers: list[tuple[int, int] | None]  # per page: (N, M) of "Sida N av M", or None
+    table_header_pages: list[int]  # pages on which the table header is printed
+    headerless_row_pages: list[int]  # pages listing students without a table header
     late: bool
-    printed_at: str | None                       # "yyyy-mm-dd HH:MM" of "Utskriven ..."
+    printed_at: str | None  # "yyyy-mm-dd HH:MM" of "Utskriven ..."
     page_texts: list[str] = field(default_factory=list, repr=False)
 
     @property
@@ -107,7 +130,7 @@ def _fragments(page, number: int) -> list[Fragment]:
     # pypdf hands over a run of text in pieces whenever the font changes (a TrueType subset
     # holds 256 glyphs, so "Fernández" may come as "Fern", "á", "ndez\n"); a piece that does
     # not end the run has no "\n". Glue such pieces back together, keeping the first's place.
-    pending: list = []   # [text, x, y, size] of an unfinished run
+    pending: list = []  # [text, x, y, size] of an unfinished run
 
     def emit(text: str, x: float, y: float, size: float) -> None:
         for k, line in enumerate(text.split("\n")):
@@ -121,8 +144,7 @@ def _fragments(page, number: int) -> list[Fragment]:
         x = cm[0] * tm[4] + cm[2] * tm[5] + cm[4]
         y = cm[1] * tm[4] + cm[3] * tm[5] + cm[5]
         size = (font_size or 0) * (abs(tm[3] * cm[3]) or 1.0)
-        if (pending and pending[0].strip() and abs(pending[2] - y) <= _LINE_TOL
-                and x >= pending[1] - _LINE_TOL):
+        if pending and pending[0].strip() and abs(pending[2] - y) <= _LINE_TOL and x >= pending[1] - _LINE_TOL:
             pending[0] += text
         else:
             if pending:
@@ -171,18 +193,19 @@ def _head_fields(lines: list[list[Fragment]], stop_y: float) -> dict[str, str]:
                 labels.append((f.text.rstrip(":"), f))
             else:
                 m = re.match(r"^(%s):\s*(.+)$" % "|".join(map(re.escape, FIELD_LABELS)), f.text)
-                if m:   # "Label: value" drawn as one piece
+                if m:  # "Label: value" drawn as one piece
                     inline.setdefault(m.group(1), m.group(2))
     all_frags = [f for line in lines for f in line if f.y > stop_y]
     label_ids = {id(f) for _, f in labels}
     fields: dict[str, str] = {}
     for name, lab in labels:
-        right = min((o.x for _, o in labels if abs(o.y - lab.y) <= _LINE_TOL and o.x > lab.x + 1),
-                    default=float("inf"))
-        below = max((o.y for _, o in labels if abs(o.x - lab.x) <= _COL_TOL and o.y < lab.y - 1),
-                    default=stop_y)
-        value = [f for f in all_frags if id(f) not in label_ids and lab.x + 1 < f.x < right
-                 and below < f.y <= lab.y + _LINE_TOL]
+        right = min((o.x for _, o in labels if abs(o.y - lab.y) <= _LINE_TOL and o.x > lab.x + 1), default=float("inf"))
+        below = max((o.y for _, o in labels if abs(o.x - lab.x) <= _COL_TOL and o.y < lab.y - 1), default=stop_y)
+        value = [
+            f
+            for f in all_frags
+            if id(f) not in label_ids and lab.x + 1 < f.x < right and below < f.y <= lab.y + _LINE_TOL
+        ]
         fields.setdefault(name, _join(value))
     for name, text in inline.items():
         fields.setdefault(name, text)
@@ -205,8 +228,7 @@ def _column(x: float, cols: list[float]) -> int:
     return idx
 
 
-def _rows_on_page(lines: list[list[Fragment]], cols: list[float], start_y: float | None,
-                  page: int) -> list[ParsedRow]:
+def _rows_on_page(lines: list[list[Fragment]], cols: list[float], start_y: float | None, page: int) -> list[ParsedRow]:
     rows: list[list[list[Fragment]]] = []
     last_y: float | None = None
     for line in lines:
@@ -217,8 +239,8 @@ def _rows_on_page(lines: list[list[Fragment]], cols: list[float], start_y: float
         if first:
             if not _ROW_ANCHOR.match(first[0].text):
                 if rows:
-                    break       # the table has ended (signatures, footer)
-                continue        # text above the table on a headerless page
+                    break  # the table has ended (signatures, footer)
+                continue  # text above the table on a headerless page
             rows.append([[], [], [], []])
         elif not rows or last_y is None or last_y - y > 2.5 * max(f.size for f in line):
             if rows:
@@ -230,8 +252,10 @@ def _rows_on_page(lines: list[list[Fragment]], cols: list[float], start_y: float
                 rows[-1][col].append(f)
         last_y = y
     # Each row holds exactly the table's four columns (appended above as four lists).
-    return [ParsedRow(_join(civic), _join(last), _join(first), _join(grade), page=page)
-            for civic, last, first, grade in rows]
+    return [
+        ParsedRow(_join(civic), _join(last), _join(first), _join(grade), page=page)
+        for civic, last, first, grade in rows
+    ]
 
 
 def _signatures(lines: list[list[Fragment]], page: int) -> list[SignatureBlock]:
@@ -294,11 +318,19 @@ def read_catalogue(pdf: bytes | str | Path | BinaryIO) -> ParsedCatalogue:
         footers.append((int(m.group(1)), int(m.group(2))) if m else None)
     printed = next((m.group(1) for m in map(_PRINTED.search, texts) if m), None)
     late = bool(texts and re.search(rf"\b{LATE_MARK}\b", texts[0]))
-    return ParsedCatalogue(title=title, fields=fields, rows=rows, signatures=signatures,
-                           page_count=len(reader.pages), footers=footers,
-                           table_header_pages=header_pages, headerless_row_pages=headerless,
-                           late=late, printed_at=printed and " ".join(printed.split()),
-                           page_texts=texts)
+    return ParsedCatalogue(
+        title=title,
+        fields=fields,
+        rows=rows,
+        signatures=signatures,
+        page_count=len(reader.pages),
+        footers=footers,
+        table_header_pages=header_pages,
+        headerless_row_pages=headerless,
+        late=late,
+        printed_at=printed and " ".join(printed.split()),
+        page_texts=texts,
+    )
 
 
 # ---------------------------------------------------------------- comparing
@@ -324,6 +356,7 @@ class ExpectedCatalogue:
     keyed by the printed labels ("Kurskod", "Poäng", ...); ``teachers`` the grading teachers'
     names, one signature block each; ``pages`` the page count; ``late`` whether "Försenad" shows.
     """
+
     students: list[ExpectedStudent] | None = None
     grades: dict[str, str] | None = None
     fields: dict[str, str] = field(default_factory=dict)
@@ -351,27 +384,37 @@ class ExpectedCatalogue:
                 fields[labels[_fold(k)]] = str(v)
         students = None
         if d.get("students") is not None:
-            students = [ExpectedStudent(
-                personnummer=_norm_pnr(s["personnummer"]), betyg=str(s.get("betyg", s.get("grade"))),
-                efternamn=s.get("efternamn", s.get("family_name")),
-                fornamn=s.get("fornamn", s.get("förnamn", s.get("given_name"))))
-                for s in d["students"]]
-        return cls(students=students, grades=d.get("grades"), fields=fields,
-                   teachers=d.get("teachers"), pages=d.get("pages"), late=d.get("late"),
-                   printed_at=d.get("printed_at") or d.get("utskriven"))
+            students = [
+                ExpectedStudent(
+                    personnummer=_norm_pnr(s["personnummer"]),
+                    betyg=str(s.get("betyg", s.get("grade"))),
+                    efternamn=s.get("efternamn", s.get("family_name")),
+                    fornamn=s.get("fornamn", s.get("förnamn", s.get("given_name"))),
+                )
+                for s in d["students"]
+            ]
+        return cls(
+            students=students,
+            grades=d.get("grades"),
+            fields=fields,
+            teachers=d.get("teachers"),
+            pages=d.get("pages"),
+            late=d.get("late"),
+            printed_at=d.get("printed_at") or d.get("utskriven"),
+        )
 
 
 @dataclass(frozen=True)
 class Difference:
-    kind: str        # e.g. "missing_student", "wrong_grade", "wrong_personnummer", "page_footer"
-    message: str     # plain words
+    kind: str  # e.g. "missing_student", "wrong_grade", "wrong_personnummer", "page_footer"
+    message: str  # plain words
 
     def __str__(self) -> str:
         return self.message
 
 
 def _fold(s: str) -> str:
-    return (s.lower().replace(" ", "_").replace("ä", "a").replace("å", "a").replace("ö", "o"))
+    return s.lower().replace(" ", "_").replace("ä", "a").replace("å", "a").replace("ö", "o")
 
 
 def _norm_pnr(p: str) -> str:
@@ -389,9 +432,12 @@ def _full(row: ParsedRow) -> str:
 
 
 def _same_name(row: ParsedRow, exp: ExpectedStudent) -> bool:
-    return (exp.efternamn is not None and exp.fornamn is not None
-            and _norm(row.efternamn) == _norm(exp.efternamn)
-            and _norm(row.fornamn) == _norm(exp.fornamn))
+    return (
+        exp.efternamn is not None
+        and exp.fornamn is not None
+        and _norm(row.efternamn) == _norm(exp.efternamn)
+        and _norm(row.fornamn) == _norm(exp.fornamn)
+    )
 
 
 def _check_ids(parsed: ParsedCatalogue) -> list[Difference]:
@@ -401,24 +447,28 @@ def _check_ids(parsed: ParsedCatalogue) -> list[Difference]:
     for row in parsed.rows:
         seen[row.personnummer] = seen.get(row.personnummer, 0) + 1
         if not PERSONNUMMER.match(row.personnummer):
-            out.append(Difference("malformed_personnummer",
-                                  f"Personnumret {row.personnummer!r} för {_full(row)} (sida "
-                                  f"{row.page}) har inte formen ÅÅÅÅMMDD-NNNN."))
+            out.append(
+                Difference(
+                    "malformed_personnummer",
+                    f"Personnumret {row.personnummer!r} för {_full(row)} (sida "
+                    f"{row.page}) har inte formen ÅÅÅÅMMDD-NNNN.",
+                )
+            )
     for pnr, n in seen.items():
         if n > 1:
             out.append(Difference("duplicate_student", f"Personnumret {pnr} står {n} gånger."))
     return out
 
 
-def _compare_rows(parsed: ParsedCatalogue, expected: dict[str, ExpectedStudent],
-                  order: list[str] | None) -> list[Difference]:
+def _compare_rows(
+    parsed: ParsedCatalogue, expected: dict[str, ExpectedStudent], order: list[str] | None
+) -> list[Difference]:
     out: list[Difference] = []
     printed = {r.personnummer: r for r in parsed.rows}
     missing = [e for p, e in expected.items() if p not in printed]
-    named_missing = {(_norm(e.efternamn), _norm(e.fornamn)): e for e in missing
-                     if e.efternamn is not None}
+    named_missing = {(_norm(e.efternamn), _norm(e.fornamn)): e for e in missing if e.efternamn is not None}
     explained: set[str] = set()
-    who: list[str] = []      # per printed row, the expected student it stands for (by pnr)
+    who: list[str] = []  # per printed row, the expected student it stands for (by pnr)
     for row in parsed.rows:
         exp = expected.get(row.personnummer)
         if exp is None:
@@ -426,44 +476,69 @@ def _compare_rows(parsed: ParsedCatalogue, expected: dict[str, ExpectedStudent],
             if owner is not None:
                 explained.add(owner.personnummer)
                 who.append(owner.personnummer)
-                out.append(Difference("wrong_personnummer",
-                                      f"{owner.name} står med personnumret "
-                                      f"{row.personnummer}, väntat {owner.personnummer}."))
+                out.append(
+                    Difference(
+                        "wrong_personnummer",
+                        f"{owner.name} står med personnumret {row.personnummer}, väntat {owner.personnummer}.",
+                    )
+                )
                 if _norm(row.betyg) != _norm(owner.betyg):
-                    out.append(Difference("wrong_grade", f"Fel betyg för {owner.name} "
-                                          f"({owner.personnummer}): väntat {owner.betyg!r}, "
-                                          f"utskrivet {row.betyg!r}."))
+                    out.append(
+                        Difference(
+                            "wrong_grade",
+                            f"Fel betyg för {owner.name} "
+                            f"({owner.personnummer}): väntat {owner.betyg!r}, "
+                            f"utskrivet {row.betyg!r}.",
+                        )
+                    )
             else:
-                out.append(Difference("extra_student",
-                                      f"Oväntad elev {_full(row)} ({row.personnummer}), betyg "
-                                      f"{row.betyg!r}, på sida {row.page}."))
+                out.append(
+                    Difference(
+                        "extra_student",
+                        f"Oväntad elev {_full(row)} ({row.personnummer}), betyg {row.betyg!r}, på sida {row.page}.",
+                    )
+                )
             continue
         if exp.efternamn is not None and exp.fornamn is not None and not _same_name(row, exp):
             other = next((e for e in expected.values() if e is not exp and _same_name(row, e)), None)
             if other is not None:
                 who.append(other.personnummer)
-                out.append(Difference("wrong_personnummer",
-                                      f"Personnumret {row.personnummer} tillhör {exp.name} men "
-                                      f"står vid {other.name} (väntat "
-                                      f"{other.personnummer}): förväxlat eller fel personnummer."))
+                out.append(
+                    Difference(
+                        "wrong_personnummer",
+                        f"Personnumret {row.personnummer} tillhör {exp.name} men "
+                        f"står vid {other.name} (väntat "
+                        f"{other.personnummer}): förväxlat eller fel personnummer.",
+                    )
+                )
                 if _norm(row.betyg) != _norm(other.betyg):
-                    out.append(Difference("wrong_grade", f"Fel betyg för {other.name}: "
-                                          f"väntat {other.betyg!r}, utskrivet {row.betyg!r}."))
+                    out.append(
+                        Difference(
+                            "wrong_grade",
+                            f"Fel betyg för {other.name}: väntat {other.betyg!r}, utskrivet {row.betyg!r}.",
+                        )
+                    )
                 continue
-            out.append(Difference("wrong_name",
-                                  f"Personnumret {row.personnummer}: väntat {exp.name}, "
-                                  f"utskrivet {_full(row)}."))
+            out.append(
+                Difference("wrong_name", f"Personnumret {row.personnummer}: väntat {exp.name}, utskrivet {_full(row)}.")
+            )
         who.append(exp.personnummer)
         if _norm(row.betyg) != _norm(exp.betyg):
             # Expected by personnummer only: the name is the one printed.
             name = exp.name if exp.fornamn is not None else _full(row)
-            out.append(Difference("wrong_grade", f"Fel betyg för {name} "
-                                  f"({row.personnummer}): väntat {exp.betyg!r}, utskrivet "
-                                  f"{row.betyg!r}."))
+            out.append(
+                Difference(
+                    "wrong_grade",
+                    f"Fel betyg för {name} ({row.personnummer}): väntat {exp.betyg!r}, utskrivet {row.betyg!r}.",
+                )
+            )
     for e in missing:
         if e.personnummer not in explained:
-            out.append(Difference("missing_student", f"Eleven {e.name} "
-                                  f"({e.personnummer}, betyg {e.betyg!r}) saknas i katalogen."))
+            out.append(
+                Difference(
+                    "missing_student", f"Eleven {e.name} ({e.personnummer}, betyg {e.betyg!r}) saknas i katalogen."
+                )
+            )
 
     if order is not None:
         present = set(who)
@@ -471,8 +546,13 @@ def _compare_rows(parsed: ParsedCatalogue, expected: dict[str, ExpectedStudent],
         got = list(dict.fromkeys(who))
         if got != want:
             i = next(i for i, (a, b) in enumerate(zip(got, want)) if a != b)
-            out.append(Difference("row_order", f"Raderna står inte i väntad ordning: rad {i + 1} "
-                                  f"är {expected[got[i]].name}, väntat {expected[want[i]].name}."))
+            out.append(
+                Difference(
+                    "row_order",
+                    f"Raderna står inte i väntad ordning: rad {i + 1} "
+                    f"är {expected[got[i]].name}, väntat {expected[want[i]].name}.",
+                )
+            )
     return out
 
 
@@ -480,17 +560,21 @@ def _compare_pages(parsed: ParsedCatalogue, pages: int | None) -> list[Differenc
     out: list[Difference] = []
     total = parsed.page_count
     if pages is not None and total != pages:
-        out.append(Difference("wrong_page_count",
-                              f"Katalogen har {total} sidor, väntat {pages}."))
+        out.append(Difference("wrong_page_count", f"Katalogen har {total} sidor, väntat {pages}."))
     for n, footer in enumerate(parsed.footers, start=1):
         if footer is None:
-            out.append(Difference("page_footer", f"Sida {n} av {total} saknar \"Sida N av M\"."))
+            out.append(Difference("page_footer", f'Sida {n} av {total} saknar "Sida N av M".'))
         elif footer != (n, total):
-            out.append(Difference("page_footer", f"Sida {n} av {total} säger \"Sida {footer[0]} "
-                                  f"av {footer[1]}\", väntat \"Sida {n} av {total}\"."))
+            out.append(
+                Difference(
+                    "page_footer",
+                    f'Sida {n} av {total} säger "Sida {footer[0]} av {footer[1]}", väntat "Sida {n} av {total}".',
+                )
+            )
     for n in parsed.headerless_row_pages:
-        out.append(Difference("header_not_repeated", f"Sida {n} listar elever utan "
-                              f"tabellhuvudet ({', '.join(TABLE_HEADER)})."))
+        out.append(
+            Difference("header_not_repeated", f"Sida {n} listar elever utan tabellhuvudet ({', '.join(TABLE_HEADER)}).")
+        )
     return out
 
 
@@ -499,9 +583,13 @@ def _compare_signatures(parsed: ParsedCatalogue, teachers: list[str] | None) -> 
     for b in parsed.signatures:
         lacking = [label for label in SIGNATURE_LABELS if label not in b.labels]
         if lacking:
-            out.append(Difference("incomplete_signature",
-                                  f"Underskriftsblocket för {b.name or 'en lärare utan namn'} på "
-                                  f"sida {b.page} saknar {', '.join(lacking)}."))
+            out.append(
+                Difference(
+                    "incomplete_signature",
+                    f"Underskriftsblocket för {b.name or 'en lärare utan namn'} på "
+                    f"sida {b.page} saknar {', '.join(lacking)}.",
+                )
+            )
     if teachers is None:
         return out
     names = [_norm(b.name) for b in parsed.signatures]
@@ -509,16 +597,13 @@ def _compare_signatures(parsed: ParsedCatalogue, teachers: list[str] | None) -> 
         if _norm(t) in names:
             names.remove(_norm(t))
         else:
-            out.append(Difference("missing_signature",
-                                  f"Underskriftsblock saknas för betygsättande lärare {t}."))
+            out.append(Difference("missing_signature", f"Underskriftsblock saknas för betygsättande lärare {t}."))
     for extra in names:
-        out.append(Difference("extra_signature",
-                              f"Oväntat underskriftsblock för {extra or 'en lärare utan namn'}."))
+        out.append(Difference("extra_signature", f"Oväntat underskriftsblock för {extra or 'en lärare utan namn'}."))
     return out
 
 
-def compare(parsed: ParsedCatalogue, expected: ExpectedCatalogue | dict | None = None
-            ) -> list[Difference]:
+def compare(parsed: ParsedCatalogue, expected: ExpectedCatalogue | dict | None = None) -> list[Difference]:
     """Every way ``parsed`` differs from ``expected``, plus what is wrong on its own
     (no title, a broken "Sida N av M", a page listing students without the table header)."""
     if expected is None:
@@ -527,19 +612,20 @@ def compare(parsed: ParsedCatalogue, expected: ExpectedCatalogue | dict | None =
         expected = ExpectedCatalogue.from_dict(expected)
     out: list[Difference] = []
     if parsed.title != TITLE:
-        out.append(Difference("title", f"Rubriken \"{TITLE}\" saknas."))
+        out.append(Difference("title", f'Rubriken "{TITLE}" saknas.'))
     for label, want in expected.fields.items():
         got = parsed.fields.get(label)
         if got is None:
-            out.append(Difference("missing_field", f"Fältet \"{label}\" saknas i huvudet "
-                                  f"(väntat {want!r})."))
+            out.append(Difference("missing_field", f'Fältet "{label}" saknas i huvudet (väntat {want!r}).'))
         elif _norm(got) != _norm(want):
-            out.append(Difference("wrong_field", f"Fältet \"{label}\": väntat {want!r}, "
-                                  f"utskrivet {got!r}."))
+            out.append(Difference("wrong_field", f'Fältet "{label}": väntat {want!r}, utskrivet {got!r}.'))
     count = parsed.fields.get("Antal elever")
     if count is not None and is_digits(count.strip()) and int(count) != len(parsed.rows):
-        out.append(Difference("student_count", f"\"Antal elever\" säger {count.strip()}, men "
-                              f"{len(parsed.rows)} elever står i listan."))
+        out.append(
+            Difference(
+                "student_count", f'"Antal elever" säger {count.strip()}, men {len(parsed.rows)} elever står i listan.'
+            )
+        )
     out += _check_ids(parsed)
     students = expected.student_map()
     if students is not None:
@@ -548,11 +634,18 @@ def compare(parsed: ParsedCatalogue, expected: ExpectedCatalogue | dict | None =
     out += _compare_signatures(parsed, expected.teachers)
     out += _compare_pages(parsed, expected.pages)
     if expected.late is not None and parsed.late != expected.late:
-        out.append(Difference("late_mark", f"Märkningen \"{LATE_MARK}\" saknas" if expected.late
-                              else f"Oväntad märkning \"{LATE_MARK}\": gruppen är inte sen."))
+        out.append(
+            Difference(
+                "late_mark",
+                f'Märkningen "{LATE_MARK}" saknas'
+                if expected.late
+                else f'Oväntad märkning "{LATE_MARK}": gruppen är inte sen.',
+            )
+        )
     if expected.printed_at is not None and _norm(parsed.printed_at) != _norm(expected.printed_at):
-        out.append(Difference("printed_at", f"Väntat \"Utskriven {expected.printed_at}\", "
-                              f"utskrivet {parsed.printed_at!r}."))
+        out.append(
+            Difference("printed_at", f'Väntat "Utskriven {expected.printed_at}", utskrivet {parsed.printed_at!r}.')
+        )
     return out
 
 
@@ -567,16 +660,20 @@ def format_catalogue(parsed: ParsedCatalogue) -> str:
     out.append(f"  {'Utskriven'.ljust(width)}  {parsed.printed_at or '-'}")
     out.append("")
     out.append(f"{len(parsed.rows)} {'elev' if len(parsed.rows) == 1 else 'elever'}:")
-    w = [max([len(h)] + [len(getattr(r, a)) for r in parsed.rows])
-         for h, a in zip(TABLE_HEADER, ("personnummer", "efternamn", "fornamn", "betyg"))]
+    w = [
+        max([len(h)] + [len(getattr(r, a)) for r in parsed.rows])
+        for h, a in zip(TABLE_HEADER, ("personnummer", "efternamn", "fornamn", "betyg"))
+    ]
     out.append("  " + "  ".join(h.ljust(n) for h, n in zip(TABLE_HEADER, w)) + "  Sida")
     for r in parsed.rows:
-        out.append("  " + "  ".join(v.ljust(n) for v, n in zip(
-            (r.personnummer, r.efternamn, r.fornamn, r.betyg), w)) + f"  {r.page}")
+        out.append(
+            "  "
+            + "  ".join(v.ljust(n) for v, n in zip((r.personnummer, r.efternamn, r.fornamn, r.betyg), w))
+            + f"  {r.page}"
+        )
     out.append("")
     out.append(f"{len(parsed.signatures)} underskriftsblock:")
-    out += [f"  {b.name or '(inget namn)'} — {', '.join(b.labels)} (sida {b.page})"
-            for b in parsed.signatures]
+    out += [f"  {b.name or '(inget namn)'} — {', '.join(b.labels)} (sida {b.page})" for b in parsed.signatures]
     out.append("")
     footers = ", ".join(f"Sida {f[0]} av {f[1]}" if f else "(ingen)" for f in parsed.footers)
     out.append(f"{parsed.page_count} {'sida' if parsed.page_count == 1 else 'sidor'}: {footers}")
@@ -586,15 +683,19 @@ def format_catalogue(parsed: ParsedCatalogue) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """``betygskatalog-check file.pdf [--expect expected.json] [--json]``: 0 if nothing differs."""
-    ap = argparse.ArgumentParser(prog="betygskatalog-check",
-                                 description="Läser en betygskatalog (pdf) och "
-                                             "jämför den med det väntade innehållet.")
+    ap = argparse.ArgumentParser(
+        prog="betygskatalog-check",
+        description="Läser en betygskatalog (pdf) och jämför den med det väntade innehållet.",
+    )
     add_version_option(ap)
     ap.add_argument("pdf", type=Path, help="betygskatalogen (pdf)")
-    ap.add_argument("--expect", type=Path, help="JSON med det väntade innehållet (se "
-                    "ExpectedCatalogue.from_dict): fields, students eller grades, teachers, pages")
-    ap.add_argument("--json", action="store_true", help="skriv ut den lästa katalogen och "
-                    "skillnaderna som JSON")
+    ap.add_argument(
+        "--expect",
+        type=Path,
+        help="JSON med det väntade innehållet (se "
+        "ExpectedCatalogue.from_dict): fields, students eller grades, teachers, pages",
+    )
+    ap.add_argument("--json", action="store_true", help="skriv ut den lästa katalogen och skillnaderna som JSON")
     args = ap.parse_args(argv)
     for path in filter(None, (args.pdf, args.expect)):
         if not path.is_file():
@@ -603,19 +704,27 @@ def main(argv: list[str] | None = None) -> int:
     try:
         parsed = read_catalogue(args.pdf)
     except (OSError, ValueError, PyPdfError) as e:
-        print(f"betygskatalog-check: «{args.pdf}» går inte att läsa som en pdf ({type(e).__name__}: {e}).",
-              file=sys.stderr)
+        print(
+            f"betygskatalog-check: «{args.pdf}» går inte att läsa som en pdf ({type(e).__name__}: {e}).",
+            file=sys.stderr,
+        )
         return 2
     try:
-        expected = (ExpectedCatalogue.from_dict(json.loads(args.expect.read_text("utf-8")))
-                    if args.expect else ExpectedCatalogue())
+        expected = (
+            ExpectedCatalogue.from_dict(json.loads(args.expect.read_text("utf-8")))
+            if args.expect
+            else ExpectedCatalogue()
+        )
     except (OSError, ValueError, KeyError) as e:
         print(f"betygskatalog-check: förväntningarna i «{args.expect}» går inte att läsa ({e}).", file=sys.stderr)
         return 2
     diffs = compare(parsed, expected)
     if args.json:
-        print(json.dumps({"catalogue": parsed.to_dict(),
-                          "differences": [asdict(d) for d in diffs]}, ensure_ascii=False, indent=2))
+        print(
+            json.dumps(
+                {"catalogue": parsed.to_dict(), "differences": [asdict(d) for d in diffs]}, ensure_ascii=False, indent=2
+            )
+        )
     else:
         print(format_catalogue(parsed))
         print()

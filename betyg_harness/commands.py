@@ -1,6 +1,7 @@
 """The console commands that need an extra (pyproject.toml's ``[project.scripts]`` point here): each
 says which extra is missing, in Swedish and with exit 2, before importing what needs it. The robot
 and the catalogue checker need none and are entered directly."""
+
 from __future__ import annotations
 
 import sys
@@ -23,6 +24,7 @@ def mocks(argv: list[str] | None = None) -> int:
         return 0
     require("mocks", "betyg-mocks")
     from betyg_harness.serve import main
+
     return main(argv)
 
 
@@ -32,4 +34,5 @@ def drift(argv: list[str] | None = None) -> int:
         return 0
     require("drift", "betyg-drift")
     from betyg_harness.drift.cli import main
+
     return main(argv)

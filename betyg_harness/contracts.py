@@ -4,6 +4,7 @@ Both read the official reference files through ``betyg_harness.reference`` (neve
 load them once per process, and raise ``ContractError`` (an ``AssertionError``, so pytest shows
 it as a plain failure) listing every error found, not only the first.
 """
+
 from __future__ import annotations
 
 import copy
@@ -78,8 +79,10 @@ def betyg_records(xml: bytes | str) -> list[dict]:
             beslut = grade.find(f"{q}beslutsfattare")
             assert beslut is not None  # required by betyg.xsd, which the document was validated against
             record: dict[str, Any] = {
-                "elev": elev.get("id"), "kind": kind,
-                "roll": beslut.get("roll"), "beslutsfattare": [p.text for p in beslut.findall(f"{q}person")],
+                "elev": elev.get("id"),
+                "kind": kind,
+                "roll": beslut.get("roll"),
+                "beslutsfattare": [p.text for p in beslut.findall(f"{q}person")],
                 "betygsgrupp": None,
             }
             for child in grade:
@@ -106,8 +109,11 @@ def check_betyg_contract(xml: bytes | str, *, skolform: str = "VUX") -> None:
                 errors.append(f"{where}: {field} {r.get(field)!r} is not a GUID in braces")
         if r["roll"] != "LÄRARE" or not r["beslutsfattare"]:
             errors.append(f"{where}: beslutsfattare must be roll LÄRARE with at least one person")
-        errors += [f"{where}: beslutsfattare person {p!r} is not a GUID in braces"
-                   for p in r["beslutsfattare"] if not BRACED_GUID.match(p or "")]
+        errors += [
+            f"{where}: beslutsfattare person {p!r} is not a GUID in braces"
+            for p in r["beslutsfattare"]
+            if not BRACED_GUID.match(p or "")
+        ]
         if r["skolform"] != skolform:
             errors.append(f"{where}: skolform {r['skolform']!r}, expected {skolform!r}")
         for flag in ("prövning", "omdöme"):
@@ -196,8 +202,9 @@ def _resolve_name(schema_name: str) -> str:
 @lru_cache(maxsize=None)
 def _validator(name: str) -> OAS30ReadValidator:
     # A response is read, so readOnly properties (Meta, ...) are allowed and required.
-    return OAS30ReadValidator({"$ref": f"{SS12000_URI}#/components/schemas/{name}"},
-                              registry=_registry(), format_checker=_format_checker())
+    return OAS30ReadValidator(
+        {"$ref": f"{SS12000_URI}#/components/schemas/{name}"}, registry=_registry(), format_checker=_format_checker()
+    )
 
 
 def _describe(error) -> str:
@@ -251,7 +258,7 @@ def ss12000_schema_for(path: str, status: int = 200) -> str | None:
 
 
 def ss12000_list_schema_for(path: str) -> str:
-    """"/groups" → "GroupsExpanded" (the list answer's schema); KeyError if unknown."""
+    """ "/groups" → "GroupsExpanded" (the list answer's schema); KeyError if unknown."""
     name = ss12000_schema_for(path)
     if name is None:
         raise KeyError(f"No SS 12000 GET {path}")

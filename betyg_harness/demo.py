@@ -7,6 +7,7 @@ downloads the betygskatalog, checks the PDF against what was set, and finally le
 clock run until BER's grade import has brought the grades across. Prints a summary and where
 the artefacts are.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -21,8 +22,17 @@ from rich.console import Console
 from rich.table import Table
 
 from betyg_harness import add_version_option
-from betyg_harness.flows import (ExpectedGrade, ber_login, download_catalogue, find_groups, grade_group, login,
-                                 open_browser, preview_catalogue, wait_until_visible_in_ber)
+from betyg_harness.flows import (
+    ExpectedGrade,
+    ber_login,
+    download_catalogue,
+    find_groups,
+    grade_group,
+    login,
+    open_browser,
+    preview_catalogue,
+    wait_until_visible_in_ber,
+)
 from betyg_harness.catalogue import ExpectedCatalogue, compare, read_catalogue
 from betyg_harness.expected import grading_plan
 from betyg_harness.extras import require
@@ -31,6 +41,7 @@ from betyg_harness.extras import require
 def _port(preferred: int) -> int:
     """The conventional port when it is free, so the demo's URLs match the README; else any."""
     from betyg_harness.launcher import free_port
+
     with socket.socket() as sock:
         try:
             sock.bind(("127.0.0.1", preferred))
@@ -50,6 +61,7 @@ def main(argv: list[str] | None = None) -> int:
     # The mocks' modules need that extra: imported once it is known to be there.
     from betyg_harness.launcher import start_mocks
     from betyg_harness.mock_kit import scenario as scenarios
+
     console = Console(width=None if sys.stdout.isatty() else 140)
     artifacts = Path(args.artifacts).resolve()
     artifacts.mkdir(parents=True, exist_ok=True)
@@ -77,23 +89,39 @@ def main(argv: list[str] | None = None) -> int:
                 preview_text = preview_catalogue(pingpong, name)
                 (artifacts / f"{_slug(name)}-forhandsgranskning.txt").write_text(preview_text, encoding="utf-8")
                 pdf = download_catalogue(pingpong, name, artifacts)
-                differences = compare(read_catalogue(pdf), ExpectedCatalogue(
-                    grades=item.grades, teachers=item.teachers,
-                    fields={"Kurskod": item.course_code, "Betygsgrupp": name}, late=item.late))
+                differences = compare(
+                    read_catalogue(pdf),
+                    ExpectedCatalogue(
+                        grades=item.grades,
+                        teachers=item.teachers,
+                        fields={"Kurskod": item.course_code, "Betygsgrupp": name},
+                        late=item.late,
+                    ),
+                )
                 failures += bool(differences)
                 for difference in differences:
                     console.print(f"[red]Betygskatalogen för {name}:[/red] {difference}")
-                expected_in_ber += [ExpectedGrade(name, pnr, item.course_code, grade)
-                                    for pnr, grade in item.grades.items()]
-                rows.append([name + (" (Försenad)" if item.late else ""), item.course_code,
-                             str(len(result.set) + len(result.already)),
-                             " ".join(f"{g}×{list(item.grades.values()).count(g)}"
-                                      for g in dict.fromkeys(item.grades.values())),
-                             f"{graded_s:.2f} s", "ja" if not differences else "NEJ", pdf.name])
+                expected_in_ber += [
+                    ExpectedGrade(name, pnr, item.course_code, grade) for pnr, grade in item.grades.items()
+                ]
+                rows.append(
+                    [
+                        name + (" (Försenad)" if item.late else ""),
+                        item.course_code,
+                        str(len(result.set) + len(result.already)),
+                        " ".join(
+                            f"{g}×{list(item.grades.values()).count(g)}" for g in dict.fromkeys(item.grades.values())
+                        ),
+                        f"{graded_s:.2f} s",
+                        "ja" if not differences else "NEJ",
+                        pdf.name,
+                    ]
+                )
             pingpong.screenshot(path=str(artifacts / "betygsvy.png"), full_page=True)
             ber_login(ber, "beradmin", "beradmin")
-            rounds = wait_until_visible_in_ber(ber, expected_in_ber, mock=mocks, step=timedelta(minutes=5),
-                                               timeout=timedelta(minutes=20))
+            rounds = wait_until_visible_in_ber(
+                ber, expected_in_ber, mock=mocks, step=timedelta(minutes=5), timeout=timedelta(minutes=20)
+            )
             ber.screenshot(path=str(artifacts / "ber-elev.png"), full_page=True)
             browser.close()
     except Exception as error:  # the demo reports, in the user's words, where it stopped
@@ -109,8 +137,10 @@ def main(argv: list[str] | None = None) -> int:
     for row in rows:
         table.add_row(*row)
     console.print(table)
-    console.print(f"Synliga i BER efter {(rounds - 1) * 5} minuter på mockens klocka "
-                  f"({len(expected_in_ber)} betyg). Total tid {time.perf_counter() - started:.1f} s.")
+    console.print(
+        f"Synliga i BER efter {(rounds - 1) * 5} minuter på mockens klocka "
+        f"({len(expected_in_ber)} betyg). Total tid {time.perf_counter() - started:.1f} s."
+    )
     console.print(f"Artefakter: {artifacts}")
     return 1 if failures else 0
 

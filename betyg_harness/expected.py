@@ -1,5 +1,6 @@
 """What a scenario says should happen when its groups are graded: the expectations that the demo
 and the end-to-end suites check the systems against."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -15,9 +16,9 @@ class GroupPlan:
     course_code: str
     level: str
     end: dt.date
-    grades: dict[str, str]        # civicNo (12 digits) → step, one per admitted student
-    teachers: list[str]           # grading teachers' full names, as BER has them
-    late: bool                    # graded after course end + 14 days
+    grades: dict[str, str]  # civicNo (12 digits) → step, one per admitted student
+    teachers: list[str]  # grading teachers' full names, as BER has them
+    late: bool  # graded after course end + 14 days
 
     @property
     def size(self) -> int:
@@ -43,9 +44,15 @@ def grading_plan(document: dict, today: dt.date | None = None) -> list[GroupPlan
         course = courses[group["course"]]
         steps = GYMNASIAL_STEPS[:6] if course["level"] == "gymnasial" else GRUNDLAGGANDE_STEPS
         admitted = [students[e["student"]] for e in group.get("enrolments", []) if e["status"] == "Antagen"]
-        plans.append(GroupPlan(
-            name=group["name"], course_code=course["code"], level=course["level"], end=end,
-            grades={s["civicNo"]: steps[i % len(steps)] for i, s in enumerate(admitted)},
-            teachers=[f"{staff[k]['givenName']} {staff[k]['familyName']}" for k in group["graders"]],
-            late=today > end + dt.timedelta(days=14)))
+        plans.append(
+            GroupPlan(
+                name=group["name"],
+                course_code=course["code"],
+                level=course["level"],
+                end=end,
+                grades={s["civicNo"]: steps[i % len(steps)] for i, s in enumerate(admitted)},
+                teachers=[f"{staff[k]['givenName']} {staff[k]['familyName']}" for k in group["graders"]],
+                late=today > end + dt.timedelta(days=14),
+            )
+        )
     return plans

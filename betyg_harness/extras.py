@@ -5,6 +5,7 @@ The robot and the flows need nothing beyond the plain install; the mocks, the py
 drift probe each need an extra. A command that needs one says which, in Swedish, instead of
 failing with an ImportError deep inside Flask or pytest-playwright.
 """
+
 from __future__ import annotations
 
 import importlib.metadata as metadata
@@ -67,8 +68,10 @@ def install_hint(extra: str) -> str:
 
 
 def message(extra: str, program: str, lacking: list[str]) -> str:
-    return (f"{program} behöver tillägget «{extra}» ({WHAT_EACH_GIVES.get(extra, extra)}), som inte är "
-            f"installerat: {', '.join(lacking)} saknas.\nInstallera det: {install_hint(extra)}")
+    return (
+        f"{program} behöver tillägget «{extra}» ({WHAT_EACH_GIVES.get(extra, extra)}), som inte är "
+        f"installerat: {', '.join(lacking)} saknas.\nInstallera det: {install_hint(extra)}"
+    )
 
 
 class ExtraMissing(ModuleNotFoundError):

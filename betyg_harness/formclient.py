@@ -7,6 +7,7 @@ measured against — the same grading of the same groups, as form posts. It read
 lxml and knows the mock's markup; the flows (``betyg_harness.flows``) are the product's way to
 grade, by role and name in a real browser.
 """
+
 from __future__ import annotations
 
 import re
@@ -29,8 +30,8 @@ class GradingForm:
     group_id: str
     version: str
     csrf: str
-    students: dict[str, str]   # personnummer as shown (YYYYMMDD-NNNN) → person id
-    teachers: dict[str, str]   # full name → person id
+    students: dict[str, str]  # personnummer as shown (YYYYMMDD-NNNN) → person id
+    teachers: dict[str, str]  # full name → person id
     name: str = ""
     shown: dict[str, tuple[str | None, bool]] = field(default_factory=dict)  # personnummer → (grade, locked)
     catalogue_ready: bool = False
@@ -52,8 +53,9 @@ def _attribute(element: HtmlElement, name: str) -> str:
 
 
 class PingPongForms:
-    def __init__(self, base_url: str, username: str = "betygsadmin", password: str = "betygsadmin",
-                 timeout: float = 30):
+    def __init__(
+        self, base_url: str, username: str = "betygsadmin", password: str = "betygsadmin", timeout: float = 30
+    ):
         self.base_url = base_url.rstrip("/")
         self.http = requests.Session()
         self.username, self.password, self.timeout = username, password, timeout
@@ -67,19 +69,24 @@ class PingPongForms:
 
     def login(self) -> "PingPongForms":
         page = self.http.get(self._url("/login"), timeout=self.timeout)
-        answer = self.http.post(self._url("/login"), data={"csrf_token": self._csrf(page.text),
-                                                           "username": self.username, "password": self.password},
-                                timeout=self.timeout, allow_redirects=False)
+        answer = self.http.post(
+            self._url("/login"),
+            data={"csrf_token": self._csrf(page.text), "username": self.username, "password": self.password},
+            timeout=self.timeout,
+            allow_redirects=False,
+        )
         if answer.status_code != 302:
             raise FormError(f"inloggningen misslyckades: {answer.status_code}")
         return self
 
     def search(self, text: str = "") -> dict[str, str]:
-        """"Sök grupp": group name → group id of every hit."""
+        """ "Sök grupp": group name → group id of every hit."""
         page = self.http.get(self._url("/betyg/sok-grupp"), params={"q": text, "sok": "1"}, timeout=self.timeout)
         doc = lxml.html.fromstring(page.text)
-        return {(a.text_content() or "").strip(): _attribute(a, "href").rstrip("/").rsplit("/", 1)[-1]
-                for a in _elements(doc, "//table//a[contains(@href, '/betyg/grupp/')]")}
+        return {
+            (a.text_content() or "").strip(): _attribute(a, "href").rstrip("/").rsplit("/", 1)[-1]
+            for a in _elements(doc, "//table//a[contains(@href, '/betyg/grupp/')]")
+        }
 
     def group_id(self, name: str) -> str:
         hits = {k: v for k, v in self.search(name).items() if k == name}
@@ -106,16 +113,25 @@ class PingPongForms:
             students[civic] = _attribute(radios[0], "name").removeprefix("grade-")
             checked = next((r.get("value") for r in radios if r.get("checked") is not None), None)
             shown[civic] = (checked, bool(_LOCKED.search(_string(row, "string(td[4])"))))
-        teachers = {label.text_content().strip(): _string(label, "string(input/@value)")
-                    for label in _elements(doc, "//fieldset[legend='Betygssättande lärare']/label")}
+        teachers = {
+            label.text_content().strip(): _string(label, "string(input/@value)")
+            for label in _elements(doc, "//fieldset[legend='Betygssättande lärare']/label")
+        }
         pdf = _elements(doc, "//button[normalize-space()='Ladda ned pdf']")
-        return GradingForm(group_id=group_id, version=_string(doc, "string(//input[@name='version']/@value)"),
-                           csrf=self._csrf(html), students=students, teachers=teachers,
-                           name=_string(doc, "string(//h1)").strip(), shown=shown,
-                           catalogue_ready=bool(pdf) and pdf[0].get("disabled") is None)
+        return GradingForm(
+            group_id=group_id,
+            version=_string(doc, "string(//input[@name='version']/@value)"),
+            csrf=self._csrf(html),
+            students=students,
+            teachers=teachers,
+            name=_string(doc, "string(//h1)").strip(),
+            shown=shown,
+            catalogue_ready=bool(pdf) and pdf[0].get("disabled") is None,
+        )
 
-    def first_save(self, form: GradingForm, grades: dict[str, str], *, lock: bool,
-                   teachers: list[str]) -> requests.Response:
+    def first_save(
+        self, form: GradingForm, grades: dict[str, str], *, lock: bool, teachers: list[str]
+    ) -> requests.Response:
         """The grading view's Spara: ``grades`` by shown personnummer; the summary (or the refusal)."""
         data = [("csrf_token", form.csrf), ("version", form.version)]
         for shown, value in grades.items():
@@ -129,13 +145,21 @@ class PingPongForms:
         """The summary's Spara, with the payload and token the summary page carries (302 when
         stored; with ``follow``, the grading view it leads to)."""
         doc = lxml.html.fromstring(summary.text)
-        data = {"csrf_token": _string(doc, "string(//input[@name='csrf_token']/@value)"),
-                "payload": _string(doc, "string(//input[@name='payload']/@value)"), "action": "spara"}
-        return self.http.post(self._url(f"/betyg/grupp/{group_id}/sammanfattning"), data=data,
-                              timeout=self.timeout, allow_redirects=follow)
+        data = {
+            "csrf_token": _string(doc, "string(//input[@name='csrf_token']/@value)"),
+            "payload": _string(doc, "string(//input[@name='payload']/@value)"),
+            "action": "spara",
+        }
+        return self.http.post(
+            self._url(f"/betyg/grupp/{group_id}/sammanfattning"),
+            data=data,
+            timeout=self.timeout,
+            allow_redirects=follow,
+        )
 
-    def save(self, group_name: str, grades: dict[str, str], *, lock: bool = False,
-             teachers: list[str]) -> requests.Response:
+    def save(
+        self, group_name: str, grades: dict[str, str], *, lock: bool = False, teachers: list[str]
+    ) -> requests.Response:
         """Both Spara in one go: the summary's answer (302 when stored)."""
         form = self.open(self.group_id(group_name))
         summary = self.first_save(form, grades, lock=lock, teachers=teachers)
@@ -143,8 +167,9 @@ class PingPongForms:
             raise FormError(summary.text[-2000:])
         return self.confirm(form.group_id, summary)
 
-    def grade(self, group_id: str, grades: dict[str, str], *, teachers: list[str], lock: bool = True,
-              catalogue: bool = True) -> GradingForm:
+    def grade(
+        self, group_id: str, grades: dict[str, str], *, teachers: list[str], lock: bool = True, catalogue: bool = True
+    ) -> GradingForm:
         """What ``flows.grade_group`` does, as form posts: open the view, Spara, check the summary
         lists every grade, Spara, check every grade shows locked, and fetch the catalogue PDF."""
         form = self.open(group_id)

@@ -7,6 +7,7 @@ samordningsnummer (coordination number) adds 60 to the day. python-stdnum checks
 ``se.personnummer`` reads the day as a calendar date and so refuses samordningsnummer, which are
 checked here with the same Luhn rule and the day minus 60.
 """
+
 from __future__ import annotations
 
 import re
@@ -27,8 +28,8 @@ _SHAPE = re.compile(r"^([0-9]{2})?([0-9]{6})([-+]?)([0-9]{4})$")  # ASCII digits
 
 @dataclass(frozen=True)
 class IdentityNumber:
-    digits: str       # always 12: YYYYMMDDNNNC
-    kind: str         # PERSONNUMMER | SAMORDNINGSNUMMER
+    digits: str  # always 12: YYYYMMDDNNNC
+    kind: str  # PERSONNUMMER | SAMORDNINGSNUMMER
     birth_date: date
 
     @property
@@ -46,8 +47,7 @@ def parse(value: str, *, today: date | None = None) -> IdentityNumber:
     text = (value or "").strip().replace(" ", "")
     match = _SHAPE.match(text)
     if not match:
-        raise ValueError(f"«{value}» är inget personnummer eller samordningsnummer "
-                         "(ÅÅÅÅMMDD-NNNN eller ÅÅMMDD-NNNN).")
+        raise ValueError(f"«{value}» är inget personnummer eller samordningsnummer (ÅÅÅÅMMDD-NNNN eller ÅÅMMDD-NNNN).")
     century, body, separator, tail = match.groups()
     ten = body + tail
     if not luhn.is_valid(ten):

@@ -4,6 +4,7 @@ Used by the pytest plugin, ``make serve`` and ``make demo``. Each mock runs as
 ``python -m betyg_harness.mock_ber`` / ``python -m betyg_harness.mock_pingpong`` with its own database file, and they find
 each other through ``PINGPONG_URL`` / ``BER_URL`` — real HTTP, as in production.
 """
+
 from __future__ import annotations
 
 import functools
@@ -34,8 +35,15 @@ def free_port() -> int:
 class MockServer(MockControl):
     """A running mock (a child process, or one given by URL) and its control API."""
 
-    def __init__(self, name: str, url: str, *, process: subprocess.Popen | None = None,
-                 log_path: Path | None = None, control_token: str | None = None):
+    def __init__(
+        self,
+        name: str,
+        url: str,
+        *,
+        process: subprocess.Popen | None = None,
+        log_path: Path | None = None,
+        control_token: str | None = None,
+    ):
         super().__init__(url, token=control_token, name=name)
         self.process = process
         self.log_path = log_path
@@ -100,8 +108,16 @@ class MockPair:
             server.stop()
 
 
-def _spawn(module: str, port: int, env: dict, database: Path | str, scenario: str | None, log_path: Path,
-           host: str, workers: int = 0) -> subprocess.Popen:
+def _spawn(
+    module: str,
+    port: int,
+    env: dict,
+    database: Path | str,
+    scenario: str | None,
+    log_path: Path,
+    host: str,
+    workers: int = 0,
+) -> subprocess.Popen:
     """One mock: ``python -m <module>`` (werkzeug, one process), or with ``workers`` gunicorn with
     that many worker processes sharing the database (a URL, normally PostgreSQL)."""
     if workers:
@@ -109,9 +125,24 @@ def _spawn(module: str, port: int, env: dict, database: Path | str, scenario: st
         env = {**env, f"{prefix}_DATABASE": str(database)}
         if scenario:
             env[f"{prefix}_SCENARIO"] = scenario
-        cmd = [sys.executable, "-m", "gunicorn", "--bind", f"{host}:{port}", "--workers", str(workers),
-               "--threads", "8", "--timeout", "300", "--graceful-timeout", "5", "--log-level", "warning",
-               f"{module}.wsgi:app"]
+        cmd = [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--bind",
+            f"{host}:{port}",
+            "--workers",
+            str(workers),
+            "--threads",
+            "8",
+            "--timeout",
+            "300",
+            "--graceful-timeout",
+            "5",
+            "--log-level",
+            "warning",
+            f"{module}.wsgi:app",
+        ]
     else:
         cmd = [sys.executable, "-m", module, "--host", host, "--port", str(port), "--database", str(database)]
         if scenario:
@@ -133,10 +164,18 @@ def _wait_healthy(server: MockServer, timeout: float) -> None:
     raise MockStartError(f"{server.name} svarade inte på {server.url}/healthz inom {timeout} s")
 
 
-def start_mocks(scenario: str | None = "default", workdir: Path | str | None = None, *,
-                pingpong_port: int | None = None, ber_port: int | None = None, host: str = "127.0.0.1",
-                extra_env: dict | None = None, timeout: float = 30, workers: int = 0,
-                databases: dict[str, str] | None = None) -> MockPair:
+def start_mocks(
+    scenario: str | None = "default",
+    workdir: Path | str | None = None,
+    *,
+    pingpong_port: int | None = None,
+    ber_port: int | None = None,
+    host: str = "127.0.0.1",
+    extra_env: dict | None = None,
+    timeout: float = 30,
+    workers: int = 0,
+    databases: dict[str, str] | None = None,
+) -> MockPair:
     """Start BER and Ping Pong on free (or given) ports, each with its own database in ``workdir``
     (or at ``databases["pingpong"]`` / ``databases["ber"]``, URLs). ``workers`` > 0 serves each with
     gunicorn and that many processes (their database must be one all can reach: PostgreSQL)."""
@@ -147,21 +186,40 @@ def start_mocks(scenario: str | None = "default", workdir: Path | str | None = N
     env = dict(os.environ)
     for key, default in SHARED_ENV.items():
         env.setdefault(key, default)
-    env.update({
-        "PINGPONG_URL": f"http://{host}:{pingpong_port}",
-        "BER_URL": f"http://{host}:{ber_port}",
-        "PYTHONUNBUFFERED": "1",
-    })
+    env.update(
+        {
+            "PINGPONG_URL": f"http://{host}:{pingpong_port}",
+            "BER_URL": f"http://{host}:{ber_port}",
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
     env.update(extra_env or {})
     ber_log, pingpong_log = workdir / "ber.log", workdir / "pingpong.log"
     ber = MockServer("BER", env["BER_URL"], log_path=ber_log)
     pingpong = MockServer("Ping Pong", env["PINGPONG_URL"], log_path=pingpong_log)
     databases = databases or {}
-    ber.spawn = functools.partial(_spawn, "betyg_harness.mock_ber", ber_port, env,
-                                  databases.get("ber", workdir / "ber.sqlite3"), scenario, ber_log, host, workers)
-    pingpong.spawn = functools.partial(_spawn, "betyg_harness.mock_pingpong", pingpong_port, env,
-                                       databases.get("pingpong", workdir / "pingpong.sqlite3"), scenario,
-                                       pingpong_log, host, workers)
+    ber.spawn = functools.partial(
+        _spawn,
+        "betyg_harness.mock_ber",
+        ber_port,
+        env,
+        databases.get("ber", workdir / "ber.sqlite3"),
+        scenario,
+        ber_log,
+        host,
+        workers,
+    )
+    pingpong.spawn = functools.partial(
+        _spawn,
+        "betyg_harness.mock_pingpong",
+        pingpong_port,
+        env,
+        databases.get("pingpong", workdir / "pingpong.sqlite3"),
+        scenario,
+        pingpong_log,
+        host,
+        workers,
+    )
     ber.process = ber.spawn()
     try:
         _wait_healthy(ber, timeout)
@@ -176,5 +234,7 @@ def start_mocks(scenario: str | None = "default", workdir: Path | str | None = N
 
 def connect_mocks(pingpong_url: str, ber_url: str, control_token: str | None = None) -> MockPair:
     """Already running mocks, e.g. given with ``--pingpong-url`` / ``--ber-url``."""
-    return MockPair(pingpong=MockServer("Ping Pong", pingpong_url, control_token=control_token),
-                    ber=MockServer("BER", ber_url, control_token=control_token))
+    return MockPair(
+        pingpong=MockServer("Ping Pong", pingpong_url, control_token=control_token),
+        ber=MockServer("BER", ber_url, control_token=control_token),
+    )

@@ -9,6 +9,7 @@ packages are reachable from every machine of the project); PostgreSQL refuses to
 as root the server runs as the ``postgres`` user (``runuser``). The cluster trusts local
 connections only (``127.0.0.1`` and its own socket folder) and is deleted on stop.
 """
+
 from __future__ import annotations
 
 import glob
@@ -27,8 +28,7 @@ class PostgresUnavailable(RuntimeError):
 
 
 def _bindir() -> Path | None:
-    for candidate in sorted(glob.glob("/usr/lib/postgresql/*/bin"), key=lambda p: int(p.split("/")[-2]),
-                            reverse=True):
+    for candidate in sorted(glob.glob("/usr/lib/postgresql/*/bin"), key=lambda p: int(p.split("/")[-2]), reverse=True):
         if Path(candidate, "initdb").exists():
             return Path(candidate)
     found = shutil.which("initdb")
@@ -37,12 +37,18 @@ def _bindir() -> Path | None:
 
 def _install() -> None:
     if os.geteuid() != 0 or not shutil.which("apt-get"):
-        raise PostgresUnavailable("PostgreSQL saknas (initdb hittas inte) och bara root kan installera det: "
-                                  "apt-get install postgresql")
+        raise PostgresUnavailable(
+            "PostgreSQL saknas (initdb hittas inte) och bara root kan installera det: apt-get install postgresql"
+        )
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     subprocess.run(["apt-get", "update", "-qq"], env=env, check=False, capture_output=True, timeout=600)
-    done = subprocess.run(["apt-get", "install", "-y", "-qq", "--no-install-recommends", "postgresql"], env=env,
-                          capture_output=True, text=True, timeout=900)
+    done = subprocess.run(
+        ["apt-get", "install", "-y", "-qq", "--no-install-recommends", "postgresql"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     if done.returncode != 0:
         raise PostgresUnavailable(f"apt-get install postgresql misslyckades: {done.stderr[-500:]}")
 
@@ -86,23 +92,40 @@ class LocalPostgres:
                 raise PostgresUnavailable("Som root behövs runuser för att köra PostgreSQL som användaren postgres.")
             try:
                 import pwd
+
                 pwd.getpwnam("postgres")
             except KeyError:
-                raise PostgresUnavailable("Användaren postgres saknas (apt-get install postgresql skapar den).") from None
+                raise PostgresUnavailable(
+                    "Användaren postgres saknas (apt-get install postgresql skapar den)."
+                ) from None
             as_user = "postgres"
         root = Path(tempfile.mkdtemp(prefix="betyg-pg-"))
         if as_user:
             shutil.chown(root, user=as_user)
         pg = cls(bindir=bindir, datadir=root / "data", port=_free_port(), as_user=as_user)
-        made = pg._run("initdb", "-D", str(pg.datadir), "-A", "trust", "-U", "postgres", "-E", "UTF8",
-                       "--no-sync", "--locale=C.UTF-8")
+        made = pg._run(
+            "initdb",
+            "-D",
+            str(pg.datadir),
+            "-A",
+            "trust",
+            "-U",
+            "postgres",
+            "-E",
+            "UTF8",
+            "--no-sync",
+            "--locale=C.UTF-8",
+        )
         if made.returncode != 0:
             shutil.rmtree(root, ignore_errors=True)
             raise PostgresUnavailable(f"initdb misslyckades: {(made.stderr or made.stdout)[-800:]}")
-        options = (f"-p {pg.port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off "
-                   "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200")
-        started = pg._run("pg_ctl", "-D", str(pg.datadir), "-o", options, "-l", str(root / "server.log"),
-                          "-w", "-t", "60", "start")
+        options = (
+            f"-p {pg.port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off "
+            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
+        )
+        started = pg._run(
+            "pg_ctl", "-D", str(pg.datadir), "-o", options, "-l", str(root / "server.log"), "-w", "-t", "60", "start"
+        )
         if started.returncode != 0:
             log = (root / "server.log").read_text(errors="replace")[-1500:] if (root / "server.log").exists() else ""
             shutil.rmtree(root, ignore_errors=True)
@@ -124,6 +147,7 @@ class LocalPostgres:
         """A fresh, empty database on this server (one made earlier under the name, by a fixture set
         up again or a bench run twice, is dropped first); its URL."""
         import psycopg
+
         with psycopg.connect(self.url, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
             conn.execute(f'CREATE DATABASE "{name}"')

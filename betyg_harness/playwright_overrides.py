@@ -4,6 +4,7 @@ fixture of the same name it overrides) and changes it only for a session or a te
 plugin's fixtures. Everything else gets pytest-playwright exactly as it is: its ``base_url``
 (``--base-url``, the ini value ``base_url``), ``--browser``, ``--browser-channel``, and no mocks.
 """
+
 from __future__ import annotations
 
 import inspect
@@ -50,8 +51,9 @@ def browser_type_launch_args(browser_type_launch_args, browser_name, pytestconfi
     if hasattr(request, "param"):
         # An indirect parametrization reaches this fixture, not the one it overrides.
         if not isinstance(request.param, Mapping):
-            raise pytest.UsageError("browser_type_launch_args förväntar sig en mappning av startargument, "
-                                    f"fick {request.param!r}")
+            raise pytest.UsageError(
+                f"browser_type_launch_args förväntar sig en mappning av startargument, fick {request.param!r}"
+            )
         args.update(request.param)
     if (browser_name or "chromium") != "chromium" or args.get("channel") or args.get("executable_path"):
         return args
@@ -60,7 +62,7 @@ def browser_type_launch_args(browser_type_launch_args, browser_name, pytestconfi
     try:
         choice = find_browser(headless=args.get("headless", True), playwright=playwright)
     except BrowserNotFound:
-        return args     # Playwright's own error then says what is missing
+        return args  # Playwright's own error then says what is missing
     if choice.executable_path:
         args["executable_path"] = choice.executable_path
     return args
@@ -97,8 +99,9 @@ def new_context(new_context, request, browser_context_args):
 
     def create(**kwargs):
         if users_base_url:
-            kwargs.pop("base_url", None)    # pytest-playwright would raise "multiple values"
+            kwargs.pop("base_url", None)  # pytest-playwright would raise "multiple values"
         else:
             kwargs.setdefault("base_url", pingpong_url)
         return parent(**kwargs)
+
     return create

@@ -24,6 +24,7 @@ and starts no mock.
 
 Settings: command line > environment > ini value > default (``SETTINGS`` below).
 """
+
 from __future__ import annotations
 
 import importlib.metadata
@@ -47,7 +48,7 @@ from betyg_harness.playwright_overrides import MACHINE_CHROMIUM_INI, USES_PLUGIN
 if TYPE_CHECKING:
     from betyg_harness.drift import DriftReport
 
-DEFAULT_ADMIN = flows.PingPong.DEFAULTS[1:]     # the embedded default's Betygsadministratör
+DEFAULT_ADMIN = flows.PingPong.DEFAULTS[1:]  # the embedded default's Betygsadministratör
 DEFAULT_BER_ADMIN = flows.Ber.DEFAULTS[1:]
 DEFAULT_ATTEMPTS = 3
 
@@ -57,6 +58,7 @@ DEFAULT_ATTEMPTS = 3
 class Setting:
     """One setting: its option (``dest`` of the command-line option), environment variable, ini
     name and default. The first of command line, environment, ini value and default that is set wins."""
+
     option: str
     flag: str
     env: str
@@ -65,27 +67,79 @@ class Setting:
     help: str
 
 
-SETTINGS = {s.option: s for s in (
-    Setting("pingpong_url", "--pingpong-url", "BETYG_PINGPONG_URL", "pingpong_url", None,
-            "use a running Ping Pong (mock) instead of starting one"),
-    Setting("ber_url", "--ber-url", "BETYG_BER_URL", "ber_url", None,
-            "use a running BER (mock) instead of starting one"),
-    Setting("mock_control_token", "--mock-control-token", "BETYG_CONTROL_TOKEN", "mock_control_token", None,
-            "token for the mocks' /_mock control API, when it is protected"),
-    Setting("betyg_scenario", "--scenario", "BETYG_SCENARIO", "betyg_scenario", "default",
-            "the scenario loaded when a test names none (default: default)"),
-    Setting("pingpong_user", "--pingpong-user", "PINGPONG_USER", "pingpong_user", DEFAULT_ADMIN[0],
-            f"Ping Pong user of grade_admin_page, pingpong and drift_probe (default: {DEFAULT_ADMIN[0]})"),
-    Setting("pingpong_password", "--pingpong-password", "PINGPONG_PASSWORD", "pingpong_password",
-            DEFAULT_ADMIN[1], "that user's password"),
-    Setting("ber_user", "--ber-user", "BER_USER", "ber_user", DEFAULT_BER_ADMIN[0],
-            f"BER user of ber_admin_page, ber and drift_probe (default: {DEFAULT_BER_ADMIN[0]})"),
-    Setting("ber_password", "--ber-password", "BER_PASSWORD", "ber_password", DEFAULT_BER_ADMIN[1],
-            "that user's password"),
-    Setting("betyg_attempts", "--betyg-attempts", "BETYG_ATTEMPTS", "betyg_attempts", str(DEFAULT_ATTEMPTS),
+SETTINGS = {
+    s.option: s
+    for s in (
+        Setting(
+            "pingpong_url",
+            "--pingpong-url",
+            "BETYG_PINGPONG_URL",
+            "pingpong_url",
+            None,
+            "use a running Ping Pong (mock) instead of starting one",
+        ),
+        Setting(
+            "ber_url", "--ber-url", "BETYG_BER_URL", "ber_url", None, "use a running BER (mock) instead of starting one"
+        ),
+        Setting(
+            "mock_control_token",
+            "--mock-control-token",
+            "BETYG_CONTROL_TOKEN",
+            "mock_control_token",
+            None,
+            "token for the mocks' /_mock control API, when it is protected",
+        ),
+        Setting(
+            "betyg_scenario",
+            "--scenario",
+            "BETYG_SCENARIO",
+            "betyg_scenario",
+            "default",
+            "the scenario loaded when a test names none (default: default)",
+        ),
+        Setting(
+            "pingpong_user",
+            "--pingpong-user",
+            "PINGPONG_USER",
+            "pingpong_user",
+            DEFAULT_ADMIN[0],
+            f"Ping Pong user of grade_admin_page, pingpong and drift_probe (default: {DEFAULT_ADMIN[0]})",
+        ),
+        Setting(
+            "pingpong_password",
+            "--pingpong-password",
+            "PINGPONG_PASSWORD",
+            "pingpong_password",
+            DEFAULT_ADMIN[1],
+            "that user's password",
+        ),
+        Setting(
+            "ber_user",
+            "--ber-user",
+            "BER_USER",
+            "ber_user",
+            DEFAULT_BER_ADMIN[0],
+            f"BER user of ber_admin_page, ber and drift_probe (default: {DEFAULT_BER_ADMIN[0]})",
+        ),
+        Setting(
+            "ber_password",
+            "--ber-password",
+            "BER_PASSWORD",
+            "ber_password",
+            DEFAULT_BER_ADMIN[1],
+            "that user's password",
+        ),
+        Setting(
+            "betyg_attempts",
+            "--betyg-attempts",
+            "BETYG_ATTEMPTS",
+            "betyg_attempts",
+            str(DEFAULT_ATTEMPTS),
             "attempts of each step of the pingpong/ber flows on a transient error "
-            f"(default: {DEFAULT_ATTEMPTS}; @pytest.mark.fail_fast: 1)"),
-)}
+            f"(default: {DEFAULT_ATTEMPTS}; @pytest.mark.fail_fast: 1)",
+        ),
+    )
+}
 
 
 def setting(config: pytest.Config, name: str) -> str | None:
@@ -112,8 +166,7 @@ def attempts_setting(config: pytest.Config) -> int:
         value = 0
     if value < 1:
         spec = SETTINGS["betyg_attempts"]
-        raise pytest.UsageError(f"{spec.flag} / {spec.env} / ini {spec.ini} måste vara ett heltal ≥ 1, "
-                                f"inte {raw!r}.")
+        raise pytest.UsageError(f"{spec.flag} / {spec.env} / ini {spec.ini} måste vara ett heltal ≥ 1, inte {raw!r}.")
     return value
 
 
@@ -143,10 +196,12 @@ def loadgroup_is_broken(pytest_version: str, xdist_version: str) -> bool:
 
 
 def loadgroup_message(pytest_version: str, xdist_version: str) -> str:
-    return (f"--dist loadgroup fungerar inte med pytest {pytest_version} och pytest-xdist {xdist_version}: "
-            f"tester med samma xdist_group delas tyst upp på flera arbetare ({XDIST_LOADGROUP_ISSUE}; "
-            "rättat i pytest-dev/pytest-xdist#1388, ännu inte släppt). Installera 'pytest<9.2' "
-            f"eller en pytest-xdist nyare än {LAST_BROKEN_XDIST} när en rättad version finns.")
+    return (
+        f"--dist loadgroup fungerar inte med pytest {pytest_version} och pytest-xdist {xdist_version}: "
+        f"tester med samma xdist_group delas tyst upp på flera arbetare ({XDIST_LOADGROUP_ISSUE}; "
+        "rättat i pytest-dev/pytest-xdist#1388, ännu inte släppt). Installera 'pytest<9.2' "
+        f"eller en pytest-xdist nyare än {LAST_BROKEN_XDIST} när en rättad version finns."
+    )
 
 
 LOADGROUP_REFUSAL = pytest.StashKey[str]()
@@ -173,32 +228,51 @@ def _check_loadgroup(config: pytest.Config) -> None:
 def pytest_addoption(parser):
     group = parser.getgroup("betyg", "Ping Pong and BER mocks (betyg-harness)")
     for spec in SETTINGS.values():
-        group.addoption(spec.flag, dest=spec.option, default=None,
-                        help=f"{spec.help} [env {spec.env}, ini {spec.ini}]")
+        group.addoption(spec.flag, dest=spec.option, default=None, help=f"{spec.help} [env {spec.env}, ini {spec.ini}]")
         parser.addini(spec.ini, f"{spec.help} ({spec.flag}, env {spec.env})", default=None)
-    group.addoption("--mock-logs", default=None,
-                    help="keep the started mocks' logs and databases in this folder")
-    group.addoption("--update-golden", action="store_true", default=False,
-                    help="write the images assert_matches_golden sees as the new golden images")
-    group.addoption("--golden-dir", default=None,
-                    help="folder of the golden images (default: the ini value golden_dir, else tests/golden)")
-    group.addoption("--golden-artifacts", default=None,
-                    help="where a mismatch keeps expected, actual and diff (default: artifacts/visual)")
-    group.addoption("--drift-artifacts", default=None,
-                    help="where drift_probe writes its reports (default: artifacts/drift)")
+    group.addoption("--mock-logs", default=None, help="keep the started mocks' logs and databases in this folder")
+    group.addoption(
+        "--update-golden",
+        action="store_true",
+        default=False,
+        help="write the images assert_matches_golden sees as the new golden images",
+    )
+    group.addoption(
+        "--golden-dir",
+        default=None,
+        help="folder of the golden images (default: the ini value golden_dir, else tests/golden)",
+    )
+    group.addoption(
+        "--golden-artifacts",
+        default=None,
+        help="where a mismatch keeps expected, actual and diff (default: artifacts/visual)",
+    )
+    group.addoption(
+        "--drift-artifacts", default=None, help="where drift_probe writes its reports (default: artifacts/drift)"
+    )
     parser.addini("golden_dir", "folder of the golden images, relative to the rootdir", default="tests/golden")
-    parser.addini(MACHINE_CHROMIUM_INI, "when pytest-playwright gets the machine's Chromium: auto (a session "
-                  "that uses the plugin's fixtures), always, never", default="auto")
+    parser.addini(
+        MACHINE_CHROMIUM_INI,
+        "when pytest-playwright gets the machine's Chromium: auto (a session "
+        "that uses the plugin's fixtures), always, never",
+        default="auto",
+    )
 
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "scenario(name_or_document): the scenario the test starts from")
-    config.addinivalue_line("markers", "drift(**settings): settings of the drift probe (group=, teacher=, "
-                                       "delay=, timeout=, screenshots=, api=, grades_from=, grades_to=)")
-    config.addinivalue_line("markers", "fail_fast: the pingpong/ber flows try each step once (a negative "
-                                       "test: an expected error is not retried)")
-    attempts_setting(config)    # a wrong value stops the run here rather than in every test
+    config.addinivalue_line(
+        "markers",
+        "drift(**settings): settings of the drift probe (group=, teacher=, "
+        "delay=, timeout=, screenshots=, api=, grades_from=, grades_to=)",
+    )
+    config.addinivalue_line(
+        "markers",
+        "fail_fast: the pingpong/ber flows try each step once (a negative test: an expected error is not retried)",
+    )
+    attempts_setting(config)  # a wrong value stops the run here rather than in every test
     from betyg_harness import plugin_helpers, playwright_overrides
+
     if not config.pluginmanager.is_registered(plugin_helpers):
         config.pluginmanager.register(plugin_helpers, "betyg-harness-helpers")
     # Registered last, so its fixtures override pytest-playwright's of the same name.
@@ -208,9 +282,9 @@ def pytest_configure(config):
 
 def fixture_name(value) -> str | None:
     """The fixture name of a module attribute defined with ``@pytest.fixture``, else None."""
-    if type(value).__name__ == "FixtureFunctionDefinition":     # pytest >= 8.4
+    if type(value).__name__ == "FixtureFunctionDefinition":  # pytest >= 8.4
         return value.name
-    marker = getattr(value, "_pytestfixturefunction", None)     # older pytest
+    marker = getattr(value, "_pytestfixturefunction", None)  # older pytest
     return (marker.name or value.__name__) if marker is not None else None
 
 
@@ -227,6 +301,7 @@ def fixtures_of(module) -> dict[str, object]:
 def plugin_fixture_names() -> set[str]:
     """The names of the plugin's own fixtures (not the pytest-playwright overrides)."""
     from betyg_harness import plugin_helpers
+
     return {*fixtures_of(sys.modules[__name__]), *fixtures_of(plugin_helpers)}
 
 
@@ -268,15 +343,18 @@ def pytest_runtest_makereport(item, call):
     def link(path: str) -> str:
         try:
             return urllib.parse.quote(Path(os.path.relpath(path, html_dir)).as_posix())
-        except ValueError:      # another drive: no relative link
+        except ValueError:  # another drive: no relative link
             return Path(path).as_uri()
 
     added = []
     for name, value in item.user_properties:
         if name.startswith("golden_"):
             label = name.removeprefix("golden_")
-            added.append(html_extras.png(link(value), name=label) if str(value).endswith(".png")
-                         else html_extras.url(link(value), name=label))
+            added.append(
+                html_extras.png(link(value), name=label)
+                if str(value).endswith(".png")
+                else html_extras.url(link(value), name=label)
+            )
         elif name == "drift_report":
             added.append(html_extras.url(link(value), name="Driftrapport"))
     if added:
@@ -440,15 +518,20 @@ def pingpong(request, grade_admin_page, mock_servers) -> flows.PingPong:
     """:class:`flows.PingPong` bound to ``grade_admin_page`` (function scope): each step retried with a
     fresh login on a transient error, ``--betyg-attempts`` times (env ``BETYG_ATTEMPTS``, ini
     ``betyg_attempts``, default 3); once under ``@pytest.mark.fail_fast``."""
-    return flows.PingPong(grade_admin_page, mock_servers.pingpong.url, *_credentials(request.config, "pingpong"),
-                          attempts=_attempts(request))
+    return flows.PingPong(
+        grade_admin_page,
+        mock_servers.pingpong.url,
+        *_credentials(request.config, "pingpong"),
+        attempts=_attempts(request),
+    )
 
 
 @pytest.fixture
 def ber(request, ber_admin_page, mock_servers) -> flows.Ber:
     """:class:`flows.Ber` bound to ``ber_admin_page`` (function scope), with ``pingpong``'s attempts."""
-    return flows.Ber(ber_admin_page, mock_servers.ber.url, *_credentials(request.config, "ber"),
-                     attempts=_attempts(request))
+    return flows.Ber(
+        ber_admin_page, mock_servers.ber.url, *_credentials(request.config, "ber"), attempts=_attempts(request)
+    )
 
 
 @pytest.fixture
@@ -459,17 +542,36 @@ def assert_catalogue():
     (``catalogue.ExpectedStudent``, in order); ``teachers`` one signature block each; ``pages`` the
     page count; ``late=True``/``False`` whether "Försenad" shows; ``printed_at`` the "Utskriven" date;
     ``fields`` the head fields by label (``Kurskod="SVESVE01"``). Returns the parsed catalogue."""
-    def check(pdf, grades: dict[str, str] | None = None, *, students=None, teachers: list[str] | None = None,
-              pages: int | None = None, late: bool | None = None, printed_at: str | None = None,
-              **fields: str):
+
+    def check(
+        pdf,
+        grades: dict[str, str] | None = None,
+        *,
+        students=None,
+        teachers: list[str] | None = None,
+        pages: int | None = None,
+        late: bool | None = None,
+        printed_at: str | None = None,
+        **fields: str,
+    ):
         parsed = read_catalogue(pdf)
-        differences = compare(parsed, ExpectedCatalogue(students=students, grades=grades, teachers=teachers,
-                                                        pages=pages, late=late, printed_at=printed_at,
-                                                        fields=fields))
+        differences = compare(
+            parsed,
+            ExpectedCatalogue(
+                students=students,
+                grades=grades,
+                teachers=teachers,
+                pages=pages,
+                late=late,
+                printed_at=printed_at,
+                fields=fields,
+            ),
+        )
         __tracebackhide__ = True
         if differences:  # the list itself, not pytest's rewrite of a comparison of Difference objects
             raise AssertionError("Betygskatalogen stämmer inte:\n" + "\n".join(f"- {d}" for d in differences))
         return parsed
+
     return check
 
 
@@ -501,18 +603,26 @@ def drift_probe(request, mock_servers, pytestconfig, browser):
 
     def run(**settings):
         env = os.environ.get
-        merged = {"delay": 0.0, "timeout": 10.0, "report_dir": folder / (f"run{len(runs) + 1}" if runs else ""),
-                  **defaults, **settings}
+        merged = {
+            "delay": 0.0,
+            "timeout": 10.0,
+            "report_dir": folder / (f"run{len(runs) + 1}" if runs else ""),
+            **defaults,
+            **settings,
+        }
         probe = ProbeSettings(
             pingpong=Target(mock_servers.pingpong.url, *_credentials(pytestconfig, "pingpong")),
             ber=Target(mock_servers.ber.url, *_credentials(pytestconfig, "ber")),
             pingpong_token=env("PINGPONG_API_TOKEN", SHARED_ENV["PINGPONG_API_TOKEN"]),
-            ber_token=env("BER_API_TOKEN", SHARED_ENV["BER_API_TOKEN"]), **merged)
+            ber_token=env("BER_API_TOKEN", SHARED_ENV["BER_API_TOKEN"]),
+            **merged,
+        )
         report = run_probe(probe, browser=browser)
         runs.append(report)
         assert report.folder is not None  # run_probe writes the report into settings' report_dir
         request.node.user_properties.append(("drift_report", str(report.folder / "drift-report.json")))
         return report
+
     return run
 
 
@@ -532,9 +642,11 @@ def visual_page(new_context, mock_servers, request, browser_context_args):
     pytest-playwright's ``new_context`` (traced and screenshotted like ``page``); ``base_url`` is Ping
     Pong's. What you set in ``browser_context_args`` (``--device``, …) wins over these."""
     from betyg_harness.visual import CONTEXT_ARGS
+
     given = user_context_args(request, browser_context_args)
-    context = new_context(base_url=mock_servers.pingpong.url,
-                          **{k: v for k, v in CONTEXT_ARGS.items() if k not in given})
+    context = new_context(
+        base_url=mock_servers.pingpong.url, **{k: v for k, v in CONTEXT_ARGS.items() if k not in given}
+    )
     return context.new_page()
 
 
@@ -552,8 +664,11 @@ def assert_matches_golden(request, pytestconfig):
 
     given = pytestconfig.getoption("--golden-dir")
     folder = Path(given) if given else Path(pytestconfig.rootpath) / pytestconfig.getini("golden_dir")
-    store = visual.GoldenStore(folder, _artifacts(pytestconfig, "--golden-artifacts", "visual"),
-                               update=pytestconfig.getoption("--update-golden"))
+    store = visual.GoldenStore(
+        folder,
+        _artifacts(pytestconfig, "--golden-artifacts", "visual"),
+        update=pytestconfig.getoption("--update-golden"),
+    )
 
     def check(subject, name: str, *, tolerance: visual.Tolerance | None = None, mask=(), full_page: bool = True):
         if hasattr(subject, "screenshot") and hasattr(subject, "evaluate"):
@@ -564,4 +679,5 @@ def assert_matches_golden(request, pytestconfig):
             for path in mismatch.evidence:
                 request.node.user_properties.append((f"golden_{path.stem}", str(path.resolve())))
             raise
+
     return check

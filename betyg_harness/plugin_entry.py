@@ -5,6 +5,7 @@ pytest-playwright. A venv with only the robot may still have pytest for other su
 plugin stays out of the way entirely, and a test that asks for one of its fixtures is told what to
 install instead of "fixture not found".
 """
+
 from __future__ import annotations
 
 import pytest
@@ -15,9 +16,26 @@ EXTRA = "pytest"
 
 #: The plugin's fixtures (tests/unit/test_extras.py keeps this equal to the plugin's own list).
 PLUGIN_FIXTURES = (
-    "assert_catalogue", "assert_matches_golden", "ber", "ber_admin_page", "ber_as", "ber_server", "drift_probe",
-    "drift_report", "faults", "grade_admin_page", "grade_api", "journal", "mock_clock", "mock_servers", "pingpong",
-    "pingpong_as", "pingpong_server", "scenario", "ss12000", "visual_page",
+    "assert_catalogue",
+    "assert_matches_golden",
+    "ber",
+    "ber_admin_page",
+    "ber_as",
+    "ber_server",
+    "drift_probe",
+    "drift_report",
+    "faults",
+    "grade_admin_page",
+    "grade_api",
+    "journal",
+    "mock_clock",
+    "mock_servers",
+    "pingpong",
+    "pingpong_as",
+    "pingpong_server",
+    "scenario",
+    "ss12000",
+    "visual_page",
 )
 
 #: The markers the plugin registers (kept equal to the plugin's by tests/unit/test_extras.py).
@@ -28,11 +46,15 @@ _LACKING = missing(EXTRA)
 if not _LACKING:
     pytest_plugins = ["betyg_harness.plugin"]
 else:
+
     def _explaining(name: str):
         def fixture():
-            pytest.fail(f"Fixturen {name} kommer från betyg-harness pytest-plugin, som behöver tillägget "
-                        f"«{EXTRA}»: {', '.join(_LACKING or [])} saknas. Installera det: {install_hint(EXTRA)}",
-                        pytrace=False)
+            pytest.fail(
+                f"Fixturen {name} kommer från betyg-harness pytest-plugin, som behöver tillägget "
+                f"«{EXTRA}»: {', '.join(_LACKING or [])} saknas. Installera det: {install_hint(EXTRA)}",
+                pytrace=False,
+            )
+
         fixture.__name__ = name
         fixture.__doc__ = f"betyg-harness: needs the extra, {install_hint(EXTRA)} (not installed here)."
         return pytest.fixture(name=name)(fixture)

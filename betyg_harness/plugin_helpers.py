@@ -8,6 +8,7 @@
 
 Each one is a plain pytest fixture: a fixture of the same name in your ``conftest.py`` overrides it.
 """
+
 from __future__ import annotations
 
 import os
@@ -21,6 +22,7 @@ from betyg_harness.flows.api import GradeApiClient, Ss12000Client
 
 def _token(name: str) -> str:
     from betyg_harness.mock_kit.config import SHARED_ENV
+
     return os.environ.get(name) or SHARED_ENV[name]
 
 
@@ -69,8 +71,8 @@ def _session_factory(request, new_context, scenario, url: str, system: str, sess
     def open_as(user: str):
         account = _account(scenario, system, user)
         page = new_context(base_url=url).new_page()
-        return session_class(page, url, account["username"], account["password"],
-                             attempts=_attempts(request)).login()
+        return session_class(page, url, account["username"], account["password"], attempts=_attempts(request)).login()
+
     return open_as
 
 

@@ -1,5 +1,6 @@
 """``betyg-mocks`` (``make serve``, ``python -m betyg_harness``): both mocks in the foreground on the
 embedded default, their URLs and the loaded scenario's logins."""
+
 from __future__ import annotations
 
 import argparse
@@ -19,7 +20,7 @@ from betyg_harness.mock_kit import scenario as scenarios
 
 
 def logins_table(document: dict) -> Table:
-    table = Table(title=f"Inloggningar i scenariot \"{document['name']}\"")
+    table = Table(title=f'Inloggningar i scenariot "{document["name"]}"')
     for column in ("System", "Användarnamn", "Lösenord", "Roll"):
         table.add_column(column)
     for account in document["accounts"]["pingpong"]:
@@ -30,14 +31,22 @@ def logins_table(document: dict) -> Table:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="betyg-mocks", description="Kör båda mockarna (Ping Pong och BER) i förgrunden.")
+    parser = argparse.ArgumentParser(
+        prog="betyg-mocks", description="Kör båda mockarna (Ping Pong och BER) i förgrunden."
+    )
     add_version_option(parser)
-    parser.add_argument("--scenario", default=os.environ.get("BETYG_SCENARIO", "default"),
-                        help="scenarionamn eller sökväg till ett scenario (standard: %(default)s)")
-    parser.add_argument("--data", help="mapp för databaserna och loggarna (behålls mellan körningar; innehåller "
-                                       "hemligheter — sessionsnycklar, webhook-token — och görs privat, 0700); "
-                                       "standard: en privat temporär mapp som tas bort när mockarna avslutas "
-                                       "normalt (Ctrl-C, SIGTERM) och behålls om en mock avslutas oväntat")
+    parser.add_argument(
+        "--scenario",
+        default=os.environ.get("BETYG_SCENARIO", "default"),
+        help="scenarionamn eller sökväg till ett scenario (standard: %(default)s)",
+    )
+    parser.add_argument(
+        "--data",
+        help="mapp för databaserna och loggarna (behålls mellan körningar; innehåller "
+        "hemligheter — sessionsnycklar, webhook-token — och görs privat, 0700); "
+        "standard: en privat temporär mapp som tas bort när mockarna avslutas "
+        "normalt (Ctrl-C, SIGTERM) och behålls om en mock avslutas oväntat",
+    )
     parser.add_argument("--host", default=os.environ.get("BETYG_HOST", "127.0.0.1"))
     parser.add_argument("--pingpong-port", type=int, default=int(os.environ.get("PINGPONG_PORT", 5001)))
     parser.add_argument("--ber-port", type=int, default=int(os.environ.get("BER_PORT", 5002)))
@@ -61,12 +70,16 @@ def main(argv: list[str] | None = None) -> int:
         except MockStartError as error:
             console.print(f"[red]Kunde inte starta mockarna:[/red] {error}")
             console.print(f"Loggarna finns kvar i {workdir}.")
-            console.print(f"Upptagen port? Välj andra med --pingpong-port och --ber-port (nu {pingpong_port}/{ber_port}).")
+            console.print(
+                f"Upptagen port? Välj andra med --pingpong-port och --ber-port (nu {pingpong_port}/{ber_port})."
+            )
             return 1
         console.print(f"Ping Pong: [bold]{pair.pingpong.url}[/bold]   BER: [bold]{pair.ber.url}[/bold]")
         console.print(f"Kontroll-API: {pair.pingpong.url}/_mock/ och {pair.ber.url}/_mock/")
-        console.print(f"Data och loggar (privat mapp; hemligheter maskeras i loggarna): {workdir}"
-                      + ("" if args.data else " — tas bort när du avslutar"))
+        console.print(
+            f"Data och loggar (privat mapp; hemligheter maskeras i loggarna): {workdir}"
+            + ("" if args.data else " — tas bort när du avslutar")
+        )
         console.print(logins_table(document))
         console.print("Avsluta med Ctrl-C.")
         ber_process = pair.ber.process

@@ -9,6 +9,7 @@ names are text and are never read as numbers. Shared by both mocks, the flows an
 :func:`close_matches` is the one "Menade du «…»?": names a person probably meant, never chosen
 for them.
 """
+
 from __future__ import annotations
 
 import difflib
@@ -51,7 +52,7 @@ def _fold(name: str) -> str:
 
 
 def same_but_for_case_and_spacing(a: str, b: str) -> bool:
-    """"SVESVE01  ht26 Kista A" and "SVESVE01 HT26 Kista A": one name, written another way."""
+    """ "SVESVE01  ht26 Kista A" and "SVESVE01 HT26 Kista A": one name, written another way."""
     return _fold(a) == _fold(b)
 
 
@@ -69,7 +70,11 @@ def close_matches(wanted: str, offered: Iterable[str], n: int = 3) -> list[str]:
 def os_error_sv(exc: OSError) -> str:
     """What went wrong with a file, in Swedish ("finns inte", "är en mapp", …): the operating
     system's own words are English."""
-    kinds = ((FileNotFoundError, "finns inte"), (IsADirectoryError, "är en mapp, inte en fil"),
-             (NotADirectoryError, "en del av sökvägen är ingen mapp"), (FileExistsError, "finns redan och är ingen mapp"),
-             (PermissionError, "du saknar behörighet"))
+    kinds = (
+        (FileNotFoundError, "finns inte"),
+        (IsADirectoryError, "är en mapp, inte en fil"),
+        (NotADirectoryError, "en del av sökvägen är ingen mapp"),
+        (FileExistsError, "finns redan och är ingen mapp"),
+        (PermissionError, "du saknar behörighet"),
+    )
     return next((said for kind, said in kinds if isinstance(exc, kind)), f"fel från operativsystemet ({exc.strerror})")

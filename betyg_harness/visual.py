@@ -14,6 +14,7 @@ column a few millimetres over does not. The images pass while at most ``max_pixe
 With ``update=True`` (pytest ``--update-golden``) a differing or missing golden image is
 (re)written instead. The pytest plugin offers it as the fixture ``assert_matches_golden``.
 """
+
 from __future__ import annotations
 
 import io
@@ -26,16 +27,23 @@ from PIL import Image, ImageChops
 # What screens are photographed at: one size everywhere, so goldens compare across machines.
 VIEWPORT = {"width": 1280, "height": 800}
 # A browser context whose pages render alike on any machine (the fonts come from the pages).
-CONTEXT_ARGS = {"viewport": VIEWPORT, "device_scale_factor": 1, "locale": "sv-SE", "timezone_id": "Europe/Stockholm",
-                "color_scheme": "light", "reduced_motion": "reduce", "forced_colors": "none"}
+CONTEXT_ARGS = {
+    "viewport": VIEWPORT,
+    "device_scale_factor": 1,
+    "locale": "sv-SE",
+    "timezone_id": "Europe/Stockholm",
+    "color_scheme": "light",
+    "reduced_motion": "reduce",
+    "forced_colors": "none",
+}
 PDF_DPI = 100
 
 
 @dataclass(frozen=True)
 class Tolerance:
-    threshold: int = 64     # 0–255: how far outside the neighbourhood's range a channel may lie
+    threshold: int = 64  # 0–255: how far outside the neighbourhood's range a channel may lie
     neighbourhood: int = 3  # odd window (pixels) a pixel may have moved within; 1 = exact position
-    max_pixels: int = 60    # differing pixels allowed (0.006 % of an A4 page at 100 dpi)
+    max_pixels: int = 60  # differing pixels allowed (0.006 % of an A4 page at 100 dpi)
 
 
 DEFAULT_TOLERANCE = Tolerance()
@@ -57,11 +65,15 @@ class Comparison:
 
     def describe(self) -> str:
         if self.expected_size != self.actual_size:
-            return (f"{self.name}: storleken skiljer: väntad {self.expected_size[0]}×{self.expected_size[1]}, "
-                    f"fick {self.actual_size[0]}×{self.actual_size[1]} px")
+            return (
+                f"{self.name}: storleken skiljer: väntad {self.expected_size[0]}×{self.expected_size[1]}, "
+                f"fick {self.actual_size[0]}×{self.actual_size[1]} px"
+            )
         where = f" inom {self.bbox}" if self.bbox else ""
-        return (f"{self.name}: {self.differing} px skiljer{where} "
-                f"(tillåtet {self.tolerance.max_pixels}, tröskel {self.tolerance.threshold})")
+        return (
+            f"{self.name}: {self.differing} px skiljer{where} "
+            f"(tillåtet {self.tolerance.max_pixels}, tröskel {self.tolerance.threshold})"
+        )
 
 
 def _max_channel(image: Image.Image) -> Image.Image:
@@ -90,21 +102,22 @@ def _outside(image: Image.Image, low: Image.Image, high: Image.Image) -> Image.I
     return _max_channel(ImageChops.lighter(ImageChops.subtract(low, image), ImageChops.subtract(image, high)))
 
 
-def compare(expected: Image.Image, actual: Image.Image, tolerance: Tolerance = DEFAULT_TOLERANCE,
-            name: str = "bild") -> Comparison:
+def compare(
+    expected: Image.Image, actual: Image.Image, tolerance: Tolerance = DEFAULT_TOLERANCE, name: str = "bild"
+) -> Comparison:
     """Compare two images; the result holds the count of differing pixels and a diff image."""
     a, b = _rgb(expected), _rgb(actual)
     if a.size != b.size:
-        return Comparison(name, a.size, b.size, differing=-1, bbox=None, tolerance=tolerance,
-                          diff=_side_by_side(a, b))
+        return Comparison(name, a.size, b.size, differing=-1, bbox=None, tolerance=tolerance, diff=_side_by_side(a, b))
     radius = tolerance.neighbourhood // 2
     a_low, a_high = _rank(a, radius, ImageChops.darker), _rank(a, radius, ImageChops.lighter)
     b_low, b_high = _rank(b, radius, ImageChops.darker), _rank(b, radius, ImageChops.lighter)
     distance = ImageChops.lighter(_outside(b, a_low, a_high), _outside(a, b_low, b_high))
     mask = distance.point(lambda v: 255 if v > tolerance.threshold else 0)
     differing = mask.histogram()[255]
-    return Comparison(name, a.size, b.size, differing=differing, bbox=mask.getbbox(), tolerance=tolerance,
-                      diff=_diff_image(a, mask))
+    return Comparison(
+        name, a.size, b.size, differing=differing, bbox=mask.getbbox(), tolerance=tolerance, diff=_diff_image(a, mask)
+    )
 
 
 def _rgb(image: Image.Image) -> Image.Image:
@@ -136,6 +149,7 @@ def _side_by_side(a: Image.Image, b: Image.Image) -> Image.Image:
 def pdf_pages(pdf: bytes | Path | str, dpi: int = PDF_DPI) -> list[Image.Image]:
     """Every page of a PDF rendered with PDFium at ``dpi`` (RGB, white background)."""
     import pypdfium2
+
     data = Path(pdf).read_bytes() if isinstance(pdf, (Path, str)) else pdf
     document = pypdfium2.PdfDocument(data)
     try:
@@ -150,8 +164,7 @@ def screenshot(page, *, full_page: bool = True, mask=(), viewport: dict | None =
     if viewport:
         page.set_viewport_size(viewport)
     page.evaluate("() => document.fonts.ready.then(() => true)")
-    png = page.screenshot(full_page=full_page, animations="disabled", caret="hide", scale="css",
-                          mask=list(mask))
+    png = page.screenshot(full_page=full_page, animations="disabled", caret="hide", scale="css", mask=list(mask))
     return _rgb(Image.open(io.BytesIO(png)))
 
 
@@ -199,8 +212,9 @@ class GoldenStore:
     """Golden images in ``folder``; the evidence of a mismatch (expected, actual, diff) under
     ``artifacts``. ``update``: write what differs or is missing instead of failing."""
 
-    def __init__(self, folder: Path, artifacts: Path, *, update: bool = False,
-                 tolerance: Tolerance = DEFAULT_TOLERANCE):
+    def __init__(
+        self, folder: Path, artifacts: Path, *, update: bool = False, tolerance: Tolerance = DEFAULT_TOLERANCE
+    ):
         self.folder, self.artifacts, self.update, self.tolerance = Path(folder), Path(artifacts), update, tolerance
 
     def _existing(self, slug: str) -> list[Path]:
@@ -223,8 +237,11 @@ class GoldenStore:
         slug = _slug(name)
         existing = self._existing(slug)
         multi = len(images) > 1 or bool(existing and existing[0].name != f"{slug}.png")
-        targets = ([self.folder / f"{slug}-p{i}.png" for i in range(1, len(images) + 1)] if multi
-                   else [self.folder / f"{slug}.png"])
+        targets = (
+            [self.folder / f"{slug}-p{i}.png" for i in range(1, len(images) + 1)]
+            if multi
+            else [self.folder / f"{slug}.png"]
+        )
         comparisons: list[Comparison] = []
         written: list[Path] = []
         evidence: list[Path] = []
@@ -258,8 +275,12 @@ class GoldenStore:
         if problems:
             lines = "\n".join(f"- {p}" for p in problems)
             files = "\n".join(f"  {p.resolve().as_uri()}" for p in evidence)
-            raise VisualMismatch(f"Bilden stämmer inte med guldbilden ({self.folder}):\n{lines}"
-                                 + (f"\nVäntad, fick och skillnad:\n{files}" if files else ""), comparisons, evidence)
+            raise VisualMismatch(
+                f"Bilden stämmer inte med guldbilden ({self.folder}):\n{lines}"
+                + (f"\nVäntad, fick och skillnad:\n{files}" if files else ""),
+                comparisons,
+                evidence,
+            )
         return GoldenResult([t.stem for t in targets], comparisons, written, evidence)
 
     def _write(self, target: Path, image: Image.Image) -> Path:

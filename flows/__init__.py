@@ -26,23 +26,81 @@ anything that :class:`AdvancesClock` (``MockControl``, the pytest plugin's ``moc
 
 flows never imports the mocks: it meets Ping Pong and BER over HTTP only.
 """
+
 from betyg_harness.flows.api import ApiError, GradeApiClient, GradeRecord, Ss12000Client
 from betyg_harness.flows.browser import find_browser, open_browser
-from betyg_harness.flows.ber import (AdvancesClock, BerWait, ExpectedGrade, ber_login, grades_of, link_grading_teacher,
-                                     student_grades, student_url, unlink_grading_teacher, wait_until_visible_in_ber)
+from betyg_harness.flows.ber import (
+    AdvancesClock,
+    BerWait,
+    ExpectedGrade,
+    ber_login,
+    grades_of,
+    link_grading_teacher,
+    student_grades,
+    student_url,
+    unlink_grading_teacher,
+    wait_until_visible_in_ber,
+)
 from betyg_harness.flows import errors as _errors
 from betyg_harness.flows.errors import *  # noqa: F401,F403 — the error classes are part of the API
 from betyg_harness.flows.mockctl import MockControl
-from betyg_harness.flows.models import (BerGrade, GradeResult, GradingState, GroupHit, PersonGrades, StudentRow, Summary,
-                                        SummaryRow, person_key)
-from betyg_harness.flows.pingpong import download_catalogue, find_groups, grade_group, login, open_group, preview_catalogue
+from betyg_harness.flows.models import (
+    BerGrade,
+    GradeResult,
+    GradingState,
+    GroupHit,
+    PersonGrades,
+    StudentRow,
+    Summary,
+    SummaryRow,
+    person_key,
+)
+from betyg_harness.flows.pingpong import (
+    download_catalogue,
+    find_groups,
+    grade_group,
+    login,
+    open_group,
+    preview_catalogue,
+)
 from betyg_harness.flows.pages.base import set_timeout
 from betyg_harness.flows.session import Ber, PingPong
 
-__all__ = ["find_browser", "open_browser", "login", "find_groups", "open_group", "grade_group",
-           "download_catalogue", "preview_catalogue", "ber_login", "link_grading_teacher",
-           "unlink_grading_teacher", "student_grades", "wait_until_visible_in_ber", "ExpectedGrade",
-           "MockControl", "PingPong", "Ber", "BerWait", "set_timeout", "GroupHit", "GradeResult", "GradingState", "StudentRow", "Summary",
-           "BerGrade", "SummaryRow", "PersonGrades", "person_key", "AdvancesClock", "grades_of", "student_url",
-           "Ss12000Client", "GradeApiClient", "GradeRecord", "ApiError"]
+__all__ = [
+    "find_browser",
+    "open_browser",
+    "login",
+    "find_groups",
+    "open_group",
+    "grade_group",
+    "download_catalogue",
+    "preview_catalogue",
+    "ber_login",
+    "link_grading_teacher",
+    "unlink_grading_teacher",
+    "student_grades",
+    "wait_until_visible_in_ber",
+    "ExpectedGrade",
+    "MockControl",
+    "PingPong",
+    "Ber",
+    "BerWait",
+    "set_timeout",
+    "GroupHit",
+    "GradeResult",
+    "GradingState",
+    "StudentRow",
+    "Summary",
+    "BerGrade",
+    "SummaryRow",
+    "PersonGrades",
+    "person_key",
+    "AdvancesClock",
+    "grades_of",
+    "student_url",
+    "Ss12000Client",
+    "GradeApiClient",
+    "GradeRecord",
+    "ApiError",
+]
 __all__ += [n for n, v in vars(_errors).items() if isinstance(v, type) and issubclass(v, Exception)]

@@ -1,4 +1,5 @@
 """`python -m betyg_harness.flows …` runs the betygsrobot."""
+
 import sys
 
 from betyg_harness.flows.robot.cli import main

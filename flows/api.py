@@ -12,6 +12,7 @@ Both raise :class:`ApiError` on an answer other than 2xx, carrying the API's err
 (``code``, ``message``). Like the rest of flows, they meet the systems over HTTP only; the tokens
 are the caller's (the pytest plugin's ``ss12000`` and ``grade_api`` fixtures pass the mocks' ones).
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -54,8 +55,9 @@ def _param(value: Any) -> Any:
 
 
 class _Client:
-    def __init__(self, base_url: str, token: str | None, *, timeout: float = 30,
-                 session: requests.Session | None = None):
+    def __init__(
+        self, base_url: str, token: str | None, *, timeout: float = 30, session: requests.Session | None = None
+    ):
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
         self.http = session or requests.Session()
@@ -65,12 +67,14 @@ class _Client:
         headers = {"Accept": accept}
         if self.token:
             headers["Authorization"] = f"Bearer {self.token}"
-        response = self.http.request(method, url, headers=headers, timeout=self.timeout, allow_redirects=False,
-                                     **kwargs)
+        response = self.http.request(
+            method, url, headers=headers, timeout=self.timeout, allow_redirects=False, **kwargs
+        )
         if not 200 <= response.status_code < 300:
             code, message = self._error_object(response)
-            raise ApiError(response.status_code, code, message, method=method, url=response.url or url,
-                           body=response.text)
+            raise ApiError(
+                response.status_code, code, message, method=method, url=response.url or url, body=response.text
+            )
         return response
 
     @staticmethod
@@ -85,8 +89,15 @@ class Ss12000Client(_Client):
     (``ss.all("/groups", **{"startDate.onOrAfter": "2026-08-01"})``); lists repeat the parameter,
     booleans are ``true``/``false``, dates ISO."""
 
-    def __init__(self, base_url: str, token: str | None, *, prefix: str = SS12000_PREFIX, timeout: float = 30,
-                 session: requests.Session | None = None):
+    def __init__(
+        self,
+        base_url: str,
+        token: str | None,
+        *,
+        prefix: str = SS12000_PREFIX,
+        timeout: float = 30,
+        session: requests.Session | None = None,
+    ):
         super().__init__(base_url, token, timeout=timeout, session=session)
         self.prefix = "/" + prefix.strip("/") if prefix.strip("/") else ""
 
@@ -105,8 +116,12 @@ class Ss12000Client(_Client):
 
     def get(self, path: str, **params: Any) -> Any:
         """``GET {prefix}{path}`` with ``params``: the answer's JSON (one page of a list)."""
-        return self._request("GET", self.url(path), accept="application/json",
-                             params={k: _param(v) for k, v in params.items() if v is not None}).json()
+        return self._request(
+            "GET",
+            self.url(path),
+            accept="application/json",
+            params={k: _param(v) for k, v in params.items() if v is not None},
+        ).json()
 
     def post(self, path: str, body: dict) -> Any:
         """``POST {prefix}{path}`` with a JSON body (``/persons/lookup``, ``/subscriptions``): the answer's JSON."""
@@ -179,16 +194,17 @@ class Ss12000Client(_Client):
 @dataclass(frozen=True)
 class GradeRecord:
     """One ``kursbetyg`` of the grade API's answer. Ids are the GUIDs without braces."""
+
     student_id: str
     course_code: str
     grade: str
-    date: str                     # yyyy-mm-dd, the day it was locked
+    date: str  # yyyy-mm-dd, the day it was locked
     group_id: str
     school_id: str
     teacher_ids: tuple[str, ...]  # the ticked grading teachers (beslutsfattare)
     school_form: str
-    trial: bool                   # prövning
-    remark: bool                  # omdöme
+    trial: bool  # prövning
+    remark: bool  # omdöme
 
 
 def _unbrace(value: str | None) -> str:
@@ -207,8 +223,9 @@ class GradeApiClient(_Client):
             return "", ""
         return (root.findtext("code") or "").strip(), (root.findtext("message") or "").strip()
 
-    def document(self, start: datetime | date | str, end: datetime | date | str, *,
-                 school_type: str | None = "VUX") -> bytes:
+    def document(
+        self, start: datetime | date | str, end: datetime | date | str, *, school_type: str | None = "VUX"
+    ) -> bytes:
         """The answer's XML as sent. ``start``/``end``: a datetime, a date (its midnight) or an ISO
         text ("2026-12-01", "2026-12-01T08:00:00"), sent in the API's minute format; any other text
         goes as it is (the API's 400 then says what it wants)."""
@@ -217,8 +234,9 @@ class GradeApiClient(_Client):
             params["schoolType"] = school_type
         return self._request("GET", self.base_url + GRADE_API_PATH, accept="application/xml", params=params).content
 
-    def grades(self, start: datetime | date | str, end: datetime | date | str, *,
-               school_type: str | None = "VUX") -> list[GradeRecord]:
+    def grades(
+        self, start: datetime | date | str, end: datetime | date | str, *, school_type: str | None = "VUX"
+    ) -> list[GradeRecord]:
         return parse_grades(self.document(start, end, school_type=school_type))
 
 
@@ -252,9 +270,18 @@ def parse_grades(xml: bytes) -> list[GradeRecord]:
         student = _unbrace(elev.get("id"))
         for kurs in elev.findall("b:kursbetyg", ns):
             teachers = tuple(_unbrace(p.text) for p in kurs.findall("b:beslutsfattare/b:person", ns))
-            records.append(GradeRecord(
-                student_id=student, course_code=text(kurs, "kurskod"), grade=text(kurs, "value"),
-                date=text(kurs, "datum"), group_id=_unbrace(text(kurs, "betygsgrupp")),
-                school_id=_unbrace(text(kurs, "skola")), teacher_ids=teachers, school_form=text(kurs, "skolform"),
-                trial=text(kurs, "prövning") == "true", remark=text(kurs, "omdöme") == "true"))
+            records.append(
+                GradeRecord(
+                    student_id=student,
+                    course_code=text(kurs, "kurskod"),
+                    grade=text(kurs, "value"),
+                    date=text(kurs, "datum"),
+                    group_id=_unbrace(text(kurs, "betygsgrupp")),
+                    school_id=_unbrace(text(kurs, "skola")),
+                    teacher_ids=teachers,
+                    school_form=text(kurs, "skolform"),
+                    trial=text(kurs, "prövning") == "true",
+                    remark=text(kurs, "omdöme") == "true",
+                )
+            )
     return records

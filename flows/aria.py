@@ -15,6 +15,7 @@ Two sources give the same :class:`Node` tree:
 Both are built from roles and accessible names only, so they keep the contract "select by role
 and name".
 """
+
 from __future__ import annotations
 
 import json
@@ -270,7 +271,10 @@ READER = "() => {" + _LIB + _WALK + "  return JSON.stringify(walk(document.body,
 
 # Polls (in the page, on animation frames) for the first of several (role, name) pairs to show;
 # the index of the one that did. The same role and name rules as READER.
-FIRST_SHOWN = "(wanted) => {" + _LIB + r"""
+FIRST_SHOWN = (
+    "(wanted) => {"
+    + _LIB
+    + r"""
   for (let i = 0; i < wanted.length; i++) {
     const [r, n] = wanted[i];
     for (const el of document.body ? document.body.querySelectorAll('*') : []) {
@@ -279,15 +283,19 @@ FIRST_SHOWN = "(wanted) => {" + _LIB + r"""
   }
   return 0;
 }"""
-
+)
 
 
 def _from_walk(item) -> Node:
     if isinstance(item, str):
         return Node(role="text", text=item)
     role, name, attrs, children = item
-    node = Node(role=role, name=name, attrs={k: v for k, v in attrs.items() if k != "url"},
-                children=[_from_walk(c) for c in children])
+    node = Node(
+        role=role,
+        name=name,
+        attrs={k: v for k, v in attrs.items() if k != "url"},
+        children=[_from_walk(c) for c in children],
+    )
     if "url" in attrs:
         node.children.insert(0, Node(role="prop", name="url", text=attrs["url"]))
     return node

@@ -5,6 +5,7 @@ no ``expect.poll``, so :func:`wait_until_visible_in_ber` re-opens the student pa
 bounded back-off — advancing the mock clock instead of waiting when given a ``mock`` that
 :class:`AdvancesClock` (``flows.MockControl``, the pytest plugin's ``mock_clock``).
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -38,6 +39,7 @@ class AdvancesClock(Protocol):
 class ExpectedGrade:
     """A grade that should show up on the student's page in BER. ``personnummer`` is given in any
     written form and held as ``YYYYMMDD-NNNN`` (ValueError when it is not a valid number)."""
+
     group: str
     personnummer: str
     course_code: str
@@ -58,7 +60,7 @@ def open_ber_group(page: Page, group: str, *, base_url: str = "") -> BerGroupPag
 
 
 def link_grading_teacher(page: Page, group: str, teacher: str, *, base_url: str = "") -> None:
-    """"Koppla betygsättande lärare i BER": make ``teacher`` (full name) a grading teacher of ``group``.
+    """ "Koppla betygsättande lärare i BER": make ``teacher`` (full name) a grading teacher of ``group``.
     Linking one already linked is a no-op."""
     page_obj = open_ber_group(page, group, base_url=base_url)
     if teacher in page_obj.grading_teachers():
@@ -67,7 +69,7 @@ def link_grading_teacher(page: Page, group: str, teacher: str, *, base_url: str 
 
 
 def unlink_grading_teacher(page: Page, group: str, teacher: str, *, base_url: str = "") -> None:
-    """"Ta bort <name>" on the group's page. Unlinking one not linked is a no-op."""
+    """ "Ta bort <name>" on the group's page. Unlinking one not linked is a no-op."""
     page_obj = open_ber_group(page, group, base_url=base_url)
     if teacher not in page_obj.grading_teachers():
         return
@@ -115,8 +117,10 @@ def _student_urls(page: Page, expected: list[ExpectedGrade], base_url: str) -> d
         rows = group_page.students()
         for e in (e for e in expected if e.group == group):
             pnr = normalize_personnummer(e.personnummer)
-            url = next((r["url"] for r in rows if r["url"] and
-                        normalize_digits(r.get("Personnummer", "")) in (pnr, pnr[2:])), None)
+            url = next(
+                (r["url"] for r in rows if r["url"] and normalize_digits(r.get("Personnummer", "")) in (pnr, pnr[2:])),
+                None,
+            )
             if url is None:
                 raise BerError(f"{display_personnummer(pnr)} finns inte i gruppen «{group}» i BER.")
             urls[e] = url
@@ -131,6 +135,7 @@ def normalize_digits(value: str) -> str:
 class BerWait:
     """Where a wait for BER stands: ``missing`` of ``total`` grades not shown yet after ``waited``
     (mock time when ``mock_clock``) of at most ``timeout``."""
+
     missing: int
     total: int
     waited: timedelta
@@ -141,16 +146,26 @@ class BerWait:
         def minutes(d: timedelta) -> str:
             s = int(d.total_seconds())
             return f"{s // 60} min {s % 60:02d} s" if s >= 60 else f"{s} s"
+
         clock = " (mockens klocka)" if self.mock_clock else ""
-        return (f"Väntar på BER: {self.missing} av {self.total} betyg syns inte än — {minutes(self.waited)} av "
-                f"högst {minutes(self.timeout)}{clock}. BER hämtar betyg från Ping Pong upp till 15 minuter "
-                "efter låsningen.")
+        return (
+            f"Väntar på BER: {self.missing} av {self.total} betyg syns inte än — {minutes(self.waited)} av "
+            f"högst {minutes(self.timeout)}{clock}. BER hämtar betyg från Ping Pong upp till 15 minuter "
+            "efter låsningen."
+        )
 
 
-def wait_until_visible_in_ber(page: Page, grades: Iterable[ExpectedGrade], *, timeout: timedelta = timedelta(minutes=20),
-                              mock: AdvancesClock | None = None, step: timedelta = timedelta(minutes=5),
-                              base_url: str = "", stop: Callable[[], bool] | None = None,
-                              on_wait: Callable[[BerWait], None] | None = None) -> int:
+def wait_until_visible_in_ber(
+    page: Page,
+    grades: Iterable[ExpectedGrade],
+    *,
+    timeout: timedelta = timedelta(minutes=20),
+    mock: AdvancesClock | None = None,
+    step: timedelta = timedelta(minutes=5),
+    base_url: str = "",
+    stop: Callable[[], bool] | None = None,
+    on_wait: Callable[[BerWait], None] | None = None,
+) -> int:
     """Re-open each student's BER page until every grade shows, within ``timeout``.
 
     With ``mock`` (:class:`AdvancesClock`: ``flows.MockControl``, the plugin's ``mock_clock``) the
@@ -164,8 +179,10 @@ def wait_until_visible_in_ber(page: Page, grades: Iterable[ExpectedGrade], *, ti
     answers true the wait ends with :class:`Stopped`.
     """
     if mock is not None and not callable(getattr(mock, "advance", None)):
-        raise TypeError(f"mock= måste kunna flytta klockan fram med advance(seconds=...) (AdvancesClock, t.ex. "
-                        f"flows.MockControl eller pluginens mock_clock), inte {type(mock).__name__}.")
+        raise TypeError(
+            f"mock= måste kunna flytta klockan fram med advance(seconds=...) (AdvancesClock, t.ex. "
+            f"flows.MockControl eller pluginens mock_clock), inte {type(mock).__name__}."
+        )
     pending = list(dict.fromkeys(grades))
     total = len(pending)
     urls = _student_urls(page, pending, base_url)
@@ -211,6 +228,7 @@ def wait_until_visible_in_ber(page: Page, grades: Iterable[ExpectedGrade], *, ti
                 waited = timedelta(seconds=timeout.total_seconds() - max(0.0, deadline - time.monotonic()))
                 tell()
             delay = min(delay * 2, timedelta(seconds=60))
-    missing = [f"{display_personnummer(normalize_personnummer(e.personnummer))} {e.course_code} {e.grade}"
-               for e in pending]
+    missing = [
+        f"{display_personnummer(normalize_personnummer(e.personnummer))} {e.course_code} {e.grade}" for e in pending
+    ]
     raise NotVisibleInBer(missing, f"{waited.total_seconds() / 60:.0f} min")

@@ -7,6 +7,7 @@ else looked for where ``playwright install`` puts it on this platform: ``PLAYWRI
 ``chromium-headless-shell`` (fast, headless only) or ``chromium`` (needed for headed runs).
 ``/usr/bin/chromium`` is a wrapper script that adds flags of its own, so it is never used.
 """
+
 from __future__ import annotations
 
 import os
@@ -41,6 +42,7 @@ class BrowserNotFound(RuntimeError):
 class BrowserChoice:
     """Where the browser comes from: ``connect_url`` for a remote one, else ``executable_path``
     (None means Playwright's own download)."""
+
     connect_url: str | None = None
     executable_path: str | None = None
     source: str = ""
@@ -51,6 +53,7 @@ def playwright_browsers_root() -> Path:
     env = os.environ.get("PLAYWRIGHT_BROWSERS_PATH")
     if env == "0":  # "inside the package"
         import playwright
+
         return Path(playwright.__file__).parent / "driver" / "package" / ".local-browsers"
     if env:
         return Path(env).expanduser()

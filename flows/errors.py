@@ -3,10 +3,10 @@
 Two families: :class:`BusinessError` (the systems said no — retrying cannot help) and
 :class:`TransientError` (timeouts, 5xx, a lost session — retried with back-off and a fresh login).
 """
+
 from __future__ import annotations
 
 from betyg_harness.text import close_matches
-
 
 
 class FlowError(Exception):
@@ -53,8 +53,10 @@ class SavedLoginExpired(LoginFailed):
     ended. Only the person can log in again (single sign-on, a second factor)."""
 
     def __init__(self, system: str, path: str):
-        super().__init__(f"Den sparade inloggningen i {path} gäller inte längre i {system} (inloggningssidan "
-                         f"visades). Logga in igen: betygsrobot login --save-state {path}")
+        super().__init__(
+            f"Den sparade inloggningen i {path} gäller inte längre i {system} (inloggningssidan "
+            f"visades). Logga in igen: betygsrobot login --save-state {path}"
+        )
         self.system, self.path = system, path
 
 
@@ -67,8 +69,7 @@ class PageRefused(BusinessError):
     """The system showed its own refusal where the flow expected a screen: an error page or an
     alert instead of the page, in the system's words, with the HTTP status when it is known."""
 
-    def __init__(self, message: str, *, system: str = "", status: int | None = None, title: str = "",
-                 url: str = ""):
+    def __init__(self, message: str, *, system: str = "", status: int | None = None, title: str = "", url: str = ""):
         super().__init__(message)
         self.system, self.status, self.title, self.url = system, status, title, url
 
@@ -165,8 +166,9 @@ class TeacherNotLinked(BusinessError):
         avail = ", ".join(available) or "inga"
         self.suggestions = list(dict.fromkeys(s for t in teachers for s in close_matches(t, available)))
         hint = f" Menade du {' eller '.join(f'«{s}»' for s in self.suggestions)}?" if self.suggestions else ""
-        super().__init__(f"{', '.join(teachers)} är inte betygssättande lärare för «{group}» "
-                         f"(kopplade i BER: {avail}).{hint}")
+        super().__init__(
+            f"{', '.join(teachers)} är inte betygssättande lärare för «{group}» (kopplade i BER: {avail}).{hint}"
+        )
         self.group, self.teachers = group, teachers
 
 
@@ -177,8 +179,10 @@ class GradeConflict(BusinessError):
 
     def __init__(self, group: str, conflicts: dict[str, tuple[str, str]], names: dict[str, str] | None = None):
         names = names or {}
-        parts = [f"{names[p] + ' (' + p + ')' if p in names else p} har låst {have}, inte {want}"
-                 for p, (have, want) in conflicts.items()]
+        parts = [
+            f"{names[p] + ' (' + p + ')' if p in names else p} har låst {have}, inte {want}"
+            for p, (have, want) in conflicts.items()
+        ]
         super().__init__(f"Konflikt i «{group}»: {'; '.join(parts)}. Inget sparades.")
         self.group, self.conflicts, self.names = group, conflicts, names
 

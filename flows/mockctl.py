@@ -3,6 +3,7 @@
 The flows never need it against a real system; pass one to :func:`flows.ber.wait_until_visible_in_ber`
 to advance the mock clock instead of waiting in real time. ``betyg_harness.launcher.MockServer`` builds on it.
 """
+
 from __future__ import annotations
 
 import requests

@@ -4,6 +4,7 @@ One identity format everywhere: every personnummer or samordningsnummer a result
 ``YYYYMMDD-NNNN`` (as the screens and the catalogue show it), and every lookup by one accepts any
 usual written form (:class:`PersonGrades`, :func:`person_key`).
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
@@ -53,8 +54,12 @@ class PersonGrades(dict):
         super().__setitem__(person_key(key), value)
 
     # One signature for dict.update's overloads (a mapping, pairs, keywords): the same calls.
-    def update(self, items: Mapping[str, str] | Iterable[tuple[str, str]] = (), /,  # type: ignore[override]
-               **more: str) -> None:
+    def update(  # type: ignore[override]
+        self,
+        items: Mapping[str, str] | Iterable[tuple[str, str]] = (),
+        /,
+        **more: str,
+    ) -> None:
         pairs = items.items() if isinstance(items, Mapping) else items
         for key, value in [*pairs, *more.items()]:
             self[key] = value
@@ -118,6 +123,7 @@ class PersonGrades(dict):
 @dataclass(frozen=True)
 class GroupHit:
     """One row of "Sökresultat"."""
+
     name: str
     course: str
     course_end: str
@@ -134,6 +140,7 @@ class GroupHit:
 class StudentRow:
     """One student of the grading view's table "Elever". ``personnummer`` is ``YYYYMMDD-NNNN``
     whatever form the screen used (``personnummer_shown``: the cell's text, what locates the row)."""
+
     personnummer: str
     name: str
     grade: str | None  # the checked step, None when none
@@ -151,6 +158,7 @@ class StudentRow:
 @dataclass
 class GradingState:
     """Everything the grading view shows, read in one go."""
+
     name: str
     facts: dict[str, str]  # the description list: Kurs, Period, Kursslut, Betygssättande lärare, Status
     students: list[StudentRow]
@@ -169,6 +177,7 @@ class GradingState:
     def student(self, personnummer: str) -> StudentRow | None:
         """The row of ``personnummer`` (any written form), None when the table has none."""
         from betyg_harness.flows.scales import same_person
+
         try:
             wanted = identity.normalize(personnummer)
         except ValueError:
@@ -182,6 +191,7 @@ class GradingState:
 @dataclass
 class SummaryRow:
     """A row of the summary's table; ``personnummer`` is ``YYYYMMDD-NNNN``."""
+
     name: str
     personnummer: str
     grade: str
@@ -203,6 +213,7 @@ class GradeResult:
     """What ``grade_group`` did. ``set`` (stored now) and ``already`` (already locked with the asked
     grade) are :class:`PersonGrades`: keyed by ``YYYYMMDD-NNNN``, looked up by any written form;
     whatever mapping is assigned to them is converted."""
+
     group: str
     set: PersonGrades = field(default_factory=PersonGrades)
     already: PersonGrades = field(default_factory=PersonGrades)
@@ -229,6 +240,7 @@ class BerGrade:
     """A row of a BER student's table "Betyg". ``personnummer`` is whose grade it is,
     ``YYYYMMDD-NNNN`` (filled in by :meth:`flows.Ber.grades_of`; "" when read off a student page
     alone)."""
+
     course: str
     grade: str
     date: str

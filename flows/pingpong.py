@@ -4,6 +4,7 @@ Every function takes a Playwright ``page``; ``base_url`` is Ping Pong's address 
 page's context already has it as ``base_url``). Use a context of its own for BER: both systems
 may sit on one host, and browsers share cookies across ports.
 """
+
 from __future__ import annotations
 
 from collections import Counter
@@ -15,12 +16,22 @@ from pathlib import Path
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page
 
-from betyg_harness.flows.errors import (AmbiguousGroup, BadPersonnummer, GradeConflict, GradeNotInScale, GroupNotFound, GroupNotYetGradeable,
-                                        NotLockedAfterSave, Stopped, StudentNotAdmitted,
-                                        SummaryMismatch, TransientError,
-                                        WrongCourse)
+from betyg_harness.flows.errors import (
+    AmbiguousGroup,
+    BadPersonnummer,
+    GradeConflict,
+    GradeNotInScale,
+    GroupNotFound,
+    GroupNotYetGradeable,
+    NotLockedAfterSave,
+    Stopped,
+    StudentNotAdmitted,
+    SummaryMismatch,
+    TransientError,
+    WrongCourse,
+)
 from betyg_harness.flows.models import GradeResult, GradingState, GroupHit, PersonGrades, StudentRow, Summary
-from betyg_harness.flows.pages.pingpong import (BetygSearchByGroupPage, BetygSearchByTeacherPage, GradingPage, LoginPage)
+from betyg_harness.flows.pages.pingpong import BetygSearchByGroupPage, BetygSearchByTeacherPage, GradingPage, LoginPage
 from betyg_harness.flows.scales import display_personnummer, normalize_personnummer, pnr_equal, same_person
 from betyg_harness.text import close_matches, same_but_for_case_and_spacing
 
@@ -32,24 +43,38 @@ def login(page: Page, username: str = "betygsadmin", password: str = "betygsadmi
     LoginPage(page, base_url).goto().login(username, password)
 
 
-def find_groups(page: Page, *, teacher: str | None = None, group: str | None = None, term: str | None = None,
-                date_from: date | str | None = None, date_to: date | str | None = None,
-                base_url: str = "") -> list[GroupHit]:
+def find_groups(
+    page: Page,
+    *,
+    teacher: str | None = None,
+    group: str | None = None,
+    term: str | None = None,
+    date_from: date | str | None = None,
+    date_to: date | str | None = None,
+    base_url: str = "",
+) -> list[GroupHit]:
     """Search grade groups: "Sök lärare" when ``teacher`` is given, else "Sök grupp" with ``group``
     (a group name, course or teacher; "" for all). ``term`` is e.g. "HT 2026"."""
     if teacher is not None and group is not None:
         raise ValueError("Ange lärare eller grupp, inte båda.")
     if teacher is not None:
-        results = BetygSearchByTeacherPage(page, base_url).goto().search(
-            teacher, term=term, date_from=date_from, date_to=date_to)
+        results = (
+            BetygSearchByTeacherPage(page, base_url)
+            .goto()
+            .search(teacher, term=term, date_from=date_from, date_to=date_to)
+        )
     else:
-        results = BetygSearchByGroupPage(page, base_url).goto().search(
-            group or "", term=term, date_from=date_from, date_to=date_to)
+        results = (
+            BetygSearchByGroupPage(page, base_url)
+            .goto()
+            .search(group or "", term=term, date_from=date_from, date_to=date_to)
+        )
     return results.hits()
 
 
-def open_group(page: Page, group: Group, *, term: str | None = None, date_from=None, date_to=None,
-               base_url: str = "") -> GradingPage:
+def open_group(
+    page: Page, group: Group, *, term: str | None = None, date_from=None, date_to=None, base_url: str = ""
+) -> GradingPage:
     """The grading view of ``group``: a name (searched, then clicked), a search hit (its link), or
     an already open grading view."""
     if isinstance(group, GradingPage):
@@ -57,19 +82,28 @@ def open_group(page: Page, group: Group, *, term: str | None = None, date_from=N
     if isinstance(group, GroupHit) and group.href:
         return GradingPage(page, base_url, name=group.name).goto(group.href)
     name = group.name if isinstance(group, GroupHit) else group
-    results = BetygSearchByGroupPage(page, base_url).goto().search(name, term=term, date_from=date_from,
-                                                                   date_to=date_to)
+    results = (
+        BetygSearchByGroupPage(page, base_url).goto().search(name, term=term, date_from=date_from, date_to=date_to)
+    )
     hits = results.hits()
     matches = [h for h in hits if h.name == name]
     if not matches:
         suggestions = close_matches(name, [h.name for h in hits])
         if not suggestions:  # a typo finds nothing: look among every group of the same search
-            every = BetygSearchByGroupPage(page, base_url).goto().search("", term=term, date_from=date_from,
-                                                                          date_to=date_to).hits()
+            every = (
+                BetygSearchByGroupPage(page, base_url)
+                .goto()
+                .search("", term=term, date_from=date_from, date_to=date_to)
+                .hits()
+            )
             suggestions = close_matches(name, [h.name for h in every])
         written_otherwise = bool(suggestions) and same_but_for_case_and_spacing(suggestions[0], name)
-        raise GroupNotFound(name, "sökningen i Ping Pong gav ingen sådan betygsgrupp" +
-                            ("" if written_otherwise else " (har den betygssättande lärare kopplade i BER?)"), suggestions)
+        raise GroupNotFound(
+            name,
+            "sökningen i Ping Pong gav ingen sådan betygsgrupp"
+            + ("" if written_otherwise else " (har den betygssättande lärare kopplade i BER?)"),
+            suggestions,
+        )
     if len(matches) > 1:
         raise AmbiguousGroup(name, len(matches))
     return results.open(name)
@@ -78,6 +112,7 @@ def open_group(page: Page, group: Group, *, term: str | None = None, date_from=N
 @dataclass
 class Plan:
     """What to click, from what the grading view shows and what was asked."""
+
     to_set: dict[str, str]  # personnummer12 → grade
     already: dict[str, str]
     rows: dict[str, StudentRow]  # personnummer12 → the row the grading view shows
@@ -130,8 +165,10 @@ def check_summary(summary: Summary, plan: Plan, state: GradingState, *, lock: bo
             continue
         seen.add(pnr)
         if row.grade != plan.to_set[pnr] or row.locks != lock:
-            problems.append(f"{row.name}: {row.grade}/{'Ja' if row.locks else 'Nej'}, "
-                            f"begärt {plan.to_set[pnr]}/{'Ja' if lock else 'Nej'}")
+            problems.append(
+                f"{row.name}: {row.grade}/{'Ja' if row.locks else 'Nej'}, "
+                f"begärt {plan.to_set[pnr]}/{'Ja' if lock else 'Nej'}"
+            )
     for pnr in plan.to_set.keys() - seen:
         problems.append(f"{plan.rows[pnr].name} saknas i sammanfattningen")
     shown = set(summary.teachers)
@@ -145,10 +182,20 @@ def check_summary(summary: Summary, plan: Plan, state: GradingState, *, lock: bo
         raise SummaryMismatch("Sammanfattningen stämmer inte: " + "; ".join(problems) + ". Inget sparades.")
 
 
-def grade_group(page: Page, group: Group, grades: Mapping[str, str], *, lock: bool = True,
-                teachers: list[str] | None = None, course_code: str | None = None, dry_run: bool = False,
-                screenshot_dir: Path | str | None = None, base_url: str = "", term: str | None = None,
-                stop: Callable[[], bool] | None = None) -> GradeResult:
+def grade_group(
+    page: Page,
+    group: Group,
+    grades: Mapping[str, str],
+    *,
+    lock: bool = True,
+    teachers: list[str] | None = None,
+    course_code: str | None = None,
+    dry_run: bool = False,
+    screenshot_dir: Path | str | None = None,
+    base_url: str = "",
+    term: str | None = None,
+    stop: Callable[[], bool] | None = None,
+) -> GradeResult:
     """Set ``grades`` (personnummer → step) in ``group``, lock them, tick ``teachers`` (default: all
     the group's grading teachers), Spara, check the summary, Spara, check every grade shows locked.
 
@@ -168,6 +215,7 @@ def grade_group(page: Page, group: Group, grades: Mapping[str, str], *, lock: bo
     grades it sent, which may be stored (``PingPong.grade_group`` counts them as set when its retry
     finds them locked).
     """
+
     def checkpoint() -> None:
         if stop is not None and stop():
             raise Stopped(getattr(group, "name", str(group)))
@@ -181,8 +229,15 @@ def grade_group(page: Page, group: Group, grades: Mapping[str, str], *, lock: bo
         if course_code not in shown.replace(",", " ").split():
             raise WrongCourse(state.name, course_code, shown)
     plan = plan_grades(state, grades, lock=lock)
-    result = GradeResult(group=state.name, already=PersonGrades(plan.already), locked=lock, dry_run=dry_run,
-                         state=state, late=state.late, view=view)
+    result = GradeResult(
+        group=state.name,
+        already=PersonGrades(plan.already),
+        locked=lock,
+        dry_run=dry_run,
+        state=state,
+        late=state.late,
+        view=view,
+    )
     if not plan.to_set:
         return result
     chosen = list(state.teachers) if teachers is None else list(teachers)
@@ -215,27 +270,32 @@ def grade_group(page: Page, group: Group, grades: Mapping[str, str], *, lock: bo
         setattr(exc, "unconfirmed_save", dict(plan.to_set))
         raise
     result.view = after
-    wrong = [f"{plan.rows[p].name}" for p, g in plan.to_set.items()
-             if (row := final.student(p)) is None or row.grade != g or (lock and not row.locked)]
+    wrong = [
+        f"{plan.rows[p].name}"
+        for p, g in plan.to_set.items()
+        if (row := final.student(p)) is None or row.grade != g or (lock and not row.locked)
+    ]
     if wrong:
-        raise NotLockedAfterSave(f"«{state.name}»: efter Spara visas inte betyget som {'låst' if lock else 'sparat'} "
-                                 f"för {', '.join(wrong)}.")
+        raise NotLockedAfterSave(
+            f"«{state.name}»: efter Spara visas inte betyget som {'låst' if lock else 'sparat'} för {', '.join(wrong)}."
+        )
     result.set = PersonGrades(plan.to_set)
     result.state = final
     return result
 
 
 def download_catalogue(page: Page, group: Group, directory: Path | str = ".", *, base_url: str = "") -> Path:
-    """"Ladda ned pdf" of the group's betygskatalog into ``directory`` (CatalogueNotReady while any
+    """ "Ladda ned pdf" of the group's betygskatalog into ``directory`` (CatalogueNotReady while any
     admitted student lacks a locked grade)."""
     return open_group(page, group, base_url=base_url).download_catalogue(Path(directory))
 
 
 def preview_catalogue(page: Page, group: Group, *, base_url: str = "") -> str:
-    """"Förhandsgranska": the preview's text."""
+    """ "Förhandsgranska": the preview's text."""
     return open_group(page, group, base_url=base_url).preview_catalogue().text()
 
 
 def _slug(name: str) -> str:
     import re
+
     return re.sub(r"[^A-Za-z0-9ÅÄÖåäö_-]+", "_", name).strip("_") or "grupp"

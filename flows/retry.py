@@ -1,4 +1,5 @@
 """Bounded retries of transient failures, with a fresh login in between."""
+
 from __future__ import annotations
 
 import logging
@@ -21,8 +22,15 @@ def is_transient(exc: BaseException) -> bool:
     return isinstance(exc, (TransientError, PlaywrightError))
 
 
-def with_retry(action: Callable[[], T], *, recover: Callable[[], None] | None = None, attempts: int = 3,
-               base_delay: float = 0.5, max_delay: float = 8.0, what: str = "") -> T:
+def with_retry(
+    action: Callable[[], T],
+    *,
+    recover: Callable[[], None] | None = None,
+    attempts: int = 3,
+    base_delay: float = 0.5,
+    max_delay: float = 8.0,
+    what: str = "",
+) -> T:
     """Run ``action``; on a transient failure wait (0.5 s, 1 s, … ≤ ``max_delay``), ``recover``
     (e.g. log in again) and try again, at most ``attempts`` times. Business errors go straight up."""
     for attempt in range(1, attempts + 1):

@@ -1,4 +1,5 @@
 """Course grade scales and personnummer — the few rules the flows must know before asking."""
+
 from __future__ import annotations
 
 import re

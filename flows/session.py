@@ -6,6 +6,7 @@
 
 Personnummer go in in any written form and come back as ``YYYYMMDD-NNNN``.
 """
+
 from __future__ import annotations
 
 import os
@@ -27,6 +28,7 @@ from betyg_harness.flows.retry import with_retry
 @dataclass
 class _Session:
     """What both systems' sessions share: where, as whom, and how to retry with a fresh login."""
+
     page: Page
     url: str = ""
     username: str = ""
@@ -50,8 +52,12 @@ class _Session:
     def from_env(cls, page: Page):
         """Where and as whom from ``<SYSTEM>_URL``, ``_USER``, ``_PASSWORD`` (the embedded default's when unset)."""
         url, user, password = cls.DEFAULTS
-        return cls(page, os.environ.get(f"{cls.ENV}_URL", url), os.environ.get(f"{cls.ENV}_USER", user),
-                   os.environ.get(f"{cls.ENV}_PASSWORD", password))
+        return cls(
+            page,
+            os.environ.get(f"{cls.ENV}_URL", url),
+            os.environ.get(f"{cls.ENV}_USER", user),
+            os.environ.get(f"{cls.ENV}_PASSWORD", password),
+        )
 
     def _login(self) -> None:
         raise NotImplementedError
@@ -112,11 +118,13 @@ class PingPong(_Session):
                 result.set = PersonGrades({**result.set, **ours})
                 result.already = PersonGrades({p: g for p, g in result.already.items() if p not in result.set})
             return result
+
         return self._retry(attempt, f"betyg {getattr(group, 'name', group)}")
 
     def download_catalogue(self, group, directory: Path | str = ".") -> Path:
-        return self._retry(lambda: pp_flows.download_catalogue(self.page, group, directory, base_url=self.url),
-                           "betygskatalog")
+        return self._retry(
+            lambda: pp_flows.download_catalogue(self.page, group, directory, base_url=self.url), "betygskatalog"
+        )
 
     def preview_catalogue(self, group) -> str:
         return self._retry(lambda: pp_flows.preview_catalogue(self.page, group, base_url=self.url), "förhandsgranska")
@@ -124,8 +132,10 @@ class PingPong(_Session):
     def group_state(self, group, *, term: str | None = None) -> GradingState:
         """Open ``group`` (a name, a search hit or an open grading view) and read what its grading
         view shows: students (``state.student(personnummer)``), grades, locks, teachers, status."""
-        return self._retry(lambda: pp_flows.open_group(self.page, group, term=term, base_url=self.url).state(),
-                           f"öppna {getattr(group, 'name', group)}")
+        return self._retry(
+            lambda: pp_flows.open_group(self.page, group, term=term, base_url=self.url).state(),
+            f"öppna {getattr(group, 'name', group)}",
+        )
 
 
 @dataclass
@@ -146,22 +156,26 @@ class Ber(_Session):
             raise SavedLoginExpired(self.SYSTEM, str(self.saved_login)) from None
 
     def link_grading_teacher(self, group: str, teacher: str) -> None:
-        self._retry(lambda: ber_flows.link_grading_teacher(self.page, group, teacher, base_url=self.url),
-                    "koppla lärare")
+        self._retry(
+            lambda: ber_flows.link_grading_teacher(self.page, group, teacher, base_url=self.url), "koppla lärare"
+        )
 
     def unlink_grading_teacher(self, group: str, teacher: str) -> None:
-        """"Ta bort <teacher>" on the group's page (a no-op when not linked)."""
-        self._retry(lambda: ber_flows.unlink_grading_teacher(self.page, group, teacher, base_url=self.url),
-                    "ta bort lärare")
+        """ "Ta bort <teacher>" on the group's page (a no-op when not linked)."""
+        self._retry(
+            lambda: ber_flows.unlink_grading_teacher(self.page, group, teacher, base_url=self.url), "ta bort lärare"
+        )
 
     def grades_of(self, personnummer: str, group: str | None = None) -> list[BerGrade]:
         """The student's grades in BER (their page's table "Betyg"), found through ``group``'s page or,
         without it, through every group BER's search lists. Each ``BerGrade.personnummer`` is
         ``YYYYMMDD-NNNN``."""
-        return self._retry(lambda: ber_flows.grades_of(self.page, personnummer, group, base_url=self.url),
-                           "betyg i BER")
+        return self._retry(
+            lambda: ber_flows.grades_of(self.page, personnummer, group, base_url=self.url), "betyg i BER"
+        )
 
     def wait_until_visible(self, grades, **kwargs) -> int:
         """:func:`flows.wait_until_visible_in_ber` on this page (``mock=`` an :class:`flows.AdvancesClock`)."""
-        return self._retry(lambda: ber_flows.wait_until_visible_in_ber(self.page, grades, base_url=self.url,
-                                                                       **kwargs), "vänta på BER")
+        return self._retry(
+            lambda: ber_flows.wait_until_visible_in_ber(self.page, grades, base_url=self.url, **kwargs), "vänta på BER"
+        )

@@ -1,5 +1,6 @@
 """BER ("Barn- och elevregistret") mock: the registry, its SS 12000 v2.1 API, grading-teacher links
 and the grade import from Ping Pong. ``create_app(config)`` builds it; ``python -m betyg_harness.mock_ber`` serves it."""
+
 from __future__ import annotations
 
 from betyg_harness.extras import ExtraMissing
@@ -15,19 +16,19 @@ from betyg_harness.mock_kit.config import build_config
 
 DEFAULTS = {
     "IMPORT_INTERVAL_MINUTES": 15,
-    "IMPORT_MODE": "interval",       # interval | immediate | random
-    "IMPORT_SEED": 0,                # the random mode's seed
+    "IMPORT_MODE": "interval",  # interval | immediate | random
+    "IMPORT_SEED": 0,  # the random mode's seed
     "IMPORT_TIMEOUT_SECONDS": 10,
     "SESSION_COOKIE_NAME": "ber_session",  # both mocks may run on 127.0.0.1: cookies ignore the port
-    "SS12000_MAX_PAGE_SIZE": 1000,   # the most records one page holds (with or without limit)
-    "SS12000_MAX_LOOKUP": 1000,      # the most ids/civicNos/… one POST /{resource}/lookup may name (400 beyond)
+    "SS12000_MAX_PAGE_SIZE": 1000,  # the most records one page holds (with or without limit)
+    "SS12000_MAX_LOOKUP": 1000,  # the most ids/civicNos/… one POST /{resource}/lookup may name (400 beyond)
     "WEBHOOK_INTERVAL_SECONDS": 30,  # how often (mock time) BER looks for changes to notify subscribers of
-    "WEBHOOK_TIMEOUT_SECONDS": 10,   # a subscriber's answer to one notice (connect and read; a round ≤ twice it)
-    "WEBHOOK_PARALLEL": 8,           # deliveries of one round at once
+    "WEBHOOK_TIMEOUT_SECONDS": 10,  # a subscriber's answer to one notice (connect and read; a round ≤ twice it)
+    "WEBHOOK_PARALLEL": 8,  # deliveries of one round at once
     "WEBHOOK_ALLOWED_TARGETS": None,  # origins BER may post notices to, "http://h:p,…"; None: PINGPONG_URL's
     "WEBHOOK_PUBLIC_TARGETS": False,  # also targets on public (global) addresses not on the list
-    "API_CLIENTS": None,             # the SS 12000 API's clients, "name:token,…"; None: pingpong with BER_API_TOKEN
-    "SUBSCRIPTION_DAYS": 30,         # a subscription's lifetime; PATCH renews it
+    "API_CLIENTS": None,  # the SS 12000 API's clients, "name:token,…"; None: pingpong with BER_API_TOKEN
+    "SUBSCRIPTION_DAYS": 30,  # a subscription's lifetime; PATCH renews it
 }
 
 
@@ -70,8 +71,15 @@ def create_app(config: dict | None = None) -> Flask:
         grade_import.after_load(kit)
         webhooks.drop_job(kit)  # the tables are new: no subscriptions
 
-    kit = init_mock(app, name="mock_ber", metadata=metadata, load_scenario=loader.load, after_load=after_load,
-                    error_pages=ui.error_pages(), check_scenario=loader.check)
+    kit = init_mock(
+        app,
+        name="mock_ber",
+        metadata=metadata,
+        load_scenario=loader.load,
+        after_load=after_load,
+        error_pages=ui.error_pages(),
+        check_scenario=loader.check,
+    )
     csrf.exempt(control_api)  # a JSON API for tests and tools, not a browser form
     grade_import.install(app, kit)
     webhooks.install(app, kit)

@@ -1,4 +1,5 @@
 """``python -m betyg_harness.mock_ber``: serve the BER mock (default port 5002)."""
+
 from betyg_harness.mock_kit.server import main
 
 from betyg_harness.mock_ber import create_app

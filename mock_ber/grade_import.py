@@ -8,6 +8,7 @@ from the same ``from``, so no grade is skipped or applied twice.
 Modes (IMPORT_MODE): ``interval`` (every IMPORT_INTERVAL_MINUTES), ``immediate`` (before any read of
 grades) and ``random`` (polls every minute; each grade shows up after a seeded 0–14 minute delay).
 """
+
 from __future__ import annotations
 
 import io
@@ -77,8 +78,9 @@ def before_read() -> None:
 
 # -- the run -------------------------------------------------------------------------------------
 def next_window(session, at: datetime) -> tuple[datetime, datetime]:
-    last_ok = session.scalars(select(ImportRun).where(ImportRun.status == "ok")
-                              .order_by(ImportRun.id.desc()).limit(1)).first()
+    last_ok = session.scalars(
+        select(ImportRun).where(ImportRun.status == "ok").order_by(ImportRun.id.desc()).limit(1)
+    ).first()
     if last_ok is not None:
         start = last_ok.tom
     else:
@@ -97,16 +99,24 @@ def run_import() -> ImportRun | None:
         start, tom = next_window(session, at)
         if tom <= start:
             return None
-        run = ImportRun(ran_at=at, from_=start, tom=tom, status="ok", students=0, applied=0, removed=0,
-                        skipped=0)
+        run = ImportRun(ran_at=at, from_=start, tom=tom, status="ok", students=0, applied=0, removed=0, skipped=0)
         try:
             students = parse(fetch(start, tom))
             apply(session, run, students, at)
         except Exception as exc:  # nothing is applied; the next run retries from the same "from"
             session.rollback()
             message = str(exc) if isinstance(exc, ImportFailed) else f"Importen avbröts: {type(exc).__name__}: {exc}"
-            run = ImportRun(ran_at=at, from_=start, tom=tom, status="failed", error=message, students=0,
-                            applied=0, removed=0, skipped=0)
+            run = ImportRun(
+                ran_at=at,
+                from_=start,
+                tom=tom,
+                status="failed",
+                error=message,
+                students=0,
+                applied=0,
+                removed=0,
+                skipped=0,
+            )
             session.add(run)
         session.commit()
         return run
@@ -116,10 +126,12 @@ def fetch(start: datetime, tom: datetime) -> bytes:
     config = current_app.config
     url = config["PINGPONG_URL"].rstrip("/") + "/api/skolplattform/betyg"
     try:
-        response = requests.get(url, params={"from": api_time(start), "tom": api_time(tom), "schoolType": "VUX"},
-                                headers={"Authorization": f"Bearer {config['PINGPONG_API_TOKEN']}",
-                                         "Accept": "application/xml"},
-                                timeout=float(config["IMPORT_TIMEOUT_SECONDS"]))
+        response = requests.get(
+            url,
+            params={"from": api_time(start), "tom": api_time(tom), "schoolType": "VUX"},
+            headers={"Authorization": f"Bearer {config['PINGPONG_API_TOKEN']}", "Accept": "application/xml"},
+            timeout=float(config["IMPORT_TIMEOUT_SECONDS"]),
+        )
     except requests.RequestException as exc:
         raise ImportFailed(f"Ping Pong kunde inte nås: {type(exc).__name__}.") from None
     if response.status_code != 200:
@@ -147,15 +159,20 @@ def parse(xml: bytes) -> list[dict]:
             # betyg.xsd requires these (validated above): cast, not checked, so that a failure
             # reads as before in the import's error message.
             decision = cast(ET.Element, kb.find(f"{NS}beslutsfattare"))
-            grades.append({
-                "value": kb.findtext(f"{NS}value"), "date": date.fromisoformat(_required(kb, f"{NS}datum")),
-                "trial": _required(kb, f"{NS}prövning").strip() in ("true", "1"),
-                "group": guid(kb.findtext(f"{NS}betygsgrupp") or ""), "school": guid(_required(kb, f"{NS}skola")),
-                "teachers": [guid(p.text or "") for p in decision.findall(f"{NS}person")],
-                "course": _required(kb, f"{NS}kurskod").strip(),
-            })
-        students.append({"id": guid(cast(str, elev.get("id"))), "grades": grades,
-                         "other": len(elev.findall(f"{NS}ämnesbetyg"))})
+            grades.append(
+                {
+                    "value": kb.findtext(f"{NS}value"),
+                    "date": date.fromisoformat(_required(kb, f"{NS}datum")),
+                    "trial": _required(kb, f"{NS}prövning").strip() in ("true", "1"),
+                    "group": guid(kb.findtext(f"{NS}betygsgrupp") or ""),
+                    "school": guid(_required(kb, f"{NS}skola")),
+                    "teachers": [guid(p.text or "") for p in decision.findall(f"{NS}person")],
+                    "course": _required(kb, f"{NS}kurskod").strip(),
+                }
+            )
+        students.append(
+            {"id": guid(cast(str, elev.get("id"))), "grades": grades, "other": len(elev.findall(f"{NS}ämnesbetyg"))}
+        )
     return students
 
 
@@ -190,9 +207,12 @@ def apply(session, run: ImportRun, students: list[dict], at: datetime) -> None:
         wanted = {(g["course"], g["group"]): g for g in student["grades"]}
         # The import owns the grades that came from Ping Pong and only those: a student's earlier
         # grades from elsewhere (origin "history") are not in Ping Pong's list and must stay.
-        existing = {(r.course_code, r.group_ref): r for r in session.scalars(
-            select(ReceivedGrade).where(ReceivedGrade.student_id == student["id"],
-                                        ReceivedGrade.origin == IMPORTED))}
+        existing = {
+            (r.course_code, r.group_ref): r
+            for r in session.scalars(
+                select(ReceivedGrade).where(ReceivedGrade.student_id == student["id"], ReceivedGrade.origin == IMPORTED)
+            )
+        }
         for key, record in existing.items():
             if key not in wanted:
                 session.delete(record)
@@ -200,19 +220,31 @@ def apply(session, run: ImportRun, students: list[dict], at: datetime) -> None:
                 run.removed += 1
         for key, g in wanted.items():
             record = existing.get(key)
-            values = dict(value=g["value"], grade_date=g["date"], trial=g["trial"], school_ref=g["school"],
-                          teacher_ids=g["teachers"], group_id=g["group"] if g["group"] in groups else None,
-                          syllabus_id=syllabuses.get(g["course"]))
+            values = dict(
+                value=g["value"],
+                grade_date=g["date"],
+                trial=g["trial"],
+                school_ref=g["school"],
+                teacher_ids=g["teachers"],
+                group_id=g["group"] if g["group"] in groups else None,
+                syllabus_id=syllabuses.get(g["course"]),
+            )
             if record is not None and all(getattr(record, k) == v for k, v in values.items()):
                 continue
             visible = at
             if random_mode:
-                visible = at + timedelta(minutes=delay_minutes(
-                    config["IMPORT_SEED"], f"{student['id']}:{key[0]}:{key[1]}:{g['value']}"))
+                visible = at + timedelta(
+                    minutes=delay_minutes(config["IMPORT_SEED"], f"{student['id']}:{key[0]}:{key[1]}:{g['value']}")
+                )
             if record is None:
-                record = ReceivedGrade(id=stable_id("grade", f"{student['id']}:{key[0]}:{key[1]}"),
-                                       student_id=student["id"], course_code=key[0], group_ref=key[1],
-                                       origin=IMPORTED, created=visible)
+                record = ReceivedGrade(
+                    id=stable_id("grade", f"{student['id']}:{key[0]}:{key[1]}"),
+                    student_id=student["id"],
+                    course_code=key[0],
+                    group_ref=key[1],
+                    origin=IMPORTED,
+                    created=visible,
+                )
                 session.add(record)
             for k, v in values.items():
                 setattr(record, k, v)

@@ -1,4 +1,5 @@
 """Filling BER's tables from a scenario document (the ``load_scenario`` callback of ``init_mock``)."""
+
 from __future__ import annotations
 
 from datetime import date, datetime, time
@@ -9,9 +10,22 @@ from sqlalchemy import Table
 from betyg_harness.mock_kit.clock import STOCKHOLM, parse_instant
 from betyg_harness.mock_kit.scenario import ScenarioError, stable_id
 from betyg_harness.mock_ber import registry
-from betyg_harness.mock_ber.models import (Activity, Base, BerUser, Duty, Enrolment, Organisation, Person, Programme,
-                                           ReceivedGrade, SchoolUnitOffering, StudyPlan, Syllabus, TeacherAssignment,
-                                           TeachingGroup)
+from betyg_harness.mock_ber.models import (
+    Activity,
+    Base,
+    BerUser,
+    Duty,
+    Enrolment,
+    Organisation,
+    Person,
+    Programme,
+    ReceivedGrade,
+    SchoolUnitOffering,
+    StudyPlan,
+    Syllabus,
+    TeacherAssignment,
+    TeachingGroup,
+)
 
 
 def scenario_start(document: dict) -> datetime:
@@ -24,8 +38,21 @@ class _Batch:
     """Rows inserted in foreign-key order, a few thousand at a time, so a 20,000-person scenario
     never holds every row of every table in memory at once."""
 
-    ORDER = (Organisation, Syllabus, Programme, Person, Duty, TeachingGroup, Activity, Enrolment, TeacherAssignment,
-             StudyPlan, SchoolUnitOffering, ReceivedGrade, BerUser)
+    ORDER = (
+        Organisation,
+        Syllabus,
+        Programme,
+        Person,
+        Duty,
+        TeachingGroup,
+        Activity,
+        Enrolment,
+        TeacherAssignment,
+        StudyPlan,
+        SchoolUnitOffering,
+        ReceivedGrade,
+        BerUser,
+    )
     SIZE = 5_000
 
     def __init__(self, session):
@@ -52,8 +79,10 @@ def check(document: dict) -> None:
             try:
                 registry.validate_civic_no(item["civicNo"])
             except registry.RegistryError as exc:
-                raise ScenarioError(f"{'staff' if kind == 'staff' else 'student'} {item['key']}: {exc}",
-                                    field="staff" if kind == "staff" else "student") from None
+                raise ScenarioError(
+                    f"{'staff' if kind == 'staff' else 'student'} {item['key']}: {exc}",
+                    field="staff" if kind == "staff" else "student",
+                ) from None
 
 
 def load(kit, document: dict) -> None:
@@ -67,23 +96,54 @@ def _load(batch: _Batch, document: dict) -> None:
     meta = {"created": stamp, "modified": stamp}
     huvudman = document.get("huvudman") or {"name": "Stockholms stad"}
     huvudman_id = stable_id("huvudman", huvudman["name"])
-    organisations = [dict(id=huvudman_id, key="huvudman", display_name=huvudman["name"],
-                          organisation_type="Huvudman", school_unit_code=None,
-                          organisation_number=huvudman.get("organisationNumber"),
-                          municipality_code=huvudman.get("municipalityCode"), parent_id=None, **meta)]
+    organisations = [
+        dict(
+            id=huvudman_id,
+            key="huvudman",
+            display_name=huvudman["name"],
+            organisation_type="Huvudman",
+            school_unit_code=None,
+            organisation_number=huvudman.get("organisationNumber"),
+            municipality_code=huvudman.get("municipalityCode"),
+            parent_id=None,
+            **meta,
+        )
+    ]
     units = {}
     for unit in document["schoolUnits"]:
         units[unit["key"]] = stable_id("organisation", unit["key"])
-        organisations.append(dict(id=units[unit["key"]], key=unit["key"], display_name=unit["name"],
-                                  organisation_type="Skolenhet", school_unit_code=unit["schoolUnitCode"],
-                                  organisation_number=None, municipality_code=huvudman.get("municipalityCode"),
-                                  parent_id=huvudman_id, **meta))
+        organisations.append(
+            dict(
+                id=units[unit["key"]],
+                key=unit["key"],
+                display_name=unit["name"],
+                organisation_type="Skolenhet",
+                school_unit_code=unit["schoolUnitCode"],
+                organisation_number=None,
+                municipality_code=huvudman.get("municipalityCode"),
+                parent_id=huvudman_id,
+                **meta,
+            )
+        )
     batch.add(Organisation, organisations)
     syllabuses = {c["code"]: stable_id("syllabus", c["code"]) for c in document["courses"]}
     levels = {c["code"]: c["level"] for c in document["courses"]}
-    batch.add(Syllabus, [dict(id=syllabuses[c["code"]], code=c["code"], name=c["name"], points=c["points"],
-                              level=c["level"], subject_code=registry.subject_code(c["code"], c["level"]),
-                              subject_name=registry.subject_name(c["name"]), **meta) for c in document["courses"]])
+    batch.add(
+        Syllabus,
+        [
+            dict(
+                id=syllabuses[c["code"]],
+                code=c["code"],
+                name=c["name"],
+                points=c["points"],
+                level=c["level"],
+                subject_code=registry.subject_code(c["code"], c["level"]),
+                subject_name=registry.subject_name(c["name"]),
+                **meta,
+            )
+            for c in document["courses"]
+        ],
+    )
     programmes, programme_units = _programmes(document, syllabuses, units, meta)
     batch.add(Programme, programmes)
     group_starts = [date.fromisoformat(g["startDate"]) for g in document["groups"]]
@@ -98,17 +158,39 @@ def _load(batch: _Batch, document: dict) -> None:
                 raise ScenarioError(f"{kind} {item['key']}: {exc}", field=kind) from None
             pid = stable_id("person", item["key"])
             people_keys[item["key"]] = pid
-            batch.add(Person, [dict(id=pid, key=item["key"], given_name=item["givenName"],
-                                    family_name=item["familyName"], civic_no=civic_no, email=item.get("email"),
-                                    folded_name=registry.fold_name(item["givenName"], item["familyName"]),
-                                    is_staff=kind == "staff", **meta)])
+            batch.add(
+                Person,
+                [
+                    dict(
+                        id=pid,
+                        key=item["key"],
+                        given_name=item["givenName"],
+                        family_name=item["familyName"],
+                        civic_no=civic_no,
+                        email=item.get("email"),
+                        folded_name=registry.fold_name(item["givenName"], item["familyName"]),
+                        is_staff=kind == "staff",
+                        **meta,
+                    )
+                ],
+            )
             if kind == "staff":
-                batch.add(Duty, [dict(id=stable_id("duty", item["key"]), person_id=pid,
-                                      organisation_id=units[item["schoolUnit"]], duty_role=item["dutyRole"],
-                                      start_date=duty_start, **meta)])
+                batch.add(
+                    Duty,
+                    [
+                        dict(
+                            id=stable_id("duty", item["key"]),
+                            person_id=pid,
+                            organisation_id=units[item["schoolUnit"]],
+                            duty_role=item["dutyRole"],
+                            start_date=duty_start,
+                            **meta,
+                        )
+                    ],
+                )
     duty_roles = {item["key"]: item["dutyRole"] for item in document["staff"]}
-    plans: dict[str, list[date]] = {}     # student key → [first start, last end]
-    offered: dict[str, dict] = {}         # unit key → {"syllabuses": [...], "start": d, "end": d}
+    plans: dict[str, list[date]] = {}  # student key → [first start, last end]
+    offered: dict[str, dict] = {}  # unit key → {"syllabuses": [...], "start": d, "end": d}
 
     for group in document["groups"]:
         gid = stable_id("group", group["key"])
@@ -120,11 +202,21 @@ def _load(batch: _Batch, document: dict) -> None:
             status = enrolment["status"]
             status_date = None
             if status in registry.ENDED_STATUSES:
-                status_date = (date.fromisoformat(enrolment["date"]) if enrolment.get("date")
-                               else registry.default_status_date(shell, today))
-            enrolments.append(dict(id=stable_id("membership", f"{group['key']}:{enrolment['student']}"),
-                                   group_id=gid, person_id=people_keys[enrolment["student"]], status=status,
-                                   status_date=status_date, start_date=start))
+                status_date = (
+                    date.fromisoformat(enrolment["date"])
+                    if enrolment.get("date")
+                    else registry.default_status_date(shell, today)
+                )
+            enrolments.append(
+                dict(
+                    id=stable_id("membership", f"{group['key']}:{enrolment['student']}"),
+                    group_id=gid,
+                    person_id=people_keys[enrolment["student"]],
+                    status=status,
+                    status_date=status_date,
+                    start_date=start,
+                )
+            )
             if registry.has_membership(status):
                 span = plans.setdefault(enrolment["student"], [start, end])
                 span[0], span[1] = min(span[0], start), max(span[1], end)
@@ -135,31 +227,71 @@ def _load(batch: _Batch, document: dict) -> None:
         teachers, graders = group.get("teachers", []), group.get("graders", [])
         for staff_key in list(dict.fromkeys(teachers + graders)):
             if staff_key in graders and duty_roles[staff_key] != registry.GRADER_ROLE:
-                raise ScenarioError(f"{staff_key} har inte rollen Lärare och kan inte vara betygssättande "
-                                    f"lärare i {group['key']}.", field=f"groups/{group['key']}")
-            assignments.append(dict(id=stable_id("assignment", f"{group['key']}:{staff_key}"), activity_id=aid,
-                                    duty_id=stable_id("duty", staff_key), teaching=staff_key in teachers,
-                                    grader=staff_key in graders, **meta))
-        batch.add(TeachingGroup, [dict(id=gid, key=group["key"], name=group["name"],
-                                       syllabus_id=syllabuses[group["course"]], organisation_id=units[group["schoolUnit"]],
-                                       start_date=start, end_date=end, **meta)])
+                raise ScenarioError(
+                    f"{staff_key} har inte rollen Lärare och kan inte vara betygssättande lärare i {group['key']}.",
+                    field=f"groups/{group['key']}",
+                )
+            assignments.append(
+                dict(
+                    id=stable_id("assignment", f"{group['key']}:{staff_key}"),
+                    activity_id=aid,
+                    duty_id=stable_id("duty", staff_key),
+                    teaching=staff_key in teachers,
+                    grader=staff_key in graders,
+                    **meta,
+                )
+            )
+        batch.add(
+            TeachingGroup,
+            [
+                dict(
+                    id=gid,
+                    key=group["key"],
+                    name=group["name"],
+                    syllabus_id=syllabuses[group["course"]],
+                    organisation_id=units[group["schoolUnit"]],
+                    start_date=start,
+                    end_date=end,
+                    **meta,
+                )
+            ],
+        )
         batch.add(Activity, [dict(id=aid, group_id=gid, **meta)])
         batch.add(Enrolment, enrolments)
         batch.add(TeacherAssignment, assignments)
 
-    batch.add(StudyPlan, [dict(id=stable_id("studyplan", key), person_id=people_keys[key], start_date=span[0],
-                               end_date=span[1], **meta) for key, span in plans.items()])
+    batch.add(
+        StudyPlan,
+        [
+            dict(
+                id=stable_id("studyplan", key), person_id=people_keys[key], start_date=span[0], end_date=span[1], **meta
+            )
+            for key, span in plans.items()
+        ],
+    )
     for unit in document["schoolUnits"]:
         offer = offered.get(unit["key"], {"syllabuses": [], "start": None, "end": None})
         given = [p["id"] for p in programmes if unit["key"] in programme_units[p["id"]]]
-        batch.add(SchoolUnitOffering, [dict(id=stable_id("offering", unit["key"]), organisation_id=units[unit["key"]],
-                                            start_date=offer["start"], end_date=offer["end"],
-                                            syllabus_ids=offer["syllabuses"], programme_ids=given, **meta)])
+        batch.add(
+            SchoolUnitOffering,
+            [
+                dict(
+                    id=stable_id("offering", unit["key"]),
+                    organisation_id=units[unit["key"]],
+                    start_date=offer["start"],
+                    end_date=offer["end"],
+                    syllabus_ids=offer["syllabuses"],
+                    programme_ids=given,
+                    **meta,
+                )
+            ],
+        )
     batch.add(ReceivedGrade, _earlier_grades(document, people_keys, syllabuses, levels, units, stamp))
 
-    users = [dict(username=a["username"], name=a["name"],
-                  password_hash=a["passwordHash"])
-             for a in document["accounts"].get("ber", [])]
+    users = [
+        dict(username=a["username"], name=a["name"], password_hash=a["passwordHash"])
+        for a in document["accounts"].get("ber", [])
+    ]
     batch.add(BerUser, users)
     batch.flush()
 
@@ -178,17 +310,26 @@ def _programmes(document: dict, syllabuses: dict, units: dict, meta: dict) -> tu
         missing = [u for u in programme.get("schoolUnits", []) if u not in units]
         if missing:
             raise ScenarioError(f"Okänd skolenhet {missing[0]} i {where}.", field=where)
-        rows.append(dict(id=stable_id("programme", programme["key"]), key=programme["key"], name=programme["name"],
-                         code=programme.get("code"), programme_type=programme["type"],
-                         school_type=programme.get("schoolType", "VUXGY"),
-                         syllabus_ids=[syllabuses[c] for c in programme["courses"]],
-                         points=None, **meta))
+        rows.append(
+            dict(
+                id=stable_id("programme", programme["key"]),
+                key=programme["key"],
+                name=programme["name"],
+                code=programme.get("code"),
+                programme_type=programme["type"],
+                school_type=programme.get("schoolType", "VUXGY"),
+                syllabus_ids=[syllabuses[c] for c in programme["courses"]],
+                points=None,
+                **meta,
+            )
+        )
         where_given[rows[-1]["id"]] = set(programme.get("schoolUnits", []))
     return rows, where_given
 
 
-def _earlier_grades(document: dict, people: dict, syllabuses: dict, levels: dict, units: dict,
-                    stamp: datetime) -> list[dict]:
+def _earlier_grades(
+    document: dict, people: dict, syllabuses: dict, levels: dict, units: dict, stamp: datetime
+) -> list[dict]:
     """The students' earlier grades (origin ``history``), checked against the course's scale and,
     for a corrected one, the rule for changing a grade."""
     staff = {s["key"] for s in document["staff"]}
@@ -210,8 +351,9 @@ def _earlier_grades(document: dict, people: dict, syllabuses: dict, levels: dict
             try:
                 registry.grade_rank(levels[course], item["value"])
                 if correction:
-                    registry.check_grade_change(levels[course], correction["previousValue"], item["value"],
-                                                correction["type"])
+                    registry.check_grade_change(
+                        levels[course], correction["previousValue"], item["value"], correction["type"]
+                    )
             except registry.RegistryError as exc:
                 raise ScenarioError(f"{exc} ({where})", field=where) from None
             day = date.fromisoformat(item["date"])
@@ -221,12 +363,27 @@ def _earlier_grades(document: dict, people: dict, syllabuses: dict, levels: dict
             # Earlier grades are in BER from the scenario's start; their stamps are their own dates.
             created = min(stamp, _day_start(day))
             modified = min(stamp, max(created, _day_start(changed)))
-            rows.append(dict(
-                id=stable_id("grade", f"history:{student['key']}:{n}"), student_id=people[student["key"]],
-                course_code=course, group_ref=f"history:{n}", group_id=None, syllabus_id=syllabuses[course],
-                school_ref=units[unit], value=item["value"], grade_date=day, trial=bool(item.get("trial")),
-                teacher_ids=[people[g] for g in graders], received_at=created, import_run_id=None,
-                origin="history", correction_type=correction["type"] if correction else None,
-                previous_value=correction["previousValue"] if correction else None,
-                remark=(correction or {}).get("reason"), created=created, modified=modified))
+            rows.append(
+                dict(
+                    id=stable_id("grade", f"history:{student['key']}:{n}"),
+                    student_id=people[student["key"]],
+                    course_code=course,
+                    group_ref=f"history:{n}",
+                    group_id=None,
+                    syllabus_id=syllabuses[course],
+                    school_ref=units[unit],
+                    value=item["value"],
+                    grade_date=day,
+                    trial=bool(item.get("trial")),
+                    teacher_ids=[people[g] for g in graders],
+                    received_at=created,
+                    import_run_id=None,
+                    origin="history",
+                    correction_type=correction["type"] if correction else None,
+                    previous_value=correction["previousValue"] if correction else None,
+                    remark=(correction or {}).get("reason"),
+                    created=created,
+                    modified=modified,
+                )
+            )
     return rows

@@ -3,12 +3,25 @@
 Every SS 12000 record carries ``created``/``modified`` from the mock clock; ``modified`` is indexed
 because Ping Pong's incremental sync asks for ``meta.modified.after``.
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
 
-from sqlalchemy import (JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, MetaData, String, Text,
-                        TypeDecorator, UniqueConstraint)
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 metadata = MetaData()
@@ -59,7 +72,7 @@ class Syllabus(Stamped, Base):
     name: Mapped[str] = mapped_column(String(200))
     points: Mapped[int] = mapped_column(Integer)
     level: Mapped[str] = mapped_column(String(16))  # gymnasial | grundläggande
-    subject_code: Mapped[str] = mapped_column(String(12), default="")   # MAT, GRNENG, ... (sortkey SubjectCode*)
+    subject_code: Mapped[str] = mapped_column(String(12), default="")  # MAT, GRNENG, ... (sortkey SubjectCode*)
     subject_name: Mapped[str] = mapped_column(String(200), default="")  # "Matematik" (sortkey SubjectName*)
 
 
@@ -106,6 +119,7 @@ class TeachingGroup(Stamped, Base):
 
 class Activity(Stamped, Base):
     """One per teaching group: ties it to its course and its teachers."""
+
     __tablename__ = "activity"
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     group_id: Mapped[str] = mapped_column(ForeignKey("teaching_group.id"), unique=True)
@@ -114,6 +128,7 @@ class Activity(Stamped, Base):
 
 class Enrolment(Base):
     """A student's place in a teaching group, with its BER status."""
+
     __tablename__ = "enrolment"
     __table_args__ = (UniqueConstraint("group_id", "person_id"),)
     id: Mapped[str] = mapped_column(String(36), primary_key=True)  # the membership id
@@ -127,6 +142,7 @@ class Enrolment(Base):
 
 class TeacherAssignment(Stamped, Base):
     """A staff member on a group's activity; ``grader`` = linked as betygssättande lärare."""
+
     __tablename__ = "teacher_assignment"
     __table_args__ = (UniqueConstraint("activity_id", "duty_id"),)
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
@@ -147,6 +163,7 @@ class ReceivedGrade(Stamped, Base):
     each later complete list of that student (the import owns these and only these); ``history`` —
     an earlier grade that came from elsewhere (another school, an earlier system, the scenario's
     history), which the import never touches."""
+
     __tablename__ = "received_grade"
     __table_args__ = (Index("ix_grade_student_course", "student_id", "course_code", "group_ref"),)
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
@@ -164,7 +181,7 @@ class ReceivedGrade(Stamped, Base):
     import_run_id: Mapped[int | None] = mapped_column(ForeignKey("import_run.id"))
     origin: Mapped[str] = mapped_column(String(12), default="pingpong", index=True)
     correction_type: Mapped[str | None] = mapped_column(String(12))  # Rättelse | Ändring (SS 12000 correctionType)
-    previous_value: Mapped[str | None] = mapped_column(String(3))     # the value before the correction
+    previous_value: Mapped[str | None] = mapped_column(String(3))  # the value before the correction
     remark: Mapped[str | None] = mapped_column(Text)
 
 
@@ -184,6 +201,7 @@ class ImportRun(Base):
 
 class Programme(Stamped, Base):
     """A programme of courses (komvux: a yrkespaket such as "Nationellt yrkespaket")."""
+
     __tablename__ = "programme"
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     key: Mapped[str] = mapped_column(String(64), unique=True)
@@ -197,6 +215,7 @@ class Programme(Stamped, Base):
 
 class SchoolUnitOffering(Stamped, Base):
     """What a school unit offers: the courses of its groups and the programmes given there."""
+
     __tablename__ = "school_unit_offering"
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     organisation_id: Mapped[str] = mapped_column(ForeignKey("organisation.id"), index=True)
@@ -209,6 +228,7 @@ class SchoolUnitOffering(Stamped, Base):
 class StudyPlan(Stamped, Base):
     """A student's individual study plan (komvux: the individuella studieplanen); its courses are
     the student's enrolments, read when served."""
+
     __tablename__ = "study_plan"
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     person_id: Mapped[str] = mapped_column(ForeignKey("person.id"), unique=True)
@@ -218,6 +238,7 @@ class StudyPlan(Stamped, Base):
 
 class DeletedEntity(Base):
     """A removal, for ``GET /deletedEntities``: the record's id, its endpoint and when (mock clock)."""
+
     __tablename__ = "deleted_entity"
     row: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     entity_id: Mapped[str] = mapped_column(String(36))
@@ -230,6 +251,7 @@ class Subscription(Base):
 
     ``notified_until``: every change up to this instant has been delivered; a failed delivery leaves
     it, so the next attempt (``next_attempt``) covers everything since."""
+
     __tablename__ = "subscription"
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     name: Mapped[str] = mapped_column(String(200))

@@ -2,6 +2,7 @@
 
 Each rule lives in exactly one function here; the UI, the SS 12000 API and the scenario loader call them.
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
@@ -15,8 +16,19 @@ from betyg_harness import identity
 from betyg_harness.text import is_digit, is_digits
 from betyg_harness.mock_kit import app as kit_app
 from betyg_harness.mock_kit.scenario import stable_id
-from betyg_harness.mock_ber.models import (Activity, DeletedEntity, Duty, Enrolment, Organisation, Person, ReceivedGrade,
-                                           StudyPlan, Syllabus, TeacherAssignment, TeachingGroup)
+from betyg_harness.mock_ber.models import (
+    Activity,
+    DeletedEntity,
+    Duty,
+    Enrolment,
+    Organisation,
+    Person,
+    ReceivedGrade,
+    StudyPlan,
+    Syllabus,
+    TeacherAssignment,
+    TeachingGroup,
+)
 
 STATUSES = ("Antagen", "Avbrott", "Avslutad", "Ej antagen")
 CORRECTION_TYPES = ("Rättelse", "Ändring")
@@ -132,8 +144,9 @@ def default_status_date(group: TeachingGroup, today: date) -> date:
     return max(group.start_date, min(today, group.end_date - timedelta(days=1)))
 
 
-def set_enrolment_status(session: Session, enrolment: Enrolment, status: str, on: date | None = None,
-                         *, now: datetime | None = None) -> None:
+def set_enrolment_status(
+    session: Session, enrolment: Enrolment, status: str, on: date | None = None, *, now: datetime | None = None
+) -> None:
     """Change a student's BER status in a group; ending statuses need (or get) their date."""
     if status not in STATUSES:
         raise RegistryError(f"Okänd status: {status}. Tillåtna: {', '.join(STATUSES)}.")
@@ -211,7 +224,9 @@ def delete_group(session: Session, group: TeachingGroup, *, now: datetime | None
         _touch_study_plan(session, enrolment.person_id, stamp)
         session.delete(enrolment)
     for activity in session.scalars(select(Activity).where(Activity.group_id == group.id)).all():
-        for assignment in session.scalars(select(TeacherAssignment).where(TeacherAssignment.activity_id == activity.id)):
+        for assignment in session.scalars(
+            select(TeacherAssignment).where(TeacherAssignment.activity_id == activity.id)
+        ):
             session.delete(assignment)
         session.flush()
         session.delete(activity)
@@ -230,12 +245,18 @@ def activity_for(session: Session, group: TeachingGroup) -> Activity:
 
 def graders(session: Session, group: TeachingGroup) -> list[Person]:
     """The group's linked grading teachers, by name."""
-    rows = session.scalars(
-        select(Person).join(Duty, Duty.person_id == Person.id)
-        .join(TeacherAssignment, TeacherAssignment.duty_id == Duty.id)
-        .join(Activity, Activity.id == TeacherAssignment.activity_id)
-        .where(Activity.group_id == group.id, TeacherAssignment.grader.is_(True))
-        .order_by(Person.family_name, Person.given_name)).unique().all()
+    rows = (
+        session.scalars(
+            select(Person)
+            .join(Duty, Duty.person_id == Person.id)
+            .join(TeacherAssignment, TeacherAssignment.duty_id == Duty.id)
+            .join(Activity, Activity.id == TeacherAssignment.activity_id)
+            .where(Activity.group_id == group.id, TeacherAssignment.grader.is_(True))
+            .order_by(Person.family_name, Person.given_name)
+        )
+        .unique()
+        .all()
+    )
     return list(rows)
 
 
@@ -247,23 +268,38 @@ def teacher_duty(session: Session, person: Person, group: TeachingGroup) -> Duty
     return teaching[0] if teaching else None
 
 
-def link_grader(session: Session, group: TeachingGroup, person: Person, *, now: datetime | None = None,
-                assignment_id: str | None = None) -> TeacherAssignment:
+def link_grader(
+    session: Session,
+    group: TeachingGroup,
+    person: Person,
+    *,
+    now: datetime | None = None,
+    assignment_id: str | None = None,
+) -> TeacherAssignment:
     """Link a grading teacher: only staff with the duty role Lärare; bumps the group and activity."""
     duty = teacher_duty(session, person, group)
     if duty is None:
-        raise RegistryError(f"{person.full_name} har inte rollen Lärare och kan inte kopplas som "
-                            f"betygssättande lärare.")
+        raise RegistryError(
+            f"{person.full_name} har inte rollen Lärare och kan inte kopplas som betygssättande lärare."
+        )
     activity = activity_for(session, group)
     stamp = _now(now)
-    assignment = session.scalars(select(TeacherAssignment).where(
-        TeacherAssignment.activity_id == activity.id, TeacherAssignment.duty_id == duty.id)).first()
+    assignment = session.scalars(
+        select(TeacherAssignment).where(
+            TeacherAssignment.activity_id == activity.id, TeacherAssignment.duty_id == duty.id
+        )
+    ).first()
     if assignment is not None and assignment.grader:
         raise RegistryError(f"{person.full_name} är redan betygssättande lärare i gruppen.")
     if assignment is None:
-        assignment = TeacherAssignment(id=assignment_id or stable_id("assignment", f"{group.key}:{person.key}"),
-                                       activity_id=activity.id, duty_id=duty.id, teaching=False,
-                                       created=stamp, modified=stamp)
+        assignment = TeacherAssignment(
+            id=assignment_id or stable_id("assignment", f"{group.key}:{person.key}"),
+            activity_id=activity.id,
+            duty_id=duty.id,
+            teaching=False,
+            created=stamp,
+            modified=stamp,
+        )
         session.add(assignment)
     assignment.grader = True
     touch(assignment, stamp)
@@ -279,9 +315,14 @@ def unlink_grader(session: Session, group: TeachingGroup, person: Person, *, now
     """
     activity = activity_for(session, group)
     assignment = session.scalars(
-        select(TeacherAssignment).join(Duty, Duty.id == TeacherAssignment.duty_id)
-        .where(TeacherAssignment.activity_id == activity.id, Duty.person_id == person.id,
-               TeacherAssignment.grader.is_(True))).first()
+        select(TeacherAssignment)
+        .join(Duty, Duty.id == TeacherAssignment.duty_id)
+        .where(
+            TeacherAssignment.activity_id == activity.id,
+            Duty.person_id == person.id,
+            TeacherAssignment.grader.is_(True),
+        )
+    ).first()
     if assignment is None:
         raise RegistryError(f"{person.full_name} är inte betygssättande lärare i gruppen.")
     stamp = _now(now)
@@ -297,22 +338,38 @@ def unlink_grader(session: Session, group: TeachingGroup, person: Person, *, now
 def linkable_teachers(session: Session, group: TeachingGroup) -> list[Person]:
     """Staff who may be linked (role Lärare) and are not linked yet, by name."""
     linked = {p.id for p in graders(session, group)}
-    people = session.scalars(select(Person).join(Duty, Duty.person_id == Person.id)
-                             .where(Duty.duty_role == GRADER_ROLE)
-                             .order_by(Person.family_name, Person.given_name)).unique().all()
+    people = (
+        session.scalars(
+            select(Person)
+            .join(Duty, Duty.person_id == Person.id)
+            .where(Duty.duty_role == GRADER_ROLE)
+            .order_by(Person.family_name, Person.given_name)
+        )
+        .unique()
+        .all()
+    )
     return [p for p in people if p.id not in linked]
 
 
 # -- search --------------------------------------------------------------------------------------
-def search_groups(session: Session, *, name: str = "", course: str = "", school_unit: str = "",
-                  date_from: date | None = None, date_to: date | None = None, limit: int = 200):
+def search_groups(
+    session: Session,
+    *,
+    name: str = "",
+    course: str = "",
+    school_unit: str = "",
+    date_from: date | None = None,
+    date_to: date | None = None,
+    limit: int = 200,
+):
     """Teaching groups matching the search (dates: the course period overlaps [from, to])."""
     query = select(TeachingGroup).join(Syllabus, Syllabus.id == TeachingGroup.syllabus_id)
     if name:
         query = query.where(func.lower(TeachingGroup.name).contains(name.lower()))
     if course:
-        query = query.where(or_(func.lower(Syllabus.code).contains(course.lower()),
-                                func.lower(Syllabus.name).contains(course.lower())))
+        query = query.where(
+            or_(func.lower(Syllabus.code).contains(course.lower()), func.lower(Syllabus.name).contains(course.lower()))
+        )
     if school_unit:
         query = query.where(TeachingGroup.organisation_id == school_unit)
     if date_from:
@@ -325,18 +382,26 @@ def search_groups(session: Session, *, name: str = "", course: str = "", school_
 
 
 def school_units(session: Session) -> list[Organisation]:
-    return list(session.scalars(select(Organisation).where(Organisation.organisation_type == "Skolenhet")
-                                .order_by(Organisation.display_name)))
+    return list(
+        session.scalars(
+            select(Organisation)
+            .where(Organisation.organisation_type == "Skolenhet")
+            .order_by(Organisation.display_name)
+        )
+    )
 
 
 def graders_by_group(session: Session, group_ids) -> dict[str, list[Person]]:
     """Linked grading teachers for many groups in one query (search results)."""
     out: dict[str, list[Person]] = {}
     rows = session.execute(
-        select(Activity.group_id, Person).join(TeacherAssignment, TeacherAssignment.activity_id == Activity.id)
-        .join(Duty, Duty.id == TeacherAssignment.duty_id).join(Person, Person.id == Duty.person_id)
+        select(Activity.group_id, Person)
+        .join(TeacherAssignment, TeacherAssignment.activity_id == Activity.id)
+        .join(Duty, Duty.id == TeacherAssignment.duty_id)
+        .join(Person, Person.id == Duty.person_id)
         .where(Activity.group_id.in_(list(group_ids)), TeacherAssignment.grader.is_(True))
-        .order_by(Person.family_name, Person.given_name)).all()
+        .order_by(Person.family_name, Person.given_name)
+    ).all()
     for group_id, person in rows:
         out.setdefault(group_id, []).append(person)
     return out

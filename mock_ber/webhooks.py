@@ -43,6 +43,7 @@ with the back-off; the others are delivered in the same round. A delivery still 
 round's bound passes is recorded as a failure then (it may still reach its subscriber: deliveries
 are at least once); one not started by then stays due for the next round.
 """
+
 from __future__ import annotations
 
 import ipaddress
@@ -59,19 +60,48 @@ from flask import current_app
 from sqlalchemy import exists, inspect, select, text
 
 from betyg_harness.mock_kit.app import current_kit, now
-from betyg_harness.mock_ber.models import (Activity, DeletedEntity, Duty, Organisation, Person, Programme,
-                                           ReceivedGrade, SchoolUnitOffering, Stamped, StudyPlan, Subscription,
-                                           Syllabus, TeachingGroup)
+from betyg_harness.mock_ber.models import (
+    Activity,
+    DeletedEntity,
+    Duty,
+    Organisation,
+    Person,
+    Programme,
+    ReceivedGrade,
+    SchoolUnitOffering,
+    Stamped,
+    StudyPlan,
+    Subscription,
+    Syllabus,
+    TeachingGroup,
+)
 
 JOB_NAME = "webhooks"
 # The SS 12000 type names (EndPointsEnum) BER publishes, with their tables and deletedEntities keys.
 MODELS: dict[str, type[Stamped]] = {
-    "Organisation": Organisation, "Person": Person, "Duty": Duty, "Group": TeachingGroup,
-    "Activity": Activity, "Syllabus": Syllabus, "Grade": ReceivedGrade, "StudyPlan": StudyPlan,
-    "SchoolUnitOffering": SchoolUnitOffering, "Programme": Programme}
-DELETED_KEYS = {"Organisation": "organisations", "Person": "persons", "Duty": "duties", "Group": "groups",
-                "Activity": "activities", "Syllabus": "syllabuses", "Grade": "grades", "StudyPlan": "studyPlans",
-                "SchoolUnitOffering": "schoolUnitOfferings", "Programme": "programmes"}
+    "Organisation": Organisation,
+    "Person": Person,
+    "Duty": Duty,
+    "Group": TeachingGroup,
+    "Activity": Activity,
+    "Syllabus": Syllabus,
+    "Grade": ReceivedGrade,
+    "StudyPlan": StudyPlan,
+    "SchoolUnitOffering": SchoolUnitOffering,
+    "Programme": Programme,
+}
+DELETED_KEYS = {
+    "Organisation": "organisations",
+    "Person": "persons",
+    "Duty": "duties",
+    "Group": "groups",
+    "Activity": "activities",
+    "Syllabus": "syllabuses",
+    "Grade": "grades",
+    "StudyPlan": "studyPlans",
+    "SchoolUnitOffering": "schoolUnitOfferings",
+    "Programme": "programmes",
+}
 MAX_BACKOFF_MINUTES = 60
 MAX_TARGET_LENGTH = 2000
 MASK = "***"  # what a listed target shows instead of its last path segment (Ping Pong's secret)
@@ -93,14 +123,15 @@ def _split(value) -> SplitResult:
     if len(value) > MAX_TARGET_LENGTH:
         raise TargetRefused(f"target får vara högst {MAX_TARGET_LENGTH} tecken lång.")
     if not _URL_CHARS.match(value) or _BAD_ESCAPE.search(value):
-        raise TargetRefused("target får bara innehålla tecken som en URL tillåter: inga mellanslag, radbrytningar, "
-                            "styrtecken eller tecken utanför ASCII (koda dem med %XX).")
+        raise TargetRefused(
+            "target får bara innehålla tecken som en URL tillåter: inga mellanslag, radbrytningar, "
+            "styrtecken eller tecken utanför ASCII (koda dem med %XX)."
+        )
     try:
         parts = urlsplit(value)
         port = parts.port
     except ValueError:
-        raise TargetRefused("target är ingen giltig URL: värden eller porten (1–65535) går inte att läsa.") \
-            from None
+        raise TargetRefused("target är ingen giltig URL: värden eller porten (1–65535) går inte att läsa.") from None
     if parts.scheme.lower() not in _DEFAULT_PORTS:
         raise TargetRefused("target måste vara en http- eller https-URL dit BER kan posta notiser.")
     if "@" in parts.netloc:
@@ -131,8 +162,9 @@ def _check_path(path: str) -> None:
     except UnicodeDecodeError:
         raise TargetRefused("target: sökvägens %-koder måste avkodas till giltig UTF-8.") from None
     if any(ord(c) <= 0x20 or 0x7F <= ord(c) <= 0x9F for c in decoded):
-        raise TargetRefused("target: sökvägen får inte innehålla mellanslag eller styrtecken, inte heller "
-                            "som %-koder (%00, %20 …).")
+        raise TargetRefused(
+            "target: sökvägen får inte innehålla mellanslag eller styrtecken, inte heller som %-koder (%00, %20 …)."
+        )
 
 
 def _ip(host: str):
@@ -188,8 +220,15 @@ def _under_mock(path: str) -> bool:
 
 
 def _internal(address) -> bool:
-    return (not address.is_global or address.is_loopback or address.is_private or address.is_link_local
-            or address.is_unspecified or address.is_multicast or address.is_reserved)
+    return (
+        not address.is_global
+        or address.is_loopback
+        or address.is_private
+        or address.is_link_local
+        or address.is_unspecified
+        or address.is_multicast
+        or address.is_reserved
+    )
 
 
 def check_target(value, config) -> str:
@@ -201,19 +240,24 @@ def check_target(value, config) -> str:
     if _origin(parts) in allowed_origins(config):
         return value
     host = (parts.hostname or "").rstrip(".")
-    internal = ("target pekar på en intern adress (loopback, privat nät, länklokal, multicast eller reserverad) "
-                "som inte finns bland BER:s tillåtna mottagare (WEBHOOK_ALLOWED_TARGETS).")
+    internal = (
+        "target pekar på en intern adress (loopback, privat nät, länklokal, multicast eller reserverad) "
+        "som inte finns bland BER:s tillåtna mottagare (WEBHOOK_ALLOWED_TARGETS)."
+    )
     literal = _ip(host)
     if host == "localhost" or host.endswith(".localhost") or (literal is not None and _internal(literal)):
         raise TargetRefused(internal)
     public = config.get("WEBHOOK_PUBLIC_TARGETS")
     if not (public is True or str(public).lower() in ("true", "1", "yes", "on")):
-        raise TargetRefused("target finns inte bland BER:s tillåtna mottagare (WEBHOOK_ALLOWED_TARGETS); "
-                            "andra adresser tar BER emot bara med WEBHOOK_PUBLIC_TARGETS påslaget.")
+        raise TargetRefused(
+            "target finns inte bland BER:s tillåtna mottagare (WEBHOOK_ALLOWED_TARGETS); "
+            "andra adresser tar BER emot bara med WEBHOOK_PUBLIC_TARGETS påslaget."
+        )
     if literal is None:
         try:
-            found = socket.getaddrinfo(host, parts.port or _DEFAULT_PORTS[parts.scheme.lower()],
-                                       type=socket.SOCK_STREAM)
+            found = socket.getaddrinfo(
+                host, parts.port or _DEFAULT_PORTS[parts.scheme.lower()], type=socket.SOCK_STREAM
+            )
         except (OSError, UnicodeError, ValueError):
             raise TargetRefused(f"target: värden {host} gick inte att slå upp.") from None
         addresses = [_ip(str(info[4][0]).split("%", 1)[0]) for info in found]
@@ -246,6 +290,7 @@ def install(app, kit) -> None:
         columns = {c["name"] for c in inspect(kit.db.engine).get_columns(Subscription.__tablename__)}
         if "owner" not in columns:
             from betyg_harness.mock_ber import api_clients
+
             first = next(iter(api_clients(app.config)), "pingpong")
             with kit.db.engine.begin() as conn:
                 conn.execute(text("ALTER TABLE subscription ADD COLUMN owner VARCHAR(64)"))
@@ -257,8 +302,9 @@ def install(app, kit) -> None:
 
 def ensure_job(kit) -> None:
     if not any(job.name == JOB_NAME for job in kit.scheduler.jobs):
-        kit.scheduler.add_job(JOB_NAME, timedelta(seconds=float(kit.app.config["WEBHOOK_INTERVAL_SECONDS"])),
-                              kit_dispatch)
+        kit.scheduler.add_job(
+            JOB_NAME, timedelta(seconds=float(kit.app.config["WEBHOOK_INTERVAL_SECONDS"])), kit_dispatch
+        )
 
 
 def drop_job(kit) -> None:
@@ -277,11 +323,24 @@ def backoff(attempts: int) -> timedelta:
 
 def changes(session, types: list[str], since: datetime, until: datetime) -> tuple[list[str], bool]:
     """(types modified in (since, until], whether any of the types had a removal in it)."""
-    modified = [name for name in types if name in MODELS and session.scalar(select(exists().where(
-        MODELS[name].modified > since, MODELS[name].modified <= until)))]
+    modified = [
+        name
+        for name in types
+        if name in MODELS
+        and session.scalar(select(exists().where(MODELS[name].modified > since, MODELS[name].modified <= until)))
+    ]
     keys = [DELETED_KEYS[name] for name in types if name in DELETED_KEYS]
-    deleted = bool(keys) and bool(session.scalar(select(exists().where(
-        DeletedEntity.endpoint.in_(keys), DeletedEntity.deleted_at > since, DeletedEntity.deleted_at <= until))))
+    deleted = bool(keys) and bool(
+        session.scalar(
+            select(
+                exists().where(
+                    DeletedEntity.endpoint.in_(keys),
+                    DeletedEntity.deleted_at > since,
+                    DeletedEntity.deleted_at <= until,
+                )
+            )
+        )
+    )
     return modified, deleted
 
 
@@ -335,9 +394,14 @@ def _post(delivery: Delivery, config: dict, timeout: float) -> tuple[int | None,
     try:
         with requests.Session() as session:
             session.trust_env = False  # no proxy, .netrc or CA bundle from the environment
-            response = session.post(delivery.target, json=delivery.body, timeout=(min(timeout, 5.0), timeout),
-                                    headers={"User-Agent": "BER-mock webhooks"}, allow_redirects=False,
-                                    stream=True)
+            response = session.post(
+                delivery.target,
+                json=delivery.body,
+                timeout=(min(timeout, 5.0), timeout),
+                headers={"User-Agent": "BER-mock webhooks"},
+                allow_redirects=False,
+                stream=True,
+            )
             status = response.status_code
             response.close()  # the answer's body is never read
     except requests.RequestException as exc:
@@ -400,9 +464,20 @@ def _record(kit, delivery: Delivery, at: datetime) -> None:
         path = urlsplit(shown).path or "/"
     except ValueError:
         path = "/"
-    kit.journal.record({
-        "time": at.isoformat(), "method": "POST", "path": path, "query": "",
-        "status": delivery.status, "duration_ms": round(delivery.duration * 1000, 2), "fault": None,
-        "direction": "out", "target": shown, "subscription": delivery.sid, "attempt": delivery.attempt,
-        "body": delivery.body, "error": delivery.failure,
-    })
+    kit.journal.record(
+        {
+            "time": at.isoformat(),
+            "method": "POST",
+            "path": path,
+            "query": "",
+            "status": delivery.status,
+            "duration_ms": round(delivery.duration * 1000, 2),
+            "fault": None,
+            "direction": "out",
+            "target": shown,
+            "subscription": delivery.sid,
+            "attempt": delivery.attempt,
+            "body": delivery.body,
+            "error": delivery.failure,
+        }
+    )

@@ -5,6 +5,7 @@ A mock gives its name, its SQLAlchemy metadata and two callbacks: ``load_scenari
 Everything else — the clock, the scheduler, the control API, the journal, faults, request
 logging and the health endpoint — comes from here, once.
 """
+
 from __future__ import annotations
 
 import json
@@ -35,12 +36,12 @@ from betyg_harness.mock_kit.scheduler import Scheduler
 request_log = logging.getLogger("mock_kit.requests")
 
 DEFAULTS = {
-    "SECRET_KEY": None,          # None = a random key made once per database and kept in it
-    "DATABASE": None,            # a path or SQLAlchemy URL; None = a fresh temporary SQLite file
-    "SCENARIO": "default",       # a scenario name, a path, or a document
-    "CONTROL_API": True,         # the /_mock control API
-    "CONTROL_TOKEN": None,       # when set, /_mock needs "Authorization: Bearer <token>"
-    "SCHEDULER": True,           # run periodic jobs in a background thread as mock time passes
+    "SECRET_KEY": None,  # None = a random key made once per database and kept in it
+    "DATABASE": None,  # a path or SQLAlchemy URL; None = a fresh temporary SQLite file
+    "SCENARIO": "default",  # a scenario name, a path, or a document
+    "CONTROL_API": True,  # the /_mock control API
+    "CONTROL_TOKEN": None,  # when set, /_mock needs "Authorization: Bearer <token>"
+    "SCHEDULER": True,  # run periodic jobs in a background thread as mock time passes
     "LOG_REQUESTS": True,
     "JOURNAL_CAPACITY": 20_000,
     # Served by several processes (gunicorn workers) on one database: the clock, the jobs' schedule,
@@ -53,8 +54,8 @@ DEFAULTS = {
     "MAX_CONTENT_LENGTH": 1024 * 1024,
     "CONTROL_MAX_CONTENT_LENGTH": 32 * 1024 * 1024,
     "MAX_FORM_MEMORY_SIZE": 500_000,  # one form field's text (Flask's default, stated)
-    "MAX_FORM_PARTS": 1_000,          # fields of one form (a grading form of 200 students has ~400)
-    "MAX_JSON_DEPTH": 64,             # arrays and objects nested deeper: 400 (no document needs 10)
+    "MAX_FORM_PARTS": 1_000,  # fields of one form (a grading form of 200 students has ~400)
+    "MAX_JSON_DEPTH": 64,  # arrays and objects nested deeper: 400 (no document needs 10)
     # Host names the mock answers to besides loopback, its own address and its URLs' hosts
     # (mock_kit.hosts; env MOCK_ALLOWED_HOSTS or <PREFIX>_ALLOWED_HOSTS, comma-separated; "*": any).
     "ALLOWED_HOSTS": "",
@@ -68,9 +69,11 @@ BIG_SCENARIO_RECORDS = 2_000  # persons + groups from which a load releases memo
 # Sent with every answer: pages of a grading system are never framed, run no foreign or inline
 # script, post forms only to themselves, and leak no addresses to other sites.
 SECURITY_HEADERS = {
-    "Content-Security-Policy": ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-                                "font-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; "
-                                "object-src 'none'"),
+    "Content-Security-Policy": (
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+        "font-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; "
+        "object-src 'none'"
+    ),
     "X-Frame-Options": "DENY",
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",
@@ -304,11 +307,16 @@ def now() -> datetime:
     return current_kit().clock.now()
 
 
-def init_mock(app: Flask, *, name: str, metadata: MetaData,
-              load_scenario: Callable[[MockKit, dict], None],
-              after_load: Callable[[MockKit], None] | None = None,
-              error_pages: errors.ErrorPages | None = None,
-              check_scenario: Callable[[dict], None] | None = None) -> MockKit:
+def init_mock(
+    app: Flask,
+    *,
+    name: str,
+    metadata: MetaData,
+    load_scenario: Callable[[MockKit, dict], None],
+    after_load: Callable[[MockKit], None] | None = None,
+    error_pages: errors.ErrorPages | None = None,
+    check_scenario: Callable[[dict], None] | None = None,
+) -> MockKit:
     for key, value in DEFAULTS.items():
         if app.config.get(key) is None:
             app.config[key] = value
@@ -329,15 +337,30 @@ def init_mock(app: Flask, *, name: str, metadata: MetaData,
     if app.config.get("SEND_FILE_MAX_AGE_DEFAULT") is None:
         app.config["SEND_FILE_MAX_AGE_DEFAULT"] = 3600
     clock = MockClock()
-    kit = MockKit(name=name, app=app, db=db, clock=clock, scheduler=None,  # type: ignore[arg-type]
-                  journal=SharedJournal(db, app.config["JOURNAL_CAPACITY"]) if shared
-                  else Journal(app.config["JOURNAL_CAPACITY"]),
-                  faults=SharedFaults(db, locks) if shared else Faults(),
-                  load_callback=load_scenario, after_load=after_load, check_callback=check_scenario,
-                  locks=locks, shared=shared)
+    kit = MockKit(
+        name=name,
+        app=app,
+        db=db,
+        clock=clock,
+        scheduler=None,  # type: ignore[arg-type]
+        journal=SharedJournal(db, app.config["JOURNAL_CAPACITY"])
+        if shared
+        else Journal(app.config["JOURNAL_CAPACITY"]),
+        faults=SharedFaults(db, locks) if shared else Faults(),
+        load_callback=load_scenario,
+        after_load=after_load,
+        check_callback=check_scenario,
+        locks=locks,
+        shared=shared,
+    )
     if shared:
-        kit.scheduler = Scheduler(clock, wrap=kit.run_job, hold=lambda blocking=True: locks.hold("scheduler", blocking=blocking),
-                                  load=kit._load_schedule, save=kit._save_schedule)
+        kit.scheduler = Scheduler(
+            clock,
+            wrap=kit.run_job,
+            hold=lambda blocking=True: locks.hold("scheduler", blocking=blocking),
+            load=kit._load_schedule,
+            save=kit._save_schedule,
+        )
     else:
         kit.scheduler = Scheduler(clock, wrap=kit.run_job)
     app.extensions["mock_kit"] = kit
@@ -348,6 +371,7 @@ def init_mock(app: Flask, *, name: str, metadata: MetaData,
         errors.install(app, error_pages)
     if app.config["CONTROL_API"]:
         from betyg_harness.mock_kit.control import control_api
+
         app.register_blueprint(control_api)
 
     # One process at a time: the first of several workers on a new database loads the scenario,
@@ -432,24 +456,33 @@ def _install_request_hooks(app: Flask, kit: MockKit) -> None:
         duration_ms = round((time.perf_counter() - started) * 1000, 2) if started else None
         path = kit.shown_path(request.path)
         if not path.startswith("/_mock") and not path.startswith("/static") and path != "/healthz":
-            kit.journal.record({
-                "time": kit.clock.now().isoformat(),
-                "method": request.method,
-                "path": path,
-                "query": request.query_string.decode("latin-1"),
-                "status": response.status_code,
-                "duration_ms": duration_ms,
-                "fault": getattr(g, "_mock_fault", None),
-            })
-        if ((response.content_length or 0) >= HEAVY_RESPONSE_BYTES
-                or (duration_ms or 0) >= HEAVY_REQUEST_MS):
+            kit.journal.record(
+                {
+                    "time": kit.clock.now().isoformat(),
+                    "method": request.method,
+                    "path": path,
+                    "query": request.query_string.decode("latin-1"),
+                    "status": response.status_code,
+                    "duration_ms": duration_ms,
+                    "fault": getattr(g, "_mock_fault", None),
+                }
+            )
+        if (response.content_length or 0) >= HEAVY_RESPONSE_BYTES or (duration_ms or 0) >= HEAVY_REQUEST_MS:
             kit.releaser.request()
         if app.config["LOG_REQUESTS"]:
-            request_log.info(json.dumps({
-                "service": kit.name, "method": request.method, "path": path,
-                "status": response.status_code, "duration_ms": duration_ms,
-                "mock_time": kit.clock.now().isoformat(timespec="seconds"),
-            }, ensure_ascii=False))
+            request_log.info(
+                json.dumps(
+                    {
+                        "service": kit.name,
+                        "method": request.method,
+                        "path": path,
+                        "status": response.status_code,
+                        "duration_ms": duration_ms,
+                        "mock_time": kit.clock.now().isoformat(timespec="seconds"),
+                    },
+                    ensure_ascii=False,
+                )
+            )
         return response
 
 
@@ -475,8 +508,9 @@ def _apply_fault(rule):
 def _install_health(app: Flask, kit: MockKit) -> None:
     @app.get("/healthz")
     def healthz():
-        return jsonify({"status": "ok", "service": kit.name, "now": kit.clock.now().isoformat(),
-                        "scenario": kit.scenario_name})
+        return jsonify(
+            {"status": "ok", "service": kit.name, "now": kit.clock.now().isoformat(), "scenario": kit.scenario_name}
+        )
 
 
 def parse_duration(body: dict) -> timedelta:

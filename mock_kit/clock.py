@@ -1,4 +1,5 @@
 """A controllable clock in Europe/Stockholm that every rule and job reads time through."""
+
 from __future__ import annotations
 
 import threading

@@ -1,4 +1,5 @@
 """Configuration: defaults < environment < the dict given to ``create_app(config)``."""
+
 from __future__ import annotations
 
 import os
@@ -13,8 +14,13 @@ SHARED_ENV = {
 
 
 # The login guards' settings (mock_kit.logins.LOGIN_DEFAULTS), read from <PREFIX>_<KEY> too.
-LOGIN_KEYS = ("LOGIN_MAX_FAILURES", "LOGIN_MAX_FAILURES_PER_ADDRESS", "LOGIN_FAILURE_WINDOW_MINUTES",
-              "LOGIN_IDLE_MINUTES", "LOGIN_MAX_HOURS")
+LOGIN_KEYS = (
+    "LOGIN_MAX_FAILURES",
+    "LOGIN_MAX_FAILURES_PER_ADDRESS",
+    "LOGIN_FAILURE_WINDOW_MINUTES",
+    "LOGIN_IDLE_MINUTES",
+    "LOGIN_MAX_HOURS",
+)
 
 
 def _coerce(value: str):
@@ -34,8 +40,16 @@ def build_config(prefix: str, defaults: dict, overrides: dict | None) -> dict:
         config[key] = os.environ.get(key, default)
     if os.environ.get("MOCK_ALLOWED_HOSTS") is not None:  # both mocks' extra host names (mock_kit.hosts)
         config["ALLOWED_HOSTS"] = os.environ["MOCK_ALLOWED_HOSTS"]
-    for key in list(defaults) + ["DATABASE", "SCENARIO", "CONTROL_API", "CONTROL_TOKEN", "SCHEDULER", "SECRET_KEY",
-                                 "ALLOWED_HOSTS", *LOGIN_KEYS]:
+    for key in list(defaults) + [
+        "DATABASE",
+        "SCENARIO",
+        "CONTROL_API",
+        "CONTROL_TOKEN",
+        "SCHEDULER",
+        "SECRET_KEY",
+        "ALLOWED_HOSTS",
+        *LOGIN_KEYS,
+    ]:
         env = os.environ.get(f"{prefix}_{key}")
         if env is not None:
             config[key] = _coerce(env)

@@ -1,4 +1,5 @@
 """The control API under ``/_mock``, the same on both mocks (JSON in, JSON out)."""
+
 from __future__ import annotations
 
 import hmac
@@ -54,8 +55,13 @@ def _is_foreign(origin: str) -> bool:
         port = parts.port
     except ValueError:
         return True
-    if (parts.scheme.lower() not in DEFAULT_PORTS or not parts.hostname or parts.path or parts.query
-            or parts.username is not None):
+    if (
+        parts.scheme.lower() not in DEFAULT_PORTS
+        or not parts.hostname
+        or parts.path
+        or parts.query
+        or parts.username is not None
+    ):
         return True
     own = _own_origin()
     return own is None or _origin_tuple(parts.scheme, parts.hostname, port) != own
@@ -120,19 +126,30 @@ def state():
     if kit.shared:
         kit.scheduler.restore(kit.db.get_state("jobs", {}))  # the schedule as the processes share it
     extra = {"digest": kit.db.digest()} if request.args.get("digest") in ("1", "true") else {}
-    return jsonify({
-        **extra,
-        "records": kit.db.records(),
-        "service": kit.name,
-        "scenario": kit.scenario_name,
-        "now": kit.clock.now().isoformat(),
-        "frozen": kit.clock.frozen,
-        "database": current_app.config["DATABASE_URL"],
-        "pid": os.getpid(), "multi_process": kit.shared,
-        "jobs": [{"name": j.name, "interval_seconds": j.interval.total_seconds(),
-                  "next_due": j.next_due.isoformat() if j.next_due else None, "runs": j.runs, "coalesced": j.coalesced,
-                  "last_error": j.last_error} for j in kit.scheduler.jobs],
-    })
+    return jsonify(
+        {
+            **extra,
+            "records": kit.db.records(),
+            "service": kit.name,
+            "scenario": kit.scenario_name,
+            "now": kit.clock.now().isoformat(),
+            "frozen": kit.clock.frozen,
+            "database": current_app.config["DATABASE_URL"],
+            "pid": os.getpid(),
+            "multi_process": kit.shared,
+            "jobs": [
+                {
+                    "name": j.name,
+                    "interval_seconds": j.interval.total_seconds(),
+                    "next_due": j.next_due.isoformat() if j.next_due else None,
+                    "runs": j.runs,
+                    "coalesced": j.coalesced,
+                    "last_error": j.last_error,
+                }
+                for j in kit.scheduler.jobs
+            ],
+        }
+    )
 
 
 @control_api.post("/reset")
@@ -205,8 +222,9 @@ def get_journal():
     number = parse_int(since) if since else None  # ASCII digits only, at most 18 ('²', '٣' or 10**5000: 400)
     if since is not None and number is None:
         return _error("since måste vara ett heltal.", field="since")
-    entries = current_kit().journal.entries(method=request.args.get("method"), path=request.args.get("path"),
-                                            since=number)
+    entries = current_kit().journal.entries(
+        method=request.args.get("method"), path=request.args.get("path"), since=number
+    )
     return jsonify({"entries": entries})
 
 

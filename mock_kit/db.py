@@ -1,4 +1,5 @@
 """Persistence: SQLAlchemy 2.x on SQLite by default (a temporary file unless a path or URL is given)."""
+
 from __future__ import annotations
 
 import hashlib
@@ -19,7 +20,8 @@ if TYPE_CHECKING:
 # The mock's own bookkeeping (state, logins): kept across scenario loads, unlike the mock's tables.
 state_metadata = MetaData()
 mock_state = Table(
-    "mock_state", state_metadata,
+    "mock_state",
+    state_metadata,
     Column("key", String(64), primary_key=True),
     Column("value", JSON, nullable=False),
 )
@@ -27,7 +29,8 @@ mock_state = Table(
 
 # The request journal of a mock served by several processes (mock_kit.journal.SharedJournal).
 mock_journal = Table(
-    "mock_journal", state_metadata,
+    "mock_journal",
+    state_metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("entry", JSON, nullable=False),
 )
@@ -55,6 +58,7 @@ def _sqlite_pragmas(dbapi_connection, _record):
 class position_of(FunctionElement):
     """Where ``needle`` stands in ``haystack`` (1-based; 0 when absent): a plain substring test, with
     no LIKE wildcards to escape — ``instr`` in SQLite, ``strpos`` in PostgreSQL."""
+
     type = Integer()
     inherit_cache = True
     name = "position_of"
@@ -77,9 +81,11 @@ def upsert(conn, table: Table, rows: list[dict], *, key: str = "id") -> None:
     stmt: postgresql.Insert | sqlite.Insert
     if conn.dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+
         stmt = postgresql_insert(table)
     else:
         from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
         stmt = sqlite_insert(table)
     columns = [c for c in rows[0] if c != key]
     if columns:
@@ -99,7 +105,7 @@ def _add_missing_columns(engine: Engine, metadata: MetaData) -> None:
             for column in table.columns:
                 if column.name not in present and column.nullable:
                     kind = column.type.compile(dialect=conn.dialect)
-                    conn.execute(text(f'ALTER TABLE {table.name} ADD COLUMN {column.name} {kind}'))
+                    conn.execute(text(f"ALTER TABLE {table.name} ADD COLUMN {column.name} {kind}"))
 
 
 class Database:
@@ -153,8 +159,10 @@ class Database:
     def records(self) -> dict[str, int]:
         """Rows per table of the mock's own data."""
         with self.engine.connect() as conn:
-            return {t.name: conn.execute(select(func.count()).select_from(t)).scalar_one()
-                    for t in self.metadata.sorted_tables}
+            return {
+                t.name: conn.execute(select(func.count()).select_from(t)).scalar_one()
+                for t in self.metadata.sorted_tables
+            }
 
     def digest(self) -> str:
         """A fingerprint of every row of the mock's own data: equal before and after a refused

@@ -5,6 +5,7 @@ API's error format (SS 12000's JSON Error object, the grade API's XML). Everythi
 status says what, the CSRF refusal, a query string that is too long, the server's own refusals
 before Flask sees the request — is decided here, once.
 """
+
 from __future__ import annotations
 
 import logging
@@ -56,8 +57,9 @@ class ErrorPages:
     # or a 405 than the status says); None from it means: the API's renderer with the default text.
     api_exceptions: dict[str, Callable[[HTTPException], Response | None]] = field(default_factory=dict)
 
-    def render(self, status: int, message: str | None = None, *, code: str | None = None,
-               path: str | None = None) -> Response:
+    def render(
+        self, status: int, message: str | None = None, *, code: str | None = None, path: str | None = None
+    ) -> Response:
         title, default = describe(status)
         text = message or default
         where = request.path if path is None else path
@@ -70,10 +72,23 @@ class ErrorPages:
 
 
 def _code(status: int) -> str:
-    return {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-            405: "method_not_allowed", 409: "conflict", 413: "payload_too_large", 414: "uri_too_long",
-            415: "unsupported_media_type", 422: "unprocessable", 429: "too_many_requests",
-            431: "headers_too_large", 500: "internal_error", 503: "unavailable", 505: "http_version_not_supported"}.get(status, f"error_{status}")
+    return {
+        400: "bad_request",
+        401: "unauthorized",
+        403: "forbidden",
+        404: "not_found",
+        405: "method_not_allowed",
+        409: "conflict",
+        413: "payload_too_large",
+        414: "uri_too_long",
+        415: "unsupported_media_type",
+        422: "unprocessable",
+        429: "too_many_requests",
+        431: "headers_too_large",
+        500: "internal_error",
+        503: "unavailable",
+        505: "http_version_not_supported",
+    }.get(status, f"error_{status}")
 
 
 def install(app: Flask, pages: ErrorPages) -> None:
@@ -157,8 +172,10 @@ def render_outside_request(app: Flask, status: int, path: str = "/") -> Response
         if path.startswith("/_mock"):  # the control API's JSON, as its handler answers (install)
             response = jsonify({"code": _code(status), "message": message})
         elif pages is None:
-            response = Response(f"<!doctype html><html lang='sv'><title>{title}</title><h1>{title}</h1>"
-                                f"<p>{message}</p>", mimetype="text/html")
+            response = Response(
+                f"<!doctype html><html lang='sv'><title>{title}</title><h1>{title}</h1><p>{message}</p>",
+                mimetype="text/html",
+            )
         else:
             response = pages.render(status, path=path)
         response.status_code = status

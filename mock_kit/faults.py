@@ -2,6 +2,7 @@
 before the request is handled (nothing happens), or, with ``after``, once it has been handled (the
 work is done and committed, and then the answer is slow, replaced or lost, as when a server stores
 and fails to say so)."""
+
 from __future__ import annotations
 
 import fnmatch
@@ -64,14 +65,24 @@ class FaultRule:
         if times is not None and (not isinstance(times, int) or isinstance(times, bool) or times < 1):
             raise FaultRuleError("times", "times måste vara ett heltal ≥ 1.")
         probability = body.get("probability")
-        if probability is not None and (isinstance(probability, bool) or not isinstance(probability, (int, float))
-                                        or not 0 <= probability <= 1):
+        if probability is not None and (
+            isinstance(probability, bool) or not isinstance(probability, (int, float)) or not 0 <= probability <= 1
+        ):
             raise FaultRuleError("probability", "probability måste vara ett tal 0–1.")
         seed = body.get("seed")
         if seed is not None and (not isinstance(seed, int) or isinstance(seed, bool)):
             raise FaultRuleError("seed", "seed måste vara ett heltal.")
-        rule = cls(path=path, method=method.upper() if method else None, latency_ms=latency, status=status,
-                   drop=drop, after=after, times=times, probability=probability, seed=seed)
+        rule = cls(
+            path=path,
+            method=method.upper() if method else None,
+            latency_ms=latency,
+            status=status,
+            drop=drop,
+            after=after,
+            times=times,
+            probability=probability,
+            seed=seed,
+        )
         rule._rng = random.Random(seed)
         return rule
 
@@ -173,8 +184,10 @@ class SharedFaults(Faults):
                 if not rule.matches(method, path):
                     continue
                 data["matches"] = data.get("matches", 0) + 1
-                if rule.probability is not None and \
-                        random.Random(f"{rule.seed}:{data['matches']}").random() >= rule.probability:
+                if (
+                    rule.probability is not None
+                    and random.Random(f"{rule.seed}:{data['matches']}").random() >= rule.probability
+                ):
                     self._db.set_state(self.KEY, state)
                     continue
                 data["hits"] = data.get("hits", 0) + 1

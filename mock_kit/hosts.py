@@ -16,6 +16,7 @@ The port is not compared (a name is what a rebinding attack must bring); a trail
 are ignored. Any other ``Host``, or one that does not parse, is a 400 in the answering part's
 format, before anything else runs.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -25,8 +26,10 @@ from urllib.parse import urlsplit
 
 LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
 URL_SETTINGS = ("PINGPONG_URL", "BER_URL", "WEBHOOK_BASE_URL")
-UNKNOWN_HOST_MESSAGE = ("Okänd värd i adressen. Mocken svarar bara på sina egna namn (localhost, 127.0.0.1 och "
-                        "de som anges i MOCK_ALLOWED_HOSTS).")
+UNKNOWN_HOST_MESSAGE = (
+    "Okänd värd i adressen. Mocken svarar bara på sina egna namn (localhost, 127.0.0.1 och "
+    "de som anges i MOCK_ALLOWED_HOSTS)."
+)
 
 
 def normalise(name: str) -> str:

@@ -1,4 +1,5 @@
 """The request journal: every request a mock received, newest last, for tests to inspect."""
+
 from __future__ import annotations
 
 import fnmatch
@@ -23,8 +24,7 @@ class Journal:
         with self._lock:
             self._entries.clear()
 
-    def entries(self, *, method: str | None = None, path: str | None = None,
-                since: int | None = None) -> list[dict]:
+    def entries(self, *, method: str | None = None, path: str | None = None, since: int | None = None) -> list[dict]:
         """Entries matching ``method`` and ``path`` (a glob such as ``/ss12000/*``, or a prefix)."""
         with self._lock:
             items = list(self._entries)
@@ -44,11 +44,13 @@ class SharedJournal:
 
     def __init__(self, db, capacity: int = 20_000):
         from betyg_harness.mock_kit.db import mock_journal
+
         self._db, self._table, self._capacity = db, mock_journal, capacity
         self._since_trim = 0
 
     def record(self, entry: dict) -> dict:
         from sqlalchemy import delete, func, select
+
         with self._db.engine.begin() as conn:
             new_id = conn.execute(self._table.insert().values(entry=entry)).inserted_primary_key[0]
             self._since_trim += 1
@@ -62,9 +64,9 @@ class SharedJournal:
         with self._db.engine.begin() as conn:
             conn.execute(self._table.delete())
 
-    def entries(self, *, method: str | None = None, path: str | None = None,
-                since: int | None = None) -> list[dict]:
+    def entries(self, *, method: str | None = None, path: str | None = None, since: int | None = None) -> list[dict]:
         from sqlalchemy import select
+
         query = select(self._table.c.id, self._table.c.entry).order_by(self._table.c.id)
         if since is not None:
             query = query.where(self._table.c.id > since)

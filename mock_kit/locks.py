@@ -6,6 +6,7 @@ API's read). ``kit.locks.hold(name)`` is a lock within the process always, and â
 shared by processes â€” across them too: a PostgreSQL advisory lock, or a lock file beside a SQLite
 database (filelock: ``flock`` on POSIX, ``msvcrt`` on Windows). Re-entrant within a thread.
 """
+
 from __future__ import annotations
 
 import threading
@@ -78,6 +79,7 @@ class Locks:
                     conn.commit()
                 finally:
                     conn.close()
+
             return release_pg
         if self._sqlite_file:
             # A lock object of its own each time: the thread lock above already serialises this

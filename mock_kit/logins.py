@@ -20,6 +20,7 @@ the environment; 0 switches a limit off):
   ``LOGIN_MAX_HOURS`` (12) in all, on real time (``time.time()``, never the mock clock, which tests
   move by days). Its last request is written at most once a minute (``SEEN_EVERY_SECONDS``).
 """
+
 from __future__ import annotations
 
 import math
@@ -40,20 +41,20 @@ SESSION_KEY = "login"
 
 # The guards' settings (see the module's docstring); app.config overrides them, 0 switches one off.
 LOGIN_DEFAULTS = {
-    "LOGIN_MAX_FAILURES": 5,                # failed logins per username and client address in the window
-    "LOGIN_MAX_FAILURES_PER_ADDRESS": 50,   # failed logins per client address, any username, in the window
+    "LOGIN_MAX_FAILURES": 5,  # failed logins per username and client address in the window
+    "LOGIN_MAX_FAILURES_PER_ADDRESS": 50,  # failed logins per client address, any username, in the window
     "LOGIN_FAILURE_WINDOW_MINUTES": 15,
-    "LOGIN_IDLE_MINUTES": 60,               # a login with no request for this long has ended
-    "LOGIN_MAX_HOURS": 12,                  # and any login after this long
+    "LOGIN_IDLE_MINUTES": 60,  # a login with no request for this long has ended
+    "LOGIN_MAX_HOURS": 12,  # and any login after this long
 }
 SEEN_EVERY_SECONDS = 60  # a login's last request is written at most this often (one write a minute, not per request)
 # The check an unknown username gets: a hash of a random password with PASSWORD_METHOD, so it costs
 # what a known user's check costs (the salt does not change the work; nothing ever matches it).
-DUMMY_HASH = ("pbkdf2:sha256:20000$0j0kZKWDj9P6O5DZ$"
-              "ffcc0b116e0c08a6603dbdfa2a2f896b403a027bed2878cbecf41c51a60b982b")
+DUMMY_HASH = "pbkdf2:sha256:20000$0j0kZKWDj9P6O5DZ$ffcc0b116e0c08a6603dbdfa2a2f896b403a027bed2878cbecf41c51a60b982b"
 
 mock_login = Table(
-    "mock_login", state_metadata,
+    "mock_login",
+    state_metadata,
     Column("id", String(64), primary_key=True),
     Column("username", String(200), nullable=False),
     Column("started", Float, nullable=False),
@@ -62,7 +63,8 @@ mock_login = Table(
 
 # One row per failed login (real time), kept for the throttling window.
 mock_login_failure = Table(
-    "mock_login_failure", state_metadata,
+    "mock_login_failure",
+    state_metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("address", String(64), nullable=False),
     Column("username", String(200), nullable=False),
@@ -131,8 +133,11 @@ def check_allowed(username: str) -> None:
     address, key = _address(), _username_key(username)
     recent = and_(mock_login_failure.c.address == address, mock_login_failure.c.at > now - window)
     with _engine().connect() as conn:
-        times = conn.execute(select(mock_login_failure.c.username, mock_login_failure.c.at)
-                             .where(recent).order_by(mock_login_failure.c.at)).all()
+        times = conn.execute(
+            select(mock_login_failure.c.username, mock_login_failure.c.at)
+            .where(recent)
+            .order_by(mock_login_failure.c.at)
+        ).all()
     waits = []
     for limit, ats in ((per_user, [at for name, at in times if name == key]), (per_address, [at for _, at in times])):
         limit = int(limit)
@@ -150,14 +155,21 @@ def record_failure(username: str) -> None:
     now = wall_clock()
     with _engine().begin() as conn:
         conn.execute(delete(mock_login_failure).where(mock_login_failure.c.at <= now - window))
-        conn.execute(insert(mock_login_failure), {"address": _address(), "username": _username_key(username), "at": now})
+        conn.execute(
+            insert(mock_login_failure), {"address": _address(), "username": _username_key(username), "at": now}
+        )
 
 
 def clear_failures_of(username: str) -> None:
     """A successful login: this user's failures from this address are forgotten."""
     with _engine().begin() as conn:
-        conn.execute(delete(mock_login_failure).where(and_(mock_login_failure.c.address == _address(),
-                                                           mock_login_failure.c.username == _username_key(username))))
+        conn.execute(
+            delete(mock_login_failure).where(
+                and_(
+                    mock_login_failure.c.address == _address(), mock_login_failure.c.username == _username_key(username)
+                )
+            )
+        )
 
 
 def clear_failures(engine) -> None:
@@ -168,6 +180,7 @@ def clear_failures(engine) -> None:
 
 def _engine():
     from betyg_harness.mock_kit.app import current_kit
+
     return current_kit().db.engine
 
 
@@ -194,8 +207,11 @@ def current() -> str | None:
     username = None
     if isinstance(login_id, str):
         with _engine().connect() as conn:
-            row = conn.execute(select(mock_login.c.username, mock_login.c.started, mock_login.c.last_seen)
-                               .where(mock_login.c.id == login_id)).first()
+            row = conn.execute(
+                select(mock_login.c.username, mock_login.c.started, mock_login.c.last_seen).where(
+                    mock_login.c.id == login_id
+                )
+            ).first()
         username = _still_valid(login_id, row)
         if username is None:
             # The login ended: forget it, but keep the rest of the session (the CSRF token), so the

@@ -5,6 +5,7 @@ mock that once loaded a big scenario or served a full sync stays large. ``tune()
 few heaps and for mmap-ed big blocks (returned on free); ``release()`` hands freed pages back.
 Both are no-ops where glibc is not the allocator.
 """
+
 from __future__ import annotations
 
 import ctypes

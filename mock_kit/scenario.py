@@ -1,4 +1,5 @@
 """Scenario documents: loading by name or path, validation against the JSON Schema, stable ids."""
+
 from __future__ import annotations
 
 import json
@@ -10,6 +11,7 @@ import fastjsonschema
 import jsonschema
 
 from betyg_harness import fixtures
+
 # Ids are derived from the scenario's keys so that a reload or a restart gives the same GUIDs.
 ID_NAMESPACE = uuid.UUID("6f1c2b1e-5d1a-4c55-9a57-3c1d0b7e2f10")
 
@@ -86,14 +88,16 @@ def _check_references(doc: dict) -> None:
             raise ScenarioError(f"Slutdatum före startdatum i {where}.", field=where)
     for account in doc.get("accounts", {}).get("pingpong", []):
         if account.get("staff") and account["staff"] not in staff:
-            raise ScenarioError(f"Okänd personal {account['staff']} för kontot {account['username']}.",
-                                field="accounts/pingpong")
+            raise ScenarioError(
+                f"Okänd personal {account['staff']} för kontot {account['username']}.", field="accounts/pingpong"
+            )
 
 
 def protect_secrets(document: dict) -> dict:
     """The document as a mock keeps it: every account's ``password`` replaced by its hash
     (``passwordHash``), so neither the accounts table nor the stored scenario holds a password."""
     from betyg_harness.mock_kit.logins import hash_password
+
     accounts = document.get("accounts")
     if not accounts:
         return document
@@ -112,13 +116,16 @@ def load_named(name: object) -> dict:
     """A validated scenario by its bare name in ``fixtures/scenarios`` (the control API's way: a name
     never reaches outside that folder; any other document is posted whole)."""
     if not isinstance(name, str) or not fixtures.is_scenario_name(name):
-        raise ScenarioError("name måste vara namnet på ett scenario i fixtures/scenarios "
-                            f"({', '.join(fixtures.scenario_names())}); skicka annars hela dokumentet.",
-                            field="name")
+        raise ScenarioError(
+            "name måste vara namnet på ett scenario i fixtures/scenarios "
+            f"({', '.join(fixtures.scenario_names())}); skicka annars hela dokumentet.",
+            field="name",
+        )
     path = fixtures.scenario_path(name)
     if not path.is_file():
-        raise ScenarioError(f"Scenariot finns inte: {name} (finns: {', '.join(fixtures.scenario_names())}).",
-                            field="name")
+        raise ScenarioError(
+            f"Scenariot finns inte: {name} (finns: {', '.join(fixtures.scenario_names())}).", field="name"
+        )
     return validate(json.loads(path.read_text(encoding="utf-8")))
 
 
@@ -127,8 +134,7 @@ def load(name_or_path: str | Path | dict) -> dict:
     operator's own command line and configuration, a file path."""
     if isinstance(name_or_path, dict):
         return validate(name_or_path)
-    if isinstance(name_or_path, str) and fixtures.is_scenario_name(name_or_path) \
-            and not name_or_path.endswith(".json"):
+    if isinstance(name_or_path, str) and fixtures.is_scenario_name(name_or_path) and not name_or_path.endswith(".json"):
         return load_named(name_or_path)
     path = Path(name_or_path)
     if not path.is_file():

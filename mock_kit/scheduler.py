@@ -7,6 +7,7 @@ standing at its due instant, before the advance returns. A job that missed more 
 grade import, deliveries) take up everything since their last successful run, so the skipped runs
 would have done the same work in smaller pieces — and a year's jump stays a second, not 30 minutes.
 """
+
 from __future__ import annotations
 
 import logging
@@ -39,9 +40,16 @@ class Scheduler:
     scheduler of several processes: each run happens in one of them, under the lock, with the state
     read before and written after. Alone in its process it needs none of them."""
 
-    def __init__(self, clock: MockClock, *, wrap: Callable[[Callable[[], object]], object] | None = None,
-                 tick: float = 0.5, hold: Callable[..., ContextManager[bool]] | None = None,
-                 load: Callable[["Scheduler"], None] | None = None, save: Callable[["Scheduler"], None] | None = None):
+    def __init__(
+        self,
+        clock: MockClock,
+        *,
+        wrap: Callable[[Callable[[], object]], object] | None = None,
+        tick: float = 0.5,
+        hold: Callable[..., ContextManager[bool]] | None = None,
+        load: Callable[["Scheduler"], None] | None = None,
+        save: Callable[["Scheduler"], None] | None = None,
+    ):
         self.clock = clock
         self._jobs: dict[str, Job] = {}
         self._lock = threading.RLock()
@@ -90,8 +98,15 @@ class Scheduler:
 
     def state(self) -> dict:
         """Each job's schedule, as stored between processes."""
-        return {j.name: {"next_due": j.next_due.isoformat() if j.next_due else None, "runs": j.runs,
-                         "coalesced": j.coalesced, "last_error": j.last_error} for j in self._jobs.values()}
+        return {
+            j.name: {
+                "next_due": j.next_due.isoformat() if j.next_due else None,
+                "runs": j.runs,
+                "coalesced": j.coalesced,
+                "last_error": j.last_error,
+            }
+            for j in self._jobs.values()
+        }
 
     def restore(self, state: dict) -> None:
         for name, item in (state or {}).items():
@@ -99,7 +114,11 @@ class Scheduler:
             if job is None:
                 continue
             job.next_due = datetime.fromisoformat(item["next_due"]) if item.get("next_due") else None
-            job.runs, job.coalesced, job.last_error = item.get("runs", 0), item.get("coalesced", 0), item.get("last_error")
+            job.runs, job.coalesced, job.last_error = (
+                item.get("runs", 0),
+                item.get("coalesced", 0),
+                item.get("last_error"),
+            )
 
     @property
     def jobs(self) -> list[Job]:
@@ -130,8 +149,9 @@ class Scheduler:
         with self.held(blocking=blocking) as got:
             while got:
                 now = self.clock.now()
-                due_jobs = [(j.next_due, j) for j in self._jobs.values()
-                            if j.next_due is not None and j.next_due <= now]
+                due_jobs = [
+                    (j.next_due, j) for j in self._jobs.values() if j.next_due is not None and j.next_due <= now
+                ]
                 if not due_jobs:
                     break
                 due, job = min(due_jobs, key=lambda pair: pair[0])
@@ -150,8 +170,9 @@ class Scheduler:
             self.clock.freeze(True)
             try:
                 while True:
-                    pending = [(j.next_due, j) for j in self._jobs.values()
-                               if j.next_due is not None and j.next_due <= target]
+                    pending = [
+                        (j.next_due, j) for j in self._jobs.values() if j.next_due is not None and j.next_due <= target
+                    ]
                     if not pending:
                         break
                     due, job = min(pending, key=lambda pair: pair[0])

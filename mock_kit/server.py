@@ -1,4 +1,5 @@
 """Serving a mock as its own process: ``python -m betyg_harness.mock_ber`` / ``python -m betyg_harness.mock_pingpong``."""
+
 from __future__ import annotations
 
 import argparse
@@ -70,8 +71,11 @@ class KeepAliveHandler(WSGIRequestHandler):
 
     def _without_body(self) -> bool:
         headers = self.headers
-        return (headers.get("Content-Length", "0").strip() in ("", "0") and "Transfer-Encoding" not in headers
-                and "Expect" not in headers)
+        return (
+            headers.get("Content-Length", "0").strip() in ("", "0")
+            and "Transfer-Encoding" not in headers
+            and "Expect" not in headers
+        )
 
     def end_headers(self) -> None:
         super().end_headers()
@@ -146,15 +150,17 @@ def gunicorn_app(create_app: Callable[[dict], Flask]) -> Flask:
     journal and the faults in the database; each periodic job run by one worker at a time), its
     configuration from the environment (``<PREFIX>_DATABASE``, ``<PREFIX>_SCENARIO``, ...)."""
     memory.tune()
-    logging.basicConfig(level=os.environ.get("MOCK_LOG_LEVEL", "WARNING").upper(), stream=sys.stderr,
-                        format="%(message)s")
+    logging.basicConfig(
+        level=os.environ.get("MOCK_LOG_LEVEL", "WARNING").upper(), stream=sys.stderr, format="%(message)s"
+    )
     app = create_app({"MULTI_PROCESS": True})
     start_background(app)
     return app
 
 
-def main(create_app: Callable[[dict], Flask], *, name: str, env_prefix: str, default_port: int,
-         argv: list[str] | None = None) -> int:
+def main(
+    create_app: Callable[[dict], Flask], *, name: str, env_prefix: str, default_port: int, argv: list[str] | None = None
+) -> int:
     parser = argparse.ArgumentParser(prog=f"python -m betyg_harness.{name}", description=f"Kör {name}-mocken.")
     add_version_option(parser)
     parser.add_argument("--host", default=os.environ.get(f"{env_prefix}_HOST", "127.0.0.1"))

@@ -2,6 +2,7 @@
 every page of both mocks under ``/static/fonts/<file>`` (their stylesheets name it in
 ``@font-face``), so screens render with the same glyphs and metrics on any machine, with no font
 installed — which is what makes screenshots comparable (``betyg_harness.visual``)."""
+
 from __future__ import annotations
 
 from importlib import resources
@@ -21,6 +22,7 @@ def font_dir() -> Path:
 def register_fonts(app: Flask) -> None:
     """Serve the shipped fonts at ``/static/fonts/<file>`` (long-cached: the files never change
     within a version)."""
+
     def font(filename: str):
         if filename not in FONT_FILES:
             abort(404)

@@ -1,4 +1,5 @@
 """The Ping Pong mock (Lärportalen Ping Pong): grading, the grade catalogue and the grade API."""
+
 from __future__ import annotations
 
 from betyg_harness.extras import ExtraMissing
@@ -13,21 +14,22 @@ from betyg_harness.mock_kit import init_mock
 from betyg_harness.mock_kit.config import build_config
 
 DEFAULTS = {
-    "SYNC_INTERVAL_MINUTES": 5,     # incremental BER sync on the mock clock; 0 = read BER on every search
+    "SYNC_INTERVAL_MINUTES": 5,  # incremental BER sync on the mock clock; 0 = read BER on every search
     "WTF_CSRF": True,
     "BER_TIMEOUT_SECONDS": 5,
     "BER_PAGE_LIMIT": 500,
-    "GROUP_REFRESH": True,          # opening a group re-reads its roster and teachers from BER
-    "SYNC_ON_LOAD": True,           # a full sync right after a scenario load (BER is loaded first)
-    "SEARCH_LIMIT": 200,         # rows shown; more hits ask the user to narrow the search
-    "UI_VARIANT": "",            # "upgrade": the changed screens of ui/variant.py (drift probe's proof)
-    "BER_WEBHOOKS": True,           # subscribe to BER's change notices where BER offers them (polling stays)
-    "WEBHOOK_BASE_URL": None,       # how BER reaches Ping Pong; None = PINGPONG_URL
+    "GROUP_REFRESH": True,  # opening a group re-reads its roster and teachers from BER
+    "SYNC_ON_LOAD": True,  # a full sync right after a scenario load (BER is loaded first)
+    "SEARCH_LIMIT": 200,  # rows shown; more hits ask the user to narrow the search
+    "UI_VARIANT": "",  # "upgrade": the changed screens of ui/variant.py (drift probe's proof)
+    "BER_WEBHOOKS": True,  # subscribe to BER's change notices where BER offers them (polling stays)
+    "WEBHOOK_BASE_URL": None,  # how BER reaches Ping Pong; None = PINGPONG_URL
 }
 
 
 def get_syncer(app: Flask):
     from betyg_harness.mock_pingpong.ber_sync import Syncer
+
     if "pingpong_syncer" not in app.extensions:
         app.extensions["pingpong_syncer"] = Syncer(app.extensions["mock_kit"], app.config)
     return app.extensions["pingpong_syncer"]
@@ -35,6 +37,7 @@ def get_syncer(app: Flask):
 
 def _load_scenario(kit, document: dict) -> None:
     from betyg_harness.mock_pingpong.accounts import load_accounts
+
     with kit.db.engine.begin() as conn:
         load_accounts(conn, document)
 
@@ -61,6 +64,7 @@ def create_app(config: dict | None = None) -> Flask:
     from betyg_harness.mock_pingpong.grade_api import grade_api
     from betyg_harness.mock_pingpong.ui import register_ui
     from betyg_harness.mock_kit.webfonts import register_fonts
+
     app.register_blueprint(grade_api)
     app.register_blueprint(ber_webhook)
     csrf.exempt(ber_webhook)  # a JSON API for BER, not a browser form
@@ -74,10 +78,18 @@ def create_app(config: dict | None = None) -> Flask:
         _after_load(kit)
 
     from betyg_harness.mock_pingpong.ui import error_pages
-    kit = init_mock(app, name="mock_pingpong", metadata=metadata, load_scenario=_load_scenario,
-                    after_load=after_load, error_pages=error_pages())
+
+    kit = init_mock(
+        app,
+        name="mock_pingpong",
+        metadata=metadata,
+        load_scenario=_load_scenario,
+        after_load=after_load,
+        error_pages=error_pages(),
+    )
     csrf.exempt(control_api)  # JSON control API for tests and robots, not a browser form
     from betyg_harness.mock_pingpong.ber_sync import WEBHOOK_PATH
+
     kit.secret_paths = (WEBHOOK_PATH + "/",)  # the token BER posts to: never in the journal or the logs
     syncer = get_syncer(app)
     if not fresh["loaded"] and app.config["SYNC_ON_LOAD"]:

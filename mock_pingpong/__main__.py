@@ -1,4 +1,5 @@
 """``python -m betyg_harness.mock_pingpong``: serve the Ping Pong mock."""
+
 import sys
 
 from betyg_harness.mock_kit.server import main

@@ -1,4 +1,5 @@
 """Accounts from the scenario, login, and who may use "Betyg" (the role rule)."""
+
 from __future__ import annotations
 
 from sqlalchemy.engine import Connection
@@ -20,8 +21,15 @@ def load_accounts(conn: Connection, scenario: dict) -> None:
     rows = []
     for acc in scenario.get("accounts", {}).get("pingpong", []):
         member = staff.get(acc.get("staff") or "")
-        rows.append({"username": acc["username"], "password_hash": acc["passwordHash"],
-                     "name": acc["name"], "role": acc["role"], "civic_no": member["civicNo"] if member else None})
+        rows.append(
+            {
+                "username": acc["username"],
+                "password_hash": acc["passwordHash"],
+                "name": acc["name"],
+                "role": acc["role"],
+                "civic_no": member["civicNo"] if member else None,
+            }
+        )
     if rows:
         conn.execute(accounts.insert(), rows)
 

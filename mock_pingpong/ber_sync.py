@@ -10,6 +10,7 @@ Where BER offers ``/subscriptions``, Ping Pong subscribes to the types it copies
 when BER posts a notice to ``/api/ber/webhook/<token>``; the periodic sync stays as the fallback
 (a notice lost while Ping Pong was down is caught up by BER's retry or by the next poll).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -26,7 +27,15 @@ from sqlalchemy import bindparam, delete, select
 from betyg_harness.mock_kit.clock import STOCKHOLM
 from betyg_harness.mock_kit.db import upsert
 from betyg_harness.mock_pingpong import grading
-from betyg_harness.mock_pingpong.models import duties, group_teachers, groups, memberships, organisations, persons, syllabuses
+from betyg_harness.mock_pingpong.models import (
+    duties,
+    group_teachers,
+    groups,
+    memberships,
+    organisations,
+    persons,
+    syllabuses,
+)
 from betyg_harness.mock_pingpong.repository import refresh_derived
 
 log = logging.getLogger("mock_pingpong.ber_sync")
@@ -138,7 +147,7 @@ def _date(value: str | None) -> date | None:
 
 
 def _modified(item: dict) -> datetime | None:
-    value = ((item.get("meta") or {}).get("modified"))
+    value = (item.get("meta") or {}).get("modified")
     if not value:
         return None
     try:
@@ -156,7 +165,7 @@ def _upsert(conn, table, rows: list[dict]) -> None:
 def _replace(conn, table, group_ids: list[str], rows: list[dict]) -> None:
     """Replace every row of ``table`` belonging to ``group_ids`` with ``rows``."""
     for i in range(0, len(group_ids), 500):
-        conn.execute(delete(table).where(table.c.group_id.in_(group_ids[i:i + 500])))
+        conn.execute(delete(table).where(table.c.group_id.in_(group_ids[i : i + 500])))
     if rows:
         conn.execute(table.insert(), rows)
 
@@ -175,33 +184,88 @@ class Fetched:
 
 def apply(conn, fetched: Fetched) -> set[str]:
     """Write fetched objects into the copy; return the group ids whose derived columns changed."""
-    _upsert(conn, organisations, [{
-        "id": o["id"], "type": o.get("organisationType") or "", "name": o.get("displayName") or "",
-        "school_unit_code": o.get("schoolUnitCode"), "parent_id": _ref(o.get("parentOrganisation"))}
-        for o in fetched.organisations])
-    _upsert(conn, syllabuses, [{
-        "id": s["id"], "course_code": s.get("courseCode") or s.get("subjectCode") or "",
-        "course_name": s.get("courseName") or s.get("subjectName") or "", "points": s.get("points"),
-        "school_type": s.get("schoolType") or ""} for s in fetched.syllabuses])
-    _upsert(conn, persons, [{
-        "id": p["id"], "given_name": p.get("givenName") or "", "family_name": p.get("familyName") or "",
-        "civic_no": (p.get("civicNo") or {}).get("value")} for p in fetched.persons])
-    _upsert(conn, duties, [{
-        "id": d["id"], "person_id": _ref(d.get("person")) or "", "role": d.get("dutyRole"),
-        "organisation_id": _ref(d.get("dutyAt"))} for d in fetched.duties])
+    _upsert(
+        conn,
+        organisations,
+        [
+            {
+                "id": o["id"],
+                "type": o.get("organisationType") or "",
+                "name": o.get("displayName") or "",
+                "school_unit_code": o.get("schoolUnitCode"),
+                "parent_id": _ref(o.get("parentOrganisation")),
+            }
+            for o in fetched.organisations
+        ],
+    )
+    _upsert(
+        conn,
+        syllabuses,
+        [
+            {
+                "id": s["id"],
+                "course_code": s.get("courseCode") or s.get("subjectCode") or "",
+                "course_name": s.get("courseName") or s.get("subjectName") or "",
+                "points": s.get("points"),
+                "school_type": s.get("schoolType") or "",
+            }
+            for s in fetched.syllabuses
+        ],
+    )
+    _upsert(
+        conn,
+        persons,
+        [
+            {
+                "id": p["id"],
+                "given_name": p.get("givenName") or "",
+                "family_name": p.get("familyName") or "",
+                "civic_no": (p.get("civicNo") or {}).get("value"),
+            }
+            for p in fetched.persons
+        ],
+    )
+    _upsert(
+        conn,
+        duties,
+        [
+            {
+                "id": d["id"],
+                "person_id": _ref(d.get("person")) or "",
+                "role": d.get("dutyRole"),
+                "organisation_id": _ref(d.get("dutyAt")),
+            }
+            for d in fetched.duties
+        ],
+    )
 
     teaching = [g for g in fetched.groups if g.get("groupType", "Undervisning") == "Undervisning"]
     affected: set[str] = set()
     group_rows, member_rows = [], []
     for g in teaching:
         end = _date(g.get("endDate")) or _date(g.get("startDate"))
-        group_rows.append({"id": g["id"], "name": g.get("displayName") or "", "start_date": _date(g.get("startDate")),
-                           "end_date": end, "organisation_id": _ref(g.get("organisation")), "ber_stamp": None})
-        member_rows += [{"group_id": g["id"], "person_id": _ref(m.get("person")),
-                         "start_date": _date(m.get("startDate")), "end_date": _date(m.get("endDate")),
-                         # A group without dates fails the comparison (TypeError): the sync keeps its copy.
-                         "admitted": grading.is_admitted(_date(m.get("endDate")), end)}  # type: ignore[arg-type]
-                        for m in g.get("groupMemberships") or [] if _ref(m.get("person"))]
+        group_rows.append(
+            {
+                "id": g["id"],
+                "name": g.get("displayName") or "",
+                "start_date": _date(g.get("startDate")),
+                "end_date": end,
+                "organisation_id": _ref(g.get("organisation")),
+                "ber_stamp": None,
+            }
+        )
+        member_rows += [
+            {
+                "group_id": g["id"],
+                "person_id": _ref(m.get("person")),
+                "start_date": _date(m.get("startDate")),
+                "end_date": _date(m.get("endDate")),
+                # A group without dates fails the comparison (TypeError): the sync keeps its copy.
+                "admitted": grading.is_admitted(_date(m.get("endDate")), end),  # type: ignore[arg-type]
+            }
+            for m in g.get("groupMemberships") or []
+            if _ref(m.get("person"))
+        ]
         affected.add(g["id"])
     _upsert(conn, groups, group_rows)  # only BER's columns: the version and counts are Ping Pong's
     _replace(conn, memberships, sorted(affected), member_rows)
@@ -213,22 +277,36 @@ def apply(conn, fetched: Fetched) -> set[str]:
         for gid in (gid for gid in (_ref(x) for x in a.get("groups") or []) if gid is not None and gid in known):
             links.append({"gid": gid, "activity_id": a["id"], "syllabus_id": _ref(a.get("syllabus"))})
             linked.append(gid)
-            teacher_rows += [{"group_id": gid, "duty_id": _ref(t.get("duty")), "person_id": None,
-                              "grader": bool(t.get("grader"))} for t in a.get("teachers") or [] if _ref(t.get("duty"))]
+            teacher_rows += [
+                {"group_id": gid, "duty_id": _ref(t.get("duty")), "person_id": None, "grader": bool(t.get("grader"))}
+                for t in a.get("teachers") or []
+                if _ref(t.get("duty"))
+            ]
     if links:
-        conn.execute(groups.update().where(groups.c.id == bindparam("gid")).values(
-            activity_id=bindparam("activity_id"), syllabus_id=bindparam("syllabus_id"), ber_stamp=None), links)
+        conn.execute(
+            groups.update()
+            .where(groups.c.id == bindparam("gid"))
+            .values(activity_id=bindparam("activity_id"), syllabus_id=bindparam("syllabus_id"), ber_stamp=None),
+            links,
+        )
     _replace(conn, group_teachers, sorted(set(linked)), teacher_rows)
     affected |= set(linked)
 
     changed_people = {p["id"] for p in fetched.persons}
     changed_duties = {d["id"] for d in fetched.duties}
     if changed_people or changed_duties:
-        affected |= set(conn.execute(select(group_teachers.c.group_id).where(
-            group_teachers.c.person_id.in_(changed_people) | group_teachers.c.duty_id.in_(changed_duties)
-        )).scalars())
-    affected |= set(conn.execute(select(groups.c.id).where(
-        groups.c.syllabus_id.in_([s["id"] for s in fetched.syllabuses]))).scalars())
+        affected |= set(
+            conn.execute(
+                select(group_teachers.c.group_id).where(
+                    group_teachers.c.person_id.in_(changed_people) | group_teachers.c.duty_id.in_(changed_duties)
+                )
+            ).scalars()
+        )
+    affected |= set(
+        conn.execute(
+            select(groups.c.id).where(groups.c.syllabus_id.in_([s["id"] for s in fetched.syllabuses]))
+        ).scalars()
+    )
     return affected
 
 
@@ -238,6 +316,7 @@ def apply_deletions(conn, deleted: dict[str, set[str]]) -> set[str]:
     A removed group goes with its memberships and teachers; a removed activity takes its teachers
     off its groups (so with no grader left the group is no longer searchable); a removed person
     leaves every group; a removed duty leaves every activity. Grades are Ping Pong's own and stay."""
+
     def ids(key: str) -> list[str]:
         return sorted(deleted.get(key, set()) | (deleted.get("activitites", set()) if key == "activities" else set()))
 
@@ -253,15 +332,19 @@ def apply_deletions(conn, deleted: dict[str, set[str]]) -> set[str]:
         conn.execute(delete(group_teachers).where(group_teachers.c.group_id.in_(owners)))
         conn.execute(groups.update().where(groups.c.id.in_(owners)).values(activity_id=None, ber_stamp=None))
     for chunk in _chunks(ids("persons")):
-        affected |= set(conn.execute(select(memberships.c.group_id).where(memberships.c.person_id.in_(chunk))).scalars())
-        affected |= set(conn.execute(select(group_teachers.c.group_id).where(
-            group_teachers.c.person_id.in_(chunk))).scalars())
+        affected |= set(
+            conn.execute(select(memberships.c.group_id).where(memberships.c.person_id.in_(chunk))).scalars()
+        )
+        affected |= set(
+            conn.execute(select(group_teachers.c.group_id).where(group_teachers.c.person_id.in_(chunk))).scalars()
+        )
         conn.execute(delete(memberships).where(memberships.c.person_id.in_(chunk)))
         conn.execute(delete(group_teachers).where(group_teachers.c.person_id.in_(chunk)))
         conn.execute(delete(persons).where(persons.c.id.in_(chunk)))
     for chunk in _chunks(ids("duties")):
-        affected |= set(conn.execute(select(group_teachers.c.group_id).where(
-            group_teachers.c.duty_id.in_(chunk))).scalars())
+        affected |= set(
+            conn.execute(select(group_teachers.c.group_id).where(group_teachers.c.duty_id.in_(chunk))).scalars()
+        )
         conn.execute(delete(group_teachers).where(group_teachers.c.duty_id.in_(chunk)))
         conn.execute(delete(duties).where(duties.c.id.in_(chunk)))
     for key, table in (("organisations", organisations), ("syllabuses", syllabuses)):
@@ -274,25 +357,34 @@ def apply_deletions(conn, deleted: dict[str, set[str]]) -> set[str]:
 
 def _chunks(values: list[str], size: int = 500):
     for i in range(0, len(values), size):
-        yield values[i:i + size]
+        yield values[i : i + size]
 
 
 def _drop_missing(conn, seen: dict[str, set[str]]) -> None:
     """A full sync mirrors BER: what BER no longer has goes (grades are Ping Pong's own and stay)."""
-    for name, table in (("organisations", organisations), ("syllabuses", syllabuses), ("persons", persons),
-                        ("duties", duties), ("groups", groups)):
+    for name, table in (
+        ("organisations", organisations),
+        ("syllabuses", syllabuses),
+        ("persons", persons),
+        ("duties", duties),
+        ("groups", groups),
+    ):
         stored = set(conn.execute(select(table.c.id)).scalars())
         seen[f"gone_{name}"] = stored - seen[name]
-    for name, table in (("organisations", organisations), ("syllabuses", syllabuses), ("persons", persons),
-                        ("duties", duties)):
+    for name, table in (
+        ("organisations", organisations),
+        ("syllabuses", syllabuses),
+        ("persons", persons),
+        ("duties", duties),
+    ):
         ids = sorted(seen[f"gone_{name}"])
         for i in range(0, len(ids), 500):
-            conn.execute(delete(table).where(table.c.id.in_(ids[i:i + 500])))
+            conn.execute(delete(table).where(table.c.id.in_(ids[i : i + 500])))
     gone = sorted(seen["gone_groups"])
     _replace(conn, memberships, gone, [])
     _replace(conn, group_teachers, gone, [])
     for i in range(0, len(gone), 500):
-        conn.execute(delete(groups).where(groups.c.id.in_(gone[i:i + 500])))
+        conn.execute(delete(groups).where(groups.c.id.in_(gone[i : i + 500])))
 
 
 class _KitLock:
@@ -318,8 +410,12 @@ class Syncer:
     def __init__(self, kit, config: dict):
         self.kit = kit
         self.config = config
-        self.client = BerClient(config["BER_URL"], config["BER_API_TOKEN"],
-                                timeout=float(config["BER_TIMEOUT_SECONDS"]), page_limit=int(config["BER_PAGE_LIMIT"]))
+        self.client = BerClient(
+            config["BER_URL"],
+            config["BER_API_TOKEN"],
+            timeout=float(config["BER_TIMEOUT_SECONDS"]),
+            page_limit=int(config["BER_PAGE_LIMIT"]),
+        )
         self.interval = timedelta(minutes=float(config["SYNC_INTERVAL_MINUTES"]))
         self._lock = _KitLock(kit, "ber_sync")  # one sync at a time, in any process
         self._state_lock = threading.Lock()
@@ -352,8 +448,9 @@ class Syncer:
     def reset(self) -> None:
         """After a scenario load: the copy is empty and the next sync is a full one."""
         with self._state_lock:
-            self._write({"watermark": None, "last_success": None, "last_failure": None, "error": None,
-                         "pending_full": True})
+            self._write(
+                {"watermark": None, "last_success": None, "last_failure": None, "error": None, "pending_full": True}
+            )
 
     def _now(self) -> datetime:
         return self.kit.clock.now()
@@ -406,16 +503,23 @@ class Syncer:
                 # The newest stamp seen: meta.modified.after is exclusive, so a bulk load that stamps
                 # every record with one instant is not read again on the next sync.
                 newest_text = newest.isoformat()
-                watermark = (newest_text if full or not watermark
-                             else max(watermark, newest_text, key=datetime.fromisoformat))
+                watermark = (
+                    newest_text if full or not watermark else max(watermark, newest_text, key=datetime.fromisoformat)
+                )
             offered = state.get("deletions_offered")
             if full:
                 offered = None  # ask again after a full sync (BER may have been replaced)
             elif ask_removals:
                 offered = removals is not None
-            self._save(watermark=watermark, last_success=self._now().isoformat(), error=None, pending_full=False,
-                       last_full=self._now().isoformat() if full else self.state().get("last_full"),
-                       deletions_offered=offered, last_removals=sum(len(v) for v in (removals or {}).values()))
+            self._save(
+                watermark=watermark,
+                last_success=self._now().isoformat(),
+                error=None,
+                pending_full=False,
+                last_full=self._now().isoformat() if full else self.state().get("last_full"),
+                deletions_offered=offered,
+                last_removals=sum(len(v) for v in (removals or {}).values()),
+            )
             self._keep_subscription(full)
             return True
 
@@ -453,9 +557,15 @@ class Syncer:
             if str(old.get("target", "")).startswith(base + "/"):
                 self.client.send("DELETE", f"/subscriptions/{old['id']}")
         token = secrets.token_urlsafe(18)
-        created = self.client.send("POST", "/subscriptions", {
-            "name": "Ping Pong (Lärportalen)", "target": f"{base}/{token}",
-            "resourceTypes": [{"resource": t} for t in ENTITY_TYPES]})
+        created = self.client.send(
+            "POST",
+            "/subscriptions",
+            {
+                "name": "Ping Pong (Lärportalen)",
+                "target": f"{base}/{token}",
+                "resourceTypes": [{"resource": t} for t in ENTITY_TYPES],
+            },
+        )
         if created.status_code in NOT_OFFERED:
             return None
         body = created.json()
@@ -465,8 +575,9 @@ class Syncer:
         """Whether ``token`` is our subscription's (the receiver asks before it reads a notice's body)."""
         sub = self.state().get("webhook") or {}
         known = sub.get("token")
-        return bool(known) and secrets.compare_digest(token.encode("utf-8", "surrogateescape"),
-                                                       str(known).encode("utf-8", "surrogateescape"))
+        return bool(known) and secrets.compare_digest(
+            token.encode("utf-8", "surrogateescape"), str(known).encode("utf-8", "surrogateescape")
+        )
 
     def notified(self, token: str, body: object) -> bool | None:
         """A notice from BER: sync at once. None when the token is not our subscription's."""
@@ -495,14 +606,16 @@ class Syncer:
                 known_duties = set(conn.execute(select(duties.c.id)).scalars()) if activities else set()
             fetched = Fetched()
             fetched.groups, fetched.activities = [group], activities
-            duty_ids = {d for d in (_ref(t.get("duty")) for a in activities for t in a.get("teachers") or [])
-                        if d is not None}
+            duty_ids = {
+                d for d in (_ref(t.get("duty")) for a in activities for t in a.get("teachers") or []) if d is not None
+            }
             for duty_id in duty_ids - known_duties:
                 duty = self.client.get("duties", duty_id)
                 if duty:
                     fetched.duties.append(duty)
-            person_ids = {p for p in (_ref(m.get("person")) for m in group.get("groupMemberships") or [])
-                          if p is not None}
+            person_ids = {
+                p for p in (_ref(m.get("person")) for m in group.get("groupMemberships") or []) if p is not None
+            }
             person_ids |= {p for p in (_ref(d.get("person")) for d in fetched.duties) if p is not None}
             with self.kit.db.engine.connect() as conn:
                 known = set(conn.execute(select(persons.c.id).where(persons.c.id.in_(person_ids))).scalars())
@@ -537,7 +650,7 @@ class Syncer:
 
     # -- what the UI says -------------------------------------------------------------------------
     def notice(self) -> str | None:
-        """"BER kunde inte nås …" with the copy's age, when the last contact with BER failed."""
+        """ "BER kunde inte nås …" with the copy's age, when the last contact with BER failed."""
         state = self.state()
         failure, success = state.get("last_failure"), state.get("last_success")
         if not failure or (success and datetime.fromisoformat(success) >= datetime.fromisoformat(failure)):
@@ -546,5 +659,7 @@ class Syncer:
             return "BER kunde inte nås. Det finns ännu ingen kopia av BER:s uppgifter."
         at = datetime.fromisoformat(success)
         minutes = max(0, int((self._now() - at).total_seconds() // 60))
-        return (f"BER kunde inte nås. Uppgifterna är från {at:%Y-%m-%d %H:%M} "
-                f"({minutes} minuter gamla) och uppdateras när BER svarar igen.")
+        return (
+            f"BER kunde inte nås. Uppgifterna är från {at:%Y-%m-%d %H:%M} "
+            f"({minutes} minuter gamla) och uppdateras när BER svarar igen."
+        )

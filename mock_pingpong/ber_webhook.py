@@ -8,6 +8,7 @@ says; the body is only logged). A notice makes Ping Pong sync at once (increment
 removals); the answer comes when the sync is done, so BER's journal shows the delivery after Ping
 Pong has the change.
 """
+
 from __future__ import annotations
 
 import json
@@ -39,6 +40,7 @@ def _notice_body() -> object | None:
 @ber_webhook.post("/webhook/<token>")
 def notice(token: str):
     from betyg_harness.mock_pingpong import get_syncer
+
     syncer = get_syncer(current_app)
     if not syncer.expects(token):
         return _unknown()

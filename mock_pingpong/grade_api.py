@@ -1,4 +1,5 @@
 """The grade API BER polls: ``GET /api/skolplattform/betyg`` (XML valid against betyg.xsd)."""
+
 from __future__ import annotations
 
 import hmac
@@ -27,6 +28,7 @@ def school_forms() -> frozenset[str]:
     """The Skolform values the reference XSD allows (read from the schema, never copied)."""
     import xmlschema
     from betyg_harness.reference import betyg_xsd
+
     skolform = xmlschema.XMLSchema(str(betyg_xsd())).types["Skolform"]
     # A restriction of xs:string by enumeration: simple, with string values.
     assert isinstance(skolform, xmlschema.validators.XsdSimpleType) and skolform.enumeration is not None
@@ -73,8 +75,11 @@ def build_document(start: datetime, end: datetime, grades_by_student: dict[str, 
         return element
 
     # None is lxml's prefix of the default namespace; lxml-stubs allow only str prefixes.
-    root = etree.Element(f"{{{NS}}}betyg", nsmap={None: NS},  # type: ignore[dict-item]
-                         attrib={"from": start.isoformat(timespec="seconds"), "tom": end.isoformat(timespec="seconds")})
+    root = etree.Element(
+        f"{{{NS}}}betyg",
+        nsmap={None: NS},  # type: ignore[dict-item]
+        attrib={"from": start.isoformat(timespec="seconds"), "tom": end.isoformat(timespec="seconds")},
+    )
     for person_id, rows in grades_by_student.items():
         elev = sub(root, "elev", id=_braced(person_id))
         for row in rows:
@@ -99,8 +104,12 @@ def betyg():
     token = current_app.config["PINGPONG_API_TOKEN"]
     given = request.headers.get("Authorization", "")
     if not token or not hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
-        return _error(401, "unauthorized", "Åtkomst kräver en giltig token (Authorization: Bearer …).",
-                      {"WWW-Authenticate": 'Bearer realm="pingpong"'})
+        return _error(
+            401,
+            "unauthorized",
+            "Åtkomst kräver en giltig token (Authorization: Bearer …).",
+            {"WWW-Authenticate": 'Bearer realm="pingpong"'},
+        )
     try:
         start = parse_instant("from", request.args.get("from"))
         end = parse_instant("tom", request.args.get("tom"))
@@ -110,8 +119,11 @@ def betyg():
         return _error(400, "bad_request", "tom får inte vara före from.")
     school_type = request.args.get("schoolType")
     if school_type is not None and school_type not in school_forms():
-        return _error(400, "bad_request",
-                      f"Okänd schoolType: {school_type!r}. Tillåtna värden: {', '.join(sorted(school_forms()))}.")
+        return _error(
+            400,
+            "bad_request",
+            f"Okänd schoolType: {school_type!r}. Tillåtna värden: {', '.join(sorted(school_forms()))}.",
+        )
     grades_by_student: dict[str, list] = {}
     if school_type in (None, SCHOOL_FORM):
         with grade_writes(), current_kit().db.engine.connect() as conn:  # no save half-done meanwhile

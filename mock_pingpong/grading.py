@@ -3,6 +3,7 @@
 Used by the UI, the grade API, the catalogue and the sync alike (through ``service`` and
 ``repository``), so a rule changes in one place.
 """
+
 from __future__ import annotations
 
 import re
@@ -90,7 +91,7 @@ TERM_RE = re.compile(r"^(HT|VT) ([0-9]{4})$")
 
 
 def term_of(course_end: date) -> str:
-    """"VT 2027" = course end January–June 2027; "HT 2026" = July–December 2026."""
+    """ "VT 2027" = course end January–June 2027; "HT 2026" = July–December 2026."""
     return f"{'VT' if course_end.month <= 6 else 'HT'} {course_end.year}"
 
 
@@ -113,8 +114,19 @@ def term_sort_key(term: str) -> tuple[int, int]:
 # letter (é as e), ü as y, æ as ä and ø as ö (as Swedish dictionaries do).
 _LETTERS = "abcdefghijklmnopqrstuvwxyzåäö"
 _RANK = {ch: chr(0x100 + i) for i, ch in enumerate(_LETTERS)}
-_SPECIAL = {"æ": "ä", "ø": "ö", "ł": "l", "ı": "i", "ß": "ss", "đ": "d", "ð": "d", "þ": "th", "œ": "oe",
-            "ŋ": "n", "ħ": "h"}
+_SPECIAL = {
+    "æ": "ä",
+    "ø": "ö",
+    "ł": "l",
+    "ı": "i",
+    "ß": "ss",
+    "đ": "d",
+    "ð": "d",
+    "þ": "th",
+    "œ": "oe",
+    "ŋ": "n",
+    "ħ": "h",
+}
 _KEEP_MARKS = {("a", "\u030a"): "å", ("a", "\u0308"): "ä", ("o", "\u0308"): "ö", ("u", "\u0308"): "y"}
 
 
@@ -206,6 +218,7 @@ class Teacher:
 @dataclass
 class Sheet:
     """One grade group as the grading view sees it."""
+
     id: str
     name: str
     start_date: date
@@ -218,9 +231,9 @@ class Sheet:
     school_unit_name: str
     school_unit_code: str
     version: int
-    students: list[Student]                 # admitted at course end, in Swedish order
-    not_admitted: list[Student]             # members who are not (for messages only)
-    teachers: list[Teacher]                 # grading teachers linked in BER
+    students: list[Student]  # admitted at course end, in Swedish order
+    not_admitted: list[Student]  # members who are not (for messages only)
+    teachers: list[Teacher]  # grading teachers linked in BER
 
     @property
     def scale(self) -> tuple[str, ...]:
@@ -245,6 +258,7 @@ class Sheet:
 class Submission:
     """The choices of one grading form: grade per person id, which to lock, the ticked teachers, and
     (from the summary on) a one-time ``token`` that makes its confirm idempotent."""
+
     version: int
     grades: dict[str, str] = field(default_factory=dict)
     locks: set[str] = field(default_factory=set)
@@ -268,20 +282,24 @@ class Submission:
     @classmethod
     def from_payload(cls, data: dict) -> "Submission":
         token = data.get("n")
-        return cls(version=int(data["v"]), grades=dict(data["g"]), locks=set(data["l"]), teachers=list(data["t"]),
-                   token=token if isinstance(token, str) and token else None)
+        return cls(
+            version=int(data["v"]),
+            grades=dict(data["g"]),
+            locks=set(data["l"]),
+            teachers=list(data["t"]),
+            token=token if isinstance(token, str) and token else None,
+        )
 
 
 @dataclass(frozen=True)
 class FieldError:
-    field: str          # "form", "teachers", "grade-<id>" or "lock-<id>"
+    field: str  # "form", "teachers", "grade-<id>" or "lock-<id>"
     message: str
 
 
 MSG_NOT_SAVED = "Betygen sparades inte."
 MAX_NAMED = 10  # students named in one message; the rest are counted
-MSG_STALE = ("Någon annan har sparat betyg i gruppen sedan du öppnade den. "
-             "Sidan har laddats om med deras ändringar.")
+MSG_STALE = "Någon annan har sparat betyg i gruppen sedan du öppnade den. Sidan har laddats om med deras ändringar."
 
 
 def opens_message(course_end: date) -> str:
@@ -313,37 +331,55 @@ def validate(sheet: Sheet, submission: Submission, today: date) -> list[FieldErr
         value = submission.grades.get(person_id)
         if student.grade and student.grade.locked:
             if value is not None and value != student.grade.value:
-                errors.append(FieldError(f"grade-{person_id}",
-                                         f"Betyget för {student.full_name} är låst och kan inte ändras."))
+                errors.append(
+                    FieldError(f"grade-{person_id}", f"Betyget för {student.full_name} är låst och kan inte ändras.")
+                )
             continue
         if value is not None and value not in scale:
             shown = value if len(value) <= 12 and value.isprintable() else "som skickades"
-            errors.append(FieldError(f"grade-{person_id}",
-                                     f"Betyget {shown} finns inte i betygsskalan för {sheet.course_code} "
-                                     f"({', '.join(scale)})."))
+            errors.append(
+                FieldError(
+                    f"grade-{person_id}",
+                    f"Betyget {shown} finns inte i betygsskalan för {sheet.course_code} ({', '.join(scale)}).",
+                )
+            )
         elif value is None and person_id in submission.locks:
-            errors.append(FieldError(f"lock-{person_id}",
-                                     f"Välj ett betyg för {student.full_name} innan du låser det."))
+            errors.append(
+                FieldError(f"lock-{person_id}", f"Välj ett betyg för {student.full_name} innan du låser det.")
+            )
     # One message per problem, however many fields carry it (a form may be forged with thousands).
     if not_admitted:
         asked = set(not_admitted)
         not_admitted = [s.full_name for s in sheet.not_admitted if s.person_id in asked]  # as the group lists them
-        shown = ", ".join(not_admitted[:MAX_NAMED]) + (f" och {len(not_admitted) - MAX_NAMED} till"
-                                                       if len(not_admitted) > MAX_NAMED else "")
+        shown = ", ".join(not_admitted[:MAX_NAMED]) + (
+            f" och {len(not_admitted) - MAX_NAMED} till" if len(not_admitted) > MAX_NAMED else ""
+        )
         errors.insert(0, FieldError("form", f"{shown} har inte status Antagen i gruppen och kan inte få betyg."))
     if unknown:
-        errors.insert(0, FieldError("form", f"Formuläret innehåller betyg för {unknown} "
-                                            f"{'elev' if unknown == 1 else 'elever'} som inte finns i gruppen."))
-    if not any(pid in admitted and not ((grade := admitted[pid].grade) and grade.locked)
-               for pid in submission.grades) and not errors:
+        errors.insert(
+            0,
+            FieldError(
+                "form",
+                f"Formuläret innehåller betyg för {unknown} "
+                f"{'elev' if unknown == 1 else 'elever'} som inte finns i gruppen.",
+            ),
+        )
+    if (
+        not any(pid in admitted and not ((grade := admitted[pid].grade) and grade.locked) for pid in submission.grades)
+        and not errors
+    ):
         errors.append(FieldError("form", "Inga betyg att spara. Välj minst ett betyg."))
     graders = {t.person_id: t for t in sheet.teachers}
     if not submission.teachers:
         errors.append(FieldError("teachers", "Bocka i minst en betygssättande lärare."))
     for person_id in submission.teachers:
         if person_id not in graders:
-            errors.append(FieldError("teachers", "Endast lärare som är kopplade som betygssättande lärare "
-                                                 "till gruppen i BER kan bockas i."))
+            errors.append(
+                FieldError(
+                    "teachers",
+                    "Endast lärare som är kopplade som betygssättande lärare till gruppen i BER kan bockas i.",
+                )
+            )
             break
     return errors
 

@@ -1,13 +1,28 @@
 """Ping Pong's tables: accounts (from the scenario), the synced copy of BER, and grades."""
+
 from __future__ import annotations
 
-from sqlalchemy import (JSON, Boolean, Column, Date, DateTime, ForeignKey, Index, Integer, MetaData, String,
-                        Table, Text, UniqueConstraint)
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
 
 metadata = MetaData()
 
 accounts = Table(
-    "accounts", metadata,
+    "accounts",
+    metadata,
     Column("username", String(100), primary_key=True),
     Column("password_hash", String(255), nullable=False),
     Column("name", String(200), nullable=False),
@@ -17,7 +32,8 @@ accounts = Table(
 
 # -- the copy of BER (SS 12000) -------------------------------------------------------------
 organisations = Table(
-    "organisations", metadata,
+    "organisations",
+    metadata,
     Column("id", String(36), primary_key=True),
     Column("type", String(40), nullable=False),
     Column("name", String(300), nullable=False),
@@ -26,7 +42,8 @@ organisations = Table(
 )
 
 syllabuses = Table(
-    "syllabuses", metadata,
+    "syllabuses",
+    metadata,
     Column("id", String(36), primary_key=True),
     Column("course_code", String(20), nullable=False),
     Column("course_name", String(300), nullable=False),
@@ -35,7 +52,8 @@ syllabuses = Table(
 )
 
 persons = Table(
-    "persons", metadata,
+    "persons",
+    metadata,
     Column("id", String(36), primary_key=True),
     Column("given_name", String(200), nullable=False),
     Column("family_name", String(200), nullable=False),
@@ -43,7 +61,8 @@ persons = Table(
 )
 
 duties = Table(
-    "duties", metadata,
+    "duties",
+    metadata,
     Column("id", String(36), primary_key=True),
     Column("person_id", String(36), nullable=False, index=True),
     Column("role", String(60)),
@@ -51,7 +70,8 @@ duties = Table(
 )
 
 groups = Table(
-    "groups", metadata,
+    "groups",
+    metadata,
     Column("id", String(36), primary_key=True),
     Column("name", String(300), nullable=False),
     Column("start_date", Date, nullable=False),
@@ -74,7 +94,8 @@ groups = Table(
 )
 
 memberships = Table(
-    "memberships", metadata,
+    "memberships",
+    metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("group_id", String(36), ForeignKey("groups.id", ondelete="CASCADE"), nullable=False, index=True),
     Column("person_id", String(36), nullable=False),
@@ -84,7 +105,8 @@ memberships = Table(
 )
 
 group_teachers = Table(
-    "group_teachers", metadata,
+    "group_teachers",
+    metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("group_id", String(36), ForeignKey("groups.id", ondelete="CASCADE"), nullable=False, index=True),
     Column("duty_id", String(36), nullable=False),
@@ -95,20 +117,21 @@ group_teachers = Table(
 # -- what Ping Pong owns ----------------------------------------------------------------------
 # Times are naive Europe/Stockholm local mock time (SQLite keeps no offset).
 grades = Table(
-    "grades", metadata,
+    "grades",
+    metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("group_id", String(36), nullable=False),
     Column("person_id", String(36), nullable=False, index=True),
     Column("value", String(3), nullable=False),
     Column("locked", Boolean, nullable=False, default=False),
-    Column("deciders", JSON, nullable=False, default=list),      # person ids of the ticked teachers
+    Column("deciders", JSON, nullable=False, default=list),  # person ids of the ticked teachers
     Column("course_code", String(20), nullable=False),
     Column("school_unit_id", String(36)),
     Column("saved_at", DateTime, nullable=False),
     Column("saved_by", String(200), nullable=False),
     Column("locked_at", DateTime),
     Column("locked_by", String(200)),
-    Column("changed_at", DateTime, index=True),   # mock time it was locked or changed
+    Column("changed_at", DateTime, index=True),  # mock time it was locked or changed
     UniqueConstraint("group_id", "person_id"),
 )
 
@@ -119,10 +142,11 @@ Index("ix_groups_end_date_searchable", groups.c.end_date, groups.c.grader_count)
 
 # -- the summary's one-time tokens ------------------------------------------------------------
 confirmed_summaries = Table(
-    "confirmed_summaries", metadata,
-    Column("token", String(64), primary_key=True),   # from the summary's signed payload, once
+    "confirmed_summaries",
+    metadata,
+    Column("token", String(64), primary_key=True),  # from the summary's signed payload, once
     Column("group_id", String(36), nullable=False),
     Column("saved_by", String(200), nullable=False),
     Column("saved_at", DateTime, nullable=False),
-    Column("locked", Integer, nullable=False),       # how many grades the confirm locked
+    Column("locked", Integer, nullable=False),  # how many grades the confirm locked
 )

@@ -1,4 +1,5 @@
 """Reading and writing Ping Pong's tables (SQLAlchemy Core). The rules come from ``grading``."""
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -10,8 +11,18 @@ from sqlalchemy.engine import Connection
 
 from betyg_harness.mock_kit.db import position_of
 from betyg_harness.mock_pingpong import grading
-from betyg_harness.mock_pingpong.models import (accounts, confirmed_summaries, duties, grades, group_teachers, groups,
-                                                memberships, organisations, persons, syllabuses)
+from betyg_harness.mock_pingpong.models import (
+    accounts,
+    confirmed_summaries,
+    duties,
+    grades,
+    group_teachers,
+    groups,
+    memberships,
+    organisations,
+    persons,
+    syllabuses,
+)
 
 
 class StaleForm(Exception):
@@ -34,43 +45,75 @@ def refresh_derived(conn: Connection, group_ids: set[str] | None = None) -> None
         return column.in_(ids) if ids is not None else True
 
     # A teacher's person comes from their duty, which may have synced after the activity.
-    conn.execute(update(group_teachers).where(where(group_teachers.c.group_id)).values(
-        person_id=select(duties.c.person_id).where(duties.c.id == group_teachers.c.duty_id).scalar_subquery()))
+    conn.execute(
+        update(group_teachers)
+        .where(where(group_teachers.c.group_id))
+        .values(person_id=select(duties.c.person_id).where(duties.c.id == group_teachers.c.duty_id).scalar_subquery())
+    )
     grader_rows = conn.execute(
         select(group_teachers.c.group_id, persons.c.given_name, persons.c.family_name)
         .join(persons, persons.c.id == group_teachers.c.person_id)
-        .where(group_teachers.c.grader, where(group_teachers.c.group_id))).all()
+        .where(group_teachers.c.grader, where(group_teachers.c.group_id))
+    ).all()
     graders = defaultdict(list)
     for gid, given, family in grader_rows:
         graders[gid].append((given, family))
-    admitted: dict[str, int] = dict(conn.execute(
-        select(memberships.c.group_id, func.count(func.distinct(memberships.c.person_id)))
-        .where(memberships.c.admitted, where(memberships.c.group_id)).group_by(memberships.c.group_id)).all())
-    admitted_grade = exists().where(memberships.c.group_id == grades.c.group_id,
-                                    memberships.c.person_id == grades.c.person_id, memberships.c.admitted)
-    counts = {gid: (n, int(locked or 0)) for gid, n, locked in conn.execute(
-        # A count of the locked rows, not a sum over the Boolean column: SQLite would hand the sum back
-        # as a Boolean (4 locked → True → 1) and PostgreSQL has no sum(boolean).
-        select(grades.c.group_id, func.count(), func.count(case((grades.c.locked, 1))))
-        .where(admitted_grade, where(grades.c.group_id)).group_by(grades.c.group_id)).all()}
-    rows = conn.execute(select(groups.c.id, groups.c.name, syllabuses.c.course_code, syllabuses.c.course_name)
-                        .select_from(groups.outerjoin(syllabuses, syllabuses.c.id == groups.c.syllabus_id))
-                        .where(where(groups.c.id))).all()
+    admitted: dict[str, int] = dict(
+        conn.execute(
+            select(memberships.c.group_id, func.count(func.distinct(memberships.c.person_id)))
+            .where(memberships.c.admitted, where(memberships.c.group_id))
+            .group_by(memberships.c.group_id)
+        ).all()
+    )
+    admitted_grade = exists().where(
+        memberships.c.group_id == grades.c.group_id,
+        memberships.c.person_id == grades.c.person_id,
+        memberships.c.admitted,
+    )
+    counts = {
+        gid: (n, int(locked or 0))
+        for gid, n, locked in conn.execute(
+            # A count of the locked rows, not a sum over the Boolean column: SQLite would hand the sum back
+            # as a Boolean (4 locked → True → 1) and PostgreSQL has no sum(boolean).
+            select(grades.c.group_id, func.count(), func.count(case((grades.c.locked, 1))))
+            .where(admitted_grade, where(grades.c.group_id))
+            .group_by(grades.c.group_id)
+        ).all()
+    }
+    rows = conn.execute(
+        select(groups.c.id, groups.c.name, syllabuses.c.course_code, syllabuses.c.course_name)
+        .select_from(groups.outerjoin(syllabuses, syllabuses.c.id == groups.c.syllabus_id))
+        .where(where(groups.c.id))
+    ).all()
     params = []
     for gid, name, code, course_name in rows:
         names = sorted(graders.get(gid, []), key=lambda gf: grading.student_order_key(gf[1], gf[0]))
         full = [f"{g} {f}" for g, f in names]
-        params.append({
-            "gid": gid, "grader_count": len(full), "grader_names": ", ".join(full),
-            "search_text": grading.search_fold(" | ".join([name, code or "", course_name or "", *full])),
-            "admitted_count": admitted.get(gid, 0), "graded_count": counts.get(gid, (0, 0))[0],
-            "locked_count": counts.get(gid, (0, 0))[1],
-        })
+        params.append(
+            {
+                "gid": gid,
+                "grader_count": len(full),
+                "grader_names": ", ".join(full),
+                "search_text": grading.search_fold(" | ".join([name, code or "", course_name or "", *full])),
+                "admitted_count": admitted.get(gid, 0),
+                "graded_count": counts.get(gid, (0, 0))[0],
+                "locked_count": counts.get(gid, (0, 0))[1],
+            }
+        )
     if params:
-        conn.execute(update(groups).where(groups.c.id == bindparam("gid")).values(
-            grader_count=bindparam("grader_count"), grader_names=bindparam("grader_names"),
-            search_text=bindparam("search_text"), admitted_count=bindparam("admitted_count"),
-            graded_count=bindparam("graded_count"), locked_count=bindparam("locked_count")), params)
+        conn.execute(
+            update(groups)
+            .where(groups.c.id == bindparam("gid"))
+            .values(
+                grader_count=bindparam("grader_count"),
+                grader_names=bindparam("grader_names"),
+                search_text=bindparam("search_text"),
+                admitted_count=bindparam("admitted_count"),
+                graded_count=bindparam("graded_count"),
+                locked_count=bindparam("locked_count"),
+            ),
+            params,
+        )
 
 
 # -- people and access ----------------------------------------------------------------------------
@@ -83,22 +126,33 @@ def person_id_for_civic(conn: Connection, civic_no: str | None) -> str | None:
 def is_grading_teacher(conn: Connection, group_id: str, person_id: str | None) -> bool:
     if not person_id:
         return False
-    return conn.execute(select(group_teachers.c.id).where(
-        group_teachers.c.group_id == group_id, group_teachers.c.person_id == person_id,
-        group_teachers.c.grader).limit(1)).first() is not None
+    return (
+        conn.execute(
+            select(group_teachers.c.id)
+            .where(
+                group_teachers.c.group_id == group_id, group_teachers.c.person_id == person_id, group_teachers.c.grader
+            )
+            .limit(1)
+        ).first()
+        is not None
+    )
 
 
 def grader_options(conn: Connection, only_groups_of: str | None = None) -> list[tuple[str, str]]:
     """(person id, full name) of every grading teacher, or of those sharing a group with a person."""
     graders = select(group_teachers.c.person_id).where(group_teachers.c.grader)
     if only_groups_of is not None:
-        own = select(group_teachers.c.group_id).where(group_teachers.c.person_id == only_groups_of,
-                                                      group_teachers.c.grader)
+        own = select(group_teachers.c.group_id).where(
+            group_teachers.c.person_id == only_groups_of, group_teachers.c.grader
+        )
         graders = graders.where(group_teachers.c.group_id.in_(own))
     # IN (subquery) rather than JOIN … DISTINCT: SQLite then needs no temporary B-tree (1,600 graders).
-    rows = sorted(conn.execute(select(persons.c.id, persons.c.given_name, persons.c.family_name)
-                               .where(persons.c.id.in_(graders))).all(),
-                  key=lambda r: grading.student_order_key(r.given_name, r.family_name))
+    rows = sorted(
+        conn.execute(
+            select(persons.c.id, persons.c.given_name, persons.c.family_name).where(persons.c.id.in_(graders))
+        ).all(),
+        key=lambda r: grading.student_order_key(r.given_name, r.family_name),
+    )
     return [(r.id, f"{r.given_name} {r.family_name}") for r in rows]
 
 
@@ -109,17 +163,34 @@ def terms(conn: Connection) -> list[str]:
 
 
 # -- search ---------------------------------------------------------------------------------------
-def search_groups(conn: Connection, *, text: str = "", teacher_id: str | None = None,
-                  date_from: date | None = None, date_to: date | None = None,
-                  visible_to: str | None = None, limit: int = 500) -> tuple[Sequence[Row], bool]:
+def search_groups(
+    conn: Connection,
+    *,
+    text: str = "",
+    teacher_id: str | None = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    visible_to: str | None = None,
+    limit: int = 500,
+) -> tuple[Sequence[Row], bool]:
     """Searchable groups matching the criteria; ``visible_to`` = a teacher's person id (else all).
 
     Returns (rows, truncated)."""
-    query = (select(groups.c.id, groups.c.name, groups.c.end_date, groups.c.grader_names,
-                    groups.c.admitted_count, groups.c.graded_count, groups.c.locked_count,
-                    syllabuses.c.course_code, syllabuses.c.course_name)
-             .select_from(groups.outerjoin(syllabuses, syllabuses.c.id == groups.c.syllabus_id))
-             .where(groups.c.grader_count > 0))  # grading.is_searchable, as SQL
+    query = (
+        select(
+            groups.c.id,
+            groups.c.name,
+            groups.c.end_date,
+            groups.c.grader_names,
+            groups.c.admitted_count,
+            groups.c.graded_count,
+            groups.c.locked_count,
+            syllabuses.c.course_code,
+            syllabuses.c.course_name,
+        )
+        .select_from(groups.outerjoin(syllabuses, syllabuses.c.id == groups.c.syllabus_id))
+        .where(groups.c.grader_count > 0)
+    )  # grading.is_searchable, as SQL
     if text.strip():
         query = query.where(position_of(groups.c.search_text, grading.search_fold(text.strip())) > 0)
     if date_from:
@@ -128,8 +199,13 @@ def search_groups(conn: Connection, *, text: str = "", teacher_id: str | None = 
         query = query.where(groups.c.end_date <= date_to)
     for person_id in (teacher_id, visible_to):
         if person_id:
-            query = query.where(groups.c.id.in_(select(group_teachers.c.group_id).where(
-                group_teachers.c.person_id == person_id, group_teachers.c.grader)))
+            query = query.where(
+                groups.c.id.in_(
+                    select(group_teachers.c.group_id).where(
+                        group_teachers.c.person_id == person_id, group_teachers.c.grader
+                    )
+                )
+            )
     rows = conn.execute(query.order_by(groups.c.end_date.desc(), groups.c.name).limit(limit + 1)).all()
     return rows[:limit], len(rows) > limit
 
@@ -137,21 +213,36 @@ def search_groups(conn: Connection, *, text: str = "", teacher_id: str | None = 
 # -- one group ------------------------------------------------------------------------------------
 # The grading view's statements are built once (building one costs about what running it does).
 _SHEET_GROUP = (
-    select(groups, syllabuses.c.course_code, syllabuses.c.course_name, syllabuses.c.points,
-           syllabuses.c.school_type, organisations.c.name.label("unit_name"), organisations.c.school_unit_code)
-    .select_from(groups.outerjoin(syllabuses, syllabuses.c.id == groups.c.syllabus_id)
-                 .outerjoin(organisations, organisations.c.id == groups.c.organisation_id))
-    .where(groups.c.id == bindparam("group_id")))
+    select(
+        groups,
+        syllabuses.c.course_code,
+        syllabuses.c.course_name,
+        syllabuses.c.points,
+        syllabuses.c.school_type,
+        organisations.c.name.label("unit_name"),
+        organisations.c.school_unit_code,
+    )
+    .select_from(
+        groups.outerjoin(syllabuses, syllabuses.c.id == groups.c.syllabus_id).outerjoin(
+            organisations, organisations.c.id == groups.c.organisation_id
+        )
+    )
+    .where(groups.c.id == bindparam("group_id"))
+)
 _SHEET_GRADES = select(grades).where(grades.c.group_id == bindparam("group_id"))
 _SHEET_PEOPLE = (
-    select(memberships.c.person_id, memberships.c.admitted, persons.c.given_name, persons.c.family_name,
-           persons.c.civic_no)
+    select(
+        memberships.c.person_id, memberships.c.admitted, persons.c.given_name, persons.c.family_name, persons.c.civic_no
+    )
     .join(persons, persons.c.id == memberships.c.person_id)
-    .where(memberships.c.group_id == bindparam("group_id")))
+    .where(memberships.c.group_id == bindparam("group_id"))
+)
 _SHEET_TEACHERS = (
-    select(persons.c.id, persons.c.given_name, persons.c.family_name).distinct()
+    select(persons.c.id, persons.c.given_name, persons.c.family_name)
+    .distinct()
     .join(group_teachers, group_teachers.c.person_id == persons.c.id)
-    .where(group_teachers.c.group_id == bindparam("group_id"), group_teachers.c.grader))
+    .where(group_teachers.c.group_id == bindparam("group_id"), group_teachers.c.grader)
+)
 
 
 def load_sheet(conn: Connection, group_id: str) -> grading.Sheet | None:
@@ -159,44 +250,75 @@ def load_sheet(conn: Connection, group_id: str) -> grading.Sheet | None:
     row = conn.execute(_SHEET_GROUP, key).first()
     if row is None:
         return None
-    stored = {g.person_id: grading.StoredGrade(g.value, bool(g.locked), g.locked_at, g.locked_by, list(g.deciders))
-              for g in conn.execute(_SHEET_GRADES, key)}
+    stored = {
+        g.person_id: grading.StoredGrade(g.value, bool(g.locked), g.locked_at, g.locked_by, list(g.deciders))
+        for g in conn.execute(_SHEET_GRADES, key)
+    }
     people = conn.execute(_SHEET_PEOPLE, key).all()
     admitted: dict[str, grading.Student] = {}
     others: dict[str, grading.Student] = {}
     for p in people:
-        student = grading.Student(p.person_id, p.given_name, p.family_name, p.civic_no or "",
-                                  stored.get(p.person_id))
+        student = grading.Student(p.person_id, p.given_name, p.family_name, p.civic_no or "", stored.get(p.person_id))
         (admitted if p.admitted else others)[p.person_id] = student
     for pid in admitted:
         others.pop(pid, None)
     order = lambda s: grading.student_order_key(s.family_name, s.given_name, s.civic_no)  # noqa: E731
     teacher_rows = conn.execute(_SHEET_TEACHERS, key).all()
-    teachers = sorted((grading.Teacher(t.id, t.given_name, t.family_name) for t in teacher_rows),
-                      key=lambda t: grading.student_order_key(t.family_name, t.given_name))
+    teachers = sorted(
+        (grading.Teacher(t.id, t.given_name, t.family_name) for t in teacher_rows),
+        key=lambda t: grading.student_order_key(t.family_name, t.given_name),
+    )
     return grading.Sheet(
-        id=row.id, name=row.name, start_date=row.start_date, end_date=row.end_date,
-        course_code=row.course_code or "", course_name=row.course_name or "", points=row.points,
-        school_type=row.school_type or "VUXGY", school_unit_id=row.organisation_id,
-        school_unit_name=row.unit_name or "", school_unit_code=row.school_unit_code or "",
-        version=row.version, students=sorted(admitted.values(), key=order),
-        not_admitted=sorted(others.values(), key=order), teachers=teachers)
+        id=row.id,
+        name=row.name,
+        start_date=row.start_date,
+        end_date=row.end_date,
+        course_code=row.course_code or "",
+        course_name=row.course_name or "",
+        points=row.points,
+        school_type=row.school_type or "VUXGY",
+        school_unit_id=row.organisation_id,
+        school_unit_name=row.unit_name or "",
+        school_unit_code=row.school_unit_code or "",
+        version=row.version,
+        students=sorted(admitted.values(), key=order),
+        not_admitted=sorted(others.values(), key=order),
+        teachers=teachers,
+    )
 
 
-def store(conn: Connection, sheet: grading.Sheet, rows: list[tuple[grading.Student, str, bool]],
-          teachers: list[str], form_version: int, now: datetime, user_name: str) -> None:
+def store(
+    conn: Connection,
+    sheet: grading.Sheet,
+    rows: list[tuple[grading.Student, str, bool]],
+    teachers: list[str],
+    form_version: int,
+    now: datetime,
+    user_name: str,
+) -> None:
     """Store a validated submission in one transaction; StaleForm if the group moved on."""
-    bumped = conn.execute(update(groups).where(groups.c.id == sheet.id, groups.c.version == form_version)
-                          .values(version=groups.c.version + 1))
+    bumped = conn.execute(
+        update(groups)
+        .where(groups.c.id == sheet.id, groups.c.version == form_version)
+        .values(version=groups.c.version + 1)
+    )
     if bumped.rowcount != 1:
         raise StaleForm(sheet.id)
     at = _local(now)
     existing = {r.person_id: r for r in conn.execute(select(grades).where(grades.c.group_id == sheet.id))}
     for student, value, lock in rows:
-        values = {"value": value, "locked": lock, "deciders": list(teachers), "course_code": sheet.course_code,
-                  "school_unit_id": sheet.school_unit_id, "saved_at": at, "saved_by": user_name,
-                  "locked_at": at if lock else None, "locked_by": user_name if lock else None,
-                  "changed_at": at if lock else None}
+        values = {
+            "value": value,
+            "locked": lock,
+            "deciders": list(teachers),
+            "course_code": sheet.course_code,
+            "school_unit_id": sheet.school_unit_id,
+            "saved_at": at,
+            "saved_by": user_name,
+            "locked_at": at if lock else None,
+            "locked_by": user_name if lock else None,
+            "changed_at": at if lock else None,
+        }
         old = existing.get(student.person_id)
         if old is None:
             conn.execute(grades.insert().values(group_id=sheet.id, person_id=student.person_id, **values))
@@ -212,35 +334,53 @@ def confirmed(conn: Connection, token: str | None):
     return conn.execute(select(confirmed_summaries).where(confirmed_summaries.c.token == token)).first()
 
 
-def record_confirm(conn: Connection, token: str | None, group_id: str, user_name: str, now: datetime,
-                   locked: int) -> None:
+def record_confirm(
+    conn: Connection, token: str | None, group_id: str, user_name: str, now: datetime, locked: int
+) -> None:
     if token:
-        conn.execute(confirmed_summaries.insert().values(token=token, group_id=group_id, saved_by=user_name,
-                                                         saved_at=_local(now), locked=locked))
+        conn.execute(
+            confirmed_summaries.insert().values(
+                token=token, group_id=group_id, saved_by=user_name, saved_at=_local(now), locked=locked
+            )
+        )
 
 
 # -- the grade API --------------------------------------------------------------------------------
 def students_changed(conn: Connection, start: datetime, end: datetime) -> list[str]:
     """Person ids with a locked grade locked or changed at a mock time in [start, end)."""
-    return list(conn.execute(select(grades.c.person_id).distinct().where(
-        grades.c.locked, grades.c.changed_at >= start, grades.c.changed_at < end)
-        .order_by(grades.c.person_id)).scalars())
+    return list(
+        conn.execute(
+            select(grades.c.person_id)
+            .distinct()
+            .where(grades.c.locked, grades.c.changed_at >= start, grades.c.changed_at < end)
+            .order_by(grades.c.person_id)
+        ).scalars()
+    )
 
 
 def locked_grades_of(conn: Connection, person_ids: list[str]) -> dict[str, list]:
     """Every locked grade (never drafts) of each person, oldest first."""
     out: dict[str, list] = defaultdict(list)
     for i in range(0, len(person_ids), 500):
-        chunk = person_ids[i:i + 500]
-        for row in conn.execute(select(grades).where(grades.c.locked, grades.c.person_id.in_(chunk))
-                                .order_by(grades.c.locked_at, grades.c.id)):
+        chunk = person_ids[i : i + 500]
+        for row in conn.execute(
+            select(grades)
+            .where(grades.c.locked, grades.c.person_id.in_(chunk))
+            .order_by(grades.c.locked_at, grades.c.id)
+        ):
             out[row.person_id].append(row)
     return out
 
 
 def locked_dates(conn: Connection, group_id: str) -> list[date]:
-    return [d.date() for d in conn.execute(select(grades.c.locked_at).where(
-        grades.c.group_id == group_id, grades.c.locked, grades.c.locked_at.is_not(None))).scalars()]
+    return [
+        d.date()
+        for d in conn.execute(
+            select(grades.c.locked_at).where(
+                grades.c.group_id == group_id, grades.c.locked, grades.c.locked_at.is_not(None)
+            )
+        ).scalars()
+    ]
 
 
 def huvudman_name(conn: Connection, unit_id: str | None) -> str:
@@ -251,4 +391,3 @@ def huvudman_name(conn: Connection, unit_id: str | None) -> str:
 
 def account(conn: Connection, username: str):
     return conn.execute(select(accounts).where(accounts.c.username == username)).first()
-

@@ -1,5 +1,6 @@
 """The grading steps as the UI runs them: open, validate (first Spara), store (second Spara), and
 the catalogue's data. Rules come from ``grading``; storage from ``repository``."""
+
 from __future__ import annotations
 
 from contextlib import contextmanager
@@ -40,6 +41,7 @@ def _locked_grade(student: grading.Student) -> grading.StoredGrade:
 @dataclass
 class Outcome:
     """What a step decided: ``kind`` is "summary", "errors", "stale" or "saved"."""
+
     kind: str
     sheet: grading.Sheet
     submission: grading.Submission
@@ -77,8 +79,9 @@ def save(group_id: str, submission: grading.Submission, user_name: str) -> Outco
         with grade_writes(), kit.db.engine.begin() as conn:
             replayed = repository.confirmed(conn, submission.token)
             if replayed is not None:
-                return Outcome("replayed", _opened(repository.load_sheet(conn, group_id)), submission,
-                               locked=replayed.locked)
+                return Outcome(
+                    "replayed", _opened(repository.load_sheet(conn, group_id)), submission, locked=replayed.locked
+                )
             sheet = _opened(repository.load_sheet(conn, group_id))
             outcome = check(sheet, submission)
             if outcome.kind != "summary":
@@ -114,13 +117,24 @@ def catalogue_data(sheet: grading.Sheet) -> CatalogueData:
     signers = [names[p] for p in decided if p in names] or list(sheet.teachers)
     signers.sort(key=lambda t: grading.student_order_key(t.family_name, t.given_name))
     return CatalogueData(
-        huvudman=huvudman, school_unit=sheet.school_unit_name, school_unit_code=sheet.school_unit_code,
-        course_code=sheet.course_code, course_name=sheet.course_name, points=sheet.points or 0,
-        points_kind=grading.points_kind(sheet.school_type), group_name=sheet.name,
-        period_start=sheet.start_date, period_end=sheet.end_date, grade_date=sheet.end_date,
-        rows=[CatalogueRow(s.civic_display, s.family_name, s.given_name, _locked_grade(s).value)
-              for s in sheet.students],
-        teachers=[t.full_name for t in signers], printed_at=now(), late=late)
+        huvudman=huvudman,
+        school_unit=sheet.school_unit_name,
+        school_unit_code=sheet.school_unit_code,
+        course_code=sheet.course_code,
+        course_name=sheet.course_name,
+        points=sheet.points or 0,
+        points_kind=grading.points_kind(sheet.school_type),
+        group_name=sheet.name,
+        period_start=sheet.start_date,
+        period_end=sheet.end_date,
+        grade_date=sheet.end_date,
+        rows=[
+            CatalogueRow(s.civic_display, s.family_name, s.given_name, _locked_grade(s).value) for s in sheet.students
+        ],
+        teachers=[t.full_name for t in signers],
+        printed_at=now(),
+        late=late,
+    )
 
 
 def catalogue_filename(sheet: grading.Sheet) -> str:
@@ -131,5 +145,6 @@ def catalogue_filename(sheet: grading.Sheet) -> str:
 def slug(text: str) -> str:
     import re
     import unicodedata
+
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-") or "grupp"

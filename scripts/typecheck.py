@@ -11,6 +11,7 @@ and prints mypy's findings with the repository's own paths, so that an editor ca
 Usage: python scripts/typecheck.py [mypy options...]
 The exit code is mypy's (0: nothing found, 1: errors, 2: mypy could not run).
 """
+
 from __future__ import annotations
 
 import os
@@ -37,10 +38,16 @@ def package_dirs(pyproject: Path = PYPROJECT) -> dict[str, Path]:
 
 
 def _not_read_by_mypy(folder: str, names: list[str]) -> set[str]:
-    return {name for name in names
-            if name == "__pycache__"
-            or (not os.path.isdir(os.path.join(folder, name))
-                and not name.endswith(TYPED_SUFFIXES) and name not in TYPED_NAMES)}
+    return {
+        name
+        for name in names
+        if name == "__pycache__"
+        or (
+            not os.path.isdir(os.path.join(folder, name))
+            and not name.endswith(TYPED_SUFFIXES)
+            and name not in TYPED_NAMES
+        )
+    }
 
 
 def _place(source: Path, target: Path, copy: bool) -> bool:
@@ -71,8 +78,7 @@ def lay_out(tree: Path, mapping: dict[str, Path], copy: bool = False) -> dict[Pa
         target = tree.joinpath(*name.split("."))
         target.mkdir(parents=True, exist_ok=True)
         places[target] = source
-        nested = {other.split(".")[name.count(".") + 1] for other in mapping
-                  if other.startswith(name + ".")}
+        nested = {other.split(".")[name.count(".") + 1] for other in mapping if other.startswith(name + ".")}
         for entry in sorted(source.iterdir()):
             if entry.name == "__pycache__" or entry.name in nested:
                 continue
@@ -122,8 +128,18 @@ def run(mypy_args: list[str], tree: Path) -> int:
     # folders) must not shadow the laid-out package. The cache stays in the repository: the
     # project's modules are checked afresh (their path changes with each tree) but the standard
     # library's and the dependencies' analysis is reused.
-    command = [sys.executable, "-m", "mypy", "--config-file", str(PYPROJECT), "--cache-dir", str(ROOT / ".mypy_cache"),
-               *mypy_args, "-p", "betyg_harness"]
+    command = [
+        sys.executable,
+        "-m",
+        "mypy",
+        "--config-file",
+        str(PYPROJECT),
+        "--cache-dir",
+        str(ROOT / ".mypy_cache"),
+        *mypy_args,
+        "-p",
+        "betyg_harness",
+    ]
     done = subprocess.run(command, cwd=tree, env=env, capture_output=True, text=True)
     sys.stdout.write(map_output(done.stdout, places, tree))
     sys.stderr.write(map_output(done.stderr, places, tree))

@@ -14,8 +14,17 @@ checkers and Rich, which the flows library does not. Like the flows, it never im
 Command line: ``betyg-drift`` (:mod:`betyg_harness.drift.cli`); pytest: the ``drift_probe``
 fixture and the ``drift`` marker of the plugin.
 """
+
 from betyg_harness.drift.probe import ProbeSettings, Target, run_probe
 from betyg_harness.drift.report import EXIT_COULD_NOT_RUN, EXIT_DRIFT, EXIT_OK, DriftReport, Finding
 
-__all__ = ["ProbeSettings", "Target", "run_probe", "DriftReport", "Finding", "EXIT_OK", "EXIT_DRIFT",
-           "EXIT_COULD_NOT_RUN"]
+__all__ = [
+    "ProbeSettings",
+    "Target",
+    "run_probe",
+    "DriftReport",
+    "Finding",
+    "EXIT_OK",
+    "EXIT_DRIFT",
+    "EXIT_COULD_NOT_RUN",
+]

@@ -1,6 +1,7 @@
 """The answers the harness reads from the real systems' APIs, fetched (GET only) and checked against
 the shipped schemas: Ping Pong's grade API against ``betyg.xsd`` (and docs/contracts.md), BER's
 SS 12000 v2.1 answers against the official OpenAPI file."""
+
 from __future__ import annotations
 
 import time
@@ -77,9 +78,12 @@ def check_grade_api(settings: ApiSettings, http: _Polite) -> list[Finding]:
     if not settings.pingpong_token:
         return [Finding("api", "Ping Pong", where, what, "skipped", detail="ingen token (PINGPONG_API_TOKEN)")]
     try:
-        response = http.get(settings.pingpong_url.rstrip("/") + GRADE_API, token=settings.pingpong_token,
-                            params={"from": f"{start:%Y-%m-%dT%H:%M}", "tom": f"{tom:%Y-%m-%dT%H:%M}",
-                                    "schoolType": "VUX"}, accept="application/xml")
+        response = http.get(
+            settings.pingpong_url.rstrip("/") + GRADE_API,
+            token=settings.pingpong_token,
+            params={"from": f"{start:%Y-%m-%dT%H:%M}", "tom": f"{tom:%Y-%m-%dT%H:%M}", "schoolType": "VUX"},
+            accept="application/xml",
+        )
     except requests.RequestException as exc:
         return [Finding("api", "Ping Pong", where, what, "error", detail=f"nåddes inte: {type(exc).__name__}")]
     if response.status_code != 200:
@@ -89,18 +93,38 @@ def check_grade_api(settings: ApiSettings, http: _Polite) -> list[Finding]:
     try:
         check_betyg_contract(response.content)
     except ContractError as exc:
-        return [Finding("api", "Ping Pong", where, what, "contract", count=len(exc.errors),
-                        detail="; ".join(exc.errors[:MAX_ERRORS_SHOWN]) +
-                               (f" (+{len(exc.errors) - MAX_ERRORS_SHOWN})" if len(exc.errors) > MAX_ERRORS_SHOWN else ""))]
+        return [
+            Finding(
+                "api",
+                "Ping Pong",
+                where,
+                what,
+                "contract",
+                count=len(exc.errors),
+                detail="; ".join(exc.errors[:MAX_ERRORS_SHOWN])
+                + (f" (+{len(exc.errors) - MAX_ERRORS_SHOWN})" if len(exc.errors) > MAX_ERRORS_SHOWN else ""),
+            )
+        ]
     students = response.content.count(b"<elev ")
-    return [Finding("api", "Ping Pong", where, what, "ok", count=students,
-                    detail=f"giltig mot betyg.xsd och kontraktet ({students} elever)")]
+    return [
+        Finding(
+            "api",
+            "Ping Pong",
+            where,
+            what,
+            "ok",
+            count=students,
+            detail=f"giltig mot betyg.xsd och kontraktet ({students} elever)",
+        )
+    ]
 
 
 def check_ss12000(settings: ApiSettings, http: _Polite) -> list[Finding]:
     base = settings.ber_url.rstrip("/") + settings.ss12000_prefix
     if not settings.ber_token:
-        return [Finding("api", "BER", settings.ss12000_prefix, "SS 12000", "skipped", detail="ingen token (BER_API_TOKEN)")]
+        return [
+            Finding("api", "BER", settings.ss12000_prefix, "SS 12000", "skipped", detail="ingen token (BER_API_TOKEN)")
+        ]
     findings: list[Finding] = []
     first_group = None
     for path in SS12000_LISTS:
@@ -133,8 +157,15 @@ def _check_one(http: _Polite, base: str, path: str, params: dict | None, setting
     try:
         validate_ss12000_response(path, response.status_code, body)
     except ContractError as exc:
-        return Finding("api", "BER", where, what, "contract", count=len(exc.errors),
-                       detail=f"{schema}: " + "; ".join(exc.errors[:MAX_ERRORS_SHOWN])), body
+        return Finding(
+            "api",
+            "BER",
+            where,
+            what,
+            "contract",
+            count=len(exc.errors),
+            detail=f"{schema}: " + "; ".join(exc.errors[:MAX_ERRORS_SHOWN]),
+        ), body
     n = len(body.get("data", [])) if isinstance(body, dict) and "data" in body else 1
     return Finding("api", "BER", where, what, "ok", count=n, detail=f"giltig mot {schema} ({n} poster)"), body
 

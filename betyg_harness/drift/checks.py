@@ -4,6 +4,7 @@ counted, tables' columns compared, forms' required fields listed, unexpected dia
 Nothing here knows a selector: the locators come from the page objects themselves, so the probe
 checks exactly what the flows use.
 """
+
 from __future__ import annotations
 
 import difflib
@@ -40,8 +41,8 @@ _REQUIRED_FIELDS = """el => {
     .map(e => ({name: name(e), type: (e.type || e.tagName).toLowerCase()}));
 }"""
 _QUOTED = r'"(?:[^"\\]|\\.)*"'
-_PART = re.compile(rf'internal:(?P<kind>role|label|text)=(?P<rest>[a-z]+(?:\[[^\]]*\])*|{_QUOTED}[is]?|/[^/]*/)')
-_NAME = re.compile(rf'\[name=(?P<q>{_QUOTED})[is]?\]')
+_PART = re.compile(rf"internal:(?P<kind>role|label|text)=(?P<rest>[a-z]+(?:\[[^\]]*\])*|{_QUOTED}[is]?|/[^/]*/)")
+_NAME = re.compile(rf"\[name=(?P<q>{_QUOTED})[is]?\]")
 _CONTROLS = ("textbox", "combobox", "checkbox", "radio", "spinbutton", "searchbox", "slider", "listbox", "switch")
 SNAPSHOT_LINES = 60
 
@@ -91,7 +92,7 @@ def near_matches(locator: Locator, root: aria.Node, limit: int = 3) -> list[str]
         similar = wanted in label.lower() or label.lower() in wanted
         ratio = difflib.SequenceMatcher(None, wanted, label.lower()).ratio()
         if label == name and same_role:
-            continue                      # the thing itself (matched elsewhere, or hidden)
+            continue  # the thing itself (matched elsewhere, or hidden)
         if same_role and (similar or ratio >= 0.6):
             scored.append((2 + ratio, f'{node.role} "{label}"'))
         elif label == name:
@@ -120,8 +121,11 @@ def compare_columns(expected: tuple[str, ...], found: list[str]) -> tuple[list[s
     if shown != present:
         # The columns that moved: those outside the longest run kept in the expected order.
         kept = set(_longest_common_subsequence(present, shown))
-        moved = [f"«{c}» står som kolumn {found.index(c) + 1}, väntad {expected.index(c) + 1}"
-                 for c in present if c not in kept]
+        moved = [
+            f"«{c}» står som kolumn {found.index(c) + 1}, väntad {expected.index(c) + 1}"
+            for c in present
+            if c not in kept
+        ]
         drift.append("kolumn flyttad: " + "; ".join(moved) + f" (visas: {', '.join(found)})")
     extra = [c for c in found if c not in expected]
     if extra:
@@ -133,14 +137,18 @@ def _longest_common_subsequence(a: list[str], b: list[str]) -> list[str]:
     table: list[list[list[str]]] = [[[] for _ in range(len(b) + 1)] for _ in range(len(a) + 1)]
     for i in range(len(a) - 1, -1, -1):
         for j in range(len(b) - 1, -1, -1):
-            table[i][j] = ([a[i]] + table[i + 1][j + 1] if a[i] == b[j]
-                           else max(table[i + 1][j], table[i][j + 1], key=len))
+            table[i][j] = (
+                [a[i]] + table[i + 1][j + 1] if a[i] == b[j] else max(table[i + 1][j], table[i][j + 1], key=len)
+            )
     return table[0][0]
 
 
 def unknown_required(known: tuple[str, ...], fields: list[dict]) -> list[str]:
-    return [f'«{f["name"]}» ({f["type"]})' for f in fields
-            if not any(fnmatch.fnmatchcase(f["name"], pattern) for pattern in known)]
+    return [
+        f"«{f['name']}» ({f['type']})"
+        for f in fields
+        if not any(fnmatch.fnmatchcase(f["name"], pattern) for pattern in known)
+    ]
 
 
 class Shots:
@@ -199,7 +207,9 @@ def _excerpt(snapshot: str, needles: list[str]) -> str:
     return "\n".join(lines[j] for j in keep[:SNAPSHOT_LINES])
 
 
-def check_page(obj: BasePage, *, system: str, shots: Shots, visit_no: int | None = None) -> tuple[PageVisit, list[Finding]]:
+def check_page(
+    obj: BasePage, *, system: str, shots: Shots, visit_no: int | None = None
+) -> tuple[PageVisit, list[Finding]]:
     """Every named locator of ``obj`` on the screen now shown, and the screen itself."""
     page = obj.page
     where = type(obj).__name__
@@ -216,9 +226,18 @@ def check_page(obj: BasePage, *, system: str, shots: Shots, visit_no: int | None
     visit.snapshot_file = shots.text(f"{shots.n:02d}-{stem}", body)
     page_shot, stem = visit.screenshot, f"{shots.n:02d}-{stem}"
     for dialog in root.find_all("dialog") + root.find_all("alertdialog"):
-        findings.append(Finding("page", system, where, "dialog", "dialog",
-                                detail=f'en dialog visas: «{dialog.name or dialog.all_text()[:80]}»',
-                                screenshot=visit.screenshot, snapshot=_excerpt(body, [f'dialog "{dialog.name}"'])))
+        findings.append(
+            Finding(
+                "page",
+                system,
+                where,
+                "dialog",
+                "dialog",
+                detail=f"en dialog visas: «{dialog.name or dialog.all_text()[:80]}»",
+                screenshot=visit.screenshot,
+                snapshot=_excerpt(body, [f'dialog "{dialog.name}"']),
+            )
+        )
 
     expectations = obj.named_locators()
     locators = obj.locators()
@@ -232,19 +251,57 @@ def check_page(obj: BasePage, *, system: str, shots: Shots, visit_no: int | None
             counts[attr] = locator.count()
         except PlaywrightError as exc:
             counts[attr] = -1
-            findings.append(Finding("locator", system, where, f"{attr} «{expectations[attr].label}»", "error",
-                                    detail=_first_line(exc), selector=describe_selector(locator)))
+            findings.append(
+                Finding(
+                    "locator",
+                    system,
+                    where,
+                    f"{attr} «{expectations[attr].label}»",
+                    "error",
+                    detail=_first_line(exc),
+                    selector=describe_selector(locator),
+                )
+            )
     for attr, expectation in expectations.items():
         n = counts[attr]
         if n < 0:
             continue
-        findings.extend(_check_locator(obj, attr, expectation, locators[attr], n, counts, root, body,
-                                       system=system, where=where, stem=stem, shots=shots, page_shot=page_shot))
+        findings.extend(
+            _check_locator(
+                obj,
+                attr,
+                expectation,
+                locators[attr],
+                n,
+                counts,
+                root,
+                body,
+                system=system,
+                where=where,
+                stem=stem,
+                shots=shots,
+                page_shot=page_shot,
+            )
+        )
     return visit, findings
 
 
-def _check_locator(obj, attr: str, exp: Expectation, locator: Locator, n: int, counts: dict, root, body: str, *,
-                   system: str, where: str, stem: str, shots: Shots, page_shot: str | None) -> list[Finding]:
+def _check_locator(
+    obj,
+    attr: str,
+    exp: Expectation,
+    locator: Locator,
+    n: int,
+    counts: dict,
+    root,
+    body: str,
+    *,
+    system: str,
+    where: str,
+    stem: str,
+    shots: Shots,
+    page_shot: str | None,
+) -> list[Finding]:
     what = f"{attr} «{exp.label}»"
     selector = describe_selector(locator)
     base: dict[str, Any] = dict(kind="locator", system=system, where=where, what=what, count=n, selector=selector)
@@ -257,8 +314,16 @@ def _check_locator(obj, attr: str, exp: Expectation, locator: Locator, n: int, c
         hints = near_matches(locator, root)
         # Nothing to photograph: the screen it should be on, and the part of its snapshot that
         # holds what looks like it.
-        return [Finding(status="missing", detail="matchar inte längre", hints=hints,
-                        screenshot=page_shot, snapshot=_excerpt(body, hints), **base)]
+        return [
+            Finding(
+                status="missing",
+                detail="matchar inte längre",
+                hints=hints,
+                screenshot=page_shot,
+                snapshot=_excerpt(body, hints),
+                **base,
+            )
+        ]
     out: list[Finding] = []
     first = locator.first
     if n > 1 and exp.count == "one":

@@ -9,6 +9,7 @@ failed, or a named locator could not be reached (``--allow-partial`` accepts the
 and tokens come from the environment (or options, which other users of the machine can see in the
 process list) and are never printed or written.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -33,11 +34,15 @@ def _minute(text: str) -> datetime:
 
 def build_parser() -> argparse.ArgumentParser:
     env = os.environ.get
-    ap = argparse.ArgumentParser(prog="betyg-drift", description=__doc__.split("\n\n")[0],
-                                 formatter_class=argparse.RawDescriptionHelpFormatter,
-                                 epilog="Slutkoder:\n" + "\n".join(f"  {code}  {text}" for code, text in EXIT_CODES.items())
-                                        + "\n\nMiljövariabler: PINGPONG_URL, PINGPONG_USER, PINGPONG_PASSWORD, BER_URL, "
-                                          "BER_USER, BER_PASSWORD, PINGPONG_API_TOKEN, BER_API_TOKEN.")
+    ap = argparse.ArgumentParser(
+        prog="betyg-drift",
+        description=__doc__.split("\n\n")[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="Slutkoder:\n"
+        + "\n".join(f"  {code}  {text}" for code, text in EXIT_CODES.items())
+        + "\n\nMiljövariabler: PINGPONG_URL, PINGPONG_USER, PINGPONG_PASSWORD, BER_URL, "
+        "BER_USER, BER_PASSWORD, PINGPONG_API_TOKEN, BER_API_TOKEN.",
+    )
     add_version_option(ap)
     ap.add_argument("--pingpong-url", default=env("PINGPONG_URL", PingPong.DEFAULTS[0]))
     ap.add_argument("--pingpong-user", default=env("PINGPONG_USER", PingPong.DEFAULTS[1]))
@@ -45,32 +50,53 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--ber-url", default=env("BER_URL", Ber.DEFAULTS[0]))
     ap.add_argument("--ber-user", default=env("BER_USER", Ber.DEFAULTS[1]))
     ap.add_argument("--ber-password", default=None, help="hellre BER_PASSWORD")
-    ap.add_argument("--group", default=None,
-                    help="betygsgruppen för alla sidor (förvalt: en betygsättningsbar grupp för betygsvyn och en "
-                         "avslutad grupp, med alla antagna elever låsta, för Förhandsgranska)")
+    ap.add_argument(
+        "--group",
+        default=None,
+        help="betygsgruppen för alla sidor (förvalt: en betygsättningsbar grupp för betygsvyn och en "
+        "avslutad grupp, med alla antagna elever låsta, för Förhandsgranska)",
+    )
     ap.add_argument("--teacher", default=None, help="läraren i Sök lärare (förvalt: den första i listan)")
     ap.add_argument("--search", default=None, help="texten i Sök grupp (förvalt: gruppens namn, annars tom)")
     ap.add_argument("--delay", type=float, default=1.0, help="sekunder mellan två steg (förvalt: %(default)s)")
     ap.add_argument("--timeout", type=float, default=10.0, help="sekunder ett steg får vänta (förvalt: %(default)s)")
-    ap.add_argument("--report", type=Path, default=Path("drift-report"),
-                    help="mapp för drift-report.json, skärmbilder och ARIA-ögonblicksbilder (förvalt: %(default)s)")
-    ap.add_argument("--screenshots", choices=("all", "drift", "none"), default="all",
-                    help="skärmbilder av varje lokator, bara avvikelsernas, eller inga (de visar elevers uppgifter)")
+    ap.add_argument(
+        "--report",
+        type=Path,
+        default=Path("drift-report"),
+        help="mapp för drift-report.json, skärmbilder och ARIA-ögonblicksbilder (förvalt: %(default)s)",
+    )
+    ap.add_argument(
+        "--screenshots",
+        choices=("all", "drift", "none"),
+        default="all",
+        help="skärmbilder av varje lokator, bara avvikelsernas, eller inga (de visar elevers uppgifter)",
+    )
     ap.add_argument("--no-api", action="store_true", help="hoppa över betygs-API:t och SS 12000")
     ap.add_argument("--grades-from", type=_minute, default=None, help="betygs-API:ts from (förvalt: en vecka sedan)")
     ap.add_argument("--grades-to", type=_minute, default=None, help="betygs-API:ts tom (förvalt: nu)")
-    ap.add_argument("--ss12000-prefix", default=SS12000_PREFIX, help="SS 12000-API:ts sökväg i BER (förvalt: %(default)s)")
+    ap.add_argument(
+        "--ss12000-prefix", default=SS12000_PREFIX, help="SS 12000-API:ts sökväg i BER (förvalt: %(default)s)"
+    )
     ap.add_argument("--json", action="store_true", help="skriv rapporten som JSON på stdout i stället för tabellen")
-    ap.add_argument("--problems-only", action="store_true",
-                    help="visa bara avvikelser, fel och det som inte kunde kontrolleras i tabellen")
-    ap.add_argument("--allow-partial", action="store_true",
-                    help="slutkod 0 även om några namngivna lokatorer inte kunde nås (de listas ändå)")
+    ap.add_argument(
+        "--problems-only",
+        action="store_true",
+        help="visa bara avvikelser, fel och det som inte kunde kontrolleras i tabellen",
+    )
+    ap.add_argument(
+        "--allow-partial",
+        action="store_true",
+        help="slutkod 0 även om några namngivna lokatorer inte kunde nås (de listas ändå)",
+    )
     return ap
 
 
 def settings_from(args: argparse.Namespace) -> ProbeSettings:
     env = os.environ.get
-    default_mocks = (args.pingpong_url.rstrip("/") == PingPong.DEFAULTS[0] and args.ber_url.rstrip("/") == Ber.DEFAULTS[0])
+    default_mocks = (
+        args.pingpong_url.rstrip("/") == PingPong.DEFAULTS[0] and args.ber_url.rstrip("/") == Ber.DEFAULTS[0]
+    )
 
     def password(option, name, default):
         return option or env(name) or (default if default_mocks else "")
@@ -78,22 +104,39 @@ def settings_from(args: argparse.Namespace) -> ProbeSettings:
     def token(name):
         # The mocks' development tokens only when pointed at the embedded default's addresses.
         return env(name) or (TOKEN_DEFAULTS[name] if default_mocks else None)
+
     return ProbeSettings(
-        pingpong=Target(args.pingpong_url, args.pingpong_user,
-                        password(args.pingpong_password, "PINGPONG_PASSWORD", PingPong.DEFAULTS[2])),
+        pingpong=Target(
+            args.pingpong_url,
+            args.pingpong_user,
+            password(args.pingpong_password, "PINGPONG_PASSWORD", PingPong.DEFAULTS[2]),
+        ),
         ber=Target(args.ber_url, args.ber_user, password(args.ber_password, "BER_PASSWORD", Ber.DEFAULTS[2])),
-        pingpong_token=token("PINGPONG_API_TOKEN"), ber_token=token("BER_API_TOKEN"),
-        group=args.group, teacher=args.teacher, search=args.search, delay=args.delay, timeout=args.timeout,
-        report_dir=args.report, screenshots=args.screenshots, api=not args.no_api,
-        grades_from=args.grades_from, grades_to=args.grades_to, ss12000_prefix=args.ss12000_prefix,
-        allow_partial=args.allow_partial)
+        pingpong_token=token("PINGPONG_API_TOKEN"),
+        ber_token=token("BER_API_TOKEN"),
+        group=args.group,
+        teacher=args.teacher,
+        search=args.search,
+        delay=args.delay,
+        timeout=args.timeout,
+        report_dir=args.report,
+        screenshots=args.screenshots,
+        api=not args.no_api,
+        grades_from=args.grades_from,
+        grades_to=args.grades_to,
+        ss12000_prefix=args.ss12000_prefix,
+        allow_partial=args.allow_partial,
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     settings = settings_from(args)
-    missing = [name for name, target in (("PINGPONG_PASSWORD", settings.pingpong), ("BER_PASSWORD", settings.ber))
-               if not target.password]
+    missing = [
+        name
+        for name, target in (("PINGPONG_PASSWORD", settings.pingpong), ("BER_PASSWORD", settings.ber))
+        if not target.password
+    ]
     if missing:
         print(f"betyg-drift: lösenord saknas: sätt {' och '.join(missing)}.", file=sys.stderr)
         return EXIT_COULD_NOT_RUN
@@ -102,6 +145,7 @@ def main(argv: list[str] | None = None) -> int:
         print(report.to_json())
     else:
         from rich.console import Console
+
         console = Console()
         console.print(report.table(only_problems=args.problems_only))
         console.print(report.redact(report.verdict()), markup=False)
@@ -121,8 +165,9 @@ def _summary(report) -> list[str]:
         lines.append(f"Täckning: {reached} av {expected} namngivna lokatorer nådda.")
     for f in report.unchecked:
         lines.append(f"  ej kontrollerad: {f.system} · {f.where} · {f.what} – {f.detail}")
-    lines += [f"  utanför sonden: {p['system']} · {p['page']} – {p['left_out']}" for p in report.coverage
-              if p.get("left_out")]
+    lines += [
+        f"  utanför sonden: {p['system']} · {p['page']} – {p['left_out']}" for p in report.coverage if p.get("left_out")
+    ]
     return lines
 
 

@@ -7,6 +7,7 @@ changed or gone: all say something about drift) or found it absent where that is
 shown leaves all its locators unreached. Each gets an "unchecked" finding with the walk's reason
 (:attr:`DriftReport.reasons`: "System/Page" for a screen, "System/Page.attr" for one locator).
 """
+
 from __future__ import annotations
 
 from betyg_harness.drift.report import DriftReport, Finding
@@ -23,8 +24,9 @@ NOT_SHOWN = "sidan nåddes inte"
 
 def page_objects() -> list[tuple[str, type[BasePage]]]:
     """Every page object of both systems, as the flows export them."""
-    return ([("Ping Pong", getattr(pingpong_pages, n)) for n in pingpong_pages.__all__]
-            + [("BER", getattr(ber_pages, n)) for n in ber_pages.__all__])
+    return [("Ping Pong", getattr(pingpong_pages, n)) for n in pingpong_pages.__all__] + [
+        ("BER", getattr(ber_pages, n)) for n in ber_pages.__all__
+    ]
 
 
 def reason_key(system: str, page: str, attr: str | None = None) -> str:
@@ -44,12 +46,14 @@ def assess(report: DriftReport, pages: list[tuple[str, type[BasePage]]] | None =
     for system, cls in pages if pages is not None else page_objects():
         page = cls.__name__
         if (system, page) in LEFT_OUT:
-            report.coverage.append({"system": system, "page": page, "locators": 0, "reached": 0,
-                                    "left_out": LEFT_OUT[(system, page)]})
+            report.coverage.append(
+                {"system": system, "page": page, "locators": 0, "reached": 0, "left_out": LEFT_OUT[(system, page)]}
+            )
             continue
         expectations = cls.named_locators()
         page_reason = report.reasons.get(reason_key(system, page)) or (
-            "" if (system, page) in visited else f"sonden avbröts: {report.fatal}" if report.fatal else NOT_SHOWN)
+            "" if (system, page) in visited else f"sonden avbröts: {report.fatal}" if report.fatal else NOT_SHOWN
+        )
         unreached = []
         for attr, exp in expectations.items():
             what = f"{attr} «{exp.label}»"
@@ -60,11 +64,23 @@ def assess(report: DriftReport, pages: list[tuple[str, type[BasePage]]] | None =
             if not why:
                 errors = [f.detail for f in seen if f.status == "error"]
                 absent = [f.detail for f in seen if f.status == "absent"]
-                why = ("kunde inte räknas: " + errors[0] if errors
-                       else absent[0] + (f" ({page_reason})" if page_reason else "") if absent
-                       else page_reason or "sidan kunde inte läsas")
+                why = (
+                    "kunde inte räknas: " + errors[0]
+                    if errors
+                    else absent[0] + (f" ({page_reason})" if page_reason else "")
+                    if absent
+                    else page_reason or "sidan kunde inte läsas"
+                )
             unreached.append(attr)
             report.add(Finding("coverage", system, page, what, "unchecked", detail=why))
-        report.coverage.append({"system": system, "page": page, "visited": (system, page) in visited,
-                                "locators": len(expectations), "reached": len(expectations) - len(unreached),
-                                "unchecked": unreached, **({"reason": page_reason} if page_reason else {})})
+        report.coverage.append(
+            {
+                "system": system,
+                "page": page,
+                "visited": (system, page) in visited,
+                "locators": len(expectations),
+                "reached": len(expectations) - len(unreached),
+                "unchecked": unreached,
+                **({"reason": page_reason} if page_reason else {}),
+            }
+        )

@@ -6,6 +6,7 @@ Searching is a GET form in both systems, so it needs no exception. A refused req
 the browser (it never reaches the server) and recorded, so a read-only step that starts to write
 after an upgrade is reported as drift rather than done.
 """
+
 from __future__ import annotations
 
 from contextlib import contextmanager
@@ -24,7 +25,7 @@ class ReadOnlyGuard:
         self._login_open = False
         self.refused: list[dict[str, str]] = []
         self.allowed_writes = 0
-        self.step = ""                       # what the probe is doing, for the record of a refusal
+        self.step = ""  # what the probe is doing, for the record of a refusal
 
     def install(self, context: BrowserContext) -> "ReadOnlyGuard":
         context.route("**/*", self._handle)
@@ -43,8 +44,12 @@ class ReadOnlyGuard:
         if method.upper() in READ_METHODS:
             return True
         parts = urlsplit(url)
-        return (self._login_open and method.upper() == "POST" and _origin(url) == self.origin
-                and parts.path.rstrip("/") == self.login_path.rstrip("/"))
+        return (
+            self._login_open
+            and method.upper() == "POST"
+            and _origin(url) == self.origin
+            and parts.path.rstrip("/") == self.login_path.rstrip("/")
+        )
 
     def _handle(self, route: Route, request: Request) -> None:
         if self.allows(request.method, request.url):
@@ -54,8 +59,14 @@ class ReadOnlyGuard:
             return
         parts = urlsplit(request.url)
         # The path only: a query string could carry anything, and the body is never kept.
-        self.refused.append({"method": request.method, "url": f"{parts.scheme}://{parts.netloc}{parts.path}",
-                             "step": self.step, "resource": request.resource_type})
+        self.refused.append(
+            {
+                "method": request.method,
+                "url": f"{parts.scheme}://{parts.netloc}{parts.path}",
+                "step": self.step,
+                "resource": request.resource_type,
+            }
+        )
         route.abort("blockedbyclient")
 
 

@@ -14,6 +14,7 @@ Each step is the flows' own page-object action (so a renamed link fails the way 
 when one fails, the probe opens the next screen by its address where the page object knows it,
 and goes on. Every screen reached is checked with :func:`betyg_harness.drift.checks.check_page`.
 """
+
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
@@ -31,8 +32,14 @@ from betyg_harness.drift.report import DriftReport, Finding
 from betyg_harness.flows.browser import BrowserNotFound, open_browser
 from betyg_harness.flows.errors import FlowError, LoginFailed
 from betyg_harness.flows.pages.ber import BerGroupSearchPage, BerImportLogPage, BerLoginPage, BerStudentPage
-from betyg_harness.flows.pages.pingpong import (BetygPage, BetygSearchByGroupPage, BetygSearchByTeacherPage,
-                                                GradingPage, LoginPage, SearchResults)
+from betyg_harness.flows.pages.pingpong import (
+    BetygPage,
+    BetygSearchByGroupPage,
+    BetygSearchByTeacherPage,
+    GradingPage,
+    LoginPage,
+    SearchResults,
+)
 from betyg_harness.flows.pages.pingpong.grading import CATALOGUE_NOT_READY, GradingState
 from betyg_harness.flows.pages.pingpong.search import GroupHit
 
@@ -40,8 +47,8 @@ VIEWPORT = {"width": 1280, "height": 900}
 FINISHED_STATUS = "Klar"  # a finished group shows every part of the grading view, the catalogue too
 # Statuses of groups whose course has ended (so most likely gradeable now), tried first in this order.
 ENDED_STATUSES = (FINISHED_STATUS, "Försenad", "Pågår")
-MAX_GROUPS = 3            # groups opened at most while looking for a gradeable (or a finished) one
-MAX_STUDENTS = 3          # BER students opened at most while looking for one with received grades
+MAX_GROUPS = 3  # groups opened at most while looking for a gradeable (or a finished) one
+MAX_STUDENTS = 3  # BER students opened at most while looking for one with received grades
 # What the report's "groups" say each group was used for.
 FOR_GRADING, FOR_PREVIEW, FOR_BER = "betygsvyn (Spara)", "Förhandsgranska", "BER"
 
@@ -59,19 +66,19 @@ class ProbeSettings:
     ber: Target
     pingpong_token: str | None = field(default=None, repr=False)
     ber_token: str | None = field(default=None, repr=False)
-    group: str | None = None          # the group for every screen (default: chosen, see _candidates)
-    teacher: str | None = None        # for Sök lärare (default: the first teacher listed)
-    search: str | None = None         # the text for Sök grupp (default: the group's name, or "")
-    delay: float = 1.0                # seconds between two steps (politeness)
-    timeout: float = 10.0             # seconds a step may wait for its screen
+    group: str | None = None  # the group for every screen (default: chosen, see _candidates)
+    teacher: str | None = None  # for Sök lärare (default: the first teacher listed)
+    search: str | None = None  # the text for Sök grupp (default: the group's name, or "")
+    delay: float = 1.0  # seconds between two steps (politeness)
+    timeout: float = 10.0  # seconds a step may wait for its screen
     report_dir: Path | None = None
-    screenshots: str = "all"          # all | drift | none
+    screenshots: str = "all"  # all | drift | none
     api: bool = True
     grades_from: datetime | None = None
     grades_to: datetime | None = None
     ss12000_prefix: str = SS12000_PREFIX
     api_limit: int = 5
-    allow_partial: bool = False       # accept a walk that could not reach every named locator (exit 0)
+    allow_partial: bool = False  # accept a walk that could not reach every named locator (exit 0)
 
     def public(self) -> dict:
         """The settings as the report shows them: no password, no token."""
@@ -89,13 +96,22 @@ class ProbeSettings:
 class _Walk:
     """One system's walk in one browser context behind a :class:`ReadOnlyGuard`."""
 
-    def __init__(self, report: DriftReport, settings: ProbeSettings, shots: Shots, system: str, browser,
-                 target: Target, login_page_cls):
+    def __init__(
+        self,
+        report: DriftReport,
+        settings: ProbeSettings,
+        shots: Shots,
+        system: str,
+        browser,
+        target: Target,
+        login_page_cls,
+    ):
         self.report, self.settings, self.shots, self.system = report, settings, shots, system
         self.target = target
         self.timeout_ms = settings.timeout * 1000
-        self.context = browser.new_context(base_url=target.url, viewport=VIEWPORT, service_workers="block",
-                                           accept_downloads=False, locale="sv-SE")
+        self.context = browser.new_context(
+            base_url=target.url, viewport=VIEWPORT, service_workers="block", accept_downloads=False, locale="sv-SE"
+        )
         self.guard = ReadOnlyGuard(system, target.url, login_page_cls.path).install(self.context)
         self.page = self.context.new_page()
         self.page.set_default_timeout(self.timeout_ms)
@@ -109,13 +125,29 @@ class _Walk:
         except PlaywrightError:
             pass
         for refused in self.guard.refused:
-            self.report.add(Finding("request", self.system, refused["step"] or "", f'{refused["method"]} {refused["url"]}',
-                                    "refused", detail="en skrivande begäran under en läsande körning stoppades"))
+            self.report.add(
+                Finding(
+                    "request",
+                    self.system,
+                    refused["step"] or "",
+                    f"{refused['method']} {refused['url']}",
+                    "refused",
+                    detail="en skrivande begäran under en läsande körning stoppades",
+                )
+            )
 
     def _on_dialog(self, dialog) -> None:
         # Dismissed, never accepted: a confirmation the probe does not expect must not confirm anything.
-        self.report.add(Finding("dialog", self.system, self.guard.step, f"{dialog.type}-dialog", "dialog",
-                                detail=f"«{dialog.message}» (avvisad)"))
+        self.report.add(
+            Finding(
+                "dialog",
+                self.system,
+                self.guard.step,
+                f"{dialog.type}-dialog",
+                "dialog",
+                detail=f"«{dialog.message}» (avvisad)",
+            )
+        )
         try:
             dialog.dismiss()
         except PlaywrightError:
@@ -137,8 +169,16 @@ class _Walk:
             raise _Stop(f"{self.system}: {exc}") from exc
         except (FlowError, PlaywrightError) as exc:
             message = getattr(exc, "message", None) or str(exc)
-            self.report.add(Finding("step", self.system, "steg", name, "error",
-                                    detail=f"{type(exc).__name__}: {message.splitlines()[0] if message else ''}"))
+            self.report.add(
+                Finding(
+                    "step",
+                    self.system,
+                    "steg",
+                    name,
+                    "error",
+                    detail=f"{type(exc).__name__}: {message.splitlines()[0] if message else ''}",
+                )
+            )
             if fatal:
                 raise _Stop(f"{self.system}: {name} misslyckades") from exc
             return None
@@ -159,6 +199,7 @@ class _Walk:
         def log_in():
             with self.guard.login_window():
                 login.login(self.target.user, self.target.password)
+
         self.step("logga in", log_in, fatal=True)
 
 
@@ -193,22 +234,42 @@ def _walk_pingpong(walk: _Walk, settings: ProbeSettings) -> str | None:
         walk.step("Sök lärare (via adress)", by_teacher.goto)
     walk.check(by_teacher)
     listed = walk.step("Sök lärare: lärarna", by_teacher.teachers)
-    teacher = _teacher(settings.teacher, candidates[0] if candidates else None,
-                       listed if isinstance(listed, list) else [])
+    teacher = _teacher(
+        settings.teacher, candidates[0] if candidates else None, listed if isinstance(listed, list) else []
+    )
     if teacher:
         if walk.step(f"Sök lärare: {teacher}", lambda: by_teacher.search(teacher)):
             walk.check(SearchResults(page, url, timeout=t))
     else:
-        walk.report.add(Finding("step", walk.system, "steg", "Sök lärare: sök", "skipped",
-                                detail="ingen lärare att söka på (ange --teacher)"))
+        walk.report.add(
+            Finding(
+                "step",
+                walk.system,
+                "steg",
+                "Sök lärare: sök",
+                "skipped",
+                detail="ingen lärare att söka på (ange --teacher)",
+            )
+        )
 
     groups = walk.report.groups
     groups.update({FOR_GRADING: None, FOR_PREVIEW: None})
     if not candidates:
-        why = (f"gruppen «{settings.group}» finns inte bland träffarna" if settings.group
-               else f"Sök grupp «{text}» gav inga träffar")
-        walk.report.add(Finding("step", walk.system, "steg", f"öppna «{settings.group or 'en grupp'}»",
-                                "error" if settings.group else "skipped", detail=why))
+        why = (
+            f"gruppen «{settings.group}» finns inte bland träffarna"
+            if settings.group
+            else f"Sök grupp «{text}» gav inga träffar"
+        )
+        walk.report.add(
+            Finding(
+                "step",
+                walk.system,
+                "steg",
+                f"öppna «{settings.group or 'en grupp'}»",
+                "error" if settings.group else "skipped",
+                detail=why,
+            )
+        )
         _why(walk, "GradingPage", None, why)
         _why(walk, "CataloguePreviewPage", None, why)
         return settings.group
@@ -229,8 +290,11 @@ def _walk_pingpong(walk: _Walk, settings: ProbeSettings) -> str | None:
         groups[FOR_GRADING] = grading_hit.name
     elif opened:
         not_before = opened[-1][2].not_before
-        why = (f"gruppen «{settings.group}» är inte betygsättningsbar än (från och med {not_before})"
-               if settings.group else f"ingen betygsättningsbar grupp hittades (öppnade: {tried})")
+        why = (
+            f"gruppen «{settings.group}» är inte betygsättningsbar än (från och med {not_before})"
+            if settings.group
+            else f"ingen betygsättningsbar grupp hittades (öppnade: {tried})"
+        )
         _why(walk, "GradingPage", "save_button", why)
     else:
         _why(walk, "GradingPage", None, "ingen grupp kunde öppnas")
@@ -246,8 +310,11 @@ def _walk_pingpong(walk: _Walk, settings: ProbeSettings) -> str | None:
                 opened.append((hit, view, state))
                 break
     if finished is None:
-        why = (f"katalogen för «{settings.group}» är inte klar: {CATALOGUE_NOT_READY}" if settings.group
-               else "ingen avslutad grupp (alla antagna elever med låsta betyg) hittades bland träffarna")
+        why = (
+            f"katalogen för «{settings.group}» är inte klar: {CATALOGUE_NOT_READY}"
+            if settings.group
+            else "ingen avslutad grupp (alla antagna elever med låsta betyg) hittades bland träffarna"
+        )
         walk.report.add(Finding("step", walk.system, "steg", "Förhandsgranska", "skipped", detail=why))
         _why(walk, "CataloguePreviewPage", None, why)
     else:
@@ -260,8 +327,12 @@ def _walk_pingpong(walk: _Walk, settings: ProbeSettings) -> str | None:
             walk.check(preview)
         else:
             dialogs = [f for f in walk.report.findings if f.kind == "dialog" and f.where == "Förhandsgranska"]
-            _why(walk, "CataloguePreviewPage", None,
-                 "Förhandsgranska öppnades inte" + (": en oväntad dialog avvisades" if dialogs else ""))
+            _why(
+                walk,
+                "CataloguePreviewPage",
+                None,
+                "Förhandsgranska öppnades inte" + (": en oväntad dialog avvisades" if dialogs else ""),
+            )
     if finished:
         return finished[0].name
     return (grading_hit or (opened[0][0] if opened else candidates[0])).name
@@ -283,11 +354,19 @@ def _open_group(walk: _Walk, hit, by_group: BetygSearchByGroupPage, text: str, *
     if not state or state is True:
         return grading, None
     locked = sum(1 for s in state.students if s.locked)
-    walk.report.add(Finding("step", walk.system, "GradingPage", f"läget i «{hit.name}»", "note",
-                            detail=f"{len(state.students)} elever, {locked} låsta, lärare: "
-                                   f"{', '.join(state.teachers) or '–'}; betygsättningsbar: "
-                                   f"{'nej, från och med ' + state.not_before if state.not_before else 'ja'}; "
-                                   f"katalogen klar: {'ja' if state.catalogue_ready else 'nej'}"))
+    walk.report.add(
+        Finding(
+            "step",
+            walk.system,
+            "GradingPage",
+            f"läget i «{hit.name}»",
+            "note",
+            detail=f"{len(state.students)} elever, {locked} låsta, lärare: "
+            f"{', '.join(state.teachers) or '–'}; betygsättningsbar: "
+            f"{'nej, från och med ' + state.not_before if state.not_before else 'ja'}; "
+            f"katalogen klar: {'ja' if state.catalogue_ready else 'nej'}",
+        )
+    )
     return grading, state
 
 
@@ -322,8 +401,9 @@ def _walk_ber(walk: _Walk, group: str | None) -> None:
     walk.step("Undervisningsgrupper", search.goto)
     walk.check(search)
     if not group:
-        walk.report.add(Finding("step", walk.system, "steg", "öppna en grupp", "skipped",
-                                detail="ingen grupp (ange --group)"))
+        walk.report.add(
+            Finding("step", walk.system, "steg", "öppna en grupp", "skipped", detail="ingen grupp (ange --group)")
+        )
         for screen in ("BerGroupPage", "BerStudentPage"):
             _why(walk, screen, None, "ingen grupp att öppna (Ping Pong gav ingen; ange --group)")
     else:
@@ -343,12 +423,18 @@ def _walk_ber(walk: _Walk, group: str | None) -> None:
                 if isinstance(grades, list) and grades:
                     break
             else:
-                _why(walk, "BerStudentPage", "grades_table",
-                     f"ingen av de {min(len(with_url), MAX_STUDENTS)} första eleverna i «{group}» har mottagna betyg"
-                     if with_url else f"gruppen «{group}» har inga elever")
+                _why(
+                    walk,
+                    "BerStudentPage",
+                    "grades_table",
+                    f"ingen av de {min(len(with_url), MAX_STUDENTS)} första eleverna i «{group}» har mottagna betyg"
+                    if with_url
+                    else f"gruppen «{group}» har inga elever",
+                )
             if not with_url:
-                walk.report.add(Finding("step", walk.system, "steg", "en elevs sida", "skipped",
-                                        detail="gruppen har inga elever"))
+                walk.report.add(
+                    Finding("step", walk.system, "steg", "en elevs sida", "skipped", detail="gruppen har inga elever")
+                )
         else:
             _why(walk, "BerGroupPage", None, f"gruppen «{group}» kunde inte öppnas")
             _why(walk, "BerStudentPage", None, f"gruppen «{group}» kunde inte öppnas")
@@ -362,9 +448,14 @@ def run_probe(settings: ProbeSettings, *, browser=None) -> DriftReport:
     """Walk both systems read-only and check their APIs; the report (also written to
     ``settings.report_dir`` when given). ``browser``: a running Playwright browser to use (the
     pytest plugin passes pytest-playwright's); else one is started and closed."""
-    report = DriftReport(targets={"pingpong": settings.pingpong.url, "ber": settings.ber.url},
-                         options=settings.public(), secrets=settings.secrets(), folder=settings.report_dir,
-                         started=_now(), allow_partial=settings.allow_partial)
+    report = DriftReport(
+        targets={"pingpong": settings.pingpong.url, "ber": settings.ber.url},
+        options=settings.public(),
+        secrets=settings.secrets(),
+        folder=settings.report_dir,
+        started=_now(),
+        allow_partial=settings.allow_partial,
+    )
     try:
         if browser is not None:
             _walk_both(report, settings, browser)
@@ -382,12 +473,20 @@ def run_probe(settings: ProbeSettings, *, browser=None) -> DriftReport:
     except PlaywrightError as exc:  # the browser went away under us
         report.fatal = f"webbläsaren avbröt: {str(exc).splitlines()[0]}"
     if settings.api:
-        for finding in check_apis(ApiSettings(
-                pingpong_url=settings.pingpong.url, ber_url=settings.ber.url,
-                pingpong_token=settings.pingpong_token, ber_token=settings.ber_token,
-                grades_from=settings.grades_from, grades_to=settings.grades_to,
-                ss12000_prefix=settings.ss12000_prefix, limit=settings.api_limit, timeout=settings.timeout * 3,
-                delay=settings.delay)):
+        for finding in check_apis(
+            ApiSettings(
+                pingpong_url=settings.pingpong.url,
+                ber_url=settings.ber.url,
+                pingpong_token=settings.pingpong_token,
+                ber_token=settings.ber_token,
+                grades_from=settings.grades_from,
+                grades_to=settings.grades_to,
+                ss12000_prefix=settings.ss12000_prefix,
+                limit=settings.api_limit,
+                timeout=settings.timeout * 3,
+                delay=settings.delay,
+            )
+        ):
             report.add(finding)
     return _finish(report)
 

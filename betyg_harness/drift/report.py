@@ -1,5 +1,6 @@
 """What the drift probe found: findings, the pages it saw, what it could not check and why, a Rich
 table, a JSON file, an exit code."""
+
 from __future__ import annotations
 
 import json
@@ -7,8 +8,14 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 # Outcomes that mean "the real system no longer looks the way the harness expects".
-DRIFT = {"missing": "saknas", "multiple": "flera träffar", "changed": "ändrad", "dialog": "oväntad dialog",
-         "refused": "skrivning stoppad", "contract": "bryter kontraktet"}
+DRIFT = {
+    "missing": "saknas",
+    "multiple": "flera träffar",
+    "changed": "ändrad",
+    "dialog": "oväntad dialog",
+    "refused": "skrivning stoppad",
+    "contract": "bryter kontraktet",
+}
 # Outcomes that mean "this could not be checked" (nothing known either way).
 ERRORS = {"error": "kunde inte kontrolleras"}
 # A named locator the walk never checked (its screen not reached, or only its "unless" shown):
@@ -19,29 +26,32 @@ WORDS = {**OTHER, **DRIFT, **ERRORS, **UNCHECKED}
 
 EXIT_OK, EXIT_DRIFT, EXIT_COULD_NOT_RUN = 0, 1, 2
 # 2 also means: a named locator was not reached (unless ``allow_partial``).
-EXIT_CODES = {EXIT_OK: "inga avvikelser, och varje namngiven lokator kontrollerades (med --allow-partial: "
-                       "inga avvikelser i det som nåddes)",
-              EXIT_DRIFT: "avvikelser (oavsett vad som inte kunde kontrolleras)",
-              EXIT_COULD_NOT_RUN: "kunde inte köras, ett steg misslyckades, eller någon namngiven lokator kunde "
-                                  "inte kontrolleras (utan --allow-partial)"}
+EXIT_CODES = {
+    EXIT_OK: "inga avvikelser, och varje namngiven lokator kontrollerades (med --allow-partial: "
+    "inga avvikelser i det som nåddes)",
+    EXIT_DRIFT: "avvikelser (oavsett vad som inte kunde kontrolleras)",
+    EXIT_COULD_NOT_RUN: "kunde inte köras, ett steg misslyckades, eller någon namngiven lokator kunde "
+    "inte kontrolleras (utan --allow-partial)",
+}
 
 
 @dataclass
 class Finding:
     """One observation. ``kind``: "locator" (a named locator of a page object), "page", "step"
     (a flow step of the walk), "dialog", "request" (a refused write) or "api"."""
+
     kind: str
     system: str
-    where: str                     # page object class, step name or API path
-    what: str                      # the locator's method and label, the step, ...
-    status: str                    # a key of WORDS
+    where: str  # page object class, step name or API path
+    what: str  # the locator's method and label, the step, ...
+    status: str  # a key of WORDS
     detail: str = ""
     count: int | None = None
     selector: str = ""
     hints: list[str] = field(default_factory=list)
     screenshot: str | None = None  # relative to the report folder
-    snapshot: str = ""             # the accessible (ARIA) snapshot of that region
-    seen: int = 1                  # how often the walk met this same finding (a screen visited twice)
+    snapshot: str = ""  # the accessible (ARIA) snapshot of that region
+    seen: int = 1  # how often the walk met this same finding (a screen visited twice)
 
     @property
     def is_drift(self) -> bool:
@@ -76,12 +86,12 @@ class DriftReport:
     options: dict = field(default_factory=dict)
     findings: list[Finding] = field(default_factory=list)
     pages: list[PageVisit] = field(default_factory=list)
-    fatal: str = ""                # why the probe could not run at all
+    fatal: str = ""  # why the probe could not run at all
     started: str = ""
     finished: str = ""
     folder: Path | None = None
     secrets: list[str] = field(default_factory=list, repr=False)  # redacted from every output
-    allow_partial: bool = False    # the user accepts that some named locators were not reached
+    allow_partial: bool = False  # the user accepts that some named locators were not reached
     groups: dict[str, str | None] = field(default_factory=dict)  # what each group was used for
     coverage: list[dict] = field(default_factory=list)  # per page object: reached, not, or left out
     reasons: dict[str, str] = field(default_factory=dict, repr=False)  # the walk's "why not" (see coverage)
@@ -155,11 +165,15 @@ class DriftReport:
         if self.fatal or self.errors:
             return "Kunde inte köras: " + (self.fatal or f"{len(self.errors)} kontroller kunde inte göras.") + missing
         if unchecked and self.allow_partial:
-            return (f"Delvis kontrollerad (godtaget): {self._locators(unchecked)} ej kontrollerad(e); "
-                    f"det som kontrollerades ({n} kontroller) stämmer.")
+            return (
+                f"Delvis kontrollerad (godtaget): {self._locators(unchecked)} ej kontrollerad(e); "
+                f"det som kontrollerades ({n} kontroller) stämmer."
+            )
         if unchecked:
-            return (f"Ofullständig: {self._locators(unchecked)} kunde inte kontrolleras; "
-                    f"det som kontrollerades ({n} kontroller) stämmer.")
+            return (
+                f"Ofullständig: {self._locators(unchecked)} kunde inte kontrolleras; "
+                f"det som kontrollerades ({n} kontroller) stämmer."
+            )
         return f"Inga avvikelser ({n} kontroller{self._reached()})."
 
     def groups_line(self) -> str:
@@ -178,8 +192,10 @@ class DriftReport:
                 continue
             hint = f" (liknande: {', '.join(f.hints)})" if f.hints else ""
             times = f" ({f.seen} gånger)" if f.seen > 1 else ""
-            lines.append(f"- {f.system} · {f.where} · {f.what}: {WORDS[f.status]}"
-                         f"{' – ' + f.detail if f.detail else ''}{hint}{times}")
+            lines.append(
+                f"- {f.system} · {f.where} · {f.what}: {WORDS[f.status]}"
+                f"{' – ' + f.detail if f.detail else ''}{hint}{times}"
+            )
         for page in self.coverage:
             if page.get("left_out"):
                 lines.append(f"(Utanför sonden: {page['system']} · {page['page']} – {page['left_out']})")
@@ -196,11 +212,21 @@ class DriftReport:
 
     def as_dict(self) -> dict:
         return {
-            "verdict": self.verdict(), "exit_code": self.exit_code, "fatal": self.fatal,
-            "complete": self.complete, "allow_partial": self.allow_partial,
-            "started": self.started, "finished": self.finished, "targets": self.targets, "options": self.options,
-            "counts": {"checks": len(self.checks), "drift": len(self.drift), "errors": len(self.errors),
-                       "unchecked": len(self.unchecked)},
+            "verdict": self.verdict(),
+            "exit_code": self.exit_code,
+            "fatal": self.fatal,
+            "complete": self.complete,
+            "allow_partial": self.allow_partial,
+            "started": self.started,
+            "finished": self.finished,
+            "targets": self.targets,
+            "options": self.options,
+            "counts": {
+                "checks": len(self.checks),
+                "drift": len(self.drift),
+                "errors": len(self.errors),
+                "unchecked": len(self.unchecked),
+            },
             "groups": self.groups,
             "coverage": self.coverage,
             "pages": [asdict(p) for p in self.pages],
@@ -221,18 +247,33 @@ class DriftReport:
     def table(self, *, only_problems: bool = False):
         from rich.markup import escape
         from rich.table import Table
+
         table = Table(title=f"betyg-drift: {self.verdict()}", show_lines=False)
         for column in ("System", "Var", "Vad", "Utfall", "Detalj"):
             table.add_column(column, overflow="fold")
-        styles = {**{k: "bold red" for k in DRIFT}, **{k: "yellow" for k in {**ERRORS, **UNCHECKED}}, "ok": "green",
-                  "absent": "green", "note": "cyan", "skipped": "dim"}
+        styles = {
+            **{k: "bold red" for k in DRIFT},
+            **{k: "yellow" for k in {**ERRORS, **UNCHECKED}},
+            "ok": "green",
+            "absent": "green",
+            "note": "cyan",
+            "skipped": "dim",
+        }
         for f in self.findings:
             if only_problems and not (f.is_drift or f.is_error or f.is_unchecked):
                 continue
             if f.kind == "step" and f.status == "ok":
                 continue  # the walk's steps that went well: in the JSON report, not the table
-            detail = (f.detail + (f" (liknande: {', '.join(f.hints)})" if f.hints else "")
-                      + (f" ({f.seen} gånger)" if f.seen > 1 else ""))
-            table.add_row(escape(f.system), escape(f.where), escape(f.what),
-                          f"[{styles[f.status]}]{WORDS[f.status]}[/]", escape(self.redact(detail)))
+            detail = (
+                f.detail
+                + (f" (liknande: {', '.join(f.hints)})" if f.hints else "")
+                + (f" ({f.seen} gånger)" if f.seen > 1 else "")
+            )
+            table.add_row(
+                escape(f.system),
+                escape(f.where),
+                escape(f.what),
+                f"[{styles[f.status]}]{WORDS[f.status]}[/]",
+                escape(self.redact(detail)),
+            )
         return table

@@ -5,6 +5,7 @@ They are package data, read through :mod:`importlib.resources`, so a clone or an
 needs nothing beside it. ``BETYG_REFERENCE_DIR`` points at another folder of the same layout instead
 (say, to test against a newer schema); a folder that lacks a file is an error, never a silent mix.
 """
+
 from __future__ import annotations
 
 import atexit
@@ -52,8 +53,9 @@ def path(relative: str) -> Path:
     """The file ``relative`` (one of :data:`FILES`) in :func:`reference_dir`."""
     target = reference_dir() / relative
     if not target.is_file():
-        raise ReferenceNotFound(f"Referensfilen {relative} saknas i {reference_dir()}"
-                                f"{f' (från {ENV})' if os.environ.get(ENV) else ''}.")
+        raise ReferenceNotFound(
+            f"Referensfilen {relative} saknas i {reference_dir()}{f' (från {ENV})' if os.environ.get(ENV) else ''}."
+        )
     return target
 
 

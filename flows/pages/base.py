@@ -1,4 +1,5 @@
 """What every page object shares: URLs, navigation with status checks, 'am I on my page'."""
+
 from __future__ import annotations
 
 import re
@@ -44,6 +45,7 @@ class Expectation:
     explains this one's absence (a "Spara" missing while "Betyg kan sättas från och med …" shows);
     ``revealed_by``: the method name of a named toggle (a menu) that shows this one when clicked.
     """
+
     label: str
     count: str = "one"
     columns: tuple[str, ...] = ()
@@ -61,6 +63,7 @@ def named(label: str, **expect):
     def mark(method):
         method.expectation = expectation
         return method
+
     return mark
 
 
@@ -113,7 +116,8 @@ class BasePage:
         login = self._login_heading()
         try:
             expect(marker.or_(login).or_(self.page.get_by_role("alert")).first).to_be_visible(
-                timeout=timeout or self.timeout)
+                timeout=timeout or self.timeout
+            )
         except AssertionError as exc:
             raise TransientError(f"{type(self).__name__} visades inte: {self.page.url}") from exc
         if marker.first.is_visible():

@@ -1,4 +1,5 @@
 """The login form both systems share (same words, same roles)."""
+
 from __future__ import annotations
 
 from playwright.sync_api import Locator, expect

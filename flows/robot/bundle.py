@@ -15,6 +15,7 @@ does not hold them. A group waiting for grades has no catalogue, so its students
 Exit codes: 0 every group printed, 1 some group is not complete (the rest is still printed),
 2 bad input (no such folder, no readable report).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -57,7 +58,6 @@ FONT_NAME = "BetygsrobotSans"
 FONT_FILE = "DejaVuSans.ttf"
 
 
-
 class BadRun(Exception):
     """The output folder cannot be read as a robot run (a Swedish message for the admin)."""
 
@@ -65,6 +65,7 @@ class BadRun(Exception):
 @dataclass
 class PrintedGroup:
     """A complete group: its catalogue goes into a bundle."""
+
     group: str
     course: str
     school: str
@@ -82,6 +83,7 @@ class PrintedGroup:
 @dataclass
 class WaitingGroup:
     """A group that is not printed: still missing grades, failed, or without a readable catalogue."""
+
     group: str
     course: str
     status: str
@@ -99,8 +101,8 @@ class WaitingGroup:
 
 @dataclass
 class Bundle:
-    kind: str          # "skola" | "larare"
-    name: str          # the school or the teacher
+    kind: str  # "skola" | "larare"
+    name: str  # the school or the teacher
     groups: list[PrintedGroup] = field(default_factory=list)
     path: Path | None = None
     cover_pages: int = 0
@@ -111,13 +113,25 @@ class Bundle:
 
 def add_print_arguments(parser: argparse.ArgumentParser) -> None:
     """The options of `betygsrobot print`."""
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT,
-                        help="robotens utmapp (med rapport.json och betygskataloger/), standard betygsrobot-ut")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=DEFAULT_OUT,
+        help="robotens utmapp (med rapport.json och betygskataloger/), standard betygsrobot-ut",
+    )
     parser.add_argument("--report", type=Path, help="JSON-rapport (standard: <out>/rapport.json)")
-    parser.add_argument("--per", choices=("skola", "larare"), default="skola",
-                        help="en utskriftsfil per skola (standard) eller per lärare")
-    parser.add_argument("--posta-till", default=DEFAULT_RECIPIENT, metavar="MOTTAGARE",
-                        help=f"vart de underskrivna originalen skickas (standard: {DEFAULT_RECIPIENT})")
+    parser.add_argument(
+        "--per",
+        choices=("skola", "larare"),
+        default="skola",
+        help="en utskriftsfil per skola (standard) eller per lärare",
+    )
+    parser.add_argument(
+        "--posta-till",
+        default=DEFAULT_RECIPIENT,
+        metavar="MOTTAGARE",
+        help=f"vart de underskrivna originalen skickas (standard: {DEFAULT_RECIPIENT})",
+    )
 
 
 def run_print(args: argparse.Namespace, console: Console) -> int:
@@ -156,18 +170,25 @@ def load_report(out: Path, report_path: Path) -> dict:
     if not out.is_dir():
         raise BadRun(f"mappen {out} finns inte. Ange robotkörningens utmapp med --out.")
     if not report_path.is_file():
-        raise BadRun(f"{report_path} finns inte: ingen rapport från en robotkörning i {out}. "
-                     "Kör `betygsrobot grade` först, eller ange rapporten med --report.")
+        raise BadRun(
+            f"{report_path} finns inte: ingen rapport från en robotkörning i {out}. "
+            "Kör `betygsrobot grade` först, eller ange rapporten med --report."
+        )
     try:
         report = json.loads(report_path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise BadRun(f"{report_path} går inte att läsa som en robotrapport ({exc}).") from exc
-    if not isinstance(report, dict) or not isinstance(report.get("groups"), list) \
-            or not all(isinstance(g, dict) and g.get("group") for g in report["groups"]):
-        raise BadRun(f"{report_path} är ingen robotrapport: den saknar en lista \"groups\" med grupper.")
+    if (
+        not isinstance(report, dict)
+        or not isinstance(report.get("groups"), list)
+        or not all(isinstance(g, dict) and g.get("group") for g in report["groups"])
+    ):
+        raise BadRun(f'{report_path} är ingen robotrapport: den saknar en lista "groups" med grupper.')
     if report.get("dry_run"):
-        raise BadRun(f"{report_path} kommer från en provkörning (--dry-run): inga betyg är låsta och "
-                     "inga betygskataloger finns att skriva ut.")
+        raise BadRun(
+            f"{report_path} kommer från en provkörning (--dry-run): inga betyg är låsta och "
+            "inga betygskataloger finns att skriva ut."
+        )
     return report
 
 
@@ -218,8 +239,17 @@ def classify(report: dict, out: Path) -> tuple[list[PrintedGroup], list[WaitingG
             else:
                 school = (parsed.fields.get("Skolenhet") or "").strip() or "Okänd skola"
                 teachers = [s.name for s in parsed.signatures if s.name]
-                printed.append(PrintedGroup(group, course or parsed.fields.get("Kurskod", ""), school, teachers,
-                                            path, parsed.page_count, hashlib.sha256(data).hexdigest()))
+                printed.append(
+                    PrintedGroup(
+                        group,
+                        course or parsed.fields.get("Kurskod", ""),
+                        school,
+                        teachers,
+                        path,
+                        parsed.page_count,
+                        hashlib.sha256(data).hexdigest(),
+                    )
+                )
                 continue
         reason, lacks_grades = why or ("", False)
         waiting.append(WaitingGroup(group, course, status, missing, reason, lacks_grades))
@@ -294,11 +324,13 @@ def _font() -> str:
 
 def _styles(font: str) -> dict[str, ParagraphStyle]:
     base = ParagraphStyle("base", fontName=font, fontSize=9, leading=11.5, alignment=TA_LEFT)
-    return {"base": base,
-            "title": ParagraphStyle("title", base, fontSize=17, leading=21, spaceAfter=4),
-            "h2": ParagraphStyle("h2", base, fontSize=11.5, leading=14, spaceBefore=8, spaceAfter=4),
-            "small": ParagraphStyle("small", base, fontSize=8, leading=10, textColor=colors.HexColor("#444444")),
-            "cell": ParagraphStyle("cell", base, fontSize=8.5, leading=10.5)}
+    return {
+        "base": base,
+        "title": ParagraphStyle("title", base, fontSize=17, leading=21, spaceAfter=4),
+        "h2": ParagraphStyle("h2", base, fontSize=11.5, leading=14, spaceBefore=8, spaceAfter=4),
+        "small": ParagraphStyle("small", base, fontSize=8, leading=10, textColor=colors.HexColor("#444444")),
+        "cell": ParagraphStyle("cell", base, fontSize=8.5, leading=10.5),
+    }
 
 
 def _count(n: int, one: str, many: str) -> str:
@@ -314,44 +346,83 @@ def _pages_text(g: PrintedGroup) -> str:
 def _cover(bundle: Bundle, waiting: list[WaitingGroup], *, recipient: str, report: dict, made: datetime) -> bytes:
     font = _font()
     st = _styles(font)
+
     def p(text: str, style: str = "cell") -> Paragraph:
         return Paragraph(escape(text), st[style])
+
     who = "Skola" if bundle.kind == "skola" else "Lärare"
-    story: list = [p("Betygskataloger att skriva under", "title"),
-                   p(f"{who}: {bundle.name}", "h2"),
-                   p(f"{_count(len(bundle.groups), 'betygskatalog', 'betygskataloger')}, "
-                     f"{_count(sum(g.pages for g in bundle.groups), 'sida', 'sidor')} "
-                     f"efter denna förstasida. Sammanställd {made:%Y-%m-%d %H:%M}{_run_time(report)}.", "base"),
-                   Spacer(1, 3 * mm)]
-    head = ["Grupp", "Kurs"] + (["Skola"] if bundle.kind == "larare" else []) + \
-        ["Lärare som skriver under", "Sidor", "SHA-256 (kort)"]
+    story: list = [
+        p("Betygskataloger att skriva under", "title"),
+        p(f"{who}: {bundle.name}", "h2"),
+        p(
+            f"{_count(len(bundle.groups), 'betygskatalog', 'betygskataloger')}, "
+            f"{_count(sum(g.pages for g in bundle.groups), 'sida', 'sidor')} "
+            f"efter denna förstasida. Sammanställd {made:%Y-%m-%d %H:%M}{_run_time(report)}.",
+            "base",
+        ),
+        Spacer(1, 3 * mm),
+    ]
+    head = (
+        ["Grupp", "Kurs"]
+        + (["Skola"] if bundle.kind == "larare" else [])
+        + ["Lärare som skriver under", "Sidor", "SHA-256 (kort)"]
+    )
     rows = [[p(h) for h in head]]
     for g in bundle.groups:
         row = [p(g.group), p(g.course)] + ([p(g.school)] if bundle.kind == "larare" else [])
         row += [p(", ".join(g.teachers) or "— (inga namn i katalogen)"), p(_pages_text(g)), p(g.short_sum, "small")]
         rows.append(row)
     # 180 mm of text width; the course code, the pages and the checksum must never wrap.
-    widths = [45 * mm, 24 * mm, 57 * mm, 26 * mm, 28 * mm] if bundle.kind == "skola" else \
-        [32 * mm, 24 * mm, 36 * mm, 34 * mm, 26 * mm, 28 * mm]
+    widths = (
+        [45 * mm, 24 * mm, 57 * mm, 26 * mm, 28 * mm]
+        if bundle.kind == "skola"
+        else [32 * mm, 24 * mm, 36 * mm, 34 * mm, 26 * mm, 28 * mm]
+    )
     table = Table(rows, colWidths=widths, repeatRows=1)
-    table.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), font), ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
-                               ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8e8e8")),
-                               ("VALIGN", (0, 0), (-1, -1), "TOP")]))
-    story += [table, Spacer(1, 2 * mm),
-              p("Kontrollsumman är de första tecknen av SHA-256 för katalogens PDF-fil "
-                "(hela summan står i utskrift.json), så att en utskrift kan spåras till sin fil.", "small"),
-              p("Efter underskrift", "h2"),
-              p(f"Skicka de underskrivna originalen till {recipient}.", "base")]
+    table.setStyle(
+        TableStyle(
+            [
+                ("FONTNAME", (0, 0), (-1, -1), font),
+                ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
+                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8e8e8")),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ]
+        )
+    )
+    story += [
+        table,
+        Spacer(1, 2 * mm),
+        p(
+            "Kontrollsumman är de första tecknen av SHA-256 för katalogens PDF-fil "
+            "(hela summan står i utskrift.json), så att en utskrift kan spåras till sin fil.",
+            "small",
+        ),
+        p("Efter underskrift", "h2"),
+        p(f"Skicka de underskrivna originalen till {recipient}.", "base"),
+    ]
     if bundle.kind == "larare":
-        story.append(p("Kataloger med flera lärare ligger hos den först nämnda; lämna dem vidare till de "
-                       "andra för underskrift innan de skickas.", "base"))
+        story.append(
+            p(
+                "Kataloger med flera lärare ligger hos den först nämnda; lämna dem vidare till de "
+                "andra för underskrift innan de skickas.",
+                "base",
+            )
+        )
     if waiting:
         story.append(p(f"Inte klara — skrivs inte ut ({_count(len(waiting), 'grupp', 'grupper')} i körningen)", "h2"))
         story += [p(w.line(), "base") for w in waiting]
     doc = io.BytesIO()
-    SimpleDocTemplate(doc, pagesize=A4, leftMargin=15 * mm, rightMargin=15 * mm, topMargin=15 * mm,
-                      bottomMargin=15 * mm, title=f"Utskrift: {bundle.name}", author="betygsrobot",
-                      initialFontName=font).build(story)  # no stray Helvetica in the page's fonts
+    SimpleDocTemplate(
+        doc,
+        pagesize=A4,
+        leftMargin=15 * mm,
+        rightMargin=15 * mm,
+        topMargin=15 * mm,
+        bottomMargin=15 * mm,
+        title=f"Utskrift: {bundle.name}",
+        author="betygsrobot",
+        initialFontName=font,
+    ).build(story)  # no stray Helvetica in the page's fonts
     return doc.getvalue()
 
 
@@ -369,8 +440,7 @@ def _missing_text(w: WaitingGroup) -> str:
     return "elever som rapporten inte namnger (se gruppen i Ping Pong)"
 
 
-def build_bundle(bundle: Bundle, waiting: list[WaitingGroup], *, recipient: str, report: dict,
-                 made: datetime) -> bytes:
+def build_bundle(bundle: Bundle, waiting: list[WaitingGroup], *, recipient: str, report: dict, made: datetime) -> bytes:
     """The bundle's bytes: first page(s), then each catalogue, with a bookmark per group."""
     cover = b""
     cover_pages = 1
@@ -397,17 +467,44 @@ def build_bundle(bundle: Bundle, waiting: list[WaitingGroup], *, recipient: str,
 # ---------------------------------------------------------------- the manifest and the console
 
 
-def write_manifest(path: Path, bundles: list[Bundle], waiting: list[WaitingGroup], *, recipient: str,
-                   made: datetime) -> None:
+def write_manifest(
+    path: Path, bundles: list[Bundle], waiting: list[WaitingGroup], *, recipient: str, made: datetime
+) -> None:
     body = {
-        "made": made.isoformat(timespec="seconds"), "post_to": recipient,
-        "bundles": [{"kind": b.kind, "name": b.name, "file": b.path.name if b.path else None,
-                     "cover_pages": b.cover_pages,
-                     "groups": [{"group": g.group, "course": g.course, "school": g.school, "teachers": g.teachers,
-                                 "catalogue": str(g.path), "pages": g.pages, "first_page": g.first_page,
-                                 "sha256": g.sha256} for g in b.groups]} for b in bundles],
-        "waiting": [{"group": w.group, "course": w.course, "status": w.status, "reason": w.reason,
-                     "missing_students": w.missing} for w in waiting],
+        "made": made.isoformat(timespec="seconds"),
+        "post_to": recipient,
+        "bundles": [
+            {
+                "kind": b.kind,
+                "name": b.name,
+                "file": b.path.name if b.path else None,
+                "cover_pages": b.cover_pages,
+                "groups": [
+                    {
+                        "group": g.group,
+                        "course": g.course,
+                        "school": g.school,
+                        "teachers": g.teachers,
+                        "catalogue": str(g.path),
+                        "pages": g.pages,
+                        "first_page": g.first_page,
+                        "sha256": g.sha256,
+                    }
+                    for g in b.groups
+                ],
+            }
+            for b in bundles
+        ],
+        "waiting": [
+            {
+                "group": w.group,
+                "course": w.course,
+                "status": w.status,
+                "reason": w.reason,
+                "missing_students": w.missing,
+            }
+            for w in waiting
+        ],
     }
     path.write_text(json.dumps(body, ensure_ascii=False, indent=2), encoding="utf-8")
 
@@ -415,22 +512,28 @@ def write_manifest(path: Path, bundles: list[Bundle], waiting: list[WaitingGroup
 def _print_summary(console: Console, bundles: list[Bundle], waiting: list[WaitingGroup], recipient: str) -> None:
     def say(text: str) -> None:
         console.print(text, markup=False, highlight=False, soft_wrap=True)
+
     if bundles:
         table = RichTable(title="Utskrift")
         for col in ("Fil", "Grupper", "Sidor"):
             table.add_column(col)
         for b in bundles:
-            table.add_row(rich_escape(str(b.path)), str(len(b.groups)),
-                          str(b.cover_pages + sum(g.pages for g in b.groups)))
+            table.add_row(
+                rich_escape(str(b.path)), str(len(b.groups)), str(b.cover_pages + sum(g.pages for g in b.groups))
+            )
         console.print(table)
         printed = sum(len(b.groups) for b in bundles)
-        say(f"{_count(printed, 'betygskatalog', 'betygskataloger')} i "
+        say(
+            f"{_count(printed, 'betygskatalog', 'betygskataloger')} i "
             f"{_count(len(bundles), 'utskriftsfil', 'utskriftsfiler')}. "
-            f"Skicka de underskrivna originalen till {recipient}.")
+            f"Skicka de underskrivna originalen till {recipient}."
+        )
     else:
         say("Ingen betygskatalog är klar att skriva ut.")
     if waiting:
-        say(f"{_count(len(waiting), 'grupp', 'grupper')} är inte {'klar' if len(waiting) == 1 else 'klara'} "
-            "och skrivs inte ut:")
+        say(
+            f"{_count(len(waiting), 'grupp', 'grupper')} är inte {'klar' if len(waiting) == 1 else 'klara'} "
+            "och skrivs inte ut:"
+        )
         for w in waiting:
             say(f"  {w.line()}")

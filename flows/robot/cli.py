@@ -7,6 +7,7 @@ were finished or left untouched, with the journal and the report written.
 ``betygsrobot print``: 0 every group printed, 1 some group not complete (the rest printed), 2 no run
 to print (:mod:`betyg_harness.flows.robot.bundle`).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -48,12 +49,14 @@ def _env(name: str, default: str) -> str:
 class _SwedishParser(argparse.ArgumentParser):
     """argparse with its refusals in Swedish (exit 2, as argparse does)."""
 
-    SAID = ((r"the following arguments are required: (.*)", "de här argumenten krävs: {0}"),
-            (r"argument (\S+): invalid choice: (.*?) \(choose from (.*)\)", "{0}: ogiltigt val {1} (välj bland {2})"),
-            (r"argument (\S+): expected one argument", "{0} behöver ett värde"),
-            (r"argument (\S+): invalid \w+ value: (.*)", "{0}: {1} är inget tal"),
-            (r"unrecognized arguments: (.*)", "okända argument: {0}"),
-            (r"argument (\S+): (.*)", "{0}: {1}"))
+    SAID = (
+        (r"the following arguments are required: (.*)", "de här argumenten krävs: {0}"),
+        (r"argument (\S+): invalid choice: (.*?) \(choose from (.*)\)", "{0}: ogiltigt val {1} (välj bland {2})"),
+        (r"argument (\S+): expected one argument", "{0} behöver ett värde"),
+        (r"argument (\S+): invalid \w+ value: (.*)", "{0}: {1} är inget tal"),
+        (r"unrecognized arguments: (.*)", "okända argument: {0}"),
+        (r"argument (\S+): (.*)", "{0}: {1}"),
+    )
 
     def error(self, message: str):
         for pattern, swedish in self.SAID:
@@ -69,6 +72,7 @@ def _whole(low: int):
         if not re.fullmatch(r"[0-9]+", text.strip()) or int(text) < low:
             raise argparse.ArgumentTypeError(f"ett heltal ≥ {low}, inte «{text}»")
         return int(text)
+
     read.__name__ = "heltal"
     return read
 
@@ -89,54 +93,97 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_SwedishParser)
     grade = sub.add_parser("grade", help="sätt, lås och bekräfta betygen i filen")
     check = sub.add_parser("validate", help="kontrollera bara filen")
-    printing = sub.add_parser("print", help="bygg utskriftsfiler av de klara betygskatalogerna (per skola eller lärare)")
+    printing = sub.add_parser(
+        "print", help="bygg utskriftsfiler av de klara betygskatalogerna (per skola eller lärare)"
+    )
     add_print_arguments(printing)
-    login = sub.add_parser("login", help="logga in i Ping Pong i ett webbläsarfönster och spara inloggningen "
-                                          "för grade --storage-state")
-    login.add_argument("--save-state", required=True, type=Path, metavar="FIL",
-                       help="var inloggningen sparas (Playwrights storage state; skapas läsbar bara för dig: "
-                            "den öppnar Ping Pong som du tills sessionen tar slut)")
+    login = sub.add_parser(
+        "login", help="logga in i Ping Pong i ett webbläsarfönster och spara inloggningen för grade --storage-state"
+    )
+    login.add_argument(
+        "--save-state",
+        required=True,
+        type=Path,
+        metavar="FIL",
+        help="var inloggningen sparas (Playwrights storage state; skapas läsbar bara för dig: "
+        "den öppnar Ping Pong som du tills sessionen tar slut)",
+    )
     login.add_argument("--pingpong-url", default=_env("PINGPONG_URL", PingPong.DEFAULTS[0]))
-    login.add_argument("--pingpong-user", default=os.environ.get("PINGPONG_USER"),
-                       help="fyll i användarnamnet åt dig (en andra faktor ger du själv)")
+    login.add_argument(
+        "--pingpong-user",
+        default=os.environ.get("PINGPONG_USER"),
+        help="fyll i användarnamnet åt dig (en andra faktor ger du själv)",
+    )
     login.add_argument("--pingpong-password", default=os.environ.get("PINGPONG_PASSWORD"))
     login.add_argument("--wait", type=_positive, default=300, help="sekunder att vänta på inloggningen (standard 300)")
-    login.add_argument("--headless", action="store_true",
-                       help="utan fönster (för automatiska tester; kräver användarnamn och lösenord)")
+    login.add_argument(
+        "--headless",
+        action="store_true",
+        help="utan fönster (för automatiska tester; kräver användarnamn och lösenord)",
+    )
     for p in (grade, check):
         p.add_argument("--input", "-i", required=True, type=Path, help="CSV: personnummer,kurskod,grupp,betyg,larare")
-    grade.add_argument("--out", type=Path, default=Path("betygsrobot-ut"),
-                       help="katalog för kataloger, rapport, journal, skärmbilder och spår; den innehåller "
-                            "personuppgifter (personnummer och betyg) och skapas läsbar bara för dig")
-    grade.add_argument("--journal", help="journalfil (standard: <out>/journal.jsonl), eller postgresql://… för en "
-                                         "kö som flera robotprocesser på flera datorer delar")
+    grade.add_argument(
+        "--out",
+        type=Path,
+        default=Path("betygsrobot-ut"),
+        help="katalog för kataloger, rapport, journal, skärmbilder och spår; den innehåller "
+        "personuppgifter (personnummer och betyg) och skapas läsbar bara för dig",
+    )
+    grade.add_argument(
+        "--journal",
+        help="journalfil (standard: <out>/journal.jsonl), eller postgresql://… för en "
+        "kö som flera robotprocesser på flera datorer delar",
+    )
     grade.add_argument("--run", help="körningens namn i PostgreSQL-kön (standard: filens fingeravtryck)")
-    grade.add_argument("--lease", type=_positive, help="sekunder en grupp ur PostgreSQL-kön är vår utan förnyelse "
-                                                   "(standard 120; en krashad process grupp tas över därefter)")
+    grade.add_argument(
+        "--lease",
+        type=_positive,
+        help="sekunder en grupp ur PostgreSQL-kön är vår utan förnyelse "
+        "(standard 120; en krashad process grupp tas över därefter)",
+    )
     grade.add_argument("--report", type=Path, help="JSON-rapport (standard: <out>/rapport.json)")
     grade.add_argument("--workers", "-w", type=_whole(1), default=1, help="parallella webbläsare (minst 1)")
     grade.add_argument("--dry-run", action="store_true", help="fyll i allt, stanna vid sammanfattningen")
     grade.add_argument("--no-lock", action="store_true", help="spara som utkast utan att låsa")
     grade.add_argument("--verify-ber", action="store_true", help="vänta tills betygen syns i BER")
     grade.add_argument("--ber-timeout", type=_positive, default=20, help="minuter att vänta på BER (standard 20)")
-    grade.add_argument("--advance-mock-clock", action="store_true",
-                       help="mot mockarna: flytta BER:s och Ping Pongs klockor i stället för att vänta")
+    grade.add_argument(
+        "--advance-mock-clock",
+        action="store_true",
+        help="mot mockarna: flytta BER:s och Ping Pongs klockor i stället för att vänta",
+    )
     grade.add_argument("--keep-traces", action="store_true", help="spara Playwright-spår även för lyckade grupper")
     grade.add_argument("--no-trace", action="store_true", help="ingen Playwright-spårning alls")
-    grade.add_argument("--trace-snapshots", action="store_true",
-                       help="DOM-ögonblicksbilder vid varje klick i spåren (utförligt men ungefär halva farten)")
+    grade.add_argument(
+        "--trace-snapshots",
+        action="store_true",
+        help="DOM-ögonblicksbilder vid varje klick i spåren (utförligt men ungefär halva farten)",
+    )
     grade.add_argument("--headed", action="store_true", help="visa webbläsaren")
     grade.add_argument("--termin", help='t.ex. "HT 2026" (standard: alla terminer)')
     grade.add_argument("--timeout", type=_positive, default=10, help="sekunder per steg i webbläsaren")
-    grade.add_argument("--max-groups", type=_whole(1), help="gör högst så här många grupper i denna körning (resten "
-                                                             "listas som ej körda; kör igen för dem)")
-    grade.add_argument("--recycle-every", type=_whole(0), default=25, metavar="N",
-                       help="en ny webbläsarkontext (och inloggning) var N:e grupp och en ny webbläsare och Playwright-drivrutin var 4·N:e, "
-                            "så att minnet inte växer under en lång körning (standard 25; 0 = aldrig)")
-    grade.add_argument("--storage-state", type=Path, metavar="FIL",
-                       help="använd en sparad inloggning (betygsrobot login --save-state FIL) i stället för "
-                            "användarnamn och lösenord — så tar sig roboten förbi en riktig inloggning med "
-                            "tvåfaktor")
+    grade.add_argument(
+        "--max-groups",
+        type=_whole(1),
+        help="gör högst så här många grupper i denna körning (resten listas som ej körda; kör igen för dem)",
+    )
+    grade.add_argument(
+        "--recycle-every",
+        type=_whole(0),
+        default=25,
+        metavar="N",
+        help="en ny webbläsarkontext (och inloggning) var N:e grupp och en ny webbläsare och Playwright-drivrutin var 4·N:e, "
+        "så att minnet inte växer under en lång körning (standard 25; 0 = aldrig)",
+    )
+    grade.add_argument(
+        "--storage-state",
+        type=Path,
+        metavar="FIL",
+        help="använd en sparad inloggning (betygsrobot login --save-state FIL) i stället för "
+        "användarnamn och lösenord — så tar sig roboten förbi en riktig inloggning med "
+        "tvåfaktor",
+    )
     for system, session in (("pingpong", PingPong), ("ber", Ber)):
         # --pingpong-url/-user/-password and --ber-...: the environment's, else the embedded default's.
         for part, default in zip(("url", "user", "password"), session.DEFAULTS):
@@ -149,13 +196,19 @@ MAX_LISTED_PROBLEMS = 50  # a 10 MB bad file has hundreds of thousands; the firs
 
 def _report_bad_input(console: Console, path: Path, exc: BadInput) -> int:
     total = len(exc.problems)
-    console.print(f"[bold red]Filen {path} kan inte användas — inget har öppnats eller ändrats "
-                  f"({total} fel):[/]", soft_wrap=True)
+    console.print(
+        f"[bold red]Filen {path} kan inte användas — inget har öppnats eller ändrats ({total} fel):[/]", soft_wrap=True
+    )
     for problem in exc.problems[:MAX_LISTED_PROBLEMS]:
         console.print(f"  {problem}", markup=False, highlight=False, soft_wrap=True)
     if total > MAX_LISTED_PROBLEMS:
-        console.print(f"  … och {total - MAX_LISTED_PROBLEMS} fel till (de första {MAX_LISTED_PROBLEMS} visas). "
-                      "Rätta dem och kör `betygsrobot validate` igen.", markup=False, highlight=False, soft_wrap=True)
+        console.print(
+            f"  … och {total - MAX_LISTED_PROBLEMS} fel till (de första {MAX_LISTED_PROBLEMS} visas). "
+            "Rätta dem och kör `betygsrobot validate` igen.",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
     return EXIT_BAD_INPUT
 
 
@@ -183,37 +236,67 @@ def _main(argv: list[str] | None) -> int:
         return _report_bad_input(err, args.input, exc)
     students = sum(len(j.grades) for j in jobs)
     if args.command == "validate":
-        out.print(f"{args.input}: {students} betyg i {len(jobs)} betygsgrupper, inga fel.", soft_wrap=True,
-                  markup=False, highlight=False)
+        out.print(
+            f"{args.input}: {students} betyg i {len(jobs)} betygsgrupper, inga fel.",
+            soft_wrap=True,
+            markup=False,
+            highlight=False,
+        )
         return EXIT_OK
     if args.storage_state is not None:
         try:
             check_saved_login_file(args.storage_state)
         except SavedLoginProblem as exc:
-            err.print(f"[bold red]Inloggningen kan inte användas — inget har öppnats:[/] {rich_escape(str(exc))}",
-                      soft_wrap=True, highlight=False)
+            err.print(
+                f"[bold red]Inloggningen kan inte användas — inget har öppnats:[/] {rich_escape(str(exc))}",
+                soft_wrap=True,
+                highlight=False,
+            )
             return EXIT_BAD_INPUT
     out_is_new = not args.out.exists()
     refused = _cannot_start(args)
     if refused:
-        err.print(f"[bold red]Körningen kan inte börja — inget har öppnats eller ändrats:[/] {rich_escape(refused)}",
-                  soft_wrap=True, highlight=False)
+        err.print(
+            f"[bold red]Körningen kan inte börja — inget har öppnats eller ändrats:[/] {rich_escape(refused)}",
+            soft_wrap=True,
+            highlight=False,
+        )
         return EXIT_BAD_INPUT
     settings = Settings(
-        pingpong_url=args.pingpong_url, pingpong_user=args.pingpong_user, pingpong_password=args.pingpong_password,
-        ber_url=args.ber_url, ber_user=args.ber_user, ber_password=args.ber_password, out_dir=args.out,
-        journal_path=args.journal, run_name=args.run, lease_seconds=args.lease, workers=max(1, args.workers),
-        dry_run=args.dry_run, lock=not args.no_lock, verify_ber=args.verify_ber, ber_timeout_minutes=args.ber_timeout,
-        advance_mock_clock=args.advance_mock_clock, keep_traces=args.keep_traces, trace=not args.no_trace,
-        trace_snapshots=args.trace_snapshots, headless=not args.headed, timeout_ms=args.timeout * 1000,
-        term=args.termin, max_groups=args.max_groups, storage_state=args.storage_state,
-        recycle_every=max(0, args.recycle_every), recycle_browser_every=max(0, args.recycle_every) * 4)
+        pingpong_url=args.pingpong_url,
+        pingpong_user=args.pingpong_user,
+        pingpong_password=args.pingpong_password,
+        ber_url=args.ber_url,
+        ber_user=args.ber_user,
+        ber_password=args.ber_password,
+        out_dir=args.out,
+        journal_path=args.journal,
+        run_name=args.run,
+        lease_seconds=args.lease,
+        workers=max(1, args.workers),
+        dry_run=args.dry_run,
+        lock=not args.no_lock,
+        verify_ber=args.verify_ber,
+        ber_timeout_minutes=args.ber_timeout,
+        advance_mock_clock=args.advance_mock_clock,
+        keep_traces=args.keep_traces,
+        trace=not args.no_trace,
+        trace_snapshots=args.trace_snapshots,
+        headless=not args.headed,
+        timeout_ms=args.timeout * 1000,
+        term=args.termin,
+        max_groups=args.max_groups,
+        storage_state=args.storage_state,
+        recycle_every=max(0, args.recycle_every),
+        recycle_browser_every=max(0, args.recycle_every) * 4,
+    )
     log = logging.getLogger("betygsrobot")
     started = time.perf_counter()
     progress = None
     if err.is_terminal:
-        progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                            console=err)
+        progress = Progress(
+            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err
+        )
         task = progress.add_task("Betygsgrupper", total=len(jobs))
 
     def say(line: str) -> None:
@@ -256,8 +339,11 @@ def _main(argv: list[str] | None) -> int:
         except BadInput as exc:
             return _report_bad_input(err, args.input, exc)
         except BusinessError as exc:  # a login or a --termin no worker can use: nothing was opened
-            err.print(f"[bold red]Körningen kan inte börja — ingen grupp har öppnats:[/] "
-                      f"{rich_escape(str(exc))}", soft_wrap=True, highlight=False)
+            err.print(
+                f"[bold red]Körningen kan inte börja — ingen grupp har öppnats:[/] {rich_escape(str(exc))}",
+                soft_wrap=True,
+                highlight=False,
+            )
             if out_is_new:
                 _remove_if_empty(args.out)
             return EXIT_BAD_INPUT
@@ -266,9 +352,14 @@ def _main(argv: list[str] | None) -> int:
                 progress.stop()
         seconds = time.perf_counter() - started
         # A dry run keeps its own report: it must not hide a real run's from `betygsrobot print`.
-        report = write_json(args.report or settings.out_dir / ("provkorning.json" if settings.dry_run else "rapport.json"),
-                            outcomes, input_path=args.input,
-                            dry_run=settings.dry_run, seconds=seconds, stopped=stop.requested)
+        report = write_json(
+            args.report or settings.out_dir / ("provkorning.json" if settings.dry_run else "rapport.json"),
+            outcomes,
+            input_path=args.input,
+            dry_run=settings.dry_run,
+            seconds=seconds,
+            stopped=stop.requested,
+        )
         return _summarise(out, outcomes, settings, stop, seconds, report, args)
     finally:
         restore()
@@ -292,8 +383,7 @@ def _cannot_start(args) -> str | None:
             requests.get(url, timeout=10, allow_redirects=False)
         except requests.Timeout:
             why = "inget svar inom 10 s"
-        except (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema,
-                requests.exceptions.InvalidSchema):
+        except (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema, requests.exceptions.InvalidSchema):
             why = "det är ingen http(s)-adress"
         except requests.RequestException:
             why = "ingen server svarar där"
@@ -342,28 +432,37 @@ def _stop_on_signals(stop: StopRequest, say: Callable[[str], None]) -> Callable[
     def handler(signum, frame) -> None:
         name = "Ctrl-C" if signum == signal.SIGINT else "SIGTERM"
         if stop.request(signum) == 1:
-            say(f"Stoppar ({name}): inga nya grupper påbörjas, de som pågår görs klart och rapporten skrivs. "
-                f"{name} igen stoppar direkt — utan att något sparas till hälften.")
+            say(
+                f"Stoppar ({name}): inga nya grupper påbörjas, de som pågår görs klart och rapporten skrivs. "
+                f"{name} igen stoppar direkt — utan att något sparas till hälften."
+            )
         else:
-            say(f"Stoppar direkt ({name}): pågående grupper avbryts före nästa Spara; det som redan sparats "
-                "rapporteras.")
+            say(
+                f"Stoppar direkt ({name}): pågående grupper avbryts före nästa Spara; det som redan sparats "
+                "rapporteras."
+            )
+
     previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
     return lambda: [signal.signal(sig, h) for sig, h in previous.items()]
 
 
-def _summarise(out: Console, outcomes: list[Outcome], settings: Settings, stop: StopRequest, seconds: float,
-               report: Path, args) -> int:
+def _summarise(
+    out: Console, outcomes: list[Outcome], settings: Settings, stop: StopRequest, seconds: float, report: Path, args
+) -> int:
     print_table(out, outcomes)
     failed = [o for o in outcomes if not o.ok]
 
     def line(text: str) -> None:
         out.print(text, markup=False, highlight=False, soft_wrap=True)
+
     if settings.dry_run:
         print_plan(out, outcomes)
         would = sum(len(o.would_set) for o in outcomes)
-        line(f"Provkörning: {would} betyg skulle sättas i {sum(bool(o.would_set) for o in outcomes)} av "
-             f"{len(outcomes)} grupper, {sum(len(o.already) for o in outcomes)} är redan låsta; inget "
-             f"sparades ({seconds:.1f} s). Rapport: {report}")
+        line(
+            f"Provkörning: {would} betyg skulle sättas i {sum(bool(o.would_set) for o in outcomes)} av "
+            f"{len(outcomes)} grupper, {sum(len(o.already) for o in outcomes)} är redan låsta; inget "
+            f"sparades ({seconds:.1f} s). Rapport: {report}"
+        )
         if failed and not stop.requested:
             line(f"{len(failed)} grupper kan inte sättas som filen säger: se tabellen.")
         for o in outcomes:  # named in full, whatever the table's width cut
@@ -376,20 +475,26 @@ def _summarise(out: Console, outcomes: list[Outcome], settings: Settings, stop: 
             elif o.status == "unconfirmed":
                 line(f"{o.group}: lagrad men inte bekräftad — {o.error}.")
         set_now = sum(len(o.grades_set) for o in outcomes)
-        line(f"{len(outcomes) - len(failed)} av {len(outcomes)} grupper klara, {set_now} betyg satta på "
-             f"{seconds:.1f} s. Rapport: {report}")
+        line(
+            f"{len(outcomes) - len(failed)} av {len(outcomes)} grupper klara, {set_now} betyg satta på "
+            f"{seconds:.1f} s. Rapport: {report}"
+        )
     left = [o for o in outcomes if o.status == "not-run" and "--max-groups" in (o.error or "")]
     if left:
         line(f"{len(left)} grupper återstår (--max-groups {settings.max_groups}): kör samma kommando igen.")
     if any("Väntan på BER avbröts" in (o.warning or "") for o in outcomes):
-        line("BER-kontrollen avbröts: betygen är låsta i Ping Pong, men att de syns i BER är inte bekräftat. "
-             "Kör igen med --verify-ber för att vänta klart.")
+        line(
+            "BER-kontrollen avbröts: betygen är låsta i Ping Pong, men att de syns i BER är inte bekräftat. "
+            "Kör igen med --verify-ber för att vänta klart."
+        )
     if stop.requested:
         name = "Ctrl-C" if stop.signal == signal.SIGINT else "SIGTERM"
         untouched = sum(o.status in ("not-run", "stopped") for o in outcomes)
-        line(f"Körningen stoppades ({name}). {untouched} grupper påbörjades inte eller avbröts innan något "
-             f"sparades. Fortsätt med samma kommando: journalen ({settings.journal}) hoppar över det som är "
-             "klart och läser om det som pågick.")
+        line(
+            f"Körningen stoppades ({name}). {untouched} grupper påbörjades inte eller avbröts innan något "
+            f"sparades. Fortsätt med samma kommando: journalen ({settings.journal}) hoppar över det som är "
+            "klart och läser om det som pågick."
+        )
         return EXIT_STOPPED.get(stop.signal, 130) if stop.signal is not None else 130
     # A dry run that foresees an incomplete group fails as the real run would.
     return EXIT_FAILED if failed or any(o.missing_students for o in outcomes) else EXIT_OK
@@ -397,21 +502,39 @@ def _summarise(out: Console, outcomes: list[Outcome], settings: Settings, stop: 
 
 def _save_login(args, out: Console, err: Console) -> int:
     if args.headless and not (args.pingpong_user and args.pingpong_password):
-        err.print("--headless kräver --pingpong-user och --pingpong-password (ingen kan logga in i ett osynligt "
-                  "fönster).", soft_wrap=True, highlight=False, markup=False)
+        err.print(
+            "--headless kräver --pingpong-user och --pingpong-password (ingen kan logga in i ett osynligt fönster).",
+            soft_wrap=True,
+            highlight=False,
+            markup=False,
+        )
         return EXIT_BAD_INPUT
     if not args.headless:
-        err.print(f"Logga in i Ping Pong i fönstret som öppnas (väntar högst {args.wait:.0f} s) …",
-                  soft_wrap=True, highlight=False, markup=False)
+        err.print(
+            f"Logga in i Ping Pong i fönstret som öppnas (väntar högst {args.wait:.0f} s) …",
+            soft_wrap=True,
+            highlight=False,
+            markup=False,
+        )
     try:
-        path = save_login(args.save_state, args.pingpong_url, username=args.pingpong_user,
-                          password=args.pingpong_password, headless=args.headless, wait_seconds=args.wait)
+        path = save_login(
+            args.save_state,
+            args.pingpong_url,
+            username=args.pingpong_user,
+            password=args.pingpong_password,
+            headless=args.headless,
+            wait_seconds=args.wait,
+        )
     except (BusinessError, BrowserNotFound) as exc:
         err.print(f"[bold red]Ingen inloggning sparad:[/] {rich_escape(str(exc))}", soft_wrap=True, highlight=False)
         return EXIT_BAD_INPUT
-    out.print(f"Inloggningen sparad i {path} (läsbar bara för dig; den öppnar Ping Pong som du tills sessionen "
-              f"tar slut — hantera den som ett lösenord). Använd den: betygsrobot grade --storage-state {path} …",
-              soft_wrap=True, highlight=False, markup=False)
+    out.print(
+        f"Inloggningen sparad i {path} (läsbar bara för dig; den öppnar Ping Pong som du tills sessionen "
+        f"tar slut — hantera den som ett lösenord). Använd den: betygsrobot grade --storage-state {path} …",
+        soft_wrap=True,
+        highlight=False,
+        markup=False,
+    )
     return EXIT_OK
 
 

@@ -5,6 +5,7 @@ a note). A CSV file (comma or semicolon, UTF-8 with or without BOM, as Excel wri
 workbook (.xlsx, .xlsm, .xls, .ods: :mod:`.workbook`), recognised by its content. ``larare`` is
 the grading teacher's full name as in BER; several are separated by ``|``. Every bad row is reported with its line number.
 """
+
 from __future__ import annotations
 
 import csv
@@ -39,6 +40,7 @@ class InputProblem:
 @dataclass
 class GroupJob:
     """All rows of one grade group (grupp, kurskod): what the robot does in one go."""
+
     grupp: str
     kurskod: str
     teachers: tuple[str, ...]
@@ -66,15 +68,29 @@ def _decode(data: bytes) -> str:
         raise BadInput([InputProblem(None, "filen är UTF-16. Spara den i Excel som «CSV UTF-8 (kommaavgränsad)».")])
     if b"\x00" in data:
         line = data.count(b"\n", 0, data.index(b"\x00")) + 1
-        raise BadInput([InputProblem(line, "filen innehåller NUL-tecken: den är ingen textfil i CSV-format "
-                                           "(UTF-16 eller ett kalkylark?). Spara den som «CSV UTF-8».")])
+        raise BadInput(
+            [
+                InputProblem(
+                    line,
+                    "filen innehåller NUL-tecken: den är ingen textfil i CSV-format "
+                    "(UTF-16 eller ett kalkylark?). Spara den som «CSV UTF-8».",
+                )
+            ]
+        )
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
-        raise BadInput([InputProblem(line, "filen är inte UTF-8 (tecknet på byte "
-                                           f"{exc.start} kan inte läsas). Spara den i Excel som "
-                                           "«CSV UTF-8 (kommaavgränsad)».")]) from None
+        raise BadInput(
+            [
+                InputProblem(
+                    line,
+                    "filen är inte UTF-8 (tecknet på byte "
+                    f"{exc.start} kan inte läsas). Spara den i Excel som "
+                    "«CSV UTF-8 (kommaavgränsad)».",
+                )
+            ]
+        ) from None
 
 
 def fold_header(name: str) -> str:
@@ -88,6 +104,7 @@ _SWEDISH = str.maketrans("åäöé", "aaoe")
 @dataclass
 class Columns:
     """Where each required column is; the rest are named in a note and ignored."""
+
     index: dict[str, int]
     width: int
     extra: list[str]
@@ -124,11 +141,23 @@ def _header(text: str) -> tuple[str, Columns]:
         why.append(problems)
     if "\t" in first or "|" in first:
         sep = "tabb" if "\t" in first else "|"
-        raise BadInput([InputProblem(1, f"fel avgränsare ({sep}): använd kommatecken eller semikolon, "
-                                        f"med rubrikraden {expected}.")])
+        raise BadInput(
+            [
+                InputProblem(
+                    1, f"fel avgränsare ({sep}): använd kommatecken eller semikolon, med rubrikraden {expected}."
+                )
+            ]
+        )
     best = min(why, key=lambda p: len(p[-1]))  # the delimiter that found most of the columns
-    raise BadInput([InputProblem(1, f"fel rubrikrad «{first.strip()}» ({'; '.join(best)}): väntade {expected} "
-                                    "(kommatecken eller semikolon som avgränsare; fler kolumner går bra).")])
+    raise BadInput(
+        [
+            InputProblem(
+                1,
+                f"fel rubrikrad «{first.strip()}» ({'; '.join(best)}): väntade {expected} "
+                "(kommatecken eller semikolon som avgränsare; fler kolumner går bra).",
+            )
+        ]
+    )
 
 
 MAX_FIELD = 1_000  # characters: no personnummer, code, group or teacher list is longer
@@ -147,8 +176,9 @@ def _rows(reader, problems: list[InputProblem]):
             return  # the reader cannot go on after this
         long = next((f for f in fields if len(f) > MAX_FIELD), None)
         if long is not None:
-            problems.append(InputProblem(reader.line_num, f"ett fält är för långt ({len(long)} tecken, högst "
-                                                          f"{MAX_FIELD})."))
+            problems.append(
+                InputProblem(reader.line_num, f"ett fält är för långt ({len(long)} tecken, högst {MAX_FIELD}).")
+            )
             continue
         yield reader.line_num, fields
 
@@ -159,17 +189,21 @@ _SCIENTIFIC = re.compile(r"^\d{1,3}(?:[.,]\d*)?[eE][+]?\d{1,2}$")
 
 def _personnummer_problem(raw: str) -> str:
     if _SCIENTIFIC.match(raw.replace(" ", "")):
-        return (f"personnumret «{raw}»: Excel har gjort personnumret till ett tal i exponentform, och "
-                "siffrorna efter de första syns inte i filen. Formatera kolumnen som text och exportera igen "
-                "(eller ge roboten arbetsboken, .xlsx, direkt).")
+        return (
+            f"personnumret «{raw}»: Excel har gjort personnumret till ett tal i exponentform, och "
+            "siffrorna efter de första syns inte i filen. Formatera kolumnen som text och exportera igen "
+            "(eller ge roboten arbetsboken, .xlsx, direkt)."
+        )
     if only_digits(raw) == raw and len(raw) == 9:
-        return (f"ogiltigt personnummer «{raw}» (9 siffror: har Excel tagit bort en inledande nolla? "
-                "Formatera kolumnen som text och exportera igen).")
+        return (
+            f"ogiltigt personnummer «{raw}» (9 siffror: har Excel tagit bort en inledande nolla? "
+            "Formatera kolumnen som text och exportera igen)."
+        )
     return f"ogiltigt personnummer «{raw}» (kontrollsiffran eller datumet stämmer inte)."
 
 
 def did_you_mean(suggestions: Iterable[str]) -> str:
-    """" Menade du «A» eller «B»?" — or nothing when there is nothing to suggest."""
+    """ " Menade du «A» eller «B»?" — or nothing when there is nothing to suggest."""
     names = list(suggestions)
     return f" Menade du {' eller '.join(f'«{s}»' for s in names)}?" if names else ""
 
@@ -202,8 +236,11 @@ def _variants(rows: list[tuple], key, what: str) -> dict[int, str]:
         for name, at in forms.items():
             if name != meant:
                 for line in at:
-                    problems.setdefault(line, f"{what} «{name}» skrivs «{meant}» på {where} (bara stora och små "
-                                              f"bokstäver eller mellanslag skiljer).{did_you_mean([meant])}")
+                    problems.setdefault(
+                        line,
+                        f"{what} «{name}» skrivs «{meant}» på {where} (bara stora och små "
+                        f"bokstäver eller mellanslag skiljer).{did_you_mean([meant])}",
+                    )
     return problems
 
 
@@ -217,10 +254,17 @@ def _table(data: bytes) -> tuple[Columns, Iterable[tuple[int, list[str]]], list[
             raise BadInput([InputProblem(None, str(exc))]) from None
         columns, why = _columns(sheet.header)
         if columns is None:
-            raise BadInput([InputProblem(sheet.header_line, f"fel rubrikrad i bladet «{sheet.name}» "
-                                                            f"«{' | '.join(h for h in sheet.header if h)}» "
-                                                            f"({'; '.join(why)}): väntade kolumnerna "
-                                                            f"{', '.join(COLUMNS)}.")])
+            raise BadInput(
+                [
+                    InputProblem(
+                        sheet.header_line,
+                        f"fel rubrikrad i bladet «{sheet.name}» "
+                        f"«{' | '.join(h for h in sheet.header if h)}» "
+                        f"({'; '.join(why)}): väntade kolumnerna "
+                        f"{', '.join(COLUMNS)}.",
+                    )
+                ]
+            )
         pnr_col = columns.index["personnummer"]
 
         def cells(row: Sequence[object]) -> list[str]:
@@ -228,6 +272,7 @@ def _table(data: bytes) -> tuple[Columns, Iterable[tuple[int, list[str]]], list[
             if isinstance(row[pnr_col], float) and len(texts[pnr_col]) == 9:
                 texts[pnr_col] = "0" + texts[pnr_col]  # a number cell lost the 10-digit form's leading zero
             return texts
+
         return columns, ((line, cells(row)) for line, row in sheet.rows), problems, sheet.notes
     text = _decode(data)
     delimiter, columns = _header(text)
@@ -239,6 +284,7 @@ def _table(data: bytes) -> tuple[Columns, Iterable[tuple[int, list[str]]], list[
 class GradesFile(list):
     """The groups to grade (a list of :class:`GroupJob`), with ``notes`` for the admin: what was read
     and what was left aside (extra columns, the sheet used)."""
+
     notes: list[str]
 
 
@@ -248,8 +294,10 @@ def parse_grades(data: bytes) -> GradesFile:
         raise BadInput([InputProblem(None, "filen är tom: ingen rubrikrad och inga betyg.")])
     columns, table, problems, notes = _table(data)
     if columns.extra:
-        notes.append(f"{len(columns.extra)} kolumn{'er' if len(columns.extra) > 1 else ''} "
-                     f"utöver {', '.join(COLUMNS)} lästes inte: {', '.join(f'«{c}»' for c in columns.extra)}.")
+        notes.append(
+            f"{len(columns.extra)} kolumn{'er' if len(columns.extra) > 1 else ''} "
+            f"utöver {', '.join(COLUMNS)} lästes inte: {', '.join(f'«{c}»' for c in columns.extra)}."
+        )
     at = [columns.index[c] for c in COLUMNS]
     parsed: list[tuple[int, str, str, str, str, tuple[str, ...]]] = []
     rows = 0
@@ -257,13 +305,18 @@ def parse_grades(data: bytes) -> GradesFile:
         if not any(f.strip() for f in fields):
             continue  # Excel's empty trailing rows
         rows += 1
-        if len(fields) > columns.width and not any(f.strip() for f in fields[columns.width:]):
+        if len(fields) > columns.width and not any(f.strip() for f in fields[columns.width :]):
             fields = fields[: columns.width]  # trailing empty cells
         elif max(at) < len(fields) < columns.width:
             fields = fields + [""] * (columns.width - len(fields))  # only ignored columns left out at the end
         if len(fields) != columns.width:
-            problems.append(InputProblem(line, f"väntade {columns.width} fält, fick {len(fields)} "
-                                               f"(fel avgränsare eller ett kommatecken i ett namn utan citattecken?)."))
+            problems.append(
+                InputProblem(
+                    line,
+                    f"väntade {columns.width} fält, fick {len(fields)} "
+                    f"(fel avgränsare eller ett kommatecken i ett namn utan citattecken?).",
+                )
+            )
             continue
         raw_pnr, kurskod, grupp, betyg, larare = (fields[i].strip() for i in at)
         row_problems = []
@@ -303,15 +356,25 @@ def parse_grades(data: bytes) -> GradesFile:
             continue
         key = (pnr, kurskod, grupp)
         if key in seen:
-            problems.append(InputProblem(line, f"dubblett: {display_personnummer(pnr)} har redan ett betyg i "
-                                               f"{kurskod} i gruppen «{grupp}» på rad {seen[key]}."))
+            problems.append(
+                InputProblem(
+                    line,
+                    f"dubblett: {display_personnummer(pnr)} har redan ett betyg i "
+                    f"{kurskod} i gruppen «{grupp}» på rad {seen[key]}.",
+                )
+            )
             continue
         seen[key] = line
         gkey = (grupp, kurskod)
         if gkey in jobs and jobs[gkey].teachers != teachers:
-            problems.append(InputProblem(line, f"andra betygssättande lärare än rad {job_line[gkey]} för samma "
-                                               f"grupp ({' | '.join(teachers)} / {' | '.join(jobs[gkey].teachers)}); "
-                                               "en grupp sparas med samma lärare för alla."))
+            problems.append(
+                InputProblem(
+                    line,
+                    f"andra betygssättande lärare än rad {job_line[gkey]} för samma "
+                    f"grupp ({' | '.join(teachers)} / {' | '.join(jobs[gkey].teachers)}); "
+                    "en grupp sparas med samma lärare för alla.",
+                )
+            )
             continue
         job = jobs.setdefault(gkey, GroupJob(grupp=grupp, kurskod=kurskod, teachers=teachers))
         job_line.setdefault(gkey, line)

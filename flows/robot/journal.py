@@ -4,6 +4,7 @@ A group is finished when its latest entry is ``done`` for the same request (same
 ``started`` without an outcome means the run stopped inside the group — the rerun re-reads the
 grading view, which shows whether the save went through, so no grade is ever set twice.
 """
+
 from __future__ import annotations
 
 import json
@@ -39,8 +40,12 @@ class Journal:
         return bool(entry and entry.get("status") in FINISHED and entry.get("digest") == digest)
 
     def record(self, key: str, status: str, **fields) -> dict:
-        entry = {"ts": datetime.now(timezone.utc).isoformat(timespec="milliseconds"), "group": key,
-                 "status": status, **fields}
+        entry = {
+            "ts": datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
+            "group": key,
+            "status": status,
+            **fields,
+        }
         line = json.dumps(entry, ensure_ascii=False, default=str)
         with self._lock:
             self.path.parent.mkdir(parents=True, exist_ok=True)

@@ -14,6 +14,7 @@ report and exit code cover the whole run.
 The run is named by ``--run`` (or ``?run=`` in the URL); by default it is a fingerprint of the
 file's groups and grades, so the same CSV on several machines is one run without any naming.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -86,10 +87,12 @@ class PgJournal:
     """The journal's interface (``is_finished``, ``last``, ``record``, ``entries``) plus the queue
     (``enqueue``, ``take``, ``final``). Thread-safe: the robot's worker threads share one."""
 
-    def __init__(self, url: str, *, run: str | None = None, lease_seconds: float | None = None,
-                 poll_seconds: float = 0.25):
+    def __init__(
+        self, url: str, *, run: str | None = None, lease_seconds: float | None = None, poll_seconds: float = 0.25
+    ):
         import psycopg  # optional: the "scale" extra
         from psycopg.types.json import Jsonb
+
         self._Jsonb = Jsonb
         dsn, ours = split_url(url)
         self.run = run or ours.get("run")
@@ -120,8 +123,10 @@ class PgJournal:
         return bool(entry and entry.get("status") in FINISHED and entry.get("digest") == digest)
 
     def last(self, key: str) -> dict | None:
-        rows = self._q("SELECT entry FROM betygsrobot_journal WHERE run = %s AND key = %s ORDER BY id DESC LIMIT 1",
-                       (self.run, key))
+        rows = self._q(
+            "SELECT entry FROM betygsrobot_journal WHERE run = %s AND key = %s ORDER BY id DESC LIMIT 1",
+            (self.run, key),
+        )
         return rows[0][0] if rows else None
 
     @property
@@ -134,26 +139,35 @@ class PgJournal:
 
     def record(self, key: str, status: str, worker: str | None = None, **fields) -> dict:
         worker = worker or self.worker_name()
-        entry = {"ts": datetime.now(timezone.utc).isoformat(timespec="milliseconds"), "group": key,
-                 "status": status, "worker": worker, **fields}
+        entry = {
+            "ts": datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
+            "group": key,
+            "status": status,
+            "worker": worker,
+            **fields,
+        }
         entry = json.loads(json.dumps(entry, ensure_ascii=False, default=str))
         with self._lock, self._conn.transaction():
-            self._conn.execute("INSERT INTO betygsrobot_journal (run, key, status, worker, entry) "
-                               "VALUES (%s, %s, %s, %s, %s)", (self.run, key, status, worker, self._Jsonb(entry)))
+            self._conn.execute(
+                "INSERT INTO betygsrobot_journal (run, key, status, worker, entry) VALUES (%s, %s, %s, %s, %s)",
+                (self.run, key, status, worker, self._Jsonb(entry)),
+            )
             if status in RELEASED:
                 # Stopped before storing, or stored and not confirmed: pending again, so the next
                 # taker (this run's or another process's) reads the group and finishes it.
                 self._conn.execute(
                     "UPDATE betygsrobot_queue SET status = 'pending', worker = NULL, lease_until = NULL, "
                     "updated = now() WHERE run = %s AND key = %s AND worker = %s AND status = 'taken'",
-                    (self.run, key, worker))
+                    (self.run, key, worker),
+                )
                 self._held.discard(key)
             elif status in TERMINAL:
                 # Only while the group is still ours: after a takeover the new holder finishes it.
                 self._conn.execute(
                     "UPDATE betygsrobot_queue SET status = %s, outcome = %s, lease_until = NULL, updated = now() "
                     "WHERE run = %s AND key = %s AND worker = %s AND status = 'taken'",
-                    ("done" if status == "already" else status, self._Jsonb(entry), self.run, key, worker))
+                    ("done" if status == "already" else status, self._Jsonb(entry), self.run, key, worker),
+                )
                 self._held.discard(key)
         return entry
 
@@ -169,14 +183,17 @@ class PgJournal:
                     "ON CONFLICT (run, key) DO UPDATE SET digest = EXCLUDED.digest, status = 'pending', "
                     "worker = NULL, lease_until = NULL, updated = now() "
                     "WHERE betygsrobot_queue.digest <> EXCLUDED.digest",
-                    (self.run, job.key, ord_, job.digest()))
+                    (self.run, job.key, ord_, job.digest()),
+                )
             self._conn.execute(
                 "UPDATE betygsrobot_queue SET status = 'pending', worker = NULL, updated = now() "
                 "WHERE run = %s AND status IN ('failed', 'conflict', 'not-run', 'incomplete') AND updated < %s",
-                (self.run, self._started))
+                (self.run, self._started),
+            )
 
-    def take(self, worker: str | None = None, *, keys: list[str] | None = None,
-             stop: Callable[[], bool] | None = None) -> str | None:
+    def take(
+        self, worker: str | None = None, *, keys: list[str] | None = None, stop: Callable[[], bool] | None = None
+    ) -> str | None:
         """The next group (its key) for ``worker``, among ``keys`` when given (the groups this
         process can grade); None once none is pending or held under a live lease. Waits while
         other processes hold groups under live leases: one of them may die. None at once when
@@ -187,18 +204,24 @@ class PgJournal:
                 row = self._conn.execute(
                     "SELECT key FROM betygsrobot_queue WHERE run = %s AND (%s::text[] IS NULL OR key = ANY(%s)) "
                     "AND (status = 'pending' OR (status = 'taken' AND lease_until < now())) "
-                    "ORDER BY ord LIMIT 1 FOR UPDATE SKIP LOCKED", (self.run, keys, keys)).fetchone()
+                    "ORDER BY ord LIMIT 1 FOR UPDATE SKIP LOCKED",
+                    (self.run, keys, keys),
+                ).fetchone()
                 if row is not None:
                     self._conn.execute(
                         "UPDATE betygsrobot_queue SET status = 'taken', worker = %s, attempts = attempts + 1, "
                         "lease_until = now() + make_interval(secs => %s), updated = now() WHERE run = %s AND key = %s",
-                        (worker, self.lease, self.run, row[0]))
+                        (worker, self.lease, self.run, row[0]),
+                    )
                     self._held.add(row[0])
                     return row[0]
-                alive = _only(self._conn.execute(
-                    "SELECT count(*) FROM betygsrobot_queue WHERE run = %s AND (%s::text[] IS NULL OR key = ANY(%s)) "
-                    "AND (status = 'pending' OR (status = 'taken' AND lease_until >= now()))",
-                    (self.run, keys, keys)).fetchone())
+                alive = _only(
+                    self._conn.execute(
+                        "SELECT count(*) FROM betygsrobot_queue WHERE run = %s AND (%s::text[] IS NULL OR key = ANY(%s)) "
+                        "AND (status = 'pending' OR (status = 'taken' AND lease_until >= now()))",
+                        (self.run, keys, keys),
+                    ).fetchone()
+                )
             if not alive:
                 return None
             time.sleep(self.poll)  # sleep-ok: waiting for other robot processes' leases
@@ -206,8 +229,12 @@ class PgJournal:
 
     def final(self) -> dict[str, tuple[str, str | None, dict | None]]:
         """key → (status, worker, outcome entry) for every group of the run."""
-        return {k: (s, w, o) for k, s, w, o in self._q(
-            "SELECT key, status, worker, outcome FROM betygsrobot_queue WHERE run = %s", (self.run,))}
+        return {
+            k: (s, w, o)
+            for k, s, w, o in self._q(
+                "SELECT key, status, worker, outcome FROM betygsrobot_queue WHERE run = %s", (self.run,)
+            )
+        }
 
     def _renew(self) -> None:
         while not self._stop.wait(max(0.2, self.lease / 3)):
@@ -218,7 +245,8 @@ class PgJournal:
                     self._conn.execute(
                         "UPDATE betygsrobot_queue SET lease_until = now() + make_interval(secs => %s) "
                         "WHERE run = %s AND key = ANY(%s) AND status = 'taken' AND worker LIKE %s",
-                        (self.lease, self.run, list(self._held), self.process + ":%"))
+                        (self.lease, self.run, list(self._held), self.process + ":%"),
+                    )
             except Exception:  # a lost connection: the lease runs out and another process takes over
                 pass
 

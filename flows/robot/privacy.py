@@ -5,6 +5,7 @@ and POST bodies, so the login's password and the session cookie end up in trace.
 resources/*. `scrub_trace_zip` rewrites a trace zip in place with those values replaced by
 "***", keeping it a valid zip for `playwright show-trace`.
 """
+
 from __future__ import annotations
 
 import os
@@ -18,13 +19,19 @@ MASK = "***"
 # Header values that carry credentials whatever their content.
 _HEADER_RE = re.compile(
     rb'("name"\s*:\s*"(?:cookie|set-cookie|authorization|x-control-token)"\s*,\s*"value"\s*:\s*")'
-    rb'((?:[^"\\]|\\.)*)(")', re.IGNORECASE)
+    rb'((?:[^"\\]|\\.)*)(")',
+    re.IGNORECASE,
+)
 
 
 def _variants(secret: str) -> set[bytes]:
     """A secret as it may appear in a trace: raw, form- or URL-encoded, JSON-escaped."""
-    forms = {secret, quote(secret, safe=""), quote_plus(secret, safe=""),
-             secret.replace("\\", "\\\\").replace('"', '\\"')}
+    forms = {
+        secret,
+        quote(secret, safe=""),
+        quote_plus(secret, safe=""),
+        secret.replace("\\", "\\\\").replace('"', '\\"'),
+    }
     return {f.encode("utf-8") for f in forms if f}
 
 
@@ -52,8 +59,7 @@ def scrub_trace_zip(path: str | os.PathLike, secrets: list[str]) -> None:
     try:
         with zipfile.ZipFile(path) as src, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as dst:
             for info in src.infolist():
-                dst.writestr(info, scrub_bytes(src.read(info), secrets),
-                             compress_type=zipfile.ZIP_DEFLATED)
+                dst.writestr(info, scrub_bytes(src.read(info), secrets), compress_type=zipfile.ZIP_DEFLATED)
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):

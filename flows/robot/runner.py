@@ -1,4 +1,5 @@
 """Running the jobs: preflight search, N workers (one browser each), journal, BER check."""
+
 from __future__ import annotations
 
 import contextlib
@@ -16,8 +17,16 @@ from playwright.sync_api import BrowserContext, sync_playwright
 
 from betyg_harness.flows.ber import BerWait, ExpectedGrade
 from betyg_harness.flows.browser import open_browser
-from betyg_harness.flows.errors import (BusinessError, GradeConflict, LoginFailed, NotVisibleInBer, SavedLoginExpired,
-                                        SearchRefused, StaleForm, Stopped)
+from betyg_harness.flows.errors import (
+    BusinessError,
+    GradeConflict,
+    LoginFailed,
+    NotVisibleInBer,
+    SavedLoginExpired,
+    SearchRefused,
+    StaleForm,
+    Stopped,
+)
 from betyg_harness.flows.mockctl import MockControl
 from betyg_harness.flows.models import GradingState, GroupHit
 from betyg_harness.flows.scales import display_personnummer
@@ -82,6 +91,7 @@ class Settings:
 @dataclass
 class Outcome:
     """What happened to one group (a row of the report)."""
+
     group: str
     course: str
     # done | already | incomplete | unconfirmed | dry-run | conflict | failed | stopped | skipped | not-run
@@ -134,9 +144,13 @@ def _launch(playwright, settings: Settings):
 
 
 def _new_context(browser, settings: Settings, base_url: str, *, storage_state: Path | None = None):
-    context = browser.new_context(base_url=base_url, accept_downloads=True, locale="sv-SE",
-                                  timezone_id="Europe/Stockholm",
-                                  storage_state=str(storage_state) if storage_state else None)
+    context = browser.new_context(
+        base_url=base_url,
+        accept_downloads=True,
+        locale="sv-SE",
+        timezone_id="Europe/Stockholm",
+        storage_state=str(storage_state) if storage_state else None,
+    )
     set_timeout(context, settings.timeout_ms)  # Playwright's and every page object's
     return context
 
@@ -177,12 +191,18 @@ def preflight(jobs: list[GroupJob], pp: PingPong, settings: Settings) -> dict[st
             found += pp.find_groups(group=code, term=settings.term)  # the list of all may be cut short
     known = {h.course_code for h in found}
     who = f"den sparade inloggningen ({settings.storage_state})" if settings.storage_state else settings.pingpong_user
-    problems = [InputProblem(min(j.lines.values()), f"okänd kurskod «{j.kurskod}»: Ping Pong visar ingen betygsgrupp "
-                                                    f"i den kursen för {who}"
-                                                    f"{' under ' + settings.term if settings.term else ''}. Finns "
-                                                    "kursen, kör som Betygsadministratör: en lärare ser bara sina "
-                                                    "egna grupper.")
-                for j in jobs if j.kurskod not in known]
+    problems = [
+        InputProblem(
+            min(j.lines.values()),
+            f"okänd kurskod «{j.kurskod}»: Ping Pong visar ingen betygsgrupp "
+            f"i den kursen för {who}"
+            f"{' under ' + settings.term if settings.term else ''}. Finns "
+            "kursen, kör som Betygsadministratör: en lärare ser bara sina "
+            "egna grupper.",
+        )
+        for j in jobs
+        if j.kurskod not in known
+    ]
     if problems:
         raise BadInput(sorted(problems, key=lambda p: p.line or 0))
     hits: dict[str, GroupHit] = {}
@@ -199,14 +219,21 @@ class _WorkerLost(Exception):
 
 
 class Robot:
-    def __init__(self, jobs: list[GroupJob], settings: Settings,
-                 on_outcome: Callable[[Outcome], None] | None = None, *, stop: StopRequest | None = None,
-                 on_ber_wait: Callable[[BerWait], None] | None = None):
+    def __init__(
+        self,
+        jobs: list[GroupJob],
+        settings: Settings,
+        on_outcome: Callable[[Outcome], None] | None = None,
+        *,
+        stop: StopRequest | None = None,
+        on_ber_wait: Callable[[BerWait], None] | None = None,
+    ):
         self.jobs = jobs
         self.settings = settings
         if is_postgres_url(settings.journal):
-            self.journal: PgJournal | Journal = PgJournal(settings.journal, run=settings.run_name,
-                                                          lease_seconds=settings.lease_seconds)
+            self.journal: PgJournal | Journal = PgJournal(
+                settings.journal, run=settings.run_name, lease_seconds=settings.lease_seconds
+            )
             self.journal.run = self.journal.run or run_fingerprint(jobs)
         else:
             self.journal = Journal(settings.journal)
@@ -231,9 +258,18 @@ class Robot:
         for job in self.jobs:
             last = self.journal.last(job.key) or {}
             if not self.settings.dry_run and self.journal.is_finished(job.key, job.digest()):
-                self._finish(job, Outcome(job.grupp, job.kurskod, "skipped", grades_set={},
-                                          catalogue=last.get("catalogue"), students=len(job.grades),
-                                          warning="klar i en tidigare körning (journalen)"))
+                self._finish(
+                    job,
+                    Outcome(
+                        job.grupp,
+                        job.kurskod,
+                        "skipped",
+                        grades_set={},
+                        catalogue=last.get("catalogue"),
+                        students=len(job.grades),
+                        warning="klar i en tidigare körning (journalen)",
+                    ),
+                )
                 continue
             if last.get("status") in ("started", "unconfirmed") and last.get("digest") == job.digest():
                 self._earlier[job.key] = last
@@ -241,8 +277,16 @@ class Robot:
         limit = self.settings.max_groups
         if limit is not None:
             for job in todo[limit:]:  # listed, so no one reads the run as the whole term
-                self._finish(job, Outcome(job.grupp, job.kurskod, "not-run", students=len(job.grades),
-                                          error=f"inte påbörjad: --max-groups {limit}; kör igen för den"))
+                self._finish(
+                    job,
+                    Outcome(
+                        job.grupp,
+                        job.kurskod,
+                        "not-run",
+                        students=len(job.grades),
+                        error=f"inte påbörjad: --max-groups {limit}; kör igen för den",
+                    ),
+                )
             todo = todo[:limit]
         return todo
 
@@ -267,8 +311,10 @@ class Robot:
             self._todo = todo
             self._ready = threading.Event()
             work = self._work_source(todo)
-            threads = [threading.Thread(target=self._worker, args=(i, work), name=f"arbetare-{i + 1}", daemon=True)
-                       for i in range(max(1, min(self.settings.workers, len(todo))))]
+            threads = [
+                threading.Thread(target=self._worker, args=(i, work), name=f"arbetare-{i + 1}", daemon=True)
+                for i in range(max(1, min(self.settings.workers, len(todo))))
+            ]
             for t in threads:
                 t.start()
             for t in threads:
@@ -294,6 +340,7 @@ class Robot:
                     return None
                 key = journal.take(keys=list(by_key), stop=lambda: self.stop.requested)
                 return None if key is None else by_key[key]
+
             return take
         work: queue.Queue[GroupJob] = queue.Queue()
         for job in todo:
@@ -306,6 +353,7 @@ class Robot:
                 return work.get_nowait()
             except queue.Empty:
                 return None
+
         return take_local
 
     def _account_for_others(self, todo: list[GroupJob]) -> None:
@@ -318,28 +366,61 @@ class Robot:
             status, worker, entry = final.get(job.key, (None, None, None))
             entry = entry or {}
             if status == "done":
-                self._finish(job, Outcome(job.grupp, job.kurskod, "skipped", students=len(job.grades),
-                                          catalogue=entry.get("catalogue"),
-                                          warning=f"klar i en annan robotprocess ({worker})"))
+                self._finish(
+                    job,
+                    Outcome(
+                        job.grupp,
+                        job.kurskod,
+                        "skipped",
+                        students=len(job.grades),
+                        catalogue=entry.get("catalogue"),
+                        warning=f"klar i en annan robotprocess ({worker})",
+                    ),
+                )
             elif status in ("failed", "conflict", "incomplete"):
-                self._finish(job, Outcome(job.grupp, job.kurskod, status, students=len(job.grades),
-                                          missing_students=list(entry.get("missing_students") or []),
-                                          error=f"i en annan robotprocess ({worker}): {entry.get('error')}"))
+                self._finish(
+                    job,
+                    Outcome(
+                        job.grupp,
+                        job.kurskod,
+                        status,
+                        students=len(job.grades),
+                        missing_students=list(entry.get("missing_students") or []),
+                        error=f"i en annan robotprocess ({worker}): {entry.get('error')}",
+                    ),
+                )
             elif self.stop.requested:
-                self._finish(job, Outcome(job.grupp, job.kurskod, "not-run", students=len(job.grades),
-                                          error="inte påbörjad: körningen stoppades"))
+                self._finish(
+                    job,
+                    Outcome(
+                        job.grupp,
+                        job.kurskod,
+                        "not-run",
+                        students=len(job.grades),
+                        error="inte påbörjad: körningen stoppades",
+                    ),
+                )
             else:
                 why = self._start_error or "ingen arbetare kunde starta en webbläsare"
-                self._finish(job, Outcome(job.grupp, job.kurskod, "not-run", students=len(job.grades),
-                                          error=f"kördes inte: {why}"))
+                self._finish(
+                    job,
+                    Outcome(job.grupp, job.kurskod, "not-run", students=len(job.grades), error=f"kördes inte: {why}"),
+                )
 
     def _session(self, browser, *, trace: bool = True) -> tuple[BrowserContext, PingPong]:
         """A fresh context on Ping Pong, logged in (or the saved login checked), tracing from then on
         when ``trace`` (so no login form is ever in a trace)."""
         s = self.settings
         context = _new_context(browser, s, s.pingpong_url, storage_state=s.storage_state)
-        pp = PingPong(context.new_page(), "", s.pingpong_user, s.pingpong_password, attempts=s.attempts,
-                      base_delay=s.retry_delay, saved_login=str(s.storage_state) if s.storage_state else None)
+        pp = PingPong(
+            context.new_page(),
+            "",
+            s.pingpong_user,
+            s.pingpong_password,
+            attempts=s.attempts,
+            base_delay=s.retry_delay,
+            saved_login=str(s.storage_state) if s.storage_state else None,
+        )
         pp.login()
         if s.trace and trace:
             context.tracing.start(screenshots=False, snapshots=s.trace_snapshots)
@@ -415,13 +496,28 @@ class Robot:
                 if losses >= max(1, s.attempts):
                     self._start_error = message
                     if carried is not None:
-                        self._finish(carried, Outcome(carried.grupp, carried.kurskod, "not-run",
-                                                      students=len(carried.grades),
-                                                      error=f"kördes inte: webbläsaren kunde inte startas ({message})"))
+                        self._finish(
+                            carried,
+                            Outcome(
+                                carried.grupp,
+                                carried.kurskod,
+                                "not-run",
+                                students=len(carried.grades),
+                                error=f"kördes inte: webbläsaren kunde inte startas ({message})",
+                            ),
+                        )
                     return  # the groups left are reported as not run (or stay in the shared queue)
         if carried is not None:  # stopped while it waited for its browser: not started
-            self._finish(carried, Outcome(carried.grupp, carried.kurskod, "not-run", students=len(carried.grades),
-                                          error="inte påbörjad: körningen stoppades"))
+            self._finish(
+                carried,
+                Outcome(
+                    carried.grupp,
+                    carried.kurskod,
+                    "not-run",
+                    students=len(carried.grades),
+                    error="inte påbörjad: körningen stoppades",
+                ),
+            )
 
     def _doubt(self, job: GroupJob, partial: Outcome | str) -> None:
         """``job``'s fate is not known: what went wrong (its outcome so far, with any trace and
@@ -445,10 +541,18 @@ class Robot:
         unsure: Exception | None = None
 
         def grade():
-            return pp.grade_group(target, job.grades, lock=s.lock, teachers=list(job.teachers),
-                                  course_code=job.kurskod, dry_run=s.dry_run, term=s.term,
-                                  screenshot_dir=s.out_dir / "skärmbilder" if s.dry_run else None,
-                                  stop=lambda: self.stop.at_once)
+            return pp.grade_group(
+                target,
+                job.grades,
+                lock=s.lock,
+                teachers=list(job.teachers),
+                course_code=job.kurskod,
+                dry_run=s.dry_run,
+                term=s.term,
+                screenshot_dir=s.out_dir / "skärmbilder" if s.dry_run else None,
+                stop=lambda: self.stop.at_once,
+            )
+
         try:
             try:
                 result = grade()
@@ -489,10 +593,17 @@ class Robot:
         if unsure is not None:
             self._doubt(job, out)
             return None
-        self.journal.record(job.key, "done" if out.status in ("done", "already") else out.status,
-                            digest=job.digest(), grades_set=out.grades_set, already=out.already,
-                            catalogue=out.catalogue, error=out.error, seconds=out.seconds,
-                            missing_students=out.missing_students)
+        self.journal.record(
+            job.key,
+            "done" if out.status in ("done", "already") else out.status,
+            digest=job.digest(),
+            grades_set=out.grades_set,
+            already=out.already,
+            catalogue=out.catalogue,
+            error=out.error,
+            seconds=out.seconds,
+            missing_students=out.missing_students,
+        )
         return out
 
     def _read_result(self, job: GroupJob, result, pp: PingPong, out: Outcome) -> None:
@@ -515,29 +626,46 @@ class Robot:
             out.teachers = list(result.summary.teachers)
         if s.dry_run:
             # What the real run would find: admitted students the file leaves without a grade.
-            left = [f"{st.name} ({st.personnummer})" for st in (result.state.students if result.state else [])
-                    if not st.locked and only_digits(st.personnummer) not in out.would_set] if s.lock else []
+            left = (
+                [
+                    f"{st.name} ({st.personnummer})"
+                    for st in (result.state.students if result.state else [])
+                    if not st.locked and only_digits(st.personnummer) not in out.would_set
+                ]
+                if s.lock
+                else []
+            )
             if left:
                 out.missing_students = left
                 who = "antagen elev" if len(left) == 1 else "antagna elever"
-                out.warning = (f"{len(left)} {who} utan betyg i filen: {', '.join(left)}. Gruppen skulle bli "
-                               "ofullständig och betygskatalogen gick inte att skriva ut.")
+                out.warning = (
+                    f"{len(left)} {who} utan betyg i filen: {', '.join(left)}. Gruppen skulle bli "
+                    "ofullständig och betygskatalogen gick inte att skriva ut."
+                )
             return
-        missing = [f"{st.name} ({st.personnummer})" for st in (result.state.students if result.state else [])
-                   if not st.locked] if s.lock else []
+        missing = (
+            [
+                f"{st.name} ({st.personnummer})"
+                for st in (result.state.students if result.state else [])
+                if not st.locked
+            ]
+            if s.lock
+            else []
+        )
         if missing:
             # Not "klar": Ping Pong shows admitted students without a locked grade, so the
             # group's catalogue cannot be printed (the file lacks them, or they failed).
             out.status, out.missing_students = "incomplete", missing
             who = "antagen elev saknar" if len(missing) == 1 else "antagna elever saknar"
-            out.error = (f"{len(missing)} {who} låst betyg: {', '.join(missing)}. "
-                         "Betygskatalogen kan inte skrivas ut förrän de har det.")
+            out.error = (
+                f"{len(missing)} {who} låst betyg: {', '.join(missing)}. "
+                "Betygskatalogen kan inte skrivas ut förrän de har det."
+            )
         elif result.state is not None and result.state.catalogue_ready:
             view = result.view or GradingPage(pp.page, "", name=result.group, timeout=s.timeout_ms)
             out.catalogue = str(pp.download_catalogue(view, s.out_dir / "betygskataloger"))
         elif s.lock:
-            out.warning = ("betygskatalogen kan inte skrivas ut än: alla antagna elever i gruppen "
-                           "har inte låsta betyg")
+            out.warning = "betygskatalogen kan inte skrivas ut än: alla antagna elever i gruppen har inte låsta betyg"
 
     # -- the truth after a failure ----------------------------------------------------------
     def _reread_unsure(self) -> None:
@@ -578,27 +706,37 @@ class Robot:
         why = partial.error or "okänt fel"
         out.status = "failed"
         if state is None:
-            out.error = (f"{why} — gruppen kunde inte läsas om ({unread}): se efter i Ping Pong om betygen "
-                         "sparades; nästa körning läser om gruppen innan den gör något")
+            out.error = (
+                f"{why} — gruppen kunde inte läsas om ({unread}): se efter i Ping Pong om betygen "
+                "sparades; nästa körning läser om gruppen innan den gör något"
+            )
             status = "started"  # the next run re-reads it
         else:
-            stored = {p: g for p, g in job.grades.items()
-                      if (row := state.student(p)) is not None and row.grade == g and (row.locked or not s.lock)}
+            stored = {
+                p: g
+                for p, g in job.grades.items()
+                if (row := state.student(p)) is not None and row.grade == g and (row.locked or not s.lock)
+            }
             out.late = state.late
             if len(stored) == len(job.grades):
                 out.status, out.grades_set = "unconfirmed", stored
-                out.error = (f"{why} — Ping Pong visar alla {len(stored)} betyg "
-                             f"{'låsta' if s.lock else 'sparade'} som filen säger, men roboten hann inte "
-                             "bekräfta gruppen (ingen katalog hämtad); kör igen så bekräftas den")
+                out.error = (
+                    f"{why} — Ping Pong visar alla {len(stored)} betyg "
+                    f"{'låsta' if s.lock else 'sparade'} som filen säger, men roboten hann inte "
+                    "bekräfta gruppen (ingen katalog hämtad); kör igen så bekräftas den"
+                )
             elif stored:
                 out.grades_set = stored
-                out.error = (f"{why} — Ping Pong visar {len(stored)} av {len(job.grades)} betyg som filen "
-                             "säger; kör igen så sätts resten")
+                out.error = (
+                    f"{why} — Ping Pong visar {len(stored)} av {len(job.grades)} betyg som filen "
+                    "säger; kör igen så sätts resten"
+                )
             else:
                 out.error = f"{why} — Ping Pong visar gruppen orörd: inget av filens betyg sparades"
             status = out.status
-        self.journal.record(job.key, status, digest=job.digest(), grades_set=out.grades_set,
-                            error=out.error, reread=state is not None)
+        self.journal.record(
+            job.key, status, digest=job.digest(), grades_set=out.grades_set, error=out.error, reread=state is not None
+        )
         self._finish(job, out)
 
     # -- BER ------------------------------------------------------------------------------
@@ -606,8 +744,9 @@ class Robot:
         s = self.settings
         browser = _launch(p, s)
         context = _new_context(browser, s, s.ber_url)
-        ber = Ber(context.new_page(), "", s.ber_user, s.ber_password, attempts=s.attempts,
-                  base_delay=s.retry_delay).login()
+        ber = Ber(
+            context.new_page(), "", s.ber_user, s.ber_password, attempts=s.attempts, base_delay=s.retry_delay
+        ).login()
         return browser, ber
 
     def _check_ber_login(self) -> None:
@@ -634,9 +773,13 @@ class Robot:
             with sync_playwright() as p:
                 browser, ber = self._ber_session(p)
                 try:
-                    ber.wait_until_visible([e for lst in expected.values() for e in lst],
-                                           timeout=timedelta(minutes=s.ber_timeout_minutes), mock=mock,
-                                           stop=lambda: self.stop.requested, on_wait=self.on_ber_wait)
+                    ber.wait_until_visible(
+                        [e for lst in expected.values() for e in lst],
+                        timeout=timedelta(minutes=s.ber_timeout_minutes),
+                        mock=mock,
+                        stop=lambda: self.stop.requested,
+                        on_wait=self.on_ber_wait,
+                    )
                 finally:
                     _quietly(browser.close)
         except Stopped as exc:
@@ -652,8 +795,11 @@ class Robot:
             missing = {"*"}
         for key, items in expected.items():
             outcome = self.outcomes[key]
-            gone = [e for e in items if "*" in missing or
-                    f"{display_personnummer(e.personnummer)} {e.course_code} {e.grade}" in missing]
+            gone = [
+                e
+                for e in items
+                if "*" in missing or f"{display_personnummer(e.personnummer)} {e.course_code} {e.grade}" in missing
+            ]
             outcome.ber_visible = not gone
             if gone:
                 outcome.error = (outcome.error + "; " if outcome.error else "") + (error or "syns inte i BER")

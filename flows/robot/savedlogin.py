@@ -6,6 +6,7 @@ person logs in once in a browser window, and the robot reuses that session from 
 The file opens Ping Pong as that person until the session ends: it is written readable by its
 owner only, and should be treated as a password.
 """
+
 from __future__ import annotations
 
 import json
@@ -31,22 +32,34 @@ def check_saved_login_file(path: Path) -> None:
     try:
         body = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise SavedLoginProblem(f"Filen {path} finns inte. Spara en inloggning först: "
-                                f"betygsrobot login --save-state {path}") from None
+        raise SavedLoginProblem(
+            f"Filen {path} finns inte. Spara en inloggning först: betygsrobot login --save-state {path}"
+        ) from None
     except OSError as exc:
         raise SavedLoginProblem(f"{path} kan inte läsas: {os_error_sv(exc)}.") from None
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         where = f" (rad {exc.lineno}, kolumn {exc.colno})" if isinstance(exc, json.JSONDecodeError) else ""
-        raise SavedLoginProblem(f"{path} är ingen sparad inloggning: Playwrights storage state är JSON, och "
-                                f"filen kan inte läsas som JSON{where}. Spara den med betygsrobot login "
-                                "--save-state.") from None
+        raise SavedLoginProblem(
+            f"{path} är ingen sparad inloggning: Playwrights storage state är JSON, och "
+            f"filen kan inte läsas som JSON{where}. Spara den med betygsrobot login "
+            "--save-state."
+        ) from None
     if not isinstance(body, dict) or not isinstance(body.get("cookies"), list):
-        raise SavedLoginProblem(f"{path} är ingen sparad inloggning: Playwrights storage state har en lista "
-                                "«cookies». Spara den med betygsrobot login --save-state.")
+        raise SavedLoginProblem(
+            f"{path} är ingen sparad inloggning: Playwrights storage state har en lista "
+            "«cookies». Spara den med betygsrobot login --save-state."
+        )
 
 
-def save_login(path: Path, url: str, *, username: str | None = None, password: str | None = None,
-               headless: bool = False, wait_seconds: float = 300) -> Path:
+def save_login(
+    path: Path,
+    url: str,
+    *,
+    username: str | None = None,
+    password: str | None = None,
+    headless: bool = False,
+    wait_seconds: float = 300,
+) -> Path:
     """Open Ping Pong's login in a browser window and wait (``wait_seconds``) until the person has
     logged in — and passed any second factor — and Ping Pong's "Sök grupp" opens; then save the
     session to ``path`` (mode 0600). With ``username`` and ``password`` the form is filled in for
@@ -62,12 +75,14 @@ def save_login(path: Path, url: str, *, username: str | None = None, password: s
                 LoginPage(page, "").login(username, password)
             try:
                 # Wherever the sign-on leads, it ends back in Ping Pong, no longer on its login page.
-                page.wait_for_url(lambda u: u.startswith(url.rstrip("/")) and "/login" not in u,
-                                  timeout=wait_seconds * 1000)
+                page.wait_for_url(
+                    lambda u: u.startswith(url.rstrip("/")) and "/login" not in u, timeout=wait_seconds * 1000
+                )
                 search.goto()
             except (PlaywrightTimeout, SessionLost):
-                raise SavedLoginProblem(f"Ingen inloggning i Ping Pong inom {wait_seconds:.0f} s: inget sparades.") \
-                    from None
+                raise SavedLoginProblem(
+                    f"Ingen inloggning i Ping Pong inom {wait_seconds:.0f} s: inget sparades."
+                ) from None
             path.parent.mkdir(parents=True, exist_ok=True)
             # Created private, before any secret is in it.
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)

@@ -5,6 +5,7 @@ Python). Cells typed as numbers or dates are turned into the text a person sees 
 personnummer stored as a number is its digits (``199006022397``, not ``1.99006022397e+11``), a
 date is ``YYYY-MM-DD``. Row numbers are the sheet's own, as Excel shows them.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -58,8 +59,10 @@ def read_sheet(data: bytes, is_header: Callable[[list[str]], bool]) -> Sheet:
     except Exception as exc:  # noqa: BLE001 — calamine's errors (password, zip, XML, format) are not one class
         if data.startswith(OLE2_MAGIC) and "password" in f"{type(exc).__name__} {exc}".lower():
             raise WorkbookError("arbetsboken är lösenordsskyddad: spara den utan lösenord och försök igen.") from None
-        raise WorkbookError(f"filen ser ut som ett kalkylark men kan inte läsas ({exc}). Spara den i Excel som "
-                            "«Excel-arbetsbok (.xlsx)» eller «CSV UTF-8 (kommaavgränsad)».") from None
+        raise WorkbookError(
+            f"filen ser ut som ett kalkylark men kan inte läsas ({exc}). Spara den i Excel som "
+            "«Excel-arbetsbok (.xlsx)» eller «CSV UTF-8 (kommaavgränsad)»."
+        ) from None
     metas = list(book.sheets_metadata)
     order = sorted(range(len(metas)), key=lambda i: metas[i].visible != calamine.SheetVisibleEnum.Visible)
     first: Sheet | None = None
@@ -69,7 +72,8 @@ def read_sheet(data: bytes, is_header: Callable[[list[str]], bool]) -> Sheet:
         except Exception as exc:  # noqa: BLE001 — as above: any unreadable sheet is the admin's file
             raise WorkbookError(f"bladet «{metas[index].name}» kan inte läsas ({exc}).") from None
         numbered: list[tuple[int, Sequence[object]]] = [
-            (n, row) for n, row in enumerate(rows, start=1) if any(cell_text(c).strip() for c in row)]
+            (n, row) for n, row in enumerate(rows, start=1) if any(cell_text(c).strip() for c in row)
+        ]
         if not numbered:
             continue
         header_line, header_cells = numbered[0]

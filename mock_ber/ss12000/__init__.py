@@ -4,6 +4,7 @@ resources BER publishes — lists with every documented filter, ``sortkey``, ``e
 ``/subscriptions`` (webhooks, :mod:`.subscriptions`). An operation of the file that BER does not
 offer answers 404 with an Error object (code ``not_offered``); a method the path does not have, 405.
 """
+
 from __future__ import annotations
 
 import hmac
@@ -20,12 +21,32 @@ from sqlalchemy import and_, exists, false, func, or_, select
 
 from betyg_harness.mock_kit.app import current_kit, now
 from betyg_harness.mock_ber import grade_import, registry
-from betyg_harness.mock_ber.models import (Activity, DeletedEntity, Duty, Enrolment, Organisation, Person, Programme,
-                                           ReceivedGrade, SchoolUnitOffering, StudyPlan, Syllabus, TeacherAssignment,
-                                           TeachingGroup)
+from betyg_harness.mock_ber.models import (
+    Activity,
+    DeletedEntity,
+    Duty,
+    Enrolment,
+    Organisation,
+    Person,
+    Programme,
+    ReceivedGrade,
+    SchoolUnitOffering,
+    StudyPlan,
+    Syllabus,
+    TeacherAssignment,
+    TeachingGroup,
+)
 from betyg_harness.mock_ber.ss12000 import serializers as ser
-from betyg_harness.mock_ber.ss12000.params import (ApiError, Param, bad, check_position, encode_token, keyset_page,
-                                                   parse_uuid, read_list_args)
+from betyg_harness.mock_ber.ss12000.params import (
+    ApiError,
+    Param,
+    bad,
+    check_position,
+    encode_token,
+    keyset_page,
+    parse_uuid,
+    read_list_args,
+)
 from betyg_harness.mock_kit.db import position_of
 
 PREFIX = "/ss12000/v2.1"
@@ -34,6 +55,7 @@ api = Blueprint("ss12000", __name__, url_prefix=PREFIX)
 
 class RecordId(BaseConverter):
     """A record id in a path: anything but ``lookup`` (``/x/lookup`` is POST only, never ``GET /x/{id}``)."""
+
     regex = r"(?!lookup$)[^/]+"
 
 
@@ -43,8 +65,12 @@ def _register_record_id(state: BlueprintSetupState) -> None:
 
 api.record_once(_register_record_id)
 
-DATE_PARAMS = (Param("startDate.onOrBefore", "date"), Param("startDate.onOrAfter", "date"),
-               Param("endDate.onOrBefore", "date"), Param("endDate.onOrAfter", "date"))
+DATE_PARAMS = (
+    Param("startDate.onOrBefore", "date"),
+    Param("startDate.onOrAfter", "date"),
+    Param("endDate.onOrBefore", "date"),
+    Param("endDate.onOrAfter", "date"),
+)
 FAR_FUTURE = date(9999, 12, 31)
 
 
@@ -91,8 +117,11 @@ def _membership_relation(p):
     """EXISTS a group membership of the person matching the relationship.* filters."""
     conditions = [Enrolment.person_id == Person.id, _MEMBER]
     if "relationship.organisation" in p:
-        conditions.append(Enrolment.group_id.in_(select(TeachingGroup.id).where(
-            TeachingGroup.organisation_id == p["relationship.organisation"])))
+        conditions.append(
+            Enrolment.group_id.in_(
+                select(TeachingGroup.id).where(TeachingGroup.organisation_id == p["relationship.organisation"])
+            )
+        )
     if "relationship.startDate.onOrBefore" in p:
         conditions.append(Enrolment.start_date <= p["relationship.startDate.onOrBefore"])
     if "relationship.startDate.onOrAfter" in p:
@@ -118,8 +147,15 @@ def _duty_relation(p):
     return exists().where(*conditions)
 
 
-RELATIONS = ("enrolment", "duty", "placement.child", "placement.owner", "responsibleFor.enrolment",
-             "responsibleFor.placement", "groupMembership")
+RELATIONS = (
+    "enrolment",
+    "duty",
+    "placement.child",
+    "placement.owner",
+    "responsibleFor.enrolment",
+    "responsibleFor.placement",
+    "groupMembership",
+)
 
 
 def _persons(query, p):
@@ -160,8 +196,9 @@ def _groups(query, p):
     if p.get("organisation"):
         query = query.where(TeachingGroup.organisation_id.in_(p["organisation"]))
     if p.get("schoolTypes"):
-        levels = [lvl for lvl, st in registry.SCHOOL_TYPES.items()
-                  if st in p["schoolTypes"] or "VUX" in p["schoolTypes"]]
+        levels = [
+            lvl for lvl, st in registry.SCHOOL_TYPES.items() if st in p["schoolTypes"] or "VUX" in p["schoolTypes"]
+        ]
         query = query.where(Syllabus.level.in_(levels))
     return _dates(query, p, TeachingGroup.start_date, TeachingGroup.end_date)
 
@@ -169,13 +206,15 @@ def _groups(query, p):
 def _activities(query, p):
     query = query.join(TeachingGroup, TeachingGroup.id == Activity.group_id)
     if "teacher" in p:  # the spec: a duty id (teachers[].duty.id)
-        query = query.where(exists().where(TeacherAssignment.activity_id == Activity.id,
-                                           TeacherAssignment.duty_id == p["teacher"]))
+        query = query.where(
+            exists().where(TeacherAssignment.activity_id == Activity.id, TeacherAssignment.duty_id == p["teacher"])
+        )
     if "group" in p:
         query = query.where(Activity.group_id == p["group"])
     if "member" in p:
-        query = query.where(exists().where(Enrolment.group_id == Activity.group_id,
-                                           Enrolment.person_id == p["member"], _MEMBER))
+        query = query.where(
+            exists().where(Enrolment.group_id == Activity.group_id, Enrolment.person_id == p["member"], _MEMBER)
+        )
     if "organisation" in p:
         query = query.where(TeachingGroup.organisation_id == p["organisation"])
     return _dates(query, p, TeachingGroup.start_date, TeachingGroup.end_date)
@@ -253,6 +292,7 @@ def _string_list(body: dict, name: str) -> list[str]:
 def _by_ids(model):
     def lookup(body):
         return [model.id.in_(_uuid_list(body, "ids"))]
+
     return lookup
 
 
@@ -263,15 +303,19 @@ def _lookup_persons(body):
 
 def _lookup_organisations(body):
     _string_list(body, "organisationCodes")  # checked; BER's organisations carry no organisationCode
-    return [Organisation.id.in_(_uuid_list(body, "ids")),
-            Organisation.school_unit_code.in_(_string_list(body, "schoolUnitCodes"))]
+    return [
+        Organisation.id.in_(_uuid_list(body, "ids")),
+        Organisation.school_unit_code.in_(_string_list(body, "schoolUnitCodes")),
+    ]
 
 
 def _lookup_activities(body):
     teachers, members = _uuid_list(body, "teachers"), _uuid_list(body, "members")
-    return [Activity.id.in_(_uuid_list(body, "ids")),
-            exists().where(TeacherAssignment.activity_id == Activity.id, TeacherAssignment.duty_id.in_(teachers)),
-            exists().where(Enrolment.group_id == Activity.group_id, Enrolment.person_id.in_(members), _MEMBER)]
+    return [
+        Activity.id.in_(_uuid_list(body, "ids")),
+        exists().where(TeacherAssignment.activity_id == Activity.id, TeacherAssignment.duty_id.in_(teachers)),
+        exists().where(Enrolment.group_id == Activity.group_id, Enrolment.person_id.in_(members), _MEMBER),
+    ]
 
 
 @dataclass(frozen=True)
@@ -281,10 +325,10 @@ class Resource:
     filters: Callable
     params: tuple[Param, ...] = ()
     expand: tuple[str, ...] = ()
-    sorts: dict = field(default_factory=dict)     # sortkey → ((column, descending), ...)
-    lookup: Callable | None = None                # body → OR-ed conditions; None: no lookup in the file
+    sorts: dict = field(default_factory=dict)  # sortkey → ((column, descending), ...)
+    lookup: Callable | None = None  # body → OR-ed conditions; None: no lookup in the file
     before_read: Callable | None = None
-    one_filters: Callable | None = None           # what a /{id} read keeps hidden (grades not yet visible)
+    one_filters: Callable | None = None  # what a /{id} read keeps hidden (grades not yet visible)
 
     @property
     def all_params(self):
@@ -292,16 +336,71 @@ class Resource:
         return self.params + sort + ((Param("expand", "enum", True, self.expand),) if self.expand else ())
 
 
-DUTY_ROLES = ("Rektor", "Lärare", "Förskollärare", "Barnskötare", "Bibliotekarie", "Lärarassistent",
-              "Fritidspedagog", "Annan personal", "Studie- och yrkesvägledare", "Förstelärare", "Kurator",
-              "Skolsköterska", "Skolläkare", "Skolpsykolog", "Speciallärare/specialpedagog",
-              "Skoladministratör", "Övrig arbetsledning", "Övrig pedagogisk personal", "Förskolechef")
-ORG_TYPES = ("Huvudman", "Verksamhetsområde", "Förvaltning", "Rektorsområde", "Skola", "Skolenhet",
-             "Varumärke", "Bolag", "Övrigt")
+DUTY_ROLES = (
+    "Rektor",
+    "Lärare",
+    "Förskollärare",
+    "Barnskötare",
+    "Bibliotekarie",
+    "Lärarassistent",
+    "Fritidspedagog",
+    "Annan personal",
+    "Studie- och yrkesvägledare",
+    "Förstelärare",
+    "Kurator",
+    "Skolsköterska",
+    "Skolläkare",
+    "Skolpsykolog",
+    "Speciallärare/specialpedagog",
+    "Skoladministratör",
+    "Övrig arbetsledning",
+    "Övrig pedagogisk personal",
+    "Förskolechef",
+)
+ORG_TYPES = (
+    "Huvudman",
+    "Verksamhetsområde",
+    "Förvaltning",
+    "Rektorsområde",
+    "Skola",
+    "Skolenhet",
+    "Varumärke",
+    "Bolag",
+    "Övrigt",
+)
 GROUP_TYPES = ("Undervisning", "Klass", "Mentor", "Provgrupp", "Schema", "Avdelning", "Personalgrupp", "Övrigt")
-SCHOOL_TYPES = ("FS", "FKLASS", "FTH", "OPPFTH", "GR", "GRS", "TR", "SP", "SAM", "GY", "GYS", "VUX", "VUXSFI",
-                "VUXGR", "VUXGY", "VUXSARGR", "VUXSARTR", "VUXSARGY", "SFI", "SARVUX", "SARVUXGR", "SARVUXGY",
-                "KU", "YH", "FHS", "STF", "KKU", "HS", "ABU", "AU")
+SCHOOL_TYPES = (
+    "FS",
+    "FKLASS",
+    "FTH",
+    "OPPFTH",
+    "GR",
+    "GRS",
+    "TR",
+    "SP",
+    "SAM",
+    "GY",
+    "GYS",
+    "VUX",
+    "VUXSFI",
+    "VUXGR",
+    "VUXGY",
+    "VUXSARGR",
+    "VUXSARTR",
+    "VUXSARGY",
+    "SFI",
+    "SARVUX",
+    "SARVUXGR",
+    "SARVUXGY",
+    "KU",
+    "YH",
+    "FHS",
+    "STF",
+    "KKU",
+    "HS",
+    "ABU",
+    "AU",
+)
 
 
 def _asc(col):
@@ -316,77 +415,185 @@ def _modified(model):
     return {"ModifiedDesc": _desc(model.modified)}
 
 
-_SYLLABUS_SORTS = {"SubjectName": Syllabus.subject_name, "SubjectCode": Syllabus.subject_code,
-                   "CourseName": Syllabus.name, "CourseCode": Syllabus.code,
-                   # BER keeps no separate subject designation: it sorts as the subject code.
-                   "SubjectDesignation": Syllabus.subject_code}
+_SYLLABUS_SORTS = {
+    "SubjectName": Syllabus.subject_name,
+    "SubjectCode": Syllabus.subject_code,
+    "CourseName": Syllabus.name,
+    "CourseCode": Syllabus.code,
+    # BER keeps no separate subject designation: it sorts as the subject code.
+    "SubjectDesignation": Syllabus.subject_code,
+}
 _PLAN_END = func.coalesce(StudyPlan.end_date, FAR_FUTURE)
 _OFFER_START = func.coalesce(SchoolUnitOffering.start_date, date.min)
 _OFFER_END = func.coalesce(SchoolUnitOffering.end_date, FAR_FUTURE)
 
 RESOURCES: dict[str, Resource] = {
-    "organisations": Resource(Organisation, ser.organisation_batch, _organisations, (
-        Param("parent", "uuid", True), Param("schoolUnitCode", array=True), Param("organisationCode", array=True),
-        Param("type", "enum", True, ORG_TYPES), Param("schoolTypes", "enum", True, SCHOOL_TYPES),
-        Param("municipalityCode"), *DATE_PARAMS),
+    "organisations": Resource(
+        Organisation,
+        ser.organisation_batch,
+        _organisations,
+        (
+            Param("parent", "uuid", True),
+            Param("schoolUnitCode", array=True),
+            Param("organisationCode", array=True),
+            Param("type", "enum", True, ORG_TYPES),
+            Param("schoolTypes", "enum", True, SCHOOL_TYPES),
+            Param("municipalityCode"),
+            *DATE_PARAMS,
+        ),
         sorts={**_modified(Organisation), "DisplayNameAsc": _asc(Organisation.display_name)},
-        lookup=_lookup_organisations),
-    "persons": Resource(Person, ser.person_batch, _persons, (
-        Param("civicNo"), Param("nameContains", array=True), Param("eduPersonPrincipalName"),
-        Param("identifier.value"), Param("identifier.context"),
-        Param("relationship.entity.type", "enum", False, RELATIONS), Param("relationship.organisation", "uuid"),
-        Param("relationship.startDate.onOrBefore", "date"), Param("relationship.startDate.onOrAfter", "date"),
-        Param("relationship.endDate.onOrBefore", "date"), Param("relationship.endDate.onOrAfter", "date")),
+        lookup=_lookup_organisations,
+    ),
+    "persons": Resource(
+        Person,
+        ser.person_batch,
+        _persons,
+        (
+            Param("civicNo"),
+            Param("nameContains", array=True),
+            Param("eduPersonPrincipalName"),
+            Param("identifier.value"),
+            Param("identifier.context"),
+            Param("relationship.entity.type", "enum", False, RELATIONS),
+            Param("relationship.organisation", "uuid"),
+            Param("relationship.startDate.onOrBefore", "date"),
+            Param("relationship.startDate.onOrAfter", "date"),
+            Param("relationship.endDate.onOrBefore", "date"),
+            Param("relationship.endDate.onOrAfter", "date"),
+        ),
         expand=("duties", "responsibleFor", "placements", "ownedPlacements", "groupMemberships"),
-        sorts={"DisplayNameAsc": ((Person.given_name, False), (Person.family_name, False)),
-               "GivenNameDesc": _desc(Person.given_name), "GivenNameAsc": _asc(Person.given_name),
-               "FamilyNameDesc": _desc(Person.family_name), "FamilyNameAsc": _asc(Person.family_name),
-               "CivicNoAsc": _asc(Person.civic_no), "CivicNoDesc": _desc(Person.civic_no), **_modified(Person)},
-        lookup=_lookup_persons),
-    "duties": Resource(Duty, ser.duty_batch, _duties, (
-        Param("organisation", "uuid"), Param("dutyRole", "enum", False, DUTY_ROLES), Param("person", "uuid"),
-        *DATE_PARAMS), expand=("person",),
+        sorts={
+            "DisplayNameAsc": ((Person.given_name, False), (Person.family_name, False)),
+            "GivenNameDesc": _desc(Person.given_name),
+            "GivenNameAsc": _asc(Person.given_name),
+            "FamilyNameDesc": _desc(Person.family_name),
+            "FamilyNameAsc": _asc(Person.family_name),
+            "CivicNoAsc": _asc(Person.civic_no),
+            "CivicNoDesc": _desc(Person.civic_no),
+            **_modified(Person),
+        },
+        lookup=_lookup_persons,
+    ),
+    "duties": Resource(
+        Duty,
+        ser.duty_batch,
+        _duties,
+        (
+            Param("organisation", "uuid"),
+            Param("dutyRole", "enum", False, DUTY_ROLES),
+            Param("person", "uuid"),
+            *DATE_PARAMS,
+        ),
+        expand=("person",),
         sorts={"StartDateDesc": _desc(Duty.start_date), "StartDateAsc": _asc(Duty.start_date), **_modified(Duty)},
-        lookup=_by_ids(Duty)),
-    "groups": Resource(TeachingGroup, ser.group_batch, _groups, (
-        Param("groupType", "enum", True, GROUP_TYPES), Param("organisation", "uuid", True),
-        Param("schoolTypes", "enum", True, SCHOOL_TYPES), *DATE_PARAMS), expand=("assignmentRoles",),
-        sorts={**_modified(TeachingGroup), "DisplayNameAsc": _asc(TeachingGroup.name),
-               "StartDateAsc": _asc(TeachingGroup.start_date), "StartDateDesc": _desc(TeachingGroup.start_date),
-               "EndDateAsc": _asc(TeachingGroup.end_date), "EndDateDesc": _desc(TeachingGroup.end_date)},
-        lookup=_by_ids(TeachingGroup)),
-    "activities": Resource(Activity, ser.activity_batch, _activities, (
-        Param("member", "uuid"), Param("teacher", "uuid"), Param("organisation", "uuid"), Param("group", "uuid"),
-        *DATE_PARAMS), expand=("groups", "teachers", "syllabus"),
+        lookup=_by_ids(Duty),
+    ),
+    "groups": Resource(
+        TeachingGroup,
+        ser.group_batch,
+        _groups,
+        (
+            Param("groupType", "enum", True, GROUP_TYPES),
+            Param("organisation", "uuid", True),
+            Param("schoolTypes", "enum", True, SCHOOL_TYPES),
+            *DATE_PARAMS,
+        ),
+        expand=("assignmentRoles",),
+        sorts={
+            **_modified(TeachingGroup),
+            "DisplayNameAsc": _asc(TeachingGroup.name),
+            "StartDateAsc": _asc(TeachingGroup.start_date),
+            "StartDateDesc": _desc(TeachingGroup.start_date),
+            "EndDateAsc": _asc(TeachingGroup.end_date),
+            "EndDateDesc": _desc(TeachingGroup.end_date),
+        },
+        lookup=_by_ids(TeachingGroup),
+    ),
+    "activities": Resource(
+        Activity,
+        ser.activity_batch,
+        _activities,
+        (
+            Param("member", "uuid"),
+            Param("teacher", "uuid"),
+            Param("organisation", "uuid"),
+            Param("group", "uuid"),
+            *DATE_PARAMS,
+        ),
+        expand=("groups", "teachers", "syllabus"),
         sorts={**_modified(Activity), "DisplayNameAsc": _asc(TeachingGroup.name)},
-        lookup=_lookup_activities),
-    "syllabuses": Resource(Syllabus, ser.syllabus_batch, lambda q, p: q,
-                           sorts={**_modified(Syllabus),
-                                  **{f"{k}{d}": ((c, d == "Desc"),) for k, c in _SYLLABUS_SORTS.items()
-                                     for d in ("Asc", "Desc")}},
-                           lookup=_by_ids(Syllabus)),
-    "grades": Resource(ReceivedGrade, ser.grade_batch, _grades, (
-        Param("organisation", "uuid"), Param("student", "uuid"), Param("registeredBy", "uuid"),
-        Param("gradingTeacher", "uuid"), Param("registeredDate.onOrAfter", "date"),
-        Param("registeredDate.onOrBefore", "date")),
-        sorts={"registeredDateAsc": _asc(ReceivedGrade.grade_date),
-               "registeredDateDesc": _desc(ReceivedGrade.grade_date), **_modified(ReceivedGrade)},
-        lookup=_by_ids(ReceivedGrade), before_read=grade_import.before_read, one_filters=_visible_grades),
-    "studyplans": Resource(StudyPlan, ser.studyplan_batch, _studyplans, (
-        Param("student", "uuid", True), *DATE_PARAMS),
-        sorts={**_modified(StudyPlan), "StartDateAsc": _asc(StudyPlan.start_date),
-               "StartDateDesc": _desc(StudyPlan.start_date), "EndDateAsc": _asc(_PLAN_END),
-               "EndDateDesc": _desc(_PLAN_END)}),
-    "schoolUnitOfferings": Resource(SchoolUnitOffering, ser.offering_batch, _offerings, (
-        Param("organisation", "uuid"),),
-        sorts={**_modified(SchoolUnitOffering), "StartDateAsc": _asc(_OFFER_START),
-               "StartDateDesc": _desc(_OFFER_START), "EndDateAsc": _asc(_OFFER_END), "EndDateDesc": _desc(_OFFER_END)},
-        lookup=_by_ids(SchoolUnitOffering)),
-    "programmes": Resource(Programme, ser.programme_batch, _programmes, (
-        Param("schoolType", "enum", True, SCHOOL_TYPES), Param("code"), Param("parentProgramme")),
-        sorts={"NameAsc": _asc(Programme.name), "CodeAsc": _asc(func.coalesce(Programme.code, "")),
-               **_modified(Programme)},
-        lookup=_by_ids(Programme)),
+        lookup=_lookup_activities,
+    ),
+    "syllabuses": Resource(
+        Syllabus,
+        ser.syllabus_batch,
+        lambda q, p: q,
+        sorts={
+            **_modified(Syllabus),
+            **{f"{k}{d}": ((c, d == "Desc"),) for k, c in _SYLLABUS_SORTS.items() for d in ("Asc", "Desc")},
+        },
+        lookup=_by_ids(Syllabus),
+    ),
+    "grades": Resource(
+        ReceivedGrade,
+        ser.grade_batch,
+        _grades,
+        (
+            Param("organisation", "uuid"),
+            Param("student", "uuid"),
+            Param("registeredBy", "uuid"),
+            Param("gradingTeacher", "uuid"),
+            Param("registeredDate.onOrAfter", "date"),
+            Param("registeredDate.onOrBefore", "date"),
+        ),
+        sorts={
+            "registeredDateAsc": _asc(ReceivedGrade.grade_date),
+            "registeredDateDesc": _desc(ReceivedGrade.grade_date),
+            **_modified(ReceivedGrade),
+        },
+        lookup=_by_ids(ReceivedGrade),
+        before_read=grade_import.before_read,
+        one_filters=_visible_grades,
+    ),
+    "studyplans": Resource(
+        StudyPlan,
+        ser.studyplan_batch,
+        _studyplans,
+        (Param("student", "uuid", True), *DATE_PARAMS),
+        sorts={
+            **_modified(StudyPlan),
+            "StartDateAsc": _asc(StudyPlan.start_date),
+            "StartDateDesc": _desc(StudyPlan.start_date),
+            "EndDateAsc": _asc(_PLAN_END),
+            "EndDateDesc": _desc(_PLAN_END),
+        },
+    ),
+    "schoolUnitOfferings": Resource(
+        SchoolUnitOffering,
+        ser.offering_batch,
+        _offerings,
+        (Param("organisation", "uuid"),),
+        sorts={
+            **_modified(SchoolUnitOffering),
+            "StartDateAsc": _asc(_OFFER_START),
+            "StartDateDesc": _desc(_OFFER_START),
+            "EndDateAsc": _asc(_OFFER_END),
+            "EndDateDesc": _desc(_OFFER_END),
+        },
+        lookup=_by_ids(SchoolUnitOffering),
+    ),
+    "programmes": Resource(
+        Programme,
+        ser.programme_batch,
+        _programmes,
+        (Param("schoolType", "enum", True, SCHOOL_TYPES), Param("code"), Param("parentProgramme")),
+        sorts={
+            "NameAsc": _asc(Programme.name),
+            "CodeAsc": _asc(func.coalesce(Programme.code, "")),
+            **_modified(Programme),
+        },
+        lookup=_by_ids(Programme),
+    ),
 }
 
 
@@ -410,6 +617,7 @@ def _authenticate():
     """The caller is one of the API's clients (:func:`betyg_harness.mock_ber.api_clients`), its name
     in ``g.ber_api_client`` (what owns a subscription); every token is compared, in constant time."""
     from betyg_harness.mock_ber import api_clients
+
     given = request.headers.get("Authorization", "").encode("utf-8", "surrogateescape")
     client = None
     for name, token in api_clients(current_app.config).items():
@@ -422,9 +630,12 @@ def _authenticate():
 
 
 def _meta_filters(query, model, p):
-    for name, column, op in (("meta.created.before", model.created, "le"), ("meta.created.after", model.created, "gt"),
-                             ("meta.modified.before", model.modified, "le"),
-                             ("meta.modified.after", model.modified, "gt")):
+    for name, column, op in (
+        ("meta.created.before", model.created, "le"),
+        ("meta.created.after", model.created, "gt"),
+        ("meta.modified.before", model.modified, "le"),
+        ("meta.modified.after", model.modified, "gt"),
+    ):
         if name in p:
             query = query.where(column <= p[name] if op == "le" else column > p[name])
     return query
@@ -444,7 +655,8 @@ def _after(order, position):
 def _list(name: str):
     resource = RESOURCES[name]
     parsed, limit, after, raw_query = read_list_args(
-        request.args, resource.all_params, max_limit=current_app.config["SS12000_MAX_PAGE_SIZE"])
+        request.args, resource.all_params, max_limit=current_app.config["SS12000_MAX_PAGE_SIZE"]
+    )
     if resource.before_read:
         resource.before_read()
     model = resource.model
@@ -496,7 +708,7 @@ def _lookup(name: str):
     parsed = _read_params(resource)
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
-        raise bad("Kroppen måste vara ett JSON-objekt, t.ex. {\"ids\": [\"…\"]}.", "invalid_body")
+        raise bad('Kroppen måste vara ett JSON-objekt, t.ex. {"ids": ["…"]}.', "invalid_body")
     _bounded(body)
     assert resource.lookup is not None  # the lookup route exists only for resources with one
     conditions = resource.lookup(body)
@@ -510,40 +722,57 @@ def _lookup(name: str):
     with current_kit().db.session() as session:
         rows = list(session.scalars(query.order_by(model.id).limit(most + 1)).unique())
         if len(rows) > most:
-            raise ApiError(503, "response_too_large",
-                           f"Svaret är för stort (fler än {most} poster); dela upp frågan.")
+            raise ApiError(503, "response_too_large", f"Svaret är för stort (fler än {most} poster); dela upp frågan.")
         refs = ser.Refs(session, parsed.get("expandReferenceNames", False))
         return jsonify(resource.batch(rows, refs, set(parsed.get("expand", []))))
 
 
 for _name, _resource in RESOURCES.items():
     api.add_url_rule(f"/{_name}", f"list_{_name}", (lambda n: lambda: _list(n))(_name), methods=["GET"])
-    api.add_url_rule(f"/{_name}/<rid:rid>", f"get_{_name}", (lambda n: lambda rid: _one(n, rid))(_name),
-                     methods=["GET"])
+    api.add_url_rule(
+        f"/{_name}/<rid:rid>", f"get_{_name}", (lambda n: lambda rid: _one(n, rid))(_name), methods=["GET"]
+    )
     if _resource.lookup is not None:
-        api.add_url_rule(f"/{_name}/lookup", f"lookup_{_name}", (lambda n: lambda: _lookup(n))(_name),
-                         methods=["POST"])
+        api.add_url_rule(f"/{_name}/lookup", f"lookup_{_name}", (lambda n: lambda: _lookup(n))(_name), methods=["POST"])
 
 
 # -- deleted entities --------------------------------------------------------------------------------
 # EndPointsEnum → the key of DeletedEntities.data. The official file spells the activities' key
 # "activitites"; BER sends both spellings (the same list), as it sends Grade.schoolUnit beside organisation.
-ENTITY_KEYS = {"Absence": "absences", "AttendanceEvent": "attendanceEvents", "Attendance": "attendances",
-               "Grade": "grades", "CalendarEvent": "calendarEvents", "AttendanceSchedule": "attendanceSchedules",
-               "Resource": "resources", "Room": "rooms", "Activity": "activities", "Duty": "duties",
-               "Placement": "placements", "StudyPlan": "studyPlans", "Programme": "programmes",
-               "Syllabus": "syllabuses", "SchoolUnitOffering": "schoolUnitOfferings", "Group": "groups",
-               "Person": "persons", "Organisation": "organisations"}
+ENTITY_KEYS = {
+    "Absence": "absences",
+    "AttendanceEvent": "attendanceEvents",
+    "Attendance": "attendances",
+    "Grade": "grades",
+    "CalendarEvent": "calendarEvents",
+    "AttendanceSchedule": "attendanceSchedules",
+    "Resource": "resources",
+    "Room": "rooms",
+    "Activity": "activities",
+    "Duty": "duties",
+    "Placement": "placements",
+    "StudyPlan": "studyPlans",
+    "Programme": "programmes",
+    "Syllabus": "syllabuses",
+    "SchoolUnitOffering": "schoolUnitOfferings",
+    "Group": "groups",
+    "Person": "persons",
+    "Organisation": "organisations",
+}
 FILE_SPELLING = {"activities": "activitites"}
-DELETED_PARAMS = (Param("after", "datetime"), Param("meta.modified.after", "datetime"),
-                  Param("entities", "enum", True, tuple(ENTITY_KEYS)))
+DELETED_PARAMS = (
+    Param("after", "datetime"),
+    Param("meta.modified.after", "datetime"),
+    Param("entities", "enum", True, tuple(ENTITY_KEYS)),
+)
 
 
 @api.get("/deletedEntities")
 def deleted_entities():
     """Removals recorded after ``after`` (``meta.modified.after`` is taken as the same), by type."""
     parsed, limit, position, raw_query = read_list_args(
-        request.args, DELETED_PARAMS, max_limit=current_app.config["SS12000_MAX_PAGE_SIZE"], common=())
+        request.args, DELETED_PARAMS, max_limit=current_app.config["SS12000_MAX_PAGE_SIZE"], common=()
+    )
     query = select(DeletedEntity)
     since = parsed.get("after", parsed.get("meta.modified.after"))
     if since is not None:
@@ -573,17 +802,20 @@ def spec_operations() -> dict[str, frozenset[str]]:
     import yaml
 
     from betyg_harness import reference
+
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     with open(reference.ss12000_openapi(), encoding="utf-8") as f:
         spec = yaml.load(f, Loader=loader)
     methods = {"get", "post", "put", "patch", "delete"}
-    return {path.rstrip("/") or "/": frozenset(m.upper() for m in ops if m in methods)
-            for path, ops in spec["paths"].items()}
+    return {
+        path.rstrip("/") or "/": frozenset(m.upper() for m in ops if m in methods)
+        for path, ops in spec["paths"].items()
+    }
 
 
 def spec_template(path: str) -> str | None:
     """The official file's path template for a concrete path under the prefix, if any."""
-    rest = path[len(PREFIX):].rstrip("/") or "/"
+    rest = path[len(PREFIX) :].rstrip("/") or "/"
     parts = rest.strip("/").split("/")
     # A literal segment wins over a placeholder: /x/lookup before /x/{id}.
     for template in sorted(spec_operations(), key=lambda t: t.count("{")):
@@ -599,7 +831,7 @@ def offered_operations() -> dict[str, set[str]]:
     for rule in current_app.url_map.iter_rules():
         if not rule.rule.startswith(PREFIX + "/"):
             continue
-        template = re.sub(r"<[^>]+>", "{id}", rule.rule[len(PREFIX):])
+        template = re.sub(r"<[^>]+>", "{id}", rule.rule[len(PREFIX) :])
         assert rule.methods is not None  # Flask gives every rule its methods
         out.setdefault(template, set()).update(m for m in rule.methods if m not in ("HEAD", "OPTIONS"))
     return out
@@ -617,14 +849,26 @@ def http_error(exc):
     if isinstance(exc, NotFound):
         template = spec_template(request.path)
         if template is not None and request.method in spec_operations()[template]:
-            return error(404, "not_offered", f"BER erbjuder inte {request.method} {template} (SS 12000 v2.1): "
-                                             "ett register för vuxenutbildning har inga sådana uppgifter.")
+            return error(
+                404,
+                "not_offered",
+                f"BER erbjuder inte {request.method} {template} (SS 12000 v2.1): "
+                "ett register för vuxenutbildning har inga sådana uppgifter.",
+            )
         if template is not None:
-            return error(405, "method_not_allowed", f"{request.method} finns inte för {template}.",
-                         {"Allow": ", ".join(sorted(spec_operations()[template]))})
+            return error(
+                405,
+                "method_not_allowed",
+                f"{request.method} finns inte för {template}.",
+                {"Allow": ", ".join(sorted(spec_operations()[template]))},
+            )
         return error(404, "not_found", f"{request.path} finns inte i SS 12000 v2.1.")
     if isinstance(exc, MethodNotAllowed):
         allowed = sorted(m for m in (exc.valid_methods or ()) if m not in ("OPTIONS", "HEAD"))
-        return error(405, "method_not_allowed", f"{request.method} finns inte för {request.path}; "
-                                                f"tillåtna: {', '.join(allowed)}.", {"Allow": ", ".join(allowed)})
+        return error(
+            405,
+            "method_not_allowed",
+            f"{request.method} finns inte för {request.path}; tillåtna: {', '.join(allowed)}.",
+            {"Allow": ", ".join(allowed)},
+        )
     return None  # the other statuses: the Swedish default message as an Error object

@@ -1,5 +1,6 @@
 """Query parameters of the SS 12000 list endpoints: parsing, validation (400), opaque page tokens and
 the keyset page they lead to."""
+
 from __future__ import annotations
 
 import base64
@@ -72,6 +73,7 @@ def parse_bool(name: str, value: str) -> bool:
 @dataclass(frozen=True)
 class Param:
     """One query parameter: its kind (datetime, date, uuid, enum, string, bool) and whether it repeats."""
+
     name: str
     kind: str = "string"
     array: bool = False
@@ -98,8 +100,12 @@ class Param:
         return value
 
 
-META = (Param("meta.created.before", "datetime"), Param("meta.created.after", "datetime"),
-        Param("meta.modified.before", "datetime"), Param("meta.modified.after", "datetime"))
+META = (
+    Param("meta.created.before", "datetime"),
+    Param("meta.created.after", "datetime"),
+    Param("meta.modified.before", "datetime"),
+    Param("meta.modified.after", "datetime"),
+)
 COMMON = (Param("expandReferenceNames", "bool"),)
 
 
@@ -113,7 +119,7 @@ def _tag(value):
 
 
 # A position value the database can compare: a 64-bit integer, a string without lone surrogates.
-INT_RANGE = (-2 ** 63, 2 ** 63 - 1)
+INT_RANGE = (-(2**63), 2**63 - 1)
 
 
 def _untag(value):
@@ -182,8 +188,9 @@ def decode_token(token: str) -> tuple[list, dict]:
         raise bad("pageToken är ogiltig.", "invalid_page_token") from None
 
 
-def read_list_args(args, params: tuple[Param, ...], *, max_limit: int,
-                   common: tuple[Param, ...] | None = None) -> tuple[dict, int, list | None, dict]:
+def read_list_args(
+    args, params: tuple[Param, ...], *, max_limit: int, common: tuple[Param, ...] | None = None
+) -> tuple[dict, int, list | None, dict]:
     """(parsed filters, limit, keyset position, the raw filter query for the next token).
 
     A pageToken carries the filters of the first request; other filters may not be combined

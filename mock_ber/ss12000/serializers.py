@@ -1,5 +1,6 @@
 """BER records as SS 12000 v2.1 objects. Each ``*_batch`` serialises a whole page with a fixed
 number of queries (no N+1), so 5,000 groups and 20,000 persons page quickly."""
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -12,8 +13,17 @@ from sqlalchemy.orm import Session
 from betyg_harness.mock_kit.clock import STOCKHOLM
 from betyg_harness.mock_kit.scenario import stable_id
 from betyg_harness.mock_ber import registry
-from betyg_harness.mock_ber.models import (Duty, Enrolment, Organisation, Person, Programme, ReceivedGrade,
-                                           Syllabus, TeacherAssignment, TeachingGroup)
+from betyg_harness.mock_ber.models import (
+    Duty,
+    Enrolment,
+    Organisation,
+    Person,
+    Programme,
+    ReceivedGrade,
+    Syllabus,
+    TeacherAssignment,
+    TeachingGroup,
+)
 
 NIL_UUID = "00000000-0000-0000-0000-000000000000"
 ASSIGNMENT_ROLE = "Undervisande lärare"
@@ -42,16 +52,23 @@ class Refs:
             return
         if model is Person:
             for pid, given, family in self.session.execute(
-                    select(Person.id, Person.given_name, Person.family_name).where(Person.id.in_(missing))):
+                select(Person.id, Person.given_name, Person.family_name).where(Person.id.in_(missing))
+            ):
                 self._cache[pid] = f"{given} {family}"
         elif model is Duty:
             for did, given, family, role in self.session.execute(
-                    select(Duty.id, Person.given_name, Person.family_name, Duty.duty_role)
-                    .join(Person, Person.id == Duty.person_id).where(Duty.id.in_(missing))):
+                select(Duty.id, Person.given_name, Person.family_name, Duty.duty_role)
+                .join(Person, Person.id == Duty.person_id)
+                .where(Duty.id.in_(missing))
+            ):
                 self._cache[did] = f"{given} {family} ({role})"
         else:
-            name_col = {Organisation: Organisation.display_name, TeachingGroup: TeachingGroup.name,
-                        Syllabus: Syllabus.name, Programme: Programme.name}[model]
+            name_col = {
+                Organisation: Organisation.display_name,
+                TeachingGroup: TeachingGroup.name,
+                Syllabus: Syllabus.name,
+                Programme: Programme.name,
+            }[model]
             for rid, name in self.session.execute(select(model.id, name_col).where(model.id.in_(missing))):
                 self._cache[rid] = name
 
@@ -66,8 +83,7 @@ class Refs:
 
 # -- organisations ---------------------------------------------------------------------------------
 def organisation(org: Organisation, refs: Refs) -> dict:
-    out = {"id": org.id, "meta": meta(org), "displayName": org.display_name,
-           "organisationType": org.organisation_type}
+    out = {"id": org.id, "meta": meta(org), "displayName": org.display_name, "organisationType": org.organisation_type}
     if org.organisation_number:
         out["organisationNumber"] = org.organisation_number
     if org.school_unit_code:
@@ -87,19 +103,29 @@ def organisation_batch(rows, refs: Refs, expand) -> list[dict]:
 
 # -- persons ---------------------------------------------------------------------------------------
 def person(p: Person) -> dict:
-    out = {"id": p.id, "meta": meta(p), "givenName": p.given_name, "familyName": p.family_name,
-           "civicNo": {"value": p.civic_no, "nationality": "SE"},
-           "birthDate": f"{p.civic_no[:4]}-{p.civic_no[4:6]}-{int(p.civic_no[6:8]) % 60:02d}",
-           "personStatus": "Aktiv"}
+    out = {
+        "id": p.id,
+        "meta": meta(p),
+        "givenName": p.given_name,
+        "familyName": p.family_name,
+        "civicNo": {"value": p.civic_no, "nationality": "SE"},
+        "birthDate": f"{p.civic_no[:4]}-{p.civic_no[4:6]}-{int(p.civic_no[6:8]) % 60:02d}",
+        "personStatus": "Aktiv",
+    }
     if p.email:
         out["emails"] = [{"value": p.email, "type": "Skola personal" if p.is_staff else "Skola elev"}]
     return out
 
 
 def duty(d: Duty, refs: Refs) -> dict:
-    return {"id": d.id, "meta": meta(d), "person": refs.ref(d.person_id, d.person.full_name),
-            "dutyAt": refs.ref(d.organisation_id), "dutyRole": d.duty_role,
-            "startDate": d.start_date.isoformat()}
+    return {
+        "id": d.id,
+        "meta": meta(d),
+        "person": refs.ref(d.person_id, d.person.full_name),
+        "dutyAt": refs.ref(d.organisation_id),
+        "dutyRole": d.duty_role,
+        "startDate": d.start_date.isoformat(),
+    }
 
 
 def person_batch(rows, refs: Refs, expand) -> list[dict]:
@@ -112,9 +138,11 @@ def person_batch(rows, refs: Refs, expand) -> list[dict]:
     if "groupMemberships" in expand:
         by_person = defaultdict(list)
         rows_ = refs.session.execute(
-            select(Enrolment, TeachingGroup).join(TeachingGroup, TeachingGroup.id == Enrolment.group_id)
+            select(Enrolment, TeachingGroup)
+            .join(TeachingGroup, TeachingGroup.id == Enrolment.group_id)
             .where(Enrolment.person_id.in_([p.id for p in rows]), Enrolment.status.in_(_MEMBER_STATUSES))
-            .order_by(Enrolment.id)).all()
+            .order_by(Enrolment.id)
+        ).all()
         for e, g in rows_:
             membership = {"group": group_fragment(g, refs), "startDate": e.start_date.isoformat()}
             end = registry.membership_end(e)
@@ -153,10 +181,17 @@ subject_name = registry.subject_name
 
 
 def syllabus(s: Syllabus) -> dict:
-    return {"id": s.id, "meta": meta(s), "schoolType": registry.school_type(s.level),
-            "subjectCode": s.subject_code or registry.subject_code(s.code, s.level),
-            "subjectName": s.subject_name or registry.subject_name(s.name), "courseCode": s.code,
-            "courseName": s.name, "points": s.points, "official": True}
+    return {
+        "id": s.id,
+        "meta": meta(s),
+        "schoolType": registry.school_type(s.level),
+        "subjectCode": s.subject_code or registry.subject_code(s.code, s.level),
+        "subjectName": s.subject_name or registry.subject_name(s.name),
+        "courseCode": s.code,
+        "courseName": s.name,
+        "points": s.points,
+        "official": True,
+    }
 
 
 def syllabus_batch(rows, refs: Refs, expand) -> list[dict]:
@@ -167,30 +202,51 @@ def syllabus_batch(rows, refs: Refs, expand) -> list[dict]:
 _MEMBER_STATUSES = [s for s in registry.STATUSES if registry.has_membership(s)]
 # Built once: constructing the statement costs about as much as running it for one group.
 _MEMBERSHIPS = (
-    select(Enrolment.group_id, Enrolment.person_id, Enrolment.status, Enrolment.status_date,
-           Enrolment.start_date, Person.given_name, Person.family_name)
+    select(
+        Enrolment.group_id,
+        Enrolment.person_id,
+        Enrolment.status,
+        Enrolment.status_date,
+        Enrolment.start_date,
+        Person.given_name,
+        Person.family_name,
+    )
     .join(Person, Person.id == Enrolment.person_id)
-    .where(Enrolment.group_id.in_(bindparam("group_ids", expanding=True)),
-           Enrolment.status.in_(bindparam("statuses", expanding=True)))
-    .order_by(Enrolment.id))
+    .where(
+        Enrolment.group_id.in_(bindparam("group_ids", expanding=True)),
+        Enrolment.status.in_(bindparam("statuses", expanding=True)),
+    )
+    .order_by(Enrolment.id)
+)
 
 
 def memberships_for(session: Session, group_ids) -> dict[str, list]:
     """Each group's member enrolments as plain rows (not ORM objects: a group of 200 students, or a
     page of 500 groups, is read on every grading view and sync) with the person's names."""
     by_group = defaultdict(list)
-    rows = session.connection().execute(  # Core rows: no ORM result processing
-        _MEMBERSHIPS, {"group_ids": list(group_ids), "statuses": _MEMBER_STATUSES}).all()
+    rows = (
+        session.connection()
+        .execute(  # Core rows: no ORM result processing
+            _MEMBERSHIPS, {"group_ids": list(group_ids), "statuses": _MEMBER_STATUSES}
+        )
+        .all()
+    )
     for e in rows:
         by_group[e.group_id].append(e)
     return by_group
 
 
 def group_fragment(g: TeachingGroup, refs: Refs) -> dict:
-    return {"id": g.id, "meta": meta(g), "displayName": g.name, "startDate": g.start_date.isoformat(),
-            "endDate": g.end_date.isoformat(), "groupType": "Undervisning",
-            "schoolType": registry.school_type(g.syllabus.level),
-            "organisation": refs.ref(g.organisation_id, g.organisation.display_name)}
+    return {
+        "id": g.id,
+        "meta": meta(g),
+        "displayName": g.name,
+        "startDate": g.start_date.isoformat(),
+        "endDate": g.end_date.isoformat(),
+        "groupType": "Undervisning",
+        "schoolType": registry.school_type(g.syllabus.level),
+        "organisation": refs.ref(g.organisation_id, g.organisation.display_name),
+    }
 
 
 def group(g: TeachingGroup, enrolments: list, refs: Refs) -> dict:
@@ -204,11 +260,17 @@ def group(g: TeachingGroup, enrolments: list, refs: Refs) -> dict:
         if end is not None:
             item["endDate"] = end.isoformat()
         memberships.append(item)
-    return {"id": g.id, "meta": meta(g), "displayName": g.name, "startDate": g.start_date.isoformat(),
-            "endDate": g.end_date.isoformat(), "groupType": "Undervisning",
-            "schoolType": registry.school_type(g.syllabus.level),
-            "organisation": refs.ref(g.organisation_id, g.organisation.display_name),
-            "groupMemberships": memberships}
+    return {
+        "id": g.id,
+        "meta": meta(g),
+        "displayName": g.name,
+        "startDate": g.start_date.isoformat(),
+        "endDate": g.end_date.isoformat(),
+        "groupType": "Undervisning",
+        "schoolType": registry.school_type(g.syllabus.level),
+        "organisation": refs.ref(g.organisation_id, g.organisation.display_name),
+        "groupMemberships": memberships,
+    }
 
 
 def group_batch(rows, refs: Refs, expand) -> list[dict]:
@@ -225,22 +287,38 @@ def group_batch(rows, refs: Refs, expand) -> list[dict]:
 # -- activities ------------------------------------------------------------------------------------
 def activity_batch(rows, refs: Refs, expand) -> list[dict]:
     assignments = defaultdict(list)
-    for a in refs.session.scalars(select(TeacherAssignment).where(
-            TeacherAssignment.activity_id.in_([r.id for r in rows])).order_by(TeacherAssignment.id)):
+    for a in refs.session.scalars(
+        select(TeacherAssignment)
+        .where(TeacherAssignment.activity_id.in_([r.id for r in rows]))
+        .order_by(TeacherAssignment.id)
+    ):
         assignments[a.activity_id].append(a)
     members = memberships_for(refs.session, [r.group_id for r in rows]) if "groups" in expand else {}
     refs.prefetch(Duty, [a.duty_id for items in assignments.values() for a in items])
     out = []
     for act in rows:
         g = act.group
-        item = {"id": act.id, "meta": meta(act), "displayName": g.name, "calendarEventsRequired": False,
-                "startDate": g.start_date.isoformat(), "endDate": g.end_date.isoformat(),
-                "activityType": "Undervisning", "groups": [refs.ref(g.id, g.name)],
-                "teachers": [{"duty": refs.ref(a.duty_id), "startDate": g.start_date.isoformat(),
-                              "assignmentRole": ASSIGNMENT_ROLE, "grader": bool(a.grader)}
-                             for a in assignments.get(act.id, [])],
-                "syllabus": refs.ref(g.syllabus_id, g.syllabus.name),
-                "organisation": refs.ref(g.organisation_id, g.organisation.display_name)}
+        item = {
+            "id": act.id,
+            "meta": meta(act),
+            "displayName": g.name,
+            "calendarEventsRequired": False,
+            "startDate": g.start_date.isoformat(),
+            "endDate": g.end_date.isoformat(),
+            "activityType": "Undervisning",
+            "groups": [refs.ref(g.id, g.name)],
+            "teachers": [
+                {
+                    "duty": refs.ref(a.duty_id),
+                    "startDate": g.start_date.isoformat(),
+                    "assignmentRole": ASSIGNMENT_ROLE,
+                    "grader": bool(a.grader),
+                }
+                for a in assignments.get(act.id, [])
+            ],
+            "syllabus": refs.ref(g.syllabus_id, g.syllabus.name),
+            "organisation": refs.ref(g.organisation_id, g.organisation.display_name),
+        }
         embedded: dict[str, Any] = {}
         if "groups" in expand:
             embedded["groups"] = [group(g, members.get(g.id, []), refs)]
@@ -258,18 +336,26 @@ def activity_batch(rows, refs: Refs, expand) -> list[dict]:
 def grade(r: ReceivedGrade, refs: Refs) -> dict:
     teachers = r.teacher_ids or []
     school = refs.ref(r.school_ref)
-    out = {"id": r.id, "meta": meta(r), "student": refs.ref(r.student_id),
-           # The YAML requires "schoolUnit" but defines "organisation": send both, the same reference.
-           "organisation": school, "schoolUnit": dict(school),
-           "registeredBy": refs.ref(teachers[0] if teachers else NIL_UUID),
-           "registeredDate": r.grade_date.isoformat(), "gradeValue": r.value, "finalGrade": True,
-           "trial": bool(r.trial), "adaptedStudyPlan": "",
-           "syllabus": refs.ref(r.syllabus_id or stable_id("syllabus", r.course_code)),
-           "semester": "VT" if r.grade_date.month <= 6 else "HT", "year": r.grade_date.year}
+    out = {
+        "id": r.id,
+        "meta": meta(r),
+        "student": refs.ref(r.student_id),
+        # The YAML requires "schoolUnit" but defines "organisation": send both, the same reference.
+        "organisation": school,
+        "schoolUnit": dict(school),
+        "registeredBy": refs.ref(teachers[0] if teachers else NIL_UUID),
+        "registeredDate": r.grade_date.isoformat(),
+        "gradeValue": r.value,
+        "finalGrade": True,
+        "trial": bool(r.trial),
+        "adaptedStudyPlan": "",
+        "syllabus": refs.ref(r.syllabus_id or stable_id("syllabus", r.course_code)),
+        "semester": "VT" if r.grade_date.month <= 6 else "HT",
+        "year": r.grade_date.year,
+    }
     if r.correction_type:
         out["correctionType"] = r.correction_type
-        out["remark"] = (f"{r.correction_type} från {r.previous_value}"
-                         + (f": {r.remark}" if r.remark else "."))
+        out["remark"] = f"{r.correction_type} från {r.previous_value}" + (f": {r.remark}" if r.remark else ".")
     elif r.remark:
         out["remark"] = r.remark
     if teachers:
@@ -292,8 +378,14 @@ PROGRAMME_CONTENT_TYPE = "Programgemensamma"
 
 
 def programme(p: Programme, refs: Refs) -> dict:
-    out = {"id": p.id, "meta": meta(p), "name": p.name, "type": p.programme_type, "schoolType": p.school_type,
-           "content": [{"type": PROGRAMME_CONTENT_TYPE, "content": [refs.ref(s) for s in p.syllabus_ids or []]}]}
+    out = {
+        "id": p.id,
+        "meta": meta(p),
+        "name": p.name,
+        "type": p.programme_type,
+        "schoolType": p.school_type,
+        "content": [{"type": PROGRAMME_CONTENT_TYPE, "content": [refs.ref(s) for s in p.syllabus_ids or []]}],
+    }
     if p.code:
         out["code"] = p.code
     return out
@@ -310,9 +402,13 @@ def offering_batch(rows, refs: Refs, expand) -> list[dict]:
     refs.prefetch(Programme, [p for o in rows for p in o.programme_ids or []])
     out = []
     for o in rows:
-        item = {"id": o.id, "meta": meta(o), "offeredAt": refs.ref(o.organisation_id),
-                "offeredSyllabuses": [refs.ref(s) for s in o.syllabus_ids or []],
-                "offeredProgrammes": [refs.ref(p) for p in o.programme_ids or []]}
+        item = {
+            "id": o.id,
+            "meta": meta(o),
+            "offeredAt": refs.ref(o.organisation_id),
+            "offeredSyllabuses": [refs.ref(s) for s in o.syllabus_ids or []],
+            "offeredProgrammes": [refs.ref(p) for p in o.programme_ids or []],
+        }
         if o.start_date:
             item["startDate"] = o.start_date.isoformat()
         if o.end_date:
@@ -328,8 +424,11 @@ def studyplan_batch(rows, refs: Refs, expand) -> list[dict]:
     """Each plan's courses are the student's enrolments (an ended one noted with its status)."""
     courses = defaultdict(list)
     for e, g in refs.session.execute(
-            select(Enrolment, TeachingGroup).join(TeachingGroup, TeachingGroup.id == Enrolment.group_id)
-            .where(Enrolment.person_id.in_([p.person_id for p in rows])).order_by(TeachingGroup.start_date, Enrolment.id)):
+        select(Enrolment, TeachingGroup)
+        .join(TeachingGroup, TeachingGroup.id == Enrolment.group_id)
+        .where(Enrolment.person_id.in_([p.person_id for p in rows]))
+        .order_by(TeachingGroup.start_date, Enrolment.id)
+    ):
         courses[e.person_id].append((e, g))
     refs.prefetch(Person, [p.person_id for p in rows])
     refs.prefetch(Syllabus, [g.syllabus_id for items in courses.values() for _, g in items])
@@ -338,13 +437,20 @@ def studyplan_batch(rows, refs: Refs, expand) -> list[dict]:
         entries = []
         for e, g in courses.get(plan.person_id, []):
             end = registry.membership_end(e) or g.end_date
-            entry = {"syllabus": refs.ref(g.syllabus_id), "startDate": e.start_date.isoformat(),
-                     "endDate": end.isoformat(), "note": f"{g.name}: {e.status}"
-                     + (f" {e.status_date.isoformat()}" if e.status_date else "")}
+            entry = {
+                "syllabus": refs.ref(g.syllabus_id),
+                "startDate": e.start_date.isoformat(),
+                "endDate": end.isoformat(),
+                "note": f"{g.name}: {e.status}" + (f" {e.status_date.isoformat()}" if e.status_date else ""),
+            }
             entries.append(entry)
-        item = {"id": plan.id, "meta": meta(plan), "student": refs.ref(plan.person_id),
-                "startDate": plan.start_date.isoformat(),
-                "content": [{"title": STUDY_PLAN_TITLE, "syllabuses": entries}]}
+        item = {
+            "id": plan.id,
+            "meta": meta(plan),
+            "student": refs.ref(plan.person_id),
+            "startDate": plan.start_date.isoformat(),
+            "content": [{"title": STUDY_PLAN_TITLE, "syllabuses": entries}],
+        }
         if plan.end_date:
             item["endDate"] = plan.end_date.isoformat()
         out.append(item)

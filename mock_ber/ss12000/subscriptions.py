@@ -11,6 +11,7 @@ subscriptions. The deliveries themselves are :mod:`betyg_harness.mock_ber.webhoo
 * ``expires`` is checked the same way on create and renew (:func:`_expires`: RFC 3339, after now,
   at most ``MAX_LIFETIME`` ahead; else 400 with an Error object); without it, now + the lifetime.
 """
+
 from __future__ import annotations
 
 import uuid
@@ -23,13 +24,37 @@ from betyg_harness.mock_kit.app import current_kit, now
 from betyg_harness.mock_ber import webhooks
 from betyg_harness.mock_ber.models import Subscription
 from betyg_harness.mock_ber.ss12000 import api
-from betyg_harness.mock_ber.ss12000.params import (ApiError, bad, encode_token, keyset_page, parse_datetime,
-                                                   parse_uuid, read_list_args)
+from betyg_harness.mock_ber.ss12000.params import (
+    ApiError,
+    bad,
+    encode_token,
+    keyset_page,
+    parse_datetime,
+    parse_uuid,
+    read_list_args,
+)
 from betyg_harness.mock_ber.ss12000.serializers import instant
 
-RESOURCE_TYPES = ("Absence", "AttendanceEvent", "Attendance", "Grade", "CalendarEvent", "AttendanceSchedule",
-                  "Resource", "Room", "Activity", "Duty", "Placement", "StudyPlan", "Programme", "Syllabus",
-                  "SchoolUnitOffering", "Group", "Person", "Organisation")
+RESOURCE_TYPES = (
+    "Absence",
+    "AttendanceEvent",
+    "Attendance",
+    "Grade",
+    "CalendarEvent",
+    "AttendanceSchedule",
+    "Resource",
+    "Room",
+    "Activity",
+    "Duty",
+    "Placement",
+    "StudyPlan",
+    "Programme",
+    "Syllabus",
+    "SchoolUnitOffering",
+    "Group",
+    "Person",
+    "Organisation",
+)
 MAX_LIFETIME = timedelta(days=365)
 
 
@@ -39,9 +64,13 @@ def lifetime() -> timedelta:
 
 def as_json(sub: Subscription, *, reveal: bool = False) -> dict:
     """The file's Subscription; the target masked unless ``reveal`` (the creator's 201 only)."""
-    return {"id": sub.id, "expires": instant(sub.expires), "name": sub.name,
-            "target": sub.target if reveal else webhooks.masked(sub.target),
-            "resourceTypes": [{"resource": r} for r in sub.resource_types]}
+    return {
+        "id": sub.id,
+        "expires": instant(sub.expires),
+        "name": sub.name,
+        "target": sub.target if reveal else webhooks.masked(sub.target),
+        "resourceTypes": [{"resource": r} for r in sub.resource_types],
+    }
 
 
 def _owner() -> str:
@@ -64,7 +93,7 @@ def _target(value) -> str:
 
 def _resource_types(value) -> list[str]:
     if not isinstance(value, list) or not value:
-        raise bad("resourceTypes måste vara en icke-tom lista, t.ex. [{\"resource\": \"Group\"}].", "invalid_body")
+        raise bad('resourceTypes måste vara en icke-tom lista, t.ex. [{"resource": "Group"}].', "invalid_body")
     types = []
     for item in value:
         resource = item.get("resource") if isinstance(item, dict) else None
@@ -100,8 +129,18 @@ def create_subscription():
     target = _target(body.get("target"))
     at = now()
     expires = _expires(body, at)
-    sub = Subscription(id=str(uuid.uuid4()), name=name, owner=_owner(), target=target, resource_types=types,
-                       created=at, expires=expires, notified_until=at, attempts=0, delivered=0)
+    sub = Subscription(
+        id=str(uuid.uuid4()),
+        name=name,
+        owner=_owner(),
+        target=target,
+        resource_types=types,
+        created=at,
+        expires=expires,
+        notified_until=at,
+        attempts=0,
+        delivered=0,
+    )
     with current_kit().db.session() as session, session.begin():
         session.add(sub)
     webhooks.ensure_job(current_kit())
@@ -113,12 +152,15 @@ def create_subscription():
 
 @api.get("/subscriptions")
 def list_subscriptions():
-    _, limit, position, raw_query = read_list_args(request.args, (), max_limit=current_app.config["SS12000_MAX_PAGE_SIZE"],
-                                                   common=())
-    page, more = keyset_page(select(Subscription).where(Subscription.owner == _owner()), Subscription.id,
-                             position, limit, str)
-    return jsonify({"data": [as_json(s) for s in page],
-                    "pageToken": encode_token([page[-1].id], raw_query) if more else None})
+    _, limit, position, raw_query = read_list_args(
+        request.args, (), max_limit=current_app.config["SS12000_MAX_PAGE_SIZE"], common=()
+    )
+    page, more = keyset_page(
+        select(Subscription).where(Subscription.owner == _owner()), Subscription.id, position, limit, str
+    )
+    return jsonify(
+        {"data": [as_json(s) for s in page], "pageToken": encode_token([page[-1].id], raw_query) if more else None}
+    )
 
 
 def _find(session, sid: str) -> Subscription:
@@ -142,8 +184,9 @@ def renew_subscription(sid: str):
     if request.get_data():
         body = request.get_json(silent=True)
         if not isinstance(body, dict):
-            raise bad("Kroppen måste vara ett JSON-objekt, t.ex. {\"expires\": \"2027-01-31T00:00:00+01:00\"}.",
-                      "invalid_body")
+            raise bad(
+                'Kroppen måste vara ett JSON-objekt, t.ex. {"expires": "2027-01-31T00:00:00+01:00"}.', "invalid_body"
+            )
         expires = _expires(body, at)
     with current_kit().db.session() as session, session.begin():
         sub = _find(session, sid)
@@ -159,4 +202,3 @@ def delete_subscription(sid: str):
     if not left:
         webhooks.drop_job(current_kit())
     return "", 204
-

@@ -1,4 +1,5 @@
 """The BER user interface (Swedish), as a BER administrator sees it."""
+
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, g, make_response, redirect, render_template, request, url_for
@@ -12,8 +13,7 @@ from betyg_harness.mock_ber import grade_import, registry
 from betyg_harness.mock_ber.models import BerUser, Enrolment, ImportRun, Person, ReceivedGrade, Syllabus, TeachingGroup
 from betyg_harness.mock_ber.ui.forms import LinkForm, LoginForm, LogoutForm, RunImportForm, SearchForm, UnlinkForm
 
-bp = Blueprint("ui", __name__, template_folder="../templates", static_folder="../static",
-               static_url_path="/static/ber")
+bp = Blueprint("ui", __name__, template_folder="../templates", static_folder="../static", static_url_path="/static/ber")
 
 PUBLIC = {"ui.login", "ui.static"}
 
@@ -57,8 +57,9 @@ def error_pages() -> ErrorPages:
             g.logout_form = LogoutForm()
         return make_response(render_template("ber/message.html", title=title, message=message), status)
 
-    return ErrorPages(page=page, apis={ss12000.PREFIX: ss12000.error},
-                      api_exceptions={ss12000.PREFIX: ss12000.http_error})
+    return ErrorPages(
+        page=page, apis={ss12000.PREFIX: ss12000.error}, api_exceptions={ss12000.PREFIX: ss12000.http_error}
+    )
 
 
 def db():
@@ -107,8 +108,13 @@ def groups():
         results, more, graders = [], False, {}
         if form.validate() if request.args else True:
             results, more = registry.search_groups(
-                s, name=(form.name.data or "").strip(), course=(form.course.data or "").strip(),
-                school_unit=form.school.data or "", date_from=form.date_from.data, date_to=form.date_to.data)
+                s,
+                name=(form.name.data or "").strip(),
+                course=(form.course.data or "").strip(),
+                school_unit=form.school.data or "",
+                date_from=form.date_from.data,
+                date_to=form.date_to.data,
+            )
             graders = registry.graders_by_group(s, [r.id for r in results])
         if form.school.errors:
             form.school.errors = ["Välj en skolenhet i listan."]
@@ -119,20 +125,29 @@ def groups():
             form.date_to.errors = ["T.o.m. får inte vara före Fr.o.m."]
             results, more, graders = [], False, {}
         status = 400 if form.errors else 200
-        return render_template("ber/groups.html", form=form, results=results, more=more, graders=graders,
-                               searched=searched), status
+        return render_template(
+            "ber/groups.html", form=form, results=results, more=more, graders=graders, searched=searched
+        ), status
 
 
-def _group_page(s, group: TeachingGroup, link_form: LinkForm | None = None, error: str | None = None,
-                status: int = 200):
+def _group_page(
+    s, group: TeachingGroup, link_form: LinkForm | None = None, error: str | None = None, status: int = 200
+):
     enrolments = s.scalars(select(Enrolment).where(Enrolment.group_id == group.id)).all()
     enrolments = sorted(enrolments, key=lambda e: (e.person.family_name.casefold(), e.person.given_name.casefold()))
     linked = registry.graders(s, group)
     choices = registry.linkable_teachers(s, group)
     form = link_form or LinkForm()
     form.teacher.choices = [("", "Välj lärare")] + [(p.id, p.full_name) for p in choices]
-    return render_template("ber/group.html", group=group, enrolments=enrolments, linked=linked, form=form,
-                           unlink_form=UnlinkForm(), error=error), status
+    return render_template(
+        "ber/group.html",
+        group=group,
+        enrolments=enrolments,
+        linked=linked,
+        form=form,
+        unlink_form=UnlinkForm(),
+        error=error,
+    ), status
 
 
 @bp.get("/grupper/<group_id>")
@@ -142,8 +157,15 @@ def group(group_id):
         return _group_page(s, group)
 
 
-def _change_grader(group_id: str, form, person_field: str, change, done: str, missing: str,
-                   invalid: str = "Formuläret har gått ut. Försök igen."):
+def _change_grader(
+    group_id: str,
+    form,
+    person_field: str,
+    change,
+    done: str,
+    missing: str,
+    invalid: str = "Formuläret har gått ut. Försök igen.",
+):
     """Link or unlink a grading teacher from a posted form; any refusal re-renders the group page
     with a Swedish message and stores nothing."""
     with db() as s:
@@ -167,14 +189,26 @@ def _change_grader(group_id: str, form, person_field: str, change, done: str, mi
 
 @bp.post("/grupper/<group_id>/betygssattande")
 def link(group_id):
-    return _change_grader(group_id, LinkForm(), "teacher", registry.link_grader,
-                          "{name} är kopplad som betygssättande lärare.", "Den valda läraren finns inte i BER.")
+    return _change_grader(
+        group_id,
+        LinkForm(),
+        "teacher",
+        registry.link_grader,
+        "{name} är kopplad som betygssättande lärare.",
+        "Den valda läraren finns inte i BER.",
+    )
 
 
 @bp.post("/grupper/<group_id>/betygssattande/ta-bort")
 def unlink(group_id):
-    return _change_grader(group_id, UnlinkForm(), "person", registry.unlink_grader,
-                          "{name} är inte längre betygssättande lärare.", "Läraren finns inte i BER.")
+    return _change_grader(
+        group_id,
+        UnlinkForm(),
+        "person",
+        registry.unlink_grader,
+        "{name} är inte längre betygssättande lärare.",
+        "Läraren finns inte i BER.",
+    )
 
 
 @bp.get("/elever/<person_id>")
@@ -182,18 +216,31 @@ def student(person_id):
     grade_import.before_read()
     with db() as s:
         person = s.get(Person, person_id) or abort(404)
-        grades = s.scalars(select(ReceivedGrade).where(ReceivedGrade.student_id == person.id,
-                                                       ReceivedGrade.received_at <= now())
-                           .order_by(ReceivedGrade.grade_date.desc(), ReceivedGrade.course_code)).all()
+        grades = s.scalars(
+            select(ReceivedGrade)
+            .where(ReceivedGrade.student_id == person.id, ReceivedGrade.received_at <= now())
+            .order_by(ReceivedGrade.grade_date.desc(), ReceivedGrade.course_code)
+        ).all()
         codes = {r.course_code for r in grades}
         courses = dict(s.execute(select(Syllabus.code, Syllabus.name).where(Syllabus.code.in_(codes))).all())
         teacher_ids = {t for r in grades for t in (r.teacher_ids or [])}
         teachers = {p.id: p.full_name for p in s.scalars(select(Person).where(Person.id.in_(teacher_ids)))}
         enrolments = s.scalars(select(Enrolment).where(Enrolment.person_id == person.id)).all()
-        groups = {g.id: g for g in s.scalars(select(TeachingGroup).where(
-            TeachingGroup.id.in_([e.group_id for e in enrolments]))).unique()}
-        return render_template("ber/student.html", person=person, grades=grades, courses=courses,
-                               teachers=teachers, enrolments=enrolments, groups=groups)
+        groups = {
+            g.id: g
+            for g in s.scalars(
+                select(TeachingGroup).where(TeachingGroup.id.in_([e.group_id for e in enrolments]))
+            ).unique()
+        }
+        return render_template(
+            "ber/student.html",
+            person=person,
+            grades=grades,
+            courses=courses,
+            teachers=teachers,
+            enrolments=enrolments,
+            groups=groups,
+        )
 
 
 @bp.get("/betygsimport")
@@ -202,8 +249,7 @@ def imports():
         runs = s.scalars(select(ImportRun).order_by(ImportRun.id.desc()).limit(500)).all()
         job = next((j for j in current_kit().scheduler.jobs if j.name == grade_import.JOB_NAME), None)
         start, _ = grade_import.next_window(s, now())
-        return render_template("ber/imports.html", runs=runs, job=job, next_from=start,
-                               form=RunImportForm())
+        return render_template("ber/imports.html", runs=runs, job=job, next_from=start, form=RunImportForm())
 
 
 @bp.post("/betygsimport")

@@ -1,4 +1,5 @@
 """The BER UI's forms (Flask-WTF; CSRF on every form that changes something)."""
+
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
@@ -25,15 +26,13 @@ class SearchForm(FlaskForm):
     name = StringField("Gruppnamn", validators=[Optional()])
     course = StringField("Kurs", validators=[Optional()])
     school = SelectField("Skolenhet", choices=[], default="", validate_choice=True)
-    date_from = DateField("Fr.o.m.", validators=[Optional()],
-                          render_kw={"type": "date"})
+    date_from = DateField("Fr.o.m.", validators=[Optional()], render_kw={"type": "date"})
     date_to = DateField("T.o.m.", validators=[Optional()], render_kw={"type": "date"})
     submit = SubmitField("Sök")
 
 
 class LinkForm(FlaskForm):
-    teacher = SelectField("Lärare", choices=[], validate_choice=False,
-                          validators=[DataRequired("Välj en lärare.")])
+    teacher = SelectField("Lärare", choices=[], validate_choice=False, validators=[DataRequired("Välj en lärare.")])
     submit = SubmitField("Koppla")
 
 

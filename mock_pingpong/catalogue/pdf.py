@@ -4,6 +4,7 @@ Every glyph comes from the embedded TrueType font (komvux names hold Ł, Ş, ễ
 14 core PDF fonts cannot show), the canvas's initial font is DejaVu too so no unembedded
 Helvetica creeps in, and the output is deterministic apart from the printed time.
 """
+
 from __future__ import annotations
 
 import functools
@@ -20,8 +21,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import (BaseDocTemplate, Frame, KeepTogether, PageTemplate, Paragraph,
-                                Spacer, Table, TableStyle)
+from reportlab.platypus import BaseDocTemplate, Frame, KeepTogether, PageTemplate, Paragraph, Spacer, Table, TableStyle
 
 from betyg_harness.mock_kit.webfonts import font_dir
 from betyg_harness.mock_pingpong.catalogue.model import CatalogueData
@@ -43,8 +43,9 @@ COL_WIDTHS = (36 * mm, 62 * mm, 56 * mm, BODY_W - 154 * mm)  # Personnummer, Eft
 TABLE_HEADER = ("Personnummer", "Efternamn", "Förnamn", "Betyg")
 SIGNATURE_HEADING = "Underskrift av betygssättande lärare"
 SIGNATURE_LABELS = ("Underskrift", "Namnförtydligande", "Datum")
-SIGNATURE_NOTE = ("Betygssättande lärare signerar katalogen. Den signerade katalogen i original "
-                  "skickas till Vuxenutbildningscentrum.")
+SIGNATURE_NOTE = (
+    "Betygssättande lärare signerar katalogen. Den signerade katalogen i original skickas till Vuxenutbildningscentrum."
+)
 LATE_NOTE = "Betygen registrerades och låstes senare än två veckor efter kursslut."
 
 # ReportLab keeps global font state; one render at a time keeps concurrent requests safe.
@@ -66,8 +67,13 @@ def find_font(filename: str) -> Path:
         return candidate
     raise FontNotFoundError(
         f"Typsnittet {filename} (DejaVu Sans) finns inte i {folder}"
-        + (f" ({FONT_DIR_ENV}). Peka {FONT_DIR_ENV} på en mapp med {', '.join(_FONT_FILES.values())}"
-           " eller ta bort variabeln." if override else "; paketet är ofullständigt, installera om det."))
+        + (
+            f" ({FONT_DIR_ENV}). Peka {FONT_DIR_ENV} på en mapp med {', '.join(_FONT_FILES.values())}"
+            " eller ta bort variabeln."
+            if override
+            else "; paketet är ofullständigt, installera om det."
+        )
+    )
 
 
 @functools.cache
@@ -75,8 +81,7 @@ def register_fonts() -> None:
     """Register DejaVu Sans and its bold once per process (parsing the TTF costs ~20 ms)."""
     for name, filename in _FONT_FILES.items():
         pdfmetrics.registerFont(TTFont(name, str(find_font(filename))))
-    pdfmetrics.registerFontFamily(FONT, normal=FONT, bold=FONT_BOLD, italic=FONT,
-                                  boldItalic=FONT_BOLD)
+    pdfmetrics.registerFontFamily(FONT, normal=FONT, bold=FONT_BOLD, italic=FONT, boldItalic=FONT_BOLD)
 
 
 @functools.cache
@@ -84,24 +89,27 @@ def _styles() -> dict[str, ParagraphStyle]:
     base = ParagraphStyle("base", fontName=FONT, fontSize=9.5, leading=12, alignment=TA_LEFT)
     return {
         "title": ParagraphStyle("title", base, fontName=FONT_BOLD, fontSize=20, leading=24),
-        "subtitle": ParagraphStyle("subtitle", base, fontSize=10, leading=13,
-                                   textColor=colors.HexColor("#444444")),
-        "late": ParagraphStyle("late", base, fontName=FONT_BOLD, fontSize=11, leading=14,
-                               textColor=colors.HexColor("#a30000"),
-                               borderColor=colors.HexColor("#a30000"), borderWidth=1,
-                               # reportlab takes (top, right, bottom, left) too; its stubs say float only
-                               borderPadding=(3, 6, 3, 6)),  # type: ignore[arg-type]
-        "late_note": ParagraphStyle("late_note", base, fontSize=8.5, leading=11,
-                                    textColor=colors.HexColor("#a30000")),
+        "subtitle": ParagraphStyle("subtitle", base, fontSize=10, leading=13, textColor=colors.HexColor("#444444")),
+        "late": ParagraphStyle(
+            "late",
+            base,
+            fontName=FONT_BOLD,
+            fontSize=11,
+            leading=14,
+            textColor=colors.HexColor("#a30000"),
+            borderColor=colors.HexColor("#a30000"),
+            borderWidth=1,
+            # reportlab takes (top, right, bottom, left) too; its stubs say float only
+            borderPadding=(3, 6, 3, 6),  # type: ignore[arg-type]
+        ),
+        "late_note": ParagraphStyle("late_note", base, fontSize=8.5, leading=11, textColor=colors.HexColor("#a30000")),
         "label": ParagraphStyle("label", base, fontName=FONT_BOLD),
         "value": base,
         "cell": ParagraphStyle("cell", base, fontSize=9.5, leading=11.5),
-        "h2": ParagraphStyle("h2", base, fontName=FONT_BOLD, fontSize=12, leading=15,
-                             spaceBefore=4, spaceAfter=4),
+        "h2": ParagraphStyle("h2", base, fontName=FONT_BOLD, fontSize=12, leading=15, spaceBefore=4, spaceAfter=4),
         "body": ParagraphStyle("body", base, fontSize=9, leading=11.5),
         "sig_name": ParagraphStyle("sig_name", base, fontSize=10, leading=12),
-        "sig_label": ParagraphStyle("sig_label", base, fontSize=8, leading=10,
-                                    textColor=colors.HexColor("#333333")),
+        "sig_label": ParagraphStyle("sig_label", base, fontSize=8, leading=10, textColor=colors.HexColor("#333333")),
     }
 
 
@@ -153,8 +161,7 @@ class _NumberedCanvas(Canvas):
             self.__dict__.update(state)
             self.setFont(FONT, 8.5)
             self.setFillColor(colors.black)
-            self.drawRightString(PAGE_W - MARGIN_X, MARGIN_BOTTOM - 10 * mm,
-                                 f"Sida {self._pageNumber} av {total}")  # type: ignore[attr-defined]  # as above
+            self.drawRightString(PAGE_W - MARGIN_X, MARGIN_BOTTOM - 10 * mm, f"Sida {self._pageNumber} av {total}")  # type: ignore[attr-defined]  # as above
             super().showPage()
         super().save()
 
@@ -162,7 +169,7 @@ class _NumberedCanvas(Canvas):
 def _on_page(data: CatalogueData):
     running = f"Betygskatalog · {data.course_code} {data.course_name} · {data.group_name}"
     while pdfmetrics.stringWidth(running, FONT, 8.5) > BODY_W and len(running) > 20:
-        running = running[:-2] + "…"     # one line, however long the group's name
+        running = running[:-2] + "…"  # one line, however long the group's name
     printed = printed_text(data)
 
     def draw(canvas: Canvas, doc) -> None:
@@ -184,35 +191,50 @@ def _on_page(data: CatalogueData):
 
 
 def _head(data: CatalogueData, st: dict[str, ParagraphStyle]) -> list:
-    story: list = [Paragraph("Betygskatalog", st["title"]),
-                   Paragraph(_esc(level_text(data.points_kind)), st["subtitle"])]
+    story: list = [
+        Paragraph("Betygskatalog", st["title"]),
+        Paragraph(_esc(level_text(data.points_kind)), st["subtitle"]),
+    ]
     if data.late:
-        story += [Spacer(1, 8),
-                  Table([[Paragraph("Försenad", st["late"]),
-                          Paragraph(_esc(LATE_NOTE), st["late_note"])]],
-                        colWidths=(30 * mm, BODY_W - 30 * mm), hAlign="LEFT",
-                        style=[("FONTNAME", (0, 0), (-1, -1), FONT),
-                               ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-                               ("LEFTPADDING", (0, 0), (0, 0), 6)])]
+        story += [
+            Spacer(1, 8),
+            Table(
+                [[Paragraph("Försenad", st["late"]), Paragraph(_esc(LATE_NOTE), st["late_note"])]],
+                colWidths=(30 * mm, BODY_W - 30 * mm),
+                hAlign="LEFT",
+                style=[
+                    ("FONTNAME", (0, 0), (-1, -1), FONT),
+                    ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                    ("LEFTPADDING", (0, 0), (0, 0), 6),
+                ],
+            ),
+        ]
     story.append(Spacer(1, 10))
     fields = header_fields(data)
     grid = []
     for i in range(0, len(fields), 2):
         row = []
-        for label, value in fields[i:i + 2]:
+        for label, value in fields[i : i + 2]:
             row += [Paragraph(_esc(label), st["label"]), Paragraph(_esc(value), st["value"])]
         grid.append(row)
-    story.append(Table(
-        grid, colWidths=(34 * mm, 52 * mm, 31 * mm, BODY_W - 117 * mm), hAlign="LEFT",
-        style=TableStyle([
-            ("FONTNAME", (0, 0), (-1, -1), FONT),
-            ("VALIGN", (0, 0), (-1, -1), "TOP"),
-            ("LEFTPADDING", (0, 0), (-1, -1), 0),
-            ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
-            ("TOPPADDING", (0, 0), (-1, -1), 0),
-            ("LINEBELOW", (0, -1), (-1, -1), 0.5, colors.HexColor("#888888")),
-            ("BOTTOMPADDING", (0, -1), (-1, -1), 6),
-        ])))
+    story.append(
+        Table(
+            grid,
+            colWidths=(34 * mm, 52 * mm, 31 * mm, BODY_W - 117 * mm),
+            hAlign="LEFT",
+            style=TableStyle(
+                [
+                    ("FONTNAME", (0, 0), (-1, -1), FONT),
+                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                    ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                    ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+                    ("TOPPADDING", (0, 0), (-1, -1), 0),
+                    ("LINEBELOW", (0, -1), (-1, -1), 0.5, colors.HexColor("#888888")),
+                    ("BOTTOMPADDING", (0, -1), (-1, -1), 6),
+                ]
+            ),
+        )
+    )
     story.append(Spacer(1, 10))
     return story
 
@@ -230,22 +252,30 @@ def _student_table(data: CatalogueData, st: dict[str, ParagraphStyle]) -> Table:
                 row.append(text)
         row.append(r.grade)
         rows.append(row)
-    return Table(rows, colWidths=COL_WIDTHS, repeatRows=1, hAlign="LEFT", style=TableStyle([
-        ("FONTNAME", (0, 0), (-1, -1), FONT),
-        ("FONTSIZE", (0, 0), (-1, -1), 9.5),
-        ("LEADING", (0, 0), (-1, -1), 11.5),
-        ("FONTNAME", (0, 0), (-1, 0), FONT_BOLD),
-        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e4e4e4")),
-        ("ROWBACKGROUNDS", (0, 1), (-1, -1), (colors.white, colors.HexColor("#f5f5f5"))),
-        ("LINEABOVE", (0, 0), (-1, 0), 0.8, colors.black),
-        ("LINEBELOW", (0, 0), (-1, 0), 0.8, colors.black),
-        ("LINEBELOW", (0, -1), (-1, -1), 0.8, colors.black),
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("LEFTPADDING", (0, 0), (-1, -1), 4),
-        ("RIGHTPADDING", (0, 0), (-1, -1), 4),
-        ("TOPPADDING", (0, 0), (-1, -1), 3),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
-    ]))
+    return Table(
+        rows,
+        colWidths=COL_WIDTHS,
+        repeatRows=1,
+        hAlign="LEFT",
+        style=TableStyle(
+            [
+                ("FONTNAME", (0, 0), (-1, -1), FONT),
+                ("FONTSIZE", (0, 0), (-1, -1), 9.5),
+                ("LEADING", (0, 0), (-1, -1), 11.5),
+                ("FONTNAME", (0, 0), (-1, 0), FONT_BOLD),
+                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e4e4e4")),
+                ("ROWBACKGROUNDS", (0, 1), (-1, -1), (colors.white, colors.HexColor("#f5f5f5"))),
+                ("LINEABOVE", (0, 0), (-1, 0), 0.8, colors.black),
+                ("LINEBELOW", (0, 0), (-1, 0), 0.8, colors.black),
+                ("LINEBELOW", (0, -1), (-1, -1), 0.8, colors.black),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 4),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 4),
+                ("TOPPADDING", (0, 0), (-1, -1), 3),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+            ]
+        ),
+    )
 
 
 def _signature_block(name: str, st: dict[str, ParagraphStyle]) -> Table:
@@ -254,27 +284,34 @@ def _signature_block(name: str, st: dict[str, ParagraphStyle]) -> Table:
     widths = (BODY_W * 0.40, gap, BODY_W * 0.36, gap, BODY_W * 0.24 - 2 * gap)
     sig, namn, datum = (Paragraph(label, st["sig_label"]) for label in SIGNATURE_LABELS)
     return Table(
-        [["", "", Paragraph(_esc(name), st["sig_name"]), "", ""],
-         [sig, "", namn, "", datum]],
-        colWidths=widths, rowHeights=[30, None], hAlign="LEFT",
-        style=TableStyle([
-            # Tables set their own font even for empty cells; the default is Helvetica.
-            ("FONTNAME", (0, 0), (-1, -1), FONT),
-            ("VALIGN", (0, 0), (-1, 0), "BOTTOM"),
-            ("LEFTPADDING", (0, 0), (-1, -1), 0),
-            ("RIGHTPADDING", (0, 0), (-1, -1), 0),
-            ("BOTTOMPADDING", (0, 0), (-1, 0), 2),
-            ("TOPPADDING", (0, 1), (-1, 1), 2),
-            ("LINEBELOW", (0, 0), (0, 0), 0.8, colors.black),
-            ("LINEBELOW", (2, 0), (2, 0), 0.8, colors.black),
-            ("LINEBELOW", (4, 0), (4, 0), 0.8, colors.black),
-        ]))
+        [["", "", Paragraph(_esc(name), st["sig_name"]), "", ""], [sig, "", namn, "", datum]],
+        colWidths=widths,
+        rowHeights=[30, None],
+        hAlign="LEFT",
+        style=TableStyle(
+            [
+                # Tables set their own font even for empty cells; the default is Helvetica.
+                ("FONTNAME", (0, 0), (-1, -1), FONT),
+                ("VALIGN", (0, 0), (-1, 0), "BOTTOM"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+                ("BOTTOMPADDING", (0, 0), (-1, 0), 2),
+                ("TOPPADDING", (0, 1), (-1, 1), 2),
+                ("LINEBELOW", (0, 0), (0, 0), 0.8, colors.black),
+                ("LINEBELOW", (2, 0), (2, 0), 0.8, colors.black),
+                ("LINEBELOW", (4, 0), (4, 0), 0.8, colors.black),
+            ]
+        ),
+    )
 
 
 def _signatures(data: CatalogueData, st: dict[str, ParagraphStyle]) -> list:
-    heading = [Spacer(1, 16), Paragraph(SIGNATURE_HEADING, st["h2"]),
-               Paragraph(_esc(SIGNATURE_NOTE), st["body"]),
-               Spacer(1, 6)]
+    heading = [
+        Spacer(1, 16),
+        Paragraph(SIGNATURE_HEADING, st["h2"]),
+        Paragraph(_esc(SIGNATURE_NOTE), st["body"]),
+        Spacer(1, 6),
+    ]
     # No teacher recorded should not happen; a blank block still lets someone sign by hand.
     blocks = [[_signature_block(name, st), Spacer(1, 14)] for name in data.teachers or [""]]
     # The heading travels with the first block; every block stays whole on one page.
@@ -289,20 +326,37 @@ def render_pdf(data: CatalogueData) -> bytes:
     buf = BytesIO()
     with _render_lock:
         doc = BaseDocTemplate(
-            buf, pagesize=A4, leftMargin=MARGIN_X, rightMargin=MARGIN_X, topMargin=MARGIN_TOP,
+            buf,
+            pagesize=A4,
+            leftMargin=MARGIN_X,
+            rightMargin=MARGIN_X,
+            topMargin=MARGIN_TOP,
             bottomMargin=MARGIN_BOTTOM,
             title=f"Betygskatalog {data.course_code} {data.group_name}",
-            author=data.huvudman, subject=f"{data.course_code} {data.course_name}",
-            creator="Lärportalen Ping Pong (mock)", producer="Lärportalen Ping Pong (mock)",
-            lang="sv-SE", displayDocTitle=True,
+            author=data.huvudman,
+            subject=f"{data.course_code} {data.course_name}",
+            creator="Lärportalen Ping Pong (mock)",
+            producer="Lärportalen Ping Pong (mock)",
+            lang="sv-SE",
+            displayDocTitle=True,
             # Deterministic bytes: no creation date or random document id.
             invariant=1,
             # The canvas's default font would be an unembedded Helvetica.
-            initialFontName=FONT, initialFontSize=9.5, initialLeading=11.5,
+            initialFontName=FONT,
+            initialFontSize=9.5,
+            initialLeading=11.5,
         )
-        frame = Frame(MARGIN_X, MARGIN_BOTTOM, BODY_W, PAGE_H - MARGIN_TOP - MARGIN_BOTTOM,
-                      id="body", leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
-        doc.addPageTemplates([PageTemplate(id="catalogue", frames=[frame],
-                                           onPage=_on_page(data))])
+        frame = Frame(
+            MARGIN_X,
+            MARGIN_BOTTOM,
+            BODY_W,
+            PAGE_H - MARGIN_TOP - MARGIN_BOTTOM,
+            id="body",
+            leftPadding=0,
+            rightPadding=0,
+            topPadding=0,
+            bottomPadding=0,
+        )
+        doc.addPageTemplates([PageTemplate(id="catalogue", frames=[frame], onPage=_on_page(data))])
         doc.build(story, canvasmaker=_NumberedCanvas)
     return buf.getvalue()

@@ -2,15 +2,23 @@
 
 The page around it carries the h1 "Betygskatalog"; the fragment starts at h2. Autoescaped.
 """
+
 from __future__ import annotations
 
 from jinja2 import Environment, StrictUndefined
 from markupsafe import Markup
 
 from betyg_harness.mock_pingpong.catalogue.model import CatalogueData
-from betyg_harness.mock_pingpong.catalogue.pdf import (SIGNATURE_HEADING, SIGNATURE_LABELS, SIGNATURE_NOTE,
-                                                       TABLE_HEADER, LATE_NOTE, header_fields, level_text,
-                                                       printed_text)
+from betyg_harness.mock_pingpong.catalogue.pdf import (
+    SIGNATURE_HEADING,
+    SIGNATURE_LABELS,
+    SIGNATURE_NOTE,
+    TABLE_HEADER,
+    LATE_NOTE,
+    header_fields,
+    level_text,
+    printed_text,
+)
 
 __all__ = ["render_preview"]
 
@@ -49,14 +57,22 @@ _TEMPLATE = """\
 </section>
 """
 
-_env = Environment(autoescape=True, undefined=StrictUndefined, trim_blocks=True,
-                   lstrip_blocks=True)
+_env = Environment(autoescape=True, undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
 _template = _env.from_string(_TEMPLATE)
 
 
 def render_preview(data: CatalogueData) -> Markup:
     """The catalogue as an escaped HTML fragment (a ``Markup``, so Jinja embeds it as is)."""
-    return Markup(_template.render(
-        d=data, fields=header_fields(data), level=level_text(data.points_kind),
-        header=TABLE_HEADER, labels=SIGNATURE_LABELS, sig_heading=SIGNATURE_HEADING,
-        sig_note=SIGNATURE_NOTE, late_note=LATE_NOTE, printed=printed_text(data)))
+    return Markup(
+        _template.render(
+            d=data,
+            fields=header_fields(data),
+            level=level_text(data.points_kind),
+            header=TABLE_HEADER,
+            labels=SIGNATURE_LABELS,
+            sig_heading=SIGNATURE_HEADING,
+            sig_note=SIGNATURE_NOTE,
+            late_note=LATE_NOTE,
+            printed=printed_text(data),
+        )
+    )

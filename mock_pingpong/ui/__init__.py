@@ -1,4 +1,5 @@
 """Ping Pong's screens: login (``auth``) and the Betyg tool (``betyg``)."""
+
 from __future__ import annotations
 
 from flask import Flask, g, make_response, render_template
@@ -42,6 +43,7 @@ def error_pages() -> ErrorPages:
 
     def json_error(status: int, code: str, message: str):
         from flask import jsonify
+
         response = jsonify({"code": code, "message": message})
         response.status_code = status
         return response

@@ -1,4 +1,5 @@
 """Login, logout and the start page."""
+
 from __future__ import annotations
 
 from functools import wraps
@@ -18,6 +19,7 @@ def login_required(view):
         if g.get("user") is None:
             return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
         return view(*args, **kwargs)
+
     return wrapper
 
 
@@ -42,8 +44,9 @@ def login():
         logins.record_failure(username)
         error = "Fel användarnamn eller lösenord."
     status = 401 if error else 200
-    return render_template("login.html", title="Logga in", error=error,
-                           username=request.form.get("username", "")), status
+    return render_template(
+        "login.html", title="Logga in", error=error, username=request.form.get("username", "")
+    ), status
 
 
 @auth.post("/logout")

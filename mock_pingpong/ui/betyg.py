@@ -1,4 +1,5 @@
 """Verktyg → Betyg: search (Sök lärare, Sök grupp), the grading view, the summary and the catalogue."""
+
 from __future__ import annotations
 
 import re
@@ -9,8 +10,19 @@ from datetime import date
 from functools import wraps
 from urllib.parse import quote
 
-from flask import (Blueprint, Response, abort, current_app, flash, g, get_flashed_messages, redirect,
-                   render_template, request, url_for)
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    g,
+    get_flashed_messages,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import Row
 
@@ -27,12 +39,14 @@ CATALOGUE_NOT_READY = "Betygskatalogen kan skrivas ut först när alla betyg i g
 
 def betyg_required(view):
     """Logged in, and a role that may use Betyg (else 403 with the Swedish message)."""
+
     @wraps(view)
     @login_required
     def wrapper(*args, **kwargs):
         if accounts.betyg_scope(g.user.role) is None:
             return render_template("no_access.html", title="Betyg", message=accounts.NO_ACCESS), 403
         return view(*args, **kwargs)
+
     return wrapper
 
 
@@ -71,9 +85,14 @@ class SearchForm:
 
     @classmethod
     def from_args(cls, args, *, need_teacher: bool) -> "SearchForm":
-        form = cls(text=args.get("q", "").strip(), teacher=args.get("larare", ""), term=args.get("termin", ""),
-                   date_from=args.get("from", "").strip(), date_to=args.get("tom", "").strip(),
-                   searched="sok" in args)
+        form = cls(
+            text=args.get("q", "").strip(),
+            teacher=args.get("larare", ""),
+            term=args.get("termin", ""),
+            date_from=args.get("from", "").strip(),
+            date_to=args.get("tom", "").strip(),
+            searched="sok" in args,
+        )
         if form.searched:
             form.validate(need_teacher)
         return form
@@ -123,8 +142,14 @@ def _search(form: SearchForm, teacher_id: str | None, *, with_teachers: bool):
         if form.searched and not form.errors:
             start, end = form.window()
             rows, truncated = repository.search_groups(
-                conn, text=form.text, teacher_id=teacher_id, date_from=start, date_to=end, visible_to=visible_to,
-                limit=int(current_app.config["SEARCH_LIMIT"]))
+                conn,
+                text=form.text,
+                teacher_id=teacher_id,
+                date_from=start,
+                date_to=end,
+                visible_to=visible_to,
+                limit=int(current_app.config["SEARCH_LIMIT"]),
+            )
         # Only "Sök lärare" shows the teacher list (1,600 names at 5,000 groups): not built for "Sök grupp".
         teachers = repository.grader_options(conn, visible_to) if with_teachers else []
         terms = repository.terms(conn)
@@ -133,10 +158,18 @@ def _search(form: SearchForm, teacher_id: str | None, *, with_teachers: bool):
     results = []
     for r in rows:
         status = grading.group_status(today, r.end_date, r.admitted_count, r.graded_count, r.locked_count)
-        results.append({
-            "id": r.id, "href": link.replace("GROUP_ID", quote(r.id, safe="")), "name": r.name,
-            "course": f"{r.course_code or ''} {r.course_name or ''}".strip(), "end": r.end_date.isoformat(),
-            "teachers": r.grader_names, "status": status, "status_class": status.lower().replace(" ", "-")})
+        results.append(
+            {
+                "id": r.id,
+                "href": link.replace("GROUP_ID", quote(r.id, safe="")),
+                "name": r.name,
+                "course": f"{r.course_code or ''} {r.course_name or ''}".strip(),
+                "end": r.end_date.isoformat(),
+                "teachers": r.grader_names,
+                "status": status,
+                "status_class": status.lower().replace(" ", "-"),
+            }
+        )
     return results, truncated, teachers, terms, syncer.notice()
 
 
@@ -149,9 +182,17 @@ def search_teacher():
         # Not one of the listed teachers (a forged id, or a teacher outside the caller's reach).
         form.errors["larare"] = "Välj en lärare i listan."
         results = []
-    return render_template("search.html", title="Sök lärare", mode="larare", form=form, results=results,
-                           truncated=truncated, teachers=teachers, terms=terms,
-                           ber_notice=notice), 400 if form.errors else 200
+    return render_template(
+        "search.html",
+        title="Sök lärare",
+        mode="larare",
+        form=form,
+        results=results,
+        truncated=truncated,
+        teachers=teachers,
+        terms=terms,
+        ber_notice=notice,
+    ), 400 if form.errors else 200
 
 
 @betyg.get("/sok-grupp")
@@ -159,9 +200,17 @@ def search_teacher():
 def search_group():
     form = SearchForm.from_args(request.args, need_teacher=False)
     results, truncated, teachers, terms, notice = _search(form, None, with_teachers=False)
-    return render_template("search.html", title="Sök grupp", mode="grupp", form=form, results=results,
-                           truncated=truncated, teachers=teachers, terms=terms,
-                           ber_notice=notice), 400 if form.errors else 200
+    return render_template(
+        "search.html",
+        title="Sök grupp",
+        mode="grupp",
+        form=form,
+        results=results,
+        truncated=truncated,
+        teachers=teachers,
+        terms=terms,
+        ber_notice=notice,
+    ), 400 if form.errors else 200
 
 
 # -- the grading view -----------------------------------------------------------------------------
@@ -177,15 +226,22 @@ def _open(group_id: str, *, refresh: bool) -> grading.Sheet:
         abort(404)
     with _conn() as conn:
         if not accounts.may_open_group(conn, g.user, group_id):
-            abort(Response(render_template("no_access.html", title="Betyg",
-                                           message="Du har inte behörighet till den här betygsgruppen."), 403))
+            abort(
+                Response(
+                    render_template(
+                        "no_access.html", title="Betyg", message="Du har inte behörighet till den här betygsgruppen."
+                    ),
+                    403,
+                )
+            )
     if not grading.is_searchable(len(sheet.teachers)):
         abort(404)
     return sheet
 
 
-def _render_sheet(sheet: grading.Sheet, choices: grading.Submission, *, errors=(), alert: str | None = None,
-                  status: int = 200):
+def _render_sheet(
+    sheet: grading.Sheet, choices: grading.Submission, *, errors=(), alert: str | None = None, status: int = 200
+):
     today = now().date()
     by_field: dict[str, list[str]] = {}
     for error in errors:
@@ -193,12 +249,23 @@ def _render_sheet(sheet: grading.Sheet, choices: grading.Submission, *, errors=(
     gradeable = grading.is_gradeable(today, sheet.end_date)
     saved = get_flashed_messages(category_filter=["saved"])
     return render_template(
-        "grading.html", title=sheet.name, sheet=sheet, choices=choices, errors=by_field, alert=alert,
+        "grading.html",
+        title=sheet.name,
+        sheet=sheet,
+        choices=choices,
+        errors=by_field,
+        alert=alert,
         student_rows=student_rows(sheet, choices, by_field, gradeable),
-        gradeable=gradeable, opens=grading.opens_message(sheet.end_date), status=sheet.status(today),
-        scale=sheet.scale, points_kind=grading.points_kind(sheet.school_type), saved=saved,
-        catalogue_ready=sheet.catalogue_ready(), catalogue_reason=CATALOGUE_NOT_READY,
-        ber_notice=get_syncer(current_app).notice()), status
+        gradeable=gradeable,
+        opens=grading.opens_message(sheet.end_date),
+        status=sheet.status(today),
+        scale=sheet.scale,
+        points_kind=grading.points_kind(sheet.school_type),
+        saved=saved,
+        catalogue_ready=sheet.catalogue_ready(),
+        catalogue_reason=CATALOGUE_NOT_READY,
+        ber_notice=get_syncer(current_app).notice(),
+    ), status
 
 
 @betyg.get("/grupp/<group_id>")
@@ -221,26 +288,35 @@ def _after_check(outcome: service.Outcome):
     if outcome.kind == "stale":
         return _render_sheet(outcome.sheet, outcome.submission, alert=grading.MSG_STALE, status=409)
     if outcome.kind == "errors":
-        return _render_sheet(outcome.sheet, outcome.submission, errors=outcome.errors,
-                             alert=f"{grading.MSG_NOT_SAVED} Rätta uppgifterna som är markerade nedan.",
-                             status=422)
+        return _render_sheet(
+            outcome.sheet,
+            outcome.submission,
+            errors=outcome.errors,
+            alert=f"{grading.MSG_NOT_SAVED} Rätta uppgifterna som är markerade nedan.",
+            status=422,
+        )
     sheet, submission = outcome.sheet, outcome.submission
     submission.token = secrets.token_urlsafe(24)  # this summary's confirm is stored once, however often sent
     rows = grading.changes(sheet, submission)
     teachers = [t for t in sheet.teachers if t.person_id in submission.teachers]
     return render_template(
-        "summary.html", title="Sammanfattning", sheet=sheet, rows=rows, teachers=teachers,
+        "summary.html",
+        title="Sammanfattning",
+        sheet=sheet,
+        rows=rows,
+        teachers=teachers,
         counts=grading.count_per_grade(sheet.scale, [value for _, value, _ in rows]),
-        payload=_signer().dumps(_bound_payload(sheet.id, submission)))
+        payload=_signer().dumps(_bound_payload(sheet.id, submission)),
+    )
 
 
 # The summary's signed payload belongs to the group and the user it was made for: posted to another
 # group's Sammanfattning, or by another user, it is refused and nothing is stored (its one-time token
 # would otherwise answer "Betygen är sparade." there as a replay of what was stored elsewhere).
-MSG_OTHER_GROUP = ("Sammanfattningen gäller en annan betygsgrupp och sparades inte här. "
-                   "Öppna gruppen och försök igen.")
-MSG_OTHER_USER = ("Sammanfattningen gjordes av en annan användare och sparades inte. "
-                  "Öppna gruppen och gör en egen sammanfattning.")
+MSG_OTHER_GROUP = "Sammanfattningen gäller en annan betygsgrupp och sparades inte här. Öppna gruppen och försök igen."
+MSG_OTHER_USER = (
+    "Sammanfattningen gjordes av en annan användare och sparades inte. Öppna gruppen och gör en egen sammanfattning."
+)
 
 
 def _bound_payload(group_id: str, submission: grading.Submission) -> dict:
@@ -265,8 +341,11 @@ def summary_action(group_id: str):
         data = _signer().loads(request.form.get("payload", ""))
         submission = grading.Submission.from_payload(data)
     except (BadSignature, KeyError, TypeError, ValueError):
-        return render_template("message.html", title="Sammanfattning",
-                               message="Sammanfattningen kunde inte läsas. Öppna gruppen och försök igen."), 400
+        return render_template(
+            "message.html",
+            title="Sammanfattning",
+            message="Sammanfattningen kunde inte läsas. Öppna gruppen och försök igen.",
+        ), 400
     refusal = _binding_refusal(group_id, data)
     if refusal is not None:  # for Tillbaka too: another group's choices never fill this group's form
         return render_template("message.html", title="Sammanfattning", message=refusal), 403
@@ -274,8 +353,11 @@ def summary_action(group_id: str):
     if action == "tillbaka":
         return _render_sheet(sheet, submission)
     if action != "spara":
-        return render_template("message.html", title="Sammanfattning",
-                               message="Okänd åtgärd. Klicka på Spara eller Tillbaka i sammanfattningen."), 400
+        return render_template(
+            "message.html",
+            title="Sammanfattning",
+            message="Okänd åtgärd. Klicka på Spara eller Tillbaka i sammanfattningen.",
+        ), 400
     outcome = service.save(group_id, submission, g.user.name)
     if outcome.kind not in ("saved", "replayed"):
         return _after_check(outcome)
@@ -297,9 +379,11 @@ def _ready_sheet(group_id: str) -> grading.Sheet:
 def catalogue_preview(group_id: str):
     sheet = _ready_sheet(group_id)
     from betyg_harness.mock_pingpong.catalogue.preview import render_preview
+
     body = render_preview(service.catalogue_data(sheet))
-    return render_template("catalogue_preview.html", title="Betygskatalog", sheet=sheet, body=body,
-                           has_h1="<h1" in body.lower())
+    return render_template(
+        "catalogue_preview.html", title="Betygskatalog", sheet=sheet, body=body, has_h1="<h1" in body.lower()
+    )
 
 
 @betyg.get("/grupp/<group_id>/betygskatalog.pdf")
@@ -307,7 +391,9 @@ def catalogue_preview(group_id: str):
 def catalogue_pdf(group_id: str):
     sheet = _ready_sheet(group_id)
     from betyg_harness.mock_pingpong.catalogue.pdf import render_pdf
+
     pdf = render_pdf(service.catalogue_data(sheet))
     filename = service.catalogue_filename(sheet)
-    return Response(pdf, mimetype="application/pdf",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    return Response(
+        pdf, mimetype="application/pdf", headers={"Content-Disposition": f'attachment; filename="{filename}"'}
+    )

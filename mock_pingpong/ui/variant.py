@@ -4,6 +4,7 @@
 change below; the default ("") leaves every page byte for byte as it was. The templates test the
 flags (``{% if variant.renamed_save %}``); nothing else behaves differently.
 """
+
 from __future__ import annotations
 
 UPGRADE = "upgrade"

@@ -1,5 +1,6 @@
 """axe-core (axe-playwright-python) over every screen of both mocks, in each state a user meets it:
 no critical or serious violation of WCAG 2.1 A/AA or of axe's best practices."""
+
 from __future__ import annotations
 
 import json
@@ -30,14 +31,20 @@ def violations(page: Page) -> list[dict]:
 def assert_accessible(page: Page, screen: str) -> None:
     found = violations(page)
     REPORTS.mkdir(parents=True, exist_ok=True)
-    summary = {"screen": screen, "url": page.url,
-               "impacts": dict(Counter(v["impact"] for v in found for _ in v["nodes"])),
-               "violations": [{"id": v["id"], "impact": v["impact"], "help": v["help"],
-                               "targets": [n["target"] for n in v["nodes"]]} for v in found]}
+    summary = {
+        "screen": screen,
+        "url": page.url,
+        "impacts": dict(Counter(v["impact"] for v in found for _ in v["nodes"])),
+        "violations": [
+            {"id": v["id"], "impact": v["impact"], "help": v["help"], "targets": [n["target"] for n in v["nodes"]]}
+            for v in found
+        ],
+    }
     (REPORTS / f"{screen}.json").write_text(json.dumps(summary, ensure_ascii=False, indent=1), encoding="utf-8")
     bad = [v for v in found if v["impact"] in FAILING_IMPACTS]
     assert not bad, f"{screen}: " + "; ".join(
-        f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes'][:3]]}" for v in bad)
+        f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes'][:3]]}" for v in bad
+    )
 
 
 def _grading_form_submit(page: Page) -> None:
@@ -173,10 +180,26 @@ def ber_not_found(page, server):
     _ber(page, server, "/grupper/finns-inte")
 
 
-PINGPONG = [pp_login, pp_login_error, pp_home, pp_home_menu_open, pp_betyg, pp_search_group_empty,
-            pp_search_group_results, pp_search_group_error, pp_search_group_none, pp_search_teacher_results,
-            pp_grading, pp_grading_read_only, pp_grading_errors, pp_summary, pp_saved, pp_catalogue_preview,
-            pp_not_found, pp_no_access]
+PINGPONG = [
+    pp_login,
+    pp_login_error,
+    pp_home,
+    pp_home_menu_open,
+    pp_betyg,
+    pp_search_group_empty,
+    pp_search_group_results,
+    pp_search_group_error,
+    pp_search_group_none,
+    pp_search_teacher_results,
+    pp_grading,
+    pp_grading_read_only,
+    pp_grading_errors,
+    pp_summary,
+    pp_saved,
+    pp_catalogue_preview,
+    pp_not_found,
+    pp_no_access,
+]
 BER = [ber_login_page, ber_groups, ber_groups_error, ber_group, ber_student, ber_imports, ber_not_found]
 
 
@@ -199,7 +222,9 @@ def test_ber_screen_has_no_serious_violation(browser, scenario, ber_server, scre
 
 def test_the_checker_finds_a_serious_violation(page):
     """The same check on a page with a known fault (an unlabelled field, text too pale) fails."""
-    page.set_content('<html lang="sv"><title>x</title><main><h1>x</h1><input type="text">'
-                     '<p style="color:#bbb;background:#fff">blek text</p></main></html>')
+    page.set_content(
+        '<html lang="sv"><title>x</title><main><h1>x</h1><input type="text">'
+        '<p style="color:#bbb;background:#fff">blek text</p></main></html>'
+    )
     with pytest.raises(AssertionError, match="label"):
         assert_accessible(page, "known-fault-sample")

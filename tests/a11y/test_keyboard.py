@@ -1,6 +1,7 @@
 """The whole routine with the keyboard alone — log in, Verktyg › Betyg, Sök grupp, open the group,
 choose each grade step, lock, tick the grading teacher, Spara, Spara — then download the catalogue.
 Only key presses act; the page is read (which element has focus, what is shown) but never clicked."""
+
 from __future__ import annotations
 
 from playwright.sync_api import Locator, Page, expect

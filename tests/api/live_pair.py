@@ -4,6 +4,7 @@ webhook notices). Clocks are frozen and moved by the tests; no background schedu
 
 A server can be stopped and started again on the same port (Ping Pong "down").
 """
+
 from __future__ import annotations
 
 import copy
@@ -68,14 +69,21 @@ class Served:
 
 
 class Pair:
-    def __init__(self, document: dict | None = None, *, ber_config: dict | None = None,
-                 pingpong_config: dict | None = None):
+    def __init__(
+        self, document: dict | None = None, *, ber_config: dict | None = None, pingpong_config: dict | None = None
+    ):
         from betyg_harness.mock_ber import create_app as ber_app
         from betyg_harness.mock_pingpong import create_app as pingpong_app
+
         document = document or frozen()
         ber_port, pp_port = free_port(), free_port()
-        shared = {"SCHEDULER": False, "LOG_REQUESTS": False, "SCENARIO": document,
-                  "PINGPONG_URL": f"http://127.0.0.1:{pp_port}", "BER_URL": f"http://127.0.0.1:{ber_port}"}
+        shared = {
+            "SCHEDULER": False,
+            "LOG_REQUESTS": False,
+            "SCENARIO": document,
+            "PINGPONG_URL": f"http://127.0.0.1:{pp_port}",
+            "BER_URL": f"http://127.0.0.1:{ber_port}",
+        }
         self.ber = Served(ber_app({**shared, "IMPORT_MODE": "interval", **(ber_config or {})}), ber_port)
         self.pingpong = Served(pingpong_app({**shared, **(pingpong_config or {})}), pp_port)
 
@@ -100,15 +108,21 @@ class Pair:
     def copy(self) -> dict:
         from betyg_harness.mock_pingpong import repository
         from betyg_harness.mock_pingpong.models import persons
+
         with self.pingpong.kit.db.engine.connect() as conn:
             rows, _ = repository.search_groups(conn)
             people = sorted(conn.execute(select(persons.c.given_name)).scalars())
             sheets = {}
             for key in ("svesve01-ht26-a", "grnmat2-ht26-a"):
                 sheet = repository.load_sheet(conn, stable_id("group", key))
-                sheets[key] = None if sheet is None else {
-                    "admitted": sorted(s.given_name for s in sheet.students),
-                    "teachers": sorted(t.given_name for t in sheet.teachers)}
+                sheets[key] = (
+                    None
+                    if sheet is None
+                    else {
+                        "admitted": sorted(s.given_name for s in sheet.students),
+                        "teachers": sorted(t.given_name for t in sheet.teachers),
+                    }
+                )
         return {"searchable": sorted(r.name for r in rows), "persons": people, **sheets}
 
     def ber_deliveries(self) -> list[dict]:
@@ -122,17 +136,32 @@ def with_history(document: dict) -> dict:
     s01 = next(s for s in doc["students"] if s["key"] == "s01")
     s01["earlierGrades"] = [
         {"course": "MATMAT01a", "value": "C", "date": "2026-06-10", "graders": ["omar.haddad"]},
-        {"course": "ENGENG05", "value": "B", "date": "2025-12-19", "graders": ["karin.ostberg"],
-         "correction": {"type": "Rättelse", "previousValue": "C", "date": "2026-01-15",
-                        "reason": "Felräknad poängsumma"}},
+        {
+            "course": "ENGENG05",
+            "value": "B",
+            "date": "2025-12-19",
+            "graders": ["karin.ostberg"],
+            "correction": {
+                "type": "Rättelse",
+                "previousValue": "C",
+                "date": "2026-01-15",
+                "reason": "Felräknad poängsumma",
+            },
+        },
         {"course": "HISHIS01a1", "value": "E", "date": "2026-03-20", "trial": True},
     ]
     return doc
 
 
-PROGRAMME = {"key": "behorighet-hogskola", "name": "Grundläggande behörighet till högskolan", "code": "GRBEH",
-             "type": "Högskoleförberedande program", "schoolType": "VUXGY",
-             "courses": ["SVESVE01", "ENGENG05", "MATMAT01a"], "schoolUnits": ["vux-kista"]}
+PROGRAMME = {
+    "key": "behorighet-hogskola",
+    "name": "Grundläggande behörighet till högskolan",
+    "code": "GRBEH",
+    "type": "Högskoleförberedande program",
+    "schoolType": "VUXGY",
+    "courses": ["SVESVE01", "ENGENG05", "MATMAT01a"],
+    "schoolUnits": ["vux-kista"],
+}
 
 
 def rich(document: dict | None = None) -> dict:

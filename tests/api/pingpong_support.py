@@ -4,6 +4,7 @@ scenario per docs/contracts.md (not BER's rules: only the shape Ping Pong reads)
 Ping Pong must meet BER over HTTP only, so its tests do too; this stands in for BER until the
 end-to-end tests run against the real one.
 """
+
 from __future__ import annotations
 
 import base64
@@ -17,6 +18,7 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 
 from betyg_harness.mock_kit.clock import STOCKHOLM
 from betyg_harness.mock_kit.scenario import stable_id
+
 
 class _Quiet(WSGIRequestHandler):
     def log(self, *args, **kwargs):  # keep test output clean
@@ -36,28 +38,53 @@ def build(scenario: dict, at: datetime) -> dict[str, dict[str, dict]]:
     meta = _meta(at)
     owner_name = (scenario.get("huvudman") or {}).get("name", "Stockholms stad")
     owner = stable_id("huvudman", owner_name)
-    data["organisations"][owner] = {"id": owner, "meta": dict(meta), "organisationType": "Huvudman",
-                                    "displayName": owner_name}
+    data["organisations"][owner] = {
+        "id": owner,
+        "meta": dict(meta),
+        "organisationType": "Huvudman",
+        "displayName": owner_name,
+    }
     for unit in scenario["schoolUnits"]:
         uid = stable_id("organisation", unit["key"])
-        data["organisations"][uid] = {"id": uid, "meta": dict(meta), "organisationType": "Skolenhet",
-                                      "displayName": unit["name"], "schoolUnitCode": unit["schoolUnitCode"],
-                                      "parentOrganisation": {"id": owner}}
+        data["organisations"][uid] = {
+            "id": uid,
+            "meta": dict(meta),
+            "organisationType": "Skolenhet",
+            "displayName": unit["name"],
+            "schoolUnitCode": unit["schoolUnitCode"],
+            "parentOrganisation": {"id": owner},
+        }
     for course in scenario["courses"]:
         sid = stable_id("syllabus", course["code"])
         data["syllabuses"][sid] = {
-            "id": sid, "meta": dict(meta), "courseCode": course["code"], "courseName": course["name"],
-            "points": course["points"], "subjectName": course["name"], "official": True,
-            "schoolType": "VUXGY" if course["level"] == "gymnasial" else "VUXGR"}
+            "id": sid,
+            "meta": dict(meta),
+            "courseCode": course["code"],
+            "courseName": course["name"],
+            "points": course["points"],
+            "subjectName": course["name"],
+            "official": True,
+            "schoolType": "VUXGY" if course["level"] == "gymnasial" else "VUXGR",
+        }
     for person in scenario["staff"] + scenario["students"]:
         pid = stable_id("person", person["key"])
-        data["persons"][pid] = {"id": pid, "meta": dict(meta), "givenName": person["givenName"],
-                                "familyName": person["familyName"], "civicNo": {"value": person["civicNo"]}}
+        data["persons"][pid] = {
+            "id": pid,
+            "meta": dict(meta),
+            "givenName": person["givenName"],
+            "familyName": person["familyName"],
+            "civicNo": {"value": person["civicNo"]},
+        }
     for member in scenario["staff"]:
         did = stable_id("duty", member["key"])
-        data["duties"][did] = {"id": did, "meta": dict(meta), "person": {"id": stable_id("person", member["key"])},
-                               "dutyAt": {"id": stable_id("organisation", member["schoolUnit"])},
-                               "dutyRole": member["dutyRole"], "startDate": "2020-01-01"}
+        data["duties"][did] = {
+            "id": did,
+            "meta": dict(meta),
+            "person": {"id": stable_id("person", member["key"])},
+            "dutyAt": {"id": stable_id("organisation", member["schoolUnit"])},
+            "dutyRole": member["dutyRole"],
+            "startDate": "2020-01-01",
+        }
     for group in scenario["groups"]:
         gid = stable_id("group", group["key"])
         members = []
@@ -68,31 +95,56 @@ def build(scenario: dict, at: datetime) -> dict[str, dict[str, dict]]:
             if enrolment["status"] in ("Avbrott", "Avslutad"):
                 membership["endDate"] = enrolment.get("date", group["startDate"])
             members.append(membership)
-        data["groups"][gid] = {"id": gid, "meta": dict(meta), "displayName": group["name"],
-                               "groupType": "Undervisning", "startDate": group["startDate"],
-                               "endDate": group["endDate"], "organisation": {"id": stable_id("organisation", group["schoolUnit"])},
-                               "groupMemberships": members}
+        data["groups"][gid] = {
+            "id": gid,
+            "meta": dict(meta),
+            "displayName": group["name"],
+            "groupType": "Undervisning",
+            "startDate": group["startDate"],
+            "endDate": group["endDate"],
+            "organisation": {"id": stable_id("organisation", group["schoolUnit"])},
+            "groupMemberships": members,
+        }
         aid = stable_id("activity", group["key"])
         teachers = list(dict.fromkeys(group.get("teachers", []) + group.get("graders", [])))
         data["activities"][aid] = {
-            "id": aid, "meta": dict(meta), "displayName": group["name"], "calendarEventsRequired": False,
-            "activityType": "Undervisning", "startDate": group["startDate"], "endDate": group["endDate"],
-            "groups": [{"id": gid}], "syllabus": {"id": stable_id("syllabus", group["course"])},
+            "id": aid,
+            "meta": dict(meta),
+            "displayName": group["name"],
+            "calendarEventsRequired": False,
+            "activityType": "Undervisning",
+            "startDate": group["startDate"],
+            "endDate": group["endDate"],
+            "groups": [{"id": gid}],
+            "syllabus": {"id": stable_id("syllabus", group["course"])},
             "organisation": {"id": stable_id("organisation", group["schoolUnit"])},
-            "teachers": [{"duty": {"id": stable_id("duty", t)}, "startDate": group["startDate"],
-                          "grader": t in group.get("graders", [])} for t in teachers]}
+            "teachers": [
+                {
+                    "duty": {"id": stable_id("duty", t)},
+                    "startDate": group["startDate"],
+                    "grader": t in group.get("graders", []),
+                }
+                for t in teachers
+            ],
+        }
     return data
 
 
 class BerStub:
     """``with BerStub(scenario) as ber: ber.url`` — serves until the block ends."""
 
-    def __init__(self, scenario: dict, *, token: str = "ber-dev-token", max_limit: int = 1000,
-                 at: str = "2026-12-01T08:00:00+01:00"):
+    def __init__(
+        self,
+        scenario: dict,
+        *,
+        token: str = "ber-dev-token",
+        max_limit: int = 1000,
+        at: str = "2026-12-01T08:00:00+01:00",
+    ):
         self.token = token
         self.max_limit = max_limit
         self.data = build(scenario, datetime.fromisoformat(at))
-        self.failing = False          # answer 503 to everything
+        self.failing = False  # answer 503 to everything
         self.fail_on: set[str] = set()  # answer 503 to these resources only (e.g. {"activities"})
         self.calls: list[tuple[str, dict]] = []
         self._lock = threading.Lock()
@@ -180,11 +232,12 @@ class BerStub:
                 if resource == "activities" and args.get("group"):
                     items = [i for i in items if any(g["id"] == args["group"] for g in i["groups"])]
                 limit = min(int(args.get("limit", self.max_limit)), self.max_limit)
-                page = copy.deepcopy(items[offset:offset + limit])
+                page = copy.deepcopy(items[offset : offset + limit])
             body = {"data": page}
             if offset + limit < len(items):
                 body["pageToken"] = base64.urlsafe_b64encode(
-                    json.dumps({"args": args, "offset": offset + limit}).encode()).decode()
+                    json.dumps({"args": args, "offset": offset + limit}).encode()
+                ).decode()
             return jsonify(body)
 
         @app.get("/ss12000/v2.1/<resource>/<item_id>")
@@ -248,8 +301,14 @@ class Browser:
 
     def login(self, username: str, password: str | None = None):
         page = self.get("/login")
-        return self.post("/login", {"username": username, "password": password or username,
-                                    "csrf_token": self.token(page.get_data(as_text=True))})
+        return self.post(
+            "/login",
+            {
+                "username": username,
+                "password": password or username,
+                "csrf_token": self.token(page.get_data(as_text=True)),
+            },
+        )
 
     def open_group(self, key: str):
         return self.get(f"/betyg/grupp/{gid(key)}")
@@ -257,9 +316,11 @@ class Browser:
     def grading_form(self, key: str, grades: dict[str, str], locks=(), teachers=(), version=None, page=None):
         """Form data for the grading view: grades/locks by student key, teachers by staff key."""
         html = (page or self.open_group(key)).get_data(as_text=True)
-        data = {"csrf_token": self.token(html),
-                "version": version if version is not None else re.search(r'name="version" value="(-?\d+)"', html).group(1),
-                "teacher": [pid(t) for t in teachers]}
+        data = {
+            "csrf_token": self.token(html),
+            "version": version if version is not None else re.search(r'name="version" value="(-?\d+)"', html).group(1),
+            "teacher": [pid(t) for t in teachers],
+        }
         for student, value in grades.items():
             data[f"grade-{pid(student)}"] = value
         for student in locks:
@@ -299,6 +360,7 @@ def ber():
 @pytest.fixture(scope="module")
 def app(ber):
     from betyg_harness.mock_pingpong import create_app
+
     application = create_app({"BER_URL": ber.url, "SCENARIO": frozen_default(), "SCHEDULER": False})
     yield application
     application.extensions["mock_kit"].db.dispose()

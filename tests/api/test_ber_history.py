@@ -1,6 +1,7 @@
 """Earlier grades in BER (scenario ``earlierGrades``, origin history) and the complete-list contract
 of Ping Pong's grade API: the import owns only the grades that came from Ping Pong — a grade missing
 from a later list is removed, the student's earlier grades from elsewhere stay."""
+
 from __future__ import annotations
 
 import pytest
@@ -8,8 +9,17 @@ import pytest
 from betyg_harness.contracts import validate_ss12000_response
 from betyg_harness.mock_kit.scenario import ScenarioError, stable_id
 from tests.api.live_pair import frozen, with_history
-from tests.api.test_ber_import import (ANNA, AUTH, S01, SVE_GROUP, PingPongGradeApi, advance, make_ber,  # noqa: F401
-                                       pingpong, runs)
+from tests.api.test_ber_import import (
+    ANNA,
+    AUTH,
+    S01,
+    SVE_GROUP,
+    PingPongGradeApi,  # noqa: F401
+    advance,
+    make_ber,
+    pingpong,  # noqa: F401
+    runs,
+)
 
 MAT, ENG, HIS, SVE = (stable_id("syllabus", c) for c in ("MATMAT01a", "ENGENG05", "HISHIS01a1", "SVESVE01"))
 HISTORY = {(MAT, "C"), (ENG, "B"), (HIS, "E")}
@@ -50,29 +60,32 @@ def test_the_import_adds_to_earlier_grades_and_removes_only_its_own(ber, pingpon
     # earlier grades, and their absence from the list must not remove them.
     pingpong.lock(S01, "MATMAT01a", "A", stable_id("group", "matmat01a-vt27-a"), [ANNA], "2026-12-18T08:02")
     advance(client, 15)
-    assert values(client) == HISTORY | {(SVE, "B"), (MAT, "A")}      # a retake beside the earlier MATMAT01a C
+    assert values(client) == HISTORY | {(SVE, "B"), (MAT, "A")}  # a retake beside the earlier MATMAT01a C
     pingpong.remove(S01, "MATMAT01a", "2026-12-18T08:20")
     advance(client, 15)
-    assert values(client) == HISTORY | {(SVE, "B")}                  # missing from the later list: removed
+    assert values(client) == HISTORY | {(SVE, "B")}  # missing from the later list: removed
     assert runs(app)[-1][3:5] == (0, 1)
     deleted = client.get("/ss12000/v2.1/deletedEntities?entities=Grade", headers=AUTH).get_json()["data"]
     assert deleted["grades"] == [stable_id("grade", f"{S01}:MATMAT01a:{stable_id('group', 'matmat01a-vt27-a')}")]
 
 
-@pytest.mark.parametrize("change, message", [
-    ({"value": "X"}, "finns inte i betygsskalan"),
-    ({"value": "D", "correction": {"type": "Ändring", "previousValue": "C", "date": "2026-07-01"}}, "aldrig sänka"),
-    ({"value": "C", "correction": {"type": "Rättelse", "previousValue": "C", "date": "2026-07-01"}}, "måste ändra"),
-    ({"course": "FYSFYS01a"}, "Okänd kurs"),
-    ({"correction": {"type": "Rättelse", "previousValue": "D", "date": "2026-01-01"}}, "före betygsdatumet"),
-])
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"value": "X"}, "finns inte i betygsskalan"),
+        ({"value": "D", "correction": {"type": "Ändring", "previousValue": "C", "date": "2026-07-01"}}, "aldrig sänka"),
+        ({"value": "C", "correction": {"type": "Rättelse", "previousValue": "C", "date": "2026-07-01"}}, "måste ändra"),
+        ({"course": "FYSFYS01a"}, "Okänd kurs"),
+        ({"correction": {"type": "Rättelse", "previousValue": "D", "date": "2026-01-01"}}, "före betygsdatumet"),
+    ],
+)
 def test_a_bad_earlier_grade_refuses_the_scenario_and_keeps_the_old_one(ber, change, message):
     app, client = ber
     doc = with_history(frozen())
     next(s for s in doc["students"] if s["key"] == "s01")["earlierGrades"][0].update(change)
     with pytest.raises(ScenarioError, match=message):
         app.extensions["mock_kit"].load_scenario(doc)
-    assert values(client) == HISTORY                                  # nothing lost
+    assert values(client) == HISTORY  # nothing lost
 
 
 @pytest.mark.xdist_group("ber_pingpong_live")
@@ -80,18 +93,24 @@ def test_the_real_pingpong_sends_its_complete_list_and_ber_keeps_the_history():
     from betyg_harness.contracts import betyg_records, check_betyg_contract
     from tests.api.live_pair import Pair
     from tests.api.pingpong_support import API_AUTH, Browser
+
     live = Pair(with_history(frozen()))
     try:
         teacher = Browser(live.pingpong.app)
         teacher.login("betygsadmin")
         saved = teacher.grade("svesve01-ht26-a", {"s01": "B"}, locks=["s01"], teachers=["anna.lindqvist"])
         assert saved.status_code == 302
-        xml = live.pingpong.app.test_client().get(
-            "/api/skolplattform/betyg?from=2026-12-18T08:00&tom=2026-12-18T08:15", headers=API_AUTH).data
+        xml = (
+            live.pingpong.app.test_client()
+            .get("/api/skolplattform/betyg?from=2026-12-18T08:00&tom=2026-12-18T08:15", headers=API_AUTH)
+            .data
+        )
         check_betyg_contract(xml)
         # Ping Pong's complete list for Åsa: what Ping Pong holds, never BER's earlier grades.
-        assert [(r["elev"], r["kurskod"], r["value"]) for r in betyg_records(xml)] == [("{" + S01 + "}", "SVESVE01", "B")]
-        live.ber.advance(minutes=15)                                  # BER's import polls the real Ping Pong
+        assert [(r["elev"], r["kurskod"], r["value"]) for r in betyg_records(xml)] == [
+            ("{" + S01 + "}", "SVESVE01", "B")
+        ]
+        live.ber.advance(minutes=15)  # BER's import polls the real Ping Pong
         client = live.ber.app.test_client()
         assert values(client) == HISTORY | {(SVE, "B")}
     finally:

@@ -4,6 +4,7 @@ The stand-in is a werkzeug server on a free port in a thread, so BER's real HTTP
 and connection errors are exercised; it lists a student when one of their grades was locked in
 [from, tom) and then sends that student's complete list, as docs/contracts.md says.
 """
+
 from __future__ import annotations
 
 import re
@@ -41,8 +42,17 @@ class PingPongGradeApi:
 
     def lock(self, student, course, value, group, teachers, at, school=SCHOOL, day="2026-12-18"):
         grades = [g for g in self.grades.get(student, []) if (g["course"], g["group"]) != (course, group)]
-        grades.append({"course": course, "value": value, "group": group, "teachers": teachers,
-                       "locked_at": datetime.fromisoformat(at), "school": school, "date": day})
+        grades.append(
+            {
+                "course": course,
+                "value": value,
+                "group": group,
+                "teachers": teachers,
+                "locked_at": datetime.fromisoformat(at),
+                "school": school,
+                "date": day,
+            }
+        )
         self.grades[student] = grades
 
     def remove(self, student, course, touched_at):
@@ -62,8 +72,13 @@ class PingPongGradeApi:
             for g in grades:
                 kb = ET.SubElement(elev, f"{{{NS}}}kursbetyg")
                 value = "X" if self.mode == "invalid" else g["value"]
-                for tag, text in (("value", value), ("datum", g["date"]), ("prövning", "false"),
-                                  ("betygsgrupp", "{" + g["group"] + "}"), ("skola", "{" + g["school"] + "}")):
+                for tag, text in (
+                    ("value", value),
+                    ("datum", g["date"]),
+                    ("prövning", "false"),
+                    ("betygsgrupp", "{" + g["group"] + "}"),
+                    ("skola", "{" + g["school"] + "}"),
+                ):
                     ET.SubElement(kb, f"{{{NS}}}{tag}").text = text
                 decision = ET.SubElement(kb, f"{{{NS}}}beslutsfattare", {"roll": "LÄRARE"})
                 for teacher in g["teachers"]:
@@ -112,8 +127,9 @@ def pingpong():
 
 
 def make_ber(pingpong, **config):
-    app = create_app({"SCHEDULER": False, "LOG_REQUESTS": False, "PINGPONG_URL": pingpong.url,
-                      "IMPORT_TIMEOUT_SECONDS": 2, **config})
+    app = create_app(
+        {"SCHEDULER": False, "LOG_REQUESTS": False, "PINGPONG_URL": pingpong.url, "IMPORT_TIMEOUT_SECONDS": 2, **config}
+    )
     client = app.test_client()
     client.post("/_mock/clock", json={"now": "2026-12-18T08:00:00+01:00", "freeze": True})
     return app, client
@@ -150,9 +166,12 @@ def student_page(client, student=S01):
 
 def runs(app):
     from betyg_harness.mock_ber.models import ImportRun
+
     with app.extensions["mock_kit"].db.session() as s:
-        return [(r.status, r.from_.isoformat(), r.tom.isoformat(), r.applied, r.removed, r.error)
-                for r in s.query(ImportRun).order_by(ImportRun.id)]
+        return [
+            (r.status, r.from_.isoformat(), r.tom.isoformat(), r.applied, r.removed, r.error)
+            for r in s.query(ImportRun).order_by(ImportRun.id)
+        ]
 
 
 def sve(value="B"):
@@ -181,8 +200,10 @@ def test_each_run_starts_where_the_last_successful_one_ended(ber, pingpong):
     app, client = ber
     advance(client, 45)
     assert [(r["from"], r["tom"]) for r in pingpong.requests] == [
-        ("2026-12-18T08:00", "2026-12-18T08:15"), ("2026-12-18T08:15", "2026-12-18T08:30"),
-        ("2026-12-18T08:30", "2026-12-18T08:45")]
+        ("2026-12-18T08:00", "2026-12-18T08:15"),
+        ("2026-12-18T08:15", "2026-12-18T08:30"),
+        ("2026-12-18T08:30", "2026-12-18T08:45"),
+    ]
 
 
 def test_a_grade_missing_from_a_later_complete_list_is_removed(ber, pingpong):
@@ -269,6 +290,7 @@ def test_immediate_mode_imports_before_grades_are_read(pingpong):
 
 def test_random_mode_delays_each_grade_by_a_seeded_0_to_14_minutes(pingpong):
     from betyg_harness.mock_ber.grade_import import delay_minutes
+
     app, client = make_ber(pingpong, IMPORT_MODE="random", IMPORT_SEED=7)
     pingpong.lock(S01, "SVESVE01", "B", SVE_GROUP, [ANNA], "2026-12-18T08:00:10")
     delay = delay_minutes(7, f"{S01}:SVESVE01:{SVE_GROUP}:B")

@@ -4,6 +4,7 @@ webhook notice — including a notice lost while Ping Pong is down (BER retries;
 
 The real BER and the real Ping Pong, each behind its own HTTP server (tests/api/live_pair.py).
 """
+
 from __future__ import annotations
 
 from datetime import date
@@ -46,28 +47,37 @@ def _person(session, key):
 
 
 def _enrolment(session, group_key, student_key):
-    return session.scalars(select(Enrolment).where(Enrolment.group_id == stable_id("group", group_key),
-                                                   Enrolment.person_id == stable_id("person", student_key))).one()
+    return session.scalars(
+        select(Enrolment).where(
+            Enrolment.group_id == stable_id("group", group_key), Enrolment.person_id == stable_id("person", student_key)
+        )
+    ).one()
 
 
 # Each change, made in BER by the registry's own function, and what Ping Pong's copy shows after it.
 CHANGES = {
     "student removed from the group": (
         lambda s: registry.remove_enrolment(s, _enrolment(s, "svesve01-ht26-a", "s02")),
-        lambda c: "Łukasz" not in c["svesve01-ht26-a"]["admitted"]),
+        lambda c: "Łukasz" not in c["svesve01-ht26-a"]["admitted"],
+    ),
     "Avbrott": (
-        lambda s: registry.set_enrolment_status(s, _enrolment(s, "svesve01-ht26-a", "s03"), "Avbrott",
-                                                date(2026, 12, 1)),
-        lambda c: "Ayşe" not in c["svesve01-ht26-a"]["admitted"]),
+        lambda s: registry.set_enrolment_status(
+            s, _enrolment(s, "svesve01-ht26-a", "s03"), "Avbrott", date(2026, 12, 1)
+        ),
+        lambda c: "Ayşe" not in c["svesve01-ht26-a"]["admitted"],
+    ),
     "grading teacher unlinked": (
         lambda s: registry.unlink_grader(s, _group(s, "svesve01-ht26-a"), _person(s, "anna.lindqvist")),
-        lambda c: SVE not in c["searchable"] and c["svesve01-ht26-a"]["teachers"] == []),
+        lambda c: SVE not in c["searchable"] and c["svesve01-ht26-a"]["teachers"] == [],
+    ),
     "person removed (deletedEntities)": (
         lambda s: registry.delete_person(s, _person(s, "s01")),
-        lambda c: "Åsa" not in c["svesve01-ht26-a"]["admitted"] and "Åsa" not in c["persons"]),
+        lambda c: "Åsa" not in c["svesve01-ht26-a"]["admitted"] and "Åsa" not in c["persons"],
+    ),
     "group removed (deletedEntities)": (
         lambda s: registry.delete_group(s, _group(s, "grnmat2-ht26-a")),
-        lambda c: MAT not in c["searchable"] and c["grnmat2-ht26-a"] is None),
+        lambda c: MAT not in c["searchable"] and c["grnmat2-ht26-a"] is None,
+    ),
 }
 
 
@@ -83,13 +93,13 @@ def _before(pair):
 def test_one_incremental_poll_brings_the_change(fresh, kind):
     change, shows = CHANGES[kind]
     _before(fresh)
-    fresh.ber.shift_clock(minutes=1)          # BER's clock only: no webhook round runs
+    fresh.ber.shift_clock(minutes=1)  # BER's clock only: no webhook round runs
     fresh.in_ber(change)
-    assert not shows(fresh.copy())             # not before Ping Pong looks
-    ran = fresh.pingpong.advance(minutes=5)    # one incremental cycle of Ping Pong's poll
+    assert not shows(fresh.copy())  # not before Ping Pong looks
+    ran = fresh.pingpong.advance(minutes=5)  # one incremental cycle of Ping Pong's poll
     assert [r["job"] for r in ran] == ["ber_sync"]
     assert shows(fresh.copy())
-    assert fresh.ber_deliveries() == []        # the poll did it, not a notice
+    assert fresh.ber_deliveries() == []  # the poll did it, not a notice
 
 
 @pytest.mark.parametrize("kind", list(CHANGES))
@@ -99,9 +109,9 @@ def test_a_webhook_notice_syncs_at_once(fresh, kind):
     fresh.ber.shift_clock(seconds=1)
     fresh.in_ber(change)
     pingpong_now = fresh.pingpong.kit.clock.now()
-    ran = fresh.ber.advance(seconds=30)        # BER's webhook round, on BER's clock
+    ran = fresh.ber.advance(seconds=30)  # BER's webhook round, on BER's clock
     assert "webhooks" in [r["job"] for r in ran]
-    assert fresh.pingpong.kit.clock.now() == pingpong_now   # Ping Pong's own poll never ran
+    assert fresh.pingpong.kit.clock.now() == pingpong_now  # Ping Pong's own poll never ran
     assert shows(fresh.copy())
     [delivery] = fresh.ber_deliveries()
     assert delivery["status"] == 200 and delivery["target"].startswith(fresh.pingpong.url + "/api/ber/webhook/")
@@ -110,11 +120,19 @@ def test_a_webhook_notice_syncs_at_once(fresh, kind):
 
 def test_pingpong_subscribes_once_to_what_it_copies(fresh):
     import requests
-    listed = requests.get(f"{fresh.ber.url}/ss12000/v2.1/subscriptions",
-                          headers={"Authorization": "Bearer ber-dev-token"}, timeout=5).json()["data"]
-    [sub] = listed                                            # a reload replaced, not added, the subscription
-    assert {r["resource"] for r in sub["resourceTypes"]} == {"Organisation", "Syllabus", "Person", "Duty",
-                                                            "Group", "Activity"}
+
+    listed = requests.get(
+        f"{fresh.ber.url}/ss12000/v2.1/subscriptions", headers={"Authorization": "Bearer ber-dev-token"}, timeout=5
+    ).json()["data"]
+    [sub] = listed  # a reload replaced, not added, the subscription
+    assert {r["resource"] for r in sub["resourceTypes"]} == {
+        "Organisation",
+        "Syllabus",
+        "Person",
+        "Duty",
+        "Group",
+        "Activity",
+    }
     state = fresh.pingpong.app.extensions["pingpong_syncer"].state()
     assert state["webhook"]["id"] == sub["id"] and state["webhooks_offered"] is True
 
@@ -123,13 +141,13 @@ def test_a_notice_lost_while_pingpong_is_down_is_retried(fresh):
     change, shows = CHANGES["student removed from the group"]
     fresh.ber.shift_clock(seconds=1)
     fresh.in_ber(change)
-    fresh.pingpong.stop()                      # Ping Pong down: connection refused
+    fresh.pingpong.stop()  # Ping Pong down: connection refused
     fresh.ber.advance(seconds=30)
     [lost] = fresh.ber_deliveries()
     assert lost["status"] is None and "kunde inte nås" in lost["error"]
     assert not shows(fresh.copy())
     fresh.pingpong.start()
-    fresh.ber.advance(seconds=30)              # the back-off (1 minute) has not passed: no new try yet
+    fresh.ber.advance(seconds=30)  # the back-off (1 minute) has not passed: no new try yet
     assert len(fresh.ber_deliveries()) == 1
     fresh.ber.advance(seconds=30)
     retried = fresh.ber_deliveries()[-1]
@@ -142,17 +160,17 @@ def test_a_lost_notice_is_caught_up_by_the_poll(fresh):
     fresh.ber.shift_clock(seconds=1)
     fresh.in_ber(change)
     fresh.pingpong.stop()
-    fresh.ber.advance(seconds=30)              # the notice is lost; BER would retry in a minute
+    fresh.ber.advance(seconds=30)  # the notice is lost; BER would retry in a minute
     fresh.pingpong.start()
-    fresh.pingpong.advance(minutes=5)          # but Ping Pong's own poll comes first
+    fresh.pingpong.advance(minutes=5)  # but Ping Pong's own poll comes first
     assert shows(fresh.copy())
     assert [d["status"] for d in fresh.ber_deliveries()] == [None]
 
 
 def test_a_notice_with_a_wrong_token_is_refused(fresh):
     import requests
-    answer = requests.post(f"{fresh.pingpong.url}/api/ber/webhook/fel", json={"modifiedEntites": ["Group"]},
-                           timeout=5)
+
+    answer = requests.post(f"{fresh.pingpong.url}/api/ber/webhook/fel", json={"modifiedEntites": ["Group"]}, timeout=5)
     assert answer.status_code == 404 and answer.json()["code"] == "not_found"
 
 
@@ -160,13 +178,15 @@ def test_without_webhooks_pingpong_only_polls():
     live = Pair(pingpong_config={"BER_WEBHOOKS": False})
     try:
         import requests
-        listed = requests.get(f"{live.ber.url}/ss12000/v2.1/subscriptions",
-                              headers={"Authorization": "Bearer ber-dev-token"}, timeout=5).json()["data"]
+
+        listed = requests.get(
+            f"{live.ber.url}/ss12000/v2.1/subscriptions", headers={"Authorization": "Bearer ber-dev-token"}, timeout=5
+        ).json()["data"]
         assert listed == []
         change, shows = CHANGES["Avbrott"]
         live.ber.shift_clock(minutes=1)
         live.in_ber(change)
-        assert live.ber.advance(seconds=30) == []             # no subscription: no webhook round
+        assert live.ber.advance(seconds=30) == []  # no subscription: no webhook round
         live.pingpong.advance(minutes=5)
         assert shows(live.copy())
     finally:

@@ -1,5 +1,6 @@
 """BER at size: 5,000 teaching groups and 20,000 persons page quickly, in bounded memory, with a
 fixed number of queries per page (no N+1)."""
+
 from __future__ import annotations
 
 import tracemalloc
@@ -22,21 +23,45 @@ def civic_no(i: int) -> str:
 
 
 def big_scenario() -> dict:
-    staff = [{"key": f"t{i}", "givenName": "Lärare", "familyName": f"Nummer{i}", "civicNo": civic_no(i),
-              "dutyRole": "Lärare", "schoolUnit": f"u{i % 10}"} for i in range(TEACHERS)]
-    students = [{"key": f"s{i}", "givenName": "Elev", "familyName": f"Nummer{i}",
-                 "civicNo": civic_no(TEACHERS + i)} for i in range(STUDENTS)]
-    groups = [{"key": f"g{i}", "name": f"SVESVE01 Grupp {i}", "course": "SVESVE01", "schoolUnit": f"u{i % 10}",
-               "startDate": "2026-08-17", "endDate": "2026-12-17", "teachers": [f"t{i % TEACHERS}"],
-               "graders": [f"t{i % TEACHERS}"],
-               "enrolments": [{"student": f"s{(i * 4 + k) % STUDENTS}", "status": "Antagen"} for k in range(4)]}
-              for i in range(GROUPS)]
-    return {"name": "stor", "clock": {"start": "2026-12-18T08:00:00+01:00"},
-            "schoolUnits": [{"key": f"u{i}", "name": f"Skola {i}", "schoolUnitCode": f"{41000000 + i}"}
-                            for i in range(10)],
-            "courses": [{"code": "SVESVE01", "name": "Svenska 1", "points": 100, "level": "gymnasial"}],
-            "staff": staff, "students": students, "groups": groups,
-            "accounts": {"pingpong": [], "ber": []}}
+    staff = [
+        {
+            "key": f"t{i}",
+            "givenName": "Lärare",
+            "familyName": f"Nummer{i}",
+            "civicNo": civic_no(i),
+            "dutyRole": "Lärare",
+            "schoolUnit": f"u{i % 10}",
+        }
+        for i in range(TEACHERS)
+    ]
+    students = [
+        {"key": f"s{i}", "givenName": "Elev", "familyName": f"Nummer{i}", "civicNo": civic_no(TEACHERS + i)}
+        for i in range(STUDENTS)
+    ]
+    groups = [
+        {
+            "key": f"g{i}",
+            "name": f"SVESVE01 Grupp {i}",
+            "course": "SVESVE01",
+            "schoolUnit": f"u{i % 10}",
+            "startDate": "2026-08-17",
+            "endDate": "2026-12-17",
+            "teachers": [f"t{i % TEACHERS}"],
+            "graders": [f"t{i % TEACHERS}"],
+            "enrolments": [{"student": f"s{(i * 4 + k) % STUDENTS}", "status": "Antagen"} for k in range(4)],
+        }
+        for i in range(GROUPS)
+    ]
+    return {
+        "name": "stor",
+        "clock": {"start": "2026-12-18T08:00:00+01:00"},
+        "schoolUnits": [{"key": f"u{i}", "name": f"Skola {i}", "schoolUnitCode": f"{41000000 + i}"} for i in range(10)],
+        "courses": [{"code": "SVESVE01", "name": "Svenska 1", "points": 100, "level": "gymnasial"}],
+        "staff": staff,
+        "students": students,
+        "groups": groups,
+        "accounts": {"pingpong": [], "ber": []},
+    }
 
 
 @pytest.fixture(scope="module")
@@ -57,8 +82,9 @@ def walk(client, resource, limit):
             return count, pages
 
 
-@pytest.mark.parametrize("resource, expected", [("groups", GROUPS), ("activities", GROUPS),
-                                                ("persons", STUDENTS + TEACHERS)])
+@pytest.mark.parametrize(
+    "resource, expected", [("groups", GROUPS), ("activities", GROUPS), ("persons", STUDENTS + TEACHERS)]
+)
 def test_every_record_is_paged_through_exactly_once(big, resource, expected):
     # Timing lives in bench/bench_mocks.py; this checks that paging at size loses nothing.
     client = big.test_client()

@@ -1,5 +1,6 @@
 """BER's SS 12000 v2.1 API: every route, paging, filters, auth, errors, and every answer checked
 against the official YAML (betyg_harness.contracts)."""
+
 from __future__ import annotations
 
 from urllib.parse import quote
@@ -76,8 +77,17 @@ def test_unknown_id_is_404_and_bad_id_is_400(client, resource):
 
 
 @pytest.mark.parametrize("resource", RESOURCES)
-@pytest.mark.parametrize("query", ["meta.modified.after=igår", "meta.modified.before=2026-13-45T00:00",
-                                   "meta.created.after=x", "limit=0", "limit=abc", "pageToken=%%%"])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "meta.modified.after=igår",
+        "meta.modified.before=2026-13-45T00:00",
+        "meta.created.after=x",
+        "limit=0",
+        "limit=abc",
+        "pageToken=%%%",
+    ],
+)
 def test_malformed_filters_are_400(client, resource, query):
     response = get(client, f"/{resource}?{query}")
     assert response.status_code == 400
@@ -131,8 +141,9 @@ def test_person_civic_no_and_expand_duties(client):
 
 
 def test_activity_teachers_graders_and_expand(client):
-    act = get(client, f"/activities/{stable_id('activity', 'engeng05-ht26-sen')}"
-                      "?expand=groups&expand=teachers,syllabus").get_json()
+    act = get(
+        client, f"/activities/{stable_id('activity', 'engeng05-ht26-sen')}?expand=groups&expand=teachers,syllabus"
+    ).get_json()
     assert act["groups"] == [{"id": stable_id("group", "engeng05-ht26-sen")}]
     assert act["syllabus"]["id"] == stable_id("syllabus", "ENGENG05")
     graders = {t["duty"]["id"] for t in act["teachers"] if t["grader"]}

@@ -1,6 +1,7 @@
 """Every operation of the official SS 12000 v2.1 file for the resources BER publishes: which BER
 offers, what the rest answer, lookups, sortkey, filters, expand, deletedEntities, subscriptions and
 webhook deliveries (retried on the mock clock, in the journal). Answers are checked against the file."""
+
 from __future__ import annotations
 
 import threading
@@ -19,8 +20,20 @@ from tests.api.live_pair import rich
 
 API = "/ss12000/v2.1"
 AUTH = {"Authorization": "Bearer ber-dev-token"}
-COVERED = ("organisations", "persons", "duties", "groups", "activities", "syllabuses", "grades", "studyplans",
-           "schoolUnitOfferings", "programmes", "deletedEntities", "subscriptions")
+COVERED = (
+    "organisations",
+    "persons",
+    "duties",
+    "groups",
+    "activities",
+    "syllabuses",
+    "grades",
+    "studyplans",
+    "schoolUnitOfferings",
+    "programmes",
+    "deletedEntities",
+    "subscriptions",
+)
 
 
 def covered(template: str) -> bool:
@@ -29,8 +42,9 @@ def covered(template: str) -> bool:
 
 @pytest.fixture(scope="module")
 def app():
-    application = create_app({"SCHEDULER": False, "LOG_REQUESTS": False, "PINGPONG_URL": "http://127.0.0.1:9",
-                              "SCENARIO": rich()})
+    application = create_app(
+        {"SCHEDULER": False, "LOG_REQUESTS": False, "PINGPONG_URL": "http://127.0.0.1:9", "SCENARIO": rich()}
+    )
     yield application
     application.extensions["mock_kit"].db.dispose()
 
@@ -86,23 +100,32 @@ def test_a_method_the_path_lacks_is_405_with_allow(client):
 def lookup(client, resource, body, query=""):
     response = client.post(f"{API}/{resource}/lookup{query}", headers=AUTH, json=body)
     schema = ss12000_spec()["paths"][f"/{resource}/lookup"]["post"]["responses"]
-    name = schema[str(response.status_code)]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1] \
-        if str(response.status_code) in schema else "Error"
+    name = (
+        schema[str(response.status_code)]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
+        if str(response.status_code) in schema
+        else "Error"
+    )
     validate_ss12000(response.get_json(), name)
     return response
 
 
 def test_persons_lookup_by_ids_and_civic_numbers(client):
     s01, s02 = stable_id("person", "s01"), stable_id("person", "s02")
-    found = lookup(client, "persons", {"ids": [s01], "civicNos": ["19910717-2380", "000000000000"]},
-                   "?expand=duties&expandReferenceNames=true").get_json()
+    found = lookup(
+        client,
+        "persons",
+        {"ids": [s01], "civicNos": ["19910717-2380", "000000000000"]},
+        "?expand=duties&expandReferenceNames=true",
+    ).get_json()
     assert sorted(p["id"] for p in found) == sorted([s01, s02])
     assert all(p["_embedded"]["duties"] == [] for p in found)
     assert lookup(client, "persons", {}).get_json() == []
 
 
-@pytest.mark.parametrize("resource", ["duties", "groups", "syllabuses", "grades", "schoolUnitOfferings",
-                                      "programmes", "organisations", "activities"])
+@pytest.mark.parametrize(
+    "resource",
+    ["duties", "groups", "syllabuses", "grades", "schoolUnitOfferings", "programmes", "organisations", "activities"],
+)
 def test_lookup_by_ids_returns_those_records(client, resource):
     every = ids_of(client, f"/{resource}")
     assert len(every) >= 1
@@ -115,8 +138,10 @@ def test_activities_lookup_by_teachers_and_members(client):
     anna = stable_id("duty", "anna.lindqvist")
     by_teacher = {a["displayName"] for a in lookup(client, "activities", {"teachers": [anna]}).get_json()}
     assert by_teacher == {"SVESVE01 HT26 Kista A", "ENGENG05 HT26 Kista B"}
-    by_member = {a["displayName"] for a in lookup(client, "activities", {"members": [stable_id("person", "s12")]},
-                                                  "?expand=syllabus").get_json()}
+    by_member = {
+        a["displayName"]
+        for a in lookup(client, "activities", {"members": [stable_id("person", "s12")]}, "?expand=syllabus").get_json()
+    }
     assert by_member == {"ENGENG05 HT26 Kista B", "MATMAT01a VT27 Kista A"}
 
 
@@ -156,20 +181,23 @@ def test_every_sortkey_pages_in_one_order(client, resource, sortkey):
     assert paged == everything and sorted(everything) == sorted(ids_of(client, f"/{resource}"))
 
 
-@pytest.mark.parametrize("resource, sortkey, value, reverse", [
-    ("persons", "FamilyNameAsc", lambda p: p["familyName"], False),
-    ("persons", "CivicNoDesc", lambda p: p["civicNo"]["value"], True),
-    ("persons", "DisplayNameAsc", lambda p: (p["givenName"], p["familyName"]), False),
-    ("groups", "EndDateDesc", lambda g: g["endDate"], True),
-    ("groups", "DisplayNameAsc", lambda g: g["displayName"], False),
-    ("activities", "DisplayNameAsc", lambda a: a["displayName"], False),
-    ("duties", "StartDateAsc", lambda d: d["startDate"], False),
-    ("syllabuses", "CourseCodeDesc", lambda s: s["courseCode"], True),
-    ("syllabuses", "SubjectNameAsc", lambda s: s["subjectName"], False),
-    ("grades", "registeredDateAsc", lambda g: g["registeredDate"], False),
-    ("grades", "ModifiedDesc", lambda g: g["meta"]["modified"], True),
-    ("studyplans", "EndDateDesc", lambda p: p["endDate"], True),
-])
+@pytest.mark.parametrize(
+    "resource, sortkey, value, reverse",
+    [
+        ("persons", "FamilyNameAsc", lambda p: p["familyName"], False),
+        ("persons", "CivicNoDesc", lambda p: p["civicNo"]["value"], True),
+        ("persons", "DisplayNameAsc", lambda p: (p["givenName"], p["familyName"]), False),
+        ("groups", "EndDateDesc", lambda g: g["endDate"], True),
+        ("groups", "DisplayNameAsc", lambda g: g["displayName"], False),
+        ("activities", "DisplayNameAsc", lambda a: a["displayName"], False),
+        ("duties", "StartDateAsc", lambda d: d["startDate"], False),
+        ("syllabuses", "CourseCodeDesc", lambda s: s["courseCode"], True),
+        ("syllabuses", "SubjectNameAsc", lambda s: s["subjectName"], False),
+        ("grades", "registeredDateAsc", lambda g: g["registeredDate"], False),
+        ("grades", "ModifiedDesc", lambda g: g["meta"]["modified"], True),
+        ("studyplans", "EndDateDesc", lambda p: p["endDate"], True),
+    ],
+)
 def test_a_sortkey_sorts(client, resource, sortkey, value, reverse):
     items = get(client, f"/{resource}?sortkey={sortkey}").get_json()["data"]
     assert len(items) > 1
@@ -183,7 +211,7 @@ def test_an_unknown_sortkey_is_400(client):
 # -- filters and expand --------------------------------------------------------------------------------
 def test_person_filters(client):
     names = lambda q: sorted(p["givenName"] for p in get(client, f"/persons?{q}").get_json()["data"])  # noqa: E731
-    assert names("nameContains=lind&nameContains=ann") == ["Anna"]        # every value must match
+    assert names("nameContains=lind&nameContains=ann") == ["Anna"]  # every value must match
     assert names("nameContains=ÖBERG") == ["Åsa"]
     assert names("relationship.entity.type=duty") == ["Anna", "Bo", "Karin", "Omar"]
     assert "Søren" in names("relationship.entity.type=enrolment&relationship.endDate.onOrBefore=2026-10-31")
@@ -199,7 +227,7 @@ def test_group_activity_duty_filters(client):
     assert len(ids_of(client, "/groups?groupType=Klass")) == 0
     assert len(ids_of(client, "/groups?endDate.onOrAfter=2027-01-01")) == 1
     assert len(ids_of(client, f"/activities?member={stable_id('person', 's07')}")) == 2
-    assert ids_of(client, "/duties?endDate.onOrBefore=2030-01-01") == []   # duties run on
+    assert ids_of(client, "/duties?endDate.onOrBefore=2030-01-01") == []  # duties run on
     assert len(ids_of(client, "/duties?endDate.onOrAfter=2030-01-01&dutyRole=Lärare")) == 3
     assert len(ids_of(client, "/organisations?schoolTypes=VUX")) == 1
     assert len(ids_of(client, "/organisations?type=Huvudman")) == 1
@@ -210,18 +238,19 @@ def test_studyplans_offerings_programmes(client):
     [plan] = get(client, f"/studyplans?student={s01}&expandReferenceNames=true").get_json()["data"]
     courses = {c["syllabus"]["displayName"] for c in plan["content"][0]["syllabuses"]}
     assert courses == {"Svenska 1", "Historia 1a1"} and plan["student"]["displayName"] == "Åsa Öberg"
-    [offer] = get(client, f"/schoolUnitOfferings?organisation={stable_id('organisation', 'vux-kista')}") \
-        .get_json()["data"]
+    [offer] = get(client, f"/schoolUnitOfferings?organisation={stable_id('organisation', 'vux-kista')}").get_json()[
+        "data"
+    ]
     assert len(offer["offeredSyllabuses"]) == 5 and offer["offeredProgrammes"] == [
-        {"id": stable_id("programme", "behorighet-hogskola")}]
+        {"id": stable_id("programme", "behorighet-hogskola")}
+    ]
     [programme] = get(client, "/programmes?schoolType=VUXGY&code=GRBEH").get_json()["data"]
     assert programme["type"] == "Högskoleförberedande program" and len(programme["content"][0]["content"]) == 3
     assert ids_of(client, "/programmes?parentProgramme=x") == []
 
 
 def test_person_expand_group_memberships(client):
-    person = get(client, f"/persons/{stable_id('person', 's05')}?expand=groupMemberships&expand=placements") \
-        .get_json()
+    person = get(client, f"/persons/{stable_id('person', 's05')}?expand=groupMemberships&expand=placements").get_json()
     [membership] = person["_embedded"]["groupMemberships"]
     assert membership["group"]["displayName"] == "SVESVE01 HT26 Kista A" and membership["endDate"] == "2026-10-05"
     assert person["_embedded"]["placements"] == []
@@ -255,10 +284,12 @@ def test_removals_are_listed_with_their_time(app, client):
     assert data["persons"] == [stable_id("person", "s01")]
     assert len(data["grades"]) == 3 and data["studyPlans"] == [stable_id("studyplan", "s01")]
     after = (start + timedelta(minutes=7)).isoformat().replace("+", "%2B")
-    assert set(get(client, f"/deletedEntities?after={after}").get_json()["data"]) == {"persons", "grades",
-                                                                                        "studyPlans"}
+    assert set(get(client, f"/deletedEntities?after={after}").get_json()["data"]) == {"persons", "grades", "studyPlans"}
     assert set(get(client, "/deletedEntities?entities=Group&entities=Activity").get_json()["data"]) == {
-        "groups", "activities", "activitites"}
+        "groups",
+        "activities",
+        "activitites",
+    }
     seen, token = [], None
     while True:
         body = get(client, "/deletedEntities?limit=1" + (f"&pageToken={token}" if token else "")).get_json()
@@ -283,21 +314,26 @@ def test_subscription_lifecycle(app, client):
     later = (app.extensions["mock_kit"].clock.now() + timedelta(days=90)).isoformat()
     renewed = client.patch(f"{API}/subscriptions/{sid}", headers=AUTH, json={"expires": later})
     assert renewed.status_code == 200 and renewed.get_json()["expires"].startswith(later[:16])
-    assert client.patch(f"{API}/subscriptions/{sid}", headers=AUTH, json={"expires": "2000-01-01T00:00:00Z"}) \
-        .status_code == 400
+    assert (
+        client.patch(f"{API}/subscriptions/{sid}", headers=AUTH, json={"expires": "2000-01-01T00:00:00Z"}).status_code
+        == 400
+    )
     assert client.delete(f"{API}/subscriptions/{sid}", headers=AUTH).status_code == 204
     assert client.get(f"{API}/subscriptions/{sid}", headers=AUTH).status_code == 404
     assert client.delete(f"{API}/subscriptions/{sid}", headers=AUTH).status_code == 404
 
 
-@pytest.mark.parametrize("body", [
-    {"name": "x", "target": "ftp://host/x", "resourceTypes": [{"resource": "Group"}]},
-    {"name": "x", "target": "http://host/x", "resourceTypes": []},
-    {"name": "x", "target": "http://host/x", "resourceTypes": [{"resource": "Klass"}]},
-    {"name": 7, "target": "http://host/x", "resourceTypes": [{"resource": "Group"}]},
-    {"target": "http://host/x", "resourceTypes": [{"resource": "Group"}]},
-    ["not", "an", "object"],
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"name": "x", "target": "ftp://host/x", "resourceTypes": [{"resource": "Group"}]},
+        {"name": "x", "target": "http://host/x", "resourceTypes": []},
+        {"name": "x", "target": "http://host/x", "resourceTypes": [{"resource": "Klass"}]},
+        {"name": 7, "target": "http://host/x", "resourceTypes": [{"resource": "Group"}]},
+        {"target": "http://host/x", "resourceTypes": [{"resource": "Group"}]},
+        ["not", "an", "object"],
+    ],
+)
 def test_a_bad_subscription_is_400_and_nothing_stored(client, body):
     response = client.post(f"{API}/subscriptions", headers=AUTH, json=body)
     assert response.status_code == 400
@@ -341,31 +377,44 @@ def tick(kit, minutes: int) -> None:
 
 def test_deliveries_on_the_mock_clock_retried_with_back_off(app, client, subscriber):
     kit = app.extensions["mock_kit"]
-    client.post(f"{API}/subscriptions", headers=AUTH, json={
-        "name": "t", "target": subscriber.url, "resourceTypes": [{"resource": "Group"}, {"resource": "Person"}]})
+    client.post(
+        f"{API}/subscriptions",
+        headers=AUTH,
+        json={"name": "t", "target": subscriber.url, "resourceTypes": [{"resource": "Group"}, {"resource": "Person"}]},
+    )
     kit.scheduler.advance(timedelta(seconds=30))
-    assert subscriber.notices == []                                  # nothing changed: nothing sent
+    assert subscriber.notices == []  # nothing changed: nothing sent
     kit.clock.set(kit.clock.now() + timedelta(seconds=1))
     with app.app_context(), kit.db.session() as s, s.begin():
-        registry.remove_enrolment(s, s.query(Enrolment).filter_by(person_id=stable_id("person", "s02"),
-                                                                  group_id=stable_id("group", "svesve01-ht26-a")).one())
+        registry.remove_enrolment(
+            s,
+            s.query(Enrolment)
+            .filter_by(person_id=stable_id("person", "s02"), group_id=stable_id("group", "svesve01-ht26-a"))
+            .one(),
+        )
     subscriber.status = 503
-    tick(kit, minutes=4)                                             # fails at +30 s; retries 1 and 2 min later
+    tick(kit, minutes=4)  # fails at +30 s; retries 1 and 2 min later
     assert [n["modifiedEntites"] for n in subscriber.notices] == [["Group"]] * 3
     out = [e for e in kit.journal.entries(method="POST") if e.get("direction") == "out"]
     assert [(e["attempt"], e["status"]) for e in out] == [(1, 503), (2, 503), (3, 503)]
     subscriber.status = 200
-    tick(kit, minutes=4)                                             # the next try (4 min later) succeeds
+    tick(kit, minutes=4)  # the next try (4 min later) succeeds
     assert len(subscriber.notices) == 4 and subscriber.notices[-1] == {
-        "modifiedEntites": ["Group"], "modifiedEntities": ["Group"], "deletedEntities": False}
+        "modifiedEntites": ["Group"],
+        "modifiedEntities": ["Group"],
+        "deletedEntities": False,
+    }
     tick(kit, minutes=5)
-    assert len(subscriber.notices) == 4                              # delivered once: nothing more to tell
+    assert len(subscriber.notices) == 4  # delivered once: nothing more to tell
 
 
 def test_no_delivery_to_an_expired_subscription(app, client, subscriber):
     kit = app.extensions["mock_kit"]
-    client.post(f"{API}/subscriptions", headers=AUTH, json={
-        "name": "t", "target": subscriber.url, "resourceTypes": [{"resource": "Person"}]})
+    client.post(
+        f"{API}/subscriptions",
+        headers=AUTH,
+        json={"name": "t", "target": subscriber.url, "resourceTypes": [{"resource": "Person"}]},
+    )
     kit.clock.set(kit.clock.now() + timedelta(days=31))
     with app.app_context(), kit.db.session() as s, s.begin():
         registry.delete_person(s, s.get(Person, stable_id("person", "s12")))

@@ -1,4 +1,5 @@
 """The BER UI through Flask's test client: login, CSRF, search, group page, grader links."""
+
 from __future__ import annotations
 
 import re
@@ -30,8 +31,10 @@ def client():
 @pytest.fixture
 def admin(client):
     token = csrf(client.get("/login").get_data(as_text=True))
-    assert client.post("/login", data={"username": "beradmin", "password": "beradmin",
-                                       "csrf_token": token}).status_code == 302
+    assert (
+        client.post("/login", data={"username": "beradmin", "password": "beradmin", "csrf_token": token}).status_code
+        == 302
+    )
     return client
 
 
@@ -93,8 +96,11 @@ def test_linking_a_teacher_in_the_ui_makes_the_group_findable(admin):
     assert not any(t["grader"] for t in before["teachers"])
     admin.post("/_mock/clock/advance", json={"minutes": 5})
     page = text(admin.get(f"/grupper/{HIS}"))
-    response = admin.post(f"/grupper/{HIS}/betygssattande", data={
-        "teacher": stable_id("person", "karin.ostberg"), "csrf_token": csrf(page)}, follow_redirects=True)
+    response = admin.post(
+        f"/grupper/{HIS}/betygssattande",
+        data={"teacher": stable_id("person", "karin.ostberg"), "csrf_token": csrf(page)},
+        follow_redirects=True,
+    )
     assert "Karin Östberg är kopplad som betygssättande lärare." in text(response)
     after = activity(admin, "hishis01a1-ht26-utan")
     assert [t["grader"] for t in after["teachers"]] == [True]
@@ -104,8 +110,9 @@ def test_linking_a_teacher_in_the_ui_makes_the_group_findable(admin):
 def test_a_rektor_cannot_be_linked_and_nothing_is_stored(admin):
     page = text(admin.get(f"/grupper/{HIS}"))
     assert "Bo Ek" not in page  # only Lärare are offered
-    response = admin.post(f"/grupper/{HIS}/betygssattande", data={
-        "teacher": stable_id("person", "bo.rektor"), "csrf_token": csrf(page)})
+    response = admin.post(
+        f"/grupper/{HIS}/betygssattande", data={"teacher": stable_id("person", "bo.rektor"), "csrf_token": csrf(page)}
+    )
     assert response.status_code == 400
     assert "Bo Ek har inte rollen Lärare och kan inte kopplas som betygssättande lärare." in text(response)
     assert not any(t["grader"] for t in activity(admin, "hishis01a1-ht26-utan")["teachers"])
@@ -118,8 +125,11 @@ def test_unlinking_the_last_grader_bumps_modified_and_removes_grader_true(admin)
     assert [t["grader"] for t in before["teachers"]] == [True]
     admin.post("/_mock/clock/advance", json={"minutes": 5})
     page = text(admin.get(f"/grupper/{SVE}"))
-    response = admin.post(f"/grupper/{SVE}/betygssattande/ta-bort", data={
-        "person": stable_id("person", "anna.lindqvist"), "csrf_token": csrf(page)}, follow_redirects=True)
+    response = admin.post(
+        f"/grupper/{SVE}/betygssattande/ta-bort",
+        data={"person": stable_id("person", "anna.lindqvist"), "csrf_token": csrf(page)},
+        follow_redirects=True,
+    )
     assert "Anna Lindqvist är inte längre betygssättande lärare." in text(response)
     assert "Inga betygssättande lärare är kopplade." in text(response)
     after = activity(admin, "svesve01-ht26-a")

@@ -2,6 +2,7 @@
 plain-text or form POST without asking first — is refused (403 for a foreign Origin or a cross-site
 Sec-Fetch-Site, 415 for a state change that is not JSON), and the refused request changes nothing.
 The library client (MockControl) and the bearer-token option keep working."""
+
 from __future__ import annotations
 
 import threading
@@ -52,25 +53,39 @@ def _assert_refused(response, status: int) -> None:
 
 def test_a_cross_site_plain_text_reset_is_refused_and_resets_nothing(client):
     _moved(client)
-    response = client.post("/_mock/reset", data="x", content_type="text/plain",
-                           headers={"Origin": "https://evil.example"})
+    response = client.post(
+        "/_mock/reset", data="x", content_type="text/plain", headers={"Origin": "https://evil.example"}
+    )
     _assert_refused(response, 403)
     assert client.get("/_mock/clock").get_json()["now"].startswith(MOVED)  # the clock did not go back
 
 
 def test_a_plain_text_or_form_reset_without_origin_is_415_and_resets_nothing(client):
     _moved(client)
-    for kwargs in ({"data": "x", "content_type": "text/plain"},
-                   {"data": {"a": "1"}},  # application/x-www-form-urlencoded
-                   {}):  # no body, no content type
+    for kwargs in (
+        {"data": "x", "content_type": "text/plain"},
+        {"data": {"a": "1"}},  # application/x-www-form-urlencoded
+        {},
+    ):  # no body, no content type
         _assert_refused(client.post("/_mock/reset", **kwargs), 415)
     _assert_refused(client.delete("/_mock/journal"), 415)
     assert client.get("/_mock/clock").get_json()["now"].startswith(MOVED)
 
 
-@pytest.mark.parametrize("origin", ["https://evil.example", "null", "http://localhost:1", "https://localhost",
-                                    "http://localhost.evil.example", "http://ev\u00efl", "http://[::1", "garbage",
-                                    "http://user@localhost"])
+@pytest.mark.parametrize(
+    "origin",
+    [
+        "https://evil.example",
+        "null",
+        "http://localhost:1",
+        "https://localhost",
+        "http://localhost.evil.example",
+        "http://ev\u00efl",
+        "http://[::1",
+        "garbage",
+        "http://user@localhost",
+    ],
+)
 def test_a_foreign_origin_is_refused_even_with_json(client, origin):
     _moved(client)
     _assert_refused(client.post("/_mock/reset", json={}, headers={"Origin": origin}), 403)
@@ -88,8 +103,12 @@ def test_a_cross_site_fetch_is_refused(client, site):
 def test_the_mocks_own_origin_and_a_typed_address_pass(client):
     _moved(client)
     # The test client's host is localhost (port 80): the same origin, spelled as a browser would.
-    for headers in ({"Origin": "http://localhost"}, {"Origin": "http://LOCALHOST:80"},
-                    {"Sec-Fetch-Site": "same-origin"}, {"Sec-Fetch-Site": "none"}):
+    for headers in (
+        {"Origin": "http://localhost"},
+        {"Origin": "http://LOCALHOST:80"},
+        {"Sec-Fetch-Site": "same-origin"},
+        {"Sec-Fetch-Site": "none"},
+    ):
         response = client.post("/_mock/clock/advance", json={"minutes": 1}, headers=headers)
         assert response.status_code == 200, (headers, response.get_json())
     body = client.post("/_mock/reset", json={}, headers={"Origin": "http://localhost"}).get_json()
@@ -102,8 +121,20 @@ def test_an_unparsable_host_with_an_origin_is_refused_not_a_500(client):
 
 
 # -- DNS rebinding: evil.example resolving to 127.0.0.1 makes Origin and Host agree ------------------
-@pytest.mark.parametrize("host", ["evil.example", "evil.example:80", "localhost.evil.example", "127.0.0.1.evil.example",
-                                  "10.0.0.1", "[::2]", "evil.example:1:2", "l\u00f6calhost", "localhost@evil.example"])
+@pytest.mark.parametrize(
+    "host",
+    [
+        "evil.example",
+        "evil.example:80",
+        "localhost.evil.example",
+        "127.0.0.1.evil.example",
+        "10.0.0.1",
+        "[::2]",
+        "evil.example:1:2",
+        "l\u00f6calhost",
+        "localhost@evil.example",
+    ],
+)
 def test_a_foreign_host_with_its_own_origin_is_refused(client, host):
     _moved(client)
     origin = "http://" + host
@@ -116,8 +147,9 @@ def test_a_foreign_host_with_its_own_origin_is_refused(client, host):
     assert client.get("/_mock/clock").get_json()["now"].startswith(MOVED)
 
 
-@pytest.mark.parametrize("host", ["localhost", "LOCALHOST:5001", "localhost.", "127.0.0.1:15301", "[::1]:5001",
-                                  "[::ffff:127.0.0.1]"])
+@pytest.mark.parametrize(
+    "host", ["localhost", "LOCALHOST:5001", "localhost.", "127.0.0.1:15301", "[::1]:5001", "[::ffff:127.0.0.1]"]
+)
 def test_the_loopback_names_pass(client, host):
     response = client.post("/_mock/clock/advance", json={"minutes": 1}, headers={"Host": host})
     assert response.status_code == 200, (host, response.get_json())
@@ -125,6 +157,7 @@ def test_the_loopback_names_pass(client, host):
 
 def test_names_in_the_setting_and_the_mocks_urls_pass(tmp_path, monkeypatch):
     from betyg_harness.mock_kit.config import build_config
+
     monkeypatch.setenv("MOCK_ALLOWED_HOSTS", "mocks.example, Other.Example")
     settings = build_config("GUARDED", {}, {"PINGPONG_URL": "http://pp.example:5001"})
     assert settings["ALLOWED_HOSTS"] == "mocks.example, Other.Example"
@@ -149,13 +182,21 @@ def test_a_rebound_name_is_refused_over_http(tmp_path):
         mock = MockControl(f"http://127.0.0.1:{port}")
         mock.advance(days=3)
         evil = f"evil.example:{port}"
-        answer = requests.post(f"http://127.0.0.1:{port}/_mock/reset", json={}, timeout=10,
-                               headers={"Host": evil, "Origin": f"http://{evil}"})
+        answer = requests.post(
+            f"http://127.0.0.1:{port}/_mock/reset",
+            json={},
+            timeout=10,
+            headers={"Host": evil, "Origin": f"http://{evil}"},
+        )
         assert answer.status_code == 400 and answer.json()["code"] == "unknown_host"
         assert mock.now().startswith(MOVED)  # not reset
         # The address the server is bound to passes, whatever it is.
-        assert requests.get(f"http://127.0.0.1:{port}/_mock/clock", timeout=10,
-                            headers={"Host": f"127.0.0.1:{port}"}).status_code == 200
+        assert (
+            requests.get(
+                f"http://127.0.0.1:{port}/_mock/clock", timeout=10, headers={"Host": f"127.0.0.1:{port}"}
+            ).status_code
+            == 200
+        )
     finally:
         server.shutdown()
         thread.join()

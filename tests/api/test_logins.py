@@ -8,6 +8,7 @@ username as for a known one (a password check against a dummy hash, proved by co
 never by timing). An idle and an absolute lifetime for a login, on real time (a replaced
 ``logins.wall_clock``; the mock clock is never involved).
 """
+
 from __future__ import annotations
 
 import re
@@ -45,9 +46,9 @@ def wall(monkeypatch) -> WallClock:
 class System:
     name: str
     app: Flask
-    user: str       # an account of the default scenario (password = username)
-    other: str      # another one
-    page: str       # a page that needs a login
+    user: str  # an account of the default scenario (password = username)
+    other: str  # another one
+    page: str  # a page that needs a login
 
     def client(self):
         return self.app.test_client()
@@ -56,12 +57,30 @@ class System:
 def make_system(name: str, database: str, **config) -> System:
     if name == "pingpong":
         from betyg_harness.mock_pingpong import create_app
-        app = create_app({"SCHEDULER": False, "SYNC_ON_LOAD": False, "BER_WEBHOOKS": False, "LOG_REQUESTS": False,
-                          "BER_URL": "http://127.0.0.1:9", "DATABASE": database, **config})
+
+        app = create_app(
+            {
+                "SCHEDULER": False,
+                "SYNC_ON_LOAD": False,
+                "BER_WEBHOOKS": False,
+                "LOG_REQUESTS": False,
+                "BER_URL": "http://127.0.0.1:9",
+                "DATABASE": database,
+                **config,
+            }
+        )
         return System(name, app, "betygsadmin", "anna.lindqvist", "/")
     from betyg_harness.mock_ber import create_app
-    app = create_app({"SCHEDULER": False, "LOG_REQUESTS": False, "PINGPONG_URL": "http://127.0.0.1:9",
-                      "DATABASE": database, **config})
+
+    app = create_app(
+        {
+            "SCHEDULER": False,
+            "LOG_REQUESTS": False,
+            "PINGPONG_URL": "http://127.0.0.1:9",
+            "DATABASE": database,
+            **config,
+        }
+    )
     return System(name, app, "beradmin", "beradmin", "/grupper")
 
 
@@ -86,8 +105,9 @@ def _csrf(html: str) -> str:
 def login(client, username: str, password: str, address: str = "127.0.0.1"):
     env = {"REMOTE_ADDR": address}
     token = _csrf(client.get("/login", environ_base=env).get_data(as_text=True))
-    return client.post("/login", data={"username": username, "password": password, "csrf_token": token},
-                       environ_base=env)
+    return client.post(
+        "/login", data={"username": username, "password": password, "csrf_token": token}, environ_base=env
+    )
 
 
 def logged_in(system: System, client) -> bool:
@@ -188,9 +208,13 @@ def test_the_limits_are_read_from_the_environment(system_factory, wall, monkeypa
 
 def test_every_setting_has_a_default_and_an_environment_name():
     assert set(kit_config.LOGIN_KEYS) == set(logins.LOGIN_DEFAULTS)
-    assert logins.LOGIN_DEFAULTS == {"LOGIN_MAX_FAILURES": 5, "LOGIN_MAX_FAILURES_PER_ADDRESS": 50,
-                                     "LOGIN_FAILURE_WINDOW_MINUTES": 15, "LOGIN_IDLE_MINUTES": 60,
-                                     "LOGIN_MAX_HOURS": 12}
+    assert logins.LOGIN_DEFAULTS == {
+        "LOGIN_MAX_FAILURES": 5,
+        "LOGIN_MAX_FAILURES_PER_ADDRESS": 50,
+        "LOGIN_FAILURE_WINDOW_MINUTES": 15,
+        "LOGIN_IDLE_MINUTES": 60,
+        "LOGIN_MAX_HOURS": 12,
+    }
 
 
 # -- the same work for unknown and known usernames --------------------------------------------------
@@ -229,11 +253,11 @@ def test_a_login_ends_after_an_idle_hour(system_factory, wall):
     client = system.client()
     assert login(client, system.user, system.user).status_code == 302
     wall.forward(minutes=59)
-    assert logged_in(system, client)               # 59 idle minutes: still in, and noted as seen
+    assert logged_in(system, client)  # 59 idle minutes: still in, and noted as seen
     wall.forward(minutes=59)
-    assert logged_in(system, client)               # 118 minutes after the login, 59 after the last request
+    assert logged_in(system, client)  # 118 minutes after the login, 59 after the last request
     wall.forward(minutes=60, seconds=1)
-    assert not logged_in(system, client)           # over an hour idle: the login page, as after a logout
+    assert not logged_in(system, client)  # over an hour idle: the login page, as after a logout
     assert client.get("/_mock/sessions").get_json() == {"logins": 0}  # the row is gone
     assert login(client, system.user, system.user).status_code == 302  # and logging in again works
     assert logged_in(system, client)
@@ -245,7 +269,7 @@ def test_a_login_ends_after_twelve_hours_however_busy(system_factory, wall):
     assert login(client, system.user, system.user).status_code == 302
     for _ in range(23):
         wall.forward(minutes=30)
-        assert logged_in(system, client)           # 11.5 hours, a request every half hour
+        assert logged_in(system, client)  # 11.5 hours, a request every half hour
     wall.forward(minutes=30, seconds=1)
     assert not logged_in(system, client)
     assert client.get("/_mock/sessions").get_json() == {"logins": 0}
@@ -266,7 +290,7 @@ def test_the_last_request_is_written_at_most_once_a_minute(system_factory, wall)
     assert _last_seen(system) == [T0]
     wall.forward(seconds=30)
     assert logged_in(system, client)
-    assert _last_seen(system) == [T0]              # within the minute: no write
+    assert _last_seen(system) == [T0]  # within the minute: no write
     wall.forward(seconds=31)
     assert logged_in(system, client)
     assert _last_seen(system) == [T0 + 61]
@@ -277,18 +301,21 @@ def test_real_time_not_the_mock_clock_ages_a_login(system_factory, wall):
     client = system.client()
     assert login(client, system.user, system.user).status_code == 302
     assert client.post("/_mock/clock/advance", json={"days": 30}).status_code == 200
-    assert logged_in(system, client)               # a month of mock time: still in
+    assert logged_in(system, client)  # a month of mock time: still in
     wall.forward(minutes=61)
-    assert not logged_in(system, client)           # an hour of real time: out
+    assert not logged_in(system, client)  # an hour of real time: out
 
 
 def test_a_database_from_before_the_lifetimes_gets_its_column(system_factory, wall, tmp_path):
     """A mock restarted on a database made before logins had a last request keeps working."""
     import sqlite3
+
     database = tmp_path / "older.sqlite3"
     with sqlite3.connect(database) as conn:
-        conn.execute("CREATE TABLE mock_login (id VARCHAR(64) PRIMARY KEY, username VARCHAR(200) NOT NULL, "
-                     "started FLOAT NOT NULL)")
+        conn.execute(
+            "CREATE TABLE mock_login (id VARCHAR(64) PRIMARY KEY, username VARCHAR(200) NOT NULL, "
+            "started FLOAT NOT NULL)"
+        )
     system = system_factory(str(database))
     client = system.client()
     assert login(client, system.user, system.user).status_code == 302

@@ -1,4 +1,5 @@
 """The control API under /_mock, on a minimal mock built with mock_kit (the same code both mocks use)."""
+
 from __future__ import annotations
 
 import json
@@ -74,19 +75,22 @@ def test_set_freeze_and_advance_the_clock(client):
     assert client.get("/_mock/clock").get_json()["frozen"] is False
 
 
-@pytest.mark.parametrize("path, body, field", [
-    ("/_mock/clock", {"now": "igår"}, "now"),
-    ("/_mock/clock", {"freeze": "ja"}, "freeze"),
-    ("/_mock/clock", {}, "now"),
-    ("/_mock/clock/advance", {"minutes": "femton"}, "minutes"),
-    ("/_mock/clock/advance", {"days": -1}, "days"),
-    ("/_mock/clock/advance", {}, "minutes"),
-    ("/_mock/clock/advance", {"days": 401}, "days"),
-    ("/_mock/clock/advance", {"days": 1e300}, "days"),
-    ("/_mock/clock/advance", {"seconds": 1e12}, "seconds"),
-    ("/_mock/faults", {"path": "/x", "status": 99}, "status"),
-    ("/_mock/faults", {"status": 500}, "path"),
-])
+@pytest.mark.parametrize(
+    "path, body, field",
+    [
+        ("/_mock/clock", {"now": "igår"}, "now"),
+        ("/_mock/clock", {"freeze": "ja"}, "freeze"),
+        ("/_mock/clock", {}, "now"),
+        ("/_mock/clock/advance", {"minutes": "femton"}, "minutes"),
+        ("/_mock/clock/advance", {"days": -1}, "days"),
+        ("/_mock/clock/advance", {}, "minutes"),
+        ("/_mock/clock/advance", {"days": 401}, "days"),
+        ("/_mock/clock/advance", {"days": 1e300}, "days"),
+        ("/_mock/clock/advance", {"seconds": 1e12}, "seconds"),
+        ("/_mock/faults", {"path": "/x", "status": 99}, "status"),
+        ("/_mock/faults", {"status": 500}, "path"),
+    ],
+)
 def test_bad_bodies_are_400_naming_the_field(client, path, body, field):
     response = client.post(path, json=body)
     assert response.status_code == 400
@@ -138,8 +142,21 @@ def test_load_a_named_scenario(client):
     assert "Scenariot finns inte" in response.get_json()["message"]
 
 
-@pytest.mark.parametrize("name", ["/etc/passwd", "../scenarios/default", "../../pyproject", "default.json",
-                                  "./default", "C:\\x.json", "", 7, None, ["default"]])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "/etc/passwd",
+        "../scenarios/default",
+        "../../pyproject",
+        "default.json",
+        "./default",
+        "C:\\x.json",
+        "",
+        7,
+        None,
+        ["default"],
+    ],
+)
 def test_a_scenario_name_never_reaches_outside_the_scenario_folder(client, tmp_path, name):
     """Only bare names of fixtures/scenarios load by name; a path, even to a valid scenario file, is
     refused (a document is posted whole instead) and the loaded scenario stays."""

@@ -1,4 +1,5 @@
 """A mock restarted on the same database loses nothing: records, the scenario to reset to, the clock."""
+
 from __future__ import annotations
 
 from sqlalchemy import select

@@ -1,4 +1,5 @@
 """Login, CSRF, roles and search in Ping Pong (Flask test client; BER is a real HTTP stub)."""
+
 from __future__ import annotations
 
 import re
@@ -16,8 +17,7 @@ def test_login_page_and_bad_password(fresh):
     browser = Browser(fresh)
     page = browser.get("/login")
     assert "<h1>Logga in</h1>" in page.get_data(as_text=True)
-    response = browser.post("/login", {"username": "betygsadmin", "password": "fel",
-                                       "csrf_token": browser.token()})
+    response = browser.post("/login", {"username": "betygsadmin", "password": "fel", "csrf_token": browser.token()})
     assert response.status_code == 401
     assert 'role="alert"' in response.get_data(as_text=True)
     assert "Fel användarnamn eller lösenord." in text_of(response)
@@ -86,8 +86,12 @@ def test_teacher_dropdown_offers_only_reachable_teachers(fresh):
 
 def test_admin_sees_every_searchable_group(admin):
     names = result_names(admin.get("/betyg/sok-grupp?sok=1&q="))
-    assert sorted(names) == ["ENGENG05 HT26 Kista B", "GRNMAT2 HT26 Kista A", "MATMAT01a VT27 Kista A",
-                             "SVESVE01 HT26 Kista A"]
+    assert sorted(names) == [
+        "ENGENG05 HT26 Kista B",
+        "GRNMAT2 HT26 Kista A",
+        "MATMAT01a VT27 Kista A",
+        "SVESVE01 HT26 Kista A",
+    ]
 
 
 # -- search ---------------------------------------------------------------------------------------
@@ -99,8 +103,10 @@ def test_group_without_grading_teacher_is_not_searchable(admin):
 
 def test_search_by_partial_name_course_or_teacher_case_insensitive(admin):
     assert result_names(admin.get("/betyg/sok-grupp?sok=1&q=svesve")) == ["SVESVE01 HT26 Kista A"]
-    assert result_names(admin.get("/betyg/sok-grupp?sok=1&q=MATEMATIK")) == ["MATMAT01a VT27 Kista A",
-                                                                              "GRNMAT2 HT26 Kista A"]
+    assert result_names(admin.get("/betyg/sok-grupp?sok=1&q=MATEMATIK")) == [
+        "MATMAT01a VT27 Kista A",
+        "GRNMAT2 HT26 Kista A",
+    ]
     assert result_names(admin.get("/betyg/sok-grupp?sok=1&q=engelska")) == ["ENGENG05 HT26 Kista B"]
 
 
@@ -134,6 +140,7 @@ def test_search_with_bad_dates_says_so_near_the_field(admin):
 
 def test_search_by_teacher_dropdown(admin):
     from tests.api.pingpong_support import pid
+
     url = f"/betyg/sok-larare?sok=1&larare={pid('karin.ostberg')}&from=2026-08-01&tom=2026-12-31"
     assert result_names(admin.get(url)) == ["ENGENG05 HT26 Kista B"]
     assert "Välj en lärare." in text_of(admin.get("/betyg/sok-larare?sok=1"))

@@ -1,5 +1,6 @@
 """The catalogue downloaded through Ping Pong, read back from the PDF: every field, every row in
 Swedish order, "Sida N av M" on every page — for a group of 3 and a group of 200."""
+
 from __future__ import annotations
 
 import copy
@@ -15,13 +16,29 @@ SURNAMES = ["Öberg", "Andersson", "Åkesson", "Nowak", "Ärlig", "Zetterlund", 
 
 def big_scenario() -> dict:
     doc = copy.deepcopy(frozen_default())
-    students = [{"key": f"b{i:03d}", "givenName": f"Elev{i:03d}", "familyName": SURNAMES[i % len(SURNAMES)],
-                 "civicNo": f"1990{(i % 12) + 1:02d}{(i % 28) + 1:02d}{i:04d}"} for i in range(200)]
+    students = [
+        {
+            "key": f"b{i:03d}",
+            "givenName": f"Elev{i:03d}",
+            "familyName": SURNAMES[i % len(SURNAMES)],
+            "civicNo": f"1990{(i % 12) + 1:02d}{(i % 28) + 1:02d}{i:04d}",
+        }
+        for i in range(200)
+    ]
     doc["students"] += students
-    doc["groups"].append({"key": "stor-grupp", "name": "SVESVE01 HT26 Stor grupp", "course": "SVESVE01",
-                          "schoolUnit": "vux-kista", "startDate": "2026-08-17", "endDate": "2026-12-17",
-                          "teachers": ["anna.lindqvist"], "graders": ["anna.lindqvist", "karin.ostberg"],
-                          "enrolments": [{"student": s["key"], "status": "Antagen"} for s in students]})
+    doc["groups"].append(
+        {
+            "key": "stor-grupp",
+            "name": "SVESVE01 HT26 Stor grupp",
+            "course": "SVESVE01",
+            "schoolUnit": "vux-kista",
+            "startDate": "2026-08-17",
+            "endDate": "2026-12-17",
+            "teachers": ["anna.lindqvist"],
+            "graders": ["anna.lindqvist", "karin.ostberg"],
+            "enrolments": [{"student": s["key"], "status": "Antagen"} for s in students],
+        }
+    )
     return doc
 
 
@@ -47,12 +64,24 @@ def test_three_students(big_app):
     pdf = browser.get(f"/betyg/grupp/{gid('grnmat2-ht26-a')}/betygskatalog.pdf")
     parsed = read_catalogue(pdf.data)
     assert [(r.efternamn, r.fornamn, r.personnummer, r.betyg) for r in parsed.rows] == [
-        ("Al-Sayed", "Fatima", "19931216-2390", "G"), ("Andersson", "Eva", "20000103-2382", "G"),
-        ("Zetterlund", "Mikael", "20000104-2399", "IG")]
+        ("Al-Sayed", "Fatima", "19931216-2390", "G"),
+        ("Andersson", "Eva", "20000103-2382", "G"),
+        ("Zetterlund", "Mikael", "20000104-2399", "IG"),
+    ]
     assert parsed.footers == [(1, 1)]
     text = " ".join(parsed.page_texts)
-    for needle in ("Stockholms stad", "Vuxenutbildningscentrum Kista", "41236987", "GRNMAT2", "Matematik", "600",
-                   "verksamhetspoäng", "GRNMAT2 HT26 Kista A", "2026-08-17", "2026-12-18"):
+    for needle in (
+        "Stockholms stad",
+        "Vuxenutbildningscentrum Kista",
+        "41236987",
+        "GRNMAT2",
+        "Matematik",
+        "600",
+        "verksamhetspoäng",
+        "GRNMAT2 HT26 Kista A",
+        "2026-08-17",
+        "2026-12-18",
+    ):
         assert needle in text
     assert [s.name for s in parsed.signatures] == ["Omar Haddad"]
 
@@ -77,6 +106,7 @@ def test_two_hundred_students_paginate(big_app):
     expected = {f"{people[k]['civicNo'][:8]}-{people[k]['civicNo'][8:]}": v for k, v in grades.items()}
     assert parsed.grades == expected
     from betyg_harness.mock_pingpong.grading import student_order_key
+
     keys = [student_order_key(r.efternamn, r.fornamn) for r in parsed.rows]
     assert keys == sorted(keys)
     assert parsed.rows[-1].efternamn == "Ødegård" and parsed.rows[0].efternamn == "Andersson"

@@ -1,4 +1,5 @@
 """GET /api/skolplattform/betyg: XSD-valid answers, intervals, complete lists, drafts excluded, 400/401."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -87,20 +88,26 @@ def test_missing_token_is_401(app):
     response = app.test_client().get(URL, query_string={"from": "2026-12-18T00:00", "tom": "2026-12-19T00:00"})
     assert response.status_code == 401
     assert etree.fromstring(response.data).findtext("message").startswith("Åtkomst kräver")
-    wrong = app.test_client().get(URL, query_string={"from": "2026-12-18T00:00", "tom": "2026-12-19T00:00"},
-                                  headers={"Authorization": "Bearer fel"})
+    wrong = app.test_client().get(
+        URL,
+        query_string={"from": "2026-12-18T00:00", "tom": "2026-12-19T00:00"},
+        headers={"Authorization": "Bearer fel"},
+    )
     assert wrong.status_code == 401
 
 
-@pytest.mark.parametrize("params, field", [
-    ({"tom": "2026-12-19T00:00"}, "from"),
-    ({"from": "2026-12-18T00:00"}, "tom"),
-    ({"from": "2026-12-18", "tom": "2026-12-19T00:00"}, "from"),
-    ({"from": "2026-12-18T00:00", "tom": "2026-13-19T00:00"}, "tom"),
-    ({"from": "2026-12-18T00:00:00", "tom": "2026-12-19T00:00"}, "from"),
-    ({"from": "2026-12-19T00:00", "tom": "2026-12-18T00:00"}, "tom"),
-    ({"from": "2026-12-18T00:00", "tom": "2026-12-19T00:00", "schoolType": "VUXX"}, "schoolType"),
-])
+@pytest.mark.parametrize(
+    "params, field",
+    [
+        ({"tom": "2026-12-19T00:00"}, "from"),
+        ({"from": "2026-12-18T00:00"}, "tom"),
+        ({"from": "2026-12-18", "tom": "2026-12-19T00:00"}, "from"),
+        ({"from": "2026-12-18T00:00", "tom": "2026-13-19T00:00"}, "tom"),
+        ({"from": "2026-12-18T00:00:00", "tom": "2026-12-19T00:00"}, "from"),
+        ({"from": "2026-12-19T00:00", "tom": "2026-12-18T00:00"}, "tom"),
+        ({"from": "2026-12-18T00:00", "tom": "2026-12-19T00:00", "schoolType": "VUXX"}, "schoolType"),
+    ],
+)
 def test_malformed_parameters_are_400_with_an_xml_error(app, params, field):
     response = app.test_client().get(URL, query_string=params, headers=API_AUTH)
     assert response.status_code == 400
@@ -117,8 +124,10 @@ def test_a_save_in_flight_is_seen_by_the_window_its_time_falls_in(admin, monkeyp
     from betyg_harness.mock_pingpong import repository
 
     at(admin.app, "2026-12-18T09:14:00+01:00")
-    first = admin.first_save("svesve01-ht26-a", admin.grading_form("svesve01-ht26-a", {"s01": "B"}, locks=["s01"],
-                                                                   teachers=["anna.lindqvist"]))
+    first = admin.first_save(
+        "svesve01-ht26-a",
+        admin.grading_form("svesve01-ht26-a", {"s01": "B"}, locks=["s01"], teachers=["anna.lindqvist"]),
+    )
     assert first.status_code == 200
     stored, release = threading.Event(), threading.Event()
     real_store = repository.store
@@ -133,8 +142,11 @@ def test_a_save_in_flight_is_seen_by_the_window_its_time_falls_in(admin, monkeyp
     saver.start()
     assert stored.wait(timeout=30)
     answer: dict = {}
-    reader = threading.Thread(target=lambda: answer.setdefault("records", records(
-        fetch(admin.app.test_client(), "2026-12-18T09:00", "2026-12-18T09:15"))))
+    reader = threading.Thread(
+        target=lambda: answer.setdefault(
+            "records", records(fetch(admin.app.test_client(), "2026-12-18T09:00", "2026-12-18T09:15"))
+        )
+    )
     reader.start()
     reader.join(timeout=0.5)
     assert reader.is_alive(), "the grade API answered while a save was half-done"

@@ -1,4 +1,5 @@
 """The grading view, both Spara steps, every validation message, staleness and the catalogue."""
+
 from __future__ import annotations
 
 import re
@@ -10,10 +11,10 @@ from betyg_harness.mock_kit.clock import STOCKHOLM
 from betyg_harness.mock_pingpong.models import grades
 from tests.api.pingpong_support import Browser, admin, app, ber, fresh, gid, pid, text_of  # noqa: F401
 
-SVE = "svesve01-ht26-a"      # gymnasial, ends 2026-12-17: s01–s04 admitted, s05 Avbrott, s06 Ej antagen
-GRN = "grnmat2-ht26-a"       # grundläggande, ends 2026-12-18: s07–s09 admitted, s10 Avslutad
-ENG = "engeng05-ht26-sen"    # ended 2026-11-27: late on 2026-12-18
-MAT = "matmat01a-vt27-a"     # ends 2027-01-22: not yet gradeable
+SVE = "svesve01-ht26-a"  # gymnasial, ends 2026-12-17: s01–s04 admitted, s05 Avbrott, s06 Ej antagen
+GRN = "grnmat2-ht26-a"  # grundläggande, ends 2026-12-18: s07–s09 admitted, s10 Avslutad
+ENG = "engeng05-ht26-sen"  # ended 2026-11-27: late on 2026-12-18
+MAT = "matmat01a-vt27-a"  # ends 2027-01-22: not yet gradeable
 SVE_ALL = {"s01": "A", "s02": "B", "s03": "C", "s04": "-"}
 
 
@@ -45,8 +46,11 @@ def test_gymnasial_and_grundlaggande_scales(admin):
     grn = admin.open_group(GRN).get_data(as_text=True)
     assert re.findall(rf'name="grade-{pid("s07")}" value="([^"]+)"', grn) == ["G", "IG"]
     assert "Lås betyg för Eva Andersson" in grn
-    assert re.search(r'<legend>Betygssättande lärare</legend>\s*<label><input type="checkbox" name="teacher" '
-                     rf'value="{pid("omar.haddad")}"> Omar Haddad</label>', grn)
+    assert re.search(
+        r'<legend>Betygssättande lärare</legend>\s*<label><input type="checkbox" name="teacher" '
+        rf'value="{pid("omar.haddad")}"> Omar Haddad</label>',
+        grn,
+    )
 
 
 def test_before_course_end_the_view_is_read_only(admin):
@@ -122,11 +126,15 @@ def test_unlocked_save_is_a_draft_that_stays_editable(admin):
     assert re.search(rf'name="grade-{pid("s07")}" value="G" checked>', html)  # pre-chosen, not disabled
     assert "Utkast" in text_of(page)
     # Change a draft and lock everything.
-    final = admin.grade(GRN, {"s07": "IG", "s08": "IG", "s09": "G"}, locks=["s07", "s08", "s09"],
-                        teachers=["omar.haddad"])
+    final = admin.grade(
+        GRN, {"s07": "IG", "s08": "IG", "s09": "G"}, locks=["s07", "s08", "s09"], teachers=["omar.haddad"]
+    )
     assert final.status_code == 302
     assert {(r.person_id, r.value, r.locked) for r in stored(admin.app)} == {
-        (pid("s07"), "IG", True), (pid("s08"), "IG", True), (pid("s09"), "G", True)}
+        (pid("s07"), "IG", True),
+        (pid("s08"), "IG", True),
+        (pid("s09"), "G", True),
+    }
 
 
 def test_locked_grade_cannot_be_changed_by_a_crafted_form(admin):
@@ -175,7 +183,7 @@ def test_grade_outside_the_scale(admin):
 def test_student_not_admitted(admin):
     data = admin.grading_form(SVE, {"s05": "C"}, teachers=["anna.lindqvist"])  # Avbrott 2026-10-05
     assert_refused(admin, SVE, data, "Søren Ødegård har inte status Antagen i gruppen och kan inte få betyg.")
-    data = admin.grading_form(GRN, {"s10": "G"}, teachers=["omar.haddad"])     # Avslutad
+    data = admin.grading_form(GRN, {"s10": "G"}, teachers=["omar.haddad"])  # Avslutad
     assert_refused(admin, GRN, data, "Patrick O'Brien har inte status Antagen")
 
 
@@ -203,8 +211,9 @@ def test_stale_form_is_refused_and_reloads_with_the_other_save(fresh):
     response = first.first_save(SVE, old_form)
     assert response.status_code == 409
     text = text_of(response)
-    assert ("Någon annan har sparat betyg i gruppen sedan du öppnade den. "
-            "Sidan har laddats om med deras ändringar.") in text
+    assert (
+        "Någon annan har sparat betyg i gruppen sedan du öppnade den. Sidan har laddats om med deras ändringar."
+    ) in text
     assert "Låst 2026-12-18 av Anna Lindqvist" in text
     html = response.get_data(as_text=True)
     assert re.search(rf'name="grade-{pid("s02")}" value="B" checked', html)
@@ -251,7 +260,8 @@ def test_catalogue_preview_and_pdf_when_all_locked(admin):
     pdf = admin.get(f"/betyg/grupp/{gid(SVE)}/betygskatalog.pdf")
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
     assert pdf.headers["Content-Disposition"] == (
-        'attachment; filename="betygskatalog_SVESVE01_svesve01-ht26-kista-a_2026-12-17.pdf"')
+        'attachment; filename="betygskatalog_SVESVE01_svesve01-ht26-kista-a_2026-12-17.pdf"'
+    )
     assert pdf.data.startswith(b"%PDF")
 
 
@@ -259,11 +269,20 @@ def test_catalogue_pdf_text_holds_the_rows(admin):
     import io
 
     from pypdf import PdfReader
+
     admin.grade(GRN, {"s07": "G", "s08": "IG", "s09": "G"}, locks=["s07", "s08", "s09"], teachers=["omar.haddad"])
     pdf = admin.get(f"/betyg/grupp/{gid(GRN)}/betygskatalog.pdf")
     text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.data)).pages)
-    for needle in ("Betygskatalog", "GRNMAT2", "Al-Sayed", "Andersson", "Zetterlund", "Omar Haddad", "Sida 1 av 1",
-                   "20000103-2382"):
+    for needle in (
+        "Betygskatalog",
+        "GRNMAT2",
+        "Al-Sayed",
+        "Andersson",
+        "Zetterlund",
+        "Omar Haddad",
+        "Sida 1 av 1",
+        "20000103-2382",
+    ):
         assert needle in text
 
 
@@ -276,6 +295,7 @@ def test_nothing_stored_in_other_groups(admin):
 
 def test_search_results_follow_the_saved_grades(admin):
     """The status in Sökresultat moves with what is stored: Ej påbörjad → Pågår (drafts) → Klar."""
+
     def status():
         text = text_of(admin.get("/betyg/sok-grupp?sok=1&q=SVESVE01"))
         return re.search(r"SVESVE01 HT26 Kista A .* (Ej påbörjad|Pågår|Klar|Försenad)", text).group(1)

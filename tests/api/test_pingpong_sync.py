@@ -1,4 +1,5 @@
 """BER → Ping Pong over real HTTP: full and incremental sync, paging, group refresh, BER down."""
+
 from __future__ import annotations
 
 import re
@@ -8,8 +9,19 @@ import pytest
 
 from betyg_harness.contracts import validate_ss12000_response
 from betyg_harness.mock_pingpong import create_app
-from tests.api.pingpong_support import (RESOURCES, Browser, BerStub, admin, app, ber, fresh,  # noqa: F401
-                                        frozen_default, gid, pid, text_of)
+from tests.api.pingpong_support import (
+    RESOURCES,
+    Browser,
+    BerStub,  # noqa: F401
+    admin,  # noqa: F401
+    app,  # noqa: F401
+    ber,  # noqa: F401
+    fresh,  # noqa: F401
+    frozen_default,
+    gid,
+    pid,  # noqa: F401
+    text_of,
+)
 
 
 def names(browser, query="") -> list[str]:
@@ -24,6 +36,7 @@ def advance(app, minutes: int):
 def test_the_stub_speaks_ss12000(ber):
     """The stand-in for BER answers in the shape of the official OpenAPI file (so the tests mean something)."""
     import requests
+
     headers = {"Authorization": f"Bearer {ber.token}"}
     for resource in RESOURCES:
         body = requests.get(f"{ber.url}/ss12000/v2.1/{resource}", headers=headers, timeout=5).json()
@@ -33,23 +46,24 @@ def test_the_stub_speaks_ss12000(ber):
 
 def test_full_sync_follows_page_tokens(fresh, ber):
     listed = [(path, args) for path, args in ber.calls if path.endswith("/persons")]
-    assert len(listed) > 1                                              # 16 persons, pages of 4
-    assert all(set(args) == {"pageToken"} for _, args in listed[1:])    # filters only on page one
-    assert "meta.modified.after" not in listed[0][1]                    # a load starts with a full sync
+    assert len(listed) > 1  # 16 persons, pages of 4
+    assert all(set(args) == {"pageToken"} for _, args in listed[1:])  # filters only on page one
+    assert "meta.modified.after" not in listed[0][1]  # a load starts with a full sync
 
 
 def test_incremental_sync_runs_on_the_mock_clock(admin, ber):
     assert "HISHIS01a1 HT26 Kista A" not in names(admin)
     ber.set_grader("hishis01a1-ht26-utan", "karin.ostberg", True, at="2026-12-18T08:01:00+01:00")
     advance(admin.app, 4)
-    assert "HISHIS01a1 HT26 Kista A" not in names(admin)               # not synced yet
+    assert "HISHIS01a1 HT26 Kista A" not in names(admin)  # not synced yet
     ber.calls.clear()
     ran = advance(admin.app, 1)
     assert [r["job"] for r in ran] == ["ber_sync"]
     lists = [(path, args) for path, args in ber.calls if path.rsplit("/", 1)[-1] in RESOURCES]
     assert lists and all(args.get("meta.modified.after") for path, args in lists if "pageToken" not in args)
-    assert [args.get("after") for path, args in ber.calls if path.endswith("/deletedEntities")] == \
-        ["2026-12-01T07:59:59+01:00"]  # removals too: since the watermark (the stub offers none)
+    assert [args.get("after") for path, args in ber.calls if path.endswith("/deletedEntities")] == [
+        "2026-12-01T07:59:59+01:00"
+    ]  # removals too: since the watermark (the stub offers none)
     assert "HISHIS01a1 HT26 Kista A" in names(admin)
 
 
@@ -65,13 +79,14 @@ def test_opening_a_group_refreshes_its_roster_and_teachers(admin, ber):
     ber.calls.clear()
     html = admin.open_group("svesve01-ht26-a").get_data(as_text=True)
     assert f"/ss12000/v2.1/groups/{gid('svesve01-ht26-a')}" in ber.paths()
-    assert "Betyg för Nguyễn Thị Lan" not in html            # Avbrott before course end: not admitted
-    assert "Karin Östberg" in html                           # a newly linked grading teacher can be ticked
+    assert "Betyg för Nguyễn Thị Lan" not in html  # Avbrott before course end: not admitted
+    assert "Karin Östberg" in html  # a newly linked grading teacher can be ticked
 
 
 def test_interval_zero_reads_ber_on_every_search(ber):
-    application = create_app({"BER_URL": ber.url, "SCENARIO": frozen_default(), "SCHEDULER": False,
-                              "SYNC_INTERVAL_MINUTES": 0})
+    application = create_app(
+        {"BER_URL": ber.url, "SCENARIO": frozen_default(), "SCHEDULER": False, "SYNC_INTERVAL_MINUTES": 0}
+    )
     browser = Browser(application)
     browser.login("betygsadmin")
     ber.rename_group("grnmat2-ht26-a", "GRNMAT2 HT26 Kista Omdöpt", at="2026-12-18T08:05:00+01:00")
@@ -85,11 +100,11 @@ def test_ber_unreachable_keeps_working_on_the_copy(admin, ber):
     page = admin.get("/betyg/sok-grupp?sok=1&q=kista")
     text = text_of(page)
     assert "BER kunde inte nås. Uppgifterna är från 2026-12-18 08:00 (12 minuter gamla)" in text
-    assert "SVESVE01 HT26 Kista A" in text                      # the copy still answers
+    assert "SVESVE01 HT26 Kista A" in text  # the copy still answers
     view = admin.open_group("svesve01-ht26-a")
     assert view.status_code == 200 and "BER kunde inte nås" in text_of(view)
     saved = admin.grade("svesve01-ht26-a", {"s01": "B"}, locks=["s01"], teachers=["anna.lindqvist"])
-    assert saved.status_code == 302                              # grading goes on; nothing lost
+    assert saved.status_code == 302  # grading goes on; nothing lost
     ber.failing = False
     advance(admin.app, 5)
     page = admin.get("/betyg/sok-grupp?sok=1&q=kista")
@@ -114,6 +129,7 @@ def test_ber_down_at_load_then_back(fresh, ber):
 def test_restart_on_the_same_database_keeps_grades_and_catches_up(tmp_path, ber):
     from tests.api.pingpong_support import build
     from datetime import datetime
+
     ber.data = build(frozen_default(), datetime.fromisoformat("2026-12-01T08:00:00+01:00"))
     database = str(tmp_path / "pingpong.sqlite3")
     config = {"BER_URL": ber.url, "SCENARIO": frozen_default(), "SCHEDULER": False, "DATABASE": database}
@@ -125,7 +141,7 @@ def test_restart_on_the_same_database_keeps_grades_and_catches_up(tmp_path, ber)
     ber.rename_group("grnmat2-ht26-a", "GRNMAT2 efter omstart", at="2026-12-18T09:00:00+01:00")
     ber.calls.clear()
     second = create_app(config)
-    assert any(args.get("meta.modified.after") for _, args in ber.calls)   # incremental at start
+    assert any(args.get("meta.modified.after") for _, args in ber.calls)  # incremental at start
     again = Browser(second)
     again.login("betygsadmin")
     assert "Låst 2026-12-18 av Maria Betygsadministratör" in text_of(again.open_group("svesve01-ht26-a"))
@@ -134,8 +150,9 @@ def test_restart_on_the_same_database_keeps_grades_and_catches_up(tmp_path, ber)
 
 @pytest.mark.parametrize("token", ["fel-token"])
 def test_wrong_ber_token_counts_as_unreachable(ber, token):
-    application = create_app({"BER_URL": ber.url, "BER_API_TOKEN": token, "SCENARIO": frozen_default(),
-                              "SCHEDULER": False})
+    application = create_app(
+        {"BER_URL": ber.url, "BER_API_TOKEN": token, "SCENARIO": frozen_default(), "SCHEDULER": False}
+    )
     assert application.extensions["pingpong_syncer"].state()["pending_full"] is True
     assert "401" in application.extensions["pingpong_syncer"].state()["error"]
 
@@ -143,9 +160,9 @@ def test_wrong_ber_token_counts_as_unreachable(ber, token):
 def test_a_sync_failing_midway_changes_nothing(admin, ber):
     ber.rename_group("grnmat2-ht26-a", "GRNMAT2 halvvägs", at="2026-12-18T08:04:00+01:00")
     ber.set_grader("hishis01a1-ht26-utan", "karin.ostberg", True, at="2026-12-18T08:04:00+01:00")
-    ber.fail_on = {"activities"}          # groups arrive, then BER fails
+    ber.fail_on = {"activities"}  # groups arrive, then BER fails
     advance(admin.app, 5)
-    assert "GRNMAT2 halvvägs" not in names(admin)             # the whole sync was rolled back
+    assert "GRNMAT2 halvvägs" not in names(admin)  # the whole sync was rolled back
     assert "BER kunde inte nås" in text_of(admin.last)
     ber.fail_on = set()
     advance(admin.app, 5)

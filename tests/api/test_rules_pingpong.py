@@ -1,4 +1,5 @@
 """DOMAIN.md rules that no other test would notice missing (found by mutating a copy; see docs/rules.md)."""
+
 from __future__ import annotations
 
 import io
@@ -14,8 +15,8 @@ from betyg_harness.mock_pingpong import repository
 from betyg_harness.mock_pingpong.models import grades
 from tests.api.pingpong_support import API_AUTH, Browser, admin, app, ber, fresh, gid, pid, text_of  # noqa: F401
 
-SVE = "svesve01-ht26-a"      # ends 2026-12-17 (on time on 2026-12-18): s01–s04 admitted
-ENG = "engeng05-ht26-sen"    # ends 2026-11-27: last day on time 2026-12-11, late on 2026-12-18
+SVE = "svesve01-ht26-a"  # ends 2026-12-17 (on time on 2026-12-18): s01–s04 admitted
+ENG = "engeng05-ht26-sen"  # ends 2026-11-27: last day on time 2026-12-11, late on 2026-12-18
 SVE_ALL = {"s01": "A", "s02": "B", "s03": "C", "s04": "-"}
 ENG_ALL = {"s11": "C", "s12": "E", "s02": "B"}
 
@@ -60,12 +61,16 @@ def test_a_draft_is_not_published_beside_the_same_students_locked_grade(admin):
     # Łukasz Nowak (s02) is in ENGENG05 (locked B) and SVESVE01 (draft C).
     admin.grade(ENG, {"s02": "B"}, locks=["s02"], teachers=["karin.ostberg"])
     admin.grade(SVE, {"s02": "C"}, teachers=["anna.lindqvist"])
-    response = admin.client.get("/api/skolplattform/betyg", headers=API_AUTH,
-                                query_string={"from": "2026-12-18T00:00", "tom": "2026-12-19T00:00"})
+    response = admin.client.get(
+        "/api/skolplattform/betyg",
+        headers=API_AUTH,
+        query_string={"from": "2026-12-18T00:00", "tom": "2026-12-19T00:00"},
+    )
     assert response.status_code == 200
     validate_betyg_xml(response.data)
     assert [(r["elev"], r["kurskod"], r["value"]) for r in betyg_records(response.data)] == [
-        (f"{{{pid('s02')}}}", "ENGENG05", "B")]
+        (f"{{{pid('s02')}}}", "ENGENG05", "B")
+    ]
 
 
 # -- the summary's Spara validates again: nothing is stored when the group changed in between -------
@@ -91,8 +96,9 @@ def test_store_refuses_a_form_version_that_is_not_the_groups(fresh):
         with engine.begin() as conn:
             sheet = repository.load_sheet(conn, gid(SVE))
             rows = [(sheet.students[0], "A", True)]
-            repository.store(conn, sheet, rows, [pid("anna.lindqvist")], sheet.version - 1,
-                             datetime(2026, 12, 18, 9, 0), "test")
+            repository.store(
+                conn, sheet, rows, [pid("anna.lindqvist")], sheet.version - 1, datetime(2026, 12, 18, 9, 0), "test"
+            )
     assert stored(fresh) == []
 
 
@@ -102,6 +108,13 @@ def test_store_never_overwrites_a_locked_grade(admin):
     with engine.begin() as conn:
         sheet = repository.load_sheet(conn, gid(SVE))
         s01 = next(s for s in sheet.students if s.person_id == pid("s01"))
-        repository.store(conn, sheet, [(s01, "F", True)], [pid("anna.lindqvist")], sheet.version,
-                         datetime(2026, 12, 18, 9, 0), "test")
+        repository.store(
+            conn,
+            sheet,
+            [(s01, "F", True)],
+            [pid("anna.lindqvist")],
+            sheet.version,
+            datetime(2026, 12, 18, 9, 0),
+            "test",
+        )
     assert [(r.person_id, r.value, r.locked) for r in stored(admin.app)] == [(pid("s01"), "A", True)]

@@ -16,6 +16,7 @@ outside the schema, missing required parameters, odd bodies): whatever is sent, 
 
 Bounded for CI: derandomized, ``max_examples`` small, no example database.
 """
+
 from __future__ import annotations
 
 import copy
@@ -35,15 +36,29 @@ from tests.api.live_pair import frozen, rich
 
 BER_AUTH = {"Authorization": "Bearer ber-dev-token"}
 PINGPONG_AUTH = {"Authorization": "Bearer pingpong-dev-token"}
-COVERED = ("organisations", "persons", "duties", "groups", "activities", "syllabuses", "grades", "studyplans",
-           "schoolUnitOfferings", "programmes", "deletedEntities", "subscriptions")
+COVERED = (
+    "organisations",
+    "persons",
+    "duties",
+    "groups",
+    "activities",
+    "syllabuses",
+    "grades",
+    "studyplans",
+    "schoolUnitOfferings",
+    "programmes",
+    "deletedEntities",
+    "subscriptions",
+)
 OFFERED = rf"^/({'|'.join(COVERED)})(/|$)"
-BOUNDED = settings(max_examples=4, derandomize=True, deadline=None, database=None,
-                   suppress_health_check=list(HealthCheck))
+BOUNDED = settings(
+    max_examples=4, derandomize=True, deadline=None, database=None, suppress_health_check=list(HealthCheck)
+)
 
 # -- BER -------------------------------------------------------------------------------------------
-ber_app = create_ber({"SCHEDULER": False, "LOG_REQUESTS": False, "PINGPONG_URL": "http://127.0.0.1:9",
-                      "SCENARIO": rich()})
+ber_app = create_ber(
+    {"SCHEDULER": False, "LOG_REQUESTS": False, "PINGPONG_URL": "http://127.0.0.1:9", "SCENARIO": rich()}
+)
 
 
 def _ber_schema(pattern: str, *, include: bool, coverage: bool, negative: bool = False):
@@ -96,23 +111,51 @@ def test_operations_ber_does_not_offer_answer_an_error_object(case):
 # -- Ping Pong's grade API -------------------------------------------------------------------------
 def _grade_api_spec() -> dict:
     from betyg_harness.mock_pingpong.grade_api import school_forms
+
     # yyyy-MM-ddTHH:mm (local time, no seconds or offset), as a pattern of real fields.
-    instant = {"type": "string",
-               "pattern": r"^[1-9][0-9]{3}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])T([01][0-9]|2[0-3]):[0-5][0-9]$"}
+    instant = {
+        "type": "string",
+        "pattern": r"^[1-9][0-9]{3}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])T([01][0-9]|2[0-3]):[0-5][0-9]$",
+    }
     xml = {"application/xml": {"schema": {"type": "string"}}}
     return {
-        "openapi": "3.0.3", "info": {"title": "Ping Pong skolplattform-api (betyg)", "version": "r11"},
+        "openapi": "3.0.3",
+        "info": {"title": "Ping Pong skolplattform-api (betyg)", "version": "r11"},
         "components": {"securitySchemes": {"BearerAuth": {"type": "http", "scheme": "bearer"}}},
         "security": [{"BearerAuth": []}],
-        "paths": {"/api/skolplattform/betyg": {"get": {
-            "parameters": [
-                {"name": "from", "in": "query", "required": True, "schema": instant, "example": "2026-12-18T08:00"},
-                {"name": "tom", "in": "query", "required": True, "schema": instant, "example": "2026-12-18T09:00"},
-                {"name": "schoolType", "in": "query", "schema": {"type": "string", "enum": sorted(school_forms())},
-                 "example": "VUX"}],
-            "responses": {"200": {"description": "betyg.xsd", "content": xml},
-                          "400": {"description": "Felaktiga parametrar", "content": xml},
-                          "401": {"description": "Token saknas", "content": xml}}}}},
+        "paths": {
+            "/api/skolplattform/betyg": {
+                "get": {
+                    "parameters": [
+                        {
+                            "name": "from",
+                            "in": "query",
+                            "required": True,
+                            "schema": instant,
+                            "example": "2026-12-18T08:00",
+                        },
+                        {
+                            "name": "tom",
+                            "in": "query",
+                            "required": True,
+                            "schema": instant,
+                            "example": "2026-12-18T09:00",
+                        },
+                        {
+                            "name": "schoolType",
+                            "in": "query",
+                            "schema": {"type": "string", "enum": sorted(school_forms())},
+                            "example": "VUX",
+                        },
+                    ],
+                    "responses": {
+                        "200": {"description": "betyg.xsd", "content": xml},
+                        "400": {"description": "Felaktiga parametrar", "content": xml},
+                        "401": {"description": "Token saknas", "content": xml},
+                    },
+                }
+            }
+        },
     }
 
 
@@ -120,17 +163,38 @@ def _pingpong_with_grades():
     """Ping Pong holding locked grades of two students in two groups (what its grade API publishes)."""
     from betyg_harness.mock_pingpong import create_app
     from betyg_harness.mock_pingpong.models import grades
-    app = create_app({"SCHEDULER": False, "LOG_REQUESTS": False, "SYNC_ON_LOAD": False, "SCENARIO": frozen(),
-                      "BER_URL": "http://127.0.0.1:9"})
+
+    app = create_app(
+        {
+            "SCHEDULER": False,
+            "LOG_REQUESTS": False,
+            "SYNC_ON_LOAD": False,
+            "SCENARIO": frozen(),
+            "BER_URL": "http://127.0.0.1:9",
+        }
+    )
     at = datetime(2026, 12, 18, 8, 30)
-    rows = [dict(group_id=stable_id("group", group), person_id=stable_id("person", student), value=value, locked=True,
-                 deciders=[stable_id("person", teacher)], course_code=course,
-                 school_unit_id=stable_id("organisation", "vux-kista"), saved_at=at, saved_by="Test",
-                 locked_at=at, locked_by="Test", changed_at=at)
-            for group, course, student, value, teacher in (
-                ("svesve01-ht26-a", "SVESVE01", "s01", "B", "anna.lindqvist"),
-                ("hishis01a1-ht26-utan", "HISHIS01a1", "s01", "C", "karin.ostberg"),
-                ("svesve01-ht26-a", "SVESVE01", "s02", "E", "anna.lindqvist"))]
+    rows = [
+        dict(
+            group_id=stable_id("group", group),
+            person_id=stable_id("person", student),
+            value=value,
+            locked=True,
+            deciders=[stable_id("person", teacher)],
+            course_code=course,
+            school_unit_id=stable_id("organisation", "vux-kista"),
+            saved_at=at,
+            saved_by="Test",
+            locked_at=at,
+            locked_by="Test",
+            changed_at=at,
+        )
+        for group, course, student, value, teacher in (
+            ("svesve01-ht26-a", "SVESVE01", "s01", "B", "anna.lindqvist"),
+            ("hishis01a1-ht26-utan", "HISHIS01a1", "s01", "C", "karin.ostberg"),
+            ("svesve01-ht26-a", "SVESVE01", "s02", "E", "anna.lindqvist"),
+        )
+    ]
     with app.extensions["mock_kit"].db.engine.begin() as conn:
         conn.execute(grades.insert(), rows)
     return app
@@ -164,12 +228,17 @@ def test_pingpong_grade_api_conforms_to_betyg_xsd(case):
 def test_the_grade_api_examples_window_holds_grades():
     """The parameters' examples (the examples phase) ask for a window with grades, so the XSD check
     above sees real kursbetyg, each student with the complete list: s01 both of hers."""
-    answer = pingpong_app.test_client().get("/api/skolplattform/betyg?from=2026-12-18T08:00&tom=2026-12-18T09:00",
-                                            headers=PINGPONG_AUTH)
+    answer = pingpong_app.test_client().get(
+        "/api/skolplattform/betyg?from=2026-12-18T08:00&tom=2026-12-18T09:00", headers=PINGPONG_AUTH
+    )
     records = contracts.betyg_records(answer.data)
-    assert sorted((r["elev"], r["kurskod"]) for r in records) == sorted([
-        ("{" + stable_id("person", "s01") + "}", "SVESVE01"), ("{" + stable_id("person", "s01") + "}", "HISHIS01a1"),
-        ("{" + stable_id("person", "s02") + "}", "SVESVE01")])
+    assert sorted((r["elev"], r["kurskod"]) for r in records) == sorted(
+        [
+            ("{" + stable_id("person", "s01") + "}", "SVESVE01"),
+            ("{" + stable_id("person", "s01") + "}", "HISHIS01a1"),
+            ("{" + stable_id("person", "s02") + "}", "SVESVE01"),
+        ]
+    )
 
 
 grade_api_negative = schemathesis.openapi.from_dict(_grade_api_spec())
@@ -195,17 +264,32 @@ CLASSES = [
     (offered_negative, "/persons", "GET", {"query": {"meta.modified.after": "9999-12-31T23:59:59-14:00"}}),
     (offered_negative, "/persons", "GET", {"query": {"meta.created.before": "0001-01-01T00:00:00+14:00"}}),
     (offered_negative, "/deletedEntities", "GET", {"query": {"after": "0001-01-01T00:00:00"}}),
-    (offered_negative, "/groups", "GET",  # {"a":["x"],"q":{"expandReferenceNames":[1]}}
-     {"query": {"pageToken": "eyJhIjpbIngiXSwicSI6eyJleHBhbmRSZWZlcmVuY2VOYW1lcyI6WzFdfX0"}}),
-    (offered_negative, "/persons/lookup", "POST", {"body": {"ids": ["d544563a-747a-42d3-8d37-415a101537fa"] * 1001},
-                                                   "media_type": "application/json"}),
-    (grade_api_negative, "/api/skolplattform/betyg", "GET", {"query": {"from": "٢٠٢٦-12-18T08:00",
-                                                                       "tom": "2026-12-18T09:00"}}),
+    (
+        offered_negative,
+        "/groups",
+        "GET",  # {"a":["x"],"q":{"expandReferenceNames":[1]}}
+        {"query": {"pageToken": "eyJhIjpbIngiXSwicSI6eyJleHBhbmRSZWZlcmVuY2VOYW1lcyI6WzFdfX0"}},
+    ),
+    (
+        offered_negative,
+        "/persons/lookup",
+        "POST",
+        {"body": {"ids": ["d544563a-747a-42d3-8d37-415a101537fa"] * 1001}, "media_type": "application/json"},
+    ),
+    (
+        grade_api_negative,
+        "/api/skolplattform/betyg",
+        "GET",
+        {"query": {"from": "٢٠٢٦-12-18T08:00", "tom": "2026-12-18T09:00"}},
+    ),
 ]
 
 
-@pytest.mark.parametrize("schema, path, method, given", CLASSES,
-                         ids=[f"{m} {p} {json.dumps(g, ensure_ascii=False)[:60]}" for _, p, m, g in CLASSES])
+@pytest.mark.parametrize(
+    "schema, path, method, given",
+    CLASSES,
+    ids=[f"{m} {p} {json.dumps(g, ensure_ascii=False)[:60]}" for _, p, m, g in CLASSES],
+)
 def test_each_class_of_invalid_input_is_a_400(schema, path, method, given):
     case = schema[path][method].Case(**given)
     auth = PINGPONG_AUTH if schema is grade_api_negative else BER_AUTH

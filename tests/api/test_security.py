@@ -5,6 +5,7 @@ random per database unless configured; cookies are HttpOnly and SameSite; every 
 not be framed and runs no foreign script; no password is kept in plain text anywhere; and every
 error a user can meet is Swedish, in the system's layout.
 """
+
 from __future__ import annotations
 
 import json
@@ -21,8 +22,12 @@ BER_CONFIG = {"SCHEDULER": False, "LOG_REQUESTS": False, "PINGPONG_URL": "http:/
 
 
 def _csrf(html: str) -> str:
-    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"',
-                     html).group(0).rsplit('value="', 1)[1].rstrip('"')
+    return (
+        re.search(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"', html)
+        .group(0)
+        .rsplit('value="', 1)[1]
+        .rstrip('"')
+    )
 
 
 @pytest.fixture
@@ -105,8 +110,7 @@ def test_a_cookie_forged_with_the_old_fixed_keys_does_not_get_in(fresh, ber_app)
     pingpong.set_cookie("session", _forged("pingpong-dev-secret", {"user": "betygsadmin"}))
     assert pingpong.get("/betyg").status_code == 302
     ber_client = ber_app.test_client()
-    ber_client.set_cookie("ber_session", _forged("ber-dev-secret", {"ber_user": {"username": "beradmin",
-                                                                                "name": "x"}}))
+    ber_client.set_cookie("ber_session", _forged("ber-dev-secret", {"ber_user": {"username": "beradmin", "name": "x"}}))
     assert ber_client.get("/grupper").status_code == 302
 
 
@@ -126,9 +130,17 @@ def test_session_cookies_are_httponly_and_samesite_on_both(fresh, ber_app):
         assert "HttpOnly" in cookie and "SameSite=Lax" in cookie, cookie
 
 
-@pytest.mark.parametrize("system, path", [("pingpong", "/login"), ("pingpong", "/api/skolplattform/betyg"),
-                                          ("pingpong", "/finns-inte"), ("ber", "/login"),
-                                          ("ber", "/ss12000/v2.1/groups"), ("ber", "/grupper/finns-inte")])
+@pytest.mark.parametrize(
+    "system, path",
+    [
+        ("pingpong", "/login"),
+        ("pingpong", "/api/skolplattform/betyg"),
+        ("pingpong", "/finns-inte"),
+        ("ber", "/login"),
+        ("ber", "/ss12000/v2.1/groups"),
+        ("ber", "/grupper/finns-inte"),
+    ],
+)
 def test_every_answer_forbids_framing_and_foreign_scripts(fresh, ber_app, system, path):
     client = (fresh if system == "pingpong" else ber_app).test_client()
     response = client.get(path)
@@ -177,10 +189,14 @@ def test_ber_refuses_a_form_without_csrf_in_swedish_in_its_layout(ber_app):
     assert "Bad Request" not in page and "CSRF" not in page
 
 
-@pytest.mark.parametrize("path, status, words", [
-    ("/grupper/finns-inte", 404, "Sidan finns inte"), ("/elever/finns-inte", 404, "Sidan finns inte"),
-    ("/finns-inte", 404, "Sidan finns inte"),
-])
+@pytest.mark.parametrize(
+    "path, status, words",
+    [
+        ("/grupper/finns-inte", 404, "Sidan finns inte"),
+        ("/elever/finns-inte", 404, "Sidan finns inte"),
+        ("/finns-inte", 404, "Sidan finns inte"),
+    ],
+)
 def test_ber_error_pages_are_swedish(ber_app, path, status, words):
     client = ber_app.test_client()
     ber_login(client)

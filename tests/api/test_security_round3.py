@@ -4,6 +4,7 @@ ones (413, on every read path, and the connection closed when the client asked),
 ``POST /subscriptions`` checks ``expires`` as ``PATCH`` does. (The DNS-rebinding guard is in
 test_control_guard.py, the server's own refusals in tests/e2e/test_server_errors.py, the webhook
 targets in test_webhook_security.py.)"""
+
 from __future__ import annotations
 
 import json
@@ -34,10 +35,21 @@ MB = 1024 * 1024
 
 def _pingpong(**config):
     from betyg_harness.mock_pingpong import create_app, get_syncer
-    app = create_app({"SCHEDULER": False, "SYNC_ON_LOAD": False, "LOG_REQUESTS": False, "BER_WEBHOOKS": True,
-                      "BER_URL": f"http://127.0.0.1:{free_port()}", "BER_TIMEOUT_SECONDS": 1, **config})
-    get_syncer(app)._save(webhook={"id": str(uuid.uuid4()), "token": SECRET, "target": "x",
-                                   "expires": "2099-01-01T00:00:00+00:00"})
+
+    app = create_app(
+        {
+            "SCHEDULER": False,
+            "SYNC_ON_LOAD": False,
+            "LOG_REQUESTS": False,
+            "BER_WEBHOOKS": True,
+            "BER_URL": f"http://127.0.0.1:{free_port()}",
+            "BER_TIMEOUT_SECONDS": 1,
+            **config,
+        }
+    )
+    get_syncer(app)._save(
+        webhook={"id": str(uuid.uuid4()), "token": SECRET, "target": "x", "expires": "2099-01-01T00:00:00+00:00"}
+    )
     return app
 
 
@@ -113,9 +125,21 @@ def test_the_serve_folder_is_private_and_removed_after_sigterm(tmp_path):
     env = {**os.environ, "TMPDIR": str(tmp_path), "PYTHONUNBUFFERED": "1"}
     for key in ("PINGPONG_URL", "BER_URL"):
         env.pop(key, None)
-    process = subprocess.Popen([sys.executable, "-m", "betyg_harness.serve", "--pingpong-port", str(pingpong_port),
-                                "--ber-port", str(ber_port)], env=env, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "betyg_harness.serve",
+            "--pingpong-port",
+            str(pingpong_port),
+            "--ber-port",
+            str(ber_port),
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        stdin=subprocess.DEVNULL,
+    )
     try:
         folder = _wait(lambda: next(tmp_path.glob("betyg-serve-*"), None), "the serve folder")
         pingpong = f"http://127.0.0.1:{pingpong_port}"
@@ -137,8 +161,9 @@ def test_the_serve_folder_is_private_and_removed_after_sigterm(tmp_path):
 
 
 # -- 3. chunked bodies are bounded -------------------------------------------------------------------------
-def _chunked(port: int, method: str, path: str, body: bytes, headers: dict[str, str],
-             *, chunk: int = 64 * 1024) -> tuple[int, dict[str, str], bytes, bool]:
+def _chunked(
+    port: int, method: str, path: str, body: bytes, headers: dict[str, str], *, chunk: int = 64 * 1024
+) -> tuple[int, dict[str, str], bytes, bool]:
     """Send ``body`` chunked over a raw socket, then read the answer until the server closes.
     Returns (status, headers, body, closed): ``closed`` is False when the server kept the connection
     open (the read timed out) instead of closing it."""
@@ -150,7 +175,7 @@ def _chunked(port: int, method: str, path: str, body: bytes, headers: dict[str, 
         sock.sendall(head.encode("latin-1"))
         try:
             for start in range(0, len(body), chunk):
-                part = body[start:start + chunk]
+                part = body[start : start + chunk]
                 sock.sendall(b"%x\r\n" % len(part) + part + b"\r\n")
             sock.sendall(b"0\r\n\r\n")
         except (BrokenPipeError, ConnectionResetError):
@@ -180,7 +205,8 @@ def _login_form(served) -> tuple[str, str]:
     session = requests.Session()
     page = session.get(f"{served.url}/login", timeout=30).text
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page) or re.search(
-        r'value="([^"]+)"[^>]*name="csrf_token"', page)
+        r'value="([^"]+)"[^>]*name="csrf_token"', page
+    )
     assert token, page
     cookie = "; ".join(f"{k}={v}" for k, v in session.cookies.items())
     return cookie, token.group(1)
@@ -208,8 +234,9 @@ def test_a_chunked_login_over_the_limit_is_413_and_logs_nobody_in(served):
     parsed the form from what it had)."""
     cookie, token = _login_form(served)
     body = f"csrf_token={token}&username=betygsadmin&password=betygsadmin&pad=".encode() + b"x" * (3 * MB)
-    status, headers, payload, closed = _chunked(served.port, "POST", "/login", body,
-                                                {"Content-Type": FORM, "Cookie": cookie, "Connection": "close"})
+    status, headers, payload, closed = _chunked(
+        served.port, "POST", "/login", body, {"Content-Type": FORM, "Cookie": cookie, "Connection": "close"}
+    )
     assert status == 413, (status, payload[:300])
     assert "För mycket data" in payload.decode("utf-8", "replace")
     assert headers.get("content-security-policy") and headers.get("x-content-type-options") == "nosniff"
@@ -220,26 +247,39 @@ def test_a_chunked_login_over_the_limit_is_413_and_logs_nobody_in(served):
 
 def test_40_mb_chunked_without_csrf_is_413_not_400(served):
     body = b"username=a&password=b&pad=" + b"x" * (40 * MB)
-    status, _, payload, closed = _chunked(served.port, "POST", "/login", body,
-                                          {"Content-Type": FORM, "Connection": "close"}, chunk=MB)
+    status, _, payload, closed = _chunked(
+        served.port, "POST", "/login", body, {"Content-Type": FORM, "Connection": "close"}, chunk=MB
+    )
     assert status == 413, (status, payload[:300])
     assert closed
 
 
 def test_a_chunked_multipart_upload_over_the_limit_is_413(served):
     boundary = "grans"
-    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"fil\"; filename=\"a.txt\"\r\n"
-            f"Content-Type: text/plain\r\n\r\n").encode() + b"y" * (2 * MB) + f"\r\n--{boundary}--\r\n".encode()
-    status, _, payload, closed = _chunked(served.port, "POST", "/login", body, {
-        "Content-Type": f"multipart/form-data; boundary={boundary}", "Connection": "close"})
+    body = (
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="fil"; filename="a.txt"\r\n'
+            f"Content-Type: text/plain\r\n\r\n"
+        ).encode()
+        + b"y" * (2 * MB)
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    status, _, payload, closed = _chunked(
+        served.port,
+        "POST",
+        "/login",
+        body,
+        {"Content-Type": f"multipart/form-data; boundary={boundary}", "Connection": "close"},
+    )
     assert status == 413, (status, payload[:300])
     assert closed
 
 
 def test_a_chunked_json_body_over_the_control_apis_limit_is_413_json(served):
     body = b'{"name": "default", "pad": "' + b"z" * (3 * MB) + b'"}'
-    status, headers, payload, closed = _chunked(served.port, "POST", "/_mock/scenario", body,
-                                                {"Content-Type": "application/json", "Connection": "close"})
+    status, headers, payload, closed = _chunked(
+        served.port, "POST", "/_mock/scenario", body, {"Content-Type": "application/json", "Connection": "close"}
+    )
     assert status == 413, (status, payload[:300])
     assert headers["content-type"].startswith("application/json")
     assert json.loads(payload)["code"] == "payload_too_large"
@@ -250,16 +290,21 @@ def test_a_chunked_json_body_over_the_limit_is_413_in_the_ss12000_format():
     """get_json (and get_data) through the test client, with a stream as the server hands it over."""
     import io
     from betyg_harness.mock_ber import create_app
+
     app = create_app({"SCHEDULER": False, "LOG_REQUESTS": False, "SCENARIO": frozen()})
     body = b'{"name": "t", "pad": "' + b"z" * (2 * MB) + b'"}'
-    answer = app.test_client().post("/ss12000/v2.1/subscriptions", input_stream=io.BytesIO(body),
-                                    headers={"Authorization": "Bearer ber-dev-token", "Content-Type": "application/json"},
-                                    # As the server hands a chunked body over: no length, the stream ends itself.
-                                    environ_overrides={"wsgi.input_terminated": True, "HTTP_TRANSFER_ENCODING": "chunked"})
+    answer = app.test_client().post(
+        "/ss12000/v2.1/subscriptions",
+        input_stream=io.BytesIO(body),
+        headers={"Authorization": "Bearer ber-dev-token", "Content-Type": "application/json"},
+        # As the server hands a chunked body over: no length, the stream ends itself.
+        environ_overrides={"wsgi.input_terminated": True, "HTTP_TRANSFER_ENCODING": "chunked"},
+    )
     assert answer.status_code == 413, answer.get_data(as_text=True)[:300]
     validate_ss12000(answer.get_json(), "Error")
     # Exactly at the limit is still read whole (the bound is "more than", as for Content-Length).
     from betyg_harness.mock_kit.app import BoundedStream
+
     assert BoundedStream(io.BytesIO(b"a" * 10), 10).read() == b"a" * 10
     with pytest.raises(Exception) as raised:
         BoundedStream(io.BytesIO(b"a" * 11), 10).read()
@@ -271,8 +316,10 @@ def test_a_chunked_json_body_over_the_limit_is_413_in_the_ss12000_format():
 @pytest.fixture(scope="module")
 def ber():
     from betyg_harness.mock_ber import create_app
-    app = create_app({"SCHEDULER": False, "LOG_REQUESTS": False, "PINGPONG_URL": "http://127.0.0.1:5999",
-                      "SCENARIO": frozen()})
+
+    app = create_app(
+        {"SCHEDULER": False, "LOG_REQUESTS": False, "PINGPONG_URL": "http://127.0.0.1:5999", "SCENARIO": frozen()}
+    )
     yield app
     app.extensions["mock_kit"].db.dispose()
 
@@ -282,12 +329,32 @@ SUBS = "/ss12000/v2.1/subscriptions"
 
 
 def _subscribe(client, **extra):
-    return client.post(SUBS, headers=AUTH, json={"name": "t", "target": "http://127.0.0.1:5999/api/ber/webhook/abc",
-                                                  "resourceTypes": [{"resource": "Person"}], **extra})
+    return client.post(
+        SUBS,
+        headers=AUTH,
+        json={
+            "name": "t",
+            "target": "http://127.0.0.1:5999/api/ber/webhook/abc",
+            "resourceTypes": [{"resource": "Person"}],
+            **extra,
+        },
+    )
 
 
-@pytest.mark.parametrize("expires", ["i morgon", "2026-13-40T00:00:00Z", 17, None, True, ["2027-01-01"],
-                                     "2020-01-01T00:00:00+00:00", "2099-01-01T00:00:00+00:00", ""])
+@pytest.mark.parametrize(
+    "expires",
+    [
+        "i morgon",
+        "2026-13-40T00:00:00Z",
+        17,
+        None,
+        True,
+        ["2027-01-01"],
+        "2020-01-01T00:00:00+00:00",
+        "2099-01-01T00:00:00+00:00",
+        "",
+    ],
+)
 def test_a_bad_expires_is_400_on_post_as_on_patch(ber, expires):
     client = ber.test_client()
     ber.extensions["mock_kit"].reset()
@@ -315,7 +382,12 @@ def test_a_good_expires_on_post_is_kept(ber):
 
 
 def test_the_serve_help_says_where_the_data_is():
-    out = subprocess.run([sys.executable, "-m", "betyg_harness.serve", "--help"], capture_output=True, text=True,
-                         timeout=60, env={**os.environ, "COLUMNS": "200"})
+    out = subprocess.run(
+        [sys.executable, "-m", "betyg_harness.serve", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "COLUMNS": "200"},
+    )
     assert out.returncode == 0
     assert "hemligheter" in out.stdout and "0700" in out.stdout

@@ -2,6 +2,7 @@
 for: posted to another group's Sammanfattning, or by another logged-in user, it is refused with a
 Swedish message and a 4xx, and nothing is stored. (Before, a confirmed summary posted to another
 group answered "Betygen är sparade." as a replay, although nothing was stored there.)"""
+
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -9,8 +10,8 @@ from sqlalchemy import select
 from betyg_harness.mock_pingpong.models import grades
 from tests.api.pingpong_support import Browser, admin, app, ber, fresh, gid, pid, text_of  # noqa: F401  (fixtures)
 
-SVE = "svesve01-ht26-a"   # graded by anna.lindqvist, gradeable on the scenario's start
-GRN = "grnmat2-ht26-a"    # graded by omar.haddad, gradeable on the scenario's start
+SVE = "svesve01-ht26-a"  # graded by anna.lindqvist, gradeable on the scenario's start
+GRN = "grnmat2-ht26-a"  # graded by omar.haddad, gradeable on the scenario's start
 
 
 def _summary(browser: Browser, key: str, grades_by_student: dict[str, str], teacher: str) -> str:
@@ -26,8 +27,9 @@ def _post_summary(browser: Browser, key: str, payload: str, action: str = "spara
     opening the group first re-reads it from BER)."""
     token = browser.token(browser.open_group(key).get_data(as_text=True))
     before = _digest(browser.app)
-    response = browser.post(f"/betyg/grupp/{gid(key)}/sammanfattning",
-                            {"csrf_token": token, "payload": payload, "action": action})
+    response = browser.post(
+        f"/betyg/grupp/{gid(key)}/sammanfattning", {"csrf_token": token, "payload": payload, "action": action}
+    )
     if not stores:
         assert _digest(browser.app) == before
     return response

@@ -3,6 +3,7 @@ subscriptions of 6): where BER posts (URL syntax, never a ``/_mock`` path, the a
 internal addresses, no redirects), that one bad or silent subscriber neither stops nor stalls the
 others, that a subscription belongs to the API client that made it and its secret is never listed,
 and that Ping Pong's receiver checks the token before it reads a notice."""
+
 from __future__ import annotations
 
 import io
@@ -21,16 +22,23 @@ from betyg_harness.mock_kit.scenario import stable_id
 from tests.api.live_pair import free_port, frozen
 
 API = "/ss12000/v2.1"
-AUTH = {"Authorization": "Bearer ber-dev-token"}               # the client "pingpong"
-OTHER = {"Authorization": "Bearer en-annan-klients-token"}      # the client "annan"
+AUTH = {"Authorization": "Bearer ber-dev-token"}  # the client "pingpong"
+OTHER = {"Authorization": "Bearer en-annan-klients-token"}  # the client "annan"
 PINGPONG = "http://127.0.0.1:5999"  # Ping Pong's address as BER knows it (no server; a constant, so every xdist worker collects the same ids)
 SECRET = "hemlig-token-Xq9"
 
 
 @pytest.fixture(scope="module")
 def app():
-    application = create_app({"SCHEDULER": False, "LOG_REQUESTS": False, "PINGPONG_URL": PINGPONG, "SCENARIO": frozen(),
-                              "API_CLIENTS": "pingpong:ber-dev-token,annan:en-annan-klients-token"})
+    application = create_app(
+        {
+            "SCHEDULER": False,
+            "LOG_REQUESTS": False,
+            "PINGPONG_URL": PINGPONG,
+            "SCENARIO": frozen(),
+            "API_CLIENTS": "pingpong:ber-dev-token,annan:en-annan-klients-token",
+        }
+    )
     yield application
     application.extensions["mock_kit"].db.dispose()
 
@@ -44,8 +52,11 @@ def client(app):
 
 
 def subscribe(client, target, headers=AUTH, types=("Person",)):
-    return client.post(f"{API}/subscriptions", headers=headers, json={
-        "name": "t", "target": target, "resourceTypes": [{"resource": t} for t in types]})
+    return client.post(
+        f"{API}/subscriptions",
+        headers=headers,
+        json={"name": "t", "target": target, "resourceTypes": [{"resource": t} for t in types]},
+    )
 
 
 def listed(client, headers=AUTH) -> list[dict]:
@@ -82,9 +93,20 @@ def insert_unchecked(app, sid: str, target: str) -> None:
     kit = app.extensions["mock_kit"]
     at = kit.clock.now()
     with kit.db.session() as session, session.begin():
-        session.add(Subscription(id=sid, name="rå", owner="pingpong", target=target, resource_types=["Person"],
-                                 created=at, expires=at + timedelta(days=30), notified_until=at, attempts=0,
-                                 delivered=0))
+        session.add(
+            Subscription(
+                id=sid,
+                name="rå",
+                owner="pingpong",
+                target=target,
+                resource_types=["Person"],
+                created=at,
+                expires=at + timedelta(days=30),
+                notified_until=at,
+                attempts=0,
+                delivered=0,
+            )
+        )
     webhooks.ensure_job(kit)
 
 
@@ -119,16 +141,32 @@ def receivers():
     def make(handle=None) -> Receiver:
         made.append(Receiver(handle))
         return made[-1]
+
     yield make
     for receiver in made:
         receiver.stop()
 
 
 # -- 1. where BER posts: a URL, strictly ---------------------------------------------------------------
-@pytest.mark.parametrize("path", ["/_mock/reset", "/%2F_mock/reset", "//_mock/reset", "/x/../_mock/reset",
-                                  "/_MOCK/reset", "/%5Fmock/reset", "/%255Fmock/reset", "/api/..%2F_mock/reset",
-                                  "/_mock;x/reset", "/api/ber/webhook/../../../_Mock/clock/advance",
-                                  "/_mock./reset", "/_mock%2e/reset", "/_MOCK%2E%2E/clock", "/_mock"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/_mock/reset",
+        "/%2F_mock/reset",
+        "//_mock/reset",
+        "/x/../_mock/reset",
+        "/_MOCK/reset",
+        "/%5Fmock/reset",
+        "/%255Fmock/reset",
+        "/api/..%2F_mock/reset",
+        "/_mock;x/reset",
+        "/api/ber/webhook/../../../_Mock/clock/advance",
+        "/_mock./reset",
+        "/_mock%2e/reset",
+        "/_MOCK%2E%2E/clock",
+        "/_mock",
+    ],
+)
 def test_a_target_at_a_mocks_control_api_is_refused(client, path):
     """Ping Pong's own origin is allowed — its /_mock control API never (a notice there wiped it)."""
     message = refused(subscribe(client, PINGPONG + path))
@@ -136,19 +174,46 @@ def test_a_target_at_a_mocks_control_api_is_refused(client, path):
     assert listed(client) == []
 
 
-@pytest.mark.parametrize("target", [
-    PINGPONG + "/hook\r\nX-Injected: 1", PINGPONG + "/hook\n", PINGPONG + "/ho ok", PINGPONG + "/hook\t",
-    " " + PINGPONG + "/hook", PINGPONG + "/h\u00f6k", PINGPONG + "/h\x00k", "http://127.0.0.1:99999/hook",
-    "http://127.0.0.1:0/hook", "http://127.0.0.1:port/hook", "http://user:pass@" + PINGPONG[7:] + "/hook",
-    "http://" + PINGPONG[7:] + "@127.0.0.1:1/hook", "ftp://" + PINGPONG[7:] + "/hook", "http:///hook",
-    "http://:5001/hook", "javascript:alert(1)", "http://[::1/hook", "http://a..b/hook", "http://-a.example/",
-    "http://" + "a" * 70 + ".example/hook", PINGPONG + "/" + "x" * 2000, PINGPONG + "/hook#frag",
-    PINGPONG + "/%zz", 17, None, ["http://x/"],
-    # Round three: escapes two servers may read differently, and a host spelled past the allow-list.
-    PINGPONG + "/api/ber/webhook/a%00b", PINGPONG + "/api/ber/webhook/a%20b", PINGPONG + "/a%C0%AF_mock/reset",
-    PINGPONG + "/hook%0d%0aX:1", PINGPONG + "/hook%7F", PINGPONG + "/%ff", "http://127.0.0.1.:" + PINGPONG.rsplit(":", 1)[1]
-    + "/api/ber/webhook/abc", "http://localhost.:5001/hook",
-])
+@pytest.mark.parametrize(
+    "target",
+    [
+        PINGPONG + "/hook\r\nX-Injected: 1",
+        PINGPONG + "/hook\n",
+        PINGPONG + "/ho ok",
+        PINGPONG + "/hook\t",
+        " " + PINGPONG + "/hook",
+        PINGPONG + "/h\u00f6k",
+        PINGPONG + "/h\x00k",
+        "http://127.0.0.1:99999/hook",
+        "http://127.0.0.1:0/hook",
+        "http://127.0.0.1:port/hook",
+        "http://user:pass@" + PINGPONG[7:] + "/hook",
+        "http://" + PINGPONG[7:] + "@127.0.0.1:1/hook",
+        "ftp://" + PINGPONG[7:] + "/hook",
+        "http:///hook",
+        "http://:5001/hook",
+        "javascript:alert(1)",
+        "http://[::1/hook",
+        "http://a..b/hook",
+        "http://-a.example/",
+        "http://" + "a" * 70 + ".example/hook",
+        PINGPONG + "/" + "x" * 2000,
+        PINGPONG + "/hook#frag",
+        PINGPONG + "/%zz",
+        17,
+        None,
+        ["http://x/"],
+        # Round three: escapes two servers may read differently, and a host spelled past the allow-list.
+        PINGPONG + "/api/ber/webhook/a%00b",
+        PINGPONG + "/api/ber/webhook/a%20b",
+        PINGPONG + "/a%C0%AF_mock/reset",
+        PINGPONG + "/hook%0d%0aX:1",
+        PINGPONG + "/hook%7F",
+        PINGPONG + "/%ff",
+        "http://127.0.0.1.:" + PINGPONG.rsplit(":", 1)[1] + "/api/ber/webhook/abc",
+        "http://localhost.:5001/hook",
+    ],
+)
 def test_a_malformed_target_is_400_in_swedish(client, target):
     message = refused(subscribe(client, target))
     assert any(word in message for word in ("måste", "får", "ingen giltig", "varken"))
@@ -156,13 +221,26 @@ def test_a_malformed_target_is_400_in_swedish(client, target):
 
 
 # -- 2. the allow-list -----------------------------------------------------------------------------------
-@pytest.mark.parametrize("target", [
-    "http://127.0.0.1:5998/hook", f"http://localhost:{PINGPONG.rsplit(':', 1)[1]}/hook",
-    "http://127.0.0.2/hook", "http://10.1.2.3/hook", "http://172.16.0.1/hook", "http://192.168.0.1:8080/hook",
-    "http://169.254.169.254/latest/meta-data", "http://[::1]:5001/hook", "http://0.0.0.0:5001/hook",
-    "http://224.0.0.1/hook", "http://100.64.0.1/hook", "http://[fe80::1]/hook", "http://[fd00::1]/hook",
-    "http://[::ffff:10.0.0.1]/hook", "http://api.localhost/hook",
-])
+@pytest.mark.parametrize(
+    "target",
+    [
+        "http://127.0.0.1:5998/hook",
+        f"http://localhost:{PINGPONG.rsplit(':', 1)[1]}/hook",
+        "http://127.0.0.2/hook",
+        "http://10.1.2.3/hook",
+        "http://172.16.0.1/hook",
+        "http://192.168.0.1:8080/hook",
+        "http://169.254.169.254/latest/meta-data",
+        "http://[::1]:5001/hook",
+        "http://0.0.0.0:5001/hook",
+        "http://224.0.0.1/hook",
+        "http://100.64.0.1/hook",
+        "http://[fe80::1]/hook",
+        "http://[fd00::1]/hook",
+        "http://[::ffff:10.0.0.1]/hook",
+        "http://api.localhost/hook",
+    ],
+)
 def test_an_internal_target_not_on_the_allow_list_is_refused(client, target):
     refused(subscribe(client, target))
     assert listed(client) == []
@@ -171,8 +249,7 @@ def test_an_internal_target_not_on_the_allow_list_is_refused(client, target):
 def test_a_public_target_is_refused_unless_allowed_and_never_one_resolving_inside(app, client, monkeypatch):
     """Off by default; on, a host name is resolved, and one resolving to loopback is loopback."""
     answers = {"intern.example": "127.0.0.1", "privat.example": "10.0.0.7", "publik.example": "93.184.216.34"}
-    monkeypatch.setattr(webhooks.socket, "getaddrinfo",
-                        lambda host, port, **kw: [(2, 1, 6, "", (answers[host], port))])
+    monkeypatch.setattr(webhooks.socket, "getaddrinfo", lambda host, port, **kw: [(2, 1, 6, "", (answers[host], port))])
     message = refused(subscribe(client, "http://publik.example/hook"))
     assert "WEBHOOK_PUBLIC_TARGETS" in message
     app.config["WEBHOOK_PUBLIC_TARGETS"] = True
@@ -184,13 +261,13 @@ def test_a_public_target_is_refused_unless_allowed_and_never_one_resolving_insid
 def test_a_target_on_the_allow_list_is_accepted(app, client):
     """By default Ping Pong's origin (PINGPONG_URL); configured, exactly the listed origins."""
     assert subscribe(client, PINGPONG + "/api/ber/webhook/abc").status_code == 201
-    assert subscribe(client, "HTTP://" + PINGPONG[len("http://"):] + "/").status_code == 201
+    assert subscribe(client, "HTTP://" + PINGPONG[len("http://") :] + "/").status_code == 201
     app.config["WEBHOOK_ALLOWED_TARGETS"] = "http://127.0.0.1:6001, http://10.0.0.9:8080"
     assert subscribe(client, "http://127.0.0.1:6001/hook").status_code == 201
     assert subscribe(client, "http://10.0.0.9:8080/a/b?c=d").status_code == 201
-    refused(subscribe(client, PINGPONG + "/api/ber/webhook/abc"))      # the list replaces the default
-    refused(subscribe(client, "http://127.0.0.1:6002/hook"))           # the origin's port is part of it
-    refused(subscribe(client, "https://127.0.0.1:6001/hook"))          # and its scheme
+    refused(subscribe(client, PINGPONG + "/api/ber/webhook/abc"))  # the list replaces the default
+    refused(subscribe(client, "http://127.0.0.1:6002/hook"))  # the origin's port is part of it
+    refused(subscribe(client, "https://127.0.0.1:6001/hook"))  # and its scheme
     assert len(listed(client)) == 4
 
 
@@ -241,7 +318,7 @@ def test_one_unparseable_target_does_not_silence_the_others(app, client, receive
     subs = stored(app)
     bad = [subs[f"00000000-0000-4000-8000-00000000000{i}"] for i in (1, 2, 3)]
     assert all(s.attempts == 1 and s.last_error and s.next_attempt is not None for s in bad)
-    assert sorted(e["subscription"] for e in deliveries(app)) == sorted(subs)   # each recorded, once
+    assert sorted(e["subscription"] for e in deliveries(app)) == sorted(subs)  # each recorded, once
 
 
 def test_deliveries_of_one_round_are_in_flight_at_once(app, client, receivers):
@@ -252,6 +329,7 @@ def test_deliveries_of_one_round_are_in_flight_at_once(app, client, receivers):
     def answer_when_all_are_here(request):
         together.wait()
         return Response("", 204)
+
     receiver = receivers(answer_when_all_are_here)
     app.config["WEBHOOK_ALLOWED_TARGETS"] = receiver.origin
     for path in ("/a", "/b", "/c"):
@@ -273,6 +351,7 @@ def test_subscribers_that_never_answer_do_not_stall_the_clock(app, client, recei
         seen_at_arrival.append(len(deliveries(app)))
         release.wait(120)
         return Response("", 204)
+
     silent = receivers(never_answer)
     app.config.update(WEBHOOK_ALLOWED_TARGETS=silent.origin, WEBHOOK_TIMEOUT_SECONDS=2)
     try:
@@ -281,7 +360,7 @@ def test_subscribers_that_never_answer_do_not_stall_the_clock(app, client, recei
         change_a_person(app)
         answer = client.post("/_mock/clock/advance", json={"minutes": 1})
         assert answer.status_code == 200
-        assert not release.is_set()                       # returned while all three still hold their notice
+        assert not release.is_set()  # returned while all three still hold their notice
         assert seen_at_arrival == [0, 0, 0]
         subs = stored(app).values()
         assert all(s.attempts == 1 and s.last_status is None and s.last_error for s in subs)
@@ -299,7 +378,7 @@ def test_another_client_cannot_see_renew_or_remove_a_subscription(app, client):
     for method in ("GET", "PATCH", "DELETE"):
         answer = client.open(f"{API}/subscriptions/{sid}", method=method, headers=OTHER)
         assert answer.status_code == 404 and SECRET not in answer.get_data(as_text=True), method
-    assert [s["id"] for s in listed(client)] == [sid]             # still there, still the owner's
+    assert [s["id"] for s in listed(client)] == [sid]  # still there, still the owner's
     mine = subscribe(client, f"{PINGPONG}/api/ber/webhook/annans", headers=OTHER).get_json()["id"]
     assert [s["id"] for s in listed(client, OTHER)] == [mine]
     assert client.delete(f"{API}/subscriptions/{mine}", headers=AUTH).status_code == 404
@@ -313,8 +392,11 @@ def test_a_target_secret_is_never_listed(app, client):
     assert created.status_code == 201 and created.get_json()["target"] == target
     sid = created.get_json()["id"]
     shown = f"{PINGPONG}/api/ber/webhook/***"
-    answers = [client.get(f"{API}/subscriptions", headers=AUTH), client.get(f"{API}/subscriptions/{sid}", headers=AUTH),
-               client.patch(f"{API}/subscriptions/{sid}", headers=AUTH)]
+    answers = [
+        client.get(f"{API}/subscriptions", headers=AUTH),
+        client.get(f"{API}/subscriptions/{sid}", headers=AUTH),
+        client.patch(f"{API}/subscriptions/{sid}", headers=AUTH),
+    ]
     for answer in answers:
         assert answer.status_code == 200
         text = answer.get_data(as_text=True)
@@ -347,28 +429,50 @@ class Untouchable(io.BytesIO):
 @pytest.fixture(scope="module")
 def pingpong():
     from betyg_harness.mock_pingpong import create_app as create_pingpong, get_syncer
-    application = create_pingpong({"SCHEDULER": False, "SYNC_ON_LOAD": False, "LOG_REQUESTS": False,
-                                   "BER_URL": f"http://127.0.0.1:{free_port()}", "BER_WEBHOOKS": True})
-    get_syncer(application)._save(webhook={"id": str(uuid.uuid4()), "token": SECRET, "target": "x",
-                                           "expires": "2099-01-01T00:00:00+00:00"})
+
+    application = create_pingpong(
+        {
+            "SCHEDULER": False,
+            "SYNC_ON_LOAD": False,
+            "LOG_REQUESTS": False,
+            "BER_URL": f"http://127.0.0.1:{free_port()}",
+            "BER_WEBHOOKS": True,
+        }
+    )
+    get_syncer(application)._save(
+        webhook={"id": str(uuid.uuid4()), "token": SECRET, "target": "x", "expires": "2099-01-01T00:00:00+00:00"}
+    )
     yield application
     application.extensions["mock_kit"].db.dispose()
 
 
-@pytest.mark.parametrize("data", [b"[" * 60_000, b"\xff\xfe not json", b'{"modifiedEntites": ["Group"]}'],
-                         ids=["deep", "not-json", "a-notice"])
+@pytest.mark.parametrize(
+    "data",
+    [b"[" * 60_000, b"\xff\xfe not json", b'{"modifiedEntites": ["Group"]}'],
+    ids=["deep", "not-json", "a-notice"],
+)
 def test_an_unknown_token_is_404_before_the_body_is_read(pingpong, data):
     for token in ("fel", "\u00e5\u00e4\u00f6", SECRET + "x"):
         body = Untouchable(data)
-        answer = pingpong.test_client().post(f"/api/ber/webhook/{token}", input_stream=body,
-                                             content_length=len(data), content_type="application/json")
+        answer = pingpong.test_client().post(
+            f"/api/ber/webhook/{token}", input_stream=body, content_length=len(data), content_type="application/json"
+        )
         assert answer.status_code == 404 and answer.get_json()["code"] == "not_found"
         assert not body.read_from
 
 
-@pytest.mark.parametrize("data, status", [(b"[" * 60_000, 200), (b"{" * 50 + b"]", 200), (b"\xff\xfe", 200),
-                                          (b"", 200), (b"false", 200), (b" " * (64 * 1024 + 1), 413)],
-                         ids=["deep", "unbalanced", "not-utf8", "empty", "false", "too-large"])
+@pytest.mark.parametrize(
+    "data, status",
+    [
+        (b"[" * 60_000, 200),
+        (b"{" * 50 + b"]", 200),
+        (b"\xff\xfe", 200),
+        (b"", 200),
+        (b"false", 200),
+        (b" " * (64 * 1024 + 1), 413),
+    ],
+    ids=["deep", "unbalanced", "not-utf8", "empty", "false", "too-large"],
+)
 def test_a_notice_with_the_right_token_never_answers_5xx(pingpong, data, status):
     answer = pingpong.test_client().post(f"/api/ber/webhook/{SECRET}", data=data, content_type="application/json")
     assert answer.status_code == status and answer.is_json

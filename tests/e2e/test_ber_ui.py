@@ -1,5 +1,6 @@
 """The BER UI in a real browser against both mocks as processes: log in, find a group, link a
 grading teacher, and see a grade locked in Ping Pong arrive with the import 15 minutes later."""
+
 from __future__ import annotations
 
 import re
@@ -7,8 +8,7 @@ import re
 from playwright.sync_api import expect
 
 
-def test_ber_admin_links_a_grader_and_sees_a_received_grade(ber_admin_page, pingpong_server, ber_server,
-                                                            mock_clock):
+def test_ber_admin_links_a_grader_and_sees_a_received_grade(ber_admin_page, pingpong_server, ber_server, mock_clock):
     page = ber_admin_page
     # Find the group without a grading teacher and link one.
     page.goto(f"{ber_server.url}/grupper")

@@ -2,6 +2,7 @@
 upgraded Ping Pong (``PINGPONG_UI_VARIANT=upgrade``) named once, nothing written on the way, no
 secret in what it leaves behind, what it could not reach said (not passed over) — and
 ``betyg-drift``'s exit codes."""
+
 from __future__ import annotations
 
 import json
@@ -21,7 +22,7 @@ from betyg_harness.mock_pingpong.ui.variant import CHANGES
 from tests.support.pingpong_forms import PingPongForms
 
 SVE = "SVESVE01 HT26 Kista A"
-NOT_YET = "MATMAT01a VT27 Kista A"     # the default scenario's group whose course ends 2027-01-22
+NOT_YET = "MATMAT01a VT27 Kista A"  # the default scenario's group whose course ends 2027-01-22
 WINDOW = {"grades_from": "2026-12-18T00:00+01:00", "grades_to": "2026-12-19T00:00+01:00"}
 SECRETS = ("ber-dev-token", "pingpong-dev-token")
 
@@ -46,10 +47,16 @@ def import_into_ber(ber) -> None:
 
 
 def _settings(pair, folder: Path, **extra) -> ProbeSettings:
-    return ProbeSettings(pingpong=Target(pair.pingpong.url, "betygsadmin", "betygsadmin"),
-                         ber=Target(pair.ber.url, "beradmin", "beradmin"),
-                         pingpong_token="pingpong-dev-token", ber_token="ber-dev-token", delay=0,
-                         timeout=4, report_dir=folder, **{"group": SVE, **_window(), **extra})
+    return ProbeSettings(
+        pingpong=Target(pair.pingpong.url, "betygsadmin", "betygsadmin"),
+        ber=Target(pair.ber.url, "beradmin", "beradmin"),
+        pingpong_token="pingpong-dev-token",
+        ber_token="ber-dev-token",
+        delay=0,
+        timeout=4,
+        report_dir=folder,
+        **{"group": SVE, **_window(), **extra},
+    )
 
 
 def _no_secrets_in(folder: Path) -> None:
@@ -75,11 +82,22 @@ def test_no_drift_on_the_normal_mocks(locked, drift_report, journal):
     assert report.complete and report.unchecked == [] and report.ok
     assert report.verdict().startswith("Inga avvikelser")
     seen = {(p.system, p.page) for p in report.pages}
-    assert seen >= {("Ping Pong", name) for name in ("LoginPage", "BetygPage", "BetygSearchByGroupPage",
-                                                     "BetygSearchByTeacherPage", "SearchResults", "GradingPage",
-                                                     "CataloguePreviewPage")}
-    assert seen >= {("BER", name) for name in ("BerLoginPage", "BerGroupSearchPage", "BerGroupPage",
-                                               "BerStudentPage", "BerImportLogPage")}
+    assert seen >= {
+        ("Ping Pong", name)
+        for name in (
+            "LoginPage",
+            "BetygPage",
+            "BetygSearchByGroupPage",
+            "BetygSearchByTeacherPage",
+            "SearchResults",
+            "GradingPage",
+            "CataloguePreviewPage",
+        )
+    }
+    assert seen >= {
+        ("BER", name)
+        for name in ("BerLoginPage", "BerGroupSearchPage", "BerGroupPage", "BerStudentPage", "BerImportLogPage")
+    }
     locators = [f for f in report.findings if f.kind == "locator"]
     assert len(locators) > 50 and all(f.status in ("ok", "absent") for f in locators)
     # The grade API (with this group's four locked grades) and SS 12000: checked and valid.
@@ -155,14 +173,21 @@ def upgraded(tmp_path_factory):
 
 # Each change of ui/variant.py and how the probe must name it.
 NAMED = {
-    "renamed_save": lambda f: (f.where, f.what.split()[0], f.status) == ("GradingPage", "save_button", "missing")
-                              and f.hints == ['button "Spara betyg"'],
-    "moved_status": lambda f: f.where == "SearchResults" and f.status == "changed"
-                              and "«Status» står som kolumn 2, väntad 5" in f.detail,
-    "grade_date_field": lambda f: f.where == "GradingPage" and f.status == "changed"
-                                  and "nytt obligatoriskt fält i formuläret: «Betygsdatum» (date)" in f.detail,
-    "preview_confirm": lambda f: f.kind == "dialog" and f.where == "Förhandsgranska"
-                                 and "Förhandsgranskningen registreras i loggen" in f.detail,
+    "renamed_save": lambda f: (
+        (f.where, f.what.split()[0], f.status) == ("GradingPage", "save_button", "missing")
+        and f.hints == ['button "Spara betyg"']
+    ),
+    "moved_status": lambda f: (
+        f.where == "SearchResults" and f.status == "changed" and "«Status» står som kolumn 2, väntad 5" in f.detail
+    ),
+    "grade_date_field": lambda f: (
+        f.where == "GradingPage"
+        and f.status == "changed"
+        and "nytt obligatoriskt fält i formuläret: «Betygsdatum» (date)" in f.detail
+    ),
+    "preview_confirm": lambda f: (
+        f.kind == "dialog" and f.where == "Förhandsgranska" and "Förhandsgranskningen registreras i loggen" in f.detail
+    ),
 }
 
 
@@ -202,30 +227,59 @@ def _cli(*args: str, env: dict | None = None, timeout: float = 240) -> subproces
     return subprocess.run([command, *args], capture_output=True, text=True, env=full_env, timeout=timeout)
 
 
-MOCK_ENV = {"PINGPONG_PASSWORD": "betygsadmin", "BER_PASSWORD": "beradmin",
-            "PINGPONG_API_TOKEN": "pingpong-dev-token", "BER_API_TOKEN": "ber-dev-token"}
+MOCK_ENV = {
+    "PINGPONG_PASSWORD": "betygsadmin",
+    "BER_PASSWORD": "beradmin",
+    "PINGPONG_API_TOKEN": "pingpong-dev-token",
+    "BER_API_TOKEN": "ber-dev-token",
+}
 
 
 def test_the_command_exits_2_on_the_default_start_and_prints_json(scenario, mock_servers, tmp_path):
     """The embedded default at its start: no drift, but the catalogue preview and BER's received
     grades cannot be reached — exit 2, and the JSON says what and why."""
-    result = _cli("--pingpong-url", mock_servers.pingpong.url, "--ber-url", mock_servers.ber.url,
-                  "--delay", "0", "--screenshots", "none", "--report", str(tmp_path), "--json", env=MOCK_ENV)
+    result = _cli(
+        "--pingpong-url",
+        mock_servers.pingpong.url,
+        "--ber-url",
+        mock_servers.ber.url,
+        "--delay",
+        "0",
+        "--screenshots",
+        "none",
+        "--report",
+        str(tmp_path),
+        "--json",
+        env=MOCK_ENV,
+    )
     assert result.returncode == EXIT_COULD_NOT_RUN, result.stdout[-3000:] + result.stderr[-2000:]
     printed = json.loads(result.stdout)
     assert printed["exit_code"] == 2 and printed["counts"]["checks"] > 50 and printed["counts"]["drift"] == 0
     assert printed["complete"] is False and printed["counts"]["unchecked"] == 2
     assert {(f["where"], f["words"]) for f in printed["findings"] if f["status"] == "unchecked"} == {
-        ("CataloguePreviewPage", "ej kontrollerad"), ("BerStudentPage", "ej kontrollerad")}
+        ("CataloguePreviewPage", "ej kontrollerad"),
+        ("BerStudentPage", "ej kontrollerad"),
+    }
     assert printed["groups"]["Förhandsgranska"] is None
     assert "betygsadmin" not in result.stdout and "dev-token" not in result.stdout
     assert (tmp_path / "drift-report.json").is_file()
 
 
 def test_the_command_exits_0_with_allow_partial_and_says_what_it_left_out(scenario, mock_servers, tmp_path):
-    result = _cli("--pingpong-url", mock_servers.pingpong.url, "--ber-url", mock_servers.ber.url,
-                  "--delay", "0", "--screenshots", "none", "--report", str(tmp_path), "--allow-partial",
-                  env=MOCK_ENV)
+    result = _cli(
+        "--pingpong-url",
+        mock_servers.pingpong.url,
+        "--ber-url",
+        mock_servers.ber.url,
+        "--delay",
+        "0",
+        "--screenshots",
+        "none",
+        "--report",
+        str(tmp_path),
+        "--allow-partial",
+        env=MOCK_ENV,
+    )
     assert result.returncode == EXIT_OK, result.stdout[-3000:] + result.stderr[-2000:]
     out = " ".join(result.stdout.split())
     assert "Delvis kontrollerad (godtaget)" in out and "Inga avvikelser" not in out
@@ -236,9 +290,18 @@ def test_the_command_exits_0_with_allow_partial_and_says_what_it_left_out(scenar
 
 
 def test_the_command_exits_2_when_it_cannot_log_in(scenario, mock_servers, tmp_path):
-    result = _cli("--pingpong-url", mock_servers.pingpong.url, "--ber-url", mock_servers.ber.url,
-                  "--delay", "0", "--no-api", "--report", str(tmp_path),
-                  env={"PINGPONG_PASSWORD": "fel-lösen-1", "BER_PASSWORD": "fel-lösen-2"})
+    result = _cli(
+        "--pingpong-url",
+        mock_servers.pingpong.url,
+        "--ber-url",
+        mock_servers.ber.url,
+        "--delay",
+        "0",
+        "--no-api",
+        "--report",
+        str(tmp_path),
+        env={"PINGPONG_PASSWORD": "fel-lösen-1", "BER_PASSWORD": "fel-lösen-2"},
+    )
     assert result.returncode == EXIT_COULD_NOT_RUN, result.stdout[-3000:]
     assert "Fel användarnamn eller lösenord." in result.stdout
     saved = (tmp_path / "drift-report.json").read_text(encoding="utf-8")
@@ -247,16 +310,27 @@ def test_the_command_exits_2_when_it_cannot_log_in(scenario, mock_servers, tmp_p
 
 def test_the_command_exits_2_when_nothing_answers(tmp_path):
     closed = f"http://127.0.0.1:{free_port()}"
-    result = _cli("--pingpong-url", closed, "--ber-url", closed, "--delay", "0", "--timeout", "3",
-                  "--report", str(tmp_path), env={"PINGPONG_PASSWORD": "x", "BER_PASSWORD": "y",
-                                                  "PINGPONG_API_TOKEN": "t", "BER_API_TOKEN": "u"})
+    result = _cli(
+        "--pingpong-url",
+        closed,
+        "--ber-url",
+        closed,
+        "--delay",
+        "0",
+        "--timeout",
+        "3",
+        "--report",
+        str(tmp_path),
+        env={"PINGPONG_PASSWORD": "x", "BER_PASSWORD": "y", "PINGPONG_API_TOKEN": "t", "BER_API_TOKEN": "u"},
+    )
     assert result.returncode == EXIT_COULD_NOT_RUN, result.stdout[-3000:]
     assert "Kunde inte köras" in result.stdout
 
 
 def test_the_command_needs_the_passwords_for_a_real_system(tmp_path):
-    result = _cli("--pingpong-url", "https://pingpong.example", "--ber-url", "https://ber.example",
-                  "--report", str(tmp_path))
+    result = _cli(
+        "--pingpong-url", "https://pingpong.example", "--ber-url", "https://ber.example", "--report", str(tmp_path)
+    )
     assert result.returncode == EXIT_COULD_NOT_RUN
     assert "PINGPONG_PASSWORD och BER_PASSWORD" in result.stderr
 
@@ -265,6 +339,7 @@ def test_the_probes_context_refuses_every_write_but_the_login(browser, scenario,
     from betyg_harness.drift.guard import ReadOnlyGuard
     from betyg_harness.flows import TransientError
     from betyg_harness.flows.pages.pingpong import GradingPage, LoginPage
+
     url = mock_servers.pingpong.url
     context = browser.new_context(base_url=url)
     guard = ReadOnlyGuard("Ping Pong", url, LoginPage.path).install(context)
@@ -274,22 +349,27 @@ def test_the_probes_context_refuses_every_write_but_the_login(browser, scenario,
     try:
         login = LoginPage(page, url, timeout=2_000)
         login.open_url()
-        with pytest.raises(TransientError):          # outside the login window: refused in the browser
+        with pytest.raises(TransientError):  # outside the login window: refused in the browser
             login.login("betygsadmin", "betygsadmin")
         assert journal.pingpong(method="POST") == []
         login.open_url()
         with guard.login_window():
             login.login("betygsadmin", "betygsadmin")
         view = GradingPage(page, url, name=SVE, group_id=group_id, timeout=2_000).goto()
-        with pytest.raises(TransientError):          # the first Spara: never reaches Ping Pong
+        with pytest.raises(TransientError):  # the first Spara: never reaches Ping Pong
             view.save()
         page.wait_for_load_state()  # the browser's own error page for the refused request
         view.goto()
-        answer = page.evaluate("""url => fetch(url, {method: 'POST', body: 'x=1'}).then(r => r.status, e => 'stoppad')""",
-                               f"{url}/betyg/grupp/{group_id}/sammanfattning")
+        answer = page.evaluate(
+            """url => fetch(url, {method: 'POST', body: 'x=1'}).then(r => r.status, e => 'stoppad')""",
+            f"{url}/betyg/grupp/{group_id}/sammanfattning",
+        )
         assert answer == "stoppad"
     finally:
         context.close()
     assert [e["path"] for e in journal.pingpong(method="POST")] == ["/login"]
     assert [(r["method"], r["url"].removeprefix(url)) for r in guard.refused] == [
-        ("POST", "/login"), ("POST", f"/betyg/grupp/{group_id}"), ("POST", f"/betyg/grupp/{group_id}/sammanfattning")]
+        ("POST", "/login"),
+        ("POST", f"/betyg/grupp/{group_id}"),
+        ("POST", f"/betyg/grupp/{group_id}/sammanfattning"),
+    ]

@@ -1,5 +1,6 @@
 """A refusal on a screen is the system's answer, not a transient failure: the typed error at once,
 in the system's words, after one attempt and no back-off (issue 18)."""
+
 from __future__ import annotations
 
 import pytest
@@ -13,8 +14,10 @@ SEARCH_BY_GROUP = "/betyg/sok-grupp"
 @pytest.fixture
 def no_backoff(monkeypatch):
     """Any back-off sleep of the retry loop fails the test: a refusal must never be retried."""
+
     def refuse(seconds):
         raise AssertionError(f"the flow backed off {seconds} s to retry a refusal")
+
     monkeypatch.setattr(retry.time, "sleep", refuse)
 
 
@@ -57,22 +60,23 @@ def test_a_valid_search_still_finds_groups(pingpong, short_patience):
 
 # -- the grading view --------------------------------------------------------------------------------
 SVE = "SVESVE01 HT26 Kista A"
-GRN = "GRNMAT2 HT26 Kista A"          # Omar Haddad's group
-NOT_YET = "MATMAT01a VT27 Kista A"    # its course ends 2027-01-22
+GRN = "GRNMAT2 HT26 Kista A"  # Omar Haddad's group
+NOT_YET = "MATMAT01a VT27 Kista A"  # its course ends 2027-01-22
 GRADING_VIEW = "/betyg/grupp/*"
 
 
 @pytest.fixture
 def impatient(no_backoff):
     """``impatient(session_or_page)``: three seconds per step for a session of another user too."""
+
     def make(target):
         flows.set_timeout(getattr(target, "page", target), 3_000)
         return target
+
     return make
 
 
-def test_a_group_not_yet_gradeable_is_refused_before_anything_is_clicked(pingpong, journal, no_backoff,
-                                                                         short_patience):
+def test_a_group_not_yet_gradeable_is_refused_before_anything_is_clicked(pingpong, journal, no_backoff, short_patience):
     journal.clear()
     with pytest.raises(flows.GroupNotYetGradeable, match="från och med 2027-01-22"):
         pingpong.grade_group(NOT_YET, {"20000103-2382": "A"})
@@ -107,14 +111,16 @@ def test_the_catalogue_of_an_unfinished_group_is_refused(pingpong, no_backoff, s
 
 def test_the_catalogue_preview_by_its_address_is_refused(grade_admin_page, no_backoff, short_patience):
     from betyg_harness.flows.pages.pingpong import CataloguePreviewPage
+
     hit = flows.find_groups(grade_admin_page, group=SVE)[0]
     with pytest.raises(flows.CatalogueNotReady, match="först när alla betyg"):
         CataloguePreviewPage(grade_admin_page).goto(f"{hit.href}/betygskatalog")
 
 
 def test_open_group_on_an_unknown_group_id_is_not_found(pingpong, journal, no_backoff, short_patience):
-    gone = flows.GroupHit(name=SVE, course="SVESVE01", course_end="2026-12-17", teachers="", status="",
-                          href="/betyg/grupp/finns-inte")
+    gone = flows.GroupHit(
+        name=SVE, course="SVESVE01", course_end="2026-12-17", teachers="", status="", href="/betyg/grupp/finns-inte"
+    )
     journal.clear()
     with pytest.raises(flows.GroupNotFound, match="Sidan eller posten finns inte") as refused:
         pingpong.group_state(gone)
@@ -219,6 +225,7 @@ def test_a_bad_personnummer_is_a_flow_error(pingpong, number, no_backoff, short_
 
 
 def test_a_dry_runs_screenshot_folder_may_be_a_string(pingpong, tmp_path):
-    result = pingpong.grade_group(SVE, {"19900602-2397": "A"}, teachers=["Anna Lindqvist"], dry_run=True,
-                                  screenshot_dir=str(tmp_path / "bilder"))
+    result = pingpong.grade_group(
+        SVE, {"19900602-2397": "A"}, teachers=["Anna Lindqvist"], dry_run=True, screenshot_dir=str(tmp_path / "bilder")
+    )
     assert result.screenshot is not None and result.screenshot.exists()

@@ -1,12 +1,23 @@
 """BER flows against the running mocks: linking a grading teacher, grades arriving in BER."""
+
 from __future__ import annotations
 
 from datetime import timedelta
 
 import pytest
 
-from betyg_harness.flows import (ExpectedGrade, MockControl, NotVisibleInBer, ber_login, find_groups, grade_group,
-                                 link_grading_teacher, login, unlink_grading_teacher, wait_until_visible_in_ber)
+from betyg_harness.flows import (
+    ExpectedGrade,
+    MockControl,
+    NotVisibleInBer,
+    ber_login,
+    find_groups,
+    grade_group,
+    link_grading_teacher,
+    login,
+    unlink_grading_teacher,
+    wait_until_visible_in_ber,
+)
 from betyg_harness.flows.pages.ber import BerGroupSearchPage
 
 HIS = "HISHIS01a1 HT26 Kista A"  # no grading teacher linked in BER: not searchable in Ping Pong
@@ -35,8 +46,10 @@ def test_linking_a_grading_teacher_makes_the_group_gradeable_and_grades_reach_be
     assert [h.teachers for h in find_groups(pp, group=HIS)] == ["Karin Östberg"]
 
     grade_group(pp, HIS, {"19900602-2397": "E", "19961020-2385": "F"})
-    expected = [ExpectedGrade(HIS, "19900602-2397", "HISHIS01a1", "E"),
-                ExpectedGrade(HIS, "19961020-2385", "HISHIS01a1", "F")]
+    expected = [
+        ExpectedGrade(HIS, "19900602-2397", "HISHIS01a1", "E"),
+        ExpectedGrade(HIS, "19961020-2385", "HISHIS01a1", "F"),
+    ]
     with pytest.raises(NotVisibleInBer, match="19900602-2397 HISHIS01a1 E"):
         wait_until_visible_in_ber(ber, expected, timeout=timedelta(0), mock=MockControl(ber_server.url))
     rounds = wait_until_visible_in_ber(ber, expected, timeout=timedelta(minutes=30), mock=MockControl(ber_server.url))

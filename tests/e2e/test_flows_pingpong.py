@@ -1,11 +1,25 @@
 """Each Ping Pong flow against the running mocks (default scenario: the day after SVESVE01 ended)."""
+
 from __future__ import annotations
 
 import pytest
 from pypdf import PdfReader
 
-from betyg_harness.flows import (GradeConflict, GroupNotFound, GroupNotYetGradeable, LoginFailed, LoginThrottled, PingPong, StudentNotAdmitted,
-                                 TeacherNotLinked, download_catalogue, find_groups, grade_group, login, preview_catalogue)
+from betyg_harness.flows import (
+    GradeConflict,
+    GroupNotFound,
+    GroupNotYetGradeable,
+    LoginFailed,
+    LoginThrottled,
+    PingPong,
+    StudentNotAdmitted,
+    TeacherNotLinked,
+    download_catalogue,
+    find_groups,
+    grade_group,
+    login,
+    preview_catalogue,
+)
 from betyg_harness.flows.errors import CatalogueNotReady
 from betyg_harness.flows.pages.pingpong import BetygPage, GradingPage
 
@@ -40,7 +54,9 @@ def test_find_groups_by_teacher_and_by_group(pp_page):
     by_teacher = find_groups(pp_page, teacher="Anna Lindqvist")
     assert {h.name for h in by_teacher} == {SVE, "ENGENG05 HT26 Kista B"}
     by_group = find_groups(pp_page, group="GRNMAT2", term="HT 2026")
-    assert [(h.name, h.course_code, h.course_end) for h in by_group] == [("GRNMAT2 HT26 Kista A", "GRNMAT2", "2026-12-18")]
+    assert [(h.name, h.course_code, h.course_end) for h in by_group] == [
+        ("GRNMAT2 HT26 Kista A", "GRNMAT2", "2026-12-18")
+    ]
     assert {h.status for h in find_groups(pp_page, group="")} >= {"Försenad"}  # ENGENG05 ended 2026-11-27
     assert find_groups(pp_page, group="finns inte") == []
 
@@ -105,9 +121,12 @@ def test_a_server_error_is_retried_with_a_fresh_login(page, scenario, pingpong_s
 
 def test_a_late_group_is_reported_late(pp_page):
     """ENGENG05 ended 2026-11-27; the last day on time was 2026-12-11, so it is graded "Försenad"."""
-    result = grade_group(pp_page, "ENGENG05 HT26 Kista B", {"19900728-2388": "A", "19900730-2384": "B",
-                                                             "19910717-2380": "C"},
-                         teachers=["Karin Östberg"])
+    result = grade_group(
+        pp_page,
+        "ENGENG05 HT26 Kista B",
+        {"19900728-2388": "A", "19900730-2384": "B", "19910717-2380": "C"},
+        teachers=["Karin Östberg"],
+    )
     assert result.late is True
     assert len(result.set) == 3
 
@@ -116,9 +135,11 @@ def test_a_click_that_did_not_take_is_caught_by_the_summary_and_nothing_is_store
     """Every control is clicked by role and name, once; if one did not take (here: every click lands
     on the scale's first step), the summary differs from the request and nothing is stored."""
     from betyg_harness.flows import SummaryMismatch
+
     set_grade = GradingPage.set_grade
-    monkeypatch.setattr(GradingPage, "set_grade",
-                        lambda self, row, grade, **kw: set_grade(self, row, row.steps[0], **kw))
+    monkeypatch.setattr(
+        GradingPage, "set_grade", lambda self, row, grade, **kw: set_grade(self, row, row.steps[0], **kw)
+    )
     journal.clear()
     with pytest.raises(SummaryMismatch, match="Sammanfattningen stämmer inte"):
         grade_group(pp_page, SVE, SVE_GRADES, teachers=["Anna Lindqvist"])

@@ -1,6 +1,7 @@
 """The page objects read Ping Pong's screens with one evaluation (``aria.read``); Playwright's own
 ARIA snapshot (``aria.parse``) must give the same grading state, summary and search hits — on a
 fresh view, with validation errors, after locking, and on the search results."""
+
 from __future__ import annotations
 
 from betyg_harness.flows import aria, grade_group, login
@@ -50,8 +51,14 @@ def test_one_evaluation_reads_what_the_aria_snapshot_shows(page, scenario, pingp
 
 def test_the_summary_reads_the_same_both_ways(page, scenario, pingpong_server):
     login(page, base_url=pingpong_server.url)
-    result = grade_group(page, SVE, {"19900602-2397": "A", "19910717-2380": "B"}, teachers=["Anna Lindqvist"],
-                         dry_run=True, base_url=pingpong_server.url)
+    result = grade_group(
+        page,
+        SVE,
+        {"19900602-2397": "A", "19910717-2380": "B"},
+        teachers=["Anna Lindqvist"],
+        dry_run=True,
+        base_url=pingpong_server.url,
+    )
     ours, playwrights = both(page)
     assert SummaryPage.summary_from(ours) == SummaryPage.summary_from(playwrights) == result.summary
     assert result.summary.teachers == ["Anna Lindqvist"] and result.summary.counts["A"] == "1"

@@ -1,6 +1,7 @@
 """The seed's routine in a real browser against both mocks, by its own words:
 Verktyg → Betyg → Sök grupp / Sök lärare → Sök → the group → grades → locks → teachers →
 Spara → Sammanfattning → Spara → Förhandsgranska → Ladda ned pdf; then BER picks the grades up."""
+
 from __future__ import annotations
 
 import io
@@ -69,8 +70,9 @@ def test_gymnasial_group_by_sok_grupp(grade_admin_page: Page, mock_servers):
     grade_rows(page, grades)
     save_twice(page, "Anna Lindqvist", 4)
     expect(page.get_by_text(re.compile(r"Låst 2026-12-18 av Maria Betygsadministratör"))).to_have_count(4)
-    expect(page.get_by_role("radiogroup", name="Betyg för Åsa Öberg").get_by_role("radio", name="A", exact=True)
-           ).to_be_disabled()
+    expect(
+        page.get_by_role("radiogroup", name="Betyg för Åsa Öberg").get_by_role("radio", name="A", exact=True)
+    ).to_be_disabled()
 
     text = download_catalogue(page, "betygskatalog_SVESVE01_svesve01-ht26-kista-a_2026-12-17.pdf")
     for needle in ("Betygskatalog", "SVESVE01", "Łukasz", "Nguyễn", "Ayşe", "Öberg", "Anna Lindqvist", "Sida 1 av 1"):
@@ -130,8 +132,9 @@ def test_validation_and_tillbaka_in_the_browser(grade_admin_page: Page):
     page.get_by_role("checkbox", name="Karin Östberg").check()
     page.get_by_role("button", name="Spara").click()
     page.get_by_role("button", name="Tillbaka").click()
-    expect(page.get_by_role("radiogroup", name="Betyg för Jonas Berg").get_by_role("radio", name="E", exact=True)
-           ).to_be_checked()
+    expect(
+        page.get_by_role("radiogroup", name="Betyg för Jonas Berg").get_by_role("radio", name="E", exact=True)
+    ).to_be_checked()
     expect(page.get_by_role("checkbox", name="Lås betyg för Jonas Berg")).to_be_checked()
     expect(page.get_by_role("checkbox", name="Karin Östberg")).to_be_checked()
 

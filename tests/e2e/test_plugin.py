@@ -1,4 +1,5 @@
 """The plugin as our users meet it: its fixtures in a test (installed from the wheel: test_wheel.py)."""
+
 from __future__ import annotations
 
 import os
@@ -14,8 +15,7 @@ SVE = "SVESVE01 HT26 Kista A"
 SVE_GRADES = {"19900602-2397": "A", "19910717-2380": "B", "19961020-2385": "C", "20000105-2380": "-"}
 
 
-def test_fixtures_grade_check_the_catalogue_and_see_it_in_ber(pingpong, ber, mock_clock, assert_catalogue,
-                                                              tmp_path):
+def test_fixtures_grade_check_the_catalogue_and_see_it_in_ber(pingpong, ber, mock_clock, assert_catalogue, tmp_path):
     pingpong.grade_group(SVE, SVE_GRADES, teachers=["Anna Lindqvist"])
     pdf = pingpong.download_catalogue(SVE, tmp_path)
     assert_catalogue(pdf, SVE_GRADES, teachers=["Anna Lindqvist"], Kurskod="SVESVE01", Betygsgrupp=SVE)
@@ -46,7 +46,7 @@ def test_fail_fast_tries_each_step_once(pingpong, faults, journal):
     journal.clear()
     with pytest.raises(flows.ServerError):
         pingpong.grade_group(SVE, SVE_GRADES, teachers=["Anna Lindqvist"])
-    assert len(journal.pingpong(method="POST", path=SAVE)) == 1     # no second attempt
+    assert len(journal.pingpong(method="POST", path=SAVE)) == 1  # no second attempt
 
 
 TRACED = """
@@ -62,9 +62,25 @@ def test_tracing_records_every_context_the_plugin_opens(tmp_path):
     (tmp_path / "pytest.ini").write_text("[pytest]\n")
     (tmp_path / "test_traced.py").write_text(TRACED)
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
-    proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:randomly", "--tracing", "on",
-                           "--output", str(tmp_path / "out")], cwd=tmp_path, capture_output=True, text=True,
-                          timeout=300, env=env)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:randomly",
+            "--tracing",
+            "on",
+            "--output",
+            str(tmp_path / "out"),
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+    )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
     traces = sorted(p.name for p in (tmp_path / "out").rglob("*.zip"))
     assert traces == ["trace-1.zip", "trace-2.zip", "trace-3.zip"], traces

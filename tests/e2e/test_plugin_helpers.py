@@ -1,5 +1,6 @@
 """The helpers a suite would otherwise write in its own conftest, used as a user would: the APIs'
 clients, other users' sessions, a group's state, a student's grades in BER, one identity format."""
+
 from __future__ import annotations
 
 import copy
@@ -18,8 +19,9 @@ ASA = "19900602-2397"
 
 def _second_admin() -> dict:
     document = copy.deepcopy(scenarios.load("default"))
-    document["accounts"]["pingpong"].append({"username": "per.admin", "password": "per.admin",
-                                             "name": "Per Andersson", "role": "Betygsadministratör"})
+    document["accounts"]["pingpong"].append(
+        {"username": "per.admin", "password": "per.admin", "name": "Per Andersson", "role": "Betygsadministratör"}
+    )
     return document
 
 
@@ -79,6 +81,7 @@ def test_ber_unlinks_a_grading_teacher(ber):
     ber.link_grading_teacher(GRN, "Omar Haddad")
     ber.unlink_grading_teacher(GRN, "Omar Haddad")
     from betyg_harness.flows.pages.ber import BerGroupSearchPage
+
     assert BerGroupSearchPage(ber.page).goto().search(GRN).open(GRN).grading_teachers() == []
 
 
@@ -134,6 +137,7 @@ def test_ber_as_logs_in_as_a_user_of_the_scenario(ber_as):
 
 def test_the_grade_api_client_takes_dates_and_iso_texts(pingpong, grade_api):
     from datetime import date, timezone
+
     pingpong.grade_group(SVE, {ASA: "A"}, teachers=["Anna Lindqvist"])
     as_text = grade_api.grades("2026-12-01T00:00:00", "2027-01-01")
     as_dates = grade_api.grades(date(2026, 12, 1), date(2027, 1, 1))

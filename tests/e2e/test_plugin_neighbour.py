@@ -6,6 +6,7 @@ override works beside it.
 Each case writes a small suite into a tmp folder (no conftest of ours) and runs it with
 ``python -m pytest``; the inner tests write what they saw as JSON files.
 """
+
 from __future__ import annotations
 
 import json
@@ -56,20 +57,20 @@ def test_zz_no_mock_processes():
     _write("mock_processes", found)
 '''
 
-PAGE_TEST = '''
+PAGE_TEST = """
 def test_page(page):
     page.set_content("<h1>Hej</h1>")
     assert page.inner_text("h1") == "Hej"
-'''
+"""
 
-USER_CONFTEST = '''
+USER_CONFTEST = """
 import pytest
 
 
 @pytest.fixture(scope="session")
 def browser_context_args(browser_context_args):
     return {**browser_context_args, "locale": "sv-SE"}
-'''
+"""
 
 USER_OVERRIDE_TESTS = '''
 import json
@@ -90,9 +91,12 @@ def test_plugin_page_beside_the_override(page, pingpong_server):
 
 
 def _clean_env(**extra) -> dict:
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("PYTEST_", "BETYG_")) and k not in ("PW_CONNECT_URL", "CHROMIUM_BIN",
-                                                                     "PLAYWRIGHT_BROWSERS_PATH")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("PYTEST_", "BETYG_"))
+        and k not in ("PW_CONNECT_URL", "CHROMIUM_BIN", "PLAYWRIGHT_BROWSERS_PATH")
+    }
     env.update(extra)
     return env
 
@@ -108,9 +112,14 @@ def _suite(folder: Path, files: dict[str, str], ini: str = "") -> Path:
 
 def _run(folder: Path, *args: str, timeout: float = 300, **env) -> tuple[subprocess.CompletedProcess, Path]:
     out = folder / "out"
-    proc = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:randomly", "-p", "no:cacheprovider",
-                           "-q", "--setup-show", *args], cwd=folder, capture_output=True, text=True,
-                          timeout=timeout, env=_clean_env(NEIGHBOUR_OUT=str(out), **env))
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:randomly", "-p", "no:cacheprovider", "-q", "--setup-show", *args],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=_clean_env(NEIGHBOUR_OUT=str(out), **env),
+    )
     return proc, out
 
 
@@ -133,26 +142,34 @@ def test_an_unrelated_suite_starts_no_mock_and_keeps_pytest_playwrights_fixtures
 
 
 def test_base_url_from_the_command_line_and_the_ini_file(tmp_path):
-    proc, out = _run(_suite(tmp_path / "cli", {"test_neighbour.py": INNER_TESTS}),
-                     "--base-url", "http://example.test:8123")
+    proc, out = _run(
+        _suite(tmp_path / "cli", {"test_neighbour.py": INNER_TESTS}), "--base-url", "http://example.test:8123"
+    )
     _ok(proc)
     assert _read(out, "base_url") == "http://example.test:8123"
     assert "mock_servers" not in proc.stdout
 
-    proc, out = _run(_suite(tmp_path / "ini", {"test_neighbour.py": INNER_TESTS},
-                            ini="base_url = http://ini.test:9000\n"))
+    proc, out = _run(
+        _suite(tmp_path / "ini", {"test_neighbour.py": INNER_TESTS}, ini="base_url = http://ini.test:9000\n")
+    )
     _ok(proc)
     assert _read(out, "base_url") == "http://ini.test:9000"
 
 
 def test_browser_and_channel_reach_the_launch_arguments(tmp_path):
-    proc, out = _run(_suite(tmp_path / "firefox", {"test_neighbour.py": INNER_TESTS}),
-                     "--browser", "firefox", "-k", "launch_args")
+    proc, out = _run(
+        _suite(tmp_path / "firefox", {"test_neighbour.py": INNER_TESTS}), "--browser", "firefox", "-k", "launch_args"
+    )
     _ok(proc)
     assert "executable_path" not in _read(out, "launch_firefox")
 
-    proc, out = _run(_suite(tmp_path / "channel", {"test_neighbour.py": INNER_TESTS}),
-                     "--browser-channel", "chrome", "-k", "launch_args")
+    proc, out = _run(
+        _suite(tmp_path / "channel", {"test_neighbour.py": INNER_TESTS}),
+        "--browser-channel",
+        "chrome",
+        "-k",
+        "launch_args",
+    )
     _ok(proc)
     assert _read(out, "launch_chromium") == {"channel": "chrome"}
 
@@ -163,14 +180,21 @@ def _playwright_browsers_path(tmp_path: Path) -> Path:
     if not DEBIAN_HEADLESS_SHELL.exists():
         pytest.skip(f"{DEBIAN_HEADLESS_SHELL} saknas: ingen Chromium att låna ut till Playwright")
     root = tmp_path / "ms-playwright"
-    probe = ("from playwright.sync_api import sync_playwright\n"
-             "with sync_playwright() as p:\n"
-             "    try:\n"
-             "        p.chromium.launch().close()\n"
-             "    except Exception as error:\n"
-             "        print(error)\n")
-    proc = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120,
-                          env=_clean_env(PLAYWRIGHT_BROWSERS_PATH=str(root)))
+    probe = (
+        "from playwright.sync_api import sync_playwright\n"
+        "with sync_playwright() as p:\n"
+        "    try:\n"
+        "        p.chromium.launch().close()\n"
+        "    except Exception as error:\n"
+        "        print(error)\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", probe],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=_clean_env(PLAYWRIGHT_BROWSERS_PATH=str(root)),
+    )
     found = re.search(r"Executable doesn't exist at (\S+)", proc.stdout + proc.stderr)
     if not found:
         pytest.skip("Playwright named no path for its headless shell: " + (proc.stdout + proc.stderr)[-500:])

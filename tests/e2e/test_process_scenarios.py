@@ -1,6 +1,7 @@
 """The seed's whole routine, per scenario: search → grade and lock → summary → save → catalogue
 checked against the data → the grade API and BER's SS 12000 answers checked against the
 reference schemas → the grades in BER only after the import delay."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -26,13 +27,17 @@ def pick(plans, scenario_name):
     return [late, basic, big]
 
 
-@pytest.mark.parametrize("scenario_name", [
-    pytest.param("default", marks=pytest.mark.scenario("default")),
-    pytest.param("small", marks=pytest.mark.scenario("small")),
-    pytest.param("mixed", marks=pytest.mark.scenario("mixed")),
-])
-def test_seed_routine_end_to_end(scenario_name, scenario, pingpong, ber, mock_clock, assert_catalogue,
-                                 pingpong_server, ber_server, tmp_path):
+@pytest.mark.parametrize(
+    "scenario_name",
+    [
+        pytest.param("default", marks=pytest.mark.scenario("default")),
+        pytest.param("small", marks=pytest.mark.scenario("small")),
+        pytest.param("mixed", marks=pytest.mark.scenario("mixed")),
+    ],
+)
+def test_seed_routine_end_to_end(
+    scenario_name, scenario, pingpong, ber, mock_clock, assert_catalogue, pingpong_server, ber_server, tmp_path
+):
     plans = pick(grading_plan(scenario), scenario_name)
     assert plans, "the scenario has no gradeable group"
     start = scenario["clock"]["start"][:16]
@@ -43,14 +48,23 @@ def test_seed_routine_end_to_end(scenario_name, scenario, pingpong, ber, mock_cl
         hit = next(h for h in pingpong.find_groups(group=plan.name) if h.name == plan.name)
         assert hit.status == "Klar"
         pdf = pingpong.download_catalogue(plan.name, tmp_path)
-        assert_catalogue(pdf, plan.grades, teachers=plan.teachers, Kurskod=plan.course_code,
-                         Betygsgrupp=plan.name, Betygsdatum=plan.end.isoformat())
+        assert_catalogue(
+            pdf,
+            plan.grades,
+            teachers=plan.teachers,
+            Kurskod=plan.course_code,
+            Betygsgrupp=plan.name,
+            Betygsdatum=plan.end.isoformat(),
+        )
 
     # The grade API publishes every locked grade, XSD-valid and per the contract.
     tom = (dt.datetime.fromisoformat(scenario["clock"]["start"]) + dt.timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
-    answer = requests.get(f"{pingpong_server.url}/api/skolplattform/betyg",
-                          params={"from": start, "tom": tom, "schoolType": "VUX"},
-                          headers={"Authorization": "Bearer pingpong-dev-token"}, timeout=30)
+    answer = requests.get(
+        f"{pingpong_server.url}/api/skolplattform/betyg",
+        params={"from": start, "tom": tom, "schoolType": "VUX"},
+        headers={"Authorization": "Bearer pingpong-dev-token"},
+        timeout=30,
+    )
     assert answer.status_code == 200
     check_betyg_contract(answer.content)
     published = {(r["kurskod"], r["value"]) for r in betyg_records(answer.content)}
@@ -58,8 +72,9 @@ def test_seed_routine_end_to_end(scenario_name, scenario, pingpong, ber, mock_cl
     assert len(betyg_records(answer.content)) == sum(p.size for p in plans)
 
     # BER: nothing before its next import, everything after it.
-    expected = [flows.ExpectedGrade(p.name, pnr, p.course_code, g) for p in plans for pnr, g in
-                list(p.grades.items())[:3]]
+    expected = [
+        flows.ExpectedGrade(p.name, pnr, p.course_code, g) for p in plans for pnr, g in list(p.grades.items())[:3]
+    ]
     with pytest.raises(flows.NotVisibleInBer):
         ber.wait_until_visible(expected, timeout=dt.timedelta(0))
     mock_clock.advance(minutes=15)

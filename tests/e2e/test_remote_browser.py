@@ -1,5 +1,6 @@
 """Browsers from a remote Playwright server (``playwright run-server``, through PW_CONNECT_URL): the
 flows and the robot run with no local browser at all."""
+
 from __future__ import annotations
 
 import os
@@ -14,9 +15,11 @@ from betyg_harness.flows import find_browser, login, open_browser
 
 ROOT = Path(__file__).resolve().parents[2]
 GROUP = "SVESVE01 HT26 Kista A"
-CSV = ("personnummer,kurskod,grupp,betyg,larare\n"
-       f"19900602-2397,SVESVE01,{GROUP},A,Anna Lindqvist\n19910717-2380,SVESVE01,{GROUP},C,Anna Lindqvist\n"
-       f"19961020-2385,SVESVE01,{GROUP},E,Anna Lindqvist\n20000105-2380,SVESVE01,{GROUP},F,Anna Lindqvist\n")
+CSV = (
+    "personnummer,kurskod,grupp,betyg,larare\n"
+    f"19900602-2397,SVESVE01,{GROUP},A,Anna Lindqvist\n19910717-2380,SVESVE01,{GROUP},C,Anna Lindqvist\n"
+    f"19961020-2385,SVESVE01,{GROUP},E,Anna Lindqvist\n20000105-2380,SVESVE01,{GROUP},F,Anna Lindqvist\n"
+)
 
 
 # Session, not module: pytest regroups parametrized tests ([chromium]) across modules, which would
@@ -66,11 +69,33 @@ def test_stopping_the_server_ends_every_process_it_started():
 
 def test_the_robot_grades_through_a_remote_browser(browser_server, scenario, pingpong_server, ber_server, tmp_path):
     (tmp_path / "betyg.csv").write_text(CSV, encoding="utf-8")
-    env = {**os.environ, "PW_CONNECT_URL": browser_server.ws_endpoint, "CHROMIUM_BIN": "/finns/inte",
-           "PINGPONG_URL": pingpong_server.url, "BER_URL": ber_server.url}
-    run = subprocess.run([sys.executable, "-m", "betyg_harness.flows", "grade", "--input", str(tmp_path / "betyg.csv"),
-                          "--out", str(tmp_path / "ut"), "--workers", "2", "--no-trace"], cwd=ROOT, env=env,
-                         capture_output=True, text=True, timeout=300)
+    env = {
+        **os.environ,
+        "PW_CONNECT_URL": browser_server.ws_endpoint,
+        "CHROMIUM_BIN": "/finns/inte",
+        "PINGPONG_URL": pingpong_server.url,
+        "BER_URL": ber_server.url,
+    }
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "betyg_harness.flows",
+            "grade",
+            "--input",
+            str(tmp_path / "betyg.csv"),
+            "--out",
+            str(tmp_path / "ut"),
+            "--workers",
+            "2",
+            "--no-trace",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     assert "4 betyg satta" in run.stdout.replace("\n", " ")
 
@@ -83,8 +108,14 @@ def test_a_plugin_suite_runs_in_the_remote_browser(browser_server, tmp_path):
     (tmp_path / example.name).write_text(example.read_text(encoding="utf-8"), encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "BETYG_"))}
     env.update({"PW_CONNECT_URL": browser_server.ws_endpoint, "CHROMIUM_BIN": "/finns/inte"})
-    run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:randomly",
-                          example.name], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:randomly", example.name],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
     assert "1 passed" in run.stdout
 
@@ -95,8 +126,13 @@ def test_sigterm_stops_the_server_command_and_everything_it_started():
     import signal
 
     import psutil
-    command = subprocess.Popen([sys.executable, "-m", "betyg_harness.browser_server", "--port", "0"],
-                               cwd=ROOT, stdout=subprocess.PIPE, text=True)
+
+    command = subprocess.Popen(
+        [sys.executable, "-m", "betyg_harness.browser_server", "--port", "0"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         line = command.stdout.readline()
         assert line.startswith("PW_CONNECT_URL=ws://"), line

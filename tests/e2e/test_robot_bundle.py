@@ -1,5 +1,6 @@
 """`betygsrobot print` on a real run: the robot grades the embedded default scenario (one student
 left out of one group), then the print bundle is built from its folder and read back."""
+
 from __future__ import annotations
 
 import argparse
@@ -16,8 +17,9 @@ from betyg_harness.flows.robot import bundle
 from tests.e2e.test_robot_resume import grades_csv, robot
 
 
-def test_bundle_from_a_real_run_prints_the_complete_groups_and_names_the_waiting_one(scenario, pingpong_server,
-                                                                                     ber_server, tmp_path):
+def test_bundle_from_a_real_run_prints_the_complete_groups_and_names_the_waiting_one(
+    scenario, pingpong_server, ber_server, tmp_path
+):
     csv = tmp_path / "betyg.csv"
     grades_csv(scenario, csv)
     waiting_group = "SVESVE01 HT26 Kista A"  # four admitted students: one is left without a grade

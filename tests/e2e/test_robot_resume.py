@@ -1,5 +1,6 @@
 """The robot end to end: a generated scenario of 20 groups from a CSV, killed midway, resumed —
 every grade set exactly once (Ping Pong's journal), visible in BER; bad input found by Ping Pong."""
+
 from __future__ import annotations
 
 import json
@@ -20,28 +21,45 @@ ROOT = Path(__file__).resolve().parents[2]
 def grades_csv(doc: dict, path: Path, *, delimiter: str = ",") -> dict[tuple[str, str], str]:
     """A grade for every admitted student of every group with a grading teacher."""
     people = {s["key"]: s["civicNo"] for s in doc["students"]}
-    staff = {s["key"]: f'{s["givenName"]} {s["familyName"]}' for s in doc["staff"]}
+    staff = {s["key"]: f"{s['givenName']} {s['familyName']}" for s in doc["staff"]}
     rows, expected = [delimiter.join(["personnummer", "kurskod", "grupp", "betyg", "larare"])], {}
     for i, group in enumerate(g for g in doc["groups"] if g["graders"]):
         scale = ["G", "IG"] if group["course"].startswith("GRN") else ["A", "B", "C", "D", "E", "F", "-"]
         for j, e in enumerate(x for x in group["enrolments"] if x["status"] == "Antagen"):
             grade = scale[(i + j) % len(scale)]
             expected[(group["name"], people[e["student"]])] = grade
-            rows.append(delimiter.join([people[e["student"]], group["course"], group["name"], grade,
-                                        "|".join(staff[t] for t in group["graders"])]))
+            rows.append(
+                delimiter.join(
+                    [
+                        people[e["student"]],
+                        group["course"],
+                        group["name"],
+                        grade,
+                        "|".join(staff[t] for t in group["graders"]),
+                    ]
+                )
+            )
     path.write_text("\ufeff" + "\r\n".join(rows) + "\r\n", encoding="utf-8")  # as Excel writes it
     return expected
 
 
 def robot(args: list[str], pingpong_server, ber_server, **popen) -> subprocess.Popen:
     env = {**os.environ, "PINGPONG_URL": pingpong_server.url, "BER_URL": ber_server.url, "PYTHONPATH": str(ROOT)}
-    return subprocess.Popen([sys.executable, "-m", "betyg_harness.flows", *args], cwd=ROOT, env=env, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, **popen)
+    return subprocess.Popen(
+        [sys.executable, "-m", "betyg_harness.flows", *args],
+        cwd=ROOT,
+        env=env,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        **popen,
+    )
 
 
 @pytest.mark.scenario("generated-20")
-def test_killed_midway_and_resumed_sets_every_grade_exactly_once(scenario, mock_servers, pingpong_server, ber_server,
-                                                                 journal, browser, tmp_path):
+def test_killed_midway_and_resumed_sets_every_grade_exactly_once(
+    scenario, mock_servers, pingpong_server, ber_server, journal, browser, tmp_path
+):
     journal.clear()
     expected = grades_csv(scenario, tmp_path / "betyg.csv", delimiter=";")
     assert len({g for g, _ in expected}) == 20
@@ -72,11 +90,16 @@ def test_killed_midway_and_resumed_sets_every_grade_exactly_once(scenario, mock_
     stores = Counter(e["path"] for e in journal.pingpong(method="POST", path="/betyg/grupp/*/sammanfattning"))
     assert len(stores) == 20 and set(stores.values()) == {1}
     entries = [json.loads(x) for x in (tmp_path / "ut" / "journal.jsonl").read_text().splitlines()]
-    set_by = Counter((e["group"].split("|")[0], p) for e in entries if e["status"] == "done"
-                     for p in e.get("grades_set") or {})
+    set_by = Counter(
+        (e["group"].split("|")[0], p) for e in entries if e["status"] == "done" for p in e.get("grades_set") or {}
+    )
     assert set(set_by.values()) == {1}
-    reached = {(e["group"].split("|")[0], p): g for e in entries if e["status"] == "done"
-               for p, g in {**(e.get("already") or {}), **(e.get("grades_set") or {})}.items()}
+    reached = {
+        (e["group"].split("|")[0], p): g
+        for e in entries
+        if e["status"] == "done"
+        for p, g in {**(e.get("already") or {}), **(e.get("grades_set") or {})}.items()
+    }
     assert reached == expected
 
     # BER's import received each of the 200 grades once, and removed none.
@@ -88,28 +111,41 @@ def test_killed_midway_and_resumed_sets_every_grade_exactly_once(scenario, mock_
     assert sum(int(r["Borttagna betyg"]) for r in runs) == 0
 
 
-def test_course_no_group_has_is_bad_input_and_unadmitted_student_fails_its_group(scenario, pingpong_server,
-                                                                                  ber_server, tmp_path):
+def test_course_no_group_has_is_bad_input_and_unadmitted_student_fails_its_group(
+    scenario, pingpong_server, ber_server, tmp_path
+):
     csv = tmp_path / "betyg.csv"
-    csv.write_text("personnummer,kurskod,grupp,betyg,larare\n"
-                   "19900602-2397,SVESVE01,SVESVE01 HT26 Kista A,A,Anna Lindqvist\n"
-                   "19900602-2397,BIOBIO01,BIOBIO01 HT26 Kista A,A,Anna Lindqvist\n", encoding="utf-8")
+    csv.write_text(
+        "personnummer,kurskod,grupp,betyg,larare\n"
+        "19900602-2397,SVESVE01,SVESVE01 HT26 Kista A,A,Anna Lindqvist\n"
+        "19900602-2397,BIOBIO01,BIOBIO01 HT26 Kista A,A,Anna Lindqvist\n",
+        encoding="utf-8",
+    )
     run = robot(["grade", "--input", str(csv), "--out", str(tmp_path / "ut")], pingpong_server, ber_server)
     out, err = run.communicate(timeout=120)
     assert run.returncode == 2, out + err
     assert "rad 3: okänd kurskod «BIOBIO01»: Ping Pong visar ingen betygsgrupp i den kursen för betygsadmin." in err
 
-    csv.write_text("personnummer,kurskod,grupp,betyg,larare\n"
-                   "19900602-2397,SVESVE01,SVESVE01 HT26 Kista A,A,Anna Lindqvist\n"
-                   "19931217-2381,SVESVE01,SVESVE01 HT26 Kista A,B,Anna Lindqvist\n"  # Avbrott in BER
-                   "20000103-2382,GRNMAT2,GRNMAT2 HT26 Kista A,G,Omar Haddad\n", encoding="utf-8")
-    run = robot(["grade", "--input", str(csv), "--out", str(tmp_path / "ut2"), "--verify-ber", "--advance-mock-clock"],
-                pingpong_server, ber_server)
+    csv.write_text(
+        "personnummer,kurskod,grupp,betyg,larare\n"
+        "19900602-2397,SVESVE01,SVESVE01 HT26 Kista A,A,Anna Lindqvist\n"
+        "19931217-2381,SVESVE01,SVESVE01 HT26 Kista A,B,Anna Lindqvist\n"  # Avbrott in BER
+        "20000103-2382,GRNMAT2,GRNMAT2 HT26 Kista A,G,Omar Haddad\n",
+        encoding="utf-8",
+    )
+    run = robot(
+        ["grade", "--input", str(csv), "--out", str(tmp_path / "ut2"), "--verify-ber", "--advance-mock-clock"],
+        pingpong_server,
+        ber_server,
+    )
     out, err = run.communicate(timeout=120)
     assert run.returncode == 1, out + err
     report = {g["group"]: g for g in json.loads((tmp_path / "ut2" / "rapport.json").read_text())["groups"]}
     assert report["SVESVE01 HT26 Kista A"]["status"] == "failed"
-    assert "Ej antagna" in report["SVESVE01 HT26 Kista A"]["error"] and "19931217-2381" in report["SVESVE01 HT26 Kista A"]["error"]
+    assert (
+        "Ej antagna" in report["SVESVE01 HT26 Kista A"]["error"]
+        and "19931217-2381" in report["SVESVE01 HT26 Kista A"]["error"]
+    )
     assert report["SVESVE01 HT26 Kista A"]["trace"].endswith(".zip")  # kept for the failed group only
     assert Path(report["SVESVE01 HT26 Kista A"]["trace"]).exists()
     # One of its three admitted students was in the file: stored and locked, but not "klar".

@@ -2,6 +2,7 @@
 (``SELECT … FOR UPDATE SKIP LOCKED``), each graded exactly once; a crashed process's group is
 taken over once its lease has expired. PostgreSQL is started by the test itself (skipped, with the
 reason, where it cannot be had)."""
+
 from __future__ import annotations
 
 import json
@@ -21,34 +22,46 @@ from tests.support.pingpong_forms import PingPongForms
 from tests.support.postgres import local_postgres  # noqa: F401 — the fixture
 
 ROOT = Path(__file__).resolve().parents[2]
-FORTY = generate(schools=2, groups_per_school=20, students_per_group=3, seed=40, profile="gradeable",
-                 name="scaleout-40")
+FORTY = generate(
+    schools=2, groups_per_school=20, students_per_group=3, seed=40, profile="gradeable", name="scaleout-40"
+)
 
 pytestmark = pytest.mark.xdist_group("postgres")
 
 
 def grades_csv(doc: dict, path: Path) -> dict[tuple[str, str], str]:
     people = {s["key"]: s["civicNo"] for s in doc["students"]}
-    staff = {s["key"]: f'{s["givenName"]} {s["familyName"]}' for s in doc["staff"]}
+    staff = {s["key"]: f"{s['givenName']} {s['familyName']}" for s in doc["staff"]}
     rows, expected = ["personnummer,kurskod,grupp,betyg,larare"], {}
     for i, group in enumerate(doc["groups"]):
         scale = ["G", "IG"] if group["course"].startswith("GRN") else ["A", "B", "C", "D", "E", "F", "-"]
         for j, e in enumerate(group["enrolments"]):
             grade = scale[(i + j) % len(scale)]
             expected[(group["name"], people[e["student"]])] = grade
-            rows.append(",".join([people[e["student"]], group["course"], group["name"], grade,
-                                  "|".join(staff[t] for t in group["graders"])]))
+            rows.append(
+                ",".join(
+                    [
+                        people[e["student"]],
+                        group["course"],
+                        group["name"],
+                        grade,
+                        "|".join(staff[t] for t in group["graders"]),
+                    ]
+                )
+            )
     path.write_text("\n".join(rows) + "\n", encoding="utf-8")
     return expected
 
 
 def _jobs(n: int) -> list[GroupJob]:
-    return [GroupJob(grupp=f"G{i:02d}", kurskod="SVESVE01", teachers=("T",), grades={"199006022397": "A"})
-            for i in range(n)]
+    return [
+        GroupJob(grupp=f"G{i:02d}", kurskod="SVESVE01", teachers=("T",), grades={"199006022397": "A"}) for i in range(n)
+    ]
 
 
 def test_the_queue_gives_each_group_to_one_taker_and_a_dead_takers_group_to_another(local_postgres):
     from betyg_harness.flows.robot.pgqueue import PgJournal
+
     url = local_postgres.create_database("queue_unit")
     jobs = _jobs(40)
     takers = [PgJournal(url, run="enhet", lease_seconds=1, poll_seconds=0.05) for _ in range(4)]
@@ -87,9 +100,11 @@ def test_the_queue_gives_each_group_to_one_taker_and_a_dead_takers_group_to_anot
 
 @pytest.mark.scenario(FORTY)
 def test_three_robot_processes_share_one_run_and_set_every_grade_exactly_once(
-        scenario, local_postgres, pingpong_server, ber_server, journal, tmp_path):
+    scenario, local_postgres, pingpong_server, ber_server, journal, tmp_path
+):
     from betyg_harness.flows.robot.csvinput import read_grades
     from betyg_harness.flows.robot.pgqueue import PgJournal
+
     url = local_postgres.create_database("robot_run")
     expected = grades_csv(scenario, tmp_path / "betyg.csv")
     jobs = read_grades(tmp_path / "betyg.csv")
@@ -103,10 +118,33 @@ def test_three_robot_processes_share_one_run_and_set_every_grade_exactly_once(
     crashed.close()
 
     env = {**os.environ, "PINGPONG_URL": pingpong_server.url, "BER_URL": ber_server.url, "PYTHONPATH": str(ROOT)}
-    procs = [subprocess.Popen([sys.executable, "-m", "betyg_harness.flows", "grade", "--input", str(tmp_path / "betyg.csv"),
-                               "--out", str(tmp_path / f"ut{i}"), "--journal", url, "--run", "stad", "--lease", "3",
-                               "--no-trace"], cwd=ROOT, env=env, text=True,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE) for i in range(3)]
+    procs = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "betyg_harness.flows",
+                "grade",
+                "--input",
+                str(tmp_path / "betyg.csv"),
+                "--out",
+                str(tmp_path / f"ut{i}"),
+                "--journal",
+                url,
+                "--run",
+                "stad",
+                "--lease",
+                "3",
+                "--no-trace",
+            ],
+            cwd=ROOT,
+            env=env,
+            text=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        for i in range(3)
+    ]
     outputs = [p.communicate(timeout=300) for p in procs]
     for p, (out, err) in zip(procs, outputs):
         assert p.returncode == 0, out[-2000:] + err[-3000:]
@@ -119,8 +157,16 @@ def test_three_robot_processes_share_one_run_and_set_every_grade_exactly_once(
         assert {g["status"] for g in report["groups"]} <= {"done", "skipped"}
         graded_by.update(g["group"] for g in report["groups"] if g["status"] == "done")
     assert len(graded_by) == 40 and set(graded_by.values()) == {1}
-    assert sum(1 for i in range(3) if any(
-        g["status"] == "done" for g in json.loads((tmp_path / f"ut{i}" / "rapport.json").read_text())["groups"])) >= 2
+    assert (
+        sum(
+            1
+            for i in range(3)
+            if any(
+                g["status"] == "done" for g in json.loads((tmp_path / f"ut{i}" / "rapport.json").read_text())["groups"]
+            )
+        )
+        >= 2
+    )
 
     # Ping Pong's journal: one storing Spara per group — the crashed one's group included.
     stores = Counter(e["path"] for e in journal.pingpong(method="POST", path="/betyg/grupp/*/sammanfattning"))

@@ -1,6 +1,7 @@
 """No password or session cookie in the robot's artefacts (issue 21, point 5): a run with full
 traces (``--trace-snapshots --keep-traces``) and a failed group, then every file of the output
 folder — traces unzipped, binary resources included — and the robot's own output searched."""
+
 from __future__ import annotations
 
 import copy
@@ -20,8 +21,9 @@ SVE = "SVESVE01 HT26 Kista A"
 
 def _admin_with_a_distinctive_password() -> dict:
     document = copy.deepcopy(scenarios.load("default"))
-    document["accounts"]["pingpong"].append({"username": "maria.admin", "password": PASSWORD,
-                                             "name": "Maria Hemlig", "role": "Betygsadministratör"})
+    document["accounts"]["pingpong"].append(
+        {"username": "maria.admin", "password": PASSWORD, "name": "Maria Hemlig", "role": "Betygsadministratör"}
+    )
     return document
 
 
@@ -40,12 +42,30 @@ def _every_byte(folder) -> dict[str, bytes]:
 @pytest.mark.scenario(_admin_with_a_distinctive_password())
 def test_no_password_or_session_cookie_in_any_artefact(scenario, pingpong_server, ber_server, faults, tmp_path):
     csv = tmp_path / "betyg.csv"
-    csv.write_text("personnummer,kurskod,grupp,betyg,larare\n"
-                   f"19900602-2397,SVESVE01,{SVE},A,Anna Lindqvist\n"
-                   "20000103-2382,GRNMAT2,GRNMAT2 HT26 Kista A,G,Omar Haddad\n", encoding="utf-8")
+    csv.write_text(
+        "personnummer,kurskod,grupp,betyg,larare\n"
+        f"19900602-2397,SVESVE01,{SVE},A,Anna Lindqvist\n"
+        "20000103-2382,GRNMAT2,GRNMAT2 HT26 Kista A,G,Omar Haddad\n",
+        encoding="utf-8",
+    )
     faults.pingpong(method="POST", path="/betyg/grupp/*/sammanfattning", status=500)  # every group fails
-    run = robot(["grade", "--input", str(csv), "--out", str(tmp_path / "ut"), "--trace-snapshots", "--keep-traces",
-                 "--pingpong-user", "maria.admin", "--pingpong-password", PASSWORD], pingpong_server, ber_server)
+    run = robot(
+        [
+            "grade",
+            "--input",
+            str(csv),
+            "--out",
+            str(tmp_path / "ut"),
+            "--trace-snapshots",
+            "--keep-traces",
+            "--pingpong-user",
+            "maria.admin",
+            "--pingpong-password",
+            PASSWORD,
+        ],
+        pingpong_server,
+        ber_server,
+    )
     out, err = run.communicate(timeout=300)
     assert run.returncode == 1, out + err
     report = json.loads((tmp_path / "ut" / "rapport.json").read_text(encoding="utf-8"))

@@ -5,6 +5,7 @@ request of that moment, and the key is pressed once the mock has caught that req
 
 Each time: exit 130 (143), a Swedish line, no traceback or native crash, the journal and the report
 written, and the group in hand either finished or untouched — never half."""
+
 from __future__ import annotations
 
 import json
@@ -23,28 +24,44 @@ from tests.e2e.test_robot_resume import ROOT, robot
 
 SVE = "SVESVE01 HT26 Kista A"
 GRN = "GRNMAT2 HT26 Kista A"
-ROWS = ("personnummer,kurskod,grupp,betyg,larare\n"
-        f"19900602-2397,SVESVE01,{SVE},A,Anna Lindqvist\n"
-        f"19910717-2380,SVESVE01,{SVE},C,Anna Lindqvist\n"
-        f"19961020-2385,SVESVE01,{SVE},E,Anna Lindqvist\n"
-        f"20000105-2380,SVESVE01,{SVE},B,Anna Lindqvist\n"
-        f"20000103-2382,GRNMAT2,{GRN},G,Omar Haddad\n")
-FIRST_SPARA = "/betyg/grupp/*"               # the form: shows the summary, stores nothing
+ROWS = (
+    "personnummer,kurskod,grupp,betyg,larare\n"
+    f"19900602-2397,SVESVE01,{SVE},A,Anna Lindqvist\n"
+    f"19910717-2380,SVESVE01,{SVE},C,Anna Lindqvist\n"
+    f"19961020-2385,SVESVE01,{SVE},E,Anna Lindqvist\n"
+    f"20000105-2380,SVESVE01,{SVE},B,Anna Lindqvist\n"
+    f"20000103-2382,GRNMAT2,{GRN},G,Omar Haddad\n"
+)
+FIRST_SPARA = "/betyg/grupp/*"  # the form: shows the summary, stores nothing
 STORING_SPARA = "/betyg/grupp/*/sammanfattning"  # the summary's Spara: stores and locks
 
 
 def in_terminal(args: list[str], pingpong_server, ber_server) -> pexpect.spawn:
     """The robot in a pseudo-terminal of its own, as a person starts it."""
-    env = {**os.environ, "PINGPONG_URL": pingpong_server.url, "BER_URL": ber_server.url, "PYTHONPATH": str(ROOT),
-           "TERM": "xterm"}
-    return pexpect.spawn(sys.executable, ["-m", "betyg_harness.flows", *args], cwd=str(ROOT), env=env,
-                         encoding="utf-8", codec_errors="replace", timeout=120, dimensions=(50, 220))
+    env = {
+        **os.environ,
+        "PINGPONG_URL": pingpong_server.url,
+        "BER_URL": ber_server.url,
+        "PYTHONPATH": str(ROOT),
+        "TERM": "xterm",
+    }
+    return pexpect.spawn(
+        sys.executable,
+        ["-m", "betyg_harness.flows", *args],
+        cwd=str(ROOT),
+        env=env,
+        encoding="utf-8",
+        codec_errors="replace",
+        timeout=120,
+        dimensions=(50, 220),
+    )
 
 
 def hold(pingpong_server, path: str, *, method: str = "POST", seconds: float = 6) -> int:
     """Every request of this kind waits ``seconds`` before it is handled; the rule's id."""
-    return MockControl(pingpong_server.url).add_fault(path=path, method=method, latency_ms=int(seconds * 1000),
-                                                     times=1)["id"]
+    return MockControl(pingpong_server.url).add_fault(
+        path=path, method=method, latency_ms=int(seconds * 1000), times=1
+    )["id"]
 
 
 def caught(pingpong_server, rule: int, *, within: float = 60) -> None:
@@ -95,8 +112,9 @@ def stores(journal, group_id_hint: str = "") -> list[dict]:
     return journal.pingpong(method="POST", path=STORING_SPARA)
 
 
-def ctrl_c_at(path: str, grades_csv: Path, tmp_path: Path, pingpong_server, ber_server, *, presses: int = 1,
-              method: str = "POST") -> str:
+def ctrl_c_at(
+    path: str, grades_csv: Path, tmp_path: Path, pingpong_server, ber_server, *, presses: int = 1, method: str = "POST"
+) -> str:
     """The robot started in a terminal and held at ``path``; Ctrl-C typed there ``presses`` times (the
     second once the first is acknowledged). Its output, after a clean exit 130."""
     rule = hold(pingpong_server, path, method=method)
@@ -113,7 +131,8 @@ def ctrl_c_at(path: str, grades_csv: Path, tmp_path: Path, pingpong_server, ber_
 
 
 def test_ctrl_c_between_the_two_spara_finishes_the_group_and_starts_no_other(
-        scenario, pingpong_server, ber_server, journal, grades_csv, tmp_path):
+    scenario, pingpong_server, ber_server, journal, grades_csv, tmp_path
+):
     journal.clear()
     output = ctrl_c_at(FIRST_SPARA, grades_csv, tmp_path, pingpong_server, ber_server)
     assert "Stoppar (Ctrl-C): inga nya grupper påbörjas" in output
@@ -135,7 +154,8 @@ def test_ctrl_c_between_the_two_spara_finishes_the_group_and_starts_no_other(
 
 
 def test_a_second_ctrl_c_before_the_storing_spara_leaves_the_group_untouched(
-        scenario, pingpong_server, ber_server, journal, grades_csv, tmp_path):
+    scenario, pingpong_server, ber_server, journal, grades_csv, tmp_path
+):
     journal.clear()
     output = ctrl_c_at(FIRST_SPARA, grades_csv, tmp_path, pingpong_server, ber_server, presses=2)
     assert "Stoppar direkt (Ctrl-C)" in output
@@ -152,7 +172,8 @@ def test_a_second_ctrl_c_before_the_storing_spara_leaves_the_group_untouched(
 
 
 def test_a_second_ctrl_c_during_the_storing_spara_still_finishes_the_group(
-        scenario, pingpong_server, ber_server, journal, grades_csv, tmp_path):
+    scenario, pingpong_server, ber_server, journal, grades_csv, tmp_path
+):
     journal.clear()
     ctrl_c_at(STORING_SPARA, grades_csv, tmp_path, pingpong_server, ber_server, presses=2)
     groups = report_of(tmp_path)
@@ -161,8 +182,7 @@ def test_a_second_ctrl_c_during_the_storing_spara_still_finishes_the_group(
     assert len(stores(journal)) == 1
 
 
-def test_sigterm_stops_like_ctrl_c_with_exit_143(scenario, pingpong_server, ber_server, journal, grades_csv,
-                                                 tmp_path):
+def test_sigterm_stops_like_ctrl_c_with_exit_143(scenario, pingpong_server, ber_server, journal, grades_csv, tmp_path):
     journal.clear()
     rule = hold(pingpong_server, FIRST_SPARA)
     run = robot(args_for(grades_csv, tmp_path), pingpong_server, ber_server)
@@ -177,10 +197,12 @@ def test_sigterm_stops_like_ctrl_c_with_exit_143(scenario, pingpong_server, ber_
 
 
 def test_ctrl_c_while_waiting_for_ber_stops_the_wait_and_says_what_it_waited_for(
-        scenario, pingpong_server, ber_server, tmp_path):
+    scenario, pingpong_server, ber_server, tmp_path
+):
     csv = tmp_path / "betyg.csv"
-    csv.write_text("personnummer,kurskod,grupp,betyg,larare\n"
-                   f"20000103-2382,GRNMAT2,{GRN},G,Omar Haddad\n", encoding="utf-8")
+    csv.write_text(
+        f"personnummer,kurskod,grupp,betyg,larare\n20000103-2382,GRNMAT2,{GRN},G,Omar Haddad\n", encoding="utf-8"
+    )
     child = in_terminal(args_for(csv, tmp_path, "--verify-ber"), pingpong_server, ber_server)
     # The live line (point 8): what it waits for, for how long so far, at most how long.
     child.expect("Väntar på BER: 1 av 1 betyg syns inte än — \\d+ s av högst 20 min", timeout=120)
@@ -196,16 +218,18 @@ def test_ctrl_c_while_waiting_for_ber_stops_the_wait_and_says_what_it_waited_for
 def test_the_ber_wait_is_said_in_a_log_too(scenario, pingpong_server, ber_server, tmp_path):
     """Not a terminal (a log, CI): a line when the wait begins and every 30 s."""
     csv = tmp_path / "betyg.csv"
-    csv.write_text("personnummer,kurskod,grupp,betyg,larare\n"
-                   f"20000103-2382,GRNMAT2,{GRN},G,Omar Haddad\n", encoding="utf-8")
+    csv.write_text(
+        f"personnummer,kurskod,grupp,betyg,larare\n20000103-2382,GRNMAT2,{GRN},G,Omar Haddad\n", encoding="utf-8"
+    )
     run = robot(args_for(csv, tmp_path, "--verify-ber", "--ber-timeout", "0.05"), pingpong_server, ber_server)
     out, err = run.communicate(timeout=120)
     assert run.returncode == 1, out + err  # 3 s is too short for BER's import
     assert "Väntar på BER: 1 av 1 betyg syns inte än — 0 s av högst 3 s." in err, err
 
 
-def test_ctrl_c_while_the_groups_are_looked_up_starts_none(scenario, pingpong_server, ber_server, journal,
-                                                           grades_csv, tmp_path):
+def test_ctrl_c_while_the_groups_are_looked_up_starts_none(
+    scenario, pingpong_server, ber_server, journal, grades_csv, tmp_path
+):
     journal.clear()
     # held in the lookup, before any group
     ctrl_c_at("/betyg/sok-grupp", grades_csv, tmp_path, pingpong_server, ber_server, method="GET")

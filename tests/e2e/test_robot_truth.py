@@ -1,5 +1,6 @@
 """The robot's own clock handling on the mocks (issue 21, point 8): ``--advance-mock-clock`` moves
 BER's and Ping Pong's clocks together, so later runs on the same mocks still reach BER."""
+
 from __future__ import annotations
 
 import json
@@ -14,10 +15,15 @@ def test_advance_mock_clock_moves_both_mocks_together(scenario, pingpong_server,
     pp, ber = MockControl(pingpong_server.url), MockControl(ber_server.url)
     before_pp, before_ber = datetime.fromisoformat(pp.now()), datetime.fromisoformat(ber.now())
     csv = tmp_path / "betyg.csv"
-    csv.write_text("personnummer,kurskod,grupp,betyg,larare\n"
-                   "20000103-2382,GRNMAT2,GRNMAT2 HT26 Kista A,G,Omar Haddad\n", encoding="utf-8")
-    run = robot(["grade", "--input", str(csv), "--out", str(tmp_path / "ut"), "--verify-ber", "--advance-mock-clock"],
-                pingpong_server, ber_server)
+    csv.write_text(
+        "personnummer,kurskod,grupp,betyg,larare\n20000103-2382,GRNMAT2,GRNMAT2 HT26 Kista A,G,Omar Haddad\n",
+        encoding="utf-8",
+    )
+    run = robot(
+        ["grade", "--input", str(csv), "--out", str(tmp_path / "ut"), "--verify-ber", "--advance-mock-clock"],
+        pingpong_server,
+        ber_server,
+    )
     out, err = run.communicate(timeout=120)
     report = {g["group"]: g for g in json.loads((tmp_path / "ut" / "rapport.json").read_text())["groups"]}
     assert report["GRNMAT2 HT26 Kista A"]["ber_visible"] is True, out + err
@@ -47,9 +53,12 @@ def _run(tmp_path, text: str, *extra: str, pingpong_server, ber_server):
 
 
 def test_a_group_left_with_an_admitted_student_unlocked_is_not_klar(scenario, pingpong_server, ber_server, tmp_path):
-    code, out, err, report = _run(tmp_path, _rows(("19900602-2397", "A"), ("19910717-2380", "C"),
-                                                  ("19961020-2385", "E")),
-                                  pingpong_server=pingpong_server, ber_server=ber_server)
+    code, out, err, report = _run(
+        tmp_path,
+        _rows(("19900602-2397", "A"), ("19910717-2380", "C"), ("19961020-2385", "E")),
+        pingpong_server=pingpong_server,
+        ber_server=ber_server,
+    )
     assert code == 1, out + err
     [group] = report["groups"]
     assert group["status"] == "incomplete" and group["catalogue"] is None
@@ -60,11 +69,15 @@ def test_a_group_left_with_an_admitted_student_unlocked_is_not_klar(scenario, pi
     assert journal[-1]["status"] == "incomplete"  # not finished: the next run looks again
 
 
-def test_a_dry_run_lists_what_it_would_set_and_stores_nothing(scenario, pingpong_server, ber_server, journal,
-                                                              tmp_path):
+def test_a_dry_run_lists_what_it_would_set_and_stores_nothing(scenario, pingpong_server, ber_server, journal, tmp_path):
     journal.clear()
-    code, out, err, report = _run(tmp_path, _rows(("19900602-2397", "A"), ("19910717-2380", "C")), "--dry-run",
-                                  pingpong_server=pingpong_server, ber_server=ber_server)
+    code, out, err, report = _run(
+        tmp_path,
+        _rows(("19900602-2397", "A"), ("19910717-2380", "C")),
+        "--dry-run",
+        pingpong_server=pingpong_server,
+        ber_server=ber_server,
+    )
     [group] = report["groups"]
     assert group["status"] == "dry-run"
     assert group["would_set"] == {"199006022397": "A", "199107172380": "C"}
@@ -79,8 +92,9 @@ def test_a_dry_run_lists_what_it_would_set_and_stores_nothing(scenario, pingpong
 
 
 def test_a_dry_run_of_a_whole_group_is_clean(scenario, pingpong_server, ber_server, tmp_path):
-    code, out, err, report = _run(tmp_path, _rows(*FOUR), "--dry-run", pingpong_server=pingpong_server,
-                                  ber_server=ber_server)
+    code, out, err, report = _run(
+        tmp_path, _rows(*FOUR), "--dry-run", pingpong_server=pingpong_server, ber_server=ber_server
+    )
     assert code == 0, out + err
     assert report["groups"][0]["missing_students"] == [] and "ofullständig" not in out
 
@@ -103,23 +117,26 @@ GRN_ROW = "20000103-2382,GRNMAT2,GRNMAT2 HT26 Kista A,G,Omar Haddad\n"
 
 def _playwright_drivers(pid: int) -> list:
     import psutil
-    return [c for c in psutil.Process(pid).children(recursive=True)
-            if "run-driver" in " ".join(c.cmdline())]
+
+    return [c for c in psutil.Process(pid).children(recursive=True) if "run-driver" in " ".join(c.cmdline())]
 
 
 def test_a_group_stored_when_the_driver_died_is_reported_stored_and_later_confirmed(
-        scenario, pingpong_server, ber_server, journal, tmp_path):
+    scenario, pingpong_server, ber_server, journal, tmp_path
+):
     """The driver dies while the storing Spara is on its way: Ping Pong stores the grades, the
     robot never hears. The group is re-read with a fresh browser and reported "lagrad men inte
     bekräftad" with its grades; the next group is graded by a fresh browser; the rerun confirms
     the group (its grades count as set, the catalogue is fetched) without storing it again."""
     from tests.e2e.test_robot_stop import caught, hold
+
     journal.clear()
     csv = tmp_path / "betyg.csv"
     csv.write_text(_rows(*FOUR) + GRN_ROW, encoding="utf-8")
     rule = hold(pingpong_server, "/betyg/grupp/*/sammanfattning", seconds=3)
-    run = robot(["grade", "--input", str(csv), "--out", str(tmp_path / "ut"), "--no-trace"], pingpong_server,
-                ber_server)
+    run = robot(
+        ["grade", "--input", str(csv), "--out", str(tmp_path / "ut"), "--no-trace"], pingpong_server, ber_server
+    )
     caught(pingpong_server, rule)
     [driver] = _playwright_drivers(run.pid)
     driver.kill()
@@ -128,15 +145,15 @@ def test_a_group_stored_when_the_driver_died_is_reported_stored_and_later_confir
     report = {g["group"]: g for g in json.loads((tmp_path / "ut" / "rapport.json").read_text())["groups"]}
     sve = report[SVE]
     assert sve["status"] == "unconfirmed", sve
-    assert sve["grades_set"] == {"199006022397": "A", "199107172380": "C", "199610202385": "E",
-                                 "200001052380": "B"}
+    assert sve["grades_set"] == {"199006022397": "A", "199107172380": "C", "199610202385": "E", "200001052380": "B"}
     assert "Ping Pong visar alla 4 betyg låsta som filen säger" in sve["error"]
     assert "lagrad men inte bekräftad" in out
     assert report["GRNMAT2 HT26 Kista A"]["status"] in ("done", "incomplete"), "a fresh browser took the next group"
     assert "ej körd" not in out and "kunde inte starta" not in out
 
-    rerun = robot(["grade", "--input", str(csv), "--out", str(tmp_path / "ut"), "--no-trace"], pingpong_server,
-                  ber_server)
+    rerun = robot(
+        ["grade", "--input", str(csv), "--out", str(tmp_path / "ut"), "--no-trace"], pingpong_server, ber_server
+    )
     out, err = rerun.communicate(timeout=180)
     again = {g["group"]: g for g in json.loads((tmp_path / "ut" / "rapport.json").read_text())["groups"]}
     assert again[SVE]["status"] == "done" and len(again[SVE]["grades_set"]) == 4, out + err
@@ -145,8 +162,9 @@ def test_a_group_stored_when_the_driver_died_is_reported_stored_and_later_confir
     assert len(stored) == 2, "SVE once, GRN once: nothing stored twice"
 
 
-def test_a_save_whose_answer_was_lost_counts_as_set_by_the_robot(scenario, pingpong_server, ber_server, faults,
-                                                                  journal, tmp_path):
+def test_a_save_whose_answer_was_lost_counts_as_set_by_the_robot(
+    scenario, pingpong_server, ber_server, faults, journal, tmp_path
+):
     """Ping Pong stores and answers 500: the retry reads the group and finds the grades locked.
     They are the robot's, "klar" with 4 set — not "redan låst" with 0."""
     journal.clear()
@@ -158,8 +176,9 @@ def test_a_save_whose_answer_was_lost_counts_as_set_by_the_robot(scenario, pingp
     assert len(journal.pingpong(method="POST", path="/betyg/grupp/*/sammanfattning")) == 1
 
 
-def test_a_group_the_robot_lost_track_of_is_re_read_not_guessed(scenario, pingpong_server, ber_server, faults,
-                                                                 journal, tmp_path):
+def test_a_group_the_robot_lost_track_of_is_re_read_not_guessed(
+    scenario, pingpong_server, ber_server, faults, journal, tmp_path
+):
     """Every storing Spara refused with 503 before it is handled (nothing stored), every time: the
     group is re-read and reported untouched, in those words."""
     journal.clear()
@@ -176,12 +195,26 @@ def test_long_runs_recycle_contexts_and_browsers(scenario, pingpong_server, ber_
     context grows with every group it opens, so a fresh one (and a fresh login) comes every
     ``--recycle-every`` groups, a fresh browser every four times that; 0 keeps one for the run."""
     from tests.e2e.test_robot_resume import grades_csv
+
     grades_csv(scenario, tmp_path / "betyg.csv")
     runs = {}
     for every in ("1", "0"):
         journal.clear()
-        run = robot(["grade", "--input", str(tmp_path / "betyg.csv"), "--out", str(tmp_path / f"ut-{every}"),
-                     "--no-trace", "--no-lock", "--recycle-every", every], pingpong_server, ber_server)
+        run = robot(
+            [
+                "grade",
+                "--input",
+                str(tmp_path / "betyg.csv"),
+                "--out",
+                str(tmp_path / f"ut-{every}"),
+                "--no-trace",
+                "--no-lock",
+                "--recycle-every",
+                every,
+            ],
+            pingpong_server,
+            ber_server,
+        )
         out, err = run.communicate(timeout=300)
         report = json.loads((tmp_path / f"ut-{every}" / "rapport.json").read_text())
         opened = sum(g["status"] != "not-run" for g in report["groups"])

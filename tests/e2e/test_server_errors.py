@@ -1,6 +1,7 @@
 """The refusals the HTTP server makes before Flask sees a request (a request line over its 64 KiB
 limit: 414; headers over its limits: 431; HTTP/2.0: 505) are the system's own answers too, over real
 HTTP: the Swedish page, or the API's error format under an API, with the security headers."""
+
 from __future__ import annotations
 
 import json
@@ -56,13 +57,21 @@ def _refused_by_the_server(status: int, path: str) -> bytes:
     raise AssertionError(status)
 
 
-@pytest.mark.parametrize("status, text", [(414, "Adressen är för lång"), (431, "rubriker är för stora"),
-                                          (505, "HTTP-version")])
-@pytest.mark.parametrize("which, path, kind", [
-    ("pingpong", "/login", "page"), ("ber", "/login", "page"),
-    ("ber", "/ss12000/v2.1/persons", "ss12000"), ("pingpong", "/_mock/state", "json"), ("ber", "/_mock/state", "json"),
-    ("pingpong", "/api/ber/webhook/okand", "json"), ("pingpong", "/api/skolplattform/betyg", "xml"),
-])
+@pytest.mark.parametrize(
+    "status, text", [(414, "Adressen är för lång"), (431, "rubriker är för stora"), (505, "HTTP-version")]
+)
+@pytest.mark.parametrize(
+    "which, path, kind",
+    [
+        ("pingpong", "/login", "page"),
+        ("ber", "/login", "page"),
+        ("ber", "/ss12000/v2.1/persons", "ss12000"),
+        ("pingpong", "/_mock/state", "json"),
+        ("ber", "/_mock/state", "json"),
+        ("pingpong", "/api/ber/webhook/okand", "json"),
+        ("pingpong", "/api/skolplattform/betyg", "xml"),
+    ],
+)
 def test_the_servers_refusals_carry_the_houses_headers_and_formats(mock_servers, status, text, which, path, kind):
     server = getattr(mock_servers, which)
     answered, headers, body = _raw(server.url, _refused_by_the_server(status, path))
@@ -73,7 +82,9 @@ def test_the_servers_refusals_carry_the_houses_headers_and_formats(mock_servers,
     decoded = body.decode("utf-8")
     assert text in decoded
     if kind == "page":
-        assert headers["content-type"].startswith("text/html") and "<html" in decoded and "Error response" not in decoded
+        assert (
+            headers["content-type"].startswith("text/html") and "<html" in decoded and "Error response" not in decoded
+        )
     elif kind == "xml":
         assert headers["content-type"].startswith(("application/xml", "text/xml")) and "<error>" in decoded
     else:

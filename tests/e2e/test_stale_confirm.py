@@ -1,6 +1,7 @@
 """Someone else saves the group while our summary's Spara is in flight (a 3 s latency fault holds our
 confirm at the server): Ping Pong refuses ours as stale (409), the flow says StaleForm — not that the
 grades failed to lock — and the robot re-opens the group, re-plans and finishes."""
+
 from __future__ import annotations
 
 import threading
@@ -47,14 +48,18 @@ def test_a_stale_confirm_is_reported_as_stale(page, scenario, pingpong_server, f
     assert sorted(e["status"] for e in confirms) == [302, 409]  # ours refused, nothing overwritten
 
 
-def test_the_session_flow_and_the_robot_regrade_after_a_stale_confirm(page, scenario, pingpong_server, ber_server,
-                                                                       faults, journal, tmp_path):
+def test_the_session_flow_and_the_robot_regrade_after_a_stale_confirm(
+    page, scenario, pingpong_server, ber_server, faults, journal, tmp_path
+):
     """The robot's worker meets the same race: it re-opens the group from the stored state (their
     draft stays a draft; our grades are set and locked) and reports the group done."""
-    jobs = parse_grades(("personnummer,kurskod,grupp,betyg,larare\n" + "".join(
-        f"{pnr},SVESVE01,{GROUP},{grade},Anna Lindqvist\n" for pnr, grade in OURS.items())).encode())
-    settings = Settings(pingpong_url=pingpong_server.url, ber_url=ber_server.url, out_dir=tmp_path / "ut",
-                        trace=False)
+    jobs = parse_grades(
+        (
+            "personnummer,kurskod,grupp,betyg,larare\n"
+            + "".join(f"{pnr},SVESVE01,{GROUP},{grade},Anna Lindqvist\n" for pnr, grade in OURS.items())
+        ).encode()
+    )
+    settings = Settings(pingpong_url=pingpong_server.url, ber_url=ber_server.url, out_dir=tmp_path / "ut", trace=False)
     robot = Robot(jobs, settings)
     login(page, base_url=pingpong_server.url)
     answered = _save_by_someone_else_during_our_confirm(page, pingpong_server, faults)

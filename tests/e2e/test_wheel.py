@@ -1,6 +1,7 @@
 """The wheel is the product: built from the checkout, installed into a fresh venv in a folder with no
 checkout beside it, and run there with nothing set — the README's plugin example, both mocks on the
 embedded default, the robot, the catalogue checker, and ``--version`` on every command."""
+
 from __future__ import annotations
 
 import json
@@ -22,14 +23,18 @@ import betyg_harness
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "docs" / "examples" / "test_grade_small.py"
-pytestmark = [pytest.mark.xdist_group("wheel"),
-              pytest.mark.skipif(shutil.which("git") is None, reason="needs git to list the checkout's files")]
+pytestmark = [
+    pytest.mark.xdist_group("wheel"),
+    pytest.mark.skipif(shutil.which("git") is None, reason="needs git to list the checkout's files"),
+]
 GROUP = "SVESVE01 HT26 Kista A"
-CSV = ("personnummer,kurskod,grupp,betyg,larare\n"
-       f"19900602-2397,SVESVE01,{GROUP},A,Anna Lindqvist\n"
-       f"19910717-2380,SVESVE01,{GROUP},C,Anna Lindqvist\n"
-       f"19961020-2385,SVESVE01,{GROUP},E,Anna Lindqvist\n"
-       f"20000105-2380,SVESVE01,{GROUP},F,Anna Lindqvist\n")
+CSV = (
+    "personnummer,kurskod,grupp,betyg,larare\n"
+    f"19900602-2397,SVESVE01,{GROUP},A,Anna Lindqvist\n"
+    f"19910717-2380,SVESVE01,{GROUP},C,Anna Lindqvist\n"
+    f"19961020-2385,SVESVE01,{GROUP},E,Anna Lindqvist\n"
+    f"20000105-2380,SVESVE01,{GROUP},F,Anna Lindqvist\n"
+)
 
 
 class Installed:
@@ -38,13 +43,17 @@ class Installed:
 
     def env(self) -> dict:
         """Nothing of ours set: a PATH with the venv first, a HOME, a locale."""
-        return {"PATH": f"{self.bin}:/usr/bin:/bin", "HOME": os.environ.get("HOME", str(self.home)),
-                "LANG": "C.UTF-8"}
+        return {"PATH": f"{self.bin}:/usr/bin:/bin", "HOME": os.environ.get("HOME", str(self.home)), "LANG": "C.UTF-8"}
 
     def run(self, *cmd, cwd: Path | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
-        return subprocess.run([str(self.bin / cmd[0]) if (self.bin / cmd[0]).exists() else cmd[0], *cmd[1:]],
-                              cwd=cwd or self.home, env=self.env(), capture_output=True, text=True,
-                              timeout=timeout)
+        return subprocess.run(
+            [str(self.bin / cmd[0]) if (self.bin / cmd[0]).exists() else cmd[0], *cmd[1:]],
+            cwd=cwd or self.home,
+            env=self.env(),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
 
 
 # Session, not module: pytest regroups parametrized tests ([chromium]) across modules, which would
@@ -59,13 +68,40 @@ def installed(tmp_path_factory) -> Installed:
             (source / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(ROOT / name, source / name)
     dist = base / "dist"
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--disable-pip-version-check", "--no-deps",
-                    "-w", str(dist), str(source)], check=True, cwd=base, timeout=600)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--quiet",
+            "--disable-pip-version-check",
+            "--no-deps",
+            "-w",
+            str(dist),
+            str(source),
+        ],
+        check=True,
+        cwd=base,
+        timeout=600,
+    )
     wheel = next(dist.glob("betyg_harness-*.whl"))
     venv_dir = base / "venv"
     venv.EnvBuilder(with_pip=True).create(venv_dir)
-    subprocess.run([str(venv_dir / "bin" / "python"), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-                    f"{wheel}[pytest]"], check=True, cwd=base, timeout=900)
+    subprocess.run(
+        [
+            str(venv_dir / "bin" / "python"),
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            f"{wheel}[pytest]",
+        ],
+        check=True,
+        cwd=base,
+        timeout=900,
+    )
     home = base / "elsewhere"  # no checkout, no shared/ beside it
     home.mkdir()
     return Installed(wheel, venv_dir, home)
@@ -77,8 +113,20 @@ def robot_only(installed, tmp_path_factory) -> Installed:
     base = tmp_path_factory.mktemp("robot-only")
     venv_dir = base / "venv"
     venv.EnvBuilder(with_pip=True).create(venv_dir)
-    subprocess.run([str(venv_dir / "bin" / "python"), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-                    str(installed.wheel)], check=True, cwd=base, timeout=900)
+    subprocess.run(
+        [
+            str(venv_dir / "bin" / "python"),
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            str(installed.wheel),
+        ],
+        check=True,
+        cwd=base,
+        timeout=900,
+    )
     home = base / "elsewhere"
     home.mkdir()
     return Installed(installed.wheel, venv_dir, home)
@@ -88,25 +136,37 @@ def test_the_wheel_holds_one_top_level_name(installed):
     names = {n.split("/")[0] for n in zipfile.ZipFile(installed.wheel).namelist()}
     assert names == {"betyg_harness", f"betyg_harness-{betyg_harness.__version__}.dist-info"}
     listing = zipfile.ZipFile(installed.wheel).namelist()
-    for needed in ("betyg_harness/reference/pingpong-skolplattform-api/betyg-r11/betyg.xsd",
-                   "betyg_harness/reference/ss12000-v2.1/openapi_ss12000_version2_1_0.yaml",
-                   "betyg_harness/reference/PROVENANCE.md",
-                   "betyg_harness/mock_kit/fonts/DejaVuSans.ttf",
-                   "betyg_harness/mock_pingpong/templates/grading.html",
-                   "betyg_harness/mock_ber/templates/ber/group.html",
-                   "betyg_harness/mock_pingpong/static/style.css",
-                   "betyg_harness/fixtures/scenarios/default.json",
-                   "betyg_harness/fixtures/scenario.schema.json",
-                   "betyg_harness/py.typed"):
+    for needed in (
+        "betyg_harness/reference/pingpong-skolplattform-api/betyg-r11/betyg.xsd",
+        "betyg_harness/reference/ss12000-v2.1/openapi_ss12000_version2_1_0.yaml",
+        "betyg_harness/reference/PROVENANCE.md",
+        "betyg_harness/mock_kit/fonts/DejaVuSans.ttf",
+        "betyg_harness/mock_pingpong/templates/grading.html",
+        "betyg_harness/mock_ber/templates/ber/group.html",
+        "betyg_harness/mock_pingpong/static/style.css",
+        "betyg_harness/fixtures/scenarios/default.json",
+        "betyg_harness/fixtures/scenario.schema.json",
+        "betyg_harness/py.typed",
+    ):
         assert needed in listing
 
 
-@pytest.mark.parametrize("command", [
-    ("betygsrobot",), ("betygskatalog-check",), ("betyg-mocks",), ("betyg-drift",),
-    ("python", "-m", "betyg_harness"), ("python", "-m", "betyg_harness.mock_pingpong"),
-    ("python", "-m", "betyg_harness.mock_ber"), ("python", "-m", "betyg_harness.flows"),
-    ("python", "-m", "betyg_harness.fixtures.generator"), ("python", "-m", "betyg_harness.demo"),
-], ids=lambda c: " ".join(c))
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("betygsrobot",),
+        ("betygskatalog-check",),
+        ("betyg-mocks",),
+        ("betyg-drift",),
+        ("python", "-m", "betyg_harness"),
+        ("python", "-m", "betyg_harness.mock_pingpong"),
+        ("python", "-m", "betyg_harness.mock_ber"),
+        ("python", "-m", "betyg_harness.flows"),
+        ("python", "-m", "betyg_harness.fixtures.generator"),
+        ("python", "-m", "betyg_harness.demo"),
+    ],
+    ids=lambda c: " ".join(c),
+)
 def test_every_command_tells_its_version(installed, command):
     result = installed.run(*command, "--version", timeout=120)
     assert result.returncode == 0, result.stderr
@@ -119,8 +179,9 @@ def test_the_readme_plugin_example_passes_with_nothing_set(installed):
     suite = installed.home / "qa-suite"
     suite.mkdir()
     shutil.copy(EXAMPLE, suite / EXAMPLE.name)
-    result = installed.run("python", "-m", "pytest", "-q", "-p", "no:cacheprovider", EXAMPLE.name, cwd=suite,
-                           timeout=600)
+    result = installed.run(
+        "python", "-m", "pytest", "-q", "-p", "no:cacheprovider", EXAMPLE.name, cwd=suite, timeout=600
+    )
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
     assert "1 passed" in result.stdout
 
@@ -170,16 +231,39 @@ def test_the_mocks_and_the_robot_on_the_embedded_default(installed, robot_instal
     work = robot.home / f"run-{robot_install}"
     work.mkdir()
     log = open(work / "mocks.log", "w")
-    mocks = subprocess.Popen([str(installed.bin / "betyg-mocks"), "--pingpong-port", str(ports[0]),
-                              "--ber-port", str(ports[1]), "--data", str(work / "data")],
-                             cwd=work, env=installed.env(), stdout=log, stderr=subprocess.STDOUT)
+    mocks = subprocess.Popen(
+        [
+            str(installed.bin / "betyg-mocks"),
+            "--pingpong-port",
+            str(ports[0]),
+            "--ber-port",
+            str(ports[1]),
+            "--data",
+            str(work / "data"),
+        ],
+        cwd=work,
+        env=installed.env(),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     urls = [f"http://127.0.0.1:{p}" for p in ports]
     try:
         _wait_until_healthy(urls, mocks, work / "mocks.log")
         (work / "betyg.csv").write_text(CSV, encoding="utf-8")
         options = [] if conventional else ["--pingpong-url", urls[0], "--ber-url", urls[1]]
-        graded = robot.run("betygsrobot", "grade", "--input", "betyg.csv", "--out", "ut", "--verify-ber",
-                           "--advance-mock-clock", *options, cwd=work, timeout=300)
+        graded = robot.run(
+            "betygsrobot",
+            "grade",
+            "--input",
+            "betyg.csv",
+            "--out",
+            "ut",
+            "--verify-ber",
+            "--advance-mock-clock",
+            *options,
+            cwd=work,
+            timeout=300,
+        )
         assert graded.returncode == 0, graded.stdout[-3000:] + graded.stderr[-3000:]
         pdfs = list((work / "ut" / "betygskataloger").glob("*.pdf"))
         assert len(pdfs) == 1
@@ -197,9 +281,23 @@ def test_the_mocks_and_the_robot_on_the_embedded_default(installed, robot_instal
 
 
 # What the mocks, the plugin and our own suites need, and an administrator's PC does not.
-NOT_FOR_THE_ROBOT = {"flask", "flask-wtf", "sqlalchemy", "faker", "jsonschema", "fastjsonschema", "xmlschema",
-                     "openapi-schema-validator", "filelock", "pytest", "pytest-playwright", "pytest-xdist", "pypdfium2",
-                     "psycopg", "gunicorn"}
+NOT_FOR_THE_ROBOT = {
+    "flask",
+    "flask-wtf",
+    "sqlalchemy",
+    "faker",
+    "jsonschema",
+    "fastjsonschema",
+    "xmlschema",
+    "openapi-schema-validator",
+    "filelock",
+    "pytest",
+    "pytest-playwright",
+    "pytest-xdist",
+    "pypdfium2",
+    "psycopg",
+    "gunicorn",
+}
 
 
 def test_the_plain_install_holds_the_robot_and_nothing_of_the_mocks(robot_only):
@@ -207,27 +305,38 @@ def test_the_plain_install_holds_the_robot_and_nothing_of_the_mocks(robot_only):
     names = {p["name"].lower().replace("_", "-") for p in json.loads(listed.stdout)}
     assert "betyg-harness" in names and "playwright" in names
     assert not names & NOT_FOR_THE_ROBOT, sorted(names & NOT_FOR_THE_ROBOT)
-    for command in (("betygsrobot", "--help"), ("betygsrobot", "grade", "--help"), ("betygskatalog-check", "--help"),
-                    ("python", "-c", "import betyg_harness.flows, betyg_harness.flows.robot.cli")):
+    for command in (
+        ("betygsrobot", "--help"),
+        ("betygsrobot", "grade", "--help"),
+        ("betygskatalog-check", "--help"),
+        ("python", "-c", "import betyg_harness.flows, betyg_harness.flows.robot.cli"),
+    ):
         done = robot_only.run(*command, timeout=120)
         assert done.returncode == 0, (command, done.stdout[-2000:], done.stderr[-2000:])
 
 
-@pytest.mark.parametrize("command, extra", [
-    (("betyg-mocks",), "mocks"), (("python", "-m", "betyg_harness"), "mocks"),
-    (("python", "-m", "betyg_harness.demo"), "mocks"), (("betyg-drift", "--pingpong-url", "http://x"), "drift"),
-], ids=lambda c: " ".join(c) if isinstance(c, tuple) else c)
+@pytest.mark.parametrize(
+    "command, extra",
+    [
+        (("betyg-mocks",), "mocks"),
+        (("python", "-m", "betyg_harness"), "mocks"),
+        (("python", "-m", "betyg_harness.demo"), "mocks"),
+        (("betyg-drift", "--pingpong-url", "http://x"), "drift"),
+    ],
+    ids=lambda c: " ".join(c) if isinstance(c, tuple) else c,
+)
 def test_a_command_that_needs_an_extra_says_which(robot_only, command, extra):
     done = robot_only.run(*command, timeout=120)
     assert done.returncode == 2, done.stdout + done.stderr
     assert f'pip install "betyg-harness[{extra}]"' in done.stderr and "saknas" in done.stderr, done.stderr
     assert "Traceback" not in done.stderr
-    version = robot_only.run(*command[:1 if command[0] != "python" else 3], "--version", timeout=120)
+    version = robot_only.run(*command[: 1 if command[0] != "python" else 3], "--version", timeout=120)
     assert version.returncode == 0 and betyg_harness.__version__ in version.stdout, version.stdout + version.stderr
 
 
-@pytest.mark.parametrize("module", ["betyg_harness.mock_ber", "betyg_harness.mock_pingpong",
-                                    "betyg_harness.fixtures.generator"])
+@pytest.mark.parametrize(
+    "module", ["betyg_harness.mock_ber", "betyg_harness.mock_pingpong", "betyg_harness.fixtures.generator"]
+)
 def test_a_module_of_the_mocks_run_without_the_extra_ends_saying_which(robot_only, module):
     """The mocks' own ``python -m`` forms import Flask before any code of theirs runs: Python's
     traceback stays, and its last line says what to install."""
@@ -240,14 +349,14 @@ def test_pytest_beside_the_plain_install_stays_undisturbed(robot_only):
     """A robot venv where someone also runs their own pytest suite: the entry point loads no plugin
     (no Flask to import, no option or fixture of ours), and a test that asks for one of the plugin's
     fixtures is told which extra to install."""
-    pip = robot_only.run("python", "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "pytest",
-                         timeout=600)
+    pip = robot_only.run(
+        "python", "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "pytest", timeout=600
+    )
     assert pip.returncode == 0, pip.stderr[-2000:]
     suite = robot_only.home / "own-suite"
     suite.mkdir()
     (suite / "test_own.py").write_text("def test_own_thing():\n    assert 1 + 1 == 2\n", encoding="utf-8")
-    (suite / "test_wants_mocks.py").write_text("def test_needs_the_mocks(mock_servers):\n    pass\n",
-                                               encoding="utf-8")
+    (suite / "test_wants_mocks.py").write_text("def test_needs_the_mocks(mock_servers):\n    pass\n", encoding="utf-8")
     own = robot_only.run("python", "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_own.py", cwd=suite)
     assert own.returncode == 0 and "1 passed" in own.stdout, own.stdout[-3000:] + own.stderr[-3000:]
     wants = robot_only.run("python", "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_wants_mocks.py", cwd=suite)
@@ -258,12 +367,20 @@ def test_pytest_beside_the_plain_install_stays_undisturbed(robot_only):
 def test_one_mock_alone_from_the_wheel(installed):
     port = _free_port()
     log = open(installed.home / "ber.log", "w")
-    process = subprocess.Popen([str(installed.bin / "python"), "-m", "betyg_harness.mock_ber", "--port", str(port)],
-                               cwd=installed.home, env=installed.env(), stdout=log, stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        [str(installed.bin / "python"), "-m", "betyg_harness.mock_ber", "--port", str(port)],
+        cwd=installed.home,
+        env=installed.env(),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     try:
         _wait_until_healthy([f"http://127.0.0.1:{port}"], process, installed.home / "ber.log")
-        groups = requests.get(f"http://127.0.0.1:{port}/ss12000/v2.1/groups",
-                              headers={"Authorization": "Bearer ber-dev-token"}, timeout=10)
+        groups = requests.get(
+            f"http://127.0.0.1:{port}/ss12000/v2.1/groups",
+            headers={"Authorization": "Bearer ber-dev-token"},
+            timeout=10,
+        )
         assert groups.status_code == 200 and groups.json()["data"]
     finally:
         process.terminate()
@@ -291,12 +408,16 @@ ORDINARY_USER = "cloudsdk"  # an ordinary account of this machine's image
 
 def _as_ordinary_user() -> bool:
     import pwd
+
     try:
         pwd.getpwnam(ORDINARY_USER)
     except KeyError:
         return False
-    return (os.geteuid() == 0 and Path("/usr/bin/python3").exists()
-            and shutil.which("runuser", path="/usr/sbin:/sbin:/usr/bin") is not None)
+    return (
+        os.geteuid() == 0
+        and Path("/usr/bin/python3").exists()
+        and shutil.which("runuser", path="/usr/sbin:/sbin:/usr/bin") is not None
+    )
 
 
 @pytest.mark.skipif(not _as_ordinary_user(), reason=f"needs root, runuser and the account {ORDINARY_USER}")
@@ -305,6 +426,7 @@ def test_an_ordinary_user_with_playwrights_own_chromium_runs_the_readme_example(
     (the machine's headless shell placed there, at the path Playwright names): the README example
     passes and the browser comes from Playwright, not from Debian's folder."""
     from tests.e2e.test_plugin_neighbour import DEBIAN_HEADLESS_SHELL
+
     if not DEBIAN_HEADLESS_SHELL.exists():
         pytest.skip("no Chromium on this machine to place where Playwright keeps its own")
     base = Path(tempfile.mkdtemp(prefix="betyg-ordinary-"))  # pytest's own tmp is root's only
@@ -315,36 +437,67 @@ def test_an_ordinary_user_with_playwrights_own_chromium_runs_the_readme_example(
         shutil.copy(EXAMPLE, home)
         subprocess.run(["chown", "-R", ORDINARY_USER, str(base)], check=True)
         base.chmod(0o755)
-        env = {"PATH": "/usr/bin:/bin", "HOME": str(home), "LANG": "C.UTF-8",
-               **{k: v for k, v in os.environ.items() if k.startswith("PIP_")}}
+        env = {
+            "PATH": "/usr/bin:/bin",
+            "HOME": str(home),
+            "LANG": "C.UTF-8",
+            **{k: v for k, v in os.environ.items() if k.startswith("PIP_")},
+        }
 
         def as_user(*cmd: str, timeout: float = 600) -> subprocess.CompletedProcess:
-            return subprocess.run([shutil.which("runuser", path="/usr/sbin:/sbin:/usr/bin"), "-u", ORDINARY_USER,
-                                   # runuser sets HOME to the account's own: ours, through env
-                                   "--", "env", f"HOME={home}", *cmd], cwd=home, env=env, capture_output=True,
-                                  text=True, timeout=timeout)
+            return subprocess.run(
+                [
+                    shutil.which("runuser", path="/usr/sbin:/sbin:/usr/bin"),
+                    "-u",
+                    ORDINARY_USER,
+                    # runuser sets HOME to the account's own: ours, through env
+                    "--",
+                    "env",
+                    f"HOME={home}",
+                    *cmd,
+                ],
+                cwd=home,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=timeout,
+            )
+
         venv_bin = base / "venv" / "bin"
-        for step in (("/usr/bin/python3", "-m", "venv", str(base / "venv")),
-                     (str(venv_bin / "python"), "-m", "pip", "install", "--quiet",
-                      f"{base / installed.wheel.name}[pytest]")):
+        for step in (
+            ("/usr/bin/python3", "-m", "venv", str(base / "venv")),
+            (str(venv_bin / "python"), "-m", "pip", "install", "--quiet", f"{base / installed.wheel.name}[pytest]"),
+        ):
             done = as_user(*step, timeout=900)
             assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-        probe = as_user(str(venv_bin / "python"), "-c", "from playwright.sync_api import sync_playwright\n"
-                        "with sync_playwright() as p: print(p.chromium.executable_path)")
+        probe = as_user(
+            str(venv_bin / "python"),
+            "-c",
+            "from playwright.sync_api import sync_playwright\n"
+            "with sync_playwright() as p: print(p.chromium.executable_path)",
+        )
         own = Path(probe.stdout.strip())
         # Headless runs take Playwright's headless shell, kept beside its Chromium.
-        launch = as_user(str(venv_bin / "python"), "-c", "from playwright.sync_api import sync_playwright\n"
-                         "with sync_playwright() as p:\n    try: p.chromium.launch().close()\n"
-                         "    except Exception as e: print(e)")
+        launch = as_user(
+            str(venv_bin / "python"),
+            "-c",
+            "from playwright.sync_api import sync_playwright\n"
+            "with sync_playwright() as p:\n    try: p.chromium.launch().close()\n"
+            "    except Exception as e: print(e)",
+        )
         import re
+
         named = re.search(r"Executable doesn't exist at (\S+)", launch.stdout)
         assert named and home in Path(named.group(1)).parents, launch.stdout + launch.stderr
         for target in {Path(named.group(1)), own}:
             target.parent.mkdir(parents=True, exist_ok=True)
             target.symlink_to(DEBIAN_HEADLESS_SHELL)
         subprocess.run(["chown", "-R", "-h", ORDINARY_USER, str(home)], check=True)
-        source = as_user(str(venv_bin / "python"), "-c",
-                         "from betyg_harness.flows.browser import find_browser; print(find_browser().source)")
+        source = as_user(
+            str(venv_bin / "python"),
+            "-c",
+            "from betyg_harness.flows.browser import find_browser; print(find_browser().source)",
+        )
         assert source.stdout.strip() == "Playwrights egen nedladdning", source.stdout + source.stderr
         run = as_user(str(venv_bin / "python"), "-m", "pytest", "-q", "-p", "no:cacheprovider", EXAMPLE.name)
         assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-3000:]

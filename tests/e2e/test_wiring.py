@@ -1,4 +1,5 @@
 """The wiring: both mocks as processes on free ports, a real browser, real HTTP between them."""
+
 import pytest
 from playwright.sync_api import expect
 

@@ -2,6 +2,7 @@
 HTTP for Ping Pong's sync, as in production), asked through Flask's test client — fast enough for
 Hypothesis to try hundreds of inputs — plus a logged-in client of each and a fingerprint of what
 each has stored."""
+
 from __future__ import annotations
 
 import re

@@ -5,6 +5,7 @@ and each class is checked: who may reach the Betyg routes (an Elev never; a teac
 groups, GETs and POSTs alike; anyone else is sent to log in), a CSRF token on every form and a POST
 without it refused, ``next=`` never leading off-site, the API tokens, and the control API switched
 off or behind its token."""
+
 from __future__ import annotations
 
 import re
@@ -19,9 +20,19 @@ from tests.api.pingpong_support import Browser, app, ber, fresh, gid  # noqa: F4
 
 BER_CONFIG = {"SCHEDULER": False, "LOG_REQUESTS": False, "PINGPONG_URL": "http://127.0.0.1:9"}
 OWN, OTHER = "svesve01-ht26-a", "grnmat2-ht26-a"  # anna.lindqvist grades the first, omar.haddad the second
-OFF_SITE = ["https://evil.example/", "//evil.example/x", "/\\evil.example", "/\\/evil.example", "\\\\evil.example",
-            "javascript:alert(1)", "/\t/evil.example", "http:evil.example", "https:/evil.example",
-            "/%0A/evil.example", " //evil.example"]
+OFF_SITE = [
+    "https://evil.example/",
+    "//evil.example/x",
+    "/\\evil.example",
+    "/\\/evil.example",
+    "\\\\evil.example",
+    "javascript:alert(1)",
+    "/\t/evil.example",
+    "http:evil.example",
+    "https:/evil.example",
+    "/%0A/evil.example",
+    " //evil.example",
+]
 
 
 def classify(rule: str, endpoint: str) -> str:
@@ -58,7 +69,15 @@ def test_every_route_of_both_mocks_has_an_access_class(fresh, ber_app):
     for application in (fresh, ber_app):
         for rule in application.url_map.iter_rules():
             assert classify(rule.rule, rule.endpoint) in (
-                "public", "control", "api-token", "webhook", "login", "logout", "betyg", "logged-in"), rule.rule
+                "public",
+                "control",
+                "api-token",
+                "webhook",
+                "login",
+                "logout",
+                "betyg",
+                "logged-in",
+            ), rule.rule
 
 
 def _routes(application, wanted: str):
@@ -84,8 +103,9 @@ def _call(browser: Browser, method: str, url: str):
     """A request as the browser would send it: POSTs with the user's own valid CSRF token."""
     if method == "GET":
         return browser.client.get(url)
-    token = browser.token(browser.client.get("/login" if browser.client.get_cookie("session") is None else "/")
-                          .get_data(as_text=True))
+    token = browser.token(
+        browser.client.get("/login" if browser.client.get_cookie("session") is None else "/").get_data(as_text=True)
+    )
     return browser.client.open(url, method=method, data={"csrf_token": token, "payload": "x", "version": "1"})
 
 
@@ -140,8 +160,10 @@ def _forms(html: str) -> list[str]:
 
 def test_every_post_form_carries_a_csrf_token(fresh, ber_app):
     admin = _as(fresh, "betygsadmin")
-    pages = [admin.client.get(u).get_data(as_text=True) for u in
-             ("/", "/betyg", f"/betyg/grupp/{gid(OWN)}", "/betyg/sok-grupp?q=&sok=1")]
+    pages = [
+        admin.client.get(u).get_data(as_text=True)
+        for u in ("/", "/betyg", f"/betyg/grupp/{gid(OWN)}", "/betyg/sok-grupp?q=&sok=1")
+    ]
     first = admin.first_save(OWN, admin.grading_form(OWN, {"s01": "C"}, teachers=["anna.lindqvist"]))
     pages.append(first.get_data(as_text=True))  # the summary
     ber_client = ber_app.test_client()
@@ -163,9 +185,11 @@ def test_every_post_without_its_token_is_refused_and_changes_nothing(fresh, ber_
     browser = _as(application, "betygsadmin") if system == "pingpong" else None
     client = browser.client if browser else application.test_client()
     before = application.extensions["mock_kit"].db.digest()
-    posts = [(m, r) for m, r in _routes(application, "betyg") if m == "POST"] + \
-        [(m, r) for m, r in _routes(application, "logged-in") if m == "POST"] + \
-        [(m, r) for kind in ("login", "logout") for m, r in _routes(application, kind) if m == "POST"]
+    posts = (
+        [(m, r) for m, r in _routes(application, "betyg") if m == "POST"]
+        + [(m, r) for m, r in _routes(application, "logged-in") if m == "POST"]
+        + [(m, r) for kind in ("login", "logout") for m, r in _routes(application, kind) if m == "POST"]
+    )
     assert len(posts) >= 3
     for method, rule in posts:
         response = client.post(_url(rule), data={"username": "beradmin", "password": "beradmin"})
@@ -183,8 +207,9 @@ def test_next_never_leads_off_site(fresh, ber_app, system, target):
     page = client.get("/login").get_data(as_text=True)
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
     user = "betygsadmin" if system == "pingpong" else "beradmin"
-    response = client.post("/login", query_string={"next": target},
-                           data={"username": user, "password": user, "csrf_token": token})
+    response = client.post(
+        "/login", query_string={"next": target}, data={"username": user, "password": user, "csrf_token": token}
+    )
     location = response.headers["Location"]
     assert response.status_code == 302
     assert location.startswith("/") and not location.startswith("//") and "\\" not in location, location
@@ -196,8 +221,11 @@ def test_next_within_the_site_is_followed(fresh):
     client = fresh.test_client()
     page = client.get("/login").get_data(as_text=True)
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
-    response = client.post("/login", query_string={"next": "/betyg/sok-grupp?q=SVE"},
-                           data={"username": "betygsadmin", "password": "betygsadmin", "csrf_token": token})
+    response = client.post(
+        "/login",
+        query_string={"next": "/betyg/sok-grupp?q=SVE"},
+        data={"username": "betygsadmin", "password": "betygsadmin", "csrf_token": token},
+    )
     assert response.headers["Location"] == "/betyg/sok-grupp?q=SVE"
 
 
@@ -227,8 +255,12 @@ def test_a_webhook_notice_needs_the_subscriptions_secret(fresh):
 @pytest.mark.parametrize("factory", ["pingpong", "ber"])
 def test_the_control_api_is_refused_when_switched_off_or_without_its_token(tmp_path, factory):
     from betyg_harness.mock_pingpong import create_app as create_pingpong
-    make = (lambda c: create_pingpong({"SCHEDULER": False, "SYNC_ON_LOAD": False, "BER_URL": "http://127.0.0.1:9",
-                                       **c})) if factory == "pingpong" else (lambda c: create_ber({**BER_CONFIG, **c}))
+
+    make = (
+        (lambda c: create_pingpong({"SCHEDULER": False, "SYNC_ON_LOAD": False, "BER_URL": "http://127.0.0.1:9", **c}))
+        if factory == "pingpong"
+        else (lambda c: create_ber({**BER_CONFIG, **c}))
+    )
     off = make({"CONTROL_API": False, "DATABASE": str(tmp_path / "off.sqlite3")})
     guarded = make({"CONTROL_TOKEN": "hemlig", "DATABASE": str(tmp_path / "guarded.sqlite3")})
     for method, rule in _routes(guarded, "control"):

@@ -3,6 +3,7 @@ sessions fight over one group, and BER polling Ping Pong the whole time. Every g
 once, the slower saves of the contested group are refused as stale with the Swedish message (none
 overwritten silently), and BER ends up with exactly the grades Ping Pong locked — none missed,
 none twice."""
+
 from __future__ import annotations
 
 import threading
@@ -22,7 +23,7 @@ pytestmark = [pytest.mark.scenario("generated-20"), pytest.mark.xdist_group("con
 
 def _plan(scenario: dict, tmp_path) -> dict[str, tuple[dict[str, str], list[str]]]:
     """Group name → (grades by shown personnummer, grading teachers' names)."""
-    staff = {s["key"]: f'{s["givenName"]} {s["familyName"]}' for s in scenario["staff"]}
+    staff = {s["key"]: f"{s['givenName']} {s['familyName']}" for s in scenario["staff"]}
     teachers = {g["name"]: [staff[t] for t in g["graders"]] for g in scenario["groups"] if g["graders"]}
     plan: dict[str, tuple[dict[str, str], list[str]]] = {}
     for (group, pnr), grade in grades_csv(scenario, tmp_path / "betyg.csv").items():
@@ -35,8 +36,9 @@ def _other_grades(grades: dict[str, str], shift: int) -> dict[str, str]:
     return {p: steps[(steps.index(g) + shift) % len(steps)] for p, g in grades.items()}
 
 
-def test_twenty_sessions_on_twenty_groups_and_three_on_one_store_every_grade_once(scenario, mock_servers, journal,
-                                                                                tmp_path):
+def test_twenty_sessions_on_twenty_groups_and_three_on_one_store_every_grade_once(
+    scenario, mock_servers, journal, tmp_path
+):
     plan = _plan(scenario, tmp_path)
     assert len(plan) == 20
     contested = sorted(plan)[0]
@@ -90,8 +92,7 @@ def test_twenty_sessions_on_twenty_groups_and_three_on_one_store_every_grade_onc
     assert shown == winner
 
 
-def test_ber_polling_while_grades_are_locked_never_misses_or_doubles_a_grade(scenario, mock_servers, faults,
-                                                                           tmp_path):
+def test_ber_polling_while_grades_are_locked_never_misses_or_doubles_a_grade(scenario, mock_servers, faults, tmp_path):
     """BER's import runs every 15 minutes of mock time; a clock thread moves both clocks 15 minutes
     at a time, over and over, while five users lock 20 groups a third at a time (60 saves, each
     confirm held 150 ms). At the end BER holds exactly the grades Ping Pong locked."""
@@ -109,7 +110,7 @@ def test_ber_polling_while_grades_are_locked_never_misses_or_doubles_a_grade(sce
 
     def grade(worker: int):
         user = users[worker]
-        for name in names[worker::len(users)]:
+        for name in names[worker :: len(users)]:
             grades, teachers = plan[name]
             students = sorted(grades)
             for part in (students[0::3], students[1::3], students[2::3]):
@@ -131,7 +132,9 @@ def test_ber_polling_while_grades_are_locked_never_misses_or_doubles_a_grade(sce
     imports = sum(1 for a in advances for job in a["jobs_run"] if job.get("job") == "grade_import")
     assert imports >= 4, advances  # BER really polled while grades were being locked
     mock_servers.advance(minutes=15)  # one more import after the last lock
-    in_pingpong = Counter((r["elev"].strip("{}").lower(), r["value"]) for r in pingpong_locked(mock_servers.pingpong.url))
+    in_pingpong = Counter(
+        (r["elev"].strip("{}").lower(), r["value"]) for r in pingpong_locked(mock_servers.pingpong.url)
+    )
     assert sum(in_pingpong.values()) == sum(len(g) for g, _ in plan.values())
     in_ber = ber_grade_counts(mock_servers.ber.url)
     assert set(in_ber.values()) == {1}, [k for k, n in in_ber.items() if n > 1][:5]  # none twice

@@ -1,6 +1,7 @@
 """Faults injected through the control API, over real HTTP between real processes: what holds when
 BER is unreachable, when Ping Pong fails on the summary's Spara, when sessions expire, when every
 request is slow and when a mock is killed. In every case: nothing lost, nothing stored twice."""
+
 from __future__ import annotations
 
 import json
@@ -32,7 +33,8 @@ def locked_in_pingpong(url: str) -> Counter:
 
 # -- BER unreachable ---------------------------------------------------------------------------------
 def test_ber_unreachable_during_a_search_says_how_old_the_data_is_and_loses_nothing(
-        pingpong, mock_servers, mock_clock, faults):
+    pingpong, mock_servers, mock_clock, faults
+):
     faults.ber(path="/ss12000/*", drop=True)
     mock_clock.advance(minutes=5)  # Ping Pong's incremental sync runs, and fails
     hits = pingpong.find_groups(group="")
@@ -50,7 +52,8 @@ def test_ber_unreachable_during_a_search_says_how_old_the_data_is_and_loses_noth
 
 @pytest.mark.parametrize("fault", [{"status": 503}, {"drop": True}], ids=["503", "dropped"])
 def test_ping_pong_failing_during_bers_import_is_retried_and_no_grade_is_skipped_or_doubled(
-        pingpong, ber, mock_servers, mock_clock, faults, fault):
+    pingpong, ber, mock_servers, mock_clock, faults, fault
+):
     pingpong.grade_group(SVE, SVE_GRADES, teachers=TEACHER)
     faults.pingpong(path="/api/skolplattform/*", times=1, **fault)
     mock_clock.advance(minutes=15)  # BER's import runs and fails
@@ -64,8 +67,9 @@ def test_ping_pong_failing_during_bers_import_is_retried_and_no_grade_is_skipped
 
 # -- Ping Pong failing on the summary's Spara --------------------------------------------------------------
 @pytest.mark.parametrize("fault", [{"status": 500}, {"drop": True}], ids=["500-after-storing", "dropped-after-storing"])
-def test_a_lost_answer_to_the_confirm_is_retried_and_each_grade_is_stored_once(pingpong, mock_servers, faults,
-                                                                                journal, fault):
+def test_a_lost_answer_to_the_confirm_is_retried_and_each_grade_is_stored_once(
+    pingpong, mock_servers, faults, journal, fault
+):
     """The worst case: Ping Pong stores the grades, then the answer is lost. After a 500 the flow
     retries (a fresh login, the group re-read), finds them locked as asked and counts them as set by
     this call; after a dropped
@@ -75,7 +79,8 @@ def test_a_lost_answer_to_the_confirm_is_retried_and_each_grade_is_stored_once(p
     faults.pingpong(method="POST", path="/betyg/grupp/*/sammanfattning", after=True, times=1, **fault)
     result = pingpong.grade_group(SVE, SVE_GRADES, teachers=TEACHER)
     assert {s.personnummer: (s.grade, s.locked) for s in result.state.students} == {
-        p: (g, True) for p, g in SVE_GRADES.items()}
+        p: (g, True) for p, g in SVE_GRADES.items()
+    }
     confirms = journal.pingpong(method="POST", path="/betyg/grupp/*/sammanfattning")
     assert confirms[0]["fault"] is not None
     if "status" in fault:
@@ -122,7 +127,8 @@ def test_the_session_expiring_mid_group_logs_in_again_and_continues(pingpong, mo
     result = pingpong.grade_group(SVE, SVE_GRADES, teachers=TEACHER)
     assert ended["logins"] >= 1
     assert {s.personnummer: (s.grade, s.locked) for s in result.state.students} == {
-        p: (g, True) for p, g in SVE_GRADES.items()}
+        p: (g, True) for p, g in SVE_GRADES.items()
+    }
     logins = [e for e in journal.pingpong(method="POST", path="/login") if e["status"] == 302]
     assert len(logins) == 1  # the retry's fresh login (the first login happened before the journal was cleared)
     records = mock_servers.pingpong.state()["records"]
@@ -145,8 +151,14 @@ def test_two_seconds_latency_on_every_request_and_the_flows_still_pass(pingpong,
 # -- a mock killed -------------------------------------------------------------------------------------
 def _robot(args: list[str], pingpong_url: str, ber_url: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "PINGPONG_URL": pingpong_url, "BER_URL": ber_url}
-    return subprocess.run([sys.executable, "-m", "betyg_harness.flows", *args], cwd=ROOT, env=env, text=True,
-                          capture_output=True, timeout=600)
+    return subprocess.run(
+        [sys.executable, "-m", "betyg_harness.flows", *args],
+        cwd=ROOT,
+        env=env,
+        text=True,
+        capture_output=True,
+        timeout=600,
+    )
 
 
 @pytest.mark.xdist_group("own-mocks")
@@ -157,11 +169,25 @@ def test_ping_pong_killed_and_restarted_mid_run_the_robot_resumes_and_nothing_is
     try:
         document = json.loads((ROOT / "fixtures" / "scenarios" / "generated-20.json").read_text(encoding="utf-8"))
         expected = grades_csv(document, tmp_path / "betyg.csv")
-        args = ["grade", "--input", str(tmp_path / "betyg.csv"), "--out", str(tmp_path / "ut"), "--workers", "2",
-                "--no-trace"]
+        args = [
+            "grade",
+            "--input",
+            str(tmp_path / "betyg.csv"),
+            "--out",
+            str(tmp_path / "ut"),
+            "--workers",
+            "2",
+            "--no-trace",
+        ]
         env = {**os.environ, "PINGPONG_URL": pair.pingpong.url, "BER_URL": pair.ber.url}
-        robot = subprocess.Popen([sys.executable, "-m", "betyg_harness.flows", *args], cwd=ROOT, env=env, text=True,
-                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        robot = subprocess.Popen(
+            [sys.executable, "-m", "betyg_harness.flows", *args],
+            cwd=ROOT,
+            env=env,
+            text=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
         finished = 0
         for line in robot.stderr:
             finished += ": klar," in line
@@ -186,13 +212,27 @@ def test_ping_pong_killed_and_restarted_mid_run_the_robot_resumes_and_nothing_is
 
 
 @pytest.mark.scenario("generated-20")
-def test_the_robot_under_lost_answers_on_every_third_confirm_stores_each_grade_once(scenario, mock_servers, faults,
-                                                                                   journal, tmp_path):
+def test_the_robot_under_lost_answers_on_every_third_confirm_stores_each_grade_once(
+    scenario, mock_servers, faults, journal, tmp_path
+):
     expected = grades_csv(scenario, tmp_path / "betyg.csv")
-    faults.pingpong(method="POST", path="/betyg/grupp/*/sammanfattning", after=True, drop=True,
-                    probability=0.34, seed=7)
-    run = _robot(["grade", "--input", str(tmp_path / "betyg.csv"), "--out", str(tmp_path / "ut"), "--workers", "2",
-                  "--no-trace"], mock_servers.pingpong.url, mock_servers.ber.url)
+    faults.pingpong(
+        method="POST", path="/betyg/grupp/*/sammanfattning", after=True, drop=True, probability=0.34, seed=7
+    )
+    run = _robot(
+        [
+            "grade",
+            "--input",
+            str(tmp_path / "betyg.csv"),
+            "--out",
+            str(tmp_path / "ut"),
+            "--workers",
+            "2",
+            "--no-trace",
+        ],
+        mock_servers.pingpong.url,
+        mock_servers.ber.url,
+    )
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     dropped = sum(e["fault"] is not None for e in journal.pingpong(method="POST", path="/betyg/grupp/*/sammanfattning"))
     assert dropped >= 3  # the fault really fired

@@ -10,6 +10,7 @@ is schemathesis's negative mode in tests/api/test_schemathesis.py.
 
 Bounded for CI: derandomized, no example database, a few dozen examples per endpoint.
 """
+
 from __future__ import annotations
 
 import base64
@@ -27,29 +28,64 @@ SVE = stable_id("group", "svesve01-ht26-a")
 S01, ANNA = stable_id("person", "s01"), stable_id("person", "anna.lindqvist")
 BER_AUTH = {"Authorization": "Bearer ber-dev-token"}
 API = "/ss12000/v2.1"
-BOUNDED = settings(max_examples=150, derandomize=True, database=None, deadline=None,
-                   suppress_health_check=list(HealthCheck))
+BOUNDED = settings(
+    max_examples=150, derandomize=True, database=None, deadline=None, suppress_health_check=list(HealthCheck)
+)
 
 # Digits that are not 0–9 but that str.isdigit() (or \d) accepts: superscripts, Arabic-Indic,
 # N'Ko, Devanagari, Thai, fullwidth, mathematical.
 OTHER_DIGITS = "²³¹٣߃३๓１𝟙"
-EDGES = ["9999-12-31T23:59:59-14:00", "0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59.999999-00:01",
-         "0001-01-01T00:00:00", "9999-12-31", "0001-01-01", "9999-12-31T23:59", "0000-01-01", "2026-02-30",
-         "2026-12-18T08:00:00+24:00", "٢٠٢٦-١٢-١٨", "２０２６-12-18", "2026-12-18T08:00:00Z", "9" * 5000,
-         "-1", "1e309", "NaN", "Infinity", "0x10", "1_000", " 7", "²", "٣", "߃", "𝟙𝟚"]
+EDGES = [
+    "9999-12-31T23:59:59-14:00",
+    "0001-01-01T00:00:00+14:00",
+    "9999-12-31T23:59:59.999999-00:01",
+    "0001-01-01T00:00:00",
+    "9999-12-31",
+    "0001-01-01",
+    "9999-12-31T23:59",
+    "0000-01-01",
+    "2026-02-30",
+    "2026-12-18T08:00:00+24:00",
+    "٢٠٢٦-١٢-١٨",
+    "２０２６-12-18",
+    "2026-12-18T08:00:00Z",
+    "9" * 5000,
+    "-1",
+    "1e309",
+    "NaN",
+    "Infinity",
+    "0x10",
+    "1_000",
+    " 7",
+    "²",
+    "٣",
+    "߃",
+    "𝟙𝟚",
+]
 # Every code point but the surrogates (which cannot be sent as UTF-8): control characters, other
 # scripts, digits of every script, combining marks, private use.
 ANY_CHAR = st.characters(codec="utf-8")
-hostile = st.one_of(st.text(ANY_CHAR, max_size=30), st.text(st.sampled_from("0123456789" + OTHER_DIGITS + "-+:T.Z "),
-                                                               max_size=30),
-                    st.sampled_from(EDGES), st.integers().map(str))
+hostile = st.one_of(
+    st.text(ANY_CHAR, max_size=30),
+    st.text(st.sampled_from("0123456789" + OTHER_DIGITS + "-+:T.Z "), max_size=30),
+    st.sampled_from(EDGES),
+    st.integers().map(str),
+)
 json_leaf = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), hostile)
-json_value = st.recursive(json_leaf, lambda inner: st.lists(inner, max_size=3)
-                          | st.dictionaries(hostile, inner, max_size=3), max_leaves=8)
-raw_body = st.one_of(st.binary(max_size=200), st.sampled_from([b"[" * 100_000, b"{\"a\":" * 50_000, b"\xff\xfe",
-                                                               b'"\\ud800"', b"[" * 70 + b"]" * 70]))
-CONTENT_TYPES = ["application/json", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x",
-                 "text/plain", "application/json; charset=utf-16"]
+json_value = st.recursive(
+    json_leaf, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(hostile, inner, max_size=3), max_leaves=8
+)
+raw_body = st.one_of(
+    st.binary(max_size=200),
+    st.sampled_from([b"[" * 100_000, b'{"a":' * 50_000, b"\xff\xfe", b'"\\ud800"', b"[" * 70 + b"]" * 70]),
+)
+CONTENT_TYPES = [
+    "application/json",
+    "application/x-www-form-urlencoded",
+    "multipart/form-data; boundary=x",
+    "text/plain",
+    "application/json; charset=utf-16",
+]
 
 
 def token(body) -> str:
@@ -87,8 +123,7 @@ def test_the_journal_since_with_digits_other_than_ascii_is_a_400(pair, since):
     assert_refused(answer, 400, "since")
 
 
-@pytest.mark.parametrize("instant", ["9999-12-31T23:59:59-14:00", "0001-01-01T00:00:00+14:00",
-                                     "0001-01-01T00:00:00"])
+@pytest.mark.parametrize("instant", ["9999-12-31T23:59:59-14:00", "0001-01-01T00:00:00+14:00", "0001-01-01T00:00:00"])
 def test_instants_at_the_calendars_edges_are_a_400(pair, instant):
     ber = pair.ber.app.test_client()
     for name in ("meta.modified.after", "meta.created.before"):
@@ -109,11 +144,15 @@ def test_the_control_clock_at_the_calendars_edges_is_a_400(pair, instant):
 BAD_TOKENS = {
     "date column, a string": ("groups", {"a": ["x", "y"], "q": {"sortkey": ["StartDateAsc"]}}),
     "date column, a number": ("groups", {"a": [7, "y"], "q": {"sortkey": ["StartDateAsc"]}}),
-    "date column, an instant": ("groups", {"a": [{"t": "2026-01-01T00:00:00+01:00"}, "y"],
-                                           "q": {"sortkey": ["StartDateAsc"]}}),
-    "instant past the calendar": ("persons", {"a": [{"t": "9999-12-31T23:59:59-14:00"}, "x"],
-                                              "q": {"sortkey": ["ModifiedDesc"]}}),
-    "a huge int": ("deletedEntities", {"a": [2 ** 70], "q": {}}),
+    "date column, an instant": (
+        "groups",
+        {"a": [{"t": "2026-01-01T00:00:00+01:00"}, "y"], "q": {"sortkey": ["StartDateAsc"]}},
+    ),
+    "instant past the calendar": (
+        "persons",
+        {"a": [{"t": "9999-12-31T23:59:59-14:00"}, "x"], "q": {"sortkey": ["ModifiedDesc"]}},
+    ),
+    "a huge int": ("deletedEntities", {"a": [2**70], "q": {}}),
     "a bool": ("deletedEntities", {"a": [True], "q": {}}),
     "a list": ("groups", {"a": [[1, 2]], "q": {}}),
     "an object": ("groups", {"a": [{"x": 1}], "q": {}}),
@@ -127,14 +166,22 @@ BAD_TOKENS = {
 @pytest.mark.parametrize("case", BAD_TOKENS, ids=list(BAD_TOKENS))
 def test_page_tokens_that_decode_to_the_wrong_types_are_invalid(pair, case):
     resource, body = BAD_TOKENS[case]
-    answer = pair.ber.app.test_client().get(f"{API}/{resource}", query_string={"pageToken": token(body)},
-                                            headers=BER_AUTH)
+    answer = pair.ber.app.test_client().get(
+        f"{API}/{resource}", query_string={"pageToken": token(body)}, headers=BER_AUTH
+    )
     assert_refused(answer, 400, "pageToken är ogiltig", "invalid_page_token")
 
 
-@pytest.mark.parametrize("raw", ["é" * 8, "٣٣٣٣", base64.urlsafe_b64encode(b"[" * 3000).decode(),
-                                 base64.urlsafe_b64encode(b'{"a":[1],"q":{"x":' + b"[" * 4000 + b"}").decode()],
-                         ids=["non-ascii", "other-digits", "3000-brackets", "deep-filter"])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "é" * 8,
+        "٣٣٣٣",
+        base64.urlsafe_b64encode(b"[" * 3000).decode(),
+        base64.urlsafe_b64encode(b'{"a":[1],"q":{"x":' + b"[" * 4000 + b"}").decode(),
+    ],
+    ids=["non-ascii", "other-digits", "3000-brackets", "deep-filter"],
+)
 def test_page_tokens_with_non_ascii_or_deep_nesting_are_invalid(pair, raw):
     answer = pair.ber.app.test_client().get(f"{API}/groups", query_string={"pageToken": raw}, headers=BER_AUTH)
     assert_refused(answer, 400, "invalid_page_token")
@@ -143,15 +190,24 @@ def test_page_tokens_with_non_ascii_or_deep_nesting_are_invalid(pair, raw):
 def _json_endpoints(pair):
     """Every JSON endpoint of both mocks: (test client, path, headers)."""
     ber, pp = pair.ber.app.test_client(), pair.pingpong.app.test_client()
-    return [(ber, f"{API}/persons/lookup", BER_AUTH), (ber, f"{API}/groups/lookup", BER_AUTH),
-            (ber, f"{API}/subscriptions", BER_AUTH), (ber, "/_mock/clock", {}), (ber, "/_mock/faults", {}),
-            (ber, "/_mock/scenario", {}), (pp, "/_mock/clock", {}), (pp, "/_mock/clock/advance", {}),
-            (pp, "/api/ber/webhook/okand-token", {})]
+    return [
+        (ber, f"{API}/persons/lookup", BER_AUTH),
+        (ber, f"{API}/groups/lookup", BER_AUTH),
+        (ber, f"{API}/subscriptions", BER_AUTH),
+        (ber, "/_mock/clock", {}),
+        (ber, "/_mock/faults", {}),
+        (ber, "/_mock/scenario", {}),
+        (pp, "/_mock/clock", {}),
+        (pp, "/_mock/clock/advance", {}),
+        (pp, "/api/ber/webhook/okand-token", {}),
+    ]
 
 
-@pytest.mark.parametrize("body", [b"[" * 100_000, b'{"ids":' * 100_000, b"[" * 65 + b"]" * 65,
-                                  b'{"ids": ["\\ud800"]}'], ids=["100000-brackets", "100000-objects",
-                                                                "65-deep", "lone-surrogate"])
+@pytest.mark.parametrize(
+    "body",
+    [b"[" * 100_000, b'{"ids":' * 100_000, b"[" * 65 + b"]" * 65, b'{"ids": ["\\ud800"]}'],
+    ids=["100000-brackets", "100000-objects", "65-deep", "lone-surrogate"],
+)
 def test_json_nested_too_deep_is_a_4xx_on_every_json_endpoint(pair, body):
     for client, path, headers in _json_endpoints(pair):
         answer = client.post(path, data=body, headers={**headers, "Content-Type": "application/json"})
@@ -160,32 +216,41 @@ def test_json_nested_too_deep_is_a_4xx_on_every_json_endpoint(pair, body):
 
 def test_bodies_over_the_limit_are_a_413_before_they_are_read(pair):
     big = b'{"ids": [' + b'"x",' * 400_000 + b'"x"]}'  # 1.6 MB: over the public 1 MB
-    answer = pair.ber.app.test_client().post(f"{API}/persons/lookup", data=big,
-                                             headers={**BER_AUTH, "Content-Type": "application/json"})
+    answer = pair.ber.app.test_client().post(
+        f"{API}/persons/lookup", data=big, headers={**BER_AUTH, "Content-Type": "application/json"}
+    )
     assert answer.status_code == 413
     assert answer.is_json and answer.json["code"] == "payload_too_large" and "för stort" in answer.json["message"]
     # The control API takes a big scenario (bench's 5,000 groups, ~6 MB) but not 40 MB.
-    huge = pair.ber.app.test_client().post("/_mock/scenario", data=b" " * (40 * 1024 * 1024),
-                                           headers={"Content-Type": "application/json"})
+    huge = pair.ber.app.test_client().post(
+        "/_mock/scenario", data=b" " * (40 * 1024 * 1024), headers={"Content-Type": "application/json"}
+    )
     assert huge.status_code == 413 and huge.is_json
 
 
 def test_a_chunked_body_without_content_length_is_bounded(pair):
     """Over real HTTP: a body sent in chunks (no Content-Length) is cut off at the limit (413), not
     read into memory whole."""
+
     def chunks():
         for _ in range(64):
             yield b"[" * 64 * 1024  # 4 MB in all
-    answer = requests.post(f"{pair.ber.url}{API}/persons/lookup", data=chunks(),
-                           headers={**BER_AUTH, "Content-Type": "application/json"}, timeout=30)
+
+    answer = requests.post(
+        f"{pair.ber.url}{API}/persons/lookup",
+        data=chunks(),
+        headers={**BER_AUTH, "Content-Type": "application/json"},
+        timeout=30,
+    )
     assert answer.status_code == 413, answer.status_code
 
 
 def test_a_lookup_is_bounded_as_the_page_size(pair):
     ber = pair.ber.app.test_client()
     many = [stable_id("person", f"x{i}") for i in range(1001)]
-    answer = ber.post(f"{API}/persons/lookup", json={"ids": many[:600], "civicNos": ["199006022397"] * 401},
-                      headers=BER_AUTH)
+    answer = ber.post(
+        f"{API}/persons/lookup", json={"ids": many[:600], "civicNos": ["199006022397"] * 401}, headers=BER_AUTH
+    )
     assert_refused(answer, 400, "too_many_values", "Högst 1000")
     assert ber.post(f"{API}/persons/lookup", json={"ids": many[:1000]}, headers=BER_AUTH).status_code == 200
 
@@ -212,10 +277,22 @@ def controlled():
     from betyg_harness.mock_ber import create_app as ber_app
     from betyg_harness.mock_pingpong import create_app as pingpong_app
     from tests.api.live_pair import frozen
-    apps = [ber_app({"SCHEDULER": False, "LOG_REQUESTS": False, "SCENARIO": frozen(),
-                     "PINGPONG_URL": "http://127.0.0.1:9"}),
-            pingpong_app({"SCHEDULER": False, "LOG_REQUESTS": False, "SCENARIO": frozen(), "SYNC_ON_LOAD": False,
-                          "BER_URL": "http://127.0.0.1:9", "BER_WEBHOOKS": False})]
+
+    apps = [
+        ber_app(
+            {"SCHEDULER": False, "LOG_REQUESTS": False, "SCENARIO": frozen(), "PINGPONG_URL": "http://127.0.0.1:9"}
+        ),
+        pingpong_app(
+            {
+                "SCHEDULER": False,
+                "LOG_REQUESTS": False,
+                "SCENARIO": frozen(),
+                "SYNC_ON_LOAD": False,
+                "BER_URL": "http://127.0.0.1:9",
+                "BER_WEBHOOKS": False,
+            }
+        ),
+    ]
     yield apps
     for app in apps:
         app.extensions["mock_kit"].db.dispose()
@@ -229,9 +306,11 @@ def test_generated_logins_never_fail_the_server(controlled, username, password, 
     for app in controlled:
         client = app.test_client()
         page = client.get("/login")
-        answer = client.post("/login", query_string={"next": nxt},
-                             data={"csrf_token": csrf_of(page.get_data(as_text=True)), "username": username,
-                                   "password": password})
+        answer = client.post(
+            "/login",
+            query_string={"next": nxt},
+            data={"csrf_token": csrf_of(page.get_data(as_text=True)), "username": username, "password": password},
+        )
         assert_no_server_error(answer, "login")
 
 
@@ -240,29 +319,56 @@ def test_generated_logins_never_fail_the_server(controlled, username, password, 
 def test_generated_searches_never_fail_the_server(pair, pp_user, ber_user, text, teacher, term, start, end):
     pp, _ = pp_user
     ber, _ = ber_user
-    for path, args in (("/betyg/sok-grupp", {"sok": "1", "q": text, "termin": term, "from": start, "tom": end}),
-                       ("/betyg/sok-larare", {"sok": "1", "larare": teacher, "termin": term, "from": start,
-                                              "tom": end})):
+    for path, args in (
+        ("/betyg/sok-grupp", {"sok": "1", "q": text, "termin": term, "from": start, "tom": end}),
+        ("/betyg/sok-larare", {"sok": "1", "larare": teacher, "termin": term, "from": start, "tom": end}),
+    ):
         assert_no_server_error(pp.get(path, query_string=args), path)
-    answer = ber.get("/grupper", query_string={"name": text, "course": teacher, "school": term, "date_from": start,
-                                               "date_to": end, "submit": "Sök"})
+    answer = ber.get(
+        "/grupper",
+        query_string={
+            "name": text,
+            "course": teacher,
+            "school": term,
+            "date_from": start,
+            "date_to": end,
+            "submit": "Sök",
+        },
+    )
     assert_no_server_error(answer, "/grupper")
 
 
-@given(grade=st.one_of(st.sampled_from(["A", "C", "F", "-"]), hostile), version=st.one_of(st.none(), hostile),
-       teacher=hostile, lock=hostile, field=hostile)
+@given(
+    grade=st.one_of(st.sampled_from(["A", "C", "F", "-"]), hostile),
+    version=st.one_of(st.none(), hostile),
+    teacher=hostile,
+    lock=hostile,
+    field=hostile,
+)
 @BOUNDED
 def test_generated_grading_forms_store_nothing_and_never_fail(pair, pp_user, grade, version, teacher, lock, field):
     pp, csrf = pp_user
     if version is None:  # the group's real version: the form gets past the version check to its fields
-        version = re.search(r'name="version"[^>]*value="([^"]*)"', pp.get(f"/betyg/grupp/{SVE}").get_data(
-            as_text=True)).group(1)
+        version = re.search(
+            r'name="version"[^>]*value="([^"]*)"', pp.get(f"/betyg/grupp/{SVE}").get_data(as_text=True)
+        ).group(1)
     before = stored(pair.pingpong.app)
-    answer = pp.post(f"/betyg/grupp/{SVE}", data={"csrf_token": csrf, "version": version, "teacher": [ANNA, teacher],
-                                                  f"grade-{S01}": grade, f"lock-{S01}": lock, f"grade-{field}": grade})
+    answer = pp.post(
+        f"/betyg/grupp/{SVE}",
+        data={
+            "csrf_token": csrf,
+            "version": version,
+            "teacher": [ANNA, teacher],
+            f"grade-{S01}": grade,
+            f"lock-{S01}": lock,
+            f"grade-{field}": grade,
+        },
+    )
     assert_no_server_error(answer, "grading")
-    summary = pp.post(f"/betyg/grupp/{SVE}/sammanfattning",
-                      data={"csrf_token": csrf, "payload": field, "action": grade, "token": version})
+    summary = pp.post(
+        f"/betyg/grupp/{SVE}/sammanfattning",
+        data={"csrf_token": csrf, "payload": field, "action": grade, "token": version},
+    )
     assert_no_server_error(summary, "summary")
     assert stored(pair.pingpong.app) == before  # the first Spara shows a summary; a forged one stores nothing
 
@@ -272,9 +378,11 @@ def test_generated_grading_forms_store_nothing_and_never_fail(pair, pp_user, gra
 def test_generated_ber_forms_store_nothing_and_never_fail(pair, ber_user, teacher, person, group):
     ber, csrf = ber_user
     before = stored(pair.ber.app)
-    for path, data in ((f"/grupper/{SVE}/betygssattande", {"csrf_token": csrf, "teacher": teacher}),
-                       (f"/grupper/{SVE}/betygssattande/ta-bort", {"csrf_token": csrf, "person": person}),
-                       (f"/grupper/{group}/betygssattande", {"csrf_token": csrf, "teacher": ANNA})):
+    for path, data in (
+        (f"/grupper/{SVE}/betygssattande", {"csrf_token": csrf, "teacher": teacher}),
+        (f"/grupper/{SVE}/betygssattande/ta-bort", {"csrf_token": csrf, "person": person}),
+        (f"/grupper/{group}/betygssattande", {"csrf_token": csrf, "teacher": ANNA}),
+    ):
         answer = ber.post(path, data=data)
         assert_no_server_error(answer, path)
         if answer.status_code >= 400:
@@ -287,29 +395,49 @@ def test_generated_ber_forms_store_nothing_and_never_fail(pair, ber_user, teache
 def test_generated_raw_bodies_never_fail_the_server(pair, pp_user, ber_user, body, content_type):
     pp, _ = pp_user
     ber, _ = ber_user
-    targets = [(pp, "/login"), (pp, f"/betyg/grupp/{SVE}"), (pp, f"/betyg/grupp/{SVE}/sammanfattning"),
-               (pp, "/api/ber/webhook/okand"), (ber, "/login"), (ber, f"/grupper/{SVE}/betygssattande"),
-               (ber, "/betygsimport"), (ber, f"{API}/persons/lookup"), (ber, f"{API}/subscriptions")]
+    targets = [
+        (pp, "/login"),
+        (pp, f"/betyg/grupp/{SVE}"),
+        (pp, f"/betyg/grupp/{SVE}/sammanfattning"),
+        (pp, "/api/ber/webhook/okand"),
+        (ber, "/login"),
+        (ber, f"/grupper/{SVE}/betygssattande"),
+        (ber, "/betygsimport"),
+        (ber, f"{API}/persons/lookup"),
+        (ber, f"{API}/subscriptions"),
+    ]
     for client, path in targets:
         answer = client.post(path, data=body, headers={"Content-Type": content_type, **BER_AUTH})
         assert_no_server_error(answer, path)
 
 
 # == generated: the control API =====================================================================
-@given(now=st.one_of(hostile, json_value), freeze=json_value, advance=st.dictionaries(
-    st.sampled_from(["seconds", "minutes", "hours", "days", "weeks"]), json_value, max_size=2), since=hostile)
+@given(
+    now=st.one_of(hostile, json_value),
+    freeze=json_value,
+    advance=st.dictionaries(st.sampled_from(["seconds", "minutes", "hours", "days", "weeks"]), json_value, max_size=2),
+    since=hostile,
+)
 @BOUNDED
 def test_generated_clock_and_journal_calls_never_fail(controlled, now, freeze, advance, since):
     for client in (app.test_client() for app in controlled):
-        for path, body in (("/_mock/clock", {"now": now}), ("/_mock/clock", {"now": now, "freeze": freeze}),
-                           ("/_mock/clock/advance", advance)):
+        for path, body in (
+            ("/_mock/clock", {"now": now}),
+            ("/_mock/clock", {"now": now, "freeze": freeze}),
+            ("/_mock/clock/advance", advance),
+        ):
             assert_no_server_error(client.post(path, json=body), path)
         assert_no_server_error(client.get("/_mock/journal", query_string={"since": since}), "journal")
         assert_no_server_error(client.get("/healthz"), "healthz")
 
 
-@given(rule=st.dictionaries(st.sampled_from(["method", "path", "status", "latency_ms", "drop", "after", "times"]),
-                            json_value, max_size=5), document=json_value, name=hostile)
+@given(
+    rule=st.dictionaries(
+        st.sampled_from(["method", "path", "status", "latency_ms", "drop", "after", "times"]), json_value, max_size=5
+    ),
+    document=json_value,
+    name=hostile,
+)
 @BOUNDED
 def test_generated_faults_and_scenarios_never_fail(controlled, rule, document, name):
     for client in (app.test_client() for app in controlled):

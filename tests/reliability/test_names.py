@@ -1,6 +1,7 @@
 """A student named ``<img src=x onerror=alert(1)>`` is shown as text — escaped — on every page of
 both systems and printed literally in the catalogue; names in any Latin script (Łukasz, Şahin,
 Nguyễn) are shown and printed as themselves."""
+
 from __future__ import annotations
 
 import copy
@@ -23,8 +24,12 @@ GRADES = {"19900602-2397": "A", "19910717-2380": "B", "19961020-2385": "C", "200
 def hostile_default() -> dict:
     doc = copy.deepcopy(json.loads(fixtures.scenario_path("default").read_text(encoding="utf-8")))
     doc["name"] = "hostile-names"
-    names = {"s01": (ATTACK, "Öberg"), "s02": ("Łukasz", "Nowak"), "s03": ("Ayşe", "Şahin"),
-             "s04": ("Thị Lan", "Nguyễn")}
+    names = {
+        "s01": (ATTACK, "Öberg"),
+        "s02": ("Łukasz", "Nowak"),
+        "s03": ("Ayşe", "Şahin"),
+        "s04": ("Thị Lan", "Nguyễn"),
+    }
     for student in doc["students"]:
         if student["key"] in names:
             student["givenName"], student["familyName"] = names[student["key"]]
@@ -35,8 +40,9 @@ HOSTILE = hostile_default()
 
 
 @pytest.mark.scenario(HOSTILE)
-def test_a_script_in_a_name_is_text_everywhere_and_latin_names_are_themselves(pingpong, browser, mock_servers,
-                                                                              tmp_path):
+def test_a_script_in_a_name_is_text_everywhere_and_latin_names_are_themselves(
+    pingpong, browser, mock_servers, tmp_path
+):
     page = pingpong.page
     dialogs = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))

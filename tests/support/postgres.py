@@ -1,6 +1,7 @@
 """A local PostgreSQL for the scale-out tests (``betyg_harness.localpg``), once per xdist worker;
 the tests using it share one worker (``xdist_group("postgres")``). Skipped, with the reason, where
 PostgreSQL cannot be had (not installed and not root, or the driver missing)."""
+
 from __future__ import annotations
 
 import pytest

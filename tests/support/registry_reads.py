@@ -1,5 +1,6 @@
 """Reading what each system holds over its real API, for tests that count: BER's grades over
 SS 12000 (every page), Ping Pong's locked grades over its grade API."""
+
 from __future__ import annotations
 
 from collections import Counter
@@ -30,7 +31,11 @@ def ber_grade_counts(ber_url: str) -> Counter:
 
 def pingpong_locked(pingpong_url: str, start: str = "2000-01-01T00:00", tom: str = "2100-01-01T00:00") -> list[dict]:
     """Every locked grade Ping Pong publishes in its grade API for the window."""
-    response = requests.get(f"{pingpong_url}/api/skolplattform/betyg", params={"from": start, "tom": tom},
-                            headers=PINGPONG_TOKEN, timeout=60)
+    response = requests.get(
+        f"{pingpong_url}/api/skolplattform/betyg",
+        params={"from": start, "tom": tom},
+        headers=PINGPONG_TOKEN,
+        timeout=60,
+    )
     response.raise_for_status()
     return betyg_records(response.content)

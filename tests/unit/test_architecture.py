@@ -1,6 +1,7 @@
 """The invariants of ARCHITECTURE.md, read from the import statements of every module: the mocks
 never import each other, and the flows import neither mock nor their shared machinery — they meet
 only over HTTP, so the flows run unchanged against the real systems."""
+
 from __future__ import annotations
 
 import ast
@@ -57,15 +58,23 @@ def test_every_import_goes_through_the_one_namespace():
         for source in (ROOT / folder).rglob("*.py"):
             tree = ast.parse(source.read_text(encoding="utf-8"))
             for node in ast.walk(tree):
-                modules = [a.name for a in node.names] if isinstance(node, ast.Import) else \
-                    [node.module] if isinstance(node, ast.ImportFrom) and node.module and node.level == 0 else []
-                offenders += [f"{source.relative_to(ROOT)}: {m}" for m in modules
-                              if m.split(".")[0] in (*PARTS, "harness")]
+                modules = (
+                    [a.name for a in node.names]
+                    if isinstance(node, ast.Import)
+                    else [node.module]
+                    if isinstance(node, ast.ImportFrom) and node.module and node.level == 0
+                    else []
+                )
+                offenders += [
+                    f"{source.relative_to(ROOT)}: {m}" for m in modules if m.split(".")[0] in (*PARTS, "harness")
+                ]
     assert not offenders
 
 
 def test_the_checker_sees_a_forbidden_import(tmp_path):
     sample = tmp_path / "sample.py"
-    sample.write_text("def f():\n    from betyg_harness.mock_ber import registry\n"
-                      "from betyg_harness import mock_kit\n", encoding="utf-8")
+    sample.write_text(
+        "def f():\n    from betyg_harness.mock_ber import registry\nfrom betyg_harness import mock_kit\n",
+        encoding="utf-8",
+    )
     assert imported_parts(sample) == {"mock_ber", "mock_kit"}

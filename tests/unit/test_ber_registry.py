@@ -1,4 +1,5 @@
 """BER's rules (mock_ber.registry) without HTTP: statuses, personnummer, grading-teacher links."""
+
 from __future__ import annotations
 
 import copy
@@ -71,12 +72,15 @@ def enrolment(status, on=None):
     return Enrolment(status=status, status_date=on, start_date=GROUP.start_date)
 
 
-@pytest.mark.parametrize("status, on, member, admitted", [
-    ("Antagen", None, True, True),
-    ("Avbrott", date(2026, 10, 5), True, False),
-    ("Avslutad", date(2026, 11, 2), True, False),
-    ("Ej antagen", None, False, False),
-])
+@pytest.mark.parametrize(
+    "status, on, member, admitted",
+    [
+        ("Antagen", None, True, True),
+        ("Avbrott", date(2026, 10, 5), True, False),
+        ("Avslutad", date(2026, 11, 2), True, False),
+        ("Ej antagen", None, False, False),
+    ],
+)
 def test_who_is_a_member_and_who_is_admitted_at_course_end(status, on, member, admitted):
     e = enrolment(status, on)
     assert registry.has_membership(status) is member
@@ -93,8 +97,7 @@ def test_an_avbrott_student_was_admitted_before_the_avbrott_day():
 def test_setting_avbrott_records_the_day_and_bumps_the_group(kit):
     with kit.db.session() as s:
         group, person = group_and(s, "svesve01-ht26-a", "s01")
-        e = s.scalars(select(Enrolment).where(Enrolment.group_id == group.id,
-                                              Enrolment.person_id == person.id)).one()
+        e = s.scalars(select(Enrolment).where(Enrolment.group_id == group.id, Enrolment.person_id == person.id)).one()
         registry.set_enrolment_status(s, e, "Avbrott", date(2026, 11, 30), now=LATER)
         assert (e.status, e.status_date, group.modified) == ("Avbrott", date(2026, 11, 30), LATER)
         registry.set_enrolment_status(s, e, "Antagen", now=LATER)
@@ -155,8 +158,9 @@ def test_a_linked_grader_who_does_not_teach_leaves_the_activity_when_unlinked(ki
         registry.unlink_grader(s, group, omar, now=LATER + timedelta(minutes=1))
         s.flush()
         activity = registry.activity_for(s, group)
-        duties = {r.duty_id for r in s.scalars(select(TeacherAssignment).where(
-            TeacherAssignment.activity_id == activity.id))}
+        duties = {
+            r.duty_id for r in s.scalars(select(TeacherAssignment).where(TeacherAssignment.activity_id == activity.id))
+        }
         assert stable_id("duty", "omar.haddad") not in duties
 
 

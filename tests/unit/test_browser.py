@@ -1,4 +1,5 @@
 """``flows.browser``: the browser is found the Playwright way first, on every platform."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -6,8 +7,12 @@ from pathlib import Path
 import pytest
 
 from betyg_harness.flows import browser
-from betyg_harness.flows.browser import (BrowserNotFound, find_browser, playwright_browsers_root,
-                                         playwright_chromium_installed)
+from betyg_harness.flows.browser import (
+    BrowserNotFound,
+    find_browser,
+    playwright_browsers_root,
+    playwright_chromium_installed,
+)
 
 
 @pytest.fixture
@@ -19,14 +24,17 @@ def clean_env(monkeypatch, tmp_path):
     return tmp_path
 
 
-@pytest.mark.parametrize("platform, env, expected", [
-    ("linux", {}, "home/.cache/ms-playwright"),
-    ("linux", {"XDG_CACHE_HOME": "{tmp}/xdg"}, "xdg/ms-playwright"),
-    ("darwin", {}, "home/Library/Caches/ms-playwright"),
-    ("win32", {"LOCALAPPDATA": "{tmp}/AppData/Local"}, "AppData/Local/ms-playwright"),
-    ("win32", {}, "home/AppData/Local/ms-playwright"),
-    ("darwin", {"PLAYWRIGHT_BROWSERS_PATH": "{tmp}/browsers"}, "browsers"),
-])
+@pytest.mark.parametrize(
+    "platform, env, expected",
+    [
+        ("linux", {}, "home/.cache/ms-playwright"),
+        ("linux", {"XDG_CACHE_HOME": "{tmp}/xdg"}, "xdg/ms-playwright"),
+        ("darwin", {}, "home/Library/Caches/ms-playwright"),
+        ("win32", {"LOCALAPPDATA": "{tmp}/AppData/Local"}, "AppData/Local/ms-playwright"),
+        ("win32", {}, "home/AppData/Local/ms-playwright"),
+        ("darwin", {"PLAYWRIGHT_BROWSERS_PATH": "{tmp}/browsers"}, "browsers"),
+    ],
+)
 def test_playwrights_own_folder_on_each_platform(clean_env, monkeypatch, platform, env, expected):
     monkeypatch.setattr(browser.sys, "platform", platform)
     for name, value in env.items():
@@ -81,6 +89,10 @@ def test_no_browser_names_the_three_ways(clean_env, monkeypatch):
     monkeypatch.setattr(browser, "DEBIAN_CHROMIUM", clean_env / "none")
     with pytest.raises(BrowserNotFound) as missing:
         find_browser()
-    for way in ("playwright install chromium", "apt-get install chromium-headless-shell", "CHROMIUM_BIN",
-                "PW_CONNECT_URL"):
+    for way in (
+        "playwright install chromium",
+        "apt-get install chromium-headless-shell",
+        "CHROMIUM_BIN",
+        "PW_CONNECT_URL",
+    ):
         assert way in str(missing.value)

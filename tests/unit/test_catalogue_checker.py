@@ -1,6 +1,7 @@
 """betyg_harness.catalogue: reads catalogue PDFs back and reports each way they differ from the data.
 
 Faulty catalogues are made the honest way: by rendering altered data (or cutting pages off)."""
+
 from __future__ import annotations
 
 import ast
@@ -16,41 +17,72 @@ import pytest
 from pypdf import PdfReader, PdfWriter
 
 from betyg_harness import catalogue as checker
-from betyg_harness.catalogue import (ExpectedCatalogue, ExpectedStudent, compare, main,
-                               read_catalogue)
+from betyg_harness.catalogue import ExpectedCatalogue, ExpectedStudent, compare, main, read_catalogue
 from betyg_harness.mock_pingpong.catalogue import CatalogueData, CatalogueRow, render_pdf
 from betyg_harness.mock_pingpong.catalogue import pdf as catalogue_pdf
 
 ROOT = Path(__file__).resolve().parents[2]
 
-NAMES = [("Andersson", "Anna"), ("Berg", "Björn"), ("Łukasiewicz", "Łucja"), ("Muñoz", "Ñuflo"),
-         ("Nguyễn", "Thị Ngọc"), ("Şahin", "Ayşe"), ("Østergaard", "Søren"), ("Öberg", "Östen")]
+NAMES = [
+    ("Andersson", "Anna"),
+    ("Berg", "Björn"),
+    ("Łukasiewicz", "Łucja"),
+    ("Muñoz", "Ñuflo"),
+    ("Nguyễn", "Thị Ngọc"),
+    ("Şahin", "Ayşe"),
+    ("Østergaard", "Søren"),
+    ("Öberg", "Östen"),
+]
 
 
 def make_catalogue(n: int, **changes) -> CatalogueData:
-    rows = [CatalogueRow(f"19{80 + i % 20:02d}{1 + i % 12:02d}{1 + i % 28:02d}-{1000 + i:04d}",
-                         NAMES[i % len(NAMES)][0] + ("" if i < len(NAMES) else f"-{i}"),
-                         NAMES[i % len(NAMES)][1], "ABCDEF-"[i % 7]) for i in range(n)]
+    rows = [
+        CatalogueRow(
+            f"19{80 + i % 20:02d}{1 + i % 12:02d}{1 + i % 28:02d}-{1000 + i:04d}",
+            NAMES[i % len(NAMES)][0] + ("" if i < len(NAMES) else f"-{i}"),
+            NAMES[i % len(NAMES)][1],
+            "ABCDEF-"[i % 7],
+        )
+        for i in range(n)
+    ]
     data = CatalogueData(
-        huvudman="Stockholms stad", school_unit="Vuxenutbildningscentrum", school_unit_code="29573519",
-        course_code="MATMAT01a", course_name="Matematik 1a", points=100, points_kind="gymnasiepoäng",
-        group_name="MA1a-HT26-kväll", period_start=date(2026, 8, 17), period_end=date(2026, 12, 18),
-        grade_date=date(2026, 12, 18), rows=rows, teachers=["Karin Lindqvist", "Per Ödmark"],
-        printed_at=datetime(2026, 12, 21, 9, 5))
+        huvudman="Stockholms stad",
+        school_unit="Vuxenutbildningscentrum",
+        school_unit_code="29573519",
+        course_code="MATMAT01a",
+        course_name="Matematik 1a",
+        points=100,
+        points_kind="gymnasiepoäng",
+        group_name="MA1a-HT26-kväll",
+        period_start=date(2026, 8, 17),
+        period_end=date(2026, 12, 18),
+        grade_date=date(2026, 12, 18),
+        rows=rows,
+        teachers=["Karin Lindqvist", "Per Ödmark"],
+        printed_at=datetime(2026, 12, 21, 9, 5),
+    )
     return dataclasses.replace(data, **changes)
 
 
 def expected_from(data: CatalogueData, **changes) -> ExpectedCatalogue:
     """What the test data says the catalogue must hold."""
     exp = ExpectedCatalogue(
-        students=[ExpectedStudent(r.civic_no, r.grade, r.family_name, r.given_name)
-                  for r in data.rows],
-        fields={"Huvudman": data.huvudman, "Skolenhet": data.school_unit,
-                "Skolenhetskod": data.school_unit_code, "Kurskod": data.course_code,
-                "Kursnamn": data.course_name, "Poäng": f"{data.points} {data.points_kind}",
-                "Betygsgrupp": data.group_name, "Kursperiod": "2026-08-17 – 2026-12-18",
-                "Betygsdatum": "2026-12-18"},
-        teachers=list(data.teachers), late=data.late, printed_at="2026-12-21 09:05")
+        students=[ExpectedStudent(r.civic_no, r.grade, r.family_name, r.given_name) for r in data.rows],
+        fields={
+            "Huvudman": data.huvudman,
+            "Skolenhet": data.school_unit,
+            "Skolenhetskod": data.school_unit_code,
+            "Kurskod": data.course_code,
+            "Kursnamn": data.course_name,
+            "Poäng": f"{data.points} {data.points_kind}",
+            "Betygsgrupp": data.group_name,
+            "Kursperiod": "2026-08-17 – 2026-12-18",
+            "Betygsdatum": "2026-12-18",
+        },
+        teachers=list(data.teachers),
+        late=data.late,
+        printed_at="2026-12-21 09:05",
+    )
     return dataclasses.replace(exp, **changes)
 
 
@@ -100,8 +132,9 @@ def test_detects_missing_student(two_hundred):
 def test_detects_extra_student(three):
     data, _ = three
     extra = CatalogueRow("19900101-9999", "Främling", "Fia", "C")
-    diffs = compare(read_catalogue(render_pdf(dataclasses.replace(data, rows=data.rows + [extra]))),
-                    expected_from(data))
+    diffs = compare(
+        read_catalogue(render_pdf(dataclasses.replace(data, rows=data.rows + [extra]))), expected_from(data)
+    )
     assert kinds(diffs) == {"extra_student"}
     assert "19900101-9999" in diffs[0].message
 
@@ -110,8 +143,7 @@ def test_detects_wrong_grade(two_hundred):
     data, _ = two_hundred
     rows = list(data.rows)
     rows[77] = dataclasses.replace(rows[77], grade="F" if rows[77].grade != "F" else "A")
-    diffs = compare(read_catalogue(render_pdf(dataclasses.replace(data, rows=rows))),
-                    expected_from(data))
+    diffs = compare(read_catalogue(render_pdf(dataclasses.replace(data, rows=rows))), expected_from(data))
     assert kinds(diffs) == {"wrong_grade"}
     (d,) = diffs
     assert rows[77].civic_no in d.message
@@ -122,8 +154,7 @@ def test_detects_swapped_personnummer(three):
     data, _ = three
     a, b, c = data.rows
     swapped = [dataclasses.replace(a, civic_no=b.civic_no), dataclasses.replace(b, civic_no=a.civic_no), c]
-    diffs = compare(read_catalogue(render_pdf(dataclasses.replace(data, rows=swapped))),
-                    expected_from(data))
+    diffs = compare(read_catalogue(render_pdf(dataclasses.replace(data, rows=swapped))), expected_from(data))
     assert kinds(diffs) == {"wrong_personnummer"}
     assert len(diffs) == 2
     assert all("förväxlat" in d.message for d in diffs)
@@ -132,8 +163,7 @@ def test_detects_swapped_personnummer(three):
 def test_detects_mistyped_personnummer(three):
     data, _ = three
     rows = [dataclasses.replace(data.rows[0], civic_no="19800101-1001")] + data.rows[1:]
-    diffs = compare(read_catalogue(render_pdf(dataclasses.replace(data, rows=rows))),
-                    expected_from(data))
+    diffs = compare(read_catalogue(render_pdf(dataclasses.replace(data, rows=rows))), expected_from(data))
     assert kinds(diffs) == {"wrong_personnummer"}
     assert "19800101-1001" in diffs[0].message and data.rows[0].civic_no in diffs[0].message
 
@@ -147,8 +177,7 @@ def test_detects_malformed_personnummer(three):
 
 def test_detects_missing_signature_block(three):
     data, _ = three
-    diffs = compare(read_catalogue(render_pdf(dataclasses.replace(data, teachers=["Per Ödmark"]))),
-                    expected_from(data))
+    diffs = compare(read_catalogue(render_pdf(dataclasses.replace(data, teachers=["Per Ödmark"]))), expected_from(data))
     assert kinds(diffs) == {"missing_signature"}
     assert "Karin Lindqvist" in diffs[0].message
 
@@ -174,7 +203,7 @@ def test_detects_lost_last_page_by_its_footers(two_hundred):
     diffs = compare(parsed, expected_from(data))
     footer = [d for d in diffs if d.kind == "page_footer"]
     assert len(footer) == total - 1
-    assert f"Sida 1 av {total - 1} säger \"Sida 1 av {total}\"" in footer[0].message
+    assert f'Sida 1 av {total - 1} säger "Sida 1 av {total}"' in footer[0].message
     assert {"missing_student", "missing_signature"} <= kinds(diffs)
 
 
@@ -192,7 +221,7 @@ def test_detects_table_header_not_repeated(two_hundred, monkeypatch):
     diffs = compare(parsed, expected_from(data))
     assert kinds(diffs) == {"header_not_repeated"}
     assert parsed.headerless_row_pages == list(range(2, parsed.page_count + 1))
-    assert len(parsed.rows) == 200      # still read, by the columns of page 1
+    assert len(parsed.rows) == 200  # still read, by the columns of page 1
 
 
 def test_detects_wrong_header_field_and_late_mark(three):
@@ -208,28 +237,41 @@ def test_detects_wrong_header_field_and_late_mark(three):
 def test_detects_rows_out_of_order(three):
     data, _ = three
     rows = [data.rows[1], data.rows[0], data.rows[2]]
-    diffs = compare(read_catalogue(render_pdf(dataclasses.replace(data, rows=rows))),
-                    expected_from(data))
+    diffs = compare(read_catalogue(render_pdf(dataclasses.replace(data, rows=rows))), expected_from(data))
     assert kinds(diffs) == {"row_order"}
 
 
 def test_grades_only_expectation_and_ber_style_personnummer(three):
     data, pdf = three
-    exp = ExpectedCatalogue.from_dict({
-        "kurskod": "MATMAT01a",
-        "grades": {r.civic_no.replace("-", ""): r.grade for r in data.rows},
-        "teachers": data.teachers, "pages": 1})
+    exp = ExpectedCatalogue.from_dict(
+        {
+            "kurskod": "MATMAT01a",
+            "grades": {r.civic_no.replace("-", ""): r.grade for r in data.rows},
+            "teachers": data.teachers,
+            "pages": 1,
+        }
+    )
     assert compare(read_catalogue(pdf), exp) == []
     exp.grades[data.rows[0].civic_no.replace("-", "")] = "F"
     assert kinds(compare(read_catalogue(pdf), exp)) == {"wrong_grade"}
 
 
 def _expect_json(data: CatalogueData, path: Path) -> Path:
-    path.write_text(json.dumps({
-        "fields": {"Kurskod": data.course_code, "Betygsgrupp": data.group_name},
-        "students": [{"personnummer": r.civic_no, "efternamn": r.family_name,
-                      "fornamn": r.given_name, "betyg": r.grade} for r in data.rows],
-        "teachers": data.teachers, "pages": 1}, ensure_ascii=False), "utf-8")
+    path.write_text(
+        json.dumps(
+            {
+                "fields": {"Kurskod": data.course_code, "Betygsgrupp": data.group_name},
+                "students": [
+                    {"personnummer": r.civic_no, "efternamn": r.family_name, "fornamn": r.given_name, "betyg": r.grade}
+                    for r in data.rows
+                ],
+                "teachers": data.teachers,
+                "pages": 1,
+            },
+            ensure_ascii=False,
+        ),
+        "utf-8",
+    )
     return path
 
 
@@ -259,14 +301,20 @@ def test_cli_as_module_and_without_mock_pingpong(three, tmp_path):
     catalogues from any deployment."""
     data, pdf = three
     (tmp_path / "k.pdf").write_bytes(pdf)
-    code = ("import runpy, sys; sys.argv = ['x', sys.argv[1], '--expect', sys.argv[2]];\n"
-            "try: runpy.run_module('betyg_harness.catalogue', run_name='__main__')\n"
-            "except SystemExit as e: code = e.code\n"
-            "assert not [m for m in sys.modules if m.startswith('betyg_harness.mock_pingpong')]\n"
-            "sys.exit(code)")
-    res = subprocess.run([sys.executable, "-c", code, str(tmp_path / "k.pdf"),
-                          str(_expect_json(data, tmp_path / "e.json"))],
-                         cwd=ROOT, capture_output=True, text=True, timeout=60)
+    code = (
+        "import runpy, sys; sys.argv = ['x', sys.argv[1], '--expect', sys.argv[2]];\n"
+        "try: runpy.run_module('betyg_harness.catalogue', run_name='__main__')\n"
+        "except SystemExit as e: code = e.code\n"
+        "assert not [m for m in sys.modules if m.startswith('betyg_harness.mock_pingpong')]\n"
+        "sys.exit(code)"
+    )
+    res = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path / "k.pdf"), str(_expect_json(data, tmp_path / "e.json"))],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert res.returncode == 0, res.stdout + res.stderr
     assert "Inga skillnader." in res.stdout
 
@@ -280,6 +328,7 @@ def test_checker_imports_no_mock():
 
 def test_the_command_refuses_what_is_no_catalogue_in_swedish(tmp_path, capsys):
     from betyg_harness.catalogue import main
+
     not_pdf = tmp_path / "betyg.csv"
     not_pdf.write_text("personnummer,kurskod\n", encoding="utf-8")
     assert main([str(not_pdf)]) == 2

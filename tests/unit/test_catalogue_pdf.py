@@ -1,4 +1,5 @@
 """The grade catalogue PDF: content, pagination, fonts, validity — read back with pypdf."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -19,8 +20,15 @@ from betyg_harness.mock_pingpong.catalogue import CatalogueData, CatalogueRow, r
 from betyg_harness.mock_kit import webfonts
 from betyg_harness.mock_pingpong.catalogue import pdf as catalogue_pdf
 
-EXOTIC = [("Łukasiewicz", "Łucja"), ("Muñoz", "Ñuflo Iñigo"), ("Nguyễn", "Thị Ngọc"),
-          ("Şahin", "Ayşe"), ("Østergaard", "Søren"), ("Åkesson", "Älva Märta"), ("Öberg", "Östen")]
+EXOTIC = [
+    ("Łukasiewicz", "Łucja"),
+    ("Muñoz", "Ñuflo Iñigo"),
+    ("Nguyễn", "Thị Ngọc"),
+    ("Şahin", "Ayşe"),
+    ("Østergaard", "Søren"),
+    ("Åkesson", "Älva Märta"),
+    ("Öberg", "Östen"),
+]
 SURNAMES = ["Andersson", "Berg", "Ceylan", "Dahl", "Ek", "Falk", "Gül", "Holm", "Ivanova", "Jansson"]
 
 
@@ -40,19 +48,32 @@ def make_catalogue(n: int, **changes) -> CatalogueData:
             family, given = f"{SURNAMES[i % len(SURNAMES)]}-{i:03d}", "Anna Maria"
         rows.append(CatalogueRow(pnr(i), family, given, "ABCDEF-"[i % 7]))
     data = CatalogueData(
-        huvudman="Stockholms stad", school_unit="Vuxenutbildningscentrum Komvux Hermods & Co",
-        school_unit_code="29573519", course_code="SVESVE01", course_name="Svenska 1", points=100,
-        points_kind="gymnasiepoäng", group_name="SVE1 <HT26> Grupp A", period_start=date(2026, 8, 17),
-        period_end=date(2026, 12, 18), grade_date=date(2026, 12, 18), rows=rows,
-        teachers=["Karin Lindqvist", "Per Ödmark"], printed_at=datetime(2026, 12, 21, 9, 5))
+        huvudman="Stockholms stad",
+        school_unit="Vuxenutbildningscentrum Komvux Hermods & Co",
+        school_unit_code="29573519",
+        course_code="SVESVE01",
+        course_name="Svenska 1",
+        points=100,
+        points_kind="gymnasiepoäng",
+        group_name="SVE1 <HT26> Grupp A",
+        period_start=date(2026, 8, 17),
+        period_end=date(2026, 12, 18),
+        grade_date=date(2026, 12, 18),
+        rows=rows,
+        teachers=["Karin Lindqvist", "Per Ödmark"],
+        printed_at=datetime(2026, 12, 21, 9, 5),
+    )
     return dataclasses.replace(data, **changes)
 
 
 def small_catalogue(**changes) -> CatalogueData:
     tp = reference.test_personnummer()
-    rows = [CatalogueRow(f"{p[:8]}-{p[8:]}", f, g, b) for p, (f, g), b in
-            zip(tp, [("Łukasiewicz", "Łucja"), ("Nguyễn", "Thị Ngọc"), ("Östberg", "Åsa")],
-                ["A", "-", "F"])]
+    rows = [
+        CatalogueRow(f"{p[:8]}-{p[8:]}", f, g, b)
+        for p, (f, g), b in zip(
+            tp, [("Łukasiewicz", "Łucja"), ("Nguyễn", "Thị Ngọc"), ("Östberg", "Åsa")], ["A", "-", "F"]
+        )
+    ]
     return make_catalogue(0, **{"rows": rows, "teachers": ["Karin Lindqvist"], **changes})
 
 
@@ -76,21 +97,49 @@ def texts(pdf: bytes) -> list[str]:
 def test_small_catalogue_holds_every_field(small):
     data, pdf = small
     (text,) = texts(pdf)
-    for expected in ["Betygskatalog", "Huvudman", "Stockholms stad", "Skolenhet",
-                     "Vuxenutbildningscentrum Komvux Hermods & Co", "Skolenhetskod", "29573519",
-                     "Kurskod", "SVESVE01", "Kursnamn", "Svenska 1", "Poäng", "100 gymnasiepoäng",
-                     "Betygsgrupp", "SVE1 <HT26> Grupp A", "Kursperiod", "2026-08-17 – 2026-12-18",
-                     "Betygsdatum", "2026-12-18", "Utskriven 2026-12-21 09:05", "Sida 1 av 1",
-                     "Underskrift", "Namnförtydligande", "Datum", "Karin Lindqvist"]:
+    for expected in [
+        "Betygskatalog",
+        "Huvudman",
+        "Stockholms stad",
+        "Skolenhet",
+        "Vuxenutbildningscentrum Komvux Hermods & Co",
+        "Skolenhetskod",
+        "29573519",
+        "Kurskod",
+        "SVESVE01",
+        "Kursnamn",
+        "Svenska 1",
+        "Poäng",
+        "100 gymnasiepoäng",
+        "Betygsgrupp",
+        "SVE1 <HT26> Grupp A",
+        "Kursperiod",
+        "2026-08-17 – 2026-12-18",
+        "Betygsdatum",
+        "2026-12-18",
+        "Utskriven 2026-12-21 09:05",
+        "Sida 1 av 1",
+        "Underskrift",
+        "Namnförtydligande",
+        "Datum",
+        "Karin Lindqvist",
+    ]:
         assert expected in text, expected
     assert "Försenad" not in text
     parsed = read_catalogue(pdf)
     assert parsed.title == "Betygskatalog"
     assert parsed.fields == {
-        "Huvudman": "Stockholms stad", "Skolenhet": "Vuxenutbildningscentrum Komvux Hermods & Co",
-        "Skolenhetskod": "29573519", "Betygsgrupp": "SVE1 <HT26> Grupp A", "Kurskod": "SVESVE01",
-        "Kursnamn": "Svenska 1", "Poäng": "100 gymnasiepoäng",
-        "Kursperiod": "2026-08-17 – 2026-12-18", "Betygsdatum": "2026-12-18", "Antal elever": "3"}
+        "Huvudman": "Stockholms stad",
+        "Skolenhet": "Vuxenutbildningscentrum Komvux Hermods & Co",
+        "Skolenhetskod": "29573519",
+        "Betygsgrupp": "SVE1 <HT26> Grupp A",
+        "Kurskod": "SVESVE01",
+        "Kursnamn": "Svenska 1",
+        "Poäng": "100 gymnasiepoäng",
+        "Kursperiod": "2026-08-17 – 2026-12-18",
+        "Betygsdatum": "2026-12-18",
+        "Antal elever": "3",
+    }
     assert parsed.printed_at == "2026-12-21 09:05"
 
 
@@ -98,7 +147,8 @@ def test_small_catalogue_rows_in_order(small):
     data, pdf = small
     parsed = read_catalogue(pdf)
     assert [(r.personnummer, r.efternamn, r.fornamn, r.betyg) for r in parsed.rows] == [
-        (r.civic_no, r.family_name, r.given_name, r.grade) for r in data.rows]
+        (r.civic_no, r.family_name, r.given_name, r.grade) for r in data.rows
+    ]
     assert all(re.fullmatch(r"\d{8}-\d{4}", r.personnummer) for r in parsed.rows)
     # The rows read in plain pypdf text too, each cell as printed.
     (text,) = texts(pdf)
@@ -129,14 +179,18 @@ def test_more_glyphs_than_one_font_subset_holds():
     """ReportLab splits a TrueType font into 256-glyph subsets; names spanning two must still
     extract whole (and wrap in their cell when too long)."""
     glyphs = [chr(c) for c in range(0x100, 0x17F)] + [chr(c) for c in range(0x1EA0, 0x1EF9)]
-    rows = [CatalogueRow(pnr(i), "Ng" + "".join(glyphs[i * 5:i * 5 + 5]), "Thị" + glyphs[-1 - i],
-                         "A") for i in range(len(glyphs) // 5)]
-    rows.append(CatalogueRow(pnr(99), "Nguyễn-Östergård-Łukasiewicz de la Cruz y Fernández",
-                             "Anna-Karin Maria Elisabeth Åsa Ñandú", "B"))
+    rows = [
+        CatalogueRow(pnr(i), "Ng" + "".join(glyphs[i * 5 : i * 5 + 5]), "Thị" + glyphs[-1 - i], "A")
+        for i in range(len(glyphs) // 5)
+    ]
+    rows.append(
+        CatalogueRow(
+            pnr(99), "Nguyễn-Östergård-Łukasiewicz de la Cruz y Fernández", "Anna-Karin Maria Elisabeth Åsa Ñandú", "B"
+        )
+    )
     data = make_catalogue(0, rows=rows)
     parsed = read_catalogue(render_pdf(data))
-    assert [(r.efternamn, r.fornamn) for r in parsed.rows] == [
-        (r.family_name, r.given_name) for r in rows]
+    assert [(r.efternamn, r.fornamn) for r in parsed.rows] == [(r.family_name, r.given_name) for r in rows]
 
 
 def test_late_group_is_marked_forsenad():
@@ -146,8 +200,7 @@ def test_late_group_is_marked_forsenad():
 
 
 def test_grundlaggande_course_prints_verksamhetspoang():
-    data = small_catalogue(course_code="GRNENG2", course_name="Engelska", points=600,
-                           points_kind="verksamhetspoäng")
+    data = small_catalogue(course_code="GRNENG2", course_name="Engelska", points=600, points_kind="verksamhetspoäng")
     (text,) = texts(render_pdf(data))
     assert "600 verksamhetspoäng" in text
     assert "grundläggande nivå" in text
@@ -171,7 +224,8 @@ def test_200_students_paginate_with_header_and_page_numbers(big):
     assert parsed.headerless_row_pages == []
     # Every row whole, once, in order: a split row would lose or break a cell.
     assert [(r.personnummer, r.efternamn, r.fornamn, r.betyg) for r in parsed.rows] == [
-        (r.civic_no, r.family_name, r.given_name, r.grade) for r in data.rows]
+        (r.civic_no, r.family_name, r.given_name, r.grade) for r in data.rows
+    ]
     assert len({r.page for r in parsed.rows}) == total
 
 
@@ -180,8 +234,9 @@ def test_signature_heading_never_orphaned(n):
     """Around the page break (20–30 students) the heading stays with the first block and
     every block stays whole."""
     parsed = read_catalogue(render_pdf(make_catalogue(n)))
-    heading_page = next(i for i, t in enumerate(parsed.page_texts, start=1)
-                        if "Underskrift av betygssättande lärare" in t)
+    heading_page = next(
+        i for i, t in enumerate(parsed.page_texts, start=1) if "Underskrift av betygssättande lärare" in t
+    )
     assert heading_page == parsed.signatures[0].page
     assert [b.name for b in parsed.signatures] == ["Karin Lindqvist", "Per Ödmark"]
     assert all(len(b.labels) == 3 for b in parsed.signatures)
@@ -227,8 +282,7 @@ def test_every_font_is_embedded_dejavu_and_no_helvetica(big):
 def test_qpdf_check_is_clean(which, request, tmp_path):
     _, pdf = request.getfixturevalue(which)
     (tmp_path / "k.pdf").write_bytes(pdf)
-    res = subprocess.run(["qpdf", "--check", str(tmp_path / "k.pdf")], capture_output=True,
-                         timeout=60)
+    res = subprocess.run(["qpdf", "--check", str(tmp_path / "k.pdf")], capture_output=True, timeout=60)
     out = res.stdout.decode() + res.stderr.decode()
     assert res.returncode == 0, out
     assert "No syntax or stream encoding errors" in out

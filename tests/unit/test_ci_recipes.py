@@ -1,5 +1,6 @@
 """The CI recipes we ship are valid and safe: the GitHub workflow against GitHub's schema and
 zizmor's audit, the GitLab example against GitLab's schema, and the pins they install with."""
+
 from __future__ import annotations
 
 import shutil
@@ -26,8 +27,9 @@ def _run(*cmd: str) -> subprocess.CompletedProcess:
     return subprocess.run(cmd, capture_output=True, text=True, timeout=120, cwd=ROOT)
 
 
-@pytest.mark.parametrize("recipe, schema", [(WORKFLOW, "vendor.github-workflows"), (GITLAB, "vendor.gitlab-ci")],
-                         ids=["github", "gitlab"])
+@pytest.mark.parametrize(
+    "recipe, schema", [(WORKFLOW, "vendor.github-workflows"), (GITLAB, "vendor.gitlab-ci")], ids=["github", "gitlab"]
+)
 def test_the_recipe_matches_its_ci_schema(recipe, schema):
     result = _run(_tool("check-jsonschema"), "--builtin-schema", schema, str(recipe))
     assert result.returncode == 0, result.stdout + result.stderr
@@ -55,6 +57,7 @@ def test_zizmor_would_catch_an_unpinned_action_and_an_injection(tmp_path):
 def test_the_workflow_tests_the_pythons_the_package_supports():
     import tomllib
     import yaml
+
     matrix = yaml.safe_load(WORKFLOW.read_text(encoding="utf-8"))["jobs"]["test"]["strategy"]["matrix"]["python"]
     requires = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["requires-python"]
     assert requires == ">=3.11" and matrix == ["3.11", "3.12", "3.13"]
@@ -64,8 +67,11 @@ def test_ci_installs_the_pinned_versions():
     """make setup installs with constraints.txt, and every pin there is exact."""
     bootstrap = (ROOT / "scripts" / "bootstrap.sh").read_text(encoding="utf-8")
     assert '-e ".[test]" -c constraints.txt' in bootstrap
-    pins = [line for line in (ROOT / "constraints.txt").read_text(encoding="utf-8").splitlines()
-            if line.strip() and not line.startswith("#")]
+    pins = [
+        line
+        for line in (ROOT / "constraints.txt").read_text(encoding="utf-8").splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
     assert pins and all("==" in line for line in pins), [p for p in pins if "==" not in p]
     names = {line.split("==")[0].lower() for line in pins}
     assert {"pytest", "playwright", "pytest-playwright", "pytest-xdist"} <= names

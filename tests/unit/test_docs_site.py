@@ -27,40 +27,26 @@ HTML_LINK = re.compile(r"""(?:href|src)\s*=\s*["']([^"']+)["']""")
 def markdown_files() -> list[Path]:
     return [
         ROOT / "README.md",
-        *sorted(
-            p for p in DOCS.rglob("*.md") if "examples" not in p.relative_to(DOCS).parts
-        ),
+        *sorted(p for p in DOCS.rglob("*.md") if "examples" not in p.relative_to(DOCS).parts),
     ]
 
 
 def link_targets(text: str) -> list[str]:
     """Every link target outside code: inline, reference-style and raw HTML."""
     prose = INLINE_CODE.sub("", FENCE.sub("", text))
-    return [
-        m.group(1)
-        for pattern in (INLINE_LINK, REFERENCE_LINK, HTML_LINK)
-        for m in pattern.finditer(prose)
-    ]
+    return [m.group(1) for pattern in (INLINE_LINK, REFERENCE_LINK, HTML_LINK) for m in pattern.finditer(prose)]
 
 
 def broken_links(files: list[Path]) -> list[str]:
     broken = []
     for path in files:
         for target in link_targets(path.read_text(encoding="utf-8")):
-            if re.match(
-                r"[a-z][a-z0-9+.-]*:", target, re.IGNORECASE
-            ) or target.startswith("#"):
-                if not re.match(
-                    r"(mailto|https?):", target, re.IGNORECASE
-                ) and not target.startswith("#"):
-                    broken.append(
-                        f"{path.relative_to(ROOT)}: {target} (a scheme the site cannot follow)"
-                    )
+            if re.match(r"[a-z][a-z0-9+.-]*:", target, re.IGNORECASE) or target.startswith("#"):
+                if not re.match(r"(mailto|https?):", target, re.IGNORECASE) and not target.startswith("#"):
+                    broken.append(f"{path.relative_to(ROOT)}: {target} (a scheme the site cannot follow)")
                 continue
             if target.startswith("/"):
-                broken.append(
-                    f"{path.relative_to(ROOT)}: {target} (absolute: points off the repository)"
-                )
+                broken.append(f"{path.relative_to(ROOT)}: {target} (absolute: points off the repository)")
                 continue
             resolved = (path.parent / target.split("#", 1)[0]).resolve()
             if not resolved.is_relative_to(ROOT) or not resolved.exists():
@@ -126,9 +112,7 @@ def test_the_site_builds_strictly(tmp_path):
     assert done.returncode == 0, done.stdout + done.stderr
     assert (site / "index.html").is_file()
     # The plugin page shows the example file itself (a snippet), not a copy that could drift.
-    assert "Skärholmen A" in (site / "plugin" / "index.html").read_text(
-        encoding="utf-8"
-    )
+    assert "Skärholmen A" in (site / "plugin" / "index.html").read_text(encoding="utf-8")
     # Offline: no web fonts, no link to the theme's home.
     pages = "".join(p.read_text(encoding="utf-8") for p in site.rglob("*.html"))
     assert "fonts.googleapis.com" not in pages and "squidfunk" not in pages
@@ -212,20 +196,13 @@ def test_the_command_reference_names_every_option(argv):
     """docs/cli.md is the commands' --help: an option added to a command shows up there or fails here."""
     shown = help_of(argv)
     if shown is None:
-        pytest.skip(
-            f"{' '.join(argv)} has no --help here (not installed, or no such subcommand yet)"
-        )
+        pytest.skip(f"{' '.join(argv)} has no --help here (not installed, or no such subcommand yet)")
     reference = (DOCS / "cli.md").read_text(encoding="utf-8")
-    assert f"## `{' '.join(argv)}`" in reference, (
-        f"docs/cli.md lacks {' '.join(argv)}: run python {__file__}"
-    )
+    assert f"## `{' '.join(argv)}`" in reference, f"docs/cli.md lacks {' '.join(argv)}: run python {__file__}"
     missing = sorted(
-        set(re.findall(r"(?<![\w-])--[a-z][a-z0-9-]+", shown))
-        - set(re.findall(r"--[a-z][a-z0-9-]+", reference))
+        set(re.findall(r"(?<![\w-])--[a-z][a-z0-9-]+", shown)) - set(re.findall(r"--[a-z][a-z0-9-]+", reference))
     )
-    assert not missing, (
-        f"docs/cli.md lacks {missing} of {' '.join(argv)}: run python {__file__}"
-    )
+    assert not missing, f"docs/cli.md lacks {missing} of {' '.join(argv)}: run python {__file__}"
 
 
 if __name__ == "__main__":
@@ -268,9 +245,7 @@ def test_the_plugin_reference_names_every_fixture_option_and_marker(tmp_path):
     assert "--pingpong-url" in options, group
     markers = {
         m.split("(")[0].split(":")[0]
-        for m in re.findall(
-            r"^@pytest\.mark\.(\S+)", pytest_output(tmp_path, "--markers"), re.MULTILINE
-        )
+        for m in re.findall(r"^@pytest\.mark\.(\S+)", pytest_output(tmp_path, "--markers"), re.MULTILINE)
     }
     ours = {"scenario", "drift", "fail_fast"} & markers
     assert ours == {"scenario", "drift", "fail_fast"}, markers

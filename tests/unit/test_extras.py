@@ -1,5 +1,6 @@
 """The extras (issue 19): the plain install is the robot's, each other part names the extra it needs,
 and the pytest entry point loads the plugin only where that extra is installed."""
+
 from __future__ import annotations
 
 import importlib.metadata
@@ -27,8 +28,13 @@ def _name(requirement: str) -> str:
 def fake_metadata(monkeypatch):
     """A distribution ``demo`` with extras, and the set of distributions installed beside it."""
     installed: set[str] = set()
-    declared = ['requests>=2', 'flask>=3; extra == "mocks"', 'faker>=30; extra == "mocks"',
-                'demo[mocks]; extra == "pytest"', 'pytest>=8; extra == "pytest"']
+    declared = [
+        "requests>=2",
+        'flask>=3; extra == "mocks"',
+        'faker>=30; extra == "mocks"',
+        'demo[mocks]; extra == "pytest"',
+        'pytest>=8; extra == "pytest"',
+    ]
 
     def requires(name):
         if name != "demo":
@@ -82,8 +88,20 @@ def test_this_checkout_has_every_extra_its_suite_needs():
 
 def test_the_plain_install_holds_nothing_of_the_mocks_or_of_pytest():
     runtime = {_name(d) for d in PROJECT["dependencies"]}
-    assert not runtime & {"flask", "flask-wtf", "sqlalchemy", "faker", "pytest", "pytest-playwright", "pytest-xdist",
-                          "jsonschema", "fastjsonschema", "xmlschema", "openapi-schema-validator", "filelock"}
+    assert not runtime & {
+        "flask",
+        "flask-wtf",
+        "sqlalchemy",
+        "faker",
+        "pytest",
+        "pytest-playwright",
+        "pytest-xdist",
+        "jsonschema",
+        "fastjsonschema",
+        "xmlschema",
+        "openapi-schema-validator",
+        "filelock",
+    }
 
 
 def test_each_extra_a_user_picks_is_explained_where_users_read():
@@ -97,7 +115,7 @@ def test_each_extra_a_user_picks_is_explained_where_users_read():
 def test_the_entry_point_knows_every_fixture_and_marker_of_the_plugin():
     assert set(plugin_entry.PLUGIN_FIXTURES) == plugin_fixture_names()
     source = (ROOT / "betyg_harness" / "plugin.py").read_text(encoding="utf-8")
-    registered = set(re.findall(r'addinivalue_line\("markers", "(\w+)', source))
+    registered = set(re.findall(r'addinivalue_line\(\s*"markers",\s*"(\w+)', source))
     assert set(plugin_entry.PLUGIN_MARKERS) == registered
     entry = PROJECT["entry-points"]["pytest11"]
     assert entry == {"betyg_harness": "betyg_harness.plugin_entry"}
@@ -105,7 +123,7 @@ def test_the_entry_point_knows_every_fixture_and_marker_of_the_plugin():
 
 # The flows and the robot as an administrator's PC has them: the modules of every distribution the
 # plain install leaves out cannot be imported.
-_WITHOUT_EXTRAS = textwrap.dedent('''
+_WITHOUT_EXTRAS = textwrap.dedent("""
     import importlib, importlib.abc, pkgutil, sys
     ABSENT = {"flask", "flask_wtf", "sqlalchemy", "faker", "jsonschema", "fastjsonschema", "xmlschema",
               "openapi_schema_validator", "filelock", "pytest", "_pytest", "pytest_playwright", "xdist",
@@ -121,7 +139,7 @@ _WITHOUT_EXTRAS = textwrap.dedent('''
     for name in names + ["betyg_harness.catalogue", "betyg_harness.commands", "betyg_harness.extras"]:
         importlib.import_module(name)
     print(len(names))
-''')
+""")
 
 
 def test_the_flows_and_the_robot_import_without_any_extra():
@@ -136,14 +154,35 @@ def test_without_the_extra_the_entry_point_loads_no_plugin_and_explains_its_fixt
     ``mock_servers`` fails with the Swedish line that names the extra."""
     (tmp_path / "fake_missing.py").write_text(
         "import betyg_harness.extras as e\ne.missing = lambda extra, distribution=None: ['pytest-playwright']\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     (tmp_path / "test_user.py").write_text(
         "import pytest\n\ndef test_own():\n    assert True\n\n@pytest.mark.scenario('small')\n"
-        "def test_mocks(mock_servers):\n    pass\n", encoding="utf-8")
-    run = subprocess.run([sys.executable, "-m", "pytest", "-p", "fake_missing", "-p", "no:cacheprovider", "-q",
-                          "--strict-markers",
-                          "-p", "no:randomly", "-p", "no:xdist", "test_user.py"],
-                         cwd=tmp_path, capture_output=True, text=True, env={**_env(), "PYTHONPATH": str(tmp_path)})
+        "def test_mocks(mock_servers):\n    pass\n",
+        encoding="utf-8",
+    )
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-p",
+            "fake_missing",
+            "-p",
+            "no:cacheprovider",
+            "-q",
+            "--strict-markers",
+            "-p",
+            "no:randomly",
+            "-p",
+            "no:xdist",
+            "test_user.py",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env={**_env(), "PYTHONPATH": str(tmp_path)},
+    )
     out = run.stdout + run.stderr
     assert run.returncode == 1, out[-3000:]
     assert "1 passed" in out and "1 error" in out, out[-3000:]
@@ -154,19 +193,36 @@ def test_without_the_extra_the_entry_point_loads_no_plugin_and_explains_its_fixt
 
 def _env() -> dict:
     import os
+
     return {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "BETYG_"))}
 
 
 def _loaded_plugins(folder: Path, *options: str) -> str:
-    run = subprocess.run([sys.executable, "-m", "pytest", *options, "-p", "no:cacheprovider",
-                          "--trace-config", "--co", "-q", "test_user.py"],
-                         cwd=folder, capture_output=True, text=True, env={**_env(), "PYTHONPATH": str(folder)})
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            *options,
+            "-p",
+            "no:cacheprovider",
+            "--trace-config",
+            "--co",
+            "-q",
+            "test_user.py",
+        ],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        env={**_env(), "PYTHONPATH": str(folder)},
+    )
     return "\n".join(line for line in run.stdout.splitlines() if "betyg_harness" in line)
 
 
 @pytest.mark.parametrize("command", ["mocks", "drift"])
 def test_version_is_answered_without_the_extra(command, monkeypatch, capsys):
     from betyg_harness import __version__, commands
+
     monkeypatch.setattr(commands, "require", lambda *a: pytest.fail("--version must not need the extra"))
     assert getattr(commands, command)(["--version"]) == 0
     assert f"(betyg-harness) {__version__}" in capsys.readouterr().out
@@ -175,7 +231,7 @@ def test_version_is_answered_without_the_extra(command, monkeypatch, capsys):
 def test_a_module_of_the_mocks_imported_without_the_extra_says_which(tmp_path):
     """``python -m betyg_harness.mock_ber`` / ``.mock_pingpong`` / ``.fixtures.generator`` in the robot's
     venv: the error names the extra to install, not only the module Python could not find."""
-    script = _WITHOUT_EXTRAS.split("import betyg_harness.flows")[0] + textwrap.dedent('''
+    script = _WITHOUT_EXTRAS.split("import betyg_harness.flows")[0] + textwrap.dedent("""
         import betyg_harness.extras as e
         e.missing = lambda extra, distribution=None: ["flask", "faker"]
         for name in ("betyg_harness.mock_ber", "betyg_harness.mock_pingpong", "betyg_harness.fixtures.generator"):
@@ -183,7 +239,7 @@ def test_a_module_of_the_mocks_imported_without_the_extra_says_which(tmp_path):
                 importlib.import_module(name)
             except ModuleNotFoundError as error:
                 print(name, "|", str(error).replace("\\n", " "))
-    ''')
+    """)
     run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT)
     lines = run.stdout.splitlines()
     assert len(lines) == 3, run.stdout + run.stderr

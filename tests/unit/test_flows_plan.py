@@ -1,4 +1,5 @@
 """What grade_group decides from the screen before clicking: no browser needed."""
+
 from __future__ import annotations
 
 import pytest
@@ -13,9 +14,18 @@ STEPS = ["A", "B", "C", "D", "E", "F", "-"]
 
 
 def state(*rows: StudentRow, teachers=("Anna Lindqvist",)) -> GradingState:
-    return GradingState(name="SVESVE01 HT26 Kista A", facts={"Kurs": "SVESVE01 Svenska 1"}, students=list(rows),
-                        teachers=list(teachers), teachers_ticked=[], status_text="", alerts=[], can_save=True,
-                        not_before=None, catalogue_ready=False)
+    return GradingState(
+        name="SVESVE01 HT26 Kista A",
+        facts={"Kurs": "SVESVE01 Svenska 1"},
+        students=list(rows),
+        teachers=list(teachers),
+        teachers_ticked=[],
+        status_text="",
+        alerts=[],
+        can_save=True,
+        not_before=None,
+        catalogue_ready=False,
+    )
 
 
 def row(pnr="19900602-2397", name="Åsa Öberg", grade=None, locked=False) -> StudentRow:
@@ -60,11 +70,13 @@ def test_summary_must_match_exactly():
     plan = plan_grades(s, {"199006022397": "A"}, lock=True)
     good = SummaryRow("Åsa Öberg", "19900602-2397", "A", True)
     check_summary(summary(good), plan, s, lock=True, teachers=["Anna Lindqvist"])
-    for bad in (summary(SummaryRow("Åsa Öberg", "19900602-2397", "B", True)),
-                summary(SummaryRow("Åsa Öberg", "19900602-2397", "A", False)),
-                summary(),
-                summary(good, SummaryRow("Łukasz Nowak", "19910717-2380", "C", True)),
-                summary(good, teachers=())):
+    for bad in (
+        summary(SummaryRow("Åsa Öberg", "19900602-2397", "B", True)),
+        summary(SummaryRow("Åsa Öberg", "19900602-2397", "A", False)),
+        summary(),
+        summary(good, SummaryRow("Łukasz Nowak", "19910717-2380", "C", True)),
+        summary(good, teachers=()),
+    ):
         with pytest.raises(SummaryMismatch):
             check_summary(bad, plan, s, lock=True, teachers=["Anna Lindqvist"])
 
@@ -79,7 +91,7 @@ def test_scales_and_personnummer():
         normalize_personnummer("19900602-2398")
 
 
-SNAPSHOT = '''- table "Elever":
+SNAPSHOT = """- table "Elever":
   - rowgroup:
     - row "Personnummer Namn Betyg Lås":
       - columnheader "Personnummer"
@@ -100,7 +112,7 @@ SNAPSHOT = '''- table "Elever":
         - text: Låst 2026-12-18 av Maria
         - link "Mer":
           - /url: /x
-'''
+"""
 
 
 def test_aria_snapshot_is_read_as_a_tree_of_roles_and_names():

@@ -1,4 +1,5 @@
 """The scenario generator: reproducible, valid, realistic, and fast enough for 5,000 groups."""
+
 from __future__ import annotations
 
 import collections
@@ -45,23 +46,28 @@ def test_different_seeds_differ():
 
 
 def test_same_seed_is_identical_in_another_process_with_another_hash_seed():
-    code = ("import hashlib, json; from fixtures.generator import generate; "
-            "d = generate(2, 4, 10, seed=3); "
-            "print(hashlib.sha256(json.dumps(d, sort_keys=True, ensure_ascii=False).encode()).hexdigest())")
+    code = (
+        "import hashlib, json; from fixtures.generator import generate; "
+        "d = generate(2, 4, 10, seed=3); "
+        "print(hashlib.sha256(json.dumps(d, sort_keys=True, ensure_ascii=False).encode()).hexdigest())"
+    )
     env = dict(os.environ, PYTHONHASHSEED="12345")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == _digest(generate(2, 4, 10, seed=3))
 
 
 # -- validity ------------------------------------------------------------------------------------
-@pytest.mark.parametrize("kwargs", [
-    dict(schools=1, groups_per_school=1, students_per_group=1),
-    dict(schools=2, groups_per_school=10, students_per_group=30, seed=1),
-    dict(schools=3, groups_per_school=4, students_per_group=12, seed=5, profile="gradeable"),
-    dict(schools=1, groups_per_school=6, students_per_group=10, seed=2, test_personnummer=True),
-    dict(schools=1, groups_per_school=6, students_per_group=10, seed=2, samordning_share=0.3),
-    dict(schools=2, groups_per_school=3, students_per_group=5, seed=9, students_total=100),
-])
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        dict(schools=1, groups_per_school=1, students_per_group=1),
+        dict(schools=2, groups_per_school=10, students_per_group=30, seed=1),
+        dict(schools=3, groups_per_school=4, students_per_group=12, seed=5, profile="gradeable"),
+        dict(schools=1, groups_per_school=6, students_per_group=10, seed=2, test_personnummer=True),
+        dict(schools=1, groups_per_school=6, students_per_group=10, seed=2, samordning_share=0.3),
+        dict(schools=2, groups_per_school=3, students_per_group=5, seed=9, students_total=100),
+    ],
+)
 def test_generated_documents_validate(kwargs):
     doc = generate(**kwargs)
     assert scenario.validate(doc) is doc
@@ -101,10 +107,11 @@ def test_civic_no_check_rejects_bad_check_digit_and_bad_dates():
 
 def test_test_personnummer_are_used_first_when_asked():
     from betyg_harness.reference import test_personnummer
+
     reference = test_personnummer()
     doc = generate(1, 3, 10, seed=1, test_personnummer=True)
     people = doc["staff"] + doc["students"]
-    assert [p["civicNo"] for p in people][:len(reference)] == reference[:len(people)]
+    assert [p["civicNo"] for p in people][: len(reference)] == reference[: len(people)]
 
 
 # -- scale (timing lives in bench/bench_generator.py) -------------------------------------------
@@ -122,8 +129,11 @@ def test_five_thousand_groups_and_twenty_thousand_students():
 # -- realism and distribution --------------------------------------------------------------------
 def test_school_units_are_vuxenutbildningscentrum_with_unique_eight_digit_codes(medium):
     units = medium["schoolUnits"]
-    assert [u["name"] for u in units] == ["Vuxenutbildningscentrum Kista", "Vuxenutbildningscentrum Skärholmen",
-                                          "Vuxenutbildningscentrum Farsta"]
+    assert [u["name"] for u in units] == [
+        "Vuxenutbildningscentrum Kista",
+        "Vuxenutbildningscentrum Skärholmen",
+        "Vuxenutbildningscentrum Farsta",
+    ]
     codes = [u["schoolUnitCode"] for u in units]
     assert all(re.fullmatch(r"[1-9]\d{7}", c) for c in codes) and len(set(codes)) == 3
 
@@ -157,6 +167,7 @@ def test_course_ends_mix_gradeable_late_and_future(medium):
     def kind(g):
         end = dt.date.fromisoformat(g["endDate"])
         return "future" if end > TODAY else "late" if (TODAY - end).days > 14 else "gradeable"
+
     counts = collections.Counter(kind(g) for g in medium["groups"])
     assert counts["gradeable"] > counts["late"] > 0
     assert counts["future"] > 0
@@ -195,8 +206,12 @@ def test_names_include_swedish_letters_hyphens_apostrophes_and_foreign_letters(m
 def test_teachers_accounts_and_roles(medium):
     teachers = [p for p in medium["staff"] if p["dutyRole"] == "Lärare"]
     accounts = medium["accounts"]
-    assert accounts["pingpong"][0] == {"username": "betygsadmin", "password": "betygsadmin",
-                                       "name": "Maria Betygsadministratör", "role": "Betygsadministratör"}
+    assert accounts["pingpong"][0] == {
+        "username": "betygsadmin",
+        "password": "betygsadmin",
+        "name": "Maria Betygsadministratör",
+        "role": "Betygsadministratör",
+    }
     assert accounts["ber"] == [{"username": "beradmin", "password": "beradmin", "name": "BER-administratör"}]
     teacher_accounts = {a["staff"]: a for a in accounts["pingpong"] if a["role"] == "Lärare"}
     assert set(teacher_accounts) == {t["key"] for t in teachers}
@@ -231,8 +246,13 @@ def test_course_catalogue_has_every_domain_course_with_level_by_code():
     assert len(codes) == len(set(codes)) == 41
     by_code = {c["code"]: c for c in catalogue}
     assert by_code["FYSFYS01a"]["points"] == 150 and by_code["HISHIS01a1"]["points"] == 50
-    assert by_code["GRNSVE2"] == {"code": "GRNSVE2", "name": "Svenska", "points": 700,
-                                  "level": "grundläggande", "subject": "Svenska"}
+    assert by_code["GRNSVE2"] == {
+        "code": "GRNSVE2",
+        "name": "Svenska",
+        "points": 700,
+        "level": "grundläggande",
+        "subject": "Svenska",
+    }
     assert by_code["GRNENGC"]["points"] == 200 and by_code["MATMAT01a"]["name"] == "Matematik 1a"
     for c in catalogue:
         assert (c["level"] == "grundläggande") == c["code"].startswith("GRN")
@@ -263,8 +283,7 @@ def test_problems_reports_what_the_schema_cannot():
 
 def test_command_line_writes_a_valid_scenario(tmp_path, capsys):
     out = tmp_path / "out.json"
-    assert generator.main(["--schools", "2", "--groups", "3", "--students", "4", "--seed", "1",
-                           "-o", str(out)]) == 0
+    assert generator.main(["--schools", "2", "--groups", "3", "--students", "4", "--seed", "1", "-o", str(out)]) == 0
     doc = scenario.load(out)
     assert doc == generate(2, 3, 4, seed=1)
     assert json.loads(capsys.readouterr().err)["groups"] == 6
@@ -282,12 +301,14 @@ def test_some_students_have_earlier_grades_in_other_courses_one_corrected_one_a_
     start = medium["clock"]["start"][:10]
     for student in with_history:
         for grade in student["earlierGrades"]:
-            assert grade["course"] not in taking.get(student["key"], set())      # another course than now
+            assert grade["course"] not in taking.get(student["key"], set())  # another course than now
             assert grade["date"] < start and grade["date"][5:] in ("06-12", "12-18")  # an earlier term's end
             scale = {"gymnasial": "ABCDEF", "grundläggande": ("G", "IG")}[levels[grade["course"]]]
             assert grade["value"] in scale
     [corrected] = [g for g in grades if "correction" in g]
-    assert corrected["correction"]["type"] == "Rättelse" and corrected["correction"]["previousValue"] != corrected["value"]
+    assert (
+        corrected["correction"]["type"] == "Rättelse" and corrected["correction"]["previousValue"] != corrected["value"]
+    )
     assert corrected["date"] < corrected["correction"]["date"] < start
     assert sum(1 for g in grades if g.get("trial")) == 1
     assert generator.problems(medium) == []

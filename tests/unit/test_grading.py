@@ -1,4 +1,5 @@
 """The grading rules of DOMAIN.md, one function each, without HTTP or a database."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -14,14 +15,24 @@ END = date(2026, 12, 17)
 
 def sheet(school_type="VUXGY", students=None, not_admitted=(), teachers=None, version=3) -> Sheet:
     return Sheet(
-        id="g1", name="SVESVE01 HT26 Kista A", start_date=date(2026, 8, 17), end_date=END,
-        course_code="SVESVE01" if school_type == "VUXGY" else "GRNMAT2", course_name="Svenska 1", points=100,
-        school_type=school_type, school_unit_id="u1", school_unit_name="Kista", school_unit_code="41236987",
+        id="g1",
+        name="SVESVE01 HT26 Kista A",
+        start_date=date(2026, 8, 17),
+        end_date=END,
+        course_code="SVESVE01" if school_type == "VUXGY" else "GRNMAT2",
+        course_name="Svenska 1",
+        points=100,
+        school_type=school_type,
+        school_unit_id="u1",
+        school_unit_name="Kista",
+        school_unit_code="41236987",
         version=version,
-        students=students if students is not None else [Student("p1", "Åsa", "Öberg", "199006022397"),
-                                                        Student("p2", "Eva", "Andersson", "200001032382")],
+        students=students
+        if students is not None
+        else [Student("p1", "Åsa", "Öberg", "199006022397"), Student("p2", "Eva", "Andersson", "200001032382")],
         not_admitted=list(not_admitted),
-        teachers=teachers if teachers is not None else [Teacher("t1", "Anna", "Lindqvist")])
+        teachers=teachers if teachers is not None else [Teacher("t1", "Anna", "Lindqvist")],
+    )
 
 
 def messages(errors):
@@ -47,9 +58,16 @@ def test_points_kind_follows_school_type():
     assert grading.points_kind("VUXGY") == "gymnasiepoäng"
 
 
-@pytest.mark.parametrize("membership_end, admitted", [
-    (None, True), (date(2026, 12, 17), True), (date(2027, 1, 5), True), (date(2026, 12, 16), False),
-    (date(2026, 10, 5), False)])
+@pytest.mark.parametrize(
+    "membership_end, admitted",
+    [
+        (None, True),
+        (date(2026, 12, 17), True),
+        (date(2027, 1, 5), True),
+        (date(2026, 12, 16), False),
+        (date(2026, 10, 5), False),
+    ],
+)
 def test_admitted_at_course_end(membership_end, admitted):
     assert grading.is_admitted(membership_end, END) is admitted
 
@@ -76,15 +94,18 @@ def test_late_only_after_last_day_and_while_grades_missing():
     assert not grading.is_late(date(2027, 1, 1), END, 0)
 
 
-@pytest.mark.parametrize("today, admitted, graded, locked, status", [
-    (date(2026, 12, 18), 3, 0, 0, "Ej påbörjad"),
-    (date(2026, 12, 18), 3, 1, 0, "Pågår"),
-    (date(2026, 12, 18), 3, 3, 2, "Pågår"),
-    (date(2026, 12, 18), 3, 3, 3, "Klar"),
-    (date(2027, 1, 1), 3, 0, 0, "Försenad"),
-    (date(2027, 1, 1), 3, 3, 2, "Försenad"),
-    (date(2027, 1, 1), 3, 3, 3, "Klar"),
-])
+@pytest.mark.parametrize(
+    "today, admitted, graded, locked, status",
+    [
+        (date(2026, 12, 18), 3, 0, 0, "Ej påbörjad"),
+        (date(2026, 12, 18), 3, 1, 0, "Pågår"),
+        (date(2026, 12, 18), 3, 3, 2, "Pågår"),
+        (date(2026, 12, 18), 3, 3, 3, "Klar"),
+        (date(2027, 1, 1), 3, 0, 0, "Försenad"),
+        (date(2027, 1, 1), 3, 3, 2, "Försenad"),
+        (date(2027, 1, 1), 3, 3, 3, "Klar"),
+    ],
+)
 def test_group_status(today, admitted, graded, locked, status):
     assert grading.group_status(today, END, admitted, graded, locked) == status
 
@@ -115,8 +136,7 @@ def test_terms():
 def test_swedish_alphabetical_order_puts_a_ring_a_umlaut_o_umlaut_after_z():
     names = ["Öberg", "Zetterlund", "Ärlig", "Åkesson", "Andersson", "Ødegård", "Müller", "Nowak", "Yılmaz"]
     ordered = sorted(names, key=grading.swedish_key)
-    assert ordered == ["Andersson", "Müller", "Nowak", "Yılmaz", "Zetterlund", "Åkesson", "Ärlig", "Öberg",
-                       "Ødegård"]
+    assert ordered == ["Andersson", "Müller", "Nowak", "Yılmaz", "Zetterlund", "Åkesson", "Ärlig", "Öberg", "Ødegård"]
 
 
 def test_accents_sort_as_base_letter_and_u_umlaut_as_y():
@@ -168,8 +188,9 @@ def test_a_teacher_not_linked_as_grader_cannot_be_ticked():
 
 def test_grade_outside_gymnasial_scale_is_refused():
     errors = grading.validate(sheet(), Submission(3, {"p1": "G"}, set(), ["t1"]), TODAY)
-    assert errors == [grading.FieldError("grade-p1", "Betyget G finns inte i betygsskalan för SVESVE01 "
-                                                     "(A, B, C, D, E, F, -).")]
+    assert errors == [
+        grading.FieldError("grade-p1", "Betyget G finns inte i betygsskalan för SVESVE01 (A, B, C, D, E, F, -).")
+    ]
 
 
 def test_grade_outside_grundlaggande_scale_is_refused():
@@ -189,13 +210,15 @@ def test_thousands_of_forged_fields_give_one_message_per_problem():
     """A forged form with 5,000 unknown students and 30 not admitted: two messages, not 5,030."""
     dropped = [Student(f"d{i}", "Elev", f"Nummer{i:02d}", "199312172381") for i in range(30)]
     junk = {f"x{i}": "C" for i in range(5_000)} | {f"d{i}": "A" for i in range(30)}
-    errors = grading.validate(sheet(not_admitted=dropped), Submission(3, junk, {f"x{i}" for i in range(99)}, ["t1"]),
-                              TODAY)
+    errors = grading.validate(
+        sheet(not_admitted=dropped), Submission(3, junk, {f"x{i}" for i in range(99)}, ["t1"]), TODAY
+    )
     assert messages(errors) == [
         "Formuläret innehåller betyg för 5000 elever som inte finns i gruppen.",
         "Elev Nummer00, Elev Nummer01, Elev Nummer02, Elev Nummer03, Elev Nummer04, Elev Nummer05, "
         "Elev Nummer06, Elev Nummer07, Elev Nummer08, Elev Nummer09 och 20 till har inte status Antagen "
-        "i gruppen och kan inte få betyg."]
+        "i gruppen och kan inte få betyg.",
+    ]
 
 
 def test_grading_before_course_end_is_refused():
@@ -204,8 +227,9 @@ def test_grading_before_course_end_is_refused():
 
 
 def test_a_locked_grade_cannot_be_changed():
-    locked = Student("p1", "Åsa", "Öberg", "199006022397",
-                     StoredGrade("B", True, datetime(2026, 12, 18, 9), "Maria", ["t1"]))
+    locked = Student(
+        "p1", "Åsa", "Öberg", "199006022397", StoredGrade("B", True, datetime(2026, 12, 18, 9), "Maria", ["t1"])
+    )
     errors = grading.validate(sheet(students=[locked]), Submission(3, {"p1": "A"}, set(), ["t1"]), TODAY)
     assert messages(errors) == ["Betyget för Åsa Öberg är låst och kan inte ändras."]
 
@@ -233,16 +257,27 @@ def test_count_per_grade():
 
 
 def test_submission_from_form_and_payload_round_trip():
-    form = MultiDict([("version", "7"), ("grade-p1", "C"), ("grade-p2", ""), ("lock-p1", "1"),
-                      ("teacher", "t1"), ("teacher", "t2"), ("teacher", "t1")])
+    form = MultiDict(
+        [
+            ("version", "7"),
+            ("grade-p1", "C"),
+            ("grade-p2", ""),
+            ("lock-p1", "1"),
+            ("teacher", "t1"),
+            ("teacher", "t2"),
+            ("teacher", "t1"),
+        ]
+    )
     submission = Submission.from_form(form)
     assert submission == Submission(7, {"p1": "C"}, {"p1"}, ["t1", "t2"])
     assert Submission.from_payload(submission.to_payload()) == submission
 
 
 def test_sheet_status_and_catalogue_from_its_rows():
-    rows = [Student("p1", "Åsa", "Öberg", "1", StoredGrade("B", True)),
-            Student("p2", "Eva", "Andersson", "2", StoredGrade("C", False))]
+    rows = [
+        Student("p1", "Åsa", "Öberg", "1", StoredGrade("B", True)),
+        Student("p2", "Eva", "Andersson", "2", StoredGrade("C", False)),
+    ]
     s = sheet(students=rows)
     assert s.status(TODAY) == "Pågår" and not s.catalogue_ready()
     rows[1].grade = StoredGrade("C", True)

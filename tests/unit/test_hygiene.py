@@ -1,6 +1,7 @@
 """Code hygiene, run by `make test` (issue 19): ruff's pyflakes and pycodestyle error rules, as
 configured in pyproject.toml, find nothing anywhere in the repository; mypy, as configured there,
 finds nothing in the product (the package betyg_harness, as installed)."""
+
 from __future__ import annotations
 
 import importlib.util
@@ -16,8 +17,12 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_ruff_finds_nothing():
-    run = subprocess.run([sys.executable, "-m", "ruff", "check", "--no-cache", "--output-format", "concise", "."],
-                         cwd=ROOT, capture_output=True, text=True)
+    run = subprocess.run(
+        [sys.executable, "-m", "ruff", "check", "--no-cache", "--output-format", "concise", "."],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
     assert run.returncode == 0, run.stdout + run.stderr
 
 
@@ -26,8 +31,12 @@ def test_ruff_is_configured_in_pyproject(tmp_path):
     import must fail under them."""
     sample = tmp_path / "sample.py"
     sample.write_text("import os\n", encoding="utf-8")
-    run = subprocess.run([sys.executable, "-m", "ruff", "check", "--no-cache", "--config", str(ROOT / "pyproject.toml"),
-                          str(sample)], cwd=ROOT, capture_output=True, text=True)
+    run = subprocess.run(
+        [sys.executable, "-m", "ruff", "check", "--no-cache", "--config", str(ROOT / "pyproject.toml"), str(sample)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
     assert run.returncode == 1 and "F401" in run.stdout, run.stdout + run.stderr
 
 
@@ -56,12 +65,15 @@ def _mini_repository(root: Path) -> None:
     shutil.copy2(TYPECHECK, root / "scripts" / "typecheck.py")
     shutil.copy2(ROOT / "pyproject.toml", root / "pyproject.toml")
     for folder in tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"][
-            "package-dir"].values():
+        "package-dir"
+    ].values():
         (root / folder).mkdir(exist_ok=True)
         (root / folder / "__init__.py").write_text("", encoding="utf-8")
     (root / "flows" / "bad.py").write_text(
         'def annotated() -> int:\n    return "text"\n\n\n'
-        'def unannotated():\n    count: int = "text"\n    return count\n', encoding="utf-8")
+        'def unannotated():\n    count: int = "text"\n    return count\n',
+        encoding="utf-8",
+    )
     (root / "flows" / "data.json").write_text("{}", encoding="utf-8")
 
 
@@ -94,3 +106,32 @@ def test_typecheck_copies_where_links_cannot_be_made(tmp_path):
     assert not (tree / "betyg_harness" / "flows" / "data.json").exists()  # mypy reads no data files
     assert (tree / "betyg_harness" / "mock_kit" / "__init__.py").is_file()
     assert script.real_path(str(copied), places, tree) == str((tmp_path / "repo" / "flows" / "bad.py").resolve())
+
+
+def test_ruff_format_would_change_nothing():
+    run = subprocess.run(
+        [sys.executable, "-m", "ruff", "format", "--check", "--no-cache", "."], cwd=ROOT, capture_output=True, text=True
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+
+
+def test_ruff_format_check_refuses_an_unformatted_file(tmp_path):
+    sample = tmp_path / "sample.py"
+    sample.write_text("x = {  'a':1 }\n", encoding="utf-8")
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "ruff",
+            "format",
+            "--check",
+            "--no-cache",
+            "--config",
+            str(ROOT / "pyproject.toml"),
+            str(sample),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert run.returncode == 1 and "would be reformatted" in run.stdout, run.stdout + run.stderr

@@ -1,5 +1,6 @@
 """One rule for identity numbers (betyg_harness.identity), shared by the robot's CSV check, the flows,
 BER's registry and the generator: personnummer and samordningsnummer alike."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -16,17 +17,20 @@ TODAY = date(2026, 12, 18)
 SAMORDNING = "19900662-2394"  # born 1990-06-02, day + 60, Luhn over 900662239 → 4
 
 
-@pytest.mark.parametrize("written, digits, kind", [
-    ("19900602-2397", "199006022397", identity.PERSONNUMMER),
-    ("199006022397", "199006022397", identity.PERSONNUMMER),
-    ("900602-2397", "199006022397", identity.PERSONNUMMER),
-    ("9006022397", "199006022397", identity.PERSONNUMMER),
-    (" 19900602 - 2397 ", "199006022397", identity.PERSONNUMMER),
-    (SAMORDNING, "199006622394", identity.SAMORDNINGSNUMMER),
-    ("900662-2394", "199006622394", identity.SAMORDNINGSNUMMER),
-    ("200001052380", "200001052380", identity.PERSONNUMMER),
-    ("010105+2389", "190101052389", identity.PERSONNUMMER),  # '+': 100 years or older
-])
+@pytest.mark.parametrize(
+    "written, digits, kind",
+    [
+        ("19900602-2397", "199006022397", identity.PERSONNUMMER),
+        ("199006022397", "199006022397", identity.PERSONNUMMER),
+        ("900602-2397", "199006022397", identity.PERSONNUMMER),
+        ("9006022397", "199006022397", identity.PERSONNUMMER),
+        (" 19900602 - 2397 ", "199006022397", identity.PERSONNUMMER),
+        (SAMORDNING, "199006622394", identity.SAMORDNINGSNUMMER),
+        ("900662-2394", "199006622394", identity.SAMORDNINGSNUMMER),
+        ("200001052380", "200001052380", identity.PERSONNUMMER),
+        ("010105+2389", "190101052389", identity.PERSONNUMMER),  # '+': 100 years or older
+    ],
+)
 def test_written_forms_are_read_as_twelve_digits(written, digits, kind):
     number = identity.parse(written, today=TODAY)
     assert (number.digits, number.kind) == (digits, kind)
@@ -37,15 +41,18 @@ def test_samordningsnummer_has_its_real_birth_date():
     assert identity.parse(SAMORDNING).birth_date == date(1990, 6, 2)
 
 
-@pytest.mark.parametrize("bad, reason", [
-    ("19900602-2398", "kontrollsiffran"),
-    ("19900692-2398", "datumet"),       # day 92 - 60 = 32
-    ("19900632-2391", "datumet"),       # day 32, not a coordination number
-    ("20230229-2384", "datumet"),       # no 29 February in 2023
-    ("1990060-2397", "inget personnummer"),
-    ("abc", "inget personnummer"),
-    ("", "inget personnummer"),
-])
+@pytest.mark.parametrize(
+    "bad, reason",
+    [
+        ("19900602-2398", "kontrollsiffran"),
+        ("19900692-2398", "datumet"),  # day 92 - 60 = 32
+        ("19900632-2391", "datumet"),  # day 32, not a coordination number
+        ("20230229-2384", "datumet"),  # no 29 February in 2023
+        ("1990060-2397", "inget personnummer"),
+        ("abc", "inget personnummer"),
+        ("", "inget personnummer"),
+    ],
+)
 def test_invalid_numbers_are_refused_with_a_swedish_reason(bad, reason):
     with pytest.raises(ValueError, match=reason):
         identity.parse(bad, today=TODAY)
@@ -68,6 +75,9 @@ def test_every_part_uses_the_one_rule():
 
 
 def test_the_robot_accepts_a_samordningsnummer_in_its_csv():
-    jobs = parse_grades(("personnummer,kurskod,grupp,betyg,larare\n"
-                         f"{SAMORDNING},SVESVE01,SVESVE01 HT26 Kista A,B,Anna Lindqvist\n").encode())
+    jobs = parse_grades(
+        (
+            f"personnummer,kurskod,grupp,betyg,larare\n{SAMORDNING},SVESVE01,SVESVE01 HT26 Kista A,B,Anna Lindqvist\n"
+        ).encode()
+    )
     assert jobs[0].grades == {"199006622394": "B"}

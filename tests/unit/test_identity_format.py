@@ -1,5 +1,6 @@
 """One identity format on the flows' results (YYYYMMDD-NNNN), any usual form accepted on the way in;
 the robot's files keep their 12-digit keys; ``mock=`` takes anything that advances a clock."""
+
 from __future__ import annotations
 
 import json
@@ -54,8 +55,12 @@ def test_rows_read_off_the_screens_hold_the_one_form():
     row = StudentRow(personnummer="900602-2397", name="Åsa Öberg", grade=None, steps=["A"], locked=False)
     assert row.personnummer == PNR and row.personnummer_shown == "900602-2397"
     assert SummaryRow("Åsa Öberg", "199006022397", "A", True).personnummer == PNR
-    assert BerGrade("SVESVE01 Svenska 1", "A", "2026-12-18", "Anna Lindqvist", "2026-12-18",
-                    personnummer="9006022397").personnummer == PNR
+    assert (
+        BerGrade(
+            "SVESVE01 Svenska 1", "A", "2026-12-18", "Anna Lindqvist", "2026-12-18", personnummer="9006022397"
+        ).personnummer
+        == PNR
+    )
     assert BerGrade("SVESVE01 Svenska 1", "A", "", "", "").personnummer == ""
     # A value that is no valid number is kept as shown: a reading reports, it does not fail.
     assert StudentRow(personnummer="okänt", name="x", grade=None, steps=[], locked=False).personnummer == "okänt"
@@ -70,8 +75,18 @@ def test_expected_grade_holds_the_one_form_and_refuses_a_wrong_number():
 
 def test_grading_state_finds_a_student_by_any_form():
     row = StudentRow(personnummer=PNR, name="Åsa Öberg", grade="A", steps=["A"], locked=True)
-    state = GradingState(name="g", facts={}, students=[row], teachers=[], teachers_ticked=[], status_text="",
-                         alerts=[], can_save=True, not_before=None, catalogue_ready=False)
+    state = GradingState(
+        name="g",
+        facts={},
+        students=[row],
+        teachers=[],
+        teachers_ticked=[],
+        status_text="",
+        alerts=[],
+        can_save=True,
+        not_before=None,
+        catalogue_ready=False,
+    )
     assert all(state.student(form) is row for form in FORMS)
     assert state.student("19910717-2380") is None and state.student("inget") is None
     plan = plan_grades(state, {"9006022397": "A"}, lock=True)
@@ -95,6 +110,7 @@ class _Clock:
 
 def test_mock_control_and_the_plugins_mock_clock_advance_a_clock():
     from betyg_harness.plugin import MockClockControl
+
     assert isinstance(flows.MockControl("http://127.0.0.1:1"), flows.AdvancesClock)
     assert isinstance(MockClockControl(pair=None), flows.AdvancesClock)
     assert isinstance(_Clock(), flows.AdvancesClock)
@@ -121,9 +137,17 @@ GRADE_XML = b"""<?xml version='1.0' encoding='UTF-8'?>
 def test_the_grade_api_answer_is_parsed_into_records():
     [record] = parse_grades(GRADE_XML)
     assert record == flows.GradeRecord(
-        student_id="11111111-1111-1111-1111-111111111111", course_code="SVESVE01", grade="A", date="2026-12-18",
-        group_id="22222222-2222-2222-2222-222222222222", school_id="33333333-3333-3333-3333-333333333333",
-        teacher_ids=("44444444-4444-4444-4444-444444444444",), school_form="VUX", trial=False, remark=False)
+        student_id="11111111-1111-1111-1111-111111111111",
+        course_code="SVESVE01",
+        grade="A",
+        date="2026-12-18",
+        group_id="22222222-2222-2222-2222-222222222222",
+        school_id="33333333-3333-3333-3333-333333333333",
+        teacher_ids=("44444444-4444-4444-4444-444444444444",),
+        school_form="VUX",
+        trial=False,
+        remark=False,
+    )
 
 
 def test_the_mocks_grade_document_parses_the_same():
@@ -133,7 +157,11 @@ def test_the_mocks_grade_document_parses_the_same():
     class Row:
         value, course_code, deciders = "B", "ENGENG05", ["t1", "t2"]
         locked_at, group_id, school_unit_id = datetime(2026, 12, 18, 8, 30), "g1", "s1"
-    xml = etree.tostring(build_document(datetime(2026, 12, 18), datetime(2026, 12, 19), {"p1": [Row]}),
-                         xml_declaration=True, encoding="UTF-8")
+
+    xml = etree.tostring(
+        build_document(datetime(2026, 12, 18), datetime(2026, 12, 19), {"p1": [Row]}),
+        xml_declaration=True,
+        encoding="UTF-8",
+    )
     [record] = parse_grades(xml)
     assert (record.student_id, record.grade, record.teacher_ids, record.group_id) == ("p1", "B", ("t1", "t2"), "g1")

@@ -1,4 +1,5 @@
 """The mock clock and the scheduler: time moves only as told, jobs run at their due instants."""
+
 from datetime import datetime, timedelta
 
 import pytest
@@ -80,6 +81,7 @@ def test_advance_runs_every_due_job_in_order_at_its_due_instant():
 def test_a_long_advance_coalesces_the_runs_a_job_missed():
     """A year's jump runs each job a few times, not 105,000: the last runs, at their due instants."""
     from betyg_harness.mock_kit.scheduler import COALESCE_AFTER
+
     clock = MockClock(START, real_time=FakeReal())
     scheduler = Scheduler(clock)
     seen = []
@@ -88,8 +90,11 @@ def test_a_long_advance_coalesces_the_runs_a_job_missed():
     assert len(seen) == COALESCE_AFTER
     assert seen[-1] == START + timedelta(days=365)  # the last due instant, on the target
     assert all(b - a == timedelta(minutes=5) for a, b in zip(seen, seen[1:]))
-    assert ran[0] == {"job": "sync", "coalesced": 365 * 24 * 12 - COALESCE_AFTER,
-                      "from": (START + timedelta(days=365) - timedelta(minutes=10)).isoformat()}
+    assert ran[0] == {
+        "job": "sync",
+        "coalesced": 365 * 24 * 12 - COALESCE_AFTER,
+        "from": (START + timedelta(days=365) - timedelta(minutes=10)).isoformat(),
+    }
     assert scheduler.jobs[0].coalesced == 365 * 24 * 12 - COALESCE_AFTER
     assert clock.now() == START + timedelta(days=365)
 

@@ -1,4 +1,5 @@
 """Fault rules and the request journal, without HTTP."""
+
 import pytest
 
 from betyg_harness.mock_kit.faults import FaultRule, FaultRuleError, Faults
@@ -33,17 +34,20 @@ def test_seeded_probability_is_reproducible():
     assert 5 < sum(first) < 35
 
 
-@pytest.mark.parametrize("body, field", [
-    ({"status": 500}, "path"),
-    ({"path": "nope", "status": 500}, "path"),
-    ({"path": "/x", "status": 200}, "status"),
-    ({"path": "/x", "latency_ms": -1}, "latency_ms"),
-    ({"path": "/x", "status": 500, "times": 0}, "times"),
-    ({"path": "/x", "status": 500, "probability": 2}, "probability"),
-    ({"path": "/x"}, "body"),
-    ({"path": "/x", "status": 500, "colour": "red"}, "colour"),
-    ([], "body"),
-])
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        ({"status": 500}, "path"),
+        ({"path": "nope", "status": 500}, "path"),
+        ({"path": "/x", "status": 200}, "status"),
+        ({"path": "/x", "latency_ms": -1}, "latency_ms"),
+        ({"path": "/x", "status": 500, "times": 0}, "times"),
+        ({"path": "/x", "status": 500, "probability": 2}, "probability"),
+        ({"path": "/x"}, "body"),
+        ({"path": "/x", "status": 500, "colour": "red"}, "colour"),
+        ([], "body"),
+    ],
+)
 def test_bad_rules_name_the_field(body, field):
     with pytest.raises(FaultRuleError) as error:
         FaultRule.from_json(body)

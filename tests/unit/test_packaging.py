@@ -1,5 +1,6 @@
 """The installed distribution is one namespace, betyg_harness, mapped from the repository's folders:
 every folder is listed in pyproject.toml, nothing is left out, and the version lives in one place."""
+
 from __future__ import annotations
 
 import ast
@@ -40,8 +41,9 @@ def test_every_package_folder_is_in_the_distribution():
 
 def test_one_top_level_namespace():
     assert {name.split(".")[0] for name in SETUPTOOLS["packages"]} == {"betyg_harness"}
-    for target in list(PYPROJECT["project"]["scripts"].values()) + \
-            list(PYPROJECT["project"]["entry-points"]["pytest11"].values()):
+    for target in list(PYPROJECT["project"]["scripts"].values()) + list(
+        PYPROJECT["project"]["entry-points"]["pytest11"].values()
+    ):
         assert target.startswith("betyg_harness."), target
 
 
@@ -68,14 +70,16 @@ def test_the_version_is_kept_in_one_place():
     assert SETUPTOOLS["dynamic"]["version"] == {"attr": "betyg_harness.__version__"}
     assert re.fullmatch(r"\d+\.\d+\.\d+", betyg_harness.__version__)
     tree = ast.parse((ROOT / "betyg_harness" / "__init__.py").read_text(encoding="utf-8"))
-    assert not [n for n in tree.body if isinstance(n, (ast.Import, ast.ImportFrom))], \
+    assert not [n for n in tree.body if isinstance(n, (ast.Import, ast.ImportFrom))], (
         "betyg_harness/__init__.py imports nothing, so every part can read the version cheaply"
+    )
 
 
 def test_no_tracked_file_points_outside_the_repository():
     """The product stands alone: no path to the workspace it was built in. Only CI's runner and the
     reference-copy test may look for ``shared/`` beside the checkout (both work without it)."""
     import subprocess
+
     allowed = {".ci/run", "tests/unit/test_reference_files.py", "tests/unit/test_packaging.py"}
     listed = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True).stdout.decode()
     outside = re.compile(r"\.\./shared|/work/(?:main|shared)|/tmp/mut")
@@ -92,8 +96,16 @@ def test_no_tracked_file_points_outside_the_repository():
 def test_runtime_dependencies_hold_nothing_only_tests_use():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     runtime = {re.split(r"[<>=!~\[ ;]", d, maxsplit=1)[0].lower() for d in project["dependencies"]}
-    assert not runtime & {"pytest-xdist", "pytest-timeout", "pytest-html", "schemathesis", "hypothesis",
-                          "axe-playwright-python", "zizmor", "check-jsonschema"}
+    assert not runtime & {
+        "pytest-xdist",
+        "pytest-timeout",
+        "pytest-html",
+        "schemathesis",
+        "hypothesis",
+        "axe-playwright-python",
+        "zizmor",
+        "check-jsonschema",
+    }
     assert all(re.search(r">=\s*\d", d) for d in project["dependencies"]), "every runtime dependency has a lower bound"
     assert "pytest-xdist>=3.6" in project["optional-dependencies"]["parallel"]
     assert {"Framework :: Pytest", "Typing :: Typed"} <= set(project["classifiers"])
@@ -102,6 +114,7 @@ def test_runtime_dependencies_hold_nothing_only_tests_use():
 
 def test_the_parallel_extra_never_installs_the_pair_that_breaks_loadgroup():
     from betyg_harness.plugin import loadgroup_is_broken
+
     extras = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["optional-dependencies"]
     pytest_pin = next(d for d in extras["parallel"] if d.startswith("pytest>"))
     assert "<9.2" in pytest_pin and loadgroup_is_broken("9.2.0", "3.8.0") and not loadgroup_is_broken("9.1.1", "3.8.0")

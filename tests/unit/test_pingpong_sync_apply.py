@@ -1,4 +1,5 @@
 """Writing SS 12000 objects into Ping Pong's copy of BER (no HTTP: the objects are given)."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -33,11 +34,16 @@ def group_row(engine, key):
 def test_admission_is_judged_at_course_end(copy_db):
     engine, _ = copy_db
     with engine.connect() as conn:
-        flags = dict(conn.execute(select(memberships.c.person_id, memberships.c.admitted).where(
-            memberships.c.group_id == stable_id("group", "svesve01-ht26-a"))).all())
-    assert flags[stable_id("person", "s05")] is False      # Avbrott 2026-10-05, before 2026-12-17
+        flags = dict(
+            conn.execute(
+                select(memberships.c.person_id, memberships.c.admitted).where(
+                    memberships.c.group_id == stable_id("group", "svesve01-ht26-a")
+                )
+            ).all()
+        )
+    assert flags[stable_id("person", "s05")] is False  # Avbrott 2026-10-05, before 2026-12-17
     assert flags[stable_id("person", "s01")] is True
-    assert stable_id("person", "s06") not in flags          # Ej antagen: no membership at all
+    assert stable_id("person", "s06") not in flags  # Ej antagen: no membership at all
     assert group_row(engine, "svesve01-ht26-a").admitted_count == 4
 
 
@@ -65,8 +71,16 @@ def test_a_changed_activity_replaces_the_teachers(copy_db):
 def test_other_group_types_are_ignored(copy_db):
     engine, _ = copy_db
     fetched = ber_sync.Fetched()
-    fetched.groups = [{"id": "11111111-1111-1111-1111-111111111111", "displayName": "Klass 3B", "groupType": "Klass",
-                       "startDate": "2026-08-17", "endDate": "2027-06-10", "organisation": {"id": "x"}}]
+    fetched.groups = [
+        {
+            "id": "11111111-1111-1111-1111-111111111111",
+            "displayName": "Klass 3B",
+            "groupType": "Klass",
+            "startDate": "2026-08-17",
+            "endDate": "2027-06-10",
+            "organisation": {"id": "x"},
+        }
+    ]
     with engine.begin() as conn:
         ber_sync.apply(conn, fetched)
         assert conn.execute(select(groups.c.id).where(groups.c.name == "Klass 3B")).first() is None

@@ -1,5 +1,6 @@
 """``assert_catalogue`` checks everything the catalogue checker can: the students in order, the
 head fields, the signature blocks, the page count, the late mark ("Försenad") and the print date."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -39,8 +40,14 @@ def test_the_late_flag(assert_catalogue, on_time, late):
 def test_students_in_order_pages_and_print_date(assert_catalogue, on_time):
     data, pdf = on_time
     students = [ExpectedStudent(r.civic_no, r.grade, r.family_name, r.given_name) for r in data.rows]
-    parsed = assert_catalogue(pdf, students=students, pages=1, printed_at="2026-12-21 09:05",
-                              teachers=list(data.teachers), Kurskod=data.course_code)
+    parsed = assert_catalogue(
+        pdf,
+        students=students,
+        pages=1,
+        printed_at="2026-12-21 09:05",
+        teachers=list(data.teachers),
+        Kurskod=data.course_code,
+    )
     assert len(parsed.rows) == 3
     with pytest.raises(AssertionError, match="2026-12-22"):
         assert_catalogue(pdf, printed_at="2026-12-22 09:05")
@@ -55,6 +62,7 @@ def test_every_field_of_the_expectation_is_a_keyword(assert_catalogue):
     import inspect
 
     from betyg_harness.catalogue import ExpectedCatalogue
+
     parameters = inspect.signature(assert_catalogue).parameters
     for expected in dataclasses.fields(ExpectedCatalogue):
         assert expected.name in parameters, f"assert_catalogue has no {expected.name}="

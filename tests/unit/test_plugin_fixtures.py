@@ -1,5 +1,6 @@
 """Every fixture of the plugin says what it yields, its scope and how to override it — in the code
 and where users look: ``pytest --fixtures``."""
+
 from __future__ import annotations
 
 import os
@@ -16,14 +17,29 @@ NAMED = ("mock_servers", "pingpong_server", "ber_server", "mock_clock", "journal
 
 
 def _fixtures():
-    return [(module.__name__, name, definition) for module in MODULES
-            for name, definition in plugin.fixtures_of(module).items()]
+    return [
+        (module.__name__, name, definition)
+        for module in MODULES
+        for name, definition in plugin.fixtures_of(module).items()
+    ]
 
 
 def test_the_plugin_modules_define_the_expected_fixtures():
     names = {name for _, name, _ in _fixtures()}
-    assert set(NAMED) | {"scenario", "pingpong", "ber", "assert_catalogue", "drift_probe", "visual_page",
-                         "new_context", "browser_type_launch_args"} <= names
+    assert (
+        set(NAMED)
+        | {
+            "scenario",
+            "pingpong",
+            "ber",
+            "assert_catalogue",
+            "drift_probe",
+            "visual_page",
+            "new_context",
+            "browser_type_launch_args",
+        }
+        <= names
+    )
 
 
 @pytest.mark.parametrize("module, name, definition", _fixtures(), ids=lambda v: v if isinstance(v, str) else "")
@@ -43,8 +59,14 @@ def test_pytest_fixtures_shows_every_fixture_with_its_docstring(tmp_path):
     (tmp_path / "pytest.ini").write_text("[pytest]\n")
     (tmp_path / "test_nothing.py").write_text("def test_nothing():\n    pass\n")
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
-    proc = subprocess.run([sys.executable, "-m", "pytest", "--fixtures", "-p", "no:randomly"], cwd=tmp_path,
-                          capture_output=True, text=True, timeout=120, env=env)
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "--fixtures", "-p", "no:randomly"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     lines = proc.stdout.splitlines()
     for module, name, definition in _fixtures():

@@ -1,5 +1,6 @@
 """With pytest-html and --html, a failing test's golden-image evidence and drift report are linked
 from the report (pytest-playwright links its screenshots and traces the same way)."""
+
 from __future__ import annotations
 
 import os
@@ -10,7 +11,7 @@ import pytest
 
 pytest.importorskip("pytest_html")
 
-TESTS = '''
+TESTS = """
 from pathlib import Path
 
 from PIL import Image
@@ -27,7 +28,7 @@ def test_drifted(request, tmp_path):
     # What drift_probe records (without a probe run: no mocks, no browser).
     request.node.user_properties.append(("drift_report", str(report.resolve())))
     assert False, "drift"
-'''
+"""
 
 
 def _run(tmp_path, *args):
@@ -36,11 +37,29 @@ def _run(tmp_path, *args):
     golden = tmp_path / "golden"
     golden.mkdir()
     from PIL import Image
+
     Image.new("RGB", (40, 20), "red").save(golden / "banner.png")
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
-    return subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:randomly", "--golden-dir", str(golden),
-                           "--golden-artifacts", str(tmp_path / "artifacts" / "visual"), *args],
-                          cwd=tmp_path, capture_output=True, text=True, timeout=120, env=env)
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:randomly",
+            "--golden-dir",
+            str(golden),
+            "--golden-artifacts",
+            str(tmp_path / "artifacts" / "visual"),
+            *args,
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
 
 
 def test_the_html_report_links_golden_evidence_and_the_drift_report(tmp_path):

@@ -1,5 +1,6 @@
 """The plugin's settings: command line > environment > ini value > default; the flows' attempts
 reach flows.PingPong/flows.Ber, and @pytest.mark.fail_fast makes them 1."""
+
 from __future__ import annotations
 
 import json
@@ -13,7 +14,7 @@ import pytest
 from betyg_harness import plugin
 
 # The browser and the mocks are replaced by the user's own fixtures: only the settings are looked at.
-CONFTEST = '''
+CONFTEST = """
 import types
 import pytest
 
@@ -32,9 +33,9 @@ def grade_admin_page():
 @pytest.fixture
 def ber_admin_page():
     return None
-'''
+"""
 
-TESTS = '''
+TESTS = """
 import json
 import os
 import pytest
@@ -56,7 +57,7 @@ def test_ber(ber):
 @pytest.mark.fail_fast
 def test_negative(pingpong):
     _write("fail_fast", pingpong)
-'''
+"""
 
 
 @pytest.fixture
@@ -66,15 +67,21 @@ def suite(tmp_path):
         (tmp_path / "conftest.py").write_text(CONFTEST)
         (tmp_path / "test_settings.py").write_text(TESTS)
         out = tmp_path / "out"
-        clean = {k: v for k, v in os.environ.items()
-                 if not k.startswith(("PYTEST_", "BETYG_", "PINGPONG_", "BER_"))}
-        proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:randomly", *args], cwd=tmp_path,
-                              capture_output=True, text=True, timeout=120,
-                              env={**clean, **env, "SETTINGS_OUT": str(out)})
+        clean = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "BETYG_", "PINGPONG_", "BER_"))}
+        proc = subprocess.run(
+            [sys.executable, "-m", "pytest", "-q", "-p", "no:randomly", *args],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env={**clean, **env, "SETTINGS_OUT": str(out)},
+        )
         if proc.returncode:
             return proc, None
-        return proc, {name: json.loads(out.with_suffix(f".{name}").read_text())
-                      for name in ("pingpong", "ber", "fail_fast")}
+        return proc, {
+            name: json.loads(out.with_suffix(f".{name}").read_text()) for name in ("pingpong", "ber", "fail_fast")
+        }
+
     return run
 
 
@@ -110,8 +117,18 @@ def test_environment_over_ini(suite):
 
 
 def test_command_line_over_environment(suite):
-    proc, seen = suite("--betyg-attempts", "2", "--pingpong-user", "cli.user", "--ber-password", "cli.secret",
-                       ini=INI, BETYG_ATTEMPTS="5", PINGPONG_USER="env.user", BER_PASSWORD="env.secret")
+    proc, seen = suite(
+        "--betyg-attempts",
+        "2",
+        "--pingpong-user",
+        "cli.user",
+        "--ber-password",
+        "cli.secret",
+        ini=INI,
+        BETYG_ATTEMPTS="5",
+        PINGPONG_USER="env.user",
+        BER_PASSWORD="env.secret",
+    )
     assert seen, proc.stdout + proc.stderr
     assert seen["pingpong"] == {"attempts": 2, "user": "cli.user", "password": "ini.password"}
     assert seen["ber"] == {"attempts": 2, "user": "ini.ber", "password": "cli.secret"}

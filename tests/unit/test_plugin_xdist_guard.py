@@ -1,6 +1,7 @@
 """pytest >= 9.2 with pytest-xdist <= 3.8.0 splits --dist loadgroup groups without a word
 (pytest-dev/pytest-xdist#1386): in such a run the plugin's tests fail with the reason, and a
 suite that uses none of its fixtures runs undisturbed."""
+
 from __future__ import annotations
 
 import os
@@ -12,19 +13,22 @@ import pytest
 from betyg_harness.plugin import loadgroup_is_broken, loadgroup_message
 
 
-@pytest.mark.parametrize("pytest_version, xdist_version, broken", [
-    ("9.2.0", "3.8.0", True),
-    ("9.2.1", "3.7.0", True),
-    ("9.3.0", "3.8.0", True),
-    ("10.0.0", "3.8.0", True),
-    ("9.2.0.dev12", "3.8.0", True),     # a development build of 9.2 has the change already
-    ("9.1.1", "3.8.0", False),
-    ("8.4.2", "3.6.1", False),
-    ("9.2.0", "3.8.1", False),
-    ("9.2.0", "3.9.0", False),
-    ("9.2.0", "4.0.0", False),
-    ("9.2.0", "not-a-version", False),
-])
+@pytest.mark.parametrize(
+    "pytest_version, xdist_version, broken",
+    [
+        ("9.2.0", "3.8.0", True),
+        ("9.2.1", "3.7.0", True),
+        ("9.3.0", "3.8.0", True),
+        ("10.0.0", "3.8.0", True),
+        ("9.2.0.dev12", "3.8.0", True),  # a development build of 9.2 has the change already
+        ("9.1.1", "3.8.0", False),
+        ("8.4.2", "3.6.1", False),
+        ("9.2.0", "3.8.1", False),
+        ("9.2.0", "3.9.0", False),
+        ("9.2.0", "4.0.0", False),
+        ("9.2.0", "not-a-version", False),
+    ],
+)
 def test_the_decision(pytest_version, xdist_version, broken):
     assert loadgroup_is_broken(pytest_version, xdist_version) is broken
 
@@ -41,11 +45,18 @@ def _run(tmp_path, pytest_version, *args):
     the guard runs): one test uses a fixture of the plugin (one that starts nothing), one does not."""
     (tmp_path / "pytest.ini").write_text("[pytest]\n")
     (tmp_path / "conftest.py").write_text(f"import pytest\npytest.__version__ = {pytest_version!r}\n")
-    (tmp_path / "test_one.py").write_text("def test_with_the_plugin(assert_catalogue):\n    pass\n\n\n"
-                                          "def test_of_its_own():\n    pass\n")
+    (tmp_path / "test_one.py").write_text(
+        "def test_with_the_plugin(assert_catalogue):\n    pass\n\n\ndef test_of_its_own():\n    pass\n"
+    )
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
-    return subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:randomly", "-p", "no:cacheprovider", *args],
-                          cwd=tmp_path, capture_output=True, text=True, timeout=120, env=env)
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:randomly", "-p", "no:cacheprovider", *args],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
 
 
 def test_a_loadgroup_run_on_pytest_9_2_fails_the_plugins_tests_with_the_reason(tmp_path):

@@ -1,5 +1,6 @@
 """The product imports where POSIX-only modules do not exist (Windows), and its cross-process lock
 holds across processes on every platform."""
+
 from __future__ import annotations
 
 import subprocess
@@ -34,8 +35,9 @@ IMPORT_EVERYTHING = textwrap.dedent("""
 
 
 def test_every_shipped_module_imports_without_posix_only_modules():
-    result = subprocess.run([sys.executable, "-W", "ignore", "-c", IMPORT_EVERYTHING], capture_output=True,
-                            text=True, timeout=300)
+    result = subprocess.run(
+        [sys.executable, "-W", "ignore", "-c", IMPORT_EVERYTHING], capture_output=True, text=True, timeout=300
+    )
     assert result.returncode == 0, result.stderr
     count, *failed = result.stdout.splitlines()
     assert int(count) > 60, "every package of the product was walked"
@@ -55,8 +57,12 @@ HOLD_IN_ANOTHER_PROCESS = textwrap.dedent("""
 
 def test_a_lock_held_by_another_process_is_refused_without_waiting(tmp_path):
     database = tmp_path / "mock.sqlite3"
-    other = subprocess.Popen([sys.executable, "-c", HOLD_IN_ANOTHER_PROCESS, str(database)], stdin=subprocess.PIPE,
-                             stdout=subprocess.PIPE, text=True)
+    other = subprocess.Popen(
+        [sys.executable, "-c", HOLD_IN_ANOTHER_PROCESS, str(database)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert other.stdout.readline().strip() == "held"
         locks = Locks(create_engine(f"sqlite:///{database}"), shared=True)

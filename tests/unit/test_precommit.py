@@ -1,4 +1,5 @@
 """The contributors' pre-commit hooks (issue 19) run what the suite checks, at the suite's versions."""
+
 from __future__ import annotations
 
 import os
@@ -27,8 +28,9 @@ def _hooks() -> dict[str, dict]:
 
 
 def test_the_configuration_is_valid():
-    run = subprocess.run([sys.executable, "-m", "pre_commit", "validate-config", str(CONFIG)],
-                         capture_output=True, text=True)
+    run = subprocess.run(
+        [sys.executable, "-m", "pre_commit", "validate-config", str(CONFIG)], capture_output=True, text=True
+    )
     assert run.returncode == 0, run.stdout + run.stderr
 
 
@@ -54,10 +56,22 @@ def test_the_ruff_hooks_refuse_what_the_suite_refuses(tmp_path):
     env = {**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "cache"), "GIT_CONFIG_GLOBAL": os.devnull}
     subprocess.run(["git", "init", "-q"], cwd=repo, check=True, env=env)
     subprocess.run(["git", "add", "-A"], cwd=repo, check=True, env=env)
-    check = subprocess.run([sys.executable, "-m", "pre_commit", "run", "ruff-check", "--files", "sample.py"],
-                           cwd=repo, capture_output=True, text=True, env=env, timeout=600)
+    check = subprocess.run(
+        [sys.executable, "-m", "pre_commit", "run", "ruff-check", "--files", "sample.py"],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+    )
     assert check.returncode == 1 and "F821" in check.stdout, check.stdout + check.stderr
-    fmt = subprocess.run([sys.executable, "-m", "pre_commit", "run", "ruff-format", "--files", "sample.py"],
-                         cwd=repo, capture_output=True, text=True, env=env, timeout=600)
+    fmt = subprocess.run(
+        [sys.executable, "-m", "pre_commit", "run", "ruff-format", "--files", "sample.py"],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+    )
     assert fmt.returncode == 1, fmt.stdout + fmt.stderr
     assert 'x = {"a": 1}' in (repo / "sample.py").read_text(encoding="utf-8")

@@ -1,5 +1,6 @@
 """The reference files travel with the package: byte-for-byte copies of ``shared/reference`` (never
 drifting from it), found through importlib.resources, and overridable with BETYG_REFERENCE_DIR."""
+
 from __future__ import annotations
 
 import hashlib

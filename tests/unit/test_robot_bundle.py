@@ -2,6 +2,7 @@
 
 The catalogues are rendered by Ping Pong's own renderer (tests may use the mocks; the module may not),
 the report is written as the robot writes it."""
+
 from __future__ import annotations
 
 import argparse
@@ -20,13 +21,28 @@ from betyg_harness.mock_pingpong.catalogue import CatalogueData, CatalogueRow, r
 
 
 def catalogue(group: str, school: str, teachers: list[str], students: int = 3) -> bytes:
-    rows = [CatalogueRow(f"1990010{i + 1}-{1000 + i:04d}", f"Efternamn{i}", "Łukasz" if i == 0 else "Anna",
-                         "ABC"[i % 3]) for i in range(students)]
-    return render_pdf(CatalogueData(
-        huvudman="Stockholms stad", school_unit=school, school_unit_code="29573519", course_code="MATMAT01a",
-        course_name="Matematik 1a", points=100, points_kind="gymnasiepoäng", group_name=group,
-        period_start=date(2026, 8, 17), period_end=date(2026, 12, 18), grade_date=date(2026, 12, 18),
-        rows=rows, teachers=teachers, printed_at=datetime(2026, 12, 21, 9, 5)))
+    rows = [
+        CatalogueRow(f"1990010{i + 1}-{1000 + i:04d}", f"Efternamn{i}", "Łukasz" if i == 0 else "Anna", "ABC"[i % 3])
+        for i in range(students)
+    ]
+    return render_pdf(
+        CatalogueData(
+            huvudman="Stockholms stad",
+            school_unit=school,
+            school_unit_code="29573519",
+            course_code="MATMAT01a",
+            course_name="Matematik 1a",
+            points=100,
+            points_kind="gymnasiepoäng",
+            group_name=group,
+            period_start=date(2026, 8, 17),
+            period_end=date(2026, 12, 18),
+            grade_date=date(2026, 12, 18),
+            rows=rows,
+            teachers=teachers,
+            printed_at=datetime(2026, 12, 21, 9, 5),
+        )
+    )
 
 
 def make_run(out: Path, groups: list[dict], **report) -> Path:
@@ -34,8 +50,14 @@ def make_run(out: Path, groups: list[dict], **report) -> Path:
     (out / "betygskataloger").mkdir(parents=True, exist_ok=True)
     entries = []
     for g in groups:
-        entry = {"group": g["group"], "course": "MATMAT01a", "status": g.get("status", "done"), "catalogue": None,
-                 "error": g.get("error"), "warning": None}
+        entry = {
+            "group": g["group"],
+            "course": "MATMAT01a",
+            "status": g.get("status", "done"),
+            "catalogue": None,
+            "error": g.get("error"),
+            "warning": None,
+        }
         if "school" in g:
             path = out / "betygskataloger" / f"{g['group'].replace(' ', '_')}.pdf"
             path.write_bytes(catalogue(g["group"], g["school"], g["teachers"], g.get("students", 3)))
@@ -43,8 +65,12 @@ def make_run(out: Path, groups: list[dict], **report) -> Path:
         if "missing_students" in g:
             entry["missing_students"] = g["missing_students"]
         entries.append(entry)
-    (out / "rapport.json").write_text(json.dumps({"dry_run": False, "finished": "2026-12-21T09:00:00+00:00",
-                                                  "groups": entries, **report}, ensure_ascii=False), "utf-8")
+    (out / "rapport.json").write_text(
+        json.dumps(
+            {"dry_run": False, "finished": "2026-12-21T09:00:00+00:00", "groups": entries, **report}, ensure_ascii=False
+        ),
+        "utf-8",
+    )
     return out
 
 
@@ -62,11 +88,18 @@ def pages(path: Path) -> list[str]:
 
 GROUPS = [
     {"group": "SVESVE01 Kista B", "school": "Kista vux", "teachers": ["Anna Lindqvist"]},
-    {"group": "MATMAT01a Östra", "school": "Åsö vuxengymnasium", "teachers": ["Nguyễn Văn An", "Per Ödmark"],
-     "students": 40},
+    {
+        "group": "MATMAT01a Östra",
+        "school": "Åsö vuxengymnasium",
+        "teachers": ["Nguyễn Văn An", "Per Ödmark"],
+        "students": 40,
+    },
     {"group": "SVESVE01 Kista A", "school": "Kista vux", "teachers": ["Omar Haddad"]},
-    {"group": "ENGENG05 Kista", "status": "incomplete",
-     "missing_students": ["Łukasz Nowak (19900602-2397)", "Nguyễn Thị Ngọc (20000103-2382)"]},
+    {
+        "group": "ENGENG05 Kista",
+        "status": "incomplete",
+        "missing_students": ["Łukasz Nowak (19900602-2397)", "Nguyễn Thị Ngọc (20000103-2382)"],
+    },
     {"group": "BIOBIO01 Kista", "status": "done"},  # stored, no catalogue: some student still unlocked
 ]
 
@@ -138,8 +171,14 @@ def test_a_moved_run_folder_still_finds_its_catalogues(tmp_path):
 
 
 def test_failed_groups_and_unreadable_catalogues_wait_with_their_reason(tmp_path):
-    out = make_run(tmp_path / "ut", [*GROUPS[:1], {"group": "X", "status": "failed", "error": "Timeout: borta"},
-                                     {"group": "Y", "school": "Kista vux", "teachers": ["A B"]}])
+    out = make_run(
+        tmp_path / "ut",
+        [
+            *GROUPS[:1],
+            {"group": "X", "status": "failed", "error": "Timeout: borta"},
+            {"group": "Y", "school": "Kista vux", "teachers": ["A B"]},
+        ],
+    )
     (out / "betygskataloger" / "Y.pdf").write_bytes(b"inte en pdf")
     code, console = run(out)
     assert code == bundle.EXIT_INCOMPLETE
@@ -162,8 +201,13 @@ def test_bad_input_is_exit_2_with_a_swedish_message(tmp_path, case):
     code, console = run(out)
     assert code == bundle.EXIT_BAD_INPUT
     assert "Kan inte skriva ut:" in console
-    assert {"no folder": "finns inte", "no report": "Kör `betygsrobot grade` först", "not json": "går inte att läsa",
-            "no groups": "ingen robotrapport", "dry run": "provkörning"}[case] in console
+    assert {
+        "no folder": "finns inte",
+        "no report": "Kör `betygsrobot grade` först",
+        "not json": "går inte att läsa",
+        "no groups": "ingen robotrapport",
+        "dry run": "provkörning",
+    }[case] in console
     assert not (out / "utskrift").exists()
 
 
@@ -172,15 +216,24 @@ def test_defaults_and_swedish_order():
     bundle.add_print_arguments(parser)
     args = parser.parse_args([])
     assert (args.out, args.per, args.posta_till) == (Path("betygsrobot-ut"), "skola", "Vuxenutbildningscentrum")
-    assert sorted(["Östra", "Åsö", "Ängby", "Zinkensdamm", "alby"], key=bundle.sv_key) == \
-        ["alby", "Zinkensdamm", "Åsö", "Ängby", "Östra"]
+    assert sorted(["Östra", "Åsö", "Ängby", "Zinkensdamm", "alby"], key=bundle.sv_key) == [
+        "alby",
+        "Zinkensdamm",
+        "Åsö",
+        "Ängby",
+        "Östra",
+    ]
 
 
 def test_a_first_page_that_runs_long_still_gives_each_catalogue_its_true_pages(tmp_path):
-    many = [{"group": f"Grupp {i:02d}", "school": "Kista vux", "teachers": [f"Lärare {i}"], "students": 1 + i % 2 * 30}
-            for i in range(45)]
-    waiting = [{"group": f"Väntar {i:02d}", "status": "incomplete", "missing_students": [f"Elev {i} (19900101-0000)"]}
-               for i in range(30)]
+    many = [
+        {"group": f"Grupp {i:02d}", "school": "Kista vux", "teachers": [f"Lärare {i}"], "students": 1 + i % 2 * 30}
+        for i in range(45)
+    ]
+    waiting = [
+        {"group": f"Väntar {i:02d}", "status": "incomplete", "missing_students": [f"Elev {i} (19900101-0000)"]}
+        for i in range(30)
+    ]
     out = make_run(tmp_path / "ut", many + waiting)
     assert run(out)[0] == bundle.EXIT_INCOMPLETE
     manifest = json.loads((out / "utskrift" / "utskrift.json").read_text("utf-8"))
@@ -188,7 +241,7 @@ def test_a_first_page_that_runs_long_still_gives_each_catalogue_its_true_pages(t
     assert made["cover_pages"] >= 2
     text = pages(out / "utskrift" / made["file"])
     assert len(text) == made["cover_pages"] + sum(g["pages"] for g in made["groups"])
-    cover = " ".join(" ".join(text[:made["cover_pages"]]).split())
+    cover = " ".join(" ".join(text[: made["cover_pages"]]).split())
     for g in made["groups"]:
         assert f"Betygsgrupp {g['group']}" in " ".join(text[g["first_page"] - 1].split())
         last = g["first_page"] + g["pages"] - 1
@@ -208,5 +261,6 @@ def test_without_the_font_file_the_first_page_falls_back_to_helvetica(tmp_path, 
 
 def test_betygsrobot_print_is_a_command(tmp_path, capsys):
     from betyg_harness.flows.robot.cli import main
+
     assert main(["print", "--out", str(tmp_path / "finns-inte")]) == 2
     assert "finns inte" in capsys.readouterr().out

@@ -1,4 +1,5 @@
 """The grades file is checked in full before any browser opens: each bad file → its message, exit 2."""
+
 from __future__ import annotations
 
 import pytest
@@ -17,26 +18,41 @@ def run_cli(tmp_path, content: bytes, capsys) -> tuple[int, str]:
     return code, capsys.readouterr().err
 
 
-@pytest.mark.parametrize("content, message", [
-    (HEADER + "19900602-2397,SVE01,G,A,Anna Lindqvist\n", "rad 2: okänd kurskod «SVE01»"),
-    (HEADER + GOOD + "19900602-2398,SVESVE01,SVESVE01 HT26 Kista A,B,Anna Lindqvist\n",
-     "rad 3: ogiltigt personnummer «19900602-2398»"),
-    (HEADER + "19900602-2397,SVESVE01,G,G,Anna Lindqvist\n",
-     "rad 2: betyget «G» finns inte i betygsskalan för SVESVE01 (A, B, C, D, E, F, -)"),
-    (HEADER + "19900602-2397,GRNMAT2,G,C,Omar Haddad\n",
-     "rad 2: betyget «C» finns inte i betygsskalan för GRNMAT2 (G, IG)"),
-    (HEADER + GOOD + GOOD.replace(",A,", ",B,"),
-     "rad 3: dubblett: 19900602-2397 har redan ett betyg i SVESVE01 i gruppen «SVESVE01 HT26 Kista A» på rad 2"),
-    (b"", "filen är tom"),
-    (HEADER, "filen har en rubrikrad men inga betyg"),
-    ((HEADER + "19900602-2397,SVESVE01,Grupp Östermalm,A,Anna Lindqvist\n").encode("cp1252"),
-     "rad 2: filen är inte UTF-8"),
-    ("personnummer\tkurskod\tgrupp\tbetyg\tlarare\n", "rad 1: fel avgränsare (tabb)"),
-    ("personnummer,kurs,grupp,betyg,larare\n" + GOOD, "rad 1: fel rubrikrad"),
-    (HEADER + "19900602-2397;SVESVE01;G;A;Anna Lindqvist\n", "rad 2: väntade 5 fält, fick 1"),
-    (HEADER + GOOD + "199107172380,SVESVE01,SVESVE01 HT26 Kista A,B,Omar Haddad\n",
-     "rad 3: andra betygssättande lärare än rad 2"),
-])
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        (HEADER + "19900602-2397,SVE01,G,A,Anna Lindqvist\n", "rad 2: okänd kurskod «SVE01»"),
+        (
+            HEADER + GOOD + "19900602-2398,SVESVE01,SVESVE01 HT26 Kista A,B,Anna Lindqvist\n",
+            "rad 3: ogiltigt personnummer «19900602-2398»",
+        ),
+        (
+            HEADER + "19900602-2397,SVESVE01,G,G,Anna Lindqvist\n",
+            "rad 2: betyget «G» finns inte i betygsskalan för SVESVE01 (A, B, C, D, E, F, -)",
+        ),
+        (
+            HEADER + "19900602-2397,GRNMAT2,G,C,Omar Haddad\n",
+            "rad 2: betyget «C» finns inte i betygsskalan för GRNMAT2 (G, IG)",
+        ),
+        (
+            HEADER + GOOD + GOOD.replace(",A,", ",B,"),
+            "rad 3: dubblett: 19900602-2397 har redan ett betyg i SVESVE01 i gruppen «SVESVE01 HT26 Kista A» på rad 2",
+        ),
+        (b"", "filen är tom"),
+        (HEADER, "filen har en rubrikrad men inga betyg"),
+        (
+            (HEADER + "19900602-2397,SVESVE01,Grupp Östermalm,A,Anna Lindqvist\n").encode("cp1252"),
+            "rad 2: filen är inte UTF-8",
+        ),
+        ("personnummer\tkurskod\tgrupp\tbetyg\tlarare\n", "rad 1: fel avgränsare (tabb)"),
+        ("personnummer,kurs,grupp,betyg,larare\n" + GOOD, "rad 1: fel rubrikrad"),
+        (HEADER + "19900602-2397;SVESVE01;G;A;Anna Lindqvist\n", "rad 2: väntade 5 fält, fick 1"),
+        (
+            HEADER + GOOD + "199107172380,SVESVE01,SVESVE01 HT26 Kista A,B,Omar Haddad\n",
+            "rad 3: andra betygssättande lärare än rad 2",
+        ),
+    ],
+)
 def test_bad_file_exits_2_with_message_and_no_browser(tmp_path, capsys, no_browser, content, message):
     raw = content if isinstance(content, bytes) else content.encode("utf-8")
     code, err = run_cli(tmp_path, raw, capsys)
@@ -67,11 +83,13 @@ def test_a_huge_bad_file_lists_the_first_problems_and_counts_the_rest(tmp_path, 
 
 
 def test_excel_file_semicolon_bom_crlf_and_blank_rows_is_read():
-    data = ("\ufeffpersonnummer;kurskod;grupp;betyg;lärare\r\n"
-            "900602-2397;SVESVE01;SVESVE01 HT26 Kista A;a;Anna Lindqvist\r\n"
-            "199107172380;SVESVE01;SVESVE01 HT26 Kista A;–;Anna Lindqvist\r\n"
-            "200001032382;GRNMAT2;GRNMAT2 HT26 Kista A;ig;Omar Haddad | Anna Lindqvist\r\n"
-            ";;;;\r\n").encode("utf-8")
+    data = (
+        "\ufeffpersonnummer;kurskod;grupp;betyg;lärare\r\n"
+        "900602-2397;SVESVE01;SVESVE01 HT26 Kista A;a;Anna Lindqvist\r\n"
+        "199107172380;SVESVE01;SVESVE01 HT26 Kista A;–;Anna Lindqvist\r\n"
+        "200001032382;GRNMAT2;GRNMAT2 HT26 Kista A;ig;Omar Haddad | Anna Lindqvist\r\n"
+        ";;;;\r\n"
+    ).encode("utf-8")
     jobs = {j.key: j for j in parse_grades(data)}
     sve = jobs["SVESVE01 HT26 Kista A|SVESVE01"]
     assert sve.grades == {"199006022397": "A", "199107172380": "-"}  # 10 digits get their century

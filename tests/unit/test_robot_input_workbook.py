@@ -1,4 +1,5 @@
 """The admin's own files: a real .xlsx (written with openpyxl), read as a person reads the sheet."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -31,14 +32,19 @@ def xlsx(*sheets: tuple[str, list[list[object]]]) -> bytes:
 
 
 def test_a_workbook_with_numbers_dates_and_an_extra_column_is_read_as_a_person_sees_it():
-    data = xlsx(("Betyg", [
-        ["Namn", *HEADER, "Kursslut"],
-        ["Ada Berg", 199006022397, "SVESVE01", SVE, "a", "Anna Lindqvist", dt.date(2026, 12, 18)],
-        ["Bo Ek", 9107172380, "SVESVE01", SVE, "B", "Anna Lindqvist", dt.date(2026, 12, 18)],
-        ["Cia Al", 106022395, "SVESVE01", SVE, "C", "Anna Lindqvist", None],  # 0106022395: Excel dropped the 0
-        ["Dan Ov", "20000103-2382", "GRNMAT2", "GRNMAT2 HT26 Kista A", "IG", "Omar Haddad", None],
-        [None] * 7,
-    ]))
+    data = xlsx(
+        (
+            "Betyg",
+            [
+                ["Namn", *HEADER, "Kursslut"],
+                ["Ada Berg", 199006022397, "SVESVE01", SVE, "a", "Anna Lindqvist", dt.date(2026, 12, 18)],
+                ["Bo Ek", 9107172380, "SVESVE01", SVE, "B", "Anna Lindqvist", dt.date(2026, 12, 18)],
+                ["Cia Al", 106022395, "SVESVE01", SVE, "C", "Anna Lindqvist", None],  # 0106022395: Excel dropped the 0
+                ["Dan Ov", "20000103-2382", "GRNMAT2", "GRNMAT2 HT26 Kista A", "IG", "Omar Haddad", None],
+                [None] * 7,
+            ],
+        )
+    )
     jobs = {j.key: j for j in parse_grades(data)}
     sve = jobs[f"{SVE}|SVESVE01"]
     assert sve.grades == {"199006022397": "A", "199107172380": "B", "200106022395": "C"}
@@ -59,15 +65,27 @@ def test_a_workbook_is_known_by_its_content_not_its_name(tmp_path, capsys, no_br
 
 
 def test_the_sheet_with_the_header_is_read_and_rows_are_numbered_as_in_excel():
-    data = xlsx(("Instruktioner", [["Fyll i betygen på nästa blad"]]),
-                ("Betyg", [[None], [None], HEADER, [199006022397, "SVESVE01", SVE, "A", "Anna Lindqvist"],
-                           ["19900602-2398", "SVESVE01", SVE, "A", "Anna Lindqvist"]]))
+    data = xlsx(
+        ("Instruktioner", [["Fyll i betygen på nästa blad"]]),
+        (
+            "Betyg",
+            [
+                [None],
+                [None],
+                HEADER,
+                [199006022397, "SVESVE01", SVE, "A", "Anna Lindqvist"],
+                ["19900602-2398", "SVESVE01", SVE, "A", "Anna Lindqvist"],
+            ],
+        ),
+    )
     with pytest.raises(BadInput) as bad:
         parse_grades(data)
     assert [str(p) for p in bad.value.problems] == [
-        "rad 5: ogiltigt personnummer «19900602-2398» (kontrollsiffran eller datumet stämmer inte)."]
-    good = parse_grades(xlsx(("Instruktioner", [["x"]]),
-                             ("Betyg", [HEADER, [199006022397, "SVESVE01", SVE, "A", "Anna Lindqvist"]])))
+        "rad 5: ogiltigt personnummer «19900602-2398» (kontrollsiffran eller datumet stämmer inte)."
+    ]
+    good = parse_grades(
+        xlsx(("Instruktioner", [["x"]]), ("Betyg", [HEADER, [199006022397, "SVESVE01", SVE, "A", "Anna Lindqvist"]]))
+    )
     assert "läste bladet «Betyg» (arbetsboken har 2 blad)." in good.notes
 
 
@@ -77,10 +95,14 @@ def test_a_workbook_without_the_columns_names_what_is_missing():
     assert "rad 1: fel rubrikrad i bladet «Blad1»" in str(bad.value) and "saknar kurskod" in str(bad.value)
 
 
-@pytest.mark.parametrize("data, message", [
-    (b"PK\x03\x04" + b"\x00" * 64, "ser ut som ett kalkylark men kan inte läsas"),
-    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600, "ser ut som ett kalkylark men kan inte läsas"),
-], ids=["zip", "ole2"])
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        (b"PK\x03\x04" + b"\x00" * 64, "ser ut som ett kalkylark men kan inte läsas"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600, "ser ut som ett kalkylark men kan inte läsas"),
+    ],
+    ids=["zip", "ole2"],
+)
 def test_a_broken_workbook_exits_2_with_a_swedish_message(tmp_path, capsys, no_browser, data, message):
     path = tmp_path / "betyg.xlsx"
     path.write_bytes(data)
@@ -110,15 +132,19 @@ def ods(rows: list[list[object]]) -> bytes:
         if isinstance(v, int):
             return f'<table:table-cell office:value-type="float" office:value="{v}"><text:p>{v}</text:p></table:table-cell>'
         return f'<table:table-cell office:value-type="string"><text:p>{v}</text:p></table:table-cell>'
+
     body = "".join("<table:table-row>" + "".join(cell(v) for v in row) + "</table:table-row>" for row in rows)
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as z:
         z.writestr(zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.spreadsheet")
-        z.writestr("META-INF/manifest.xml", '<?xml version="1.0" encoding="UTF-8"?><manifest:manifest '
-                   'xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2">'
-                   '<manifest:file-entry manifest:full-path="/" manifest:media-type='
-                   '"application/vnd.oasis.opendocument.spreadsheet"/><manifest:file-entry '
-                   'manifest:full-path="content.xml" manifest:media-type="text/xml"/></manifest:manifest>')
+        z.writestr(
+            "META-INF/manifest.xml",
+            '<?xml version="1.0" encoding="UTF-8"?><manifest:manifest '
+            'xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2">'
+            '<manifest:file-entry manifest:full-path="/" manifest:media-type='
+            '"application/vnd.oasis.opendocument.spreadsheet"/><manifest:file-entry '
+            'manifest:full-path="content.xml" manifest:media-type="text/xml"/></manifest:manifest>',
+        )
         z.writestr("content.xml", ODS_CONTENT.format(rows=body))
     return buf.getvalue()
 

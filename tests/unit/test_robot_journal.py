@@ -1,4 +1,5 @@
 """The journal makes a rerun continue where the last run stopped, and only trusts the same request."""
+
 from __future__ import annotations
 
 import json
@@ -9,8 +10,13 @@ from betyg_harness.flows.robot.runner import Robot, Settings
 
 
 def job(name="SVESVE01 HT26 Kista A", grades=None) -> GroupJob:
-    return GroupJob(grupp=name, kurskod="SVESVE01", teachers=("Anna Lindqvist",),
-                    grades=grades or {"199006022397": "A"}, lines={"199006022397": 2})
+    return GroupJob(
+        grupp=name,
+        kurskod="SVESVE01",
+        teachers=("Anna Lindqvist",),
+        grades=grades or {"199006022397": "A"},
+        lines={"199006022397": 2},
+    )
 
 
 def test_entries_survive_a_restart_and_a_line_cut_short(tmp_path):

@@ -1,5 +1,6 @@
 """BER's personnummer rule from DOMAIN.md: YYMMDD-NNNC, Luhn over the nine digits before C; samordningsnummer
 add 60 to the day (see docs/rules.md)."""
+
 from __future__ import annotations
 
 import pytest
@@ -14,7 +15,7 @@ def with_check_digit(twelve_minus_one: str) -> str:
 
 
 def test_a_samordningsnummer_day_plus_60_is_accepted_and_shown_as_yyyymmdd_nnnn():
-    number = with_check_digit("19900662239")          # born 1990-06-02, samordningsnummer day 62
+    number = with_check_digit("19900662239")  # born 1990-06-02, samordningsnummer day 62
     assert registry.validate_civic_no(number) == number
     assert registry.format_civic_no(number) == f"{number[:8]}-{number[8:]}"
 
@@ -27,7 +28,7 @@ def test_a_day_that_is_neither_a_date_nor_a_date_plus_60_is_refused(day):
 
 def test_the_check_digit_is_luhn_over_the_nine_digits_before_it():
     good = with_check_digit("19900602239")
-    assert good == "199006022397"                      # Skatteverket's test number
+    assert good == "199006022397"  # Skatteverket's test number
     for wrong in "0123456789":
         if wrong != good[-1]:
             with pytest.raises(registry.RegistryError):

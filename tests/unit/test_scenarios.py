@@ -1,4 +1,5 @@
 """The committed scenario files: valid, consistent, and holding the cases the suites rely on."""
+
 from __future__ import annotations
 
 import collections
@@ -97,6 +98,7 @@ def test_generated_20_is_twenty_gradeable_groups_with_graders(docs):
 
 def test_mixed_loads_into_ber_with_its_earlier_grades(docs):
     from betyg_harness.mock_ber import create_app
+
     app = create_app({"SCHEDULER": False, "LOG_REQUESTS": False, "SCENARIO": "mixed"})
     grades = app.test_client().get("/ss12000/v2.1/grades", headers={"Authorization": "Bearer ber-dev-token"})
     expected = sum(len(s.get("earlierGrades", [])) for s in docs["mixed"]["students"])

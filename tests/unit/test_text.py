@@ -1,4 +1,5 @@
 """``betyg_harness.text``: digits read one way, and the one "Menade du «…»?"."""
+
 from __future__ import annotations
 
 from hypothesis import given, strategies as st

@@ -1,14 +1,15 @@
 """The grading routine's rules on the embedded default, as a QA engineer checks them."""
+
 from datetime import timedelta
 
 import pytest
 
 from betyg_harness import flows
 
-SVENSKA = "SVESVE01 HT26 Kista A"         # ended 2026-12-17, Anna Lindqvist grades
-MATTE_VT = "MATMAT01a VT27 Kista A"       # ends 2027-01-22: not gradeable yet
-ENGELSKA = "ENGENG05 HT26 Kista B"        # ended 2026-11-27: grades now are late
-GRUNDMATTE = "GRNMAT2 HT26 Kista A"       # Omar Haddad's
+SVENSKA = "SVESVE01 HT26 Kista A"  # ended 2026-12-17, Anna Lindqvist grades
+MATTE_VT = "MATMAT01a VT27 Kista A"  # ends 2027-01-22: not gradeable yet
+ENGELSKA = "ENGENG05 HT26 Kista B"  # ended 2026-11-27: grades now are late
+GRUNDMATTE = "GRNMAT2 HT26 Kista A"  # Omar Haddad's
 ANNA = "Anna Lindqvist"
 ASA, LUKASZ, AYSE, LAN = "19900602-2397", "19910717-2380", "19961020-2385", "20000105-2380"
 ALL_OF_SVENSKA = {ASA: "A", LUKASZ: "C", AYSE: "E", LAN: "F"}
@@ -19,7 +20,7 @@ def test_grades_are_set_and_locked(pingpong):
     assert result.set == {ASA: "A", LUKASZ: "B"}
     state = pingpong.group_state(SVENSKA)
     assert state.student(ASA).grade == "A" and state.student(ASA).locked
-    assert state.student("910717-2380").grade == "B"       # any form of the number
+    assert state.student("910717-2380").grade == "B"  # any form of the number
 
 
 def test_grading_again_changes_nothing(pingpong, journal):
@@ -58,7 +59,7 @@ def test_a_teacher_cannot_open_another_teachers_group(pingpong, pingpong_as):
 def test_grades_outside_the_scale_and_students_not_admitted_are_refused(pingpong):
     with pytest.raises(flows.GradeNotInScale):
         pingpong.grade_group(SVENSKA, {ASA: "G"}, teachers=[ANNA])
-    with pytest.raises(flows.StudentNotAdmitted, match="19931217-2381"):   # Avbrott
+    with pytest.raises(flows.StudentNotAdmitted, match="19931217-2381"):  # Avbrott
         pingpong.grade_group(SVENSKA, {"19931217-2381": "C"}, teachers=[ANNA])
     assert pingpong.group_state(SVENSKA).student(ASA).grade is None
 

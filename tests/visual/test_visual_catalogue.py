@@ -3,6 +3,7 @@ print defects text checks cannot see: a moved column, a missing signature line, 
 
 Regenerate the golden images after an intended change: ``make golden`` (``pytest --update-golden -k visual``).
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -13,22 +14,50 @@ from betyg_harness import reference, visual
 from betyg_harness.mock_pingpong.catalogue import CatalogueData, CatalogueRow, render_pdf
 from betyg_harness.mock_pingpong.catalogue import pdf as catalogue_pdf
 
-NAMES = [("Łukasiewicz", "Łucja"), ("Nguyễn", "Thị Ngọc"), ("Östberg", "Åsa"), ("Şahin", "Ayşe"),
-         ("Muñoz", "Ñuflo Iñigo"), ("Østergaard", "Søren"), ("Andersson", "Anna Maria"), ("Berg", "Erik")]
+NAMES = [
+    ("Łukasiewicz", "Łucja"),
+    ("Nguyễn", "Thị Ngọc"),
+    ("Östberg", "Åsa"),
+    ("Şahin", "Ayşe"),
+    ("Muñoz", "Ñuflo Iñigo"),
+    ("Østergaard", "Søren"),
+    ("Andersson", "Anna Maria"),
+    ("Berg", "Erik"),
+]
 
 
 def catalogue(n: int, *, teachers=("Karin Lindqvist",), late: bool = False) -> CatalogueData:
     """n students with Skatteverket's test personnummer; a fixed printed time."""
     numbers = reference.test_personnummer()[:n]
-    rows = sorted((CatalogueRow(f"{p[:8]}-{p[8:]}", f"{NAMES[i % len(NAMES)][0]}{'' if i < len(NAMES) else f'-{i:02d}'}",
-                                NAMES[i % len(NAMES)][1], "ABCDEF-"[i % 7]) for i, p in enumerate(numbers)),
-                  key=lambda r: r.family_name)
+    rows = sorted(
+        (
+            CatalogueRow(
+                f"{p[:8]}-{p[8:]}",
+                f"{NAMES[i % len(NAMES)][0]}{'' if i < len(NAMES) else f'-{i:02d}'}",
+                NAMES[i % len(NAMES)][1],
+                "ABCDEF-"[i % 7],
+            )
+            for i, p in enumerate(numbers)
+        ),
+        key=lambda r: r.family_name,
+    )
     return CatalogueData(
-        huvudman="Stockholms stad", school_unit="Vuxenutbildningscentrum Komvux Kista", school_unit_code="29573519",
-        course_code="SVESVE01", course_name="Svenska 1", points=100, points_kind="gymnasiepoäng",
-        group_name="SVESVE01 HT26 Kista A", period_start=date(2026, 8, 17), period_end=date(2026, 12, 17),
-        grade_date=date(2026, 12, 17), rows=rows, teachers=list(teachers),
-        printed_at=datetime(2026, 12, 18, 9, 5), late=late)
+        huvudman="Stockholms stad",
+        school_unit="Vuxenutbildningscentrum Komvux Kista",
+        school_unit_code="29573519",
+        course_code="SVESVE01",
+        course_name="Svenska 1",
+        points=100,
+        points_kind="gymnasiepoäng",
+        group_name="SVESVE01 HT26 Kista A",
+        period_start=date(2026, 8, 17),
+        period_end=date(2026, 12, 17),
+        grade_date=date(2026, 12, 17),
+        rows=rows,
+        teachers=list(teachers),
+        printed_at=datetime(2026, 12, 18, 9, 5),
+        late=late,
+    )
 
 
 SMALL = dict(n=3)
@@ -89,6 +118,7 @@ def test_a_missing_signature_line_is_caught(store, monkeypatch):
         dropped.append(len(table._linecmds) - len(kept))
         table._linecmds = kept
         return table
+
     monkeypatch.setattr(catalogue_pdf, "_signature_block", without_date_line)
     mismatch = _mismatch(store, "catalogue-small", render_pdf(catalogue(**SMALL)))
     assert dropped == [1]
@@ -121,6 +151,7 @@ def test_a_second_render_passes_and_so_does_antialiasing_noise(store):
     # antialiasing of paths): inside the tolerance.
     store.check("catalogue-small", ImageChops.offset(image, 1, 1))
     import pypdfium2
+
     document = pypdfium2.PdfDocument(pdf)
     try:
         hard = document[0].render(scale=visual.PDF_DPI / 72, no_smoothpath=True).to_pil().convert("RGB")

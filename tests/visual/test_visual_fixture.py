@@ -1,5 +1,6 @@
 """``assert_matches_golden`` and ``--update-golden`` as a user's suite meets them: a project of its
 own (its rootdir, its ``golden_dir``, its artifacts/), run by pytest's own ``pytester``."""
+
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
@@ -8,7 +9,7 @@ from PIL import Image
 
 pytest_plugins = ["pytester"]
 
-USER_TEST = '''
+USER_TEST = """
 import os
 from PIL import Image, ImageDraw
 
@@ -20,7 +21,7 @@ def picture():
 
 def test_picture(assert_matches_golden):
     assert_matches_golden(picture(), "bild")
-'''
+"""
 
 
 def test_update_golden_then_a_moved_column_fails_with_its_evidence(pytester, monkeypatch):
@@ -35,7 +36,9 @@ def test_update_golden_then_a_moved_column_fails_with_its_evidence(pytester, mon
         else:
             monkeypatch.setenv("COLUMN_X", str(column_x))
         # In process, beside our own session: without pytest-playwright (its soft-assertion scope does not nest).
-        return pytester.runpytest_inprocess("-p", "no:cacheprovider", "-p", "no:playwright", f"--junitxml={junit}", *args)
+        return pytester.runpytest_inprocess(
+            "-p", "no:cacheprovider", "-p", "no:playwright", f"--junitxml={junit}", *args
+        )
 
     missing = run()
     missing.assert_outcomes(failed=1)
@@ -54,7 +57,7 @@ def test_update_golden_then_a_moved_column_fails_with_its_evidence(pytester, mon
     assert evidence.joinpath("diff.png").resolve().as_uri() in out
     properties = {p.get("name"): p.get("value") for p in ET.parse(junit).iter("property")}
     assert properties["golden_diff"] == str((evidence / "diff.png").resolve())
-    assert Image.open(evidence / "diff.png").getpixel((100, 60)) == (230, 0, 0)   # the new place, in red
+    assert Image.open(evidence / "diff.png").getpixel((100, 60)) == (230, 0, 0)  # the new place, in red
 
     run("--update-golden", column_x=80).assert_outcomes(passed=1)
     run(column_x=80).assert_outcomes(passed=1)

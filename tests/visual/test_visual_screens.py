@@ -5,6 +5,7 @@ clock frozen at the scenario's start — so a golden image made here matches on 
 After an intended change to a screen: ``make golden`` (``pytest --update-golden -k visual``), look at
 the new images, commit them.
 """
+
 from __future__ import annotations
 
 import os
@@ -51,8 +52,7 @@ def test_betyg_and_search_screens(pp, assert_matches_golden):
 def test_grading_view_and_summary(pp, assert_matches_golden):
     flows.open_group(pp, SVE)
     assert_matches_golden(pp, "screen-pingpong-grading")
-    flows.grade_group(pp, SVE, {"19900602-2397": "A", "19910717-2380": "B"}, teachers=["Anna Lindqvist"],
-                      dry_run=True)
+    flows.grade_group(pp, SVE, {"19900602-2397": "A", "19910717-2380": "B"}, teachers=["Anna Lindqvist"], dry_run=True)
     assert_matches_golden(pp, "screen-pingpong-summary")
 
 
@@ -61,7 +61,10 @@ def test_locked_grading_view_and_catalogue_preview(pp, mock_servers, assert_matc
     group_id = other.group_id(SVE)
     form = other.open(group_id)
     grades = dict(zip(form.students, "ABC-"))
-    assert other.confirm(group_id, other.first_save(form, grades, lock=True, teachers=list(form.teachers))).status_code == 302
+    assert (
+        other.confirm(group_id, other.first_save(form, grades, lock=True, teachers=list(form.teachers))).status_code
+        == 302
+    )
     view = GradingPage(pp, name=SVE, group_id=group_id).goto()
     assert_matches_golden(pp, "screen-pingpong-grading-locked")
     view.preview_catalogue()
@@ -70,6 +73,7 @@ def test_locked_grading_view_and_catalogue_preview(pp, mock_servers, assert_matc
 
 def test_ber_group_and_student_screens(browser, frozen, mock_servers, assert_matches_golden):
     from betyg_harness.visual import CONTEXT_ARGS
+
     context = browser.new_context(base_url=mock_servers.ber.url, **CONTEXT_ARGS)
     page = context.new_page()
     try:
@@ -96,9 +100,14 @@ def test_the_screens_use_the_served_fonts_not_the_machines(playwright, visual_pa
     fonts.mkdir()
     shutil.copy(webfonts.font_dir() / "DejaVuSans-Bold.ttf", fonts)
     config = tmp_path / "fonts.conf"
-    config.write_text(f'<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "fonts.dtd">\n<fontconfig><dir>{fonts}</dir>'
-                      f'<cachedir>{tmp_path / "cache"}</cachedir></fontconfig>\n', encoding="utf-8")
-    browser = playwright.chromium.launch(**launch_args(find_browser()), env={**os.environ, "FONTCONFIG_FILE": str(config)})
+    config.write_text(
+        f'<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "fonts.dtd">\n<fontconfig><dir>{fonts}</dir>'
+        f"<cachedir>{tmp_path / 'cache'}</cachedir></fontconfig>\n",
+        encoding="utf-8",
+    )
+    browser = playwright.chromium.launch(
+        **launch_args(find_browser()), env={**os.environ, "FONTCONFIG_FILE": str(config)}
+    )
     try:
         served = browser.new_context(**visual.CONTEXT_ARGS).new_page()
         LoginPage(served, mock_servers.pingpong.url).goto()

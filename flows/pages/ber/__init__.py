@@ -1,4 +1,5 @@
 """BER's screens: login, group search, a group (with its grading teachers), a student's grades."""
+
 from betyg_harness.flows.pages.ber.login import BerLoginPage
 from betyg_harness.flows.pages.ber.groups import BerGroupPage, BerGroupSearchPage
 from betyg_harness.flows.pages.ber.student import BerStudentPage

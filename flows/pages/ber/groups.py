@@ -1,4 +1,5 @@
 """BER `/grupper` (Undervisningsgrupper) and `/grupper/<id>` (a group, its grading teachers)."""
+
 from __future__ import annotations
 
 from playwright.sync_api import Locator, expect
@@ -41,8 +42,9 @@ class BerGroupSearchPage(BasePage):
     def search_button(self) -> Locator:
         return self.page.get_by_role("button", name="Sök", exact=True)
 
-    def search(self, name: str = "", *, course: str = "", school: str | None = None,
-               date_from=None, date_to=None) -> "BerGroupSearchPage":
+    def search(
+        self, name: str = "", *, course: str = "", school: str | None = None, date_from=None, date_to=None
+    ) -> "BerGroupSearchPage":
         self.name_box().fill(name)
         self.course_box().fill(course)
         if school:
@@ -107,8 +109,9 @@ class BerGroupPage(BasePage):
     def grading_teachers(self) -> list[str]:
         """Names with a "Ta bort <name>" button under "Betygssättande lärare"."""
         root = aria.parse(self.page.locator("body").aria_snapshot())
-        return [b.name.removeprefix("Ta bort ").strip() for b in root.find_all("button")
-                if b.name.startswith("Ta bort ")]
+        return [
+            b.name.removeprefix("Ta bort ").strip() for b in root.find_all("button") if b.name.startswith("Ta bort ")
+        ]
 
     def _expect_status(self, text: str) -> None:
         """BER's confirmation ``text``, or its refusal (an alert) at once as BerError."""

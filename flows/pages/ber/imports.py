@@ -1,4 +1,5 @@
 """BER `/betygsimport`: the grade import's runs (one row per run)."""
+
 from __future__ import annotations
 
 from playwright.sync_api import Locator

@@ -1,4 +1,5 @@
 """BER's "Logga in"."""
+
 from betyg_harness.flows.pages.login import LoginForm
 
 

@@ -1,4 +1,5 @@
 """BER `/elever/<id>`: a student's received grades (table "Betyg")."""
+
 from __future__ import annotations
 
 from playwright.sync_api import Locator
@@ -14,8 +15,15 @@ NONE_RECEIVED = "Inga betyg har tagits emot."
 class BerStudentPage(BasePage):
     system = "BER"
 
-    def __init__(self, page, base_url: str = "", *, path: str | None = None, name: str | None = None,
-                 timeout: float | None = None):
+    def __init__(
+        self,
+        page,
+        base_url: str = "",
+        *,
+        path: str | None = None,
+        name: str | None = None,
+        timeout: float | None = None,
+    ):
         super().__init__(page, base_url, timeout=timeout)
         self.name = name
         if path:
@@ -37,13 +45,15 @@ class BerStudentPage(BasePage):
         if heading is not None and heading.name == "Logga in":
             raise SessionLost(self.system)
         table = root.find("table", "Betyg")
-        if (self.name and (heading is None or heading.name != self.name)) or \
-                (table is None and NONE_RECEIVED not in root.all_text()):
+        if (self.name and (heading is None or heading.name != self.name)) or (
+            table is None and NONE_RECEIVED not in root.all_text()
+        ):
             return self.expect_loaded().grades()
         return self._rows(table) if table else []
 
-    @named("Betyg", columns=("Kurs", "Betyg", "Datum", "Betygssättande lärare", "Mottaget i BER"),
-           unless="none_received")
+    @named(
+        "Betyg", columns=("Kurs", "Betyg", "Datum", "Betygssättande lärare", "Mottaget i BER"), unless="none_received"
+    )
     def grades_table(self) -> Locator:
         return self.page.get_by_role("table", name="Betyg", exact=True)
 
@@ -67,6 +77,14 @@ class BerStudentPage(BasePage):
         def cell(cells, name):
             i = col.get(name)
             return cells[i].name if i is not None and i < len(cells) else ""
-        return [BerGrade(course=cell(c, "Kurs"), grade=cell(c, "Betyg"), date=cell(c, "Datum"),
-                         teachers=cell(c, "Betygssättande lärare"), received=cell(c, "Mottaget i BER"))
-                for c in rows]
+
+        return [
+            BerGrade(
+                course=cell(c, "Kurs"),
+                grade=cell(c, "Betyg"),
+                date=cell(c, "Datum"),
+                teachers=cell(c, "Betygssättande lärare"),
+                received=cell(c, "Mottaget i BER"),
+            )
+            for c in rows
+        ]

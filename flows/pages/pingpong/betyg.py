@@ -1,4 +1,5 @@
 """Betyg `/betyg`: reached through "Verktyg" → "Betyg"; its left menu "Betygsmeny"."""
+
 from __future__ import annotations
 
 from playwright.sync_api import Locator
@@ -55,12 +56,14 @@ class BetygPage(BasePage):
 
     def open_search_by_teacher(self):
         from betyg_harness.flows.pages.pingpong.search import BetygSearchByTeacherPage
+
         with self.navigation():
             self.search_by_teacher_link().click()
         return BetygSearchByTeacherPage(self.page, self.base_url, timeout=self.timeout).expect_loaded()
 
     def open_search_by_group(self):
         from betyg_harness.flows.pages.pingpong.search import BetygSearchByGroupPage
+
         with self.navigation():
             self.search_by_group_link().click()
         return BetygSearchByGroupPage(self.page, self.base_url, timeout=self.timeout).expect_loaded()

@@ -1,4 +1,5 @@
 """Förhandsgranska: the catalogue preview `/betyg/grupp/<id>/betygskatalog`."""
+
 from __future__ import annotations
 
 from playwright.sync_api import Locator

@@ -1,4 +1,5 @@
 """The grading view `/betyg/grupp/<id>`: students, grade steps, lock boxes, teachers, Spara."""
+
 from __future__ import annotations
 
 import re
@@ -8,8 +9,17 @@ from playwright.sync_api import Error as PlaywrightError, Locator, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from betyg_harness.flows import aria
-from betyg_harness.flows.errors import (CatalogueNotReady, FlowError, GroupNotFound, PageNotFound, SessionLost, StaleForm,
-                                        TeacherNotLinked, TransientError, ValidationFailed)
+from betyg_harness.flows.errors import (
+    CatalogueNotReady,
+    FlowError,
+    GroupNotFound,
+    PageNotFound,
+    SessionLost,
+    StaleForm,
+    TeacherNotLinked,
+    TransientError,
+    ValidationFailed,
+)
 from betyg_harness.flows.models import GradingState, StudentRow
 from betyg_harness.flows.pages.base import BasePage, named
 
@@ -21,6 +31,8 @@ CATALOGUE_NOT_READY = "Betygskatalogen kan skrivas ut först när alla betyg i g
 _LOCKED = re.compile(r"Låst \d{4}-\d{2}-\d{2}(?: av .*)?$")
 _NOT_BEFORE = re.compile(r"Betyg kan sättas från och med (\d{4}-\d{2}-\d{2})")
 TEACHERS = "Betygssättande lärare"
+
+
 def _terms(root: aria.Node) -> dict[str, str]:
     """Pairs of a description list (term → definition), in document order."""
     facts, last = {}, None
@@ -36,8 +48,15 @@ def _terms(root: aria.Node) -> dict[str, str]:
 class GradingPage(BasePage):
     """One grade group's grading view. ``name`` (the h1) is checked when given."""
 
-    def __init__(self, page, base_url: str = "", *, name: str | None = None, group_id: str | None = None,
-                 timeout: float | None = None):
+    def __init__(
+        self,
+        page,
+        base_url: str = "",
+        *,
+        name: str | None = None,
+        group_id: str | None = None,
+        timeout: float | None = None,
+    ):
         super().__init__(page, base_url, timeout=timeout)
         self.name = name
         self.group_id = group_id
@@ -56,7 +75,11 @@ class GradingPage(BasePage):
         on the login page; Ping Pong's refusal (its 404 or 403 page) at once, as :meth:`refusal`.
         Waits in the page's main world, like the reading and the click events that follow, so the
         document gets Playwright's injected script once, not twice."""
-        wanted = [("heading", self.name) if self.name else ("table", "Elever"), ("heading", "Logga in"), ("alert", None)]
+        wanted = [
+            ("heading", self.name) if self.name else ("table", "Elever"),
+            ("heading", "Logga in"),
+            ("alert", None),
+        ]
         try:
             shown = aria.first_shown(self.page, wanted, timeout=timeout or self.timeout)
         except PlaywrightTimeout as exc:
@@ -102,8 +125,9 @@ class GradingPage(BasePage):
         return self._action("Ladda ned pdf")
 
     def _action(self, name: str) -> Locator:
-        return (self.page.get_by_role("link", name=name, exact=True)
-                .or_(self.page.get_by_role("button", name=name, exact=True)))
+        return self.page.get_by_role("link", name=name, exact=True).or_(
+            self.page.get_by_role("button", name=name, exact=True)
+        )
 
     # -- reading --------------------------------------------------------------------------
     def state(self, root: aria.Node | None = None) -> GradingState:
@@ -124,6 +148,7 @@ class GradingPage(BasePage):
             headers, rows = aria.table_rows(table)
             col = {h: i for i, h in enumerate(headers)}
             for cells in rows:
+
                 def cell(name: str) -> aria.Node | None:
                     i = col.get(name)
                     return cells[i] if i is not None and i < len(cells) else None
@@ -131,18 +156,27 @@ class GradingPage(BasePage):
                 def cell_name(name: str) -> str:
                     found = cell(name)
                     return found.name if found else ""
+
                 radios = [n for c in cells for n in c.find_all("radio")]
                 boxes = [n for c in cells for n in c.find_all("checkbox")]
                 lock_cell = cell("Lås")
-                locked_match = next((m for n in (lock_cell.walk() if lock_cell else ())
-                                     if (m := _LOCKED.search(n.text or n.name))), None)
+                locked_match = next(
+                    (m for n in (lock_cell.walk() if lock_cell else ()) if (m := _LOCKED.search(n.text or n.name))),
+                    None,
+                )
                 checked = next((r.name for r in radios if r.checked), None)
                 locked = bool(locked_match) or bool(boxes and boxes[0].checked and boxes[0].disabled)
-                students.append(StudentRow(
-                    personnummer=cell_name("Personnummer"), name=cell_name("Namn"),
-                    grade=checked, steps=[r.name for r in radios], locked=locked,
-                    locked_text=locked_match.group(0).strip() if locked_match else "",
-                    lock_ticked=bool(boxes and boxes[0].checked)))
+                students.append(
+                    StudentRow(
+                        personnummer=cell_name("Personnummer"),
+                        name=cell_name("Namn"),
+                        grade=checked,
+                        steps=[r.name for r in radios],
+                        locked=locked,
+                        locked_text=locked_match.group(0).strip() if locked_match else "",
+                        lock_ticked=bool(boxes and boxes[0].checked),
+                    )
+                )
         fieldset = root.find("group", TEACHERS)
         teachers = [c.name for c in fieldset.find_all("checkbox")] if fieldset else []
         ticked = [c.name for c in fieldset.find_all("checkbox") if c.checked] if fieldset else []
@@ -152,16 +186,25 @@ class GradingPage(BasePage):
         save = next((n for n in root.find_all("button", "Spara")), None)
         pdf = next((n for n in root.walk() if n.role in ("link", "button") and n.name == "Ladda ned pdf"), None)
         return GradingState(
-            name=heading.name if heading else (name or ""), facts=_terms(root), students=students,
-            teachers=teachers, teachers_ticked=ticked, status_text=" ".join(statuses) or (SAVED_LOCKED if SAVED_LOCKED in text else ""),
+            name=heading.name if heading else (name or ""),
+            facts=_terms(root),
+            students=students,
+            teachers=teachers,
+            teachers_ticked=ticked,
+            status_text=" ".join(statuses) or (SAVED_LOCKED if SAVED_LOCKED in text else ""),
             alerts=[n.all_text() for n in root.find_all("alert")],
-            can_save=bool(save and not save.disabled), not_before=not_before.group(1) if not_before else None,
-            catalogue_ready=bool(pdf and not pdf.disabled and CATALOGUE_NOT_READY not in text))
+            can_save=bool(save and not save.disabled),
+            not_before=not_before.group(1) if not_before else None,
+            catalogue_ready=bool(pdf and not pdf.disabled and CATALOGUE_NOT_READY not in text),
+        )
 
     # -- acting ---------------------------------------------------------------------------
     def row(self, personnummer_shown: str) -> Locator:
-        return self.students_table().get_by_role("row").filter(
-            has=self.page.get_by_role("cell", name=personnummer_shown, exact=True))
+        return (
+            self.students_table()
+            .get_by_role("row")
+            .filter(has=self.page.get_by_role("cell", name=personnummer_shown, exact=True))
+        )
 
     def set_grade(self, student: StudentRow, grade: str, *, lock: bool, unique_name: bool = True) -> None:
         """Choose the grade step (and tick the lock box) in the student's row, by role and name.
@@ -195,6 +238,7 @@ class GradingPage(BasePage):
     def save(self):
         """The first "Spara": the summary, or Ping Pong's reasons for saying no."""
         from betyg_harness.flows.pages.pingpong.summary import SummaryPage
+
         self.loaded = None
         with self.navigation():
             self.save_button().dispatch_event("click")  # submits the form, as a click on it does
@@ -228,8 +272,11 @@ class GradingPage(BasePage):
         if any(t.startswith(NOT_SAVED) for t in texts):
             # The message next to each field at fault: the description (aria-describedby) of an
             # invalid control, or of a fieldset of choices (the teachers) that carries one.
-            details = [str(n.attrs.get("description", "")).strip() for n in root.walk()
-                       if n.attrs.get("invalid") or (n.role == "group" and n.attrs.get("description"))]
+            details = [
+                str(n.attrs.get("description", "")).strip()
+                for n in root.walk()
+                if n.attrs.get("invalid") or (n.role == "group" and n.attrs.get("description"))
+            ]
             raise ValidationFailed(" ".join(texts), [d for d in details if d])
         raise ValidationFailed(" ".join(texts))
 
@@ -246,13 +293,14 @@ class GradingPage(BasePage):
 
     def preview_catalogue(self):
         from betyg_harness.flows.pages.pingpong.catalogue import CataloguePreviewPage
+
         self._require_catalogue()
         with self.navigation():
             self.preview_button().first.click()
         return CataloguePreviewPage(self.page, self.base_url, timeout=self.timeout).expect_loaded()
 
     def download_catalogue(self, directory: Path) -> Path:
-        """"Ladda ned pdf" → the file saved under its suggested name in ``directory``."""
+        """ "Ladda ned pdf" → the file saved under its suggested name in ``directory``."""
         button = self._require_catalogue()
         try:
             with self.page.expect_download(timeout=self.timeout) as info:

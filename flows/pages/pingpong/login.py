@@ -1,4 +1,5 @@
 """Ping Pong's "Logga in"."""
+
 from betyg_harness.flows.pages.login import LoginForm
 
 

@@ -1,4 +1,5 @@
 """Sök lärare, Sök grupp and their "Sökresultat"."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -66,6 +67,7 @@ def _day(value: date | str | None, field: str) -> str:
 
 class BetygSearchByTeacherPage(_SearchForm):
     """Sök lärare: a teacher's grade groups between two dates."""
+
     path = "/betyg/sok-larare"
 
     @named("Lärare")
@@ -86,6 +88,7 @@ class BetygSearchByTeacherPage(_SearchForm):
 
 class BetygSearchByGroupPage(_SearchForm):
     """Sök grupp: by group name, course or teacher."""
+
     path = "/betyg/sok-grupp"
 
     @named("Gruppnamn, kurs eller lärare")
@@ -104,8 +107,7 @@ class SearchResults(BasePage):
     @named("Sökresultat")
     def marker(self) -> Locator:
         # A refused search shows no results part, only its alert: that is an answer too.
-        return (self.page.get_by_role("heading", name="Sökresultat", exact=True)
-                .or_(self.no_hits()).or_(self.refused()))
+        return self.page.get_by_role("heading", name="Sökresultat", exact=True).or_(self.no_hits()).or_(self.refused())
 
     @named(REFUSED, count="maybe")
     def refused(self) -> Locator:
@@ -115,10 +117,14 @@ class SearchResults(BasePage):
         """SearchRefused with the form's own messages when Ping Pong refused the search."""
         if not self.refused().count():
             return
-        fields = [t.strip() for t in self.page.locator("[aria-invalid='true'], select, input").evaluate_all(
-            "els => els.map(e => (e.getAttribute('aria-describedby') || '').split(' ')"
-            ".map(id => document.getElementById(id)).filter(Boolean).map(n => n.textContent).join(' '))")
-            if t.strip()]
+        fields = [
+            t.strip()
+            for t in self.page.locator("[aria-invalid='true'], select, input").evaluate_all(
+                "els => els.map(e => (e.getAttribute('aria-describedby') || '').split(' ')"
+                ".map(id => document.getElementById(id)).filter(Boolean).map(n => n.textContent).join(' '))"
+            )
+            if t.strip()
+        ]
         raise SearchRefused(list(dict.fromkeys(fields)) or [self.refused().first.inner_text().strip()])
 
     @named(NO_HITS, count="maybe")
@@ -128,7 +134,8 @@ class SearchResults(BasePage):
     @named("tabellen med sökresultat", columns=tuple(RESULT_COLUMNS), unless="no_hits")
     def table(self) -> Locator:
         return self.page.get_by_role("table").filter(
-            has=self.page.get_by_role("columnheader", name="Betygsgrupp", exact=True))
+            has=self.page.get_by_role("columnheader", name="Betygsgrupp", exact=True)
+        )
 
     @named("betygsgruppernas länkar", count="some", unless="no_hits")
     def group_links(self) -> Locator:
@@ -154,18 +161,28 @@ class SearchResults(BasePage):
         col = {h: i for i, h in enumerate(headers)}
         hits = []
         for cells in rows:
+
             def cell(name: str) -> str:
                 i = col.get(name)
                 return cells[i].name if i is not None and i < len(cells) else ""
+
             link = cells[col.get("Betygsgrupp", 0)].find("link")
-            hits.append(GroupHit(name=link.name if link else cell("Betygsgrupp"), course=cell("Kurs"),
-                                 course_end=cell("Kursslut"), teachers=cell("Betygssättande lärare"),
-                                 status=cell("Status"), href=link.prop("url") if link else None))
+            hits.append(
+                GroupHit(
+                    name=link.name if link else cell("Betygsgrupp"),
+                    course=cell("Kurs"),
+                    course_end=cell("Kursslut"),
+                    teachers=cell("Betygssättande lärare"),
+                    status=cell("Status"),
+                    href=link.prop("url") if link else None,
+                )
+            )
         return hits
 
     def open(self, group: str):
         """Click the grade group's link → the grading view."""
         from betyg_harness.flows.pages.pingpong.grading import GradingPage
+
         link = self.table().get_by_role("link", name=group, exact=True)
         if not link.count():
             raise GroupNotFound(group, "den finns inte i sökresultatet")

@@ -1,4 +1,5 @@
 """Sammanfattning: what the first "Spara" shows; its "Spara" stores and locks."""
+
 from __future__ import annotations
 
 from playwright.sync_api import Locator
@@ -30,8 +31,14 @@ class SummaryPage(BasePage):
             col = {h: i for i, h in enumerate(headers)}
             if {"Namn", "Personnummer", "Betyg", "Låses"} <= col.keys():
                 for cells in body:
-                    rows.append(SummaryRow(name=cells[col["Namn"]].name, personnummer=cells[col["Personnummer"]].name,
-                                           grade=cells[col["Betyg"]].name, locks=cells[col["Låses"]].name == "Ja"))
+                    rows.append(
+                        SummaryRow(
+                            name=cells[col["Namn"]].name,
+                            personnummer=cells[col["Personnummer"]].name,
+                            grade=cells[col["Betyg"]].name,
+                            locks=cells[col["Låses"]].name == "Ja",
+                        )
+                    )
             elif table.name == "Antal per betyg" or len(headers) == 2:
                 for cells in body:
                     if len(cells) >= 2:
@@ -60,6 +67,7 @@ class SummaryPage(BasePage):
     def confirm(self):
         """The summary's "Spara": store (and lock); back on the grading view."""
         from betyg_harness.flows.pages.pingpong.grading import GradingPage
+
         grading = GradingPage(self.page, self.base_url, timeout=self.timeout)
         self.loaded = None
         with self.navigation():
@@ -71,7 +79,11 @@ class SummaryPage(BasePage):
 
     def back(self):
         from betyg_harness.flows.pages.pingpong.grading import GradingPage
+
         with self.navigation():
-            (self.page.get_by_role("button", name="Tillbaka", exact=True)
-             .or_(self.page.get_by_role("link", name="Tillbaka", exact=True))).first.click()
+            (
+                self.page.get_by_role("button", name="Tillbaka", exact=True).or_(
+                    self.page.get_by_role("link", name="Tillbaka", exact=True)
+                )
+            ).first.click()
         return GradingPage(self.page, self.base_url, timeout=self.timeout).expect_loaded()
