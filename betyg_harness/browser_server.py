@@ -85,14 +85,18 @@ class BrowserServer:
             start_new_session=True,
         )
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                raise RuntimeError(f"playwright run-server avslutades: {Path(log.name).read_text()[-2000:]}")
-            try:
-                with socket.create_connection((host, port), timeout=1):
-                    return cls(process, f"ws://{host}:{port}/", folder)
-            except OSError:
-                time.sleep(0.1)  # sleep-ok: readiness poll of a server we started
+        try:
+            while time.monotonic() < deadline:
+                if process.poll() is not None:
+                    raise RuntimeError(f"playwright run-server avslutades: {Path(log.name).read_text()[-2000:]}")
+                try:
+                    with socket.create_connection((host, port), timeout=1):
+                        return cls(process, f"ws://{host}:{port}/", folder)
+                except OSError:
+                    time.sleep(0.1)  # sleep-ok: readiness poll of a server we started
+        except BaseException:  # Ctrl-C or SIGTERM while it starts: nothing of it may outlive us
+            cls(process, "", folder).stop()
+            raise
         cls(process, "", folder).stop()
         raise RuntimeError(f"playwright run-server svarade inte på port {port} inom {timeout} s")
 
@@ -159,14 +163,17 @@ def main(argv: list[str] | None = None) -> int:
     # A service manager (systemd, docker stop) ends it with SIGTERM: stop like Ctrl-C, with the server
     # and its browsers, which live in a process group of their own and would otherwise outlive it.
     signal.signal(signal.SIGTERM, _stop_like_ctrl_c)
-    server = BrowserServer.start(host=args.host, port=args.port)
-    print(f"PW_CONNECT_URL={server.ws_endpoint}", flush=True)
+    server = None
     try:
+        server = BrowserServer.start(host=args.host, port=args.port)
+        print(f"PW_CONNECT_URL={server.ws_endpoint}", flush=True)
         server.process.wait()
-    except KeyboardInterrupt:
+    except KeyboardInterrupt:  # also a SIGTERM, at any moment from here on
         pass
     finally:
-        server.stop()
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second SIGTERM must not cut the stop short
+        if server is not None:
+            server.stop()
     return 0
 
 
