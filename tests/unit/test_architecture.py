@@ -236,3 +236,12 @@ def test_the_house_sees_imports_and_the_packages_they_run(tmp_path):
         )
     ] == ["floor", "floor", "roof", "flows"]
     assert ("flows", "mock_kit") not in {(a, b) for a in HOUSE for b in HOUSE[a]}
+
+
+def test_the_readme_layout_names_every_folder():
+    """A newcomer's first map: every folder of code at the top, and every folder of tests/."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    layout = readme[readme.index("## Layout") :].split("\n## ", 1)[0]
+    folders = [f"`{f}/`" for f in CODE_FOLDERS]
+    folders += [f"`{p.name}/`" for p in (ROOT / "tests").iterdir() if p.is_dir() and p.name != "__pycache__"]
+    assert not [f for f in folders if f not in layout]
