@@ -55,9 +55,6 @@ STILL_ABOVE: set[str] = {
     "mock_ber/webhooks.py::_split",  # 20
     "mock_ber/webhooks.py::check_target",  # 18
     "mock_kit/faults.py::FaultRule.from_json",  # 33
-    "mock_pingpong/ber_sync.py::Syncer.refresh_group",  # 21
-    "mock_pingpong/ber_sync.py::Syncer.sync",  # 25
-    "mock_pingpong/ber_sync.py::apply",  # 40
     "mock_pingpong/grading.py::validate",  # 32
     "mock_pingpong/ui/grading_rows.py::student_rows",  # 19
 }
