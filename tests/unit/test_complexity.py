@@ -30,9 +30,6 @@ STILL_ABOVE: set[str] = {
     "betyg_harness/drift/probe.py::_walk_ber",  # 17
     "betyg_harness/drift/probe.py::_walk_pingpong",  # 45
     "betyg_harness/visual.py::GoldenStore.check",  # 21
-    "fixtures/generator.py::add_earlier_grades",  # 18
-    "fixtures/generator.py::generate",  # 22
-    "fixtures/generator.py::problems",  # 35
     "flows/ber.py::wait_until_visible_in_ber",  # 16
     "flows/pages/pingpong/grading.py::GradingPage.state_from",  # 43
     "flows/pingpong.py::check_summary",  # 20
