@@ -43,13 +43,6 @@ STILL_ABOVE: set[str] = {
     "flows/robot/runner.py::Robot._worker",  # 27
     "flows/robot/runner.py::Robot.verify_in_ber",  # 22
     "flows/robot/runner.py::preflight",  # 19
-    "mock_ber/grade_import.py::apply",  # 21
-    "mock_ber/ss12000/params.py::read_list_args",  # 17
-    "mock_ber/ss12000/serializers.py::person_batch",  # 19
-    "mock_ber/ui/__init__.py::groups",  # 17
-    "mock_ber/webhooks.py::_split",  # 20
-    "mock_ber/webhooks.py::check_target",  # 18
-    "mock_pingpong/ui/grading_rows.py::student_rows",  # 19
 }
 
 
