@@ -188,8 +188,6 @@ def delay_minutes(seed, key: str) -> int:
 def apply(session, run: ImportRun, students: list[dict], at: datetime) -> None:
     """Apply each student's complete list: add and change what is listed, remove what is missing
     (of the grades that came from Ping Pong; a removal is recorded for deletedEntities)."""
-    config = current_app.config
-    random_mode = config["IMPORT_MODE"] == "random"
     known = set(session.scalars(select(Person.id).where(Person.id.in_([s["id"] for s in students]))))
     syllabuses = dict(session.execute(select(Syllabus.code, Syllabus.id)).all())
     group_ids = {g["group"] for s in students for g in s["grades"] if g["group"]}
@@ -205,21 +203,8 @@ def apply(session, run: ImportRun, students: list[dict], at: datetime) -> None:
         run.students += 1
         run.skipped += student["other"]
         wanted = {(g["course"], g["group"]): g for g in student["grades"]}
-        # The import owns the grades that came from Ping Pong and only those: a student's earlier
-        # grades from elsewhere (origin "history") are not in Ping Pong's list and must stay.
-        existing = {
-            (r.course_code, r.group_ref): r
-            for r in session.scalars(
-                select(ReceivedGrade).where(ReceivedGrade.student_id == student["id"], ReceivedGrade.origin == IMPORTED)
-            )
-        }
-        for key, record in existing.items():
-            if key not in wanted:
-                session.delete(record)
-                record_deletion(session, "grades", record.id, at)
-                run.removed += 1
+        existing = _remove_unlisted(session, run, student["id"], wanted, at)
         for key, g in wanted.items():
-            record = existing.get(key)
             values = dict(
                 value=g["value"],
                 grade_date=g["date"],
@@ -229,28 +214,53 @@ def apply(session, run: ImportRun, students: list[dict], at: datetime) -> None:
                 group_id=g["group"] if g["group"] in groups else None,
                 syllabus_id=syllabuses.get(g["course"]),
             )
-            if record is not None and all(getattr(record, k) == v for k, v in values.items()):
-                continue
-            visible = at
-            if random_mode:
-                visible = at + timedelta(
-                    minutes=delay_minutes(config["IMPORT_SEED"], f"{student['id']}:{key[0]}:{key[1]}:{g['value']}")
-                )
-            if record is None:
-                record = ReceivedGrade(
-                    id=stable_id("grade", f"{student['id']}:{key[0]}:{key[1]}"),
-                    student_id=student["id"],
-                    course_code=key[0],
-                    group_ref=key[1],
-                    origin=IMPORTED,
-                    created=visible,
-                )
-                session.add(record)
-            for k, v in values.items():
-                setattr(record, k, v)
-            record.modified = visible
-            record.received_at = visible
-            record.import_run_id = run.id
-            run.applied += 1
+            _store(session, run, student["id"], key, existing.get(key), values, at)
     if notes:
         run.error = " ".join(notes[:10]) + (f" (+{len(notes) - 10} till)" if len(notes) > 10 else "")
+
+
+def _remove_unlisted(session, run: ImportRun, student_id: str, wanted: dict, at: datetime) -> dict:
+    """Remove the student's imported grades that the list no longer has; return the imported grades
+    by (course, group) as they were."""
+    # The import owns the grades that came from Ping Pong and only those: a student's earlier
+    # grades from elsewhere (origin "history") are not in Ping Pong's list and must stay.
+    existing = {
+        (r.course_code, r.group_ref): r
+        for r in session.scalars(
+            select(ReceivedGrade).where(ReceivedGrade.student_id == student_id, ReceivedGrade.origin == IMPORTED)
+        )
+    }
+    for key, record in existing.items():
+        if key not in wanted:
+            session.delete(record)
+            record_deletion(session, "grades", record.id, at)
+            run.removed += 1
+    return existing
+
+
+def _store(session, run: ImportRun, student_id: str, key: tuple[str, str], record, values: dict, at: datetime) -> None:
+    """Add or change the student's grade for ``key`` (course, group), unless it is stored as is."""
+    if record is not None and all(getattr(record, k) == v for k, v in values.items()):
+        return
+    config = current_app.config
+    visible = at
+    if config["IMPORT_MODE"] == "random":
+        visible = at + timedelta(
+            minutes=delay_minutes(config["IMPORT_SEED"], f"{student_id}:{key[0]}:{key[1]}:{values['value']}")
+        )
+    if record is None:
+        record = ReceivedGrade(
+            id=stable_id("grade", f"{student_id}:{key[0]}:{key[1]}"),
+            student_id=student_id,
+            course_code=key[0],
+            group_ref=key[1],
+            origin=IMPORTED,
+            created=visible,
+        )
+        session.add(record)
+    for k, v in values.items():
+        setattr(record, k, v)
+    record.modified = visible
+    record.received_at = visible
+    record.import_run_id = run.id
+    run.applied += 1

@@ -94,6 +94,66 @@ def _load(batch: _Batch, document: dict) -> None:
     stamp = scenario_start(document)
     today = stamp.date()
     meta = {"created": stamp, "modified": stamp}
+    organisations, units = _organisations(document, meta)
+    batch.add(Organisation, organisations)
+    syllabuses = {c["code"]: stable_id("syllabus", c["code"]) for c in document["courses"]}
+    levels = {c["code"]: c["level"] for c in document["courses"]}
+    batch.add(Syllabus, _syllabus_rows(document, syllabuses, meta))
+    programmes, programme_units = _programmes(document, syllabuses, units, meta)
+    batch.add(Programme, programmes)
+    group_starts = [date.fromisoformat(g["startDate"]) for g in document["groups"]]
+    duty_start = min(group_starts + [today])
+    people_keys = _add_people(batch, document, units, duty_start, meta)
+    duty_roles = {item["key"]: item["dutyRole"] for item in document["staff"]}
+    plans: dict[str, list[date]] = {}  # student key → [first start, last end]
+    offered: dict[str, dict] = {}  # unit key → {"syllabuses": [...], "start": d, "end": d}
+    for group in document["groups"]:
+        gid = stable_id("group", group["key"])
+        start, end = date.fromisoformat(group["startDate"]), date.fromisoformat(group["endDate"])
+        enrolments = _enrolment_rows(group, start, end, people_keys, plans, today)
+        _note_offer(offered, group, syllabuses[group["course"]], start, end)
+        assignments = _assignment_rows(group, duty_roles, meta)
+        batch.add(
+            TeachingGroup,
+            [
+                dict(
+                    id=gid,
+                    key=group["key"],
+                    name=group["name"],
+                    syllabus_id=syllabuses[group["course"]],
+                    organisation_id=units[group["schoolUnit"]],
+                    start_date=start,
+                    end_date=end,
+                    **meta,
+                )
+            ],
+        )
+        batch.add(Activity, [dict(id=stable_id("activity", group["key"]), group_id=gid, **meta)])
+        batch.add(Enrolment, enrolments)
+        batch.add(TeacherAssignment, assignments)
+
+    batch.add(
+        StudyPlan,
+        [
+            dict(
+                id=stable_id("studyplan", key), person_id=people_keys[key], start_date=span[0], end_date=span[1], **meta
+            )
+            for key, span in plans.items()
+        ],
+    )
+    batch.add(SchoolUnitOffering, _offering_rows(document, offered, programmes, programme_units, units, meta))
+    batch.add(ReceivedGrade, _earlier_grades(document, people_keys, syllabuses, levels, units, stamp))
+
+    users = [
+        dict(username=a["username"], name=a["name"], password_hash=a["passwordHash"])
+        for a in document["accounts"].get("ber", [])
+    ]
+    batch.add(BerUser, users)
+    batch.flush()
+
+
+def _organisations(document: dict, meta: dict) -> tuple[list[dict], dict[str, str]]:
+    """The huvudman and its school units as rows, and each unit's id by key."""
     huvudman = document.get("huvudman") or {"name": "Stockholms stad"}
     huvudman_id = stable_id("huvudman", huvudman["name"])
     organisations = [
@@ -125,30 +185,27 @@ def _load(batch: _Batch, document: dict) -> None:
                 **meta,
             )
         )
-    batch.add(Organisation, organisations)
-    syllabuses = {c["code"]: stable_id("syllabus", c["code"]) for c in document["courses"]}
-    levels = {c["code"]: c["level"] for c in document["courses"]}
-    batch.add(
-        Syllabus,
-        [
-            dict(
-                id=syllabuses[c["code"]],
-                code=c["code"],
-                name=c["name"],
-                points=c["points"],
-                level=c["level"],
-                subject_code=registry.subject_code(c["code"], c["level"]),
-                subject_name=registry.subject_name(c["name"]),
-                **meta,
-            )
-            for c in document["courses"]
-        ],
-    )
-    programmes, programme_units = _programmes(document, syllabuses, units, meta)
-    batch.add(Programme, programmes)
-    group_starts = [date.fromisoformat(g["startDate"]) for g in document["groups"]]
-    duty_start = min(group_starts + [today])
+    return organisations, units
 
+
+def _syllabus_rows(document: dict, syllabuses: dict, meta: dict) -> list[dict]:
+    return [
+        dict(
+            id=syllabuses[c["code"]],
+            code=c["code"],
+            name=c["name"],
+            points=c["points"],
+            level=c["level"],
+            subject_code=registry.subject_code(c["code"], c["level"]),
+            subject_name=registry.subject_name(c["name"]),
+            **meta,
+        )
+        for c in document["courses"]
+    ]
+
+
+def _add_people(batch: _Batch, document: dict, units: dict, duty_start: date, meta: dict) -> dict[str, str]:
+    """Staff (each with a duty at their unit) and students; return each person's id by key."""
     people_keys = {}
     for kind, items in (("staff", document["staff"]), ("student", document["students"])):
         for item in items:
@@ -188,112 +245,92 @@ def _load(batch: _Batch, document: dict) -> None:
                         )
                     ],
                 )
-    duty_roles = {item["key"]: item["dutyRole"] for item in document["staff"]}
-    plans: dict[str, list[date]] = {}  # student key → [first start, last end]
-    offered: dict[str, dict] = {}  # unit key → {"syllabuses": [...], "start": d, "end": d}
+    return people_keys
 
-    for group in document["groups"]:
-        gid = stable_id("group", group["key"])
-        start, end = date.fromisoformat(group["startDate"]), date.fromisoformat(group["endDate"])
-        aid = stable_id("activity", group["key"])
-        enrolments, assignments = [], []
-        shell = TeachingGroup(start_date=start, end_date=end)
-        for enrolment in group.get("enrolments", []):
-            status = enrolment["status"]
-            status_date = None
-            if status in registry.ENDED_STATUSES:
-                status_date = (
-                    date.fromisoformat(enrolment["date"])
-                    if enrolment.get("date")
-                    else registry.default_status_date(shell, today)
-                )
-            enrolments.append(
-                dict(
-                    id=stable_id("membership", f"{group['key']}:{enrolment['student']}"),
-                    group_id=gid,
-                    person_id=people_keys[enrolment["student"]],
-                    status=status,
-                    status_date=status_date,
-                    start_date=start,
-                )
-            )
-            if registry.has_membership(status):
-                span = plans.setdefault(enrolment["student"], [start, end])
-                span[0], span[1] = min(span[0], start), max(span[1], end)
-        offer = offered.setdefault(group["schoolUnit"], {"syllabuses": [], "start": start, "end": end})
-        if syllabuses[group["course"]] not in offer["syllabuses"]:
-            offer["syllabuses"].append(syllabuses[group["course"]])
-        offer["start"], offer["end"] = min(offer["start"], start), max(offer["end"], end)
-        teachers, graders = group.get("teachers", []), group.get("graders", [])
-        for staff_key in list(dict.fromkeys(teachers + graders)):
-            if staff_key in graders and duty_roles[staff_key] != registry.GRADER_ROLE:
-                raise ScenarioError(
-                    f"{staff_key} har inte rollen Lärare och kan inte vara betygssättande lärare i {group['key']}.",
-                    field=f"groups/{group['key']}",
-                )
-            assignments.append(
-                dict(
-                    id=stable_id("assignment", f"{group['key']}:{staff_key}"),
-                    activity_id=aid,
-                    duty_id=stable_id("duty", staff_key),
-                    teaching=staff_key in teachers,
-                    grader=staff_key in graders,
-                    **meta,
-                )
-            )
-        batch.add(
-            TeachingGroup,
-            [
-                dict(
-                    id=gid,
-                    key=group["key"],
-                    name=group["name"],
-                    syllabus_id=syllabuses[group["course"]],
-                    organisation_id=units[group["schoolUnit"]],
-                    start_date=start,
-                    end_date=end,
-                    **meta,
-                )
-            ],
-        )
-        batch.add(Activity, [dict(id=aid, group_id=gid, **meta)])
-        batch.add(Enrolment, enrolments)
-        batch.add(TeacherAssignment, assignments)
 
-    batch.add(
-        StudyPlan,
-        [
+def _enrolment_rows(
+    group: dict, start: date, end: date, people_keys: dict, plans: dict[str, list[date]], today: date
+) -> list[dict]:
+    """The group's enrolments as rows; each member's study plan span in ``plans`` widened to the group's."""
+    gid = stable_id("group", group["key"])
+    shell = TeachingGroup(start_date=start, end_date=end)
+    rows = []
+    for enrolment in group.get("enrolments", []):
+        status = enrolment["status"]
+        status_date = None
+        if status in registry.ENDED_STATUSES:
+            status_date = (
+                date.fromisoformat(enrolment["date"])
+                if enrolment.get("date")
+                else registry.default_status_date(shell, today)
+            )
+        rows.append(
             dict(
-                id=stable_id("studyplan", key), person_id=people_keys[key], start_date=span[0], end_date=span[1], **meta
+                id=stable_id("membership", f"{group['key']}:{enrolment['student']}"),
+                group_id=gid,
+                person_id=people_keys[enrolment["student"]],
+                status=status,
+                status_date=status_date,
+                start_date=start,
             )
-            for key, span in plans.items()
-        ],
-    )
+        )
+        if registry.has_membership(status):
+            span = plans.setdefault(enrolment["student"], [start, end])
+            span[0], span[1] = min(span[0], start), max(span[1], end)
+    return rows
+
+
+def _note_offer(offered: dict[str, dict], group: dict, syllabus_id: str, start: date, end: date) -> None:
+    """The group's unit offers its course, over at least the group's dates."""
+    offer = offered.setdefault(group["schoolUnit"], {"syllabuses": [], "start": start, "end": end})
+    if syllabus_id not in offer["syllabuses"]:
+        offer["syllabuses"].append(syllabus_id)
+    offer["start"], offer["end"] = min(offer["start"], start), max(offer["end"], end)
+
+
+def _assignment_rows(group: dict, duty_roles: dict, meta: dict) -> list[dict]:
+    """The group's teachers and graders as rows; a grader must have the teacher's role."""
+    aid = stable_id("activity", group["key"])
+    teachers, graders = group.get("teachers", []), group.get("graders", [])
+    rows = []
+    for staff_key in list(dict.fromkeys(teachers + graders)):
+        if staff_key in graders and duty_roles[staff_key] != registry.GRADER_ROLE:
+            raise ScenarioError(
+                f"{staff_key} har inte rollen Lärare och kan inte vara betygssättande lärare i {group['key']}.",
+                field=f"groups/{group['key']}",
+            )
+        rows.append(
+            dict(
+                id=stable_id("assignment", f"{group['key']}:{staff_key}"),
+                activity_id=aid,
+                duty_id=stable_id("duty", staff_key),
+                teaching=staff_key in teachers,
+                grader=staff_key in graders,
+                **meta,
+            )
+        )
+    return rows
+
+
+def _offering_rows(
+    document: dict, offered: dict, programmes: list[dict], programme_units: dict, units: dict, meta: dict
+) -> list[dict]:
+    rows = []
     for unit in document["schoolUnits"]:
         offer = offered.get(unit["key"], {"syllabuses": [], "start": None, "end": None})
         given = [p["id"] for p in programmes if unit["key"] in programme_units[p["id"]]]
-        batch.add(
-            SchoolUnitOffering,
-            [
-                dict(
-                    id=stable_id("offering", unit["key"]),
-                    organisation_id=units[unit["key"]],
-                    start_date=offer["start"],
-                    end_date=offer["end"],
-                    syllabus_ids=offer["syllabuses"],
-                    programme_ids=given,
-                    **meta,
-                )
-            ],
+        rows.append(
+            dict(
+                id=stable_id("offering", unit["key"]),
+                organisation_id=units[unit["key"]],
+                start_date=offer["start"],
+                end_date=offer["end"],
+                syllabus_ids=offer["syllabuses"],
+                programme_ids=given,
+                **meta,
+            )
         )
-    batch.add(ReceivedGrade, _earlier_grades(document, people_keys, syllabuses, levels, units, stamp))
-
-    users = [
-        dict(username=a["username"], name=a["name"], password_hash=a["passwordHash"])
-        for a in document["accounts"].get("ber", [])
-    ]
-    batch.add(BerUser, users)
-    batch.flush()
+    return rows
 
 
 def _day_start(day: date) -> datetime:
@@ -338,52 +375,65 @@ def _earlier_grades(
     for student in document["students"]:
         for n, item in enumerate(student.get("earlierGrades") or []):
             where = f"students/{student['key']}/earlierGrades/{n}"
-            course = item["course"]
-            if course not in syllabuses:
-                raise ScenarioError(f"Okänd kurs {course} i {where}.", field=where)
             unit = item.get("schoolUnit", first_unit)
-            if unit not in units:
-                raise ScenarioError(f"Okänd skolenhet {unit} i {where}.", field=where)
-            graders = item.get("graders", [])
-            if any(g not in staff for g in graders):
-                raise ScenarioError(f"Okänd lärare i {where}.", field=where)
-            correction = item.get("correction")
-            try:
-                registry.grade_rank(levels[course], item["value"])
-                if correction:
-                    registry.check_grade_change(
-                        levels[course], correction["previousValue"], item["value"], correction["type"]
-                    )
-            except registry.RegistryError as exc:
-                raise ScenarioError(f"{exc} ({where})", field=where) from None
-            day = date.fromisoformat(item["date"])
-            changed = date.fromisoformat(correction["date"]) if correction else day
-            if changed < day:
-                raise ScenarioError(f"Rättelsen kan inte ligga före betygsdatumet ({where}).", field=where)
-            # Earlier grades are in BER from the scenario's start; their stamps are their own dates.
-            created = min(stamp, _day_start(day))
-            modified = min(stamp, max(created, _day_start(changed)))
-            rows.append(
-                dict(
-                    id=stable_id("grade", f"history:{student['key']}:{n}"),
-                    student_id=people[student["key"]],
-                    course_code=course,
-                    group_ref=f"history:{n}",
-                    group_id=None,
-                    syllabus_id=syllabuses[course],
-                    school_ref=units[unit],
-                    value=item["value"],
-                    grade_date=day,
-                    trial=bool(item.get("trial")),
-                    teacher_ids=[people[g] for g in graders],
-                    received_at=created,
-                    import_run_id=None,
-                    origin="history",
-                    correction_type=correction["type"] if correction else None,
-                    previous_value=correction["previousValue"] if correction else None,
-                    remark=(correction or {}).get("reason"),
-                    created=created,
-                    modified=modified,
-                )
-            )
+            _check_earlier_grade(item, where, unit, syllabuses, levels, units, staff)
+            rows.append(_earlier_grade_row(student, n, item, unit, people, syllabuses, units, stamp))
     return rows
+
+
+def _check_earlier_grade(
+    item: dict, where: str, unit: str, syllabuses: dict, levels: dict, units: dict, staff: set[str]
+) -> None:
+    """Refuse an earlier grade naming an unknown course, unit or teacher, off its course's scale, or
+    corrected against the rule for changing a grade or before its own date."""
+    course = item["course"]
+    if course not in syllabuses:
+        raise ScenarioError(f"Okänd kurs {course} i {where}.", field=where)
+    if unit not in units:
+        raise ScenarioError(f"Okänd skolenhet {unit} i {where}.", field=where)
+    if any(g not in staff for g in item.get("graders", [])):
+        raise ScenarioError(f"Okänd lärare i {where}.", field=where)
+    correction = item.get("correction")
+    try:
+        registry.grade_rank(levels[course], item["value"])
+        if correction:
+            registry.check_grade_change(levels[course], correction["previousValue"], item["value"], correction["type"])
+    except registry.RegistryError as exc:
+        raise ScenarioError(f"{exc} ({where})", field=where) from None
+    day = date.fromisoformat(item["date"])
+    changed = date.fromisoformat(correction["date"]) if correction else day
+    if changed < day:
+        raise ScenarioError(f"Rättelsen kan inte ligga före betygsdatumet ({where}).", field=where)
+
+
+def _earlier_grade_row(
+    student: dict, n: int, item: dict, unit: str, people: dict, syllabuses: dict, units: dict, stamp: datetime
+) -> dict:
+    course = item["course"]
+    correction = item.get("correction")
+    day = date.fromisoformat(item["date"])
+    changed = date.fromisoformat(correction["date"]) if correction else day
+    # Earlier grades are in BER from the scenario's start; their stamps are their own dates.
+    created = min(stamp, _day_start(day))
+    modified = min(stamp, max(created, _day_start(changed)))
+    return dict(
+        id=stable_id("grade", f"history:{student['key']}:{n}"),
+        student_id=people[student["key"]],
+        course_code=course,
+        group_ref=f"history:{n}",
+        group_id=None,
+        syllabus_id=syllabuses[course],
+        school_ref=units[unit],
+        value=item["value"],
+        grade_date=day,
+        trial=bool(item.get("trial")),
+        teacher_ids=[people[g] for g in item.get("graders", [])],
+        received_at=created,
+        import_run_id=None,
+        origin="history",
+        correction_type=correction["type"] if correction else None,
+        previous_value=correction["previousValue"] if correction else None,
+        remark=(correction or {}).get("reason"),
+        created=created,
+        modified=modified,
+    )

@@ -118,15 +118,7 @@ class TargetRefused(ValueError):
 # -- where BER may post --------------------------------------------------------------------------------
 def _split(value) -> SplitResult:
     """``value`` as a URL BER could post to at all (syntax only), or :class:`TargetRefused`."""
-    if not isinstance(value, str) or not value:
-        raise TargetRefused("target måste vara en http- eller https-URL dit BER kan posta notiser.")
-    if len(value) > MAX_TARGET_LENGTH:
-        raise TargetRefused(f"target får vara högst {MAX_TARGET_LENGTH} tecken lång.")
-    if not _URL_CHARS.match(value) or _BAD_ESCAPE.search(value):
-        raise TargetRefused(
-            "target får bara innehålla tecken som en URL tillåter: inga mellanslag, radbrytningar, "
-            "styrtecken eller tecken utanför ASCII (koda dem med %XX)."
-        )
+    _check_text(value)
     try:
         parts = urlsplit(value)
         port = parts.port
@@ -147,11 +139,26 @@ def _split(value) -> SplitResult:
         # "127.0.0.1." or "localhost." is the same machine spelled past the allow-list's comparison.
         raise TargetRefused(f"target: värden {host} får inte sluta med en punkt.")
     _check_path(parts.path)
-    if _ip(host) is None:
-        name = host
-        if "[" in parts.netloc or len(name) > 253 or not all(_LABEL.match(label) for label in name.split(".")):
-            raise TargetRefused(f"target: värden {host} är varken ett giltigt domännamn eller en IP-adress.")
+    if _ip(host) is None and ("[" in parts.netloc or not _domain_name(host)):
+        raise TargetRefused(f"target: värden {host} är varken ett giltigt domännamn eller en IP-adress.")
     return parts
+
+
+def _check_text(value) -> None:
+    """A non-empty string of at most MAX_TARGET_LENGTH characters a URL allows, its escapes whole."""
+    if not isinstance(value, str) or not value:
+        raise TargetRefused("target måste vara en http- eller https-URL dit BER kan posta notiser.")
+    if len(value) > MAX_TARGET_LENGTH:
+        raise TargetRefused(f"target får vara högst {MAX_TARGET_LENGTH} tecken lång.")
+    if not _URL_CHARS.match(value) or _BAD_ESCAPE.search(value):
+        raise TargetRefused(
+            "target får bara innehålla tecken som en URL tillåter: inga mellanslag, radbrytningar, "
+            "styrtecken eller tecken utanför ASCII (koda dem med %XX)."
+        )
+
+
+def _domain_name(host: str) -> bool:
+    return len(host) <= 253 and all(_LABEL.match(label) for label in host.split("."))
 
 
 def _check_path(path: str) -> None:
@@ -231,6 +238,12 @@ def _internal(address) -> bool:
     )
 
 
+_INTERNAL = (
+    "target pekar på en intern adress (loopback, privat nät, länklokal, multicast eller reserverad) "
+    "som inte finns bland BER:s tillåtna mottagare (WEBHOOK_ALLOWED_TARGETS)."
+)
+
+
 def check_target(value, config) -> str:
     """``value`` when BER may post to it under ``config`` (the rules in the module's docstring),
     else :class:`TargetRefused`. Resolves a host name only when public targets are allowed."""
@@ -240,13 +253,9 @@ def check_target(value, config) -> str:
     if _origin(parts) in allowed_origins(config):
         return value
     host = (parts.hostname or "").rstrip(".")
-    internal = (
-        "target pekar på en intern adress (loopback, privat nät, länklokal, multicast eller reserverad) "
-        "som inte finns bland BER:s tillåtna mottagare (WEBHOOK_ALLOWED_TARGETS)."
-    )
     literal = _ip(host)
     if host == "localhost" or host.endswith(".localhost") or (literal is not None and _internal(literal)):
-        raise TargetRefused(internal)
+        raise TargetRefused(_INTERNAL)
     public = config.get("WEBHOOK_PUBLIC_TARGETS")
     if not (public is True or str(public).lower() in ("true", "1", "yes", "on")):
         raise TargetRefused(
@@ -254,16 +263,19 @@ def check_target(value, config) -> str:
             "andra adresser tar BER emot bara med WEBHOOK_PUBLIC_TARGETS påslaget."
         )
     if literal is None:
-        try:
-            found = socket.getaddrinfo(
-                host, parts.port or _DEFAULT_PORTS[parts.scheme.lower()], type=socket.SOCK_STREAM
-            )
-        except (OSError, UnicodeError, ValueError):
-            raise TargetRefused(f"target: värden {host} gick inte att slå upp.") from None
-        addresses = [_ip(str(info[4][0]).split("%", 1)[0]) for info in found]
-        if not addresses or any(a is None or _internal(a) for a in addresses):
-            raise TargetRefused(internal)
+        _check_resolved(host, parts.port or _DEFAULT_PORTS[parts.scheme.lower()])
     return value
+
+
+def _check_resolved(host: str, port: int) -> None:
+    """A public target's host name must resolve, and only to public addresses."""
+    try:
+        found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError, ValueError):
+        raise TargetRefused(f"target: värden {host} gick inte att slå upp.") from None
+    addresses = [_ip(str(info[4][0]).split("%", 1)[0]) for info in found]
+    if not addresses or any(a is None or _internal(a) for a in addresses):
+        raise TargetRefused(_INTERNAL)
 
 
 def masked(target: str) -> str:

@@ -10,12 +10,67 @@ import itertools
 import random
 import threading
 from dataclasses import asdict, dataclass, field
+from typing import Any, Callable
 
 
 class FaultRuleError(ValueError):
     def __init__(self, field_name: str, message: str):
         super().__init__(message)
         self.field = field_name
+
+
+def _integer(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)  # JSON true is no number here
+
+
+# (field, default, valid, message): checked in this order, the first invalid field is reported.
+# Hand-written rather than a JSON Schema: a schema takes 1.0 for an integer and does not report
+# its errors in a fixed order.
+_ACTION_FIELDS: tuple[tuple[str, object, Callable[[Any], bool], str], ...] = (
+    (
+        "path",
+        None,
+        lambda v: isinstance(v, str) and v.startswith("/"),
+        "path måste vara en sökväg som börjar med /, t.ex. /ss12000/*.",
+    ),
+    (
+        "method",
+        None,
+        lambda v: v is None or (isinstance(v, str) and v.isalpha()),
+        "method måste vara en HTTP-metod, t.ex. GET.",
+    ),
+    ("latency_ms", 0, lambda v: _integer(v) and 0 <= v <= 60_000, "latency_ms måste vara ett heltal 0–60000."),
+    (
+        "status",
+        None,
+        lambda v: v is None or (_integer(v) and 400 <= v <= 599),
+        "status måste vara en HTTP-felstatus 400–599.",
+    ),
+    ("drop", False, lambda v: isinstance(v, bool), "drop måste vara true eller false."),
+    ("after", False, lambda v: isinstance(v, bool), "after måste vara true eller false."),
+)
+_LIMIT_FIELDS: tuple[tuple[str, object, Callable[[Any], bool], str], ...] = (
+    ("times", None, lambda v: v is None or (_integer(v) and v >= 1), "times måste vara ett heltal ≥ 1."),
+    (
+        "probability",
+        None,
+        lambda v: v is None or (not isinstance(v, bool) and isinstance(v, (int, float)) and 0 <= v <= 1),
+        "probability måste vara ett tal 0–1.",
+    ),
+    ("seed", None, lambda v: v is None or _integer(v), "seed måste vara ett heltal."),
+)
+_KNOWN = {name for name, *_ in _ACTION_FIELDS + _LIMIT_FIELDS}
+
+
+def _checked(body: dict, fields) -> dict:
+    """Each field's value (or its default), or FaultRuleError for the first that is not valid."""
+    values = {}
+    for name, default, valid, message in fields:
+        value = body.get(name, default)
+        if not valid(value):
+            raise FaultRuleError(name, message)
+        values[name] = value
+    return values
 
 
 @dataclass
@@ -35,55 +90,20 @@ class FaultRule:
 
     @classmethod
     def from_json(cls, body: object) -> "FaultRule":
+        """A rule from the control API's JSON; FaultRuleError names the first bad field, checked in
+        the order of _ACTION_FIELDS, then that the rule does something, then _LIMIT_FIELDS."""
         if not isinstance(body, dict):
             raise FaultRuleError("body", "Regeln måste vara ett JSON-objekt.")
-        known = {"path", "method", "latency_ms", "status", "drop", "after", "times", "probability", "seed"}
         for key in body:
-            if key not in known:
-                raise FaultRuleError(key, f"Okänt fält: {key}. Kända fält: {', '.join(sorted(known))}.")
-        path = body.get("path")
-        if not isinstance(path, str) or not path.startswith("/"):
-            raise FaultRuleError("path", "path måste vara en sökväg som börjar med /, t.ex. /ss12000/*.")
-        method = body.get("method")
-        if method is not None and (not isinstance(method, str) or not method.isalpha()):
-            raise FaultRuleError("method", "method måste vara en HTTP-metod, t.ex. GET.")
-        latency = body.get("latency_ms", 0)
-        if not isinstance(latency, int) or isinstance(latency, bool) or not 0 <= latency <= 60_000:
-            raise FaultRuleError("latency_ms", "latency_ms måste vara ett heltal 0–60000.")
-        status = body.get("status")
-        if status is not None and (not isinstance(status, int) or isinstance(status, bool) or not 400 <= status <= 599):
-            raise FaultRuleError("status", "status måste vara en HTTP-felstatus 400–599.")
-        drop = body.get("drop", False)
-        if not isinstance(drop, bool):
-            raise FaultRuleError("drop", "drop måste vara true eller false.")
-        after = body.get("after", False)
-        if not isinstance(after, bool):
-            raise FaultRuleError("after", "after måste vara true eller false.")
-        if not (latency or status or drop):
+            if key not in _KNOWN:
+                raise FaultRuleError(key, f"Okänt fält: {key}. Kända fält: {', '.join(sorted(_KNOWN))}.")
+        values = _checked(body, _ACTION_FIELDS)
+        if not (values["latency_ms"] or values["status"] or values["drop"]):
             raise FaultRuleError("body", "Ange minst ett av latency_ms, status eller drop.")
-        times = body.get("times")
-        if times is not None and (not isinstance(times, int) or isinstance(times, bool) or times < 1):
-            raise FaultRuleError("times", "times måste vara ett heltal ≥ 1.")
-        probability = body.get("probability")
-        if probability is not None and (
-            isinstance(probability, bool) or not isinstance(probability, (int, float)) or not 0 <= probability <= 1
-        ):
-            raise FaultRuleError("probability", "probability måste vara ett tal 0–1.")
-        seed = body.get("seed")
-        if seed is not None and (not isinstance(seed, int) or isinstance(seed, bool)):
-            raise FaultRuleError("seed", "seed måste vara ett heltal.")
-        rule = cls(
-            path=path,
-            method=method.upper() if method else None,
-            latency_ms=latency,
-            status=status,
-            drop=drop,
-            after=after,
-            times=times,
-            probability=probability,
-            seed=seed,
-        )
-        rule._rng = random.Random(seed)
+        values.update(_checked(body, _LIMIT_FIELDS))
+        method = values["method"]
+        rule = cls(**{**values, "method": method.upper() if method else None})
+        rule._rng = random.Random(values["seed"])
         return rule
 
     def to_json(self) -> dict:

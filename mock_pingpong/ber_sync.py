@@ -182,106 +182,104 @@ class Fetched:
         self.activities: list[dict] = []
 
 
-def apply(conn, fetched: Fetched) -> set[str]:
-    """Write fetched objects into the copy; return the group ids whose derived columns changed."""
-    _upsert(
-        conn,
-        organisations,
-        [
-            {
-                "id": o["id"],
-                "type": o.get("organisationType") or "",
-                "name": o.get("displayName") or "",
-                "school_unit_code": o.get("schoolUnitCode"),
-                "parent_id": _ref(o.get("parentOrganisation")),
-            }
-            for o in fetched.organisations
-        ],
-    )
-    _upsert(
-        conn,
-        syllabuses,
-        [
-            {
-                "id": s["id"],
-                "course_code": s.get("courseCode") or s.get("subjectCode") or "",
-                "course_name": s.get("courseName") or s.get("subjectName") or "",
-                "points": s.get("points"),
-                "school_type": s.get("schoolType") or "",
-            }
-            for s in fetched.syllabuses
-        ],
-    )
-    _upsert(
-        conn,
-        persons,
-        [
-            {
-                "id": p["id"],
-                "given_name": p.get("givenName") or "",
-                "family_name": p.get("familyName") or "",
-                "civic_no": (p.get("civicNo") or {}).get("value"),
-            }
-            for p in fetched.persons
-        ],
-    )
-    _upsert(
-        conn,
-        duties,
-        [
-            {
-                "id": d["id"],
-                "person_id": _ref(d.get("person")) or "",
-                "role": d.get("dutyRole"),
-                "organisation_id": _ref(d.get("dutyAt")),
-            }
-            for d in fetched.duties
-        ],
-    )
+def _organisation_row(o: dict) -> dict:
+    return {
+        "id": o["id"],
+        "type": o.get("organisationType") or "",
+        "name": o.get("displayName") or "",
+        "school_unit_code": o.get("schoolUnitCode"),
+        "parent_id": _ref(o.get("parentOrganisation")),
+    }
 
-    teaching = [g for g in fetched.groups if g.get("groupType", "Undervisning") == "Undervisning"]
+
+def _syllabus_row(s: dict) -> dict:
+    return {
+        "id": s["id"],
+        "course_code": s.get("courseCode") or s.get("subjectCode") or "",
+        "course_name": s.get("courseName") or s.get("subjectName") or "",
+        "points": s.get("points"),
+        "school_type": s.get("schoolType") or "",
+    }
+
+
+def _person_row(p: dict) -> dict:
+    return {
+        "id": p["id"],
+        "given_name": p.get("givenName") or "",
+        "family_name": p.get("familyName") or "",
+        "civic_no": (p.get("civicNo") or {}).get("value"),
+    }
+
+
+def _duty_row(d: dict) -> dict:
+    return {
+        "id": d["id"],
+        "person_id": _ref(d.get("person")) or "",
+        "role": d.get("dutyRole"),
+        "organisation_id": _ref(d.get("dutyAt")),
+    }
+
+
+def _group_row(g: dict, end: date | None) -> dict:
+    return {
+        "id": g["id"],
+        "name": g.get("displayName") or "",
+        "start_date": _date(g.get("startDate")),
+        "end_date": end,
+        "organisation_id": _ref(g.get("organisation")),
+        "ber_stamp": None,
+    }
+
+
+def _membership_rows(g: dict, end: date | None) -> list[dict]:
+    return [
+        {
+            "group_id": g["id"],
+            "person_id": _ref(m.get("person")),
+            "start_date": _date(m.get("startDate")),
+            "end_date": _date(m.get("endDate")),
+            # A group without dates fails the comparison (TypeError): the sync keeps its copy.
+            "admitted": grading.is_admitted(_date(m.get("endDate")), end),  # type: ignore[arg-type]
+        }
+        for m in g.get("groupMemberships") or []
+        if _ref(m.get("person"))
+    ]
+
+
+def _apply_groups(conn, fetched_groups: list[dict]) -> set[str]:
+    """Write the teaching groups and replace their memberships; return their ids."""
+    teaching = [g for g in fetched_groups if g.get("groupType", "Undervisning") == "Undervisning"]
     affected: set[str] = set()
     group_rows, member_rows = [], []
     for g in teaching:
         end = _date(g.get("endDate")) or _date(g.get("startDate"))
-        group_rows.append(
-            {
-                "id": g["id"],
-                "name": g.get("displayName") or "",
-                "start_date": _date(g.get("startDate")),
-                "end_date": end,
-                "organisation_id": _ref(g.get("organisation")),
-                "ber_stamp": None,
-            }
-        )
-        member_rows += [
-            {
-                "group_id": g["id"],
-                "person_id": _ref(m.get("person")),
-                "start_date": _date(m.get("startDate")),
-                "end_date": _date(m.get("endDate")),
-                # A group without dates fails the comparison (TypeError): the sync keeps its copy.
-                "admitted": grading.is_admitted(_date(m.get("endDate")), end),  # type: ignore[arg-type]
-            }
-            for m in g.get("groupMemberships") or []
-            if _ref(m.get("person"))
-        ]
+        group_rows.append(_group_row(g, end))
+        member_rows += _membership_rows(g, end)
         affected.add(g["id"])
     _upsert(conn, groups, group_rows)  # only BER's columns: the version and counts are Ping Pong's
     _replace(conn, memberships, sorted(affected), member_rows)
+    return affected
 
+
+def _teacher_rows(activity: dict, gid: str) -> list[dict]:
+    return [
+        {"group_id": gid, "duty_id": _ref(t.get("duty")), "person_id": None, "grader": bool(t.get("grader"))}
+        for t in activity.get("teachers") or []
+        if _ref(t.get("duty"))
+    ]
+
+
+def _apply_activities(conn, activities: list[dict]) -> set[str]:
+    """Link activities to the known groups they name and replace those groups' teachers; return the
+    linked group ids."""
     known = set(conn.execute(select(groups.c.id)).scalars())
     links, teacher_rows = [], []
     linked: list[str] = []
-    for a in fetched.activities:
+    for a in activities:
         for gid in (gid for gid in (_ref(x) for x in a.get("groups") or []) if gid is not None and gid in known):
             links.append({"gid": gid, "activity_id": a["id"], "syllabus_id": _ref(a.get("syllabus"))})
             linked.append(gid)
-            teacher_rows += [
-                {"group_id": gid, "duty_id": _ref(t.get("duty")), "person_id": None, "grader": bool(t.get("grader"))}
-                for t in a.get("teachers") or []
-                if _ref(t.get("duty"))
-            ]
+            teacher_rows += _teacher_rows(a, gid)
     if links:
         conn.execute(
             groups.update()
@@ -290,8 +288,12 @@ def apply(conn, fetched: Fetched) -> set[str]:
             links,
         )
     _replace(conn, group_teachers, sorted(set(linked)), teacher_rows)
-    affected |= set(linked)
+    return set(linked)
 
+
+def _groups_referring_to(conn, fetched: Fetched) -> set[str]:
+    """The groups whose teachers or syllabus are among the fetched persons, duties or syllabuses."""
+    affected: set[str] = set()
     changed_people = {p["id"] for p in fetched.persons}
     changed_duties = {d["id"] for d in fetched.duties}
     if changed_people or changed_duties:
@@ -307,6 +309,18 @@ def apply(conn, fetched: Fetched) -> set[str]:
             select(groups.c.id).where(groups.c.syllabus_id.in_([s["id"] for s in fetched.syllabuses]))
         ).scalars()
     )
+    return affected
+
+
+def apply(conn, fetched: Fetched) -> set[str]:
+    """Write fetched objects into the copy; return the group ids whose derived columns changed."""
+    _upsert(conn, organisations, [_organisation_row(o) for o in fetched.organisations])
+    _upsert(conn, syllabuses, [_syllabus_row(s) for s in fetched.syllabuses])
+    _upsert(conn, persons, [_person_row(p) for p in fetched.persons])
+    _upsert(conn, duties, [_duty_row(d) for d in fetched.duties])
+    affected = _apply_groups(conn, fetched.groups)
+    affected |= _apply_activities(conn, fetched.activities)
+    affected |= _groups_referring_to(conn, fetched)
     return affected
 
 
@@ -387,6 +401,25 @@ def _drop_missing(conn, seen: dict[str, set[str]]) -> None:
         conn.execute(delete(groups).where(groups.c.id.in_(gone[i : i + 500])))
 
 
+def _newest(page: list[dict], seen: set[str], newest: datetime | None) -> datetime | None:
+    """Note the page's ids in ``seen``; return the newest ``meta.modified`` of ``newest`` and the page."""
+    for item in page:
+        seen.add(item["id"])
+        stamp = _modified(item)
+        if stamp and (newest is None or stamp > newest):
+            newest = stamp
+    return newest
+
+
+def _next_watermark(watermark: str | None, newest: datetime | None, *, full: bool) -> str | None:
+    """The newest stamp seen: meta.modified.after is exclusive, so a bulk load that stamps every
+    record with one instant is not read again on the next sync."""
+    if newest is None:
+        return watermark
+    newest_text = newest.isoformat()
+    return newest_text if full or not watermark else max(watermark, newest_text, key=datetime.fromisoformat)
+
+
 class _KitLock:
     """The mock's named lock (mock_kit.locks) as a plain context manager."""
 
@@ -464,8 +497,6 @@ class Syncer:
             params = {} if full else {"meta.modified.after": state["watermark"]}
             removals = None
             ask_removals = not full and state.get("deletions_offered") is not False
-            newest: datetime | None = None
-            seen: dict[str, set[str]] = {name: set() for name in RESOURCES}
             try:
                 # One transaction over every page: what arrives is written page by page (little
                 # memory at 5,000 groups) and rolled back whole if BER fails midway (nothing lost).
@@ -473,46 +504,19 @@ class Syncer:
                     since = datetime.fromisoformat(state["watermark"]) - DELETION_OVERLAP
                     removals = self.client.deleted(since)
                 with self.kit.db.engine.begin() as conn:
-                    affected: set[str] | None
-                    affected = set()  # None once a full sync drops what BER no longer has: refresh all
-                    if removals:  # first: a record removed and then re-created keeps its new self
-                        affected |= apply_deletions(conn, removals)
-                    for name in RESOURCES:
-                        for page in self.client.pages(name, params):
-                            fetched = Fetched()
-                            setattr(fetched, name, page)
-                            changed = apply(conn, fetched)
-                            if affected is not None:
-                                affected |= changed
-                            for item in page:
-                                seen[name].add(item["id"])
-                                stamp = _modified(item)
-                                if stamp and (newest is None or stamp > newest):
-                                    newest = stamp
-                    if full:
-                        _drop_missing(conn, seen)
-                        affected = None
-                    refresh_derived(conn, affected)
+                    newest = self._copy(conn, params, removals, full=full)
             except (BerUnavailable, KeyError, TypeError, ValueError) as exc:
                 # Unreachable, or answering with data we cannot read: keep the copy as it was.
                 log.warning("BER sync failed: %s: %s", type(exc).__name__, exc)
                 self._save(last_failure=self._now().isoformat(), error=f"{type(exc).__name__}: {exc}")
                 return False
-            watermark = state.get("watermark")
-            if newest is not None:
-                # The newest stamp seen: meta.modified.after is exclusive, so a bulk load that stamps
-                # every record with one instant is not read again on the next sync.
-                newest_text = newest.isoformat()
-                watermark = (
-                    newest_text if full or not watermark else max(watermark, newest_text, key=datetime.fromisoformat)
-                )
             offered = state.get("deletions_offered")
             if full:
                 offered = None  # ask again after a full sync (BER may have been replaced)
             elif ask_removals:
                 offered = removals is not None
             self._save(
-                watermark=watermark,
+                watermark=_next_watermark(state.get("watermark"), newest, full=full),
                 last_success=self._now().isoformat(),
                 error=None,
                 pending_full=False,
@@ -522,6 +526,27 @@ class Syncer:
             )
             self._keep_subscription(full)
             return True
+
+    def _copy(self, conn, params: dict, removals: dict[str, set[str]] | None, *, full: bool) -> datetime | None:
+        """Apply the removals, then every page of every list, and refresh the derived columns;
+        return the newest ``meta.modified`` seen."""
+        affected: set[str] | None
+        affected = set()  # None once a full sync drops what BER no longer has: refresh all
+        if removals:  # first: a record removed and then re-created keeps its new self
+            affected |= apply_deletions(conn, removals)
+        newest: datetime | None = None
+        seen: dict[str, set[str]] = {name: set() for name in RESOURCES}
+        for name in RESOURCES:
+            for page in self.client.pages(name, params):
+                fetched = Fetched()
+                setattr(fetched, name, page)
+                affected |= apply(conn, fetched)
+                newest = _newest(page, seen[name], newest)
+        if full:
+            _drop_missing(conn, seen)
+            affected = None
+        refresh_derived(conn, affected)
+        return newest
 
     # -- webhooks ---------------------------------------------------------------------------------
     def webhook_base(self) -> str:
@@ -606,23 +631,8 @@ class Syncer:
                 known_duties = set(conn.execute(select(duties.c.id)).scalars()) if activities else set()
             fetched = Fetched()
             fetched.groups, fetched.activities = [group], activities
-            duty_ids = {
-                d for d in (_ref(t.get("duty")) for a in activities for t in a.get("teachers") or []) if d is not None
-            }
-            for duty_id in duty_ids - known_duties:
-                duty = self.client.get("duties", duty_id)
-                if duty:
-                    fetched.duties.append(duty)
-            person_ids = {
-                p for p in (_ref(m.get("person")) for m in group.get("groupMemberships") or []) if p is not None
-            }
-            person_ids |= {p for p in (_ref(d.get("person")) for d in fetched.duties) if p is not None}
-            with self.kit.db.engine.connect() as conn:
-                known = set(conn.execute(select(persons.c.id).where(persons.c.id.in_(person_ids))).scalars())
-            for person_id in person_ids - known:
-                person = self.client.get("persons", person_id)
-                if person:
-                    fetched.persons.append(person)
+            self._fetch_missing_duties(fetched, known_duties)
+            self._fetch_missing_persons(fetched, group)
         except BerUnavailable as exc:
             log.warning("BER group refresh failed: %s", exc)
             self._save(last_failure=self._now().isoformat(), error=str(exc))
@@ -632,6 +642,29 @@ class Syncer:
             refresh_derived(conn, affected)
             conn.execute(groups.update().where(groups.c.id == group_id).values(ber_stamp=stamp))
         return self._answered()
+
+    def _fetch_missing_duties(self, fetched: Fetched, known_duties: set[str]) -> None:
+        """Read from BER the duties of the fetched activities' teachers that the copy lacks."""
+        duty_ids = {
+            d
+            for d in (_ref(t.get("duty")) for a in fetched.activities for t in a.get("teachers") or [])
+            if d is not None
+        }
+        for duty_id in duty_ids - known_duties:
+            duty = self.client.get("duties", duty_id)
+            if duty:
+                fetched.duties.append(duty)
+
+    def _fetch_missing_persons(self, fetched: Fetched, group: dict) -> None:
+        """Read from BER the group's members and the fetched duties' persons that the copy lacks."""
+        person_ids = {p for p in (_ref(m.get("person")) for m in group.get("groupMemberships") or []) if p is not None}
+        person_ids |= {p for p in (_ref(d.get("person")) for d in fetched.duties) if p is not None}
+        with self.kit.db.engine.connect() as conn:
+            known = set(conn.execute(select(persons.c.id).where(persons.c.id.in_(person_ids))).scalars())
+        for person_id in person_ids - known:
+            person = self.client.get("persons", person_id)
+            if person:
+                fetched.persons.append(person)
 
     def _activities_of(self, group_id: str) -> tuple[list[dict], str]:
         digest = hashlib.sha1()

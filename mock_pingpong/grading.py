@@ -311,77 +311,91 @@ def is_stale(sheet_version: int, form_version: int) -> bool:
     return form_version != sheet_version
 
 
-def validate(sheet: Sheet, submission: Submission, today: date) -> list[FieldError]:
-    """Every reason a submission cannot be stored, each with a Swedish message (empty: valid)."""
-    errors: list[FieldError] = []
-    if not is_gradeable(today, sheet.end_date):
-        return [FieldError("form", opens_message(sheet.end_date))]
-    admitted = {s.person_id: s for s in sheet.students}
-    others = {s.person_id: s for s in sheet.not_admitted}
+def _row_error(sheet: Sheet, student: Student, submission: Submission) -> FieldError | None:
+    """What is wrong with the submission's grade or lock for one admitted student, if anything."""
+    person_id = student.person_id
+    value = submission.grades.get(person_id)
+    if student.grade and student.grade.locked:
+        if value is not None and value != student.grade.value:
+            return FieldError(f"grade-{person_id}", f"Betyget för {student.full_name} är låst och kan inte ändras.")
+        return None
     scale = sheet.scale
-    not_admitted, unknown = [], 0
+    if value is not None and value not in scale:
+        shown = value if len(value) <= 12 and value.isprintable() else "som skickades"
+        return FieldError(
+            f"grade-{person_id}",
+            f"Betyget {shown} finns inte i betygsskalan för {sheet.course_code} ({', '.join(scale)}).",
+        )
+    if value is None and person_id in submission.locks:
+        return FieldError(f"lock-{person_id}", f"Välj ett betyg för {student.full_name} innan du låser det.")
+    return None
+
+
+def _not_admitted_error(sheet: Sheet, asked: set[str]) -> FieldError:
+    names = [s.full_name for s in sheet.not_admitted if s.person_id in asked]  # as the group lists them
+    shown = ", ".join(names[:MAX_NAMED]) + (f" och {len(names) - MAX_NAMED} till" if len(names) > MAX_NAMED else "")
+    return FieldError("form", f"{shown} har inte status Antagen i gruppen och kan inte få betyg.")
+
+
+def _unknown_error(unknown: int) -> FieldError:
+    return FieldError(
+        "form",
+        f"Formuläret innehåller betyg för {unknown} {'elev' if unknown == 1 else 'elever'} som inte finns i gruppen.",
+    )
+
+
+def _student_errors(sheet: Sheet, submission: Submission) -> list[FieldError]:
+    """The errors of the graded and locked rows; first, one message each for rows of students not
+    admitted and of students not in the group (a form may be forged with thousands)."""
+    admitted = {s.person_id: s for s in sheet.students}
+    others = {s.person_id for s in sheet.not_admitted}
+    errors: list[FieldError] = []
+    not_admitted: set[str] = set()
+    unknown = 0
     for person_id in sorted(set(submission.grades) | submission.locks):
         student = admitted.get(person_id)
-        if student is None:
-            if person_id in others:
-                not_admitted.append(person_id)
-            else:
-                unknown += 1
-            continue
-        value = submission.grades.get(person_id)
-        if student.grade and student.grade.locked:
-            if value is not None and value != student.grade.value:
-                errors.append(
-                    FieldError(f"grade-{person_id}", f"Betyget för {student.full_name} är låst och kan inte ändras.")
-                )
-            continue
-        if value is not None and value not in scale:
-            shown = value if len(value) <= 12 and value.isprintable() else "som skickades"
-            errors.append(
-                FieldError(
-                    f"grade-{person_id}",
-                    f"Betyget {shown} finns inte i betygsskalan för {sheet.course_code} ({', '.join(scale)}).",
-                )
-            )
-        elif value is None and person_id in submission.locks:
-            errors.append(
-                FieldError(f"lock-{person_id}", f"Välj ett betyg för {student.full_name} innan du låser det.")
-            )
-    # One message per problem, however many fields carry it (a form may be forged with thousands).
+        if student is not None:
+            error = _row_error(sheet, student, submission)
+            if error:
+                errors.append(error)
+        elif person_id in others:
+            not_admitted.add(person_id)
+        else:
+            unknown += 1
     if not_admitted:
-        asked = set(not_admitted)
-        not_admitted = [s.full_name for s in sheet.not_admitted if s.person_id in asked]  # as the group lists them
-        shown = ", ".join(not_admitted[:MAX_NAMED]) + (
-            f" och {len(not_admitted) - MAX_NAMED} till" if len(not_admitted) > MAX_NAMED else ""
-        )
-        errors.insert(0, FieldError("form", f"{shown} har inte status Antagen i gruppen och kan inte få betyg."))
+        errors.insert(0, _not_admitted_error(sheet, not_admitted))
     if unknown:
-        errors.insert(
-            0,
-            FieldError(
-                "form",
-                f"Formuläret innehåller betyg för {unknown} "
-                f"{'elev' if unknown == 1 else 'elever'} som inte finns i gruppen.",
-            ),
-        )
-    if (
-        not any(pid in admitted and not ((grade := admitted[pid].grade) and grade.locked) for pid in submission.grades)
-        and not errors
-    ):
-        errors.append(FieldError("form", "Inga betyg att spara. Välj minst ett betyg."))
-    graders = {t.person_id: t for t in sheet.teachers}
-    if not submission.teachers:
-        errors.append(FieldError("teachers", "Bocka i minst en betygssättande lärare."))
-    for person_id in submission.teachers:
-        if person_id not in graders:
-            errors.append(
-                FieldError(
-                    "teachers",
-                    "Endast lärare som är kopplade som betygssättande lärare till gruppen i BER kan bockas i.",
-                )
-            )
-            break
+        errors.insert(0, _unknown_error(unknown))
     return errors
+
+
+def _grades_anything(sheet: Sheet, submission: Submission) -> bool:
+    """Whether the submission grades at least one admitted student whose grade is not locked."""
+    admitted = {s.person_id: s for s in sheet.students}
+    return any(pid in admitted and not ((grade := admitted[pid].grade) and grade.locked) for pid in submission.grades)
+
+
+def _teacher_errors(sheet: Sheet, submission: Submission) -> list[FieldError]:
+    if not submission.teachers:
+        return [FieldError("teachers", "Bocka i minst en betygssättande lärare.")]
+    graders = {t.person_id for t in sheet.teachers}
+    if any(person_id not in graders for person_id in submission.teachers):
+        return [
+            FieldError(
+                "teachers", "Endast lärare som är kopplade som betygssättande lärare till gruppen i BER kan bockas i."
+            )
+        ]
+    return []
+
+
+def validate(sheet: Sheet, submission: Submission, today: date) -> list[FieldError]:
+    """Every reason a submission cannot be stored, each with a Swedish message (empty: valid)."""
+    if not is_gradeable(today, sheet.end_date):
+        return [FieldError("form", opens_message(sheet.end_date))]
+    errors = _student_errors(sheet, submission)
+    if not errors and not _grades_anything(sheet, submission):
+        errors.append(FieldError("form", "Inga betyg att spara. Välj minst ett betyg."))
+    return errors + _teacher_errors(sheet, submission)
 
 
 def changes(sheet: Sheet, submission: Submission) -> list[tuple[Student, str, bool]]:

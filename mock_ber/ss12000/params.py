@@ -188,6 +188,17 @@ def decode_token(token: str) -> tuple[list, dict]:
         raise bad("pageToken är ogiltig.", "invalid_page_token") from None
 
 
+def _read_limit(args, max_limit: int) -> int:
+    """The ``limit`` asked for, at most ``max_limit`` (``max_limit`` when none is asked for)."""
+    if "limit" not in args:
+        return max_limit
+    raw = args.get("limit", "")
+    if not is_digits(raw) or not raw.strip("0"):  # ASCII digits only: '²' and '٣' are no limit
+        raise bad("limit måste vara ett heltal ≥ 1.")
+    given = parse_int(raw)  # None: more digits than any page (10**5000 is a valid, huge limit)
+    return max_limit if given is None else min(given, max_limit)
+
+
 def read_list_args(
     args, params: tuple[Param, ...], *, max_limit: int, common: tuple[Param, ...] | None = None
 ) -> tuple[dict, int, list | None, dict]:
@@ -197,13 +208,7 @@ def read_list_args(
     with it (the spec's 400) unless they repeat the same values.
     """
     known = {p.name: p for p in params + (META + COMMON if common is None else common)}
-    limit = max_limit
-    if "limit" in args:
-        raw = args.get("limit", "")
-        if not is_digits(raw) or not raw.strip("0"):  # ASCII digits only: '²' and '٣' are no limit
-            raise bad("limit måste vara ett heltal ≥ 1.")
-        given = parse_int(raw)  # None: more digits than any page (10**5000 is a valid, huge limit)
-        limit = max_limit if given is None else min(given, max_limit)
+    limit = _read_limit(args, max_limit)
     query = {name: args.getlist(name) for name in known if name in args}
     after = None
     if "pageToken" in args:

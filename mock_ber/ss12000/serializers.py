@@ -136,33 +136,45 @@ def person_batch(rows, refs: Refs, expand) -> list[dict]:
             for item in embedded.values():
                 item[name] = []
     if "groupMemberships" in expand:
-        by_person = defaultdict(list)
-        rows_ = refs.session.execute(
-            select(Enrolment, TeachingGroup)
-            .join(TeachingGroup, TeachingGroup.id == Enrolment.group_id)
-            .where(Enrolment.person_id.in_([p.id for p in rows]), Enrolment.status.in_(_MEMBER_STATUSES))
-            .order_by(Enrolment.id)
-        ).all()
-        for e, g in rows_:
-            membership = {"group": group_fragment(g, refs), "startDate": e.start_date.isoformat()}
-            end = registry.membership_end(e)
-            if end is not None:
-                membership["endDate"] = end.isoformat()
-            by_person[e.person_id].append(membership)
+        by_person = _memberships_by_person(rows, refs)
         for pid, item in embedded.items():
             item["groupMemberships"] = by_person.get(pid, [])
     if "duties" in expand:
-        by_person = defaultdict(list)
-        duties = refs.session.scalars(select(Duty).where(Duty.person_id.in_([p.id for p in rows]))).all()
-        refs.prefetch(Organisation, [d.organisation_id for d in duties])
-        for d in duties:
-            by_person[d.person_id].append(duty(d, refs))
+        by_person = _duties_by_person(rows, refs)
         for pid, item in embedded.items():
             item["duties"] = by_person.get(pid, [])
     for item in out:
         if embedded.get(item["id"]):
             item["_embedded"] = embedded[item["id"]]
     return out
+
+
+def _memberships_by_person(rows, refs: Refs) -> dict[str, list[dict]]:
+    """The persons' group memberships (expand=groupMemberships), by person id."""
+    by_person = defaultdict(list)
+    rows_ = refs.session.execute(
+        select(Enrolment, TeachingGroup)
+        .join(TeachingGroup, TeachingGroup.id == Enrolment.group_id)
+        .where(Enrolment.person_id.in_([p.id for p in rows]), Enrolment.status.in_(_MEMBER_STATUSES))
+        .order_by(Enrolment.id)
+    ).all()
+    for e, g in rows_:
+        membership = {"group": group_fragment(g, refs), "startDate": e.start_date.isoformat()}
+        end = registry.membership_end(e)
+        if end is not None:
+            membership["endDate"] = end.isoformat()
+        by_person[e.person_id].append(membership)
+    return by_person
+
+
+def _duties_by_person(rows, refs: Refs) -> dict[str, list[dict]]:
+    """The persons' duties (expand=duties), by person id."""
+    by_person = defaultdict(list)
+    duties = refs.session.scalars(select(Duty).where(Duty.person_id.in_([p.id for p in rows]))).all()
+    refs.prefetch(Organisation, [d.organisation_id for d in duties])
+    for d in duties:
+        by_person[d.person_id].append(duty(d, refs))
+    return by_person
 
 
 def duty_batch(rows, refs: Refs, expand) -> list[dict]:

@@ -105,22 +105,12 @@ def groups():
         form = SearchForm(request.args)
         form.school.choices = [("", "Alla skolenheter")] + [(u.id, u.display_name) for u in units]
         searched = "submit" in request.args or any(request.args.get(k) for k in ("name", "course", "school"))
+        results: list
+        graders: dict
         results, more, graders = [], False, {}
         if form.validate() if request.args else True:
-            results, more = registry.search_groups(
-                s,
-                name=(form.name.data or "").strip(),
-                course=(form.course.data or "").strip(),
-                school_unit=form.school.data or "",
-                date_from=form.date_from.data,
-                date_to=form.date_to.data,
-            )
-            graders = registry.graders_by_group(s, [r.id for r in results])
-        if form.school.errors:
-            form.school.errors = ["Välj en skolenhet i listan."]
-        for field in (form.date_from, form.date_to):
-            if field.errors:
-                field.errors = ["Ange ett datum som ÅÅÅÅ-MM-DD."]
+            results, more, graders = _search(s, form)
+        _swedish_errors(form)
         if form.date_from.data and form.date_to.data and form.date_to.data < form.date_from.data:
             form.date_to.errors = ["T.o.m. får inte vara före Fr.o.m."]
             results, more, graders = [], False, {}
@@ -128,6 +118,28 @@ def groups():
         return render_template(
             "ber/groups.html", form=form, results=results, more=more, graders=graders, searched=searched
         ), status
+
+
+def _search(s, form: SearchForm) -> tuple[list, bool, dict]:
+    """The groups the search form asks for, whether more follow, and their grading teachers."""
+    results, more = registry.search_groups(
+        s,
+        name=(form.name.data or "").strip(),
+        course=(form.course.data or "").strip(),
+        school_unit=form.school.data or "",
+        date_from=form.date_from.data,
+        date_to=form.date_to.data,
+    )
+    return results, more, registry.graders_by_group(s, [r.id for r in results])
+
+
+def _swedish_errors(form: SearchForm) -> None:
+    """WTForms' messages for a bad school or date, as BER words them."""
+    if form.school.errors:
+        form.school.errors = ["Välj en skolenhet i listan."]
+    for field in (form.date_from, form.date_to):
+        if field.errors:
+            field.errors = ["Ange ett datum som ÅÅÅÅ-MM-DD."]
 
 
 def _group_page(

@@ -44,22 +44,7 @@ def student_rows(
         grade_messages = "".join(
             f'<span class="field-error" id="err-grade-{pid}">{escape(m)}</span>' for m in grade_errors
         )
-        lock_label = f'<label for="lock-{pid}" class="sr-only">Lås betyg för {name}</label>'
-        if locked_grade is not None:
-            locked_on = locked_grade.locked_at.date().isoformat() if locked_grade.locked_at else ""
-            lock_cell = (
-                f'<input type="checkbox" id="lock-{pid}" checked disabled>\n{lock_label}\n'
-                f'<span class="locked">Låst {locked_on} av {escape(locked_grade.locked_by or "")}</span>'
-            )
-        else:
-            ticked = " checked" if s.person_id in choices.locks else ""
-            invalid_lock = f' aria-invalid="true" aria-describedby="err-lock-{pid}"' if lock_errors else ""
-            lock_cell = (
-                f'<input type="checkbox" id="lock-{pid}" name="lock-{pid}" value="1"{ticked}{disabled}'
-                f"{invalid_lock}>\n{lock_label}"
-                + ('\n<span class="tag">Utkast</span>' if s.grade else "")
-                + "".join(f'<span class="field-error" id="err-lock-{pid}">{escape(m)}</span>' for m in lock_errors)
-            )
+        lock_cell = _lock_cell(s, pid, name, locked_grade, s.person_id in choices.locks, disabled, lock_errors)
         row_class = ' class="has-error"' if grade_errors or lock_errors else ""
         rows.append(
             Markup(
@@ -70,3 +55,30 @@ def student_rows(
             )
         )
     return rows
+
+
+def _lock_cell(
+    s: grading.Student,
+    pid: str,
+    name: str,
+    locked_grade: grading.StoredGrade | None,
+    ticked: bool,
+    disabled: str,
+    lock_errors: list[str],
+) -> str:
+    """The lock column: who locked the grade and when, or the lock box (``pid`` and ``name`` escaped)."""
+    lock_label = f'<label for="lock-{pid}" class="sr-only">Lås betyg för {name}</label>'
+    if locked_grade is not None:
+        locked_on = locked_grade.locked_at.date().isoformat() if locked_grade.locked_at else ""
+        return (
+            f'<input type="checkbox" id="lock-{pid}" checked disabled>\n{lock_label}\n'
+            f'<span class="locked">Låst {locked_on} av {escape(locked_grade.locked_by or "")}</span>'
+        )
+    checked = " checked" if ticked else ""
+    invalid_lock = f' aria-invalid="true" aria-describedby="err-lock-{pid}"' if lock_errors else ""
+    return (
+        f'<input type="checkbox" id="lock-{pid}" name="lock-{pid}" value="1"{checked}{disabled}'
+        f"{invalid_lock}>\n{lock_label}"
+        + ('\n<span class="tag">Utkast</span>' if s.grade else "")
+        + "".join(f'<span class="field-error" id="err-lock-{pid}">{escape(m)}</span>' for m in lock_errors)
+    )

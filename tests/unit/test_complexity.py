@@ -30,9 +30,6 @@ STILL_ABOVE: set[str] = {
     "betyg_harness/drift/probe.py::_walk_ber",  # 17
     "betyg_harness/drift/probe.py::_walk_pingpong",  # 45
     "betyg_harness/visual.py::GoldenStore.check",  # 21
-    "fixtures/generator.py::add_earlier_grades",  # 18
-    "fixtures/generator.py::generate",  # 22
-    "fixtures/generator.py::problems",  # 35
     "flows/ber.py::wait_until_visible_in_ber",  # 16
     "flows/pages/pingpong/grading.py::GradingPage.state_from",  # 43
     "flows/pingpong.py::check_summary",  # 20
@@ -46,20 +43,6 @@ STILL_ABOVE: set[str] = {
     "flows/robot/runner.py::Robot._worker",  # 27
     "flows/robot/runner.py::Robot.verify_in_ber",  # 22
     "flows/robot/runner.py::preflight",  # 19
-    "mock_ber/grade_import.py::apply",  # 21
-    "mock_ber/loader.py::_earlier_grades",  # 17
-    "mock_ber/loader.py::_load",  # 26
-    "mock_ber/ss12000/params.py::read_list_args",  # 17
-    "mock_ber/ss12000/serializers.py::person_batch",  # 19
-    "mock_ber/ui/__init__.py::groups",  # 17
-    "mock_ber/webhooks.py::_split",  # 20
-    "mock_ber/webhooks.py::check_target",  # 18
-    "mock_kit/faults.py::FaultRule.from_json",  # 33
-    "mock_pingpong/ber_sync.py::Syncer.refresh_group",  # 21
-    "mock_pingpong/ber_sync.py::Syncer.sync",  # 25
-    "mock_pingpong/ber_sync.py::apply",  # 40
-    "mock_pingpong/grading.py::validate",  # 32
-    "mock_pingpong/ui/grading_rows.py::student_rows",  # 19
 }
 
 
