@@ -34,18 +34,11 @@ STILL_ABOVE: set[str] = {
     "fixtures/generator.py::generate",  # 22
     "fixtures/generator.py::problems",  # 35
     "flows/ber.py::wait_until_visible_in_ber",  # 16
-    "flows/pages/pingpong/grading.py::GradingPage.state_from",  # 43
     "flows/pingpong.py::check_summary",  # 20
     "flows/pingpong.py::grade_group",  # 19
     "flows/robot/bundle.py::classify",  # 16
     "flows/robot/cli.py::_main",  # 18
     "flows/robot/cli.py::_summarise",  # 30
-    "flows/robot/csvinput.py::parse_grades",  # 38
-    "flows/robot/runner.py::Robot._read_result",  # 31
-    "flows/robot/runner.py::Robot._run",  # 16
-    "flows/robot/runner.py::Robot._worker",  # 27
-    "flows/robot/runner.py::Robot.verify_in_ber",  # 22
-    "flows/robot/runner.py::preflight",  # 19
     "mock_ber/grade_import.py::apply",  # 21
     "mock_ber/loader.py::_earlier_grades",  # 17
     "mock_ber/loader.py::_load",  # 26
