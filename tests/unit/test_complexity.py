@@ -19,10 +19,6 @@ STILL_ABOVE: set[str] = {
     "fixtures/generator.py::add_earlier_grades",  # 18
     "fixtures/generator.py::generate",  # 22
     "fixtures/generator.py::problems",  # 35
-    "flows/ber.py::wait_until_visible_in_ber",  # 16
-    "flows/pingpong.py::check_summary",  # 20
-    "flows/pingpong.py::grade_group",  # 19
-    "flows/robot/bundle.py::classify",  # 16
     "mock_ber/grade_import.py::apply",  # 21
     "mock_ber/loader.py::_earlier_grades",  # 17
     "mock_ber/loader.py::_load",  # 26
