@@ -183,6 +183,31 @@ def _open(pdf: bytes | str | Path | BinaryIO) -> PdfReader:
 
 def _head_fields(lines: list[list[Fragment]], stop_y: float) -> dict[str, str]:
     """Head values: right of each label, down to the next label in that column."""
+    labels, inline = _head_labels(lines, stop_y)
+    all_frags = [f for line in lines for f in line if f.y > stop_y]
+    label_ids = {id(f) for _, f in labels}
+    fields: dict[str, str] = {}
+    for name, lab in labels:
+        fields.setdefault(name, _join(_value_of(lab, labels, all_frags, label_ids, stop_y)))
+    for name, text in inline.items():
+        fields.setdefault(name, text)
+    return fields
+
+
+def _value_of(
+    lab: Fragment, labels: list[tuple[str, Fragment]], all_frags: list[Fragment], label_ids: set[int], stop_y: float
+) -> list[Fragment]:
+    """The fragments of the label ``lab``'s value: right of it, up to the next label on its line,
+    and down to the next label in its column."""
+    right = min((o.x for _, o in labels if abs(o.y - lab.y) <= _LINE_TOL and o.x > lab.x + 1), default=float("inf"))
+    below = max((o.y for _, o in labels if abs(o.x - lab.x) <= _COL_TOL and o.y < lab.y - 1), default=stop_y)
+    return [
+        f for f in all_frags if id(f) not in label_ids and lab.x + 1 < f.x < right and below < f.y <= lab.y + _LINE_TOL
+    ]
+
+
+def _head_labels(lines: list[list[Fragment]], stop_y: float) -> tuple[list[tuple[str, Fragment]], dict[str, str]]:
+    """The head's labels drawn on their own (name, fragment), and the "Label: value" drawn as one piece."""
     labels: list[tuple[str, Fragment]] = []
     inline: dict[str, str] = {}
     for line in lines:
@@ -195,21 +220,7 @@ def _head_fields(lines: list[list[Fragment]], stop_y: float) -> dict[str, str]:
                 m = re.match(r"^(%s):\s*(.+)$" % "|".join(map(re.escape, FIELD_LABELS)), f.text)
                 if m:  # "Label: value" drawn as one piece
                     inline.setdefault(m.group(1), m.group(2))
-    all_frags = [f for line in lines for f in line if f.y > stop_y]
-    label_ids = {id(f) for _, f in labels}
-    fields: dict[str, str] = {}
-    for name, lab in labels:
-        right = min((o.x for _, o in labels if abs(o.y - lab.y) <= _LINE_TOL and o.x > lab.x + 1), default=float("inf"))
-        below = max((o.y for _, o in labels if abs(o.x - lab.x) <= _COL_TOL and o.y < lab.y - 1), default=stop_y)
-        value = [
-            f
-            for f in all_frags
-            if id(f) not in label_ids and lab.x + 1 < f.x < right and below < f.y <= lab.y + _LINE_TOL
-        ]
-        fields.setdefault(name, _join(value))
-    for name, text in inline.items():
-        fields.setdefault(name, text)
-    return fields
+    return labels, inline
 
 
 def _table_header(line: list[Fragment]) -> list[float] | None:
@@ -235,17 +246,13 @@ def _rows_on_page(lines: list[list[Fragment]], cols: list[float], start_y: float
         y = line[0].y
         if start_y is not None and y >= start_y - _LINE_TOL:
             continue
-        first = [f for f in line if _column(f.x, cols) == 0]
-        if first:
-            if not _ROW_ANCHOR.match(first[0].text):
-                if rows:
-                    break  # the table has ended (signatures, footer)
-                continue  # text above the table on a headerless page
-            rows.append([[], [], [], []])
-        elif not rows or last_y is None or last_y - y > 2.5 * max(f.size for f in line):
-            if rows:
-                break
+        step = _row_step(line, cols, bool(rows), last_y)
+        if step == "end":
+            break
+        if step == "skip":
             continue
+        if step == "new":
+            rows.append([[], [], [], []])
         for f in line:
             col = _column(f.x, cols)
             if col >= 0:
@@ -256,6 +263,19 @@ def _rows_on_page(lines: list[list[Fragment]], cols: list[float], start_y: float
         ParsedRow(_join(civic), _join(last), _join(first), _join(grade), page=page)
         for civic, last, first, grade in rows
     ]
+
+
+def _row_step(line: list[Fragment], cols: list[float], in_table: bool, last_y: float | None) -> str:
+    """What a line below the table header is: a "new" row, "more" of the last one, text to "skip"
+    (above the table on a headerless page), or the "end" of the table (signatures, footer)."""
+    first = [f for f in line if _column(f.x, cols) == 0]
+    if first:
+        if _ROW_ANCHOR.match(first[0].text):
+            return "new"
+        return "end" if in_table else "skip"
+    if not in_table or last_y is None or last_y - line[0].y > 2.5 * max(f.size for f in line):
+        return "end" if in_table else "skip"
+    return "more"
 
 
 def _signatures(lines: list[list[Fragment]], page: int) -> list[SignatureBlock]:
@@ -287,11 +307,38 @@ def read_catalogue(pdf: bytes | str | Path | BinaryIO) -> ParsedCatalogue:
     page_lines = [_lines(frags) for frags in pages]
     texts = ["\n".join(" ".join(f.text for f in line) for line in lines) for lines in page_lines]
 
-    first = page_lines[0] if page_lines else []
+    title, fields = _head(page_lines[0] if page_lines else [])
+    rows, header_pages, headerless, signatures = _tables(page_lines)
+    footers = [_footer(text) for text in texts]
+    printed = next((m.group(1) for m in map(_PRINTED.search, texts) if m), None)
+    late = bool(texts and re.search(rf"\b{LATE_MARK}\b", texts[0]))
+    return ParsedCatalogue(
+        title=title,
+        fields=fields,
+        rows=rows,
+        signatures=signatures,
+        page_count=len(reader.pages),
+        footers=footers,
+        table_header_pages=header_pages,
+        headerless_row_pages=headerless,
+        late=late,
+        printed_at=printed and " ".join(printed.split()),
+        page_texts=texts,
+    )
+
+
+def _head(first: list[list[Fragment]]) -> tuple[str | None, dict[str, str]]:
+    """The first page's title and head fields (above the table header)."""
     title = next((f.text for line in first for f in line if f.text == TITLE), None)
     header_y = next((line[0].y for line in first if _table_header(line)), float("-inf"))
-    fields = _head_fields(first, header_y)
+    return title, _head_fields(first, header_y)
 
+
+def _tables(
+    page_lines: list[list[list[Fragment]]],
+) -> tuple[list[ParsedRow], list[int], list[int], list[SignatureBlock]]:
+    """The student rows of every page, the pages with a table header, the pages listing students
+    without one, and the signature blocks."""
     rows: list[ParsedRow] = []
     header_pages: list[int] = []
     headerless: list[int] = []
@@ -311,26 +358,13 @@ def read_catalogue(pdf: bytes | str | Path | BinaryIO) -> ParsedCatalogue:
                 headerless.append(number)
             rows += page_rows
         signatures += _signatures(lines, number)
+    return rows, header_pages, headerless, signatures
 
-    footers: list[tuple[int, int] | None] = []
-    for text in texts:
-        m = _FOOTER.search(text)
-        footers.append((int(m.group(1)), int(m.group(2))) if m else None)
-    printed = next((m.group(1) for m in map(_PRINTED.search, texts) if m), None)
-    late = bool(texts and re.search(rf"\b{LATE_MARK}\b", texts[0]))
-    return ParsedCatalogue(
-        title=title,
-        fields=fields,
-        rows=rows,
-        signatures=signatures,
-        page_count=len(reader.pages),
-        footers=footers,
-        table_header_pages=header_pages,
-        headerless_row_pages=headerless,
-        late=late,
-        printed_at=printed and " ".join(printed.split()),
-        page_texts=texts,
-    )
+
+def _footer(text: str) -> tuple[int, int] | None:
+    """A page's "Sida N av M" as (N, M)."""
+    m = _FOOTER.search(text)
+    return (int(m.group(1)), int(m.group(2))) if m else None
 
 
 # ---------------------------------------------------------------- comparing
@@ -472,66 +506,11 @@ def _compare_rows(
     for row in parsed.rows:
         exp = expected.get(row.personnummer)
         if exp is None:
-            owner = named_missing.get((_norm(row.efternamn), _norm(row.fornamn)))
-            if owner is not None:
-                explained.add(owner.personnummer)
-                who.append(owner.personnummer)
-                out.append(
-                    Difference(
-                        "wrong_personnummer",
-                        f"{owner.name} står med personnumret {row.personnummer}, väntat {owner.personnummer}.",
-                    )
-                )
-                if _norm(row.betyg) != _norm(owner.betyg):
-                    out.append(
-                        Difference(
-                            "wrong_grade",
-                            f"Fel betyg för {owner.name} "
-                            f"({owner.personnummer}): väntat {owner.betyg!r}, "
-                            f"utskrivet {row.betyg!r}.",
-                        )
-                    )
-            else:
-                out.append(
-                    Difference(
-                        "extra_student",
-                        f"Oväntad elev {_full(row)} ({row.personnummer}), betyg {row.betyg!r}, på sida {row.page}.",
-                    )
-                )
-            continue
-        if exp.efternamn is not None and exp.fornamn is not None and not _same_name(row, exp):
-            other = next((e for e in expected.values() if e is not exp and _same_name(row, e)), None)
-            if other is not None:
-                who.append(other.personnummer)
-                out.append(
-                    Difference(
-                        "wrong_personnummer",
-                        f"Personnumret {row.personnummer} tillhör {exp.name} men "
-                        f"står vid {other.name} (väntat "
-                        f"{other.personnummer}): förväxlat eller fel personnummer.",
-                    )
-                )
-                if _norm(row.betyg) != _norm(other.betyg):
-                    out.append(
-                        Difference(
-                            "wrong_grade",
-                            f"Fel betyg för {other.name}: väntat {other.betyg!r}, utskrivet {row.betyg!r}.",
-                        )
-                    )
-                continue
-            out.append(
-                Difference("wrong_name", f"Personnumret {row.personnummer}: väntat {exp.name}, utskrivet {_full(row)}.")
-            )
-        who.append(exp.personnummer)
-        if _norm(row.betyg) != _norm(exp.betyg):
-            # Expected by personnummer only: the name is the one printed.
-            name = exp.name if exp.fornamn is not None else _full(row)
-            out.append(
-                Difference(
-                    "wrong_grade",
-                    f"Fel betyg för {name} ({row.personnummer}): väntat {exp.betyg!r}, utskrivet {row.betyg!r}.",
-                )
-            )
+            out += _unexpected_row(row, named_missing, explained, who)
+        elif exp.efternamn is not None and exp.fornamn is not None and not _same_name(row, exp):
+            out += _other_name(row, exp, expected, who)
+        else:
+            out += _expected_row(row, exp, who)
     for e in missing:
         if e.personnummer not in explained:
             out.append(
@@ -539,21 +518,102 @@ def _compare_rows(
                     "missing_student", f"Eleven {e.name} ({e.personnummer}, betyg {e.betyg!r}) saknas i katalogen."
                 )
             )
-
     if order is not None:
-        present = set(who)
-        want = [p for p in order if p in present]
-        got = list(dict.fromkeys(who))
-        if got != want:
-            i = next(i for i, (a, b) in enumerate(zip(got, want)) if a != b)
-            out.append(
-                Difference(
-                    "row_order",
-                    f"Raderna står inte i väntad ordning: rad {i + 1} "
-                    f"är {expected[got[i]].name}, väntat {expected[want[i]].name}.",
-                )
-            )
+        out += _compare_order(expected, order, who)
     return out
+
+
+def _unexpected_row(
+    row: ParsedRow, named_missing: dict[tuple[str, str], ExpectedStudent], explained: set[str], who: list[str]
+) -> list[Difference]:
+    """A row whose personnummer no expected student has: a missing student's under a wrong
+    personnummer (``explained`` and ``who`` grow by them), or an extra student."""
+    owner = named_missing.get((_norm(row.efternamn), _norm(row.fornamn)))
+    if owner is None:
+        return [
+            Difference(
+                "extra_student",
+                f"Oväntad elev {_full(row)} ({row.personnummer}), betyg {row.betyg!r}, på sida {row.page}.",
+            )
+        ]
+    explained.add(owner.personnummer)
+    who.append(owner.personnummer)
+    out = [
+        Difference(
+            "wrong_personnummer",
+            f"{owner.name} står med personnumret {row.personnummer}, väntat {owner.personnummer}.",
+        )
+    ]
+    if _norm(row.betyg) != _norm(owner.betyg):
+        out.append(
+            Difference(
+                "wrong_grade",
+                f"Fel betyg för {owner.name} ({owner.personnummer}): väntat {owner.betyg!r}, utskrivet {row.betyg!r}.",
+            )
+        )
+    return out
+
+
+def _other_name(
+    row: ParsedRow, exp: ExpectedStudent, expected: dict[str, ExpectedStudent], who: list[str]
+) -> list[Difference]:
+    """A row with ``exp``'s personnummer and another name: another expected student's row with a
+    swapped or wrong personnummer, or ``exp``'s row with a wrong name (``who`` grows by the one)."""
+    other = next((e for e in expected.values() if e is not exp and _same_name(row, e)), None)
+    if other is None:
+        return [
+            Difference("wrong_name", f"Personnumret {row.personnummer}: väntat {exp.name}, utskrivet {_full(row)}."),
+            *_expected_row(row, exp, who),
+        ]
+    who.append(other.personnummer)
+    out = [
+        Difference(
+            "wrong_personnummer",
+            f"Personnumret {row.personnummer} tillhör {exp.name} men "
+            f"står vid {other.name} (väntat "
+            f"{other.personnummer}): förväxlat eller fel personnummer.",
+        )
+    ]
+    if _norm(row.betyg) != _norm(other.betyg):
+        out.append(
+            Difference(
+                "wrong_grade",
+                f"Fel betyg för {other.name}: väntat {other.betyg!r}, utskrivet {row.betyg!r}.",
+            )
+        )
+    return out
+
+
+def _expected_row(row: ParsedRow, exp: ExpectedStudent, who: list[str]) -> list[Difference]:
+    """``exp``'s row: its grade compared (``who`` grows by it)."""
+    who.append(exp.personnummer)
+    if _norm(row.betyg) == _norm(exp.betyg):
+        return []
+    # Expected by personnummer only: the name is the one printed.
+    name = exp.name if exp.fornamn is not None else _full(row)
+    return [
+        Difference(
+            "wrong_grade",
+            f"Fel betyg för {name} ({row.personnummer}): väntat {exp.betyg!r}, utskrivet {row.betyg!r}.",
+        )
+    ]
+
+
+def _compare_order(expected: dict[str, ExpectedStudent], order: list[str], who: list[str]) -> list[Difference]:
+    """The first row out of the expected order, if any."""
+    present = set(who)
+    want = [p for p in order if p in present]
+    got = list(dict.fromkeys(who))
+    if got == want:
+        return []
+    i = next(i for i, (a, b) in enumerate(zip(got, want)) if a != b)
+    return [
+        Difference(
+            "row_order",
+            f"Raderna står inte i väntad ordning: rad {i + 1} "
+            f"är {expected[got[i]].name}, väntat {expected[want[i]].name}.",
+        )
+    ]
 
 
 def _compare_pages(parsed: ParsedCatalogue, pages: int | None) -> list[Difference]:
@@ -610,6 +670,20 @@ def compare(parsed: ParsedCatalogue, expected: ExpectedCatalogue | dict | None =
         expected = ExpectedCatalogue()
     elif isinstance(expected, dict):
         expected = ExpectedCatalogue.from_dict(expected)
+    out = _compare_head(parsed, expected)
+    out += _check_ids(parsed)
+    students = expected.student_map()
+    if students is not None:
+        order = [s.personnummer for s in expected.students] if expected.students else None
+        out += _compare_rows(parsed, students, order)
+    out += _compare_signatures(parsed, expected.teachers)
+    out += _compare_pages(parsed, expected.pages)
+    out += _compare_marks(parsed, expected)
+    return out
+
+
+def _compare_head(parsed: ParsedCatalogue, expected: ExpectedCatalogue) -> list[Difference]:
+    """The title, the head's fields, and "Antal elever" against the rows listed."""
     out: list[Difference] = []
     if parsed.title != TITLE:
         out.append(Difference("title", f'Rubriken "{TITLE}" saknas.'))
@@ -626,13 +700,12 @@ def compare(parsed: ParsedCatalogue, expected: ExpectedCatalogue | dict | None =
                 "student_count", f'"Antal elever" säger {count.strip()}, men {len(parsed.rows)} elever står i listan.'
             )
         )
-    out += _check_ids(parsed)
-    students = expected.student_map()
-    if students is not None:
-        order = [s.personnummer for s in expected.students] if expected.students else None
-        out += _compare_rows(parsed, students, order)
-    out += _compare_signatures(parsed, expected.teachers)
-    out += _compare_pages(parsed, expected.pages)
+    return out
+
+
+def _compare_marks(parsed: ParsedCatalogue, expected: ExpectedCatalogue) -> list[Difference]:
+    """The late mark "Försenad" and "Utskriven", when expected."""
+    out: list[Difference] = []
     if expected.late is not None and parsed.late != expected.late:
         out.append(
             Difference(
@@ -659,18 +732,7 @@ def format_catalogue(parsed: ParsedCatalogue) -> str:
     out += [f"  {k.ljust(width)}  {v}" for k, v in parsed.fields.items()]
     out.append(f"  {'Utskriven'.ljust(width)}  {parsed.printed_at or '-'}")
     out.append("")
-    out.append(f"{len(parsed.rows)} {'elev' if len(parsed.rows) == 1 else 'elever'}:")
-    w = [
-        max([len(h)] + [len(getattr(r, a)) for r in parsed.rows])
-        for h, a in zip(TABLE_HEADER, ("personnummer", "efternamn", "fornamn", "betyg"))
-    ]
-    out.append("  " + "  ".join(h.ljust(n) for h, n in zip(TABLE_HEADER, w)) + "  Sida")
-    for r in parsed.rows:
-        out.append(
-            "  "
-            + "  ".join(v.ljust(n) for v, n in zip((r.personnummer, r.efternamn, r.fornamn, r.betyg), w))
-            + f"  {r.page}"
-        )
+    out += _format_rows(parsed.rows)
     out.append("")
     out.append(f"{len(parsed.signatures)} underskriftsblock:")
     out += [f"  {b.name or '(inget namn)'} — {', '.join(b.labels)} (sida {b.page})" for b in parsed.signatures]
@@ -679,6 +741,23 @@ def format_catalogue(parsed: ParsedCatalogue) -> str:
     out.append(f"{parsed.page_count} {'sida' if parsed.page_count == 1 else 'sidor'}: {footers}")
     out.append(f"Tabellhuvud på sidorna: {', '.join(map(str, parsed.table_header_pages)) or '-'}")
     return "\n".join(out)
+
+
+def _format_rows(rows: list[ParsedRow]) -> list[str]:
+    """The student rows as a table, each column as wide as its widest cell."""
+    out = [f"{len(rows)} {'elev' if len(rows) == 1 else 'elever'}:"]
+    w = [
+        max([len(h)] + [len(getattr(r, a)) for r in rows])
+        for h, a in zip(TABLE_HEADER, ("personnummer", "efternamn", "fornamn", "betyg"))
+    ]
+    out.append("  " + "  ".join(h.ljust(n) for h, n in zip(TABLE_HEADER, w)) + "  Sida")
+    for r in rows:
+        out.append(
+            "  "
+            + "  ".join(v.ljust(n) for v, n in zip((r.personnummer, r.efternamn, r.fornamn, r.betyg), w))
+            + f"  {r.page}"
+        )
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:

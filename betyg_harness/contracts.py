@@ -101,26 +101,33 @@ def check_betyg_contract(xml: bytes | str, *, skolform: str = "VUX") -> None:
     ``skolform`` as given; ``prövning`` and ``omdöme`` false; only ``kursbetyg``."""
     errors = []
     for n, r in enumerate(betyg_records(xml), 1):
-        where = f"grade {n} (elev {r['elev']}, {r.get('kurskod') or r.get('ämnesförkortning')})"
-        if r["kind"] != "kursbetyg":
-            errors.append(f"{where}: {r['kind']} is not used for komvux, expected kursbetyg")
-        for field in ("elev", "skola", "betygsgrupp"):
-            if not BRACED_GUID.match(r.get(field) or ""):
-                errors.append(f"{where}: {field} {r.get(field)!r} is not a GUID in braces")
-        if r["roll"] != "LÄRARE" or not r["beslutsfattare"]:
-            errors.append(f"{where}: beslutsfattare must be roll LÄRARE with at least one person")
-        errors += [
-            f"{where}: beslutsfattare person {p!r} is not a GUID in braces"
-            for p in r["beslutsfattare"]
-            if not BRACED_GUID.match(p or "")
-        ]
-        if r["skolform"] != skolform:
-            errors.append(f"{where}: skolform {r['skolform']!r}, expected {skolform!r}")
-        for flag in ("prövning", "omdöme"):
-            if r.get(flag) is not False:
-                errors.append(f"{where}: {flag} must be false")
+        errors += _betyg_errors(n, r, skolform)
     if errors:
         raise ContractError("Grade XML breaks docs/contracts.md", errors)
+
+
+def _betyg_errors(n: int, r: dict, skolform: str) -> list[str]:
+    """What grade ``n`` (a record of :func:`betyg_records`) breaks of the contract."""
+    where = f"grade {n} (elev {r['elev']}, {r.get('kurskod') or r.get('ämnesförkortning')})"
+    errors = []
+    if r["kind"] != "kursbetyg":
+        errors.append(f"{where}: {r['kind']} is not used for komvux, expected kursbetyg")
+    for field in ("elev", "skola", "betygsgrupp"):
+        if not BRACED_GUID.match(r.get(field) or ""):
+            errors.append(f"{where}: {field} {r.get(field)!r} is not a GUID in braces")
+    if r["roll"] != "LÄRARE" or not r["beslutsfattare"]:
+        errors.append(f"{where}: beslutsfattare must be roll LÄRARE with at least one person")
+    errors += [
+        f"{where}: beslutsfattare person {p!r} is not a GUID in braces"
+        for p in r["beslutsfattare"]
+        if not BRACED_GUID.match(p or "")
+    ]
+    if r["skolform"] != skolform:
+        errors.append(f"{where}: skolform {r['skolform']!r}, expected {skolform!r}")
+    for flag in ("prövning", "omdöme"):
+        if r.get(flag) is not False:
+            errors.append(f"{where}: {flag} must be false")
+    return errors
 
 
 # -- SS 12000 v2.1 (OpenAPI 3.0 YAML) ------------------------------------------------------------

@@ -249,39 +249,56 @@ class GoldenStore:
         if existing and len(existing) != len(targets):
             problems.append(f"{name}: {len(images)} sidor, guldbilderna har {len(existing)}")
         for target, image in zip(targets, images):
-            if not target.exists():
-                if self.update:
-                    written.append(self._write(target, image))
-                else:
-                    problems.append(f"{target.stem}: ingen guldbild ({target}); kör pytest med --update-golden")
-                    evidence += self._evidence(target.stem, None, image, None)
-                continue
-            with Image.open(target) as golden:
-                golden.load()
-                comparison = compare(golden, image, tolerance, name=target.stem)
-                comparisons.append(comparison)
-                if comparison.ok:
-                    continue
-                if self.update:
-                    written.append(self._write(target, image))
-                else:
-                    problems.append(comparison.describe())
-                    evidence += self._evidence(target.stem, golden, image, comparison.diff)
+            self._check_page(target, image, tolerance, comparisons, written, evidence, problems)
         if self.update:
             for stale in existing:
                 if stale not in targets:
                     stale.unlink()
             problems = []
         if problems:
-            lines = "\n".join(f"- {p}" for p in problems)
-            files = "\n".join(f"  {p.resolve().as_uri()}" for p in evidence)
-            raise VisualMismatch(
-                f"Bilden stämmer inte med guldbilden ({self.folder}):\n{lines}"
-                + (f"\nVäntad, fick och skillnad:\n{files}" if files else ""),
-                comparisons,
-                evidence,
-            )
+            raise self._mismatch(problems, comparisons, evidence)
         return GoldenResult([t.stem for t in targets], comparisons, written, evidence)
+
+    def _check_page(
+        self,
+        target: Path,
+        image: Image.Image,
+        tolerance: Tolerance,
+        comparisons: list[Comparison],
+        written: list[Path],
+        evidence: list[Path],
+        problems: list[str],
+    ) -> None:
+        """One image against its golden file ``target``: written (--update-golden), compared, or a
+        problem with its evidence; the lists grow by what was found."""
+        if not target.exists():
+            if self.update:
+                written.append(self._write(target, image))
+            else:
+                problems.append(f"{target.stem}: ingen guldbild ({target}); kör pytest med --update-golden")
+                evidence += self._evidence(target.stem, None, image, None)
+            return
+        with Image.open(target) as golden:
+            golden.load()
+            comparison = compare(golden, image, tolerance, name=target.stem)
+            comparisons.append(comparison)
+            if comparison.ok:
+                return
+            if self.update:
+                written.append(self._write(target, image))
+            else:
+                problems.append(comparison.describe())
+                evidence += self._evidence(target.stem, golden, image, comparison.diff)
+
+    def _mismatch(self, problems: list[str], comparisons: list[Comparison], evidence: list[Path]) -> VisualMismatch:
+        lines = "\n".join(f"- {p}" for p in problems)
+        files = "\n".join(f"  {p.resolve().as_uri()}" for p in evidence)
+        return VisualMismatch(
+            f"Bilden stämmer inte med guldbilden ({self.folder}):\n{lines}"
+            + (f"\nVäntad, fick och skillnad:\n{files}" if files else ""),
+            comparisons,
+            evidence,
+        )
 
     def _write(self, target: Path, image: Image.Image) -> Path:
         target.parent.mkdir(parents=True, exist_ok=True)

@@ -155,6 +155,21 @@ class BerWait:
         )
 
 
+def _still_missing(
+    page: Page, pending: list[ExpectedGrade], urls: dict[ExpectedGrade, str], base_url: str
+) -> list[ExpectedGrade]:
+    """The grades of ``pending`` that their students' BER pages do not show yet (one round)."""
+    still: list[ExpectedGrade] = []
+    for i, e in enumerate(pending):
+        shown = student_grades(page, urls[e], base_url=base_url)
+        if not any(g.course_code == e.course_code and g.grade == e.grade for g in shown):
+            if not still and i == 0:
+                # BER imports in batches: while the first is missing, the rest are too — wait.
+                return list(pending)
+            still.append(e)
+    return still
+
+
 def wait_until_visible_in_ber(
     page: Page,
     grades: Iterable[ExpectedGrade],
@@ -199,16 +214,7 @@ def wait_until_visible_in_ber(
 
     while True:
         rounds += 1
-        still: list[ExpectedGrade] = []
-        for i, e in enumerate(pending):
-            shown = student_grades(page, urls[e], base_url=base_url)
-            if not any(g.course_code == e.course_code and g.grade == e.grade for g in shown):
-                if not still and i == 0:
-                    # BER imports in batches: while the first is missing, the rest are too — wait.
-                    still = list(pending)
-                    break
-                still.append(e)
-        pending = still
+        pending = _still_missing(page, pending, urls, base_url)
         if not pending:
             return rounds
         tell()

@@ -154,6 +154,21 @@ def plan_grades(state: GradingState, grades: Mapping[str, str], *, lock: bool) -
 
 def check_summary(summary: Summary, plan: Plan, state: GradingState, *, lock: bool, teachers: list[str]) -> None:
     """The summary must show exactly what was asked: each student's grade and lock, the teachers."""
+    problems = _summary_row_problems(summary, plan, state, lock=lock)
+    shown = set(summary.teachers)
+    for t in teachers:
+        if t not in shown:
+            problems.append(f"läraren {t} saknas i sammanfattningen")
+    for t in set(state.teachers) - set(teachers):
+        if t in shown:
+            problems.append(f"läraren {t} är ibockad men begärdes inte")
+    if problems:
+        raise SummaryMismatch("Sammanfattningen stämmer inte: " + "; ".join(problems) + ". Inget sparades.")
+
+
+def _summary_row_problems(summary: Summary, plan: Plan, state: GradingState, *, lock: bool) -> list[str]:
+    """Where the summary's rows differ from the plan: a row not asked for (and not as it was),
+    another grade or lock than asked, a student asked for and not shown."""
     problems = []
     seen = set()
     for row in summary.rows:
@@ -171,15 +186,7 @@ def check_summary(summary: Summary, plan: Plan, state: GradingState, *, lock: bo
             )
     for pnr in plan.to_set.keys() - seen:
         problems.append(f"{plan.rows[pnr].name} saknas i sammanfattningen")
-    shown = set(summary.teachers)
-    for t in teachers:
-        if t not in shown:
-            problems.append(f"läraren {t} saknas i sammanfattningen")
-    for t in set(state.teachers) - set(teachers):
-        if t in shown:
-            problems.append(f"läraren {t} är ibockad men begärdes inte")
-    if problems:
-        raise SummaryMismatch("Sammanfattningen stämmer inte: " + "; ".join(problems) + ". Inget sparades.")
+    return problems
 
 
 def grade_group(
@@ -222,12 +229,7 @@ def grade_group(
 
     view = open_group(page, group, term=term, base_url=base_url)
     state = view.state()
-    if state.not_before and not state.can_save:
-        raise GroupNotYetGradeable(state.name, f"Betyg kan sättas från och med {state.not_before}.")
-    if course_code:
-        shown = state.facts.get("Kurs", "")
-        if course_code not in shown.replace(",", " ").split():
-            raise WrongCourse(state.name, course_code, shown)
+    _refuse_to_grade(state, course_code)
     plan = plan_grades(state, grades, lock=lock)
     result = GradeResult(
         group=state.name,
@@ -254,10 +256,7 @@ def grade_group(
     check_summary(summary, plan, state, lock=lock, teachers=chosen)
     if dry_run:
         if screenshot_dir is not None:
-            screenshot_dir = Path(screenshot_dir)
-            screenshot_dir.mkdir(parents=True, exist_ok=True)
-            result.screenshot = screenshot_dir / f"{_slug(state.name)}.png"
-            page.screenshot(path=str(result.screenshot), full_page=True)
+            result.screenshot = _screenshot(page, Path(screenshot_dir), state.name)
         return result
     checkpoint()
     try:
@@ -270,11 +269,7 @@ def grade_group(
         setattr(exc, "unconfirmed_save", dict(plan.to_set))
         raise
     result.view = after
-    wrong = [
-        f"{plan.rows[p].name}"
-        for p, g in plan.to_set.items()
-        if (row := final.student(p)) is None or row.grade != g or (lock and not row.locked)
-    ]
+    wrong = _not_shown_as_saved(plan, final, lock=lock)
     if wrong:
         raise NotLockedAfterSave(
             f"«{state.name}»: efter Spara visas inte betyget som {'låst' if lock else 'sparat'} för {', '.join(wrong)}."
@@ -282,6 +277,32 @@ def grade_group(
     result.set = PersonGrades(plan.to_set)
     result.state = final
     return result
+
+
+def _refuse_to_grade(state: GradingState, course_code: str | None) -> None:
+    """GroupNotYetGradeable before its first day; WrongCourse when the view shows another course."""
+    if state.not_before and not state.can_save:
+        raise GroupNotYetGradeable(state.name, f"Betyg kan sättas från och med {state.not_before}.")
+    if course_code:
+        shown = state.facts.get("Kurs", "")
+        if course_code not in shown.replace(",", " ").split():
+            raise WrongCourse(state.name, course_code, shown)
+
+
+def _screenshot(page: Page, directory: Path, name: str) -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / f"{_slug(name)}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def _not_shown_as_saved(plan: Plan, final: GradingState, *, lock: bool) -> list[str]:
+    """The students whose grade the view after Spara does not show as asked (and locked)."""
+    return [
+        f"{plan.rows[p].name}"
+        for p, g in plan.to_set.items()
+        if (row := final.student(p)) is None or row.grade != g or (lock and not row.locked)
+    ]
 
 
 def download_catalogue(page: Page, group: Group, directory: Path | str = ".", *, base_url: str = "") -> Path:

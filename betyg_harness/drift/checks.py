@@ -82,27 +82,32 @@ def near_matches(locator: Locator, root: aria.Node, limit: int = 3) -> list[str]
     role, name = target
     if not name:
         return []
-    wanted = name.lower()
-    scored = []
-    for node in root.walk():
-        label = node.name or node.text
-        if not label or node.role in ("root", "prop"):
-            continue
-        same_role = node.role == role or (role == "control" and node.role in _CONTROLS) or role == "text"
-        similar = wanted in label.lower() or label.lower() in wanted
-        ratio = difflib.SequenceMatcher(None, wanted, label.lower()).ratio()
-        if label == name and same_role:
-            continue  # the thing itself (matched elsewhere, or hidden)
-        if same_role and (similar or ratio >= 0.6):
-            scored.append((2 + ratio, f'{node.role} "{label}"'))
-        elif label == name:
-            scored.append((1.5, f'{node.role} "{label}"'))
+    scored = [score for node in root.walk() if (score := _near_score(node, role, name)) is not None]
     seen, out = set(), []
     for _, text in sorted(scored, key=lambda s: -s[0]):
         if text not in seen and len(label_of(text)) <= 120:
             seen.add(text)
             out.append(text)
     return out[:limit]
+
+
+def _near_score(node: aria.Node, role: str, name: str) -> tuple[float, str] | None:
+    """How much ``node`` looks like the target (``role`` "``name``"), with how it is shown; None
+    when it does not, or when it is the target itself."""
+    wanted = name.lower()
+    label = node.name or node.text
+    if not label or node.role in ("root", "prop"):
+        return None
+    same_role = node.role == role or (role == "control" and node.role in _CONTROLS) or role == "text"
+    similar = wanted in label.lower() or label.lower() in wanted
+    ratio = difflib.SequenceMatcher(None, wanted, label.lower()).ratio()
+    if label == name and same_role:
+        return None  # the thing itself (matched elsewhere, or hidden)
+    if same_role and (similar or ratio >= 0.6):
+        return 2 + ratio, f'{node.role} "{label}"'
+    if label == name:
+        return 1.5, f'{node.role} "{label}"'
+    return None
 
 
 def label_of(text: str) -> str:
@@ -119,18 +124,20 @@ def compare_columns(expected: tuple[str, ...], found: list[str]) -> tuple[list[s
     present = [c for c in expected if c in found]
     shown = [c for c in found if c in expected]
     if shown != present:
-        # The columns that moved: those outside the longest run kept in the expected order.
-        kept = set(_longest_common_subsequence(present, shown))
-        moved = [
-            f"«{c}» står som kolumn {found.index(c) + 1}, väntad {expected.index(c) + 1}"
-            for c in present
-            if c not in kept
-        ]
-        drift.append("kolumn flyttad: " + "; ".join(moved) + f" (visas: {', '.join(found)})")
+        drift.append(_moved(expected, found, present, shown))
     extra = [c for c in found if c not in expected]
     if extra:
         notes.append("ny kolumn: " + ", ".join(f"«{c}»" for c in extra))
     return drift, notes
+
+
+def _moved(expected: tuple[str, ...], found: list[str], present: list[str], shown: list[str]) -> str:
+    """The columns that moved: those outside the longest run kept in the expected order."""
+    kept = set(_longest_common_subsequence(present, shown))
+    moved = [
+        f"«{c}» står som kolumn {found.index(c) + 1}, väntad {expected.index(c) + 1}" for c in present if c not in kept
+    ]
+    return "kolumn flyttad: " + "; ".join(moved) + f" (visas: {', '.join(found)})"
 
 
 def _longest_common_subsequence(a: list[str], b: list[str]) -> list[str]:
@@ -306,24 +313,7 @@ def _check_locator(
     selector = describe_selector(locator)
     base: dict[str, Any] = dict(kind="locator", system=system, where=where, what=what, count=n, selector=selector)
     if n == 0:
-        if exp.count == "maybe":
-            return [Finding(status="absent", detail="visas inte (tillåtet)", **base)]
-        if exp.unless and counts.get(exp.unless, 0) > 0:
-            other = obj.named_locators()[exp.unless].label
-            return [Finding(status="absent", detail=f"visas inte, eftersom «{other}» visas", **base)]
-        hints = near_matches(locator, root)
-        # Nothing to photograph: the screen it should be on, and the part of its snapshot that
-        # holds what looks like it.
-        return [
-            Finding(
-                status="missing",
-                detail="matchar inte längre",
-                hints=hints,
-                screenshot=page_shot,
-                snapshot=_excerpt(body, hints),
-                **base,
-            )
-        ]
+        return [_absent(obj, exp, locator, counts, root, body, page_shot, base)]
     out: list[Finding] = []
     first = locator.first
     if n > 1 and exp.count == "one":
@@ -332,22 +322,11 @@ def _check_locator(
         status, detail = "ok", f"matchar {n}" if n > 1 else "matchar"
     notes: list[str] = []
     if exp.columns:
-        try:
-            table = aria.parse(first.aria_snapshot(timeout=obj.timeout))
-            headers, _ = aria.table_rows(table)
-        except PlaywrightError as exc:
-            headers = []
-            notes.append(f"kolumnerna kunde inte läsas: {_first_line(exc)}")
-        drift, extra = compare_columns(exp.columns, headers)
+        drift, notes = _column_drift(obj, exp.columns, first)
         if drift:
             status, detail = "changed", "; ".join(drift)
-        notes += extra
     if exp.form_fields is not None:
-        try:
-            fields = first.evaluate(_REQUIRED_FIELDS)
-        except PlaywrightError:
-            fields = None
-        unknown = unknown_required(exp.form_fields, fields or [])
+        unknown = _unknown_fields(exp.form_fields, first)
         if unknown:
             message = "nytt obligatoriskt fält i formuläret: " + ", ".join(unknown)
             status, detail = "changed", (message if status == "ok" else f"{detail}; {message}")
@@ -361,6 +340,49 @@ def _check_locator(
     for note in notes:
         out.append(Finding(status="note", detail=note, **{**base, "count": n}))
     return out
+
+
+def _absent(
+    obj, exp: Expectation, locator: Locator, counts: dict, root, body: str, page_shot: str | None, base: dict[str, Any]
+) -> Finding:
+    """A locator that matches nothing: allowed, hidden by what shows instead, or missing."""
+    if exp.count == "maybe":
+        return Finding(status="absent", detail="visas inte (tillåtet)", **base)
+    if exp.unless and counts.get(exp.unless, 0) > 0:
+        other = obj.named_locators()[exp.unless].label
+        return Finding(status="absent", detail=f"visas inte, eftersom «{other}» visas", **base)
+    hints = near_matches(locator, root)
+    # Nothing to photograph: the screen it should be on, and the part of its snapshot that
+    # holds what looks like it.
+    return Finding(
+        status="missing",
+        detail="matchar inte längre",
+        hints=hints,
+        screenshot=page_shot,
+        snapshot=_excerpt(body, hints),
+        **base,
+    )
+
+
+def _column_drift(obj, expected: tuple[str, ...], first: Locator) -> tuple[list[str], list[str]]:
+    """(drift, notes) of a table's columns (:func:`compare_columns`); one that cannot be read is noted."""
+    notes: list[str] = []
+    try:
+        table = aria.parse(first.aria_snapshot(timeout=obj.timeout))
+        headers, _ = aria.table_rows(table)
+    except PlaywrightError as exc:
+        headers = []
+        notes.append(f"kolumnerna kunde inte läsas: {_first_line(exc)}")
+    drift, extra = compare_columns(expected, headers)
+    return drift, notes + extra
+
+
+def _unknown_fields(known: tuple[str, ...], first: Locator) -> list[str]:
+    try:
+        fields = first.evaluate(_REQUIRED_FIELDS)
+    except PlaywrightError:
+        fields = None
+    return unknown_required(known, fields or [])
 
 
 def _trim(snapshot: str) -> str:

@@ -50,37 +50,48 @@ def assess(report: DriftReport, pages: list[tuple[str, type[BasePage]]] | None =
                 {"system": system, "page": page, "locators": 0, "reached": 0, "left_out": LEFT_OUT[(system, page)]}
             )
             continue
-        expectations = cls.named_locators()
-        page_reason = report.reasons.get(reason_key(system, page)) or (
-            "" if (system, page) in visited else f"sonden avbröts: {report.fatal}" if report.fatal else NOT_SHOWN
-        )
-        unreached = []
-        for attr, exp in expectations.items():
-            what = f"{attr} «{exp.label}»"
-            seen = by_locator.get((system, page, what), [])
-            if any(f.status in CHECKED or (f.status == "absent" and exp.count == "maybe") for f in seen):
-                continue
-            why = report.reasons.get(reason_key(system, page, attr))
-            if not why:
-                errors = [f.detail for f in seen if f.status == "error"]
-                absent = [f.detail for f in seen if f.status == "absent"]
-                why = (
-                    "kunde inte räknas: " + errors[0]
-                    if errors
-                    else absent[0] + (f" ({page_reason})" if page_reason else "")
-                    if absent
-                    else page_reason or "sidan kunde inte läsas"
-                )
-            unreached.append(attr)
-            report.add(Finding("coverage", system, page, what, "unchecked", detail=why))
-        report.coverage.append(
-            {
-                "system": system,
-                "page": page,
-                "visited": (system, page) in visited,
-                "locators": len(expectations),
-                "reached": len(expectations) - len(unreached),
-                "unchecked": unreached,
-                **({"reason": page_reason} if page_reason else {}),
-            }
-        )
+        report.coverage.append(_assess_page(report, system, cls, by_locator, visited))
+
+
+def _assess_page(
+    report: DriftReport,
+    system: str,
+    cls: type[BasePage],
+    by_locator: dict[tuple[str, str, str], list[Finding]],
+    visited: set[tuple[str, str]],
+) -> dict:
+    """One page object's coverage; an "unchecked" finding for each of its locators not reached."""
+    page = cls.__name__
+    expectations = cls.named_locators()
+    page_reason = report.reasons.get(reason_key(system, page)) or (
+        "" if (system, page) in visited else f"sonden avbröts: {report.fatal}" if report.fatal else NOT_SHOWN
+    )
+    unreached = []
+    for attr, exp in expectations.items():
+        what = f"{attr} «{exp.label}»"
+        seen = by_locator.get((system, page, what), [])
+        if any(f.status in CHECKED or (f.status == "absent" and exp.count == "maybe") for f in seen):
+            continue
+        why = report.reasons.get(reason_key(system, page, attr)) or _unreached_reason(seen, page_reason)
+        unreached.append(attr)
+        report.add(Finding("coverage", system, page, what, "unchecked", detail=why))
+    return {
+        "system": system,
+        "page": page,
+        "visited": (system, page) in visited,
+        "locators": len(expectations),
+        "reached": len(expectations) - len(unreached),
+        "unchecked": unreached,
+        **({"reason": page_reason} if page_reason else {}),
+    }
+
+
+def _unreached_reason(seen: list[Finding], page_reason: str) -> str:
+    """Why a locator was not reached, from what its visits found (none: the screen's reason)."""
+    errors = [f.detail for f in seen if f.status == "error"]
+    absent = [f.detail for f in seen if f.status == "absent"]
+    if errors:
+        return "kunde inte räknas: " + errors[0]
+    if absent:
+        return absent[0] + (f" ({page_reason})" if page_reason else "")
+    return page_reason or "sidan kunde inte läsas"

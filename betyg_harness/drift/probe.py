@@ -209,8 +209,27 @@ class _Stop(Exception):
 
 def _walk_pingpong(walk: _Walk, settings: ProbeSettings) -> str | None:
     """Ping Pong's walk; the name of the group for BER's walk."""
-    page, url, t = walk.page, walk.target.url, walk.timeout_ms
     walk.login()
+    by_group, text, candidates = _search_groups(walk, settings)
+    _search_teacher(walk, settings, candidates)
+    walk.report.groups.update({FOR_GRADING: None, FOR_PREVIEW: None})
+    if not candidates:
+        _no_group(walk, settings, text)
+        return settings.group
+    opened, grading_hit = _open_gradeable(walk, settings, candidates, by_group, text)
+    finished = _find_finished(walk, settings, candidates, opened, by_group, text)
+    _preview(walk, settings, finished, opened, by_group, text)
+    if finished:
+        return finished[0].name
+    return (grading_hit or (opened[0][0] if opened else candidates[0])).name
+
+
+_Opened = list[tuple[GroupHit, GradingPage, GradingState]]
+
+
+def _search_groups(walk: _Walk, settings: ProbeSettings) -> tuple[BetygSearchByGroupPage, str, list]:
+    """Betyg › Sök grupp: the search page, the text searched for and the groups to try."""
+    page, url, t = walk.page, walk.target.url, walk.timeout_ms
     betyg = BetygPage(page, url, timeout=t)
     if not walk.step("Verktyg › Betyg", betyg.open_from_menu):
         walk.step("Betyg (via adress)", betyg.goto)
@@ -227,8 +246,12 @@ def _walk_pingpong(walk: _Walk, settings: ProbeSettings) -> str | None:
         walk.check(results)
         hits = walk.step("Sökresultat: läs träffarna", results.hits)
         hits = hits if isinstance(hits, list) else []
-    candidates = _candidates(hits, settings.group)
+    return by_group, text, _candidates(hits, settings.group)
 
+
+def _search_teacher(walk: _Walk, settings: ProbeSettings, candidates: list) -> None:
+    """Betyg › Sök lärare, and a search for a teacher of the first group to try."""
+    page, url, t = walk.page, walk.target.url, walk.timeout_ms
     by_teacher = BetygSearchByTeacherPage(page, url, timeout=t)
     if not walk.step("Sök lärare", BetygPage(page, url, timeout=t).open_search_by_teacher):
         walk.step("Sök lärare (via adress)", by_teacher.goto)
@@ -252,30 +275,34 @@ def _walk_pingpong(walk: _Walk, settings: ProbeSettings) -> str | None:
             )
         )
 
-    groups = walk.report.groups
-    groups.update({FOR_GRADING: None, FOR_PREVIEW: None})
-    if not candidates:
-        why = (
-            f"gruppen «{settings.group}» finns inte bland träffarna"
-            if settings.group
-            else f"Sök grupp «{text}» gav inga träffar"
-        )
-        walk.report.add(
-            Finding(
-                "step",
-                walk.system,
-                "steg",
-                f"öppna «{settings.group or 'en grupp'}»",
-                "error" if settings.group else "skipped",
-                detail=why,
-            )
-        )
-        _why(walk, "GradingPage", None, why)
-        _why(walk, "CataloguePreviewPage", None, why)
-        return settings.group
 
+def _no_group(walk: _Walk, settings: ProbeSettings, text: str) -> None:
+    """No group to open: said, with the screens that could not be reached for it."""
+    why = (
+        f"gruppen «{settings.group}» finns inte bland träffarna"
+        if settings.group
+        else f"Sök grupp «{text}» gav inga träffar"
+    )
+    walk.report.add(
+        Finding(
+            "step",
+            walk.system,
+            "steg",
+            f"öppna «{settings.group or 'en grupp'}»",
+            "error" if settings.group else "skipped",
+            detail=why,
+        )
+    )
+    _why(walk, "GradingPage", None, why)
+    _why(walk, "CataloguePreviewPage", None, why)
+
+
+def _open_gradeable(
+    walk: _Walk, settings: ProbeSettings, candidates: list, by_group: BetygSearchByGroupPage, text: str
+) -> tuple[_Opened, GroupHit | None]:
+    """The groups opened while looking for one that is gradeable now, and that one (if found)."""
     # A group that is gradeable now: its grading view shows Spara (not "Betyg kan sättas från och med …").
-    opened: list[tuple[GroupHit, GradingPage, GradingState]] = []
+    opened: _Opened = []
     grading_hit: GroupHit | None = None
     for hit in candidates[:MAX_GROUPS]:
         view, state = _open_group(walk, hit, by_group, text)
@@ -287,7 +314,7 @@ def _walk_pingpong(walk: _Walk, settings: ProbeSettings) -> str | None:
             break
     tried = ", ".join(f"«{hit.name}»" for hit, _, _ in opened)
     if grading_hit is not None:
-        groups[FOR_GRADING] = grading_hit.name
+        walk.report.groups[FOR_GRADING] = grading_hit.name
     elif opened:
         not_before = opened[-1][2].not_before
         why = (
@@ -298,8 +325,19 @@ def _walk_pingpong(walk: _Walk, settings: ProbeSettings) -> str | None:
         _why(walk, "GradingPage", "save_button", why)
     else:
         _why(walk, "GradingPage", None, "ingen grupp kunde öppnas")
+    return opened, grading_hit
 
-    # A finished group (every admitted student locked): its catalogue can be previewed.
+
+def _find_finished(
+    walk: _Walk,
+    settings: ProbeSettings,
+    candidates: list,
+    opened: _Opened,
+    by_group: BetygSearchByGroupPage,
+    text: str,
+) -> tuple[GroupHit, GradingPage] | None:
+    """A finished group (every admitted student locked): its catalogue can be previewed. One more
+    group is opened for it when none of those opened is (``opened`` grows by it)."""
     finished = next(((hit, view) for hit, view, state in opened if state.catalogue_ready), None)
     if finished is None and not settings.group:
         more = [h for h in candidates if h.status == FINISHED_STATUS and all(h is not o for o, _, _ in opened)]
@@ -309,6 +347,18 @@ def _walk_pingpong(walk: _Walk, settings: ProbeSettings) -> str | None:
                 finished = (hit, view)
                 opened.append((hit, view, state))
                 break
+    return finished
+
+
+def _preview(
+    walk: _Walk,
+    settings: ProbeSettings,
+    finished: tuple[GroupHit, GradingPage] | None,
+    opened: _Opened,
+    by_group: BetygSearchByGroupPage,
+    text: str,
+) -> None:
+    """Förhandsgranska of the finished group, or why there is none."""
     if finished is None:
         why = (
             f"katalogen för «{settings.group}» är inte klar: {CATALOGUE_NOT_READY}"
@@ -317,25 +367,22 @@ def _walk_pingpong(walk: _Walk, settings: ProbeSettings) -> str | None:
         )
         walk.report.add(Finding("step", walk.system, "steg", "Förhandsgranska", "skipped", detail=why))
         _why(walk, "CataloguePreviewPage", None, why)
+        return
+    hit, view = finished
+    walk.report.groups[FOR_PREVIEW] = hit.name
+    if view is not opened[-1][1]:  # another group's view is shown now: back to this one
+        _open_group(walk, hit, by_group, text, check=False)
+    preview = walk.step("Förhandsgranska", view.preview_catalogue)
+    if preview:
+        walk.check(preview)
     else:
-        hit, view = finished
-        groups[FOR_PREVIEW] = hit.name
-        if view is not opened[-1][1]:  # another group's view is shown now: back to this one
-            _open_group(walk, hit, by_group, text, check=False)
-        preview = walk.step("Förhandsgranska", view.preview_catalogue)
-        if preview:
-            walk.check(preview)
-        else:
-            dialogs = [f for f in walk.report.findings if f.kind == "dialog" and f.where == "Förhandsgranska"]
-            _why(
-                walk,
-                "CataloguePreviewPage",
-                None,
-                "Förhandsgranska öppnades inte" + (": en oväntad dialog avvisades" if dialogs else ""),
-            )
-    if finished:
-        return finished[0].name
-    return (grading_hit or (opened[0][0] if opened else candidates[0])).name
+        dialogs = [f for f in walk.report.findings if f.kind == "dialog" and f.where == "Förhandsgranska"]
+        _why(
+            walk,
+            "CataloguePreviewPage",
+            None,
+            "Förhandsgranska öppnades inte" + (": en oväntad dialog avvisades" if dialogs else ""),
+        )
 
 
 def _open_group(walk: _Walk, hit, by_group: BetygSearchByGroupPage, text: str, *, check: bool = True):
@@ -407,41 +454,48 @@ def _walk_ber(walk: _Walk, group: str | None) -> None:
         for screen in ("BerGroupPage", "BerStudentPage"):
             _why(walk, screen, None, "ingen grupp att öppna (Ping Pong gav ingen; ange --group)")
     else:
-        if walk.step(f"sök «{group}»", lambda: search.search(group)):
-            walk.check(search)
-        group_page = walk.step(f"öppna «{group}»", lambda: search.open(group))
-        if group_page:
-            walk.check(group_page)
-            students = walk.step("läs eleverna", group_page.students)
-            walk.step("läs betygssättande lärare", group_page.grading_teachers)
-            with_url = [s for s in students if s.get("url")] if isinstance(students, list) else []
-            for n, row in enumerate(with_url[:MAX_STUDENTS], 1):
-                student = BerStudentPage(page, url, path=row["url"], name=row.get("Namn") or None, timeout=t)
-                grades = walk.step(f"en elevs sida ({n})", student.load)
-                if grades is not None:
-                    walk.check(student)
-                if isinstance(grades, list) and grades:
-                    break
-            else:
-                _why(
-                    walk,
-                    "BerStudentPage",
-                    "grades_table",
-                    f"ingen av de {min(len(with_url), MAX_STUDENTS)} första eleverna i «{group}» har mottagna betyg"
-                    if with_url
-                    else f"gruppen «{group}» har inga elever",
-                )
-            if not with_url:
-                walk.report.add(
-                    Finding("step", walk.system, "steg", "en elevs sida", "skipped", detail="gruppen har inga elever")
-                )
-        else:
-            _why(walk, "BerGroupPage", None, f"gruppen «{group}» kunde inte öppnas")
-            _why(walk, "BerStudentPage", None, f"gruppen «{group}» kunde inte öppnas")
+        _walk_ber_group(walk, search, group)
     imports = BerImportLogPage(page, url, timeout=t)
     if walk.step("Betygsimport", imports.goto):
         walk.check(imports)
         walk.step("läs importkörningarna", imports.runs)
+
+
+def _walk_ber_group(walk: _Walk, search: BerGroupSearchPage, group: str) -> None:
+    """BER's group page of ``group``, and a student's page (one with received grades if any)."""
+    if walk.step(f"sök «{group}»", lambda: search.search(group)):
+        walk.check(search)
+    group_page = walk.step(f"öppna «{group}»", lambda: search.open(group))
+    if not group_page:
+        _why(walk, "BerGroupPage", None, f"gruppen «{group}» kunde inte öppnas")
+        _why(walk, "BerStudentPage", None, f"gruppen «{group}» kunde inte öppnas")
+        return
+    walk.check(group_page)
+    students = walk.step("läs eleverna", group_page.students)
+    walk.step("läs betygssättande lärare", group_page.grading_teachers)
+    with_url = [s for s in students if s.get("url")] if isinstance(students, list) else []
+    for n, row in enumerate(with_url[:MAX_STUDENTS], 1):
+        student = BerStudentPage(
+            walk.page, walk.target.url, path=row["url"], name=row.get("Namn") or None, timeout=walk.timeout_ms
+        )
+        grades = walk.step(f"en elevs sida ({n})", student.load)
+        if grades is not None:
+            walk.check(student)
+        if isinstance(grades, list) and grades:
+            break
+    else:
+        _why(
+            walk,
+            "BerStudentPage",
+            "grades_table",
+            f"ingen av de {min(len(with_url), MAX_STUDENTS)} första eleverna i «{group}» har mottagna betyg"
+            if with_url
+            else f"gruppen «{group}» har inga elever",
+        )
+    if not with_url:
+        walk.report.add(
+            Finding("step", walk.system, "steg", "en elevs sida", "skipped", detail="gruppen har inga elever")
+        )
 
 
 def run_probe(settings: ProbeSettings, *, browser=None) -> DriftReport:

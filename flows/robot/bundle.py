@@ -231,29 +231,34 @@ def classify(report: dict, out: Path) -> tuple[list[PrintedGroup], list[WaitingG
         path = _catalogue_file(entry, out)
         why = _not_printed(entry, status, missing, path)
         if why is None and path is not None:
-            try:
-                data = path.read_bytes()
-                parsed = read_catalogue(data)
-            except Exception as exc:  # noqa: BLE001 — a damaged file is one group's problem, not the run's
-                why = f"betygskatalogen {path.name} går inte att läsa ({type(exc).__name__})", False
-            else:
-                school = (parsed.fields.get("Skolenhet") or "").strip() or "Okänd skola"
-                teachers = [s.name for s in parsed.signatures if s.name]
-                printed.append(
-                    PrintedGroup(
-                        group,
-                        course or parsed.fields.get("Kurskod", ""),
-                        school,
-                        teachers,
-                        path,
-                        parsed.page_count,
-                        hashlib.sha256(data).hexdigest(),
-                    )
-                )
+            found = _read_printed(group, course, path)
+            if isinstance(found, PrintedGroup):
+                printed.append(found)
                 continue
+            why = found
         reason, lacks_grades = why or ("", False)
         waiting.append(WaitingGroup(group, course, status, missing, reason, lacks_grades))
     return printed, waiting
+
+
+def _read_printed(group: str, course: str, path: Path) -> PrintedGroup | tuple[str, bool]:
+    """The group's catalogue as read from ``path``, or why it cannot be printed (not for lack of grades)."""
+    try:
+        data = path.read_bytes()
+        parsed = read_catalogue(data)
+    except Exception as exc:  # noqa: BLE001 — a damaged file is one group's problem, not the run's
+        return f"betygskatalogen {path.name} går inte att läsa ({type(exc).__name__})", False
+    school = (parsed.fields.get("Skolenhet") or "").strip() or "Okänd skola"
+    teachers = [s.name for s in parsed.signatures if s.name]
+    return PrintedGroup(
+        group,
+        course or parsed.fields.get("Kurskod", ""),
+        school,
+        teachers,
+        path,
+        parsed.page_count,
+        hashlib.sha256(data).hexdigest(),
+    )
 
 
 # ---------------------------------------------------------------- ordering

@@ -31,7 +31,7 @@ from betyg_harness import add_version_option
 from betyg_harness.flows.browser import BrowserNotFound, find_browser
 from betyg_harness.flows.errors import BusinessError
 from betyg_harness.flows.robot.bundle import add_print_arguments, run_print
-from betyg_harness.flows.robot.csvinput import BadInput, read_grades
+from betyg_harness.flows.robot.csvinput import BadInput, GroupJob, read_grades
 from betyg_harness.flows.robot.report import NOT_STARTED, STATUS_SV, print_plan, print_table, write_json
 from betyg_harness.flows.robot.runner import Outcome, Robot, Settings, StopRequest
 from betyg_harness.flows.robot.savedlogin import SavedLoginProblem, check_saved_login_file, save_login
@@ -262,75 +262,18 @@ def _main(argv: list[str] | None) -> int:
             highlight=False,
         )
         return EXIT_BAD_INPUT
-    settings = Settings(
-        pingpong_url=args.pingpong_url,
-        pingpong_user=args.pingpong_user,
-        pingpong_password=args.pingpong_password,
-        ber_url=args.ber_url,
-        ber_user=args.ber_user,
-        ber_password=args.ber_password,
-        out_dir=args.out,
-        journal_path=args.journal,
-        run_name=args.run,
-        lease_seconds=args.lease,
-        workers=max(1, args.workers),
-        dry_run=args.dry_run,
-        lock=not args.no_lock,
-        verify_ber=args.verify_ber,
-        ber_timeout_minutes=args.ber_timeout,
-        advance_mock_clock=args.advance_mock_clock,
-        keep_traces=args.keep_traces,
-        trace=not args.no_trace,
-        trace_snapshots=args.trace_snapshots,
-        headless=not args.headed,
-        timeout_ms=args.timeout * 1000,
-        term=args.termin,
-        max_groups=args.max_groups,
-        storage_state=args.storage_state,
-        recycle_every=max(0, args.recycle_every),
-        recycle_browser_every=max(0, args.recycle_every) * 4,
-    )
-    log = logging.getLogger("betygsrobot")
+    return _run(args, jobs, out, err, out_is_new=out_is_new)
+
+
+def _run(args, jobs: list[GroupJob], out: Console, err: Console, *, out_is_new: bool) -> int:
+    """The robot's run over ``jobs``, with progress shown, stopped by Ctrl-C or SIGTERM, summarised."""
+    settings = _settings(args)
     started = time.perf_counter()
-    progress = None
-    if err.is_terminal:
-        progress = Progress(
-            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err
-        )
-        task = progress.add_task("Betygsgrupper", total=len(jobs))
-
-    def say(line: str) -> None:
-        if progress:
-            progress.console.print(line, markup=False, highlight=False, soft_wrap=True)
-        else:
-            log.info(line)
-
-    def on_outcome(o: Outcome) -> None:
-        line = f"{o.group} ({o.course}): {STATUS_SV.get(o.status, o.status)}, {len(o.grades_set)} betyg satta, {o.seconds:.1f} s"
-        if o.error:
-            line += f" — {o.error}"
-        if progress:
-            if o.status in NOT_STARTED:  # a group not run leaves the bar's count instead of filling it
-                progress.update(task, total=max(0, (progress.tasks[task].total or 0) - 1))
-            else:
-                progress.advance(task)
-        say(line)
-
-    ber_line: dict[str, Any] = {"task": None, "logged": 0.0}  # the progress task (once shown), the last log
-
-    def on_ber_wait(wait) -> None:
-        # A real wait is up to 15 minutes: one line that moves (a terminal), or a line every 30 s (a log).
-        if progress:
-            if ber_line["task"] is None:
-                ber_line["task"] = progress.add_task(str(wait), total=None)
-            progress.update(ber_line["task"], description=str(wait))
-        elif time.monotonic() - ber_line["logged"] >= 30 or wait.missing == 0:
-            ber_line["logged"] = time.monotonic()
-            log.info(str(wait))
-
+    feedback = _Feedback(err, len(jobs))
+    progress = feedback.progress
     stop = StopRequest()
-    robot = Robot(jobs, settings, on_outcome=on_outcome, stop=stop, on_ber_wait=on_ber_wait)
-    restore = _stop_on_signals(stop, say)
+    robot = Robot(jobs, settings, on_outcome=feedback.on_outcome, stop=stop, on_ber_wait=feedback.on_ber_wait)
+    restore = _stop_on_signals(stop, feedback.say)
     try:
         if progress:
             progress.start()
@@ -363,6 +306,80 @@ def _main(argv: list[str] | None) -> int:
         return _summarise(out, outcomes, settings, stop, seconds, report, args)
     finally:
         restore()
+
+
+def _settings(args) -> Settings:
+    return Settings(
+        pingpong_url=args.pingpong_url,
+        pingpong_user=args.pingpong_user,
+        pingpong_password=args.pingpong_password,
+        ber_url=args.ber_url,
+        ber_user=args.ber_user,
+        ber_password=args.ber_password,
+        out_dir=args.out,
+        journal_path=args.journal,
+        run_name=args.run,
+        lease_seconds=args.lease,
+        workers=max(1, args.workers),
+        dry_run=args.dry_run,
+        lock=not args.no_lock,
+        verify_ber=args.verify_ber,
+        ber_timeout_minutes=args.ber_timeout,
+        advance_mock_clock=args.advance_mock_clock,
+        keep_traces=args.keep_traces,
+        trace=not args.no_trace,
+        trace_snapshots=args.trace_snapshots,
+        headless=not args.headed,
+        timeout_ms=args.timeout * 1000,
+        term=args.termin,
+        max_groups=args.max_groups,
+        storage_state=args.storage_state,
+        recycle_every=max(0, args.recycle_every),
+        recycle_browser_every=max(0, args.recycle_every) * 4,
+    )
+
+
+class _Feedback:
+    """What a person sees while the robot runs: a progress bar on a terminal, log lines otherwise."""
+
+    def __init__(self, err: Console, groups: int):
+        self.log = logging.getLogger("betygsrobot")
+        self.progress: Progress | None = None
+        if err.is_terminal:
+            self.progress = Progress(
+                TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err
+            )
+            self.task = self.progress.add_task("Betygsgrupper", total=groups)
+        self.ber_task: Any = None  # the progress task of the wait for BER, once shown
+        self.ber_logged = 0.0  # when the wait for BER was last logged
+
+    def say(self, line: str) -> None:
+        if self.progress:
+            self.progress.console.print(line, markup=False, highlight=False, soft_wrap=True)
+        else:
+            self.log.info(line)
+
+    def on_outcome(self, o: Outcome) -> None:
+        line = f"{o.group} ({o.course}): {STATUS_SV.get(o.status, o.status)}, {len(o.grades_set)} betyg satta, {o.seconds:.1f} s"
+        if o.error:
+            line += f" — {o.error}"
+        progress = self.progress
+        if progress:
+            if o.status in NOT_STARTED:  # a group not run leaves the bar's count instead of filling it
+                progress.update(self.task, total=max(0, (progress.tasks[self.task].total or 0) - 1))
+            else:
+                progress.advance(self.task)
+        self.say(line)
+
+    def on_ber_wait(self, wait) -> None:
+        # A real wait is up to 15 minutes: one line that moves (a terminal), or a line every 30 s (a log).
+        if self.progress:
+            if self.ber_task is None:
+                self.ber_task = self.progress.add_task(str(wait), total=None)
+            self.progress.update(self.ber_task, description=str(wait))
+        elif time.monotonic() - self.ber_logged >= 30 or wait.missing == 0:
+            self.ber_logged = time.monotonic()
+            self.log.info(str(wait))
 
 
 def _cannot_start(args) -> str | None:
@@ -451,53 +468,76 @@ def _summarise(
 ) -> int:
     print_table(out, outcomes)
     failed = [o for o in outcomes if not o.ok]
-
-    def line(text: str) -> None:
-        out.print(text, markup=False, highlight=False, soft_wrap=True)
-
     if settings.dry_run:
-        print_plan(out, outcomes)
-        would = sum(len(o.would_set) for o in outcomes)
-        line(
-            f"Provkörning: {would} betyg skulle sättas i {sum(bool(o.would_set) for o in outcomes)} av "
-            f"{len(outcomes)} grupper, {sum(len(o.already) for o in outcomes)} är redan låsta; inget "
-            f"sparades ({seconds:.1f} s). Rapport: {report}"
-        )
-        if failed and not stop.requested:
-            line(f"{len(failed)} grupper kan inte sättas som filen säger: se tabellen.")
-        for o in outcomes:  # named in full, whatever the table's width cut
-            if o.missing_students:
-                line(f"{o.group}: skulle bli ofullständig — utan betyg i filen: {', '.join(o.missing_students)}.")
+        _summarise_dry_run(out, outcomes, failed, stop, seconds, report)
     else:
-        for o in outcomes:
-            if o.status == "incomplete":  # named in full, whatever the table's width cut
-                line(f"{o.group}: ofullständig — saknar låst betyg: {', '.join(o.missing_students)}.")
-            elif o.status == "unconfirmed":
-                line(f"{o.group}: lagrad men inte bekräftad — {o.error}.")
-        set_now = sum(len(o.grades_set) for o in outcomes)
-        line(
-            f"{len(outcomes) - len(failed)} av {len(outcomes)} grupper klara, {set_now} betyg satta på "
-            f"{seconds:.1f} s. Rapport: {report}"
-        )
-    left = [o for o in outcomes if o.status == "not-run" and "--max-groups" in (o.error or "")]
-    if left:
-        line(f"{len(left)} grupper återstår (--max-groups {settings.max_groups}): kör samma kommando igen.")
-    if any("Väntan på BER avbröts" in (o.warning or "") for o in outcomes):
-        line(
-            "BER-kontrollen avbröts: betygen är låsta i Ping Pong, men att de syns i BER är inte bekräftat. "
-            "Kör igen med --verify-ber för att vänta klart."
-        )
+        _summarise_run(out, outcomes, failed, seconds, report)
+    _summarise_unfinished(out, outcomes, settings)
     if stop.requested:
-        name = "Ctrl-C" if stop.signal == signal.SIGINT else "SIGTERM"
-        untouched = sum(o.status in ("not-run", "stopped") for o in outcomes)
-        line(
-            f"Körningen stoppades ({name}). {untouched} grupper påbörjades inte eller avbröts innan något "
-            f"sparades. Fortsätt med samma kommando: journalen ({settings.journal}) hoppar över det som är "
-            "klart och läser om det som pågick."
-        )
-        return EXIT_STOPPED.get(stop.signal, 130) if stop.signal is not None else 130
+        return _summarise_stop(out, outcomes, settings, stop)
     # A dry run that foresees an incomplete group fails as the real run would.
     return EXIT_FAILED if failed or any(o.missing_students for o in outcomes) else EXIT_OK
+
+
+def _summarise_unfinished(out: Console, outcomes: list[Outcome], settings: Settings) -> None:
+    """What is left for another run: groups past --max-groups, a wait for BER cut short."""
+    left = [o for o in outcomes if o.status == "not-run" and "--max-groups" in (o.error or "")]
+    if left:
+        _line(out, f"{len(left)} grupper återstår (--max-groups {settings.max_groups}): kör samma kommando igen.")
+    if any("Väntan på BER avbröts" in (o.warning or "") for o in outcomes):
+        _line(
+            out,
+            "BER-kontrollen avbröts: betygen är låsta i Ping Pong, men att de syns i BER är inte bekräftat. "
+            "Kör igen med --verify-ber för att vänta klart.",
+        )
+
+
+def _line(out: Console, text: str) -> None:
+    out.print(text, markup=False, highlight=False, soft_wrap=True)
+
+
+def _summarise_dry_run(
+    out: Console, outcomes: list[Outcome], failed: list[Outcome], stop: StopRequest, seconds: float, report: Path
+) -> None:
+    print_plan(out, outcomes)
+    would = sum(len(o.would_set) for o in outcomes)
+    _line(
+        out,
+        f"Provkörning: {would} betyg skulle sättas i {sum(bool(o.would_set) for o in outcomes)} av "
+        f"{len(outcomes)} grupper, {sum(len(o.already) for o in outcomes)} är redan låsta; inget "
+        f"sparades ({seconds:.1f} s). Rapport: {report}",
+    )
+    if failed and not stop.requested:
+        _line(out, f"{len(failed)} grupper kan inte sättas som filen säger: se tabellen.")
+    for o in outcomes:  # named in full, whatever the table's width cut
+        if o.missing_students:
+            _line(out, f"{o.group}: skulle bli ofullständig — utan betyg i filen: {', '.join(o.missing_students)}.")
+
+
+def _summarise_run(out: Console, outcomes: list[Outcome], failed: list[Outcome], seconds: float, report: Path) -> None:
+    for o in outcomes:
+        if o.status == "incomplete":  # named in full, whatever the table's width cut
+            _line(out, f"{o.group}: ofullständig — saknar låst betyg: {', '.join(o.missing_students)}.")
+        elif o.status == "unconfirmed":
+            _line(out, f"{o.group}: lagrad men inte bekräftad — {o.error}.")
+    set_now = sum(len(o.grades_set) for o in outcomes)
+    _line(
+        out,
+        f"{len(outcomes) - len(failed)} av {len(outcomes)} grupper klara, {set_now} betyg satta på "
+        f"{seconds:.1f} s. Rapport: {report}",
+    )
+
+
+def _summarise_stop(out: Console, outcomes: list[Outcome], settings: Settings, stop: StopRequest) -> int:
+    name = "Ctrl-C" if stop.signal == signal.SIGINT else "SIGTERM"
+    untouched = sum(o.status in ("not-run", "stopped") for o in outcomes)
+    _line(
+        out,
+        f"Körningen stoppades ({name}). {untouched} grupper påbörjades inte eller avbröts innan något "
+        f"sparades. Fortsätt med samma kommando: journalen ({settings.journal}) hoppar över det som är "
+        "klart och läser om det som pågick.",
+    )
+    return EXIT_STOPPED.get(stop.signal, 130) if stop.signal is not None else 130
 
 
 def _save_login(args, out: Console, err: Console) -> int:

@@ -288,27 +288,47 @@ class GradesFile(list):
     notes: list[str]
 
 
+_Parsed = tuple[int, str, str, str, str, tuple[str, ...]]  # line, personnummer12, kurskod, grupp, grade, teachers
+
+
 def parse_grades(data: bytes) -> GradesFile:
     """The groups to grade; BadInput lists every problem (file-level, or each bad row)."""
     if not data.strip(b" \t\r\n\xef\xbb\xbf"):
         raise BadInput([InputProblem(None, "filen är tom: ingen rubrikrad och inga betyg.")])
     columns, table, problems, notes = _table(data)
     if columns.extra:
-        notes.append(
-            f"{len(columns.extra)} kolumn{'er' if len(columns.extra) > 1 else ''} "
-            f"utöver {', '.join(COLUMNS)} lästes inte: {', '.join(f'«{c}»' for c in columns.extra)}."
-        )
+        notes.append(_extra_columns_note(columns.extra))
+    parsed, rows = _parse_rows(columns, table, problems)
+    jobs = _group_jobs(parsed, problems)
+    if rows == 0 and not problems:
+        problems.append(InputProblem(None, "filen har en rubrikrad men inga betyg."))
+    if problems:
+        raise BadInput(sorted(problems, key=lambda p: p.line or 0))
+    result = GradesFile(jobs)
+    result.notes = notes
+    return result
+
+
+def _extra_columns_note(extra: list[str]) -> str:
+    return (
+        f"{len(extra)} kolumn{'er' if len(extra) > 1 else ''} "
+        f"utöver {', '.join(COLUMNS)} lästes inte: {', '.join(f'«{c}»' for c in extra)}."
+    )
+
+
+def _parse_rows(
+    columns: Columns, table: Iterable[tuple[int, list[str]]], problems: list[InputProblem]
+) -> tuple[list[_Parsed], int]:
+    """The rows that read, and how many rows were not empty; each bad row's problems go to
+    ``problems``."""
     at = [columns.index[c] for c in COLUMNS]
-    parsed: list[tuple[int, str, str, str, str, tuple[str, ...]]] = []
+    parsed: list[_Parsed] = []
     rows = 0
     for line, fields in table:
         if not any(f.strip() for f in fields):
             continue  # Excel's empty trailing rows
         rows += 1
-        if len(fields) > columns.width and not any(f.strip() for f in fields[columns.width :]):
-            fields = fields[: columns.width]  # trailing empty cells
-        elif max(at) < len(fields) < columns.width:
-            fields = fields + [""] * (columns.width - len(fields))  # only ignored columns left out at the end
+        fields = _fit(fields, columns.width, at)
         if len(fields) != columns.width:
             problems.append(
                 InputProblem(
@@ -318,31 +338,56 @@ def parse_grades(data: bytes) -> GradesFile:
                 )
             )
             continue
-        raw_pnr, kurskod, grupp, betyg, larare = (fields[i].strip() for i in at)
-        row_problems = []
-        try:
-            pnr = normalize_personnummer(raw_pnr)
-        except ValueError:
-            pnr = None
-            row_problems.append(_personnummer_problem(raw_pnr))
-        scale = None
-        if not is_course_code(kurskod):
-            row_problems.append(f"okänd kurskod «{kurskod}» (väntade en nationell kurskod som SVESVE01 eller GRNMAT2).")
-        else:
-            scale = scale_for(kurskod)
-        grade = "".join(_DASHES.get(ch, ch) for ch in betyg).upper()
-        if scale and grade not in scale:
-            row_problems.append(f"betyget «{betyg}» finns inte i betygsskalan för {kurskod} ({', '.join(scale)}).")
-        if not grupp:
-            row_problems.append("gruppnamn saknas.")
-        teachers = tuple(t.strip() for t in larare.split(TEACHER_SEPARATOR) if t.strip())
-        if not teachers:
-            row_problems.append("betygssättande lärare saknas (fullständigt namn som i BER).")
+        row, row_problems = _parse_row(line, *(fields[i].strip() for i in at))
         if row_problems:
             problems.extend(InputProblem(line, m) for m in row_problems)
             continue
-        assert pnr is not None  # one that does not read is a row problem
-        parsed.append((line, pnr, kurskod, grupp, grade, teachers))
+        assert row is not None  # a row without problems reads
+        parsed.append(row)
+    return parsed, rows
+
+
+def _fit(fields: list[str], width: int, at: list[int]) -> list[str]:
+    """A row's fields to the header's width where only empty or ignored cells differ."""
+    if len(fields) > width and not any(f.strip() for f in fields[width:]):
+        return fields[:width]  # trailing empty cells
+    if max(at) < len(fields) < width:
+        return fields + [""] * (width - len(fields))  # only ignored columns left out at the end
+    return fields
+
+
+def _parse_row(
+    line: int, raw_pnr: str, kurskod: str, grupp: str, betyg: str, larare: str
+) -> tuple[_Parsed | None, list[str]]:
+    """One row's values, or the problems of the row (all of them)."""
+    row_problems = []
+    try:
+        pnr = normalize_personnummer(raw_pnr)
+    except ValueError:
+        pnr = None
+        row_problems.append(_personnummer_problem(raw_pnr))
+    scale = None
+    if not is_course_code(kurskod):
+        row_problems.append(f"okänd kurskod «{kurskod}» (väntade en nationell kurskod som SVESVE01 eller GRNMAT2).")
+    else:
+        scale = scale_for(kurskod)
+    grade = "".join(_DASHES.get(ch, ch) for ch in betyg).upper()
+    if scale and grade not in scale:
+        row_problems.append(f"betyget «{betyg}» finns inte i betygsskalan för {kurskod} ({', '.join(scale)}).")
+    if not grupp:
+        row_problems.append("gruppnamn saknas.")
+    teachers = tuple(t.strip() for t in larare.split(TEACHER_SEPARATOR) if t.strip())
+    if not teachers:
+        row_problems.append("betygssättande lärare saknas (fullständigt namn som i BER).")
+    if row_problems:
+        return None, row_problems
+    assert pnr is not None  # one that does not read is a row problem
+    return (line, pnr, kurskod, grupp, grade, teachers), []
+
+
+def _group_jobs(parsed: list[_Parsed], problems: list[InputProblem]) -> list[GroupJob]:
+    """The rows that read, by grade group; a row written another way than the others, a duplicate, or
+    other teachers for the same group is a problem of its line."""
     # A name written another way in some rows is refused there, with the other spelling as a hint.
     variants = _variants(parsed, lambda r: [(r[2], r[3])], "gruppnamnet")
     for line, message in _variants(parsed, lambda r: [(None, t) for t in r[5]], "läraren").items():
@@ -380,13 +425,7 @@ def parse_grades(data: bytes) -> GradesFile:
         job_line.setdefault(gkey, line)
         job.grades[pnr] = grade
         job.lines[pnr] = line
-    if rows == 0 and not problems:
-        problems.append(InputProblem(None, "filen har en rubrikrad men inga betyg."))
-    if problems:
-        raise BadInput(sorted(problems, key=lambda p: p.line or 0))
-    result = GradesFile(jobs.values())
-    result.notes = notes
-    return result
+    return list(jobs.values())
 
 
 def read_grades(path: Path | str) -> GradesFile:

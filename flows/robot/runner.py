@@ -183,13 +183,28 @@ def preflight(jobs: list[GroupJob], pp: PingPong, settings: Settings) -> dict[st
     """Look every job's grade group up in Ping Pong's "Sök grupp": one search for all groups, then
     one per course code still missing. A course code no group has is bad input (exit 2).
     Returns job key → hit, so the workers open each group straight from its link."""
+    found = _search_groups(jobs, pp, settings)
+    _refuse_unknown_courses(jobs, {h.course_code for h in found}, settings)
+    hits: dict[str, GroupHit] = {}
+    for job in jobs:
+        named = {h.href: h for h in found if h.name == job.grupp and h.course_code == job.kurskod}
+        if len(named) == 1:
+            hits[job.key] = next(iter(named.values()))
+    return hits
+
+
+def _search_groups(jobs: list[GroupJob], pp: PingPong, settings: Settings) -> list[GroupHit]:
     found = pp.find_groups(group="", term=settings.term)
     codes = {j.kurskod for j in jobs}
     names = {(h.name, h.course_code) for h in found}
     for code in sorted(codes):
         if any((j.grupp, j.kurskod) not in names for j in jobs if j.kurskod == code):
             found += pp.find_groups(group=code, term=settings.term)  # the list of all may be cut short
-    known = {h.course_code for h in found}
+    return found
+
+
+def _refuse_unknown_courses(jobs: list[GroupJob], known: set[str], settings: Settings) -> None:
+    """BadInput for each job whose course code no group shown has."""
     who = f"den sparade inloggningen ({settings.storage_state})" if settings.storage_state else settings.pingpong_user
     problems = [
         InputProblem(
@@ -205,17 +220,21 @@ def preflight(jobs: list[GroupJob], pp: PingPong, settings: Settings) -> dict[st
     ]
     if problems:
         raise BadInput(sorted(problems, key=lambda p: p.line or 0))
-    hits: dict[str, GroupHit] = {}
-    for job in jobs:
-        named = {h.href: h for h in found if h.name == job.grupp and h.course_code == job.kurskod}
-        if len(named) == 1:
-            hits[job.key] = next(iter(named.values()))
-    return hits
 
 
 class _WorkerLost(Exception):
     """A group failed for a reason that may have taken the browser or its driver with it: the worker
     starts a fresh one before its next group."""
+
+
+@dataclass
+class _WorkerState:
+    """What a worker carries from one browser to the next."""
+
+    looked_up: bool = False
+    losses: int = 0  # browsers lost in a row
+    job: GroupJob | None = None  # the group in hand
+    carried: GroupJob | None = None  # taken, not started: the next browser's first group
 
 
 class Robot:
@@ -305,27 +324,35 @@ class Robot:
 
     def _run(self) -> list[Outcome]:
         todo = self.pending()
-        if todo and self.settings.verify_ber and not self.settings.dry_run and not self.stop.requested:
+        if todo and self._ber_check_due():
             self._check_ber_login()
         if todo and not self.stop.requested:
-            self._todo = todo
-            self._ready = threading.Event()
-            work = self._work_source(todo)
-            threads = [
-                threading.Thread(target=self._worker, args=(i, work), name=f"arbetare-{i + 1}", daemon=True)
-                for i in range(max(1, min(self.settings.workers, len(todo))))
-            ]
-            for t in threads:
-                t.start()
-            for t in threads:
-                t.join()
-            if self._refused is not None:
-                raise self._refused
-            self._reread_unsure()
+            self._grade_all(todo)
         self._account_for_others(todo)
-        if self.settings.verify_ber and not self.settings.dry_run and not self.stop.requested:
+        if self._ber_check_due():
             self.verify_in_ber()
         return [self.outcomes[j.key] for j in self.jobs if j.key in self.outcomes]
+
+    def _ber_check_due(self) -> bool:
+        return self.settings.verify_ber and not self.settings.dry_run and not self.stop.requested
+
+    def _grade_all(self, todo: list[GroupJob]) -> None:
+        """The workers grade ``todo`` (a refusal of the whole run is raised); then the groups they
+        lost track of are read again."""
+        self._todo = todo
+        self._ready = threading.Event()
+        work = self._work_source(todo)
+        threads = [
+            threading.Thread(target=self._worker, args=(i, work), name=f"arbetare-{i + 1}", daemon=True)
+            for i in range(max(1, min(self.settings.workers, len(todo))))
+        ]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        if self._refused is not None:
+            raise self._refused
+        self._reread_unsure()
 
     def _work_source(self, todo: list[GroupJob]) -> Callable[[], GroupJob | None]:
         """Where the workers take their next group: this process's own list, or the run's queue
@@ -442,82 +469,93 @@ class Robot:
         # Each thread owns its Playwright: the sync API must not be shared across threads. A browser
         # lost with a group (the driver died, the connection broke) is replaced, at most
         # ``attempts`` times in a row; a fresh one also comes every ``recycle_browser_every`` groups.
-        s = self.settings
-        looked_up = False
-        losses = 0
-        carried: GroupJob | None = None  # taken, not started: the next browser's first group
+        w = _WorkerState()
         while not self.stop.requested and self._refused is None:
-            job: GroupJob | None = None
+            w.job = None
             try:
                 with sync_playwright() as p:
-                    browser = _launch(p, s)
+                    browser = _launch(p, self.settings)
                     try:
-                        context, pp = self._session(browser)
-                        if not looked_up:
-                            self._look_up_groups(index, pp)
-                            looked_up = True
-                        graded = 0
-                        while self._refused is None:
-                            job, carried = carried or take(), None
-                            if job is None:
-                                return  # nothing left to take
-                            if graded and s.recycle_browser_every and graded % s.recycle_browser_every == 0:
-                                carried, job = job, None
-                                break  # a fresh browser and driver for it
-                            if graded and s.recycle_every and graded % s.recycle_every == 0:
-                                _quietly(context.close)
-                                context, pp = self._session(browser)
-                            outcome = self._grade(job, pp, context)
-                            graded += 1
-                            if outcome is None:  # unsure: re-read later; the browser may be gone with it
-                                job = None
-                                if not _alive(browser, pp):
-                                    raise _WorkerLost("webbläsaren eller Playwright-drivrutinen försvann")
-                                continue
-                            self._finish(job, outcome)
-                            job = None
-                            losses = 0
+                        if self._grade_with(browser, index, take, w):
+                            return  # nothing left to take
                     finally:
                         _quietly(browser.close)
             except Exception as exc:
-                if isinstance(exc, SavedLoginExpired) or (isinstance(exc, LoginFailed) and not looked_up):
-                    # A wrong password or an ended saved login: no worker can do anything.
-                    self._refused = self._refused or exc
-                    self._ready.set()
+                if not self._survive(index, exc, w):
                     return
-                message = _said(exc) if not isinstance(exc, _WorkerLost) else str(exc)
-                log.error("arbetare %d: %s", index + 1, message)
-                if job is not None:
-                    self._doubt(job, message)
-                if index == 0 and not self._ready.is_set():
-                    self._ready.set()  # the others grade without the lookup: they search each group
-                    looked_up = True
-                losses += 1
-                if losses >= max(1, s.attempts):
-                    self._start_error = message
-                    if carried is not None:
-                        self._finish(
-                            carried,
-                            Outcome(
-                                carried.grupp,
-                                carried.kurskod,
-                                "not-run",
-                                students=len(carried.grades),
-                                error=f"kördes inte: webbläsaren kunde inte startas ({message})",
-                            ),
-                        )
-                    return  # the groups left are reported as not run (or stay in the shared queue)
-        if carried is not None:  # stopped while it waited for its browser: not started
+        if w.carried is not None:  # stopped while it waited for its browser: not started
             self._finish(
-                carried,
+                w.carried,
                 Outcome(
-                    carried.grupp,
-                    carried.kurskod,
+                    w.carried.grupp,
+                    w.carried.kurskod,
                     "not-run",
-                    students=len(carried.grades),
+                    students=len(w.carried.grades),
                     error="inte påbörjad: körningen stoppades",
                 ),
             )
+
+    def _grade_with(self, browser, index: int, take: Callable[[], GroupJob | None], w: _WorkerState) -> bool:
+        """Groups graded in one browser until there is none left to take (True), or until it is
+        time for a fresh browser or the run is refused (False)."""
+        s = self.settings
+        context, pp = self._session(browser)
+        if not w.looked_up:
+            self._look_up_groups(index, pp)
+            w.looked_up = True
+        graded = 0
+        while self._refused is None:
+            w.job, w.carried = w.carried or take(), None
+            if w.job is None:
+                return True
+            if graded and s.recycle_browser_every and graded % s.recycle_browser_every == 0:
+                w.carried, w.job = w.job, None
+                return False  # a fresh browser and driver for it
+            if graded and s.recycle_every and graded % s.recycle_every == 0:
+                _quietly(context.close)
+                context, pp = self._session(browser)
+            outcome = self._grade(w.job, pp, context)
+            graded += 1
+            if outcome is None:  # unsure: re-read later; the browser may be gone with it
+                w.job = None
+                if not _alive(browser, pp):
+                    raise _WorkerLost("webbläsaren eller Playwright-drivrutinen försvann")
+                continue
+            self._finish(w.job, outcome)
+            w.job = None
+            w.losses = 0
+        return False
+
+    def _survive(self, index: int, exc: Exception, w: _WorkerState) -> bool:
+        """After a worker's browser failed: whether it tries a fresh one (False: the worker stops)."""
+        if isinstance(exc, SavedLoginExpired) or (isinstance(exc, LoginFailed) and not w.looked_up):
+            # A wrong password or an ended saved login: no worker can do anything.
+            self._refused = self._refused or exc
+            self._ready.set()
+            return False
+        message = _said(exc) if not isinstance(exc, _WorkerLost) else str(exc)
+        log.error("arbetare %d: %s", index + 1, message)
+        if w.job is not None:
+            self._doubt(w.job, message)
+        if index == 0 and not self._ready.is_set():
+            self._ready.set()  # the others grade without the lookup: they search each group
+            w.looked_up = True
+        w.losses += 1
+        if w.losses < max(1, self.settings.attempts):
+            return True
+        self._start_error = message
+        if w.carried is not None:
+            self._finish(
+                w.carried,
+                Outcome(
+                    w.carried.grupp,
+                    w.carried.kurskod,
+                    "not-run",
+                    students=len(w.carried.grades),
+                    error=f"kördes inte: webbläsaren kunde inte startas ({message})",
+                ),
+            )
+        return False  # the groups left are reported as not run (or stay in the shared queue)
 
     def _doubt(self, job: GroupJob, partial: Outcome | str) -> None:
         """``job``'s fate is not known: what went wrong (its outcome so far, with any trace and
@@ -612,46 +650,14 @@ class Robot:
         out.grades_set, out.already = result.set.by_digits(), result.already.by_digits()
         out.late = result.late
         out.status = "dry-run" if s.dry_run else ("already" if result.done_before else "done")
-        earlier = self._earlier.get(job.key)
-        if out.status == "already" and earlier is not None:
-            # An earlier run stored these and stopped before it could confirm them: they are ours.
-            mine = {p: g for p, g in out.already.items() if job.grades.get(p) == g}
-            out.status, out.grades_set = "done", mine
-            out.already = {p: g for p, g in out.already.items() if p not in mine}
-            out.warning = "sparade av en tidigare körning som inte hann bekräfta dem; bekräftade nu"
+        if out.status == "already" and self._earlier.get(job.key) is not None:
+            _claim_earlier(job, out)
         if result.screenshot:
             out.screenshot = str(result.screenshot)
-        if s.dry_run and result.summary is not None:
-            out.would_set = {only_digits(r.personnummer): r.grade for r in result.summary.rows}
-            out.teachers = list(result.summary.teachers)
         if s.dry_run:
-            # What the real run would find: admitted students the file leaves without a grade.
-            left = (
-                [
-                    f"{st.name} ({st.personnummer})"
-                    for st in (result.state.students if result.state else [])
-                    if not st.locked and only_digits(st.personnummer) not in out.would_set
-                ]
-                if s.lock
-                else []
-            )
-            if left:
-                out.missing_students = left
-                who = "antagen elev" if len(left) == 1 else "antagna elever"
-                out.warning = (
-                    f"{len(left)} {who} utan betyg i filen: {', '.join(left)}. Gruppen skulle bli "
-                    "ofullständig och betygskatalogen gick inte att skriva ut."
-                )
+            _read_dry_run(result, out, lock=s.lock)
             return
-        missing = (
-            [
-                f"{st.name} ({st.personnummer})"
-                for st in (result.state.students if result.state else [])
-                if not st.locked
-            ]
-            if s.lock
-            else []
-        )
+        missing = _unlocked(result.state) if s.lock else []
         if missing:
             # Not "klar": Ping Pong shows admitted students without a locked grade, so the
             # group's catalogue cannot be printed (the file lacks them, or they failed).
@@ -758,12 +764,7 @@ class Robot:
 
     def verify_in_ber(self) -> None:
         s = self.settings
-        expected: dict[str, list[ExpectedGrade]] = {}
-        for job in self.jobs:
-            outcome = self.outcomes.get(job.key)
-            # An incomplete group's grades were stored and locked too: they must reach BER.
-            if outcome and outcome.status in ("done", "already", "skipped", "incomplete", "unconfirmed") and s.lock:
-                expected[job.key] = [ExpectedGrade(job.grupp, p, job.kurskod, g) for p, g in job.grades.items()]
+        expected = self._expected_in_ber()
         if not expected:
             return
         mock = _BothClocks(MockControl(s.ber_url), MockControl(s.pingpong_url)) if s.advance_mock_clock else None
@@ -793,6 +794,23 @@ class Robot:
         except Exception as exc:
             error = f"BER: {_said(exc)}"
             missing = {"*"}
+        self._mark_ber_visibility(expected, missing, error)
+
+    def _expected_in_ber(self) -> dict[str, list[ExpectedGrade]]:
+        """Job key → the grades BER should show, for each group whose grades were locked."""
+        s = self.settings
+        expected: dict[str, list[ExpectedGrade]] = {}
+        for job in self.jobs:
+            outcome = self.outcomes.get(job.key)
+            # An incomplete group's grades were stored and locked too: they must reach BER.
+            if outcome and outcome.status in ("done", "already", "skipped", "incomplete", "unconfirmed") and s.lock:
+                expected[job.key] = [ExpectedGrade(job.grupp, p, job.kurskod, g) for p, g in job.grades.items()]
+        return expected
+
+    def _mark_ber_visibility(
+        self, expected: dict[str, list[ExpectedGrade]], missing: set[str], error: str | None
+    ) -> None:
+        """Each group's ``ber_visible``; the error of one with grades missing ("*": all are)."""
         for key, items in expected.items():
             outcome = self.outcomes[key]
             gone = [
@@ -803,6 +821,40 @@ class Robot:
             outcome.ber_visible = not gone
             if gone:
                 outcome.error = (outcome.error + "; " if outcome.error else "") + (error or "syns inte i BER")
+
+
+def _claim_earlier(job: GroupJob, out: Outcome) -> None:
+    """An earlier run stored these and stopped before it could confirm them: they are ours."""
+    mine = {p: g for p, g in out.already.items() if job.grades.get(p) == g}
+    out.status, out.grades_set = "done", mine
+    out.already = {p: g for p, g in out.already.items() if p not in mine}
+    out.warning = "sparade av en tidigare körning som inte hann bekräfta dem; bekräftade nu"
+
+
+def _unlocked(state: GradingState | None, skip: dict[str, str] | None = None) -> list[str]:
+    """The admitted students the grading view shows without a locked grade ("namn (personnummer)"),
+    but those in ``skip`` (12 digits)."""
+    return [
+        f"{st.name} ({st.personnummer})"
+        for st in (state.students if state else [])
+        if not st.locked and (skip is None or only_digits(st.personnummer) not in skip)
+    ]
+
+
+def _read_dry_run(result, out: Outcome, *, lock: bool) -> None:
+    """A dry run's outcome: what the summary would set, and the students it would leave without a grade."""
+    if result.summary is not None:
+        out.would_set = {only_digits(r.personnummer): r.grade for r in result.summary.rows}
+        out.teachers = list(result.summary.teachers)
+    # What the real run would find: admitted students the file leaves without a grade.
+    left = _unlocked(result.state, skip=out.would_set) if lock else []
+    if left:
+        out.missing_students = left
+        who = "antagen elev" if len(left) == 1 else "antagna elever"
+        out.warning = (
+            f"{len(left)} {who} utan betyg i filen: {', '.join(left)}. Gruppen skulle bli "
+            "ofullständig och betygskatalogen gick inte att skriva ut."
+        )
 
 
 def _said(exc: BaseException) -> str:

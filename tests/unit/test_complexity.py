@@ -1,8 +1,5 @@
 """Every product function reads in one screen (issue 20): radon's cyclomatic complexity at most
 MAX_CC across the installed package's folders. Tests and benchmarks are not measured.
-
-STILL_ABOVE lists the functions issue 20 has not split yet. It only shrinks: a function above the
-limit that is not listed fails, and so does a listed one that has come down (take it off the list).
 """
 
 from __future__ import annotations
@@ -14,36 +11,6 @@ from radon.complexity import cc_visit
 ROOT = Path(__file__).resolve().parents[2]
 PRODUCT = ("betyg_harness", "flows", "mock_kit", "mock_ber", "mock_pingpong", "fixtures")
 MAX_CC = 15
-
-STILL_ABOVE: set[str] = {
-    "betyg_harness/catalogue.py::_compare_rows",  # 28
-    "betyg_harness/catalogue.py::_head_fields",  # 23
-    "betyg_harness/catalogue.py::_rows_on_page",  # 17
-    "betyg_harness/catalogue.py::compare",  # 18
-    "betyg_harness/catalogue.py::format_catalogue",  # 18
-    "betyg_harness/catalogue.py::read_catalogue",  # 24
-    "betyg_harness/contracts.py::check_betyg_contract",  # 16
-    "betyg_harness/drift/checks.py::_check_locator",  # 20
-    "betyg_harness/drift/checks.py::compare_columns",  # 16
-    "betyg_harness/drift/checks.py::near_matches",  # 20
-    "betyg_harness/drift/coverage.py::assess",  # 27
-    "betyg_harness/drift/probe.py::_walk_ber",  # 17
-    "betyg_harness/drift/probe.py::_walk_pingpong",  # 45
-    "betyg_harness/visual.py::GoldenStore.check",  # 21
-    "flows/ber.py::wait_until_visible_in_ber",  # 16
-    "flows/pages/pingpong/grading.py::GradingPage.state_from",  # 43
-    "flows/pingpong.py::check_summary",  # 20
-    "flows/pingpong.py::grade_group",  # 19
-    "flows/robot/bundle.py::classify",  # 16
-    "flows/robot/cli.py::_main",  # 18
-    "flows/robot/cli.py::_summarise",  # 30
-    "flows/robot/csvinput.py::parse_grades",  # 38
-    "flows/robot/runner.py::Robot._read_result",  # 31
-    "flows/robot/runner.py::Robot._run",  # 16
-    "flows/robot/runner.py::Robot._worker",  # 27
-    "flows/robot/runner.py::Robot.verify_in_ber",  # 22
-    "flows/robot/runner.py::preflight",  # 19
-}
 
 
 def _above() -> dict[str, int]:
@@ -58,15 +25,9 @@ def _above() -> dict[str, int]:
     return found
 
 
-def test_no_new_function_above_the_limit():
+def test_no_function_above_the_limit():
     above = _above()
-    new = {name: cc for name, cc in above.items() if name not in STILL_ABOVE}
-    assert not new, f"split these until each is at most CC {MAX_CC}: {new}"
-
-
-def test_the_list_of_functions_still_to_split_only_shrinks():
-    done = sorted(STILL_ABOVE - set(_above()))
-    assert not done, f"now at most CC {MAX_CC}, take them off STILL_ABOVE: {done}"
+    assert not above, f"split these until each is at most CC {MAX_CC}: {above}"
 
 
 def test_the_measure_sees_a_long_function(tmp_path):

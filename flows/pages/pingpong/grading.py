@@ -45,6 +45,71 @@ def _terms(root: aria.Node) -> dict[str, str]:
     return facts
 
 
+def _students(root: aria.Node) -> list[StudentRow]:
+    """The rows of the table "Elever" (none when the table is not shown)."""
+    table = root.find("table", "Elever")
+    if not table:
+        return []
+    headers, rows = aria.table_rows(table)
+    col = {h: i for i, h in enumerate(headers)}
+    return [_student(col, cells) for cells in rows]
+
+
+def _student(col: dict[str, int], cells: list[aria.Node]) -> StudentRow:
+    """One student's row, its cells found by column header."""
+    radios = [n for c in cells for n in c.find_all("radio")]
+    boxes = [n for c in cells for n in c.find_all("checkbox")]
+    locked_match = _locked_note(_cell(col, cells, "Lås"))
+    checked = next((r.name for r in radios if r.checked), None)
+    locked = bool(locked_match) or bool(boxes and boxes[0].checked and boxes[0].disabled)
+    return StudentRow(
+        personnummer=_cell_name(col, cells, "Personnummer"),
+        name=_cell_name(col, cells, "Namn"),
+        grade=checked,
+        steps=[r.name for r in radios],
+        locked=locked,
+        locked_text=locked_match.group(0).strip() if locked_match else "",
+        lock_ticked=bool(boxes and boxes[0].checked),
+    )
+
+
+def _cell(col: dict[str, int], cells: list[aria.Node], name: str) -> aria.Node | None:
+    i = col.get(name)
+    return cells[i] if i is not None and i < len(cells) else None
+
+
+def _cell_name(col: dict[str, int], cells: list[aria.Node], name: str) -> str:
+    found = _cell(col, cells, name)
+    return found.name if found else ""
+
+
+def _locked_note(lock_cell: aria.Node | None) -> re.Match[str] | None:
+    """ "Låst <datum> (av <namn>)" in the lock cell, when it says so."""
+    return next(
+        (m for n in (lock_cell.walk() if lock_cell else ()) if (m := _LOCKED.search(n.text or n.name))),
+        None,
+    )
+
+
+def _teachers(root: aria.Node) -> tuple[list[str], list[str]]:
+    """The grading teachers offered, and those ticked."""
+    fieldset = root.find("group", TEACHERS)
+    if not fieldset:
+        return [], []
+    boxes = fieldset.find_all("checkbox")
+    return [c.name for c in boxes], [c.name for c in boxes if c.checked]
+
+
+def _can_save(root: aria.Node) -> bool:
+    save = next((n for n in root.find_all("button", "Spara")), None)
+    return bool(save and not save.disabled)
+
+
+def _catalogue_ready(root: aria.Node, text: str) -> bool:
+    pdf = next((n for n in root.walk() if n.role in ("link", "button") and n.name == "Ladda ned pdf"), None)
+    return bool(pdf and not pdf.disabled and CATALOGUE_NOT_READY not in text)
+
+
 class GradingPage(BasePage):
     """One grade group's grading view. ``name`` (the h1) is checked when given."""
 
@@ -142,60 +207,21 @@ class GradingPage(BasePage):
     def state_from(root: aria.Node, name: str | None = None) -> GradingState:
         """The grading view's state from a reading of the screen (either source of :mod:`aria`)."""
         heading = next((n for n in root.walk() if n.role == "heading" and n.attrs.get("level") == "1"), None)
-        students: list[StudentRow] = []
-        table = root.find("table", "Elever")
-        if table:
-            headers, rows = aria.table_rows(table)
-            col = {h: i for i, h in enumerate(headers)}
-            for cells in rows:
-
-                def cell(name: str) -> aria.Node | None:
-                    i = col.get(name)
-                    return cells[i] if i is not None and i < len(cells) else None
-
-                def cell_name(name: str) -> str:
-                    found = cell(name)
-                    return found.name if found else ""
-
-                radios = [n for c in cells for n in c.find_all("radio")]
-                boxes = [n for c in cells for n in c.find_all("checkbox")]
-                lock_cell = cell("Lås")
-                locked_match = next(
-                    (m for n in (lock_cell.walk() if lock_cell else ()) if (m := _LOCKED.search(n.text or n.name))),
-                    None,
-                )
-                checked = next((r.name for r in radios if r.checked), None)
-                locked = bool(locked_match) or bool(boxes and boxes[0].checked and boxes[0].disabled)
-                students.append(
-                    StudentRow(
-                        personnummer=cell_name("Personnummer"),
-                        name=cell_name("Namn"),
-                        grade=checked,
-                        steps=[r.name for r in radios],
-                        locked=locked,
-                        locked_text=locked_match.group(0).strip() if locked_match else "",
-                        lock_ticked=bool(boxes and boxes[0].checked),
-                    )
-                )
-        fieldset = root.find("group", TEACHERS)
-        teachers = [c.name for c in fieldset.find_all("checkbox")] if fieldset else []
-        ticked = [c.name for c in fieldset.find_all("checkbox") if c.checked] if fieldset else []
+        teachers, ticked = _teachers(root)
         text = root.all_text()
         not_before = _NOT_BEFORE.search(text)
         statuses = [n.all_text() for n in root.walk() if n.role == "status"]
-        save = next((n for n in root.find_all("button", "Spara")), None)
-        pdf = next((n for n in root.walk() if n.role in ("link", "button") and n.name == "Ladda ned pdf"), None)
         return GradingState(
             name=heading.name if heading else (name or ""),
             facts=_terms(root),
-            students=students,
+            students=_students(root),
             teachers=teachers,
             teachers_ticked=ticked,
             status_text=" ".join(statuses) or (SAVED_LOCKED if SAVED_LOCKED in text else ""),
             alerts=[n.all_text() for n in root.find_all("alert")],
-            can_save=bool(save and not save.disabled),
+            can_save=_can_save(root),
             not_before=not_before.group(1) if not_before else None,
-            catalogue_ready=bool(pdf and not pdf.disabled and CATALOGUE_NOT_READY not in text),
+            catalogue_ready=_catalogue_ready(root, text),
         )
 
     # -- acting ---------------------------------------------------------------------------
