@@ -9,7 +9,6 @@ Personnummer go in in any written form and come back as ``YYYYMMDD-NNNN``.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
@@ -47,17 +46,6 @@ class _Session:
     def __post_init__(self):
         self.username = self.username or self.DEFAULTS[1]
         self.password = self.password or self.DEFAULTS[2]
-
-    @classmethod
-    def from_env(cls, page: Page):
-        """Where and as whom from ``<SYSTEM>_URL``, ``_USER``, ``_PASSWORD`` (the embedded default's when unset)."""
-        url, user, password = cls.DEFAULTS
-        return cls(
-            page,
-            os.environ.get(f"{cls.ENV}_URL", url),
-            os.environ.get(f"{cls.ENV}_USER", user),
-            os.environ.get(f"{cls.ENV}_PASSWORD", password),
-        )
 
     def _login(self) -> None:
         raise NotImplementedError

@@ -153,9 +153,6 @@ class TeacherAssignment(Stamped, Base):
     duty: Mapped[Duty] = relationship(lazy="joined")
 
 
-GRADE_ORIGINS = ("pingpong", "history")
-
-
 class ReceivedGrade(Stamped, Base):
     """A grade in BER's register; ``received_at`` is when it became visible.
 

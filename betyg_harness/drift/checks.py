@@ -214,9 +214,7 @@ def _excerpt(snapshot: str, needles: list[str]) -> str:
     return "\n".join(lines[j] for j in keep[:SNAPSHOT_LINES])
 
 
-def check_page(
-    obj: BasePage, *, system: str, shots: Shots, visit_no: int | None = None
-) -> tuple[PageVisit, list[Finding]]:
+def check_page(obj: BasePage, *, system: str, shots: Shots) -> tuple[PageVisit, list[Finding]]:
     """Every named locator of ``obj`` on the screen now shown, and the screen itself."""
     page = obj.page
     where = type(obj).__name__

@@ -68,10 +68,6 @@ def betyg_xsd() -> Path:
     return path(BETYG_XSD)
 
 
-def betyg_example() -> Path:
-    return path(BETYG_EXAMPLE)
-
-
 def ss12000_openapi() -> Path:
     return path(SS12000_OPENAPI)
 

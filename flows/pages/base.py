@@ -139,9 +139,6 @@ class BasePage:
         message = " ".join(a.all_text().strip() for a in root.find_all("alert"))
         return refusal(self.system, _answers.get(self.page), title, message, self.page.url)
 
-    def is_current(self) -> bool:
-        return self.marker().first.is_visible()
-
     # -- moving ---------------------------------------------------------------------------
     def goto(self, path: str | None = None):
         """Open this page by URL, check the answer and that this page is shown."""
@@ -198,8 +195,3 @@ def check_response(response: Response | None, url: str, page: Page | None = None
 def exact(text: str) -> re.Pattern:
     """A regex matching ``text`` exactly (for ``has_text`` filters, which are otherwise substrings)."""
     return re.compile(rf"^\s*{re.escape(text)}\s*$")
-
-
-def read_status(locator: Locator) -> str:
-    """Inner text of the first match, or "" when there is none."""
-    return locator.first.inner_text().strip() if locator.count() else ""

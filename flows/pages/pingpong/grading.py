@@ -26,7 +26,6 @@ from betyg_harness.flows.pages.base import BasePage, named
 NOT_SAVED = "Betygen sparades inte."
 STALE = "Någon annan har sparat betyg i gruppen sedan du öppnade den."
 SAVED_LOCKED = "Betygen är sparade och låsta."
-SAVED = "Betygen är sparade."
 CATALOGUE_NOT_READY = "Betygskatalogen kan skrivas ut först när alla betyg i gruppen är registrerade och låsta."
 _LOCKED = re.compile(r"Låst \d{4}-\d{2}-\d{2}(?: av .*)?$")
 _NOT_BEFORE = re.compile(r"Betyg kan sättas från och med (\d{4}-\d{2}-\d{2})")
