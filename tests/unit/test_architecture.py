@@ -5,39 +5,17 @@ only over HTTP, so the flows run unchanged against the real systems."""
 from __future__ import annotations
 
 import ast
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-PARTS = ("mock_kit", "mock_ber", "mock_pingpong", "flows", "fixtures")
+from tests.unit.support import PARTS, ROOT, imported_parts
+
 FORBIDDEN = {
     "mock_ber": {"mock_pingpong", "flows"},
     "mock_pingpong": {"mock_ber", "flows"},
     "mock_kit": {"mock_ber", "mock_pingpong", "flows"},
     "flows": {"mock_kit", "mock_ber", "mock_pingpong", "fixtures"},
 }
-
-
-def imported_parts(source: Path) -> set[str]:
-    """Which parts of betyg_harness a module imports (top-level and function-level imports alike)."""
-    tree = ast.parse(source.read_text(encoding="utf-8"))
-    names = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            names |= {alias.name for alias in node.names}
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            names.add(node.module)
-            if node.module == "betyg_harness":
-                names |= {f"betyg_harness.{alias.name}" for alias in node.names}
-    parts = set()
-    for name in names:
-        bits = name.split(".")
-        if bits[0] == "betyg_harness" and len(bits) > 1 and bits[1] in PARTS:
-            parts.add(bits[1])
-        elif bits[0] in PARTS:
-            parts.add(bits[0])  # an import by the folder's name would break in the installed wheel
-    return parts
 
 
 @pytest.mark.parametrize("part", sorted(FORBIDDEN))
