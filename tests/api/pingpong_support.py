@@ -18,6 +18,7 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 
 from betyg_harness.mock_kit.clock import STOCKHOLM
 from betyg_harness.mock_kit.scenario import stable_id
+from tests.support.clock import START
 
 
 class _Quiet(WSGIRequestHandler):
@@ -266,7 +267,7 @@ API_AUTH = {"Authorization": "Bearer pingpong-dev-token"}
 def frozen_default(**clock) -> dict:
     """The default scenario with its clock frozen (tests move time explicitly)."""
     doc = copy.deepcopy(load_scenario("default"))
-    doc["clock"] = {"start": clock.get("start", "2026-12-18T08:00:00+01:00"), "frozen": True}
+    doc["clock"] = {"start": clock.get("start", START), "frozen": True}
     return doc
 
 

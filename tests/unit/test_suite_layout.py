@@ -1,13 +1,17 @@
 """How our own suite shares: fixtures through conftest.py, helpers through support modules — never by
-importing from another test module (pytest would collect the imported fixtures twice, pyflakes reads
-them as redefinitions, and the modules come to depend on each other)."""
+importing from another test module (an imported fixture becomes one more fixture of each importing
+module, pyflakes reads its use as a redefinition, and the modules come to depend on each other); and
+the scenarios' clock start written once, in tests/support/clock.py."""
 
 from __future__ import annotations
 
 import ast
+import json
 from pathlib import Path
 
 import pytest
+
+from tests.support.clock import START
 
 TESTS = Path(__file__).resolve().parents[1]
 
@@ -53,3 +57,11 @@ def test_no_module_of_the_suite_imports_from_a_test_module():
         "share fixtures through a conftest.py and helpers through a support module, "
         f"not by importing from a test module: {offenders}"
     )
+
+
+def test_the_suites_clock_start_is_every_scenarios_start():
+    """tests/support/clock.py's START stands for the scenarios' start: it must be theirs."""
+    scenarios = sorted((TESTS.parent / "fixtures" / "scenarios").glob("*.json"))
+    assert scenarios
+    starts = {path.name: json.loads(path.read_text(encoding="utf-8"))["clock"]["start"] for path in scenarios}
+    assert starts == dict.fromkeys(starts, START)
