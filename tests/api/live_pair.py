@@ -16,8 +16,7 @@ from sqlalchemy import select
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 from betyg_harness.mock_kit.scenario import load as load_scenario, stable_id
-
-START = "2026-12-18T08:00:00+01:00"
+from tests.support.clock import START
 
 
 class _Quiet(WSGIRequestHandler):

@@ -18,6 +18,7 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 
 from betyg_harness.mock_kit.clock import STOCKHOLM
 from betyg_harness.mock_kit.scenario import stable_id
+from tests.support.clock import START
 
 
 class _Quiet(WSGIRequestHandler):
@@ -256,7 +257,6 @@ class BerStub:
 import html as html_lib  # noqa: E402
 import re  # noqa: E402
 
-import pytest  # noqa: E402
 
 from betyg_harness.mock_kit.scenario import load as load_scenario  # noqa: E402
 
@@ -267,7 +267,7 @@ API_AUTH = {"Authorization": "Bearer pingpong-dev-token"}
 def frozen_default(**clock) -> dict:
     """The default scenario with its clock frozen (tests move time explicitly)."""
     doc = copy.deepcopy(load_scenario("default"))
-    doc["clock"] = {"start": clock.get("start", "2026-12-18T08:00:00+01:00"), "frozen": True}
+    doc["clock"] = {"start": clock.get("start", START), "frozen": True}
     return doc
 
 
@@ -349,37 +349,3 @@ def text_of(response) -> str:
     html = response.get_data(as_text=True)
     html = re.sub(r"<(script|style)[^>]*>.*?</\1>", " ", html, flags=re.S)
     return re.sub(r"\s+", " ", html_lib.unescape(re.sub(r"<[^>]+>", " ", html))).strip()
-
-
-@pytest.fixture(scope="module")
-def ber():
-    with BerStub(frozen_default(), max_limit=4) as stub:
-        yield stub
-
-
-@pytest.fixture(scope="module")
-def app(ber):
-    from betyg_harness.mock_pingpong import create_app
-
-    application = create_app({"BER_URL": ber.url, "SCENARIO": frozen_default(), "SCHEDULER": False})
-    yield application
-    application.extensions["mock_kit"].db.dispose()
-
-
-@pytest.fixture
-def fresh(app, ber):
-    """Both back at the scenario's start (BER stub rebuilt first, then Ping Pong reloaded)."""
-    doc = frozen_default()
-    ber.data = build(doc, datetime.fromisoformat("2026-12-01T08:00:00+01:00"))
-    ber.failing = False
-    ber.fail_on = set()
-    ber.calls.clear()
-    app.extensions["mock_kit"].load_scenario(doc)
-    return app
-
-
-@pytest.fixture
-def admin(fresh):
-    browser = Browser(fresh)
-    browser.login("betygsadmin")
-    return browser

@@ -9,17 +9,7 @@ import pytest
 from betyg_harness.contracts import validate_ss12000_response
 from betyg_harness.mock_kit.scenario import ScenarioError, stable_id
 from tests.api.live_pair import frozen, with_history
-from tests.api.test_ber_import import (
-    ANNA,
-    AUTH,
-    S01,
-    SVE_GROUP,
-    PingPongGradeApi,  # noqa: F401
-    advance,
-    make_ber,
-    pingpong,  # noqa: F401
-    runs,
-)
+from tests.api.grade_api_support import ANNA, AUTH, S01, SVE_GROUP, advance, make_ber, runs
 
 MAT, ENG, HIS, SVE = (stable_id("syllabus", c) for c in ("MATMAT01a", "ENGENG05", "HISHIS01a1", "SVESVE01"))
 HISTORY = {(MAT, "C"), (ENG, "B"), (HIS, "E")}

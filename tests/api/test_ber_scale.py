@@ -11,6 +11,7 @@ from sqlalchemy import event
 from stdnum import luhn
 
 from betyg_harness.mock_ber import create_app
+from tests.support.clock import START
 
 AUTH = {"Authorization": "Bearer ber-dev-token"}
 GROUPS, STUDENTS, TEACHERS = 5_000, 19_800, 200
@@ -54,7 +55,7 @@ def big_scenario() -> dict:
     ]
     return {
         "name": "stor",
-        "clock": {"start": "2026-12-18T08:00:00+01:00"},
+        "clock": {"start": START},
         "schoolUnits": [{"key": f"u{i}", "name": f"Skola {i}", "schoolUnitCode": f"{41000000 + i}"} for i in range(10)],
         "courses": [{"code": "SVESVE01", "name": "Svenska 1", "points": 100, "level": "gymnasial"}],
         "staff": staff,

@@ -10,6 +10,7 @@ import pytest
 from betyg_harness.contracts import validate_ss12000_response
 from betyg_harness.mock_ber import create_app
 from betyg_harness.mock_kit.scenario import stable_id
+from tests.support.clock import START
 
 API = "/ss12000/v2.1"
 AUTH = {"Authorization": "Bearer ber-dev-token"}
@@ -107,7 +108,7 @@ def test_unknown_path_under_the_api_is_an_error_object(client):
 
 
 def test_modified_filters_are_exclusive_after_and_inclusive_before(client):
-    start = "2026-12-18T08:00:00+01:00"
+    start = START
     assert len(get(client, "/groups?meta.modified.before=" + quote(start)).get_json()["data"]) == 5
     assert get(client, "/groups?meta.modified.after=" + quote(start)).get_json()["data"] == []
     earlier = "2026-12-18T07:59:59+01:00"

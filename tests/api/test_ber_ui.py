@@ -10,6 +10,7 @@ import pytest
 from betyg_harness.contracts import validate_ss12000_response
 from betyg_harness.mock_ber import create_app
 from betyg_harness.mock_kit.scenario import stable_id
+from tests.support.clock import START
 
 AUTH = {"Authorization": "Bearer ber-dev-token"}
 SVE = stable_id("group", "svesve01-ht26-a")
@@ -24,7 +25,7 @@ def csrf(page: str) -> str:
 def client():
     app = create_app({"SCHEDULER": False, "LOG_REQUESTS": False, "PINGPONG_URL": "http://127.0.0.1:9"})
     client = app.test_client()
-    client.post("/_mock/clock", json={"now": "2026-12-18T08:00:00+01:00", "freeze": True})
+    client.post("/_mock/clock", json={"now": START, "freeze": True})
     return client
 
 

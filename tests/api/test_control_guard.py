@@ -15,8 +15,8 @@ from werkzeug.serving import make_server
 
 from betyg_harness.flows.mockctl import MockControl
 from betyg_harness.mock_kit import init_mock
+from tests.support.clock import START_MINUTE
 
-START = "2026-12-18T08:00"
 MOVED = "2026-12-21T08:00"
 
 
@@ -112,7 +112,7 @@ def test_the_mocks_own_origin_and_a_typed_address_pass(client):
         response = client.post("/_mock/clock/advance", json={"minutes": 1}, headers=headers)
         assert response.status_code == 200, (headers, response.get_json())
     body = client.post("/_mock/reset", json={}, headers={"Origin": "http://localhost"}).get_json()
-    assert body["status"] == "reset" and body["now"].startswith(START)
+    assert body["status"] == "reset" and body["now"].startswith(START_MINUTE)
 
 
 def test_an_unparsable_host_with_an_origin_is_refused_not_a_500(client):
@@ -219,7 +219,7 @@ def test_the_connections_own_address_is_known():
 def test_a_body_less_json_post_resets(client):
     _moved(client)
     response = client.post("/_mock/reset", content_type="application/json")
-    assert response.status_code == 200 and response.get_json()["now"].startswith(START)
+    assert response.status_code == 200 and response.get_json()["now"].startswith(START_MINUTE)
 
 
 def test_a_non_ascii_authorization_header_is_401_not_500(tmp_path):
@@ -241,7 +241,7 @@ def test_the_library_client_still_steers_the_mock(tmp_path):
     try:
         mock = MockControl(f"http://127.0.0.1:{server.server_port}", token="hemligt")
         assert mock.advance(days=3)["now"].startswith(MOVED)
-        assert mock.reset()["now"].startswith(START)
+        assert mock.reset()["now"].startswith(START_MINUTE)
         assert mock.set_clock(f"{MOVED}:00+01:00", freeze=True)["now"].startswith(MOVED)
         assert mock.clear_journal() == {"status": "cleared"}
         assert mock.clear_faults() == {"status": "cleared"}

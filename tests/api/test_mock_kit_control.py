@@ -13,6 +13,7 @@ from betyg_harness import fixtures
 from betyg_harness.mock_kit import init_mock
 from betyg_harness.mock_kit.app import now
 from betyg_harness.mock_kit.scenario import ScenarioError
+from tests.support.clock import START_MINUTE
 
 
 class Base(DeclarativeBase):
@@ -62,7 +63,7 @@ def test_health(client):
 
 def test_clock_starts_at_the_scenario_start(client):
     body = client.get("/_mock/clock").get_json()
-    assert body["now"].startswith("2026-12-18T08:00")
+    assert body["now"].startswith(START_MINUTE)
 
 
 def test_set_freeze_and_advance_the_clock(client):
@@ -115,7 +116,7 @@ def test_reset_restores_the_scenario_start(client):
     client.post("/_mock/clock/advance", json={"days": 3})
     client.get("/students")
     body = client.post("/_mock/reset", json={}).get_json()
-    assert body["now"].startswith("2026-12-18T08:00")
+    assert body["now"].startswith(START_MINUTE)
     assert client.get("/_mock/journal").get_json()["entries"] == []
 
 

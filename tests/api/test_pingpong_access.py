@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from tests.api.pingpong_support import Browser, admin, app, ber, fresh, gid, text_of  # noqa: F401  (fixtures)
+from tests.api.pingpong_support import Browser, gid, text_of
 
 
 def result_names(response) -> list[str]:

@@ -9,7 +9,7 @@ from lxml import etree
 
 from betyg_harness.contracts import betyg_records, check_betyg_contract, validate_betyg_xml
 from betyg_harness.mock_kit.clock import STOCKHOLM
-from tests.api.pingpong_support import API_AUTH, admin, app, ber, fresh, gid, pid  # noqa: F401
+from tests.api.pingpong_support import API_AUTH, gid, pid
 
 URL = "/api/skolplattform/betyg"
 

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from betyg_harness.mock_kit.clock import STOCKHOLM
 from betyg_harness.mock_pingpong.models import grades
-from tests.api.pingpong_support import Browser, admin, app, ber, fresh, gid, pid, text_of  # noqa: F401
+from tests.api.pingpong_support import Browser, gid, pid, text_of
 
 SVE = "svesve01-ht26-a"  # gymnasial, ends 2026-12-17: s01–s04 admitted, s05 Avbrott, s06 Ej antagen
 GRN = "grnmat2-ht26-a"  # grundläggande, ends 2026-12-18: s07–s09 admitted, s10 Avslutad

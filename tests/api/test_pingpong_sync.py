@@ -9,19 +9,7 @@ import pytest
 
 from betyg_harness.contracts import validate_ss12000_response
 from betyg_harness.mock_pingpong import create_app
-from tests.api.pingpong_support import (
-    RESOURCES,
-    Browser,
-    BerStub,  # noqa: F401
-    admin,  # noqa: F401
-    app,  # noqa: F401
-    ber,  # noqa: F401
-    fresh,  # noqa: F401
-    frozen_default,
-    gid,
-    pid,  # noqa: F401
-    text_of,
-)
+from tests.api.pingpong_support import RESOURCES, Browser, frozen_default, gid, text_of
 
 
 def names(browser, query="") -> list[str]:

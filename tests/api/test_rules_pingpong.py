@@ -13,7 +13,7 @@ from betyg_harness.contracts import betyg_records, validate_betyg_xml
 from betyg_harness.mock_kit.clock import STOCKHOLM
 from betyg_harness.mock_pingpong import repository
 from betyg_harness.mock_pingpong.models import grades
-from tests.api.pingpong_support import API_AUTH, Browser, admin, app, ber, fresh, gid, pid, text_of  # noqa: F401
+from tests.api.pingpong_support import API_AUTH, Browser, gid, pid, text_of
 
 SVE = "svesve01-ht26-a"  # ends 2026-12-17 (on time on 2026-12-18): s01–s04 admitted
 ENG = "engeng05-ht26-sen"  # ends 2026-11-27: last day on time 2026-12-11, late on 2026-12-18

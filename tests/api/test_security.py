@@ -16,7 +16,7 @@ from flask import Flask
 from flask.sessions import SecureCookieSessionInterface
 
 from betyg_harness.mock_ber import create_app as create_ber
-from tests.api.pingpong_support import Browser, admin, app, ber, fresh, gid, text_of  # noqa: F401  (fixtures)
+from tests.api.pingpong_support import Browser, text_of
 
 BER_CONFIG = {"SCHEDULER": False, "LOG_REQUESTS": False, "PINGPONG_URL": "http://127.0.0.1:9"}
 

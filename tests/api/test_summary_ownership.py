@@ -8,7 +8,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from betyg_harness.mock_pingpong.models import grades
-from tests.api.pingpong_support import Browser, admin, app, ber, fresh, gid, pid, text_of  # noqa: F401  (fixtures)
+from tests.api.pingpong_support import Browser, gid, pid, text_of
 
 SVE = "svesve01-ht26-a"  # graded by anna.lindqvist, gradeable on the scenario's start
 GRN = "grnmat2-ht26-a"  # graded by omar.haddad, gradeable on the scenario's start

@@ -16,8 +16,7 @@ import requests
 
 from betyg_harness.flows import PingPong, login
 from betyg_harness.launcher import start_mocks
-from tests.e2e.test_robot_resume import grades_csv
-from tests.support.postgres import local_postgres  # noqa: F401 — the fixture
+from tests.support.robot import grades_csv
 from tests.support.registry_reads import ber_grade_counts, pingpong_locked
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -14,7 +14,7 @@ from rich.console import Console
 
 from betyg_harness.catalogue import read_catalogue
 from betyg_harness.flows.robot import bundle
-from tests.e2e.test_robot_resume import grades_csv, robot
+from tests.support.robot import grades_csv, robot
 
 
 def test_bundle_from_a_real_run_prints_the_complete_groups_and_names_the_waiting_one(

@@ -8,7 +8,7 @@ import json
 
 from betyg_harness.flows import MockControl
 
-from tests.e2e.test_robot_resume import robot
+from tests.support.robot import robot
 
 SVE = "SVESVE01 HT26 Kista A"
 ROW = f"personnummer,kurskod,grupp,betyg,larare\n19900602-2397,SVESVE01,{SVE},A,Anna Lindqvist\n"

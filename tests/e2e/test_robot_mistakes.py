@@ -10,7 +10,7 @@ import pytest
 
 from betyg_harness.flows.browser import DEBIAN_CHROMIUM, DEBIAN_HEADLESS_SHELL
 
-from tests.e2e.test_robot_resume import robot
+from tests.support.robot import robot
 
 SVE = "SVESVE01 HT26 Kista A"
 GRN = "GRNMAT2 HT26 Kista A"
@@ -162,7 +162,7 @@ def test_max_groups_lists_the_groups_left_and_exits_1(scenario, pingpong_server,
 def test_the_progress_bar_counts_only_the_groups_that_run(scenario, pingpong_server, ber_server, tmp_path):
     """In a terminal, with --max-groups 1 of 2: the bar ends at 1/1, not at 2/2 as if both had run."""
     import re
-    from tests.e2e.test_robot_stop import finished, in_terminal
+    from tests.support.terminal import finished, in_terminal
 
     csv = tmp_path / "betyg.csv"
     csv.write_text(TWO, encoding="utf-8")

@@ -19,7 +19,6 @@ import pytest
 from betyg_harness.fixtures.generator import generate
 from betyg_harness.flows.robot.csvinput import GroupJob
 from tests.support.pingpong_forms import PingPongForms
-from tests.support.postgres import local_postgres  # noqa: F401 — the fixture
 
 ROOT = Path(__file__).resolve().parents[2]
 FORTY = generate(

@@ -13,7 +13,7 @@ from urllib.parse import quote, quote_plus
 import pytest
 
 from betyg_harness.mock_kit import scenario as scenarios
-from tests.e2e.test_robot_resume import robot
+from tests.support.robot import robot
 
 PASSWORD = "Hemligt-Lösen 7391!"
 SVE = "SVESVE01 HT26 Kista A"

@@ -9,18 +9,14 @@ written, and the group in hand either finished or untouched — never half."""
 from __future__ import annotations
 
 import json
-import os
 import signal
-import sys
-import time
 from pathlib import Path
 
-import pexpect
 import pytest
 
-from betyg_harness.flows import MockControl
 
-from tests.e2e.test_robot_resume import ROOT, robot
+from tests.support.robot import robot
+from tests.support.terminal import caught, finished, hold, in_terminal
 
 SVE = "SVESVE01 HT26 Kista A"
 GRN = "GRNMAT2 HT26 Kista A"
@@ -34,52 +30,6 @@ ROWS = (
 )
 FIRST_SPARA = "/betyg/grupp/*"  # the form: shows the summary, stores nothing
 STORING_SPARA = "/betyg/grupp/*/sammanfattning"  # the summary's Spara: stores and locks
-
-
-def in_terminal(args: list[str], pingpong_server, ber_server) -> pexpect.spawn:
-    """The robot in a pseudo-terminal of its own, as a person starts it."""
-    env = {
-        **os.environ,
-        "PINGPONG_URL": pingpong_server.url,
-        "BER_URL": ber_server.url,
-        "PYTHONPATH": str(ROOT),
-        "TERM": "xterm",
-    }
-    return pexpect.spawn(
-        sys.executable,
-        ["-m", "betyg_harness.flows", *args],
-        cwd=str(ROOT),
-        env=env,
-        encoding="utf-8",
-        codec_errors="replace",
-        timeout=120,
-        dimensions=(50, 220),
-    )
-
-
-def hold(pingpong_server, path: str, *, method: str = "POST", seconds: float = 6) -> int:
-    """Every request of this kind waits ``seconds`` before it is handled; the rule's id."""
-    return MockControl(pingpong_server.url).add_fault(
-        path=path, method=method, latency_ms=int(seconds * 1000), times=1
-    )["id"]
-
-
-def caught(pingpong_server, rule: int, *, within: float = 60) -> None:
-    """Until the mock holds a request of ``rule`` (a rule of ``times=1`` is gone once it caught one):
-    the robot is at that moment now."""
-    control = MockControl(pingpong_server.url)
-    deadline = time.monotonic() + within
-    while time.monotonic() < deadline:
-        if not any(r["id"] == rule and not r["hits"] for r in control.faults()):
-            return
-        time.sleep(0.05)  # sleep-ok: polling the mock for the moment to press the key
-    raise AssertionError("the robot never reached the held request")
-
-
-def finished(child: pexpect.spawn) -> str:
-    child.expect(pexpect.EOF, timeout=120)
-    child.close()
-    return child.before or ""
 
 
 def report_of(tmp_path: Path) -> dict[str, dict]:

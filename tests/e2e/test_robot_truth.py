@@ -8,7 +8,7 @@ from datetime import datetime
 
 from betyg_harness.flows import MockControl
 
-from tests.e2e.test_robot_resume import robot
+from tests.support.robot import robot
 
 
 def test_advance_mock_clock_moves_both_mocks_together(scenario, pingpong_server, ber_server, tmp_path):
@@ -128,7 +128,7 @@ def test_a_group_stored_when_the_driver_died_is_reported_stored_and_later_confir
     robot never hears. The group is re-read with a fresh browser and reported "lagrad men inte
     bekräftad" with its grades; the next group is graded by a fresh browser; the rerun confirms
     the group (its grades count as set, the catalogue is fetched) without storing it again."""
-    from tests.e2e.test_robot_stop import caught, hold
+    from tests.support.terminal import caught, hold
 
     journal.clear()
     csv = tmp_path / "betyg.csv"
@@ -194,7 +194,7 @@ def test_long_runs_recycle_contexts_and_browsers(scenario, pingpong_server, ber_
     """Flat memory (issue 21, point 9; the figure is `make bench`'s "Robotens minne"): a worker's
     context grows with every group it opens, so a fresh one (and a fresh login) comes every
     ``--recycle-every`` groups, a fresh browser every four times that; 0 keeps one for the run."""
-    from tests.e2e.test_robot_resume import grades_csv
+    from tests.support.robot import grades_csv
 
     grades_csv(scenario, tmp_path / "betyg.csv")
     runs = {}

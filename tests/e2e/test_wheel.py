@@ -425,7 +425,7 @@ def test_an_ordinary_user_with_playwrights_own_chromium_runs_the_readme_example(
     """Not root, a venv of their own, the wheel, and the only Chromium where Playwright keeps its own
     (the machine's headless shell placed there, at the path Playwright names): the README example
     passes and the browser comes from Playwright, not from Debian's folder."""
-    from tests.e2e.test_plugin_neighbour import DEBIAN_HEADLESS_SHELL
+    from betyg_harness.flows.browser import DEBIAN_HEADLESS_SHELL
 
     if not DEBIAN_HEADLESS_SHELL.exists():
         pytest.skip("no Chromium on this machine to place where Playwright keeps its own")

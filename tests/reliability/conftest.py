@@ -1,43 +1,30 @@
 """Shared by the generated-input tests: the real BER and the real Ping Pong in this process (BER over
 HTTP for Ping Pong's sync, as in production), asked through Flask's test client — fast enough for
-Hypothesis to try hundreds of inputs — plus a logged-in client of each and a fingerprint of what
-each has stored."""
+Hypothesis to try hundreds of inputs — plus a logged-in client of each."""
 
 from __future__ import annotations
-
-import re
 
 import pytest
 
 from betyg_harness.mock_kit.scenario import stable_id
+
+# Lent to test_access.py: the Ping Pong API tests' Ping Pong and BER stand-in. Not in tests/conftest.py,
+# where ``ber`` would shadow the plugin's ``ber`` fixture for the browser tests.
+from tests.api.conftest import app, ber, fresh  # noqa: F401
 from tests.api.live_pair import Pair, frozen
+from tests.reliability.support import csrf_of
 
 SVE = stable_id("group", "svesve01-ht26-a")
 
-CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
-
-def csrf_of(html: str) -> str:
-    match = CSRF.search(html)
-    assert match, "no csrf_token in the page"
-    return match.group(1)
-
-
-def logged_in(app, path: str, username: str, password: str, page: str):
+def logged_in(application, path: str, username: str, password: str, page: str):
     """A test client logged in through the real login form; (client, the CSRF token of its new session,
     read from ``page``)."""
-    client = app.test_client()
+    client = application.test_client()
     token = csrf_of(client.get(path).get_data(as_text=True))
     answer = client.post(path, data={"csrf_token": token, "username": username, "password": password})
     assert answer.status_code == 302, answer.status_code
     return client, csrf_of(client.get(page).get_data(as_text=True))
-
-
-def stored(app) -> str:
-    """A fingerprint of every row the mock holds (what a refused form must leave unchanged)."""
-    kit = app.extensions["mock_kit"]
-    with app.app_context():
-        return kit.db.digest()
 
 
 def with_other_digits_in_names(document: dict) -> dict:

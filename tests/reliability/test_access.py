@@ -16,7 +16,7 @@ import pytest
 
 from betyg_harness.mock_ber import create_app as create_ber
 from betyg_harness.mock_kit.scenario import stable_id
-from tests.api.pingpong_support import Browser, app, ber, fresh, gid  # noqa: F401  (fixtures)
+from tests.api.pingpong_support import Browser, gid
 
 BER_CONFIG = {"SCHEDULER": False, "LOG_REQUESTS": False, "PINGPONG_URL": "http://127.0.0.1:9"}
 OWN, OTHER = "svesve01-ht26-a", "grnmat2-ht26-a"  # anna.lindqvist grades the first, omar.haddad the second

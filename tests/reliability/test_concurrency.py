@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from betyg_harness.identity import display
-from tests.e2e.test_robot_resume import grades_csv
+from tests.support.robot import grades_csv
 from tests.support.pingpong_forms import PingPongForms
 from tests.support.registry_reads import ber_grade_counts, pingpong_locked
 

@@ -16,7 +16,7 @@ from playwright.sync_api import expect
 
 from betyg_harness.flows import set_timeout
 from betyg_harness.launcher import start_mocks
-from tests.e2e.test_robot_resume import grades_csv
+from tests.support.robot import grades_csv
 from tests.support.pingpong_forms import PingPongForms
 from tests.support.registry_reads import ber_grade_counts, pingpong_locked
 

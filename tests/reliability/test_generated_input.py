@@ -22,7 +22,7 @@ import requests
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from betyg_harness.mock_kit.scenario import stable_id
-from tests.reliability.conftest import csrf_of, stored
+from tests.reliability.support import csrf_of, stored
 
 SVE = stable_id("group", "svesve01-ht26-a")
 S01, ANNA = stable_id("person", "s01"), stable_id("person", "anna.lindqvist")

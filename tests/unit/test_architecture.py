@@ -9,9 +9,7 @@ import ast
 import functools
 from pathlib import Path
 
-
-ROOT = Path(__file__).resolve().parents[2]
-PARTS = ("mock_kit", "mock_ber", "mock_pingpong", "flows", "fixtures")
+from tests.unit.support import PARTS, ROOT
 
 
 def test_every_import_goes_through_the_one_namespace():

@@ -10,7 +10,6 @@ import io
 import json
 import subprocess
 import sys
-from datetime import date, datetime
 from pathlib import Path
 
 import pytest
@@ -20,48 +19,9 @@ from betyg_harness import catalogue as checker
 from betyg_harness.catalogue import ExpectedCatalogue, ExpectedStudent, compare, main, read_catalogue
 from betyg_harness.mock_pingpong.catalogue import CatalogueData, CatalogueRow, render_pdf
 from betyg_harness.mock_pingpong.catalogue import pdf as catalogue_pdf
+from tests.unit.support import make_catalogue
 
 ROOT = Path(__file__).resolve().parents[2]
-
-NAMES = [
-    ("Andersson", "Anna"),
-    ("Berg", "Björn"),
-    ("Łukasiewicz", "Łucja"),
-    ("Muñoz", "Ñuflo"),
-    ("Nguyễn", "Thị Ngọc"),
-    ("Şahin", "Ayşe"),
-    ("Østergaard", "Søren"),
-    ("Öberg", "Östen"),
-]
-
-
-def make_catalogue(n: int, **changes) -> CatalogueData:
-    rows = [
-        CatalogueRow(
-            f"19{80 + i % 20:02d}{1 + i % 12:02d}{1 + i % 28:02d}-{1000 + i:04d}",
-            NAMES[i % len(NAMES)][0] + ("" if i < len(NAMES) else f"-{i}"),
-            NAMES[i % len(NAMES)][1],
-            "ABCDEF-"[i % 7],
-        )
-        for i in range(n)
-    ]
-    data = CatalogueData(
-        huvudman="Stockholms stad",
-        school_unit="Vuxenutbildningscentrum",
-        school_unit_code="29573519",
-        course_code="MATMAT01a",
-        course_name="Matematik 1a",
-        points=100,
-        points_kind="gymnasiepoäng",
-        group_name="MA1a-HT26-kväll",
-        period_start=date(2026, 8, 17),
-        period_end=date(2026, 12, 18),
-        grade_date=date(2026, 12, 18),
-        rows=rows,
-        teachers=["Karin Lindqvist", "Per Ödmark"],
-        printed_at=datetime(2026, 12, 21, 9, 5),
-    )
-    return dataclasses.replace(data, **changes)
 
 
 def expected_from(data: CatalogueData, **changes) -> ExpectedCatalogue:

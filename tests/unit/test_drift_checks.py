@@ -17,7 +17,7 @@ from betyg_harness.flows.pages import ber as ber_pages
 from betyg_harness.flows.pages import pingpong as pingpong_pages
 from betyg_harness.flows.pages.base import BasePage, Expectation
 from betyg_harness.flows.pages.pingpong.search import RESULT_COLUMNS
-from tests.unit.test_architecture import ROOT, imported_parts
+from tests.unit.support import ROOT, imported_parts
 
 COLUMNS = tuple(RESULT_COLUMNS)
 

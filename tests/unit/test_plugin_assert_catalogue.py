@@ -9,7 +9,7 @@ import pytest
 
 from betyg_harness.catalogue import ExpectedStudent
 from betyg_harness.mock_pingpong.catalogue import render_pdf
-from tests.unit.test_catalogue_checker import make_catalogue
+from tests.unit.support import make_catalogue
 
 
 @pytest.fixture(scope="module")

@@ -18,10 +18,10 @@ from betyg_harness.flows.browser import find_browser, launch_args
 from betyg_harness.mock_kit import webfonts
 from betyg_harness.flows.pages.ber import BerGroupPage, BerStudentPage
 from betyg_harness.flows.pages.pingpong import BetygPage, GradingPage, LoginPage
+from tests.support.clock import START
 from tests.support.pingpong_forms import PingPongForms
 
 SVE = "SVESVE01 HT26 Kista A"
-START = "2026-12-18T08:00:00+01:00"  # the default scenario's start
 
 
 @pytest.fixture

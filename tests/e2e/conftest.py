@@ -1,6 +1,4 @@
-"""A local PostgreSQL for the scale-out tests (``betyg_harness.localpg``), once per xdist worker;
-the tests using it share one worker (``xdist_group("postgres")``). Skipped, with the reason, where
-PostgreSQL cannot be had (not installed and not root, or the driver missing)."""
+"""Fixtures the end-to-end tests share."""
 
 from __future__ import annotations
 
@@ -11,6 +9,9 @@ from betyg_harness.localpg import LocalPostgres, PostgresUnavailable
 
 @pytest.fixture(scope="session")
 def local_postgres():
+    """A local PostgreSQL for the scale-out tests (``betyg_harness.localpg``), once per xdist worker;
+    the tests using it share one worker (``xdist_group("postgres")``). Skipped, with the reason, where
+    PostgreSQL cannot be had (not installed and not root, or the driver missing)."""
     try:
         import psycopg  # noqa: F401 — the "scale" extra
     except ImportError:
