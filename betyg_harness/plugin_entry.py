@@ -1,9 +1,9 @@
 """What pytest loads for betyg-harness (its ``pytest11`` entry point).
 
 The plugin (:mod:`betyg_harness.plugin`) needs the ``pytest`` extra: the mocks and
-pytest-playwright. A venv with only the robot may still have pytest for other suites; there the
-plugin stays out of the way entirely, and a test that asks for one of its fixtures is told what to
-install instead of "fixture not found".
+pytest-playwright. A venv with only the robot may still have pytest for other suites; there none of
+the plugin is loaded: only its fixture and marker names remain, so that a test that uses one is told
+what to install instead of "fixture not found".
 """
 
 from __future__ import annotations
