@@ -11,6 +11,11 @@ pytest plugin and the contract and catalogue checkers. Importing this package im
 __version__ = "0.2.0"
 
 
+def version_line(program: str) -> str:
+    """What ``--version`` says: the program's name and this package's version."""
+    return f"{program} (betyg-harness) {__version__}"
+
+
 def add_version_option(parser) -> None:
-    """``--version`` on an argparse parser: the program's name and this package's version."""
-    parser.add_argument("--version", action="version", version=f"%(prog)s (betyg-harness) {__version__}")
+    """``--version`` on an argparse parser (:func:`version_line`)."""
+    parser.add_argument("--version", action="version", version=version_line("%(prog)s"))

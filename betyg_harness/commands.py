@@ -6,14 +6,14 @@ from __future__ import annotations
 
 import sys
 
-from betyg_harness import __version__
+from betyg_harness import version_line
 from betyg_harness.extras import require
 
 
 def _asks_version(program: str, argv: list[str] | None) -> bool:
     """``--version`` is answered with or without the extra, as every command does."""
     if "--version" in (sys.argv[1:] if argv is None else argv):
-        print(f"{program} (betyg-harness) {__version__}")
+        print(version_line(program))
         return True
     return False
 

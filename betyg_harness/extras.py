@@ -9,10 +9,10 @@ failing with an ImportError deep inside Flask or pytest-playwright.
 from __future__ import annotations
 
 import importlib.metadata as metadata
-import re
 import sys
 
 from packaging.requirements import InvalidRequirement, Requirement
+from packaging.utils import canonicalize_name
 
 DISTRIBUTION = "betyg-harness"
 
@@ -24,10 +24,6 @@ WHAT_EACH_GIVES = {
     "scale": "PostgreSQL-kön och mockarna under gunicorn",
     "parallel": "din svit på flera arbetare (pytest -n)",
 }
-
-
-def _canonical(name: str) -> str:
-    return re.sub(r"[-_.]+", "-", name).lower()
 
 
 def _installed(name: str) -> bool:
@@ -55,7 +51,7 @@ def missing(extra: str, distribution: str = DISTRIBUTION) -> list[str] | None:
             continue
         if requirement.marker is None or not requirement.marker.evaluate({"extra": extra}):
             continue
-        if _canonical(requirement.name) == _canonical(distribution):
+        if canonicalize_name(requirement.name) == canonicalize_name(distribution):
             for inner in sorted(requirement.extras):
                 lacking += [name for name in missing(inner, distribution) or [] if name not in lacking]
         elif not _installed(requirement.name) and requirement.name not in lacking:
