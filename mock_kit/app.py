@@ -25,7 +25,8 @@ from werkzeug.utils import cached_property
 from werkzeug.wsgi import LimitedStream, get_input_stream
 from sqlalchemy import MetaData
 
-from betyg_harness.mock_kit import errors, hosts, logins, memory, scenario as scenarios
+from betyg_harness.mock_kit import hosts, logins, memory, scenario as scenarios
+from betyg_harness.mock_kit.error_pages import ErrorPages, install as install_error_pages
 from betyg_harness.mock_kit.clock import MockClock, parse_instant
 from betyg_harness.mock_kit.db import Database, database_url
 from betyg_harness.mock_kit.faults import Faults, SharedFaults
@@ -314,7 +315,7 @@ def init_mock(
     metadata: MetaData,
     load_scenario: Callable[[MockKit, dict], None],
     after_load: Callable[[MockKit], None] | None = None,
-    error_pages: errors.ErrorPages | None = None,
+    error_pages: ErrorPages | None = None,
     check_scenario: Callable[[dict], None] | None = None,
 ) -> MockKit:
     for key, value in DEFAULTS.items():
@@ -368,7 +369,7 @@ def init_mock(
     _install_request_hooks(app, kit)
     _install_health(app, kit)
     if error_pages is not None:
-        errors.install(app, error_pages)
+        install_error_pages(app, error_pages)
     if app.config["CONTROL_API"]:
         from betyg_harness.mock_kit.control import control_api
 
@@ -418,7 +419,7 @@ def _refuse_unknown_host():
         return None  # HTTP/1.0 without Host: no browser, so no rebinding
     if hosts.is_known(environ["HTTP_HOST"], environ, lambda: hosts.configured(current_app.config)):
         return None
-    pages: errors.ErrorPages | None = current_app.extensions.get("mock_kit_errors")
+    pages: ErrorPages | None = current_app.extensions.get("mock_kit_errors")
     if pages is None or request.path.startswith("/_mock"):
         response = jsonify({"code": "unknown_host", "message": hosts.UNKNOWN_HOST_MESSAGE})
         response.status_code = 400

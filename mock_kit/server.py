@@ -16,7 +16,7 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 from betyg_harness import add_version_option
 from betyg_harness.mock_kit import memory
 from betyg_harness.mock_kit.app import start_background
-from betyg_harness.mock_kit.errors import render_outside_request, request_path
+from betyg_harness.mock_kit.error_pages import render_outside_request, request_path
 
 
 DRAIN_WAIT_SECONDS = 0.25  # after answering, how long a pause in the client's sending ends the discarding
@@ -90,7 +90,7 @@ class KeepAliveHandler(WSGIRequestHandler):
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
         """The server's own refusals (a request line over its 64 KiB limit: 414; headers over its
         limits: 431; HTTP/2.0 and other versions it does not speak: 505; bad syntax: 400) as the app
-        answers for that path (mock_kit.errors.render_outside_request): the Swedish page, the API's
+        answers for that path (mock_kit.error_pages.render_outside_request): the Swedish page, the API's
         error format or the control API's JSON, with the security headers — not http.server's
         English page."""
         try:

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from betyg_harness.mock_kit import logins
 from betyg_harness.mock_kit.app import current_kit, now
-from betyg_harness.mock_kit.errors import ErrorPages
+from betyg_harness.mock_kit.error_pages import ErrorPages
 from betyg_harness.mock_kit.clock import STOCKHOLM
 from betyg_harness.mock_ber import grade_import, registry
 from betyg_harness.mock_ber.models import BerUser, Enrolment, ImportRun, Person, ReceivedGrade, Syllabus, TeachingGroup

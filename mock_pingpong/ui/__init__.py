@@ -6,7 +6,7 @@ from flask import Flask, g, make_response, render_template
 
 from betyg_harness.mock_kit import logins
 from betyg_harness.mock_kit.app import current_kit
-from betyg_harness.mock_kit.errors import ErrorPages
+from betyg_harness.mock_kit.error_pages import ErrorPages
 
 
 def register_ui(app: Flask) -> None:

@@ -19,7 +19,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from betyg_harness.mock_kit import config as kit_config, logins
-from betyg_harness.mock_kit.errors import MESSAGES
+from betyg_harness.mock_kit.error_pages import MESSAGES
 
 T0 = 1_900_000_000.0  # a fixed real-time instant; the tests move it, never sleep
 
