@@ -27,10 +27,11 @@ from sqlalchemy import MetaData
 
 from betyg_harness.mock_kit import hosts, logins, memory, scenario as scenarios
 from betyg_harness.mock_kit.error_pages import ErrorPages, install as install_error_pages
+from betyg_harness.mock_kit.errors import JsonTooDeep
 from betyg_harness.mock_kit.clock import MockClock, parse_instant
 from betyg_harness.mock_kit.db import Database, database_url
 from betyg_harness.mock_kit.faults import Faults, SharedFaults
-from betyg_harness.mock_kit.journal import Journal, SharedJournal
+from betyg_harness.mock_kit.request_journal import RequestJournal, SharedRequestJournal
 from betyg_harness.mock_kit.locks import Locks
 from betyg_harness.mock_kit.scheduler import Scheduler
 
@@ -127,11 +128,6 @@ class MockRequest(Request):
         return data.decode(errors="replace") if as_text else data
 
 
-class JsonTooDeep(ValueError):
-    """JSON nested deeper than ``MAX_JSON_DEPTH`` or than the parser can follow (a ValueError, so
-    ``get_json(silent=True)`` gives None and ``get_json()`` answers 400)."""
-
-
 class MockJSONProvider(DefaultJSONProvider):
     """Flask's JSON, reading every request body of both mocks (APIs, webhook receiver, control API):
     '[' * 100000 is a 400, not a RecursionError; nesting beyond ``MAX_JSON_DEPTH`` and strings with
@@ -180,7 +176,7 @@ class MockKit:
     db: Database
     clock: MockClock
     scheduler: Scheduler
-    journal: Journal | SharedJournal = field(default_factory=Journal)
+    journal: RequestJournal | SharedRequestJournal = field(default_factory=RequestJournal)
     faults: Faults = field(default_factory=Faults)
     releaser: memory.Releaser = field(default_factory=memory.Releaser)
     load_callback: Callable[["MockKit", dict], None] | None = None
@@ -344,9 +340,9 @@ def init_mock(
         db=db,
         clock=clock,
         scheduler=None,  # type: ignore[arg-type]
-        journal=SharedJournal(db, app.config["JOURNAL_CAPACITY"])
+        journal=SharedRequestJournal(db, app.config["JOURNAL_CAPACITY"])
         if shared
-        else Journal(app.config["JOURNAL_CAPACITY"]),
+        else RequestJournal(app.config["JOURNAL_CAPACITY"]),
         faults=SharedFaults(db, locks) if shared else Faults(),
         load_callback=load_scenario,
         after_load=after_load,

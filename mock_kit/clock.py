@@ -7,6 +7,8 @@ import time
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from betyg_harness.mock_kit.errors import ClockError
+
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
 
@@ -17,17 +19,21 @@ LATEST = datetime(9000, 1, 1, tzinfo=STOCKHOLM)
 
 
 def parse_instant(value: str) -> datetime:
-    """Parse an ISO-8601 instant; a naive one is taken as Stockholm local time. ValueError for text
-    that is no instant and for an instant outside [1900, 9000) ('9999-12-31T23:59:59-14:00' overflows)."""
-    parsed = datetime.fromisoformat(value)
+    """Parse an ISO-8601 instant; a naive one is taken as Stockholm local time. ClockError (a
+    ValueError) for text that is no instant and for an instant outside [1900, 9000)
+    ('9999-12-31T23:59:59-14:00' overflows)."""
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise ClockError(str(exc)) from None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=STOCKHOLM)
     try:
         parsed = parsed.astimezone(STOCKHOLM)
     except OverflowError:
-        raise ValueError(f"{value!r} ligger utanför kalendern.") from None
+        raise ClockError(f"{value!r} ligger utanför kalendern.") from None
     if not EARLIEST <= parsed < LATEST:
-        raise ValueError(f"{value!r} ligger utanför klockans intervall (år 1900–8999).")
+        raise ClockError(f"{value!r} ligger utanför klockans intervall (år 1900–8999).")
     return parsed
 
 

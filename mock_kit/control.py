@@ -12,7 +12,8 @@ from flask import Blueprint, current_app, jsonify, request
 from betyg_harness.mock_kit import logins
 from betyg_harness.mock_kit.app import current_kit, parse_duration
 from betyg_harness.mock_kit.clock import parse_instant
-from betyg_harness.mock_kit.faults import FaultRule, FaultRuleError
+from betyg_harness.mock_kit.errors import ControlRequestError
+from betyg_harness.mock_kit.faults import FaultRule
 from betyg_harness.mock_kit.scenario import ScenarioError, load_named, validate as validate_scenario
 from betyg_harness.text import parse_int
 
@@ -102,15 +103,15 @@ def _json_body():
     try:
         raw.decode("utf-8")
     except UnicodeDecodeError:
-        raise FaultRuleError("body", "Kroppen måste vara ett JSON-objekt i UTF-8.") from None
+        raise ControlRequestError("body", "Kroppen måste vara ett JSON-objekt i UTF-8.") from None
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
-        raise FaultRuleError("body", "Kroppen måste vara ett JSON-objekt i UTF-8.")
+        raise ControlRequestError("body", "Kroppen måste vara ett JSON-objekt i UTF-8.")
     return body
 
 
-@control_api.errorhandler(FaultRuleError)
-def _bad_field(exc: FaultRuleError):
+@control_api.errorhandler(ControlRequestError)  # a bad body, a bad fault rule
+def _bad_field(exc: ControlRequestError):
     return _error(str(exc), field=exc.field)
 
 

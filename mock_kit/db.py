@@ -43,7 +43,7 @@ mock_state = Table(
 )
 
 
-# The request journal of a mock served by several processes (mock_kit.journal.SharedJournal).
+# The request journal of a mock served by several processes (mock_kit.request_journal.SharedRequestJournal).
 mock_journal = Table(
     "mock_journal",
     state_metadata,

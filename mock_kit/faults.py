@@ -12,11 +12,7 @@ import threading
 from dataclasses import asdict, dataclass, field
 from typing import Any, Callable
 
-
-class FaultRuleError(ValueError):
-    def __init__(self, field_name: str, message: str):
-        super().__init__(message)
-        self.field = field_name
+from betyg_harness.mock_kit.errors import FaultRuleError
 
 
 def _integer(value: object) -> bool:

@@ -3,7 +3,7 @@
 import pytest
 
 from betyg_harness.mock_kit.faults import FaultRule, FaultRuleError, Faults
-from betyg_harness.mock_kit.journal import Journal
+from betyg_harness.mock_kit.request_journal import RequestJournal
 
 
 def test_rule_for_next_n_requests_then_gone():
@@ -55,7 +55,7 @@ def test_bad_rules_name_the_field(body, field):
 
 
 def test_journal_filters_and_keeps_order():
-    journal = Journal()
+    journal = RequestJournal()
     for method, path in [("GET", "/a"), ("POST", "/b/1"), ("GET", "/b/2")]:
         journal.record({"method": method, "path": path})
     assert [e["path"] for e in journal.entries(path="/b")] == ["/b/1", "/b/2"]
@@ -66,7 +66,7 @@ def test_journal_filters_and_keeps_order():
 
 
 def test_journal_is_bounded():
-    journal = Journal(capacity=3)
+    journal = RequestJournal(capacity=3)
     for i in range(5):
         journal.record({"method": "GET", "path": f"/{i}"})
     assert [e["path"] for e in journal.entries()] == ["/2", "/3", "/4"]

@@ -1,4 +1,5 @@
-"""The request journal: every request a mock received, newest last, for tests to inspect."""
+"""The request journal (WireMock's word): every request a mock received, newest last, for tests to
+inspect at ``/_mock/journal``. Not the robot's resume log (flows.robot.journal)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import threading
 from collections import deque
 
 
-class Journal:
+class RequestJournal:
     def __init__(self, capacity: int = 20_000):
         self._entries: deque[dict] = deque(maxlen=capacity)
         self._ids = itertools.count(1)
@@ -38,7 +39,7 @@ class Journal:
         return items
 
 
-class SharedJournal:
+class SharedRequestJournal:
     """The journal in the database, for a mock served by several processes: every process records
     into one table, and ``/_mock/journal`` in any of them shows all of it. Same interface."""
 
