@@ -27,6 +27,7 @@ from betyg_harness import reference
 from betyg_harness.mock_kit.app import current_kit, now
 from betyg_harness.mock_kit.clock import STOCKHOLM, parse_instant
 from betyg_harness.mock_kit.scenario import stable_id
+from betyg_harness.mock_ber.errors import ImportFailed
 from betyg_harness.mock_ber.models import ImportRun, Person, ReceivedGrade, Syllabus, TeachingGroup
 from betyg_harness.mock_ber.registry import record_deletion
 
@@ -35,10 +36,6 @@ JOB_NAME = "grade_import"
 IMPORTED = "pingpong"  # ReceivedGrade.origin of what this import brings (and may replace or remove)
 ORIGIN_KEY = "ber_import_origin"
 MODES = ("interval", "immediate", "random")
-
-
-class ImportFailed(Exception):
-    pass
 
 
 @lru_cache(maxsize=1)

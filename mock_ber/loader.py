@@ -10,6 +10,7 @@ from sqlalchemy import Table
 from betyg_harness.mock_kit.clock import STOCKHOLM, parse_instant
 from betyg_harness.mock_kit.scenario import ScenarioError, stable_id
 from betyg_harness.mock_ber import registry
+from betyg_harness.mock_ber.errors import RegistryError
 from betyg_harness.mock_ber.models import (
     Activity,
     Base,
@@ -78,7 +79,7 @@ def check(document: dict) -> None:
         for item in document.get(kind, []):
             try:
                 registry.validate_civic_no(item["civicNo"])
-            except registry.RegistryError as exc:
+            except RegistryError as exc:
                 raise ScenarioError(
                     f"{'staff' if kind == 'staff' else 'student'} {item['key']}: {exc}",
                     field="staff" if kind == "staff" else "student",
@@ -211,7 +212,7 @@ def _add_people(batch: _Batch, document: dict, units: dict, duty_start: date, me
         for item in items:
             try:
                 civic_no = registry.validate_civic_no(item["civicNo"])
-            except registry.RegistryError as exc:
+            except RegistryError as exc:
                 raise ScenarioError(f"{kind} {item['key']}: {exc}", field=kind) from None
             pid = stable_id("person", item["key"])
             people_keys[item["key"]] = pid
@@ -398,7 +399,7 @@ def _check_earlier_grade(
         registry.grade_rank(levels[course], item["value"])
         if correction:
             registry.check_grade_change(levels[course], correction["previousValue"], item["value"], correction["type"])
-    except registry.RegistryError as exc:
+    except RegistryError as exc:
         raise ScenarioError(f"{exc} ({where})", field=where) from None
     day = date.fromisoformat(item["date"])
     changed = date.fromisoformat(correction["date"]) if correction else day

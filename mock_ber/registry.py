@@ -16,6 +16,7 @@ from betyg_harness import identity
 from betyg_harness.text import is_digit, is_digits
 from betyg_harness.mock_kit import app as kit_app
 from betyg_harness.mock_kit.scenario import stable_id
+from betyg_harness.mock_ber.errors import RegistryError
 from betyg_harness.mock_ber.models import (
     Activity,
     DeletedEntity,
@@ -36,10 +37,6 @@ ENDED_STATUSES = ("Avbrott", "Avslutad")
 GRADER_ROLE = "Lärare"
 SCALES = {"gymnasial": ("A", "B", "C", "D", "E", "F", "-"), "grundläggande": ("G", "IG")}
 SCHOOL_TYPES = {"gymnasial": "VUXGY", "grundläggande": "VUXGR"}
-
-
-class RegistryError(ValueError):
-    """A rule said no; the message is Swedish and shown as is."""
 
 
 def _now(now: datetime | None) -> datetime:

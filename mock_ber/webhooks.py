@@ -60,6 +60,7 @@ from flask import current_app
 from sqlalchemy import exists, inspect, select, text
 
 from betyg_harness.mock_kit.app import current_kit, now
+from betyg_harness.mock_ber.errors import TargetRefused
 from betyg_harness.mock_ber.models import (
     Activity,
     DeletedEntity,
@@ -109,10 +110,6 @@ _URL_CHARS = re.compile(r"[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]+\Z")  # RFC 3986
 _BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
 _LABEL = re.compile(r"(?!-)[a-z0-9-]{1,63}(?<!-)\Z")
 _DEFAULT_PORTS = {"http": 80, "https": 443}
-
-
-class TargetRefused(ValueError):
-    """A target BER will not post to; the message is Swedish, for the Error object."""
 
 
 # -- where BER may post --------------------------------------------------------------------------------

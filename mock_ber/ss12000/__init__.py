@@ -21,6 +21,7 @@ from sqlalchemy import and_, exists, false, func, or_, select
 
 from betyg_harness.mock_kit.app import current_kit, now
 from betyg_harness.mock_ber import grade_import, registry
+from betyg_harness.mock_ber.errors import ApiError
 from betyg_harness.mock_ber.models import (
     Activity,
     DeletedEntity,
@@ -38,7 +39,6 @@ from betyg_harness.mock_ber.models import (
 )
 from betyg_harness.mock_ber.ss12000 import serializers as ser
 from betyg_harness.mock_ber.ss12000.params import (
-    ApiError,
     Param,
     bad,
     check_position,

@@ -10,15 +10,10 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 
+from betyg_harness.mock_ber.errors import ApiError
 from betyg_harness.mock_kit.app import current_kit
 from betyg_harness.mock_kit.clock import STOCKHOLM
 from betyg_harness.text import is_digits, parse_int
-
-
-class ApiError(Exception):
-    def __init__(self, status: int, code: str, message: str):
-        super().__init__(message)
-        self.status, self.code, self.message = status, code, message
 
 
 def bad(message: str, code: str = "invalid_parameter") -> ApiError:

@@ -22,10 +22,10 @@ from sqlalchemy import func, select
 
 from betyg_harness.mock_kit.app import current_kit, now
 from betyg_harness.mock_ber import webhooks
+from betyg_harness.mock_ber.errors import ApiError, TargetRefused
 from betyg_harness.mock_ber.models import Subscription
 from betyg_harness.mock_ber.ss12000 import api
 from betyg_harness.mock_ber.ss12000.params import (
-    ApiError,
     bad,
     encode_token,
     keyset_page,
@@ -87,7 +87,7 @@ def _body() -> dict:
 def _target(value) -> str:
     try:
         return webhooks.check_target(value, current_app.config)
-    except webhooks.TargetRefused as exc:
+    except TargetRefused as exc:
         raise bad(str(exc), "invalid_target") from None
 
 

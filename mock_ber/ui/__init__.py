@@ -10,6 +10,7 @@ from betyg_harness.mock_kit.app import current_kit, now
 from betyg_harness.mock_kit.error_pages import ErrorPages
 from betyg_harness.mock_kit.clock import STOCKHOLM
 from betyg_harness.mock_ber import grade_import, registry
+from betyg_harness.mock_ber.errors import RegistryError
 from betyg_harness.mock_ber.models import BerUser, Enrolment, ImportRun, Person, ReceivedGrade, Syllabus, TeachingGroup
 from betyg_harness.mock_ber.ui.forms import LinkForm, LoginForm, LogoutForm, RunImportForm, SearchForm, UnlinkForm
 
@@ -191,7 +192,7 @@ def _change_grader(
             return _group_page(s, group, shown_form, missing, 400)
         try:
             change(s, group, person)
-        except registry.RegistryError as exc:
+        except RegistryError as exc:
             s.rollback()
             return _group_page(s, group, shown_form, str(exc), 400)
         s.commit()
