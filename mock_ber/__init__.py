@@ -53,7 +53,8 @@ def api_clients(config) -> dict[str, str]:
 
 def create_app(config: dict | None = None) -> Flask:
     from betyg_harness.mock_kit.control import control_api
-    from betyg_harness.mock_ber import grade_import, loader, ss12000, ui, webhooks
+    from betyg_harness.mock_ber import loader, ss12000, ui
+    from betyg_harness.mock_ber.jobs import grade_import, webhooks
     from betyg_harness.mock_ber.models import metadata
     from betyg_harness.mock_kit.webfonts import register_fonts
 

@@ -20,7 +20,8 @@ from werkzeug.routing import BaseConverter
 from sqlalchemy import and_, exists, false, func, or_, select
 
 from betyg_harness.mock_kit.app import current_kit, now
-from betyg_harness.mock_ber import grade_import, registry
+from betyg_harness.mock_ber import registry
+from betyg_harness.mock_ber.jobs import grade_import
 from betyg_harness.mock_ber.errors import ApiError
 from betyg_harness.mock_ber.models import (
     Activity,

@@ -1,5 +1,5 @@
 """``/subscriptions`` (SS 12000 v2.1 Prenumeration): create, list, read, renew and remove webhook
-subscriptions. The deliveries themselves are :mod:`betyg_harness.mock_ber.webhooks`.
+subscriptions. The deliveries themselves are :mod:`betyg_harness.mock_ber.jobs.webhooks`.
 
 * A ``target`` must be a URL BER may post to (:func:`webhooks.check_target`: strict URL syntax, never
   a ``/_mock`` path, the allow-list, no internal addresses); otherwise 400 with an Error object.
@@ -21,7 +21,7 @@ from flask import current_app, g, jsonify, request
 from sqlalchemy import func, select
 
 from betyg_harness.mock_kit.app import current_kit, now
-from betyg_harness.mock_ber import webhooks
+from betyg_harness.mock_ber.jobs import webhooks
 from betyg_harness.mock_ber.errors import ApiError, TargetRefused
 from betyg_harness.mock_ber.models import Subscription
 from betyg_harness.mock_ber.ss12000 import api

@@ -9,7 +9,8 @@ from betyg_harness.mock_kit import logins
 from betyg_harness.mock_kit.app import current_kit, now
 from betyg_harness.mock_kit.error_pages import ErrorPages
 from betyg_harness.mock_kit.clock import STOCKHOLM
-from betyg_harness.mock_ber import grade_import, registry
+from betyg_harness.mock_ber import registry
+from betyg_harness.mock_ber.jobs import grade_import
 from betyg_harness.mock_ber.errors import RegistryError
 from betyg_harness.mock_ber.models import BerUser, Enrolment, ImportRun, Person, ReceivedGrade, Syllabus, TeachingGroup
 from betyg_harness.mock_ber.ui.forms import LinkForm, LoginForm, LogoutForm, RunImportForm, SearchForm, UnlinkForm

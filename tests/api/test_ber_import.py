@@ -165,7 +165,7 @@ def test_immediate_mode_imports_before_grades_are_read(pingpong):
 
 
 def test_random_mode_delays_each_grade_by_a_seeded_0_to_14_minutes(pingpong):
-    from betyg_harness.mock_ber.grade_import import delay_minutes
+    from betyg_harness.mock_ber.jobs.grade_import import delay_minutes
 
     app, client = make_ber(pingpong, IMPORT_MODE="random", IMPORT_SEED=7)
     pingpong.lock(S01, "SVESVE01", "B", SVE_GROUP, [ANNA], "2026-12-18T08:00:10")

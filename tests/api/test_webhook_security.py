@@ -16,7 +16,8 @@ from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
 from betyg_harness.contracts import validate_ss12000
-from betyg_harness.mock_ber import create_app, webhooks
+from betyg_harness.mock_ber import create_app
+from betyg_harness.mock_ber.jobs import webhooks
 from betyg_harness.mock_ber.models import Person, Subscription
 from betyg_harness.mock_kit.scenario import stable_id
 from tests.api.live_pair import free_port, frozen
