@@ -9,7 +9,7 @@ from sqlalchemy import Table
 
 from betyg_harness.mock_kit.clock import STOCKHOLM, parse_instant
 from betyg_harness.mock_kit.scenario import ScenarioError, stable_id
-from betyg_harness.mock_ber import registry
+from betyg_harness.mock_ber import rules
 from betyg_harness.mock_ber.errors import RegistryError
 from betyg_harness.mock_ber.models import (
     Activity,
@@ -78,7 +78,7 @@ def check(document: dict) -> None:
     for kind in ("staff", "students"):
         for item in document.get(kind, []):
             try:
-                registry.validate_civic_no(item["civicNo"])
+                rules.validate_civic_no(item["civicNo"])
             except RegistryError as exc:
                 raise ScenarioError(
                     f"{'staff' if kind == 'staff' else 'student'} {item['key']}: {exc}",
@@ -197,8 +197,8 @@ def _syllabus_rows(document: dict, syllabuses: dict, meta: dict) -> list[dict]:
             name=c["name"],
             points=c["points"],
             level=c["level"],
-            subject_code=registry.subject_code(c["code"], c["level"]),
-            subject_name=registry.subject_name(c["name"]),
+            subject_code=rules.subject_code(c["code"], c["level"]),
+            subject_name=rules.subject_name(c["name"]),
             **meta,
         )
         for c in document["courses"]
@@ -211,7 +211,7 @@ def _add_people(batch: _Batch, document: dict, units: dict, duty_start: date, me
     for kind, items in (("staff", document["staff"]), ("student", document["students"])):
         for item in items:
             try:
-                civic_no = registry.validate_civic_no(item["civicNo"])
+                civic_no = rules.validate_civic_no(item["civicNo"])
             except RegistryError as exc:
                 raise ScenarioError(f"{kind} {item['key']}: {exc}", field=kind) from None
             pid = stable_id("person", item["key"])
@@ -226,7 +226,7 @@ def _add_people(batch: _Batch, document: dict, units: dict, duty_start: date, me
                         family_name=item["familyName"],
                         civic_no=civic_no,
                         email=item.get("email"),
-                        folded_name=registry.fold_name(item["givenName"], item["familyName"]),
+                        folded_name=rules.fold_name(item["givenName"], item["familyName"]),
                         is_staff=kind == "staff",
                         **meta,
                     )
@@ -259,11 +259,11 @@ def _enrolment_rows(
     for enrolment in group.get("enrolments", []):
         status = enrolment["status"]
         status_date = None
-        if status in registry.ENDED_STATUSES:
+        if status in rules.ENDED_STATUSES:
             status_date = (
                 date.fromisoformat(enrolment["date"])
                 if enrolment.get("date")
-                else registry.default_status_date(shell, today)
+                else rules.default_status_date(shell, today)
             )
         rows.append(
             dict(
@@ -275,7 +275,7 @@ def _enrolment_rows(
                 start_date=start,
             )
         )
-        if registry.has_membership(status):
+        if rules.has_membership(status):
             span = plans.setdefault(enrolment["student"], [start, end])
             span[0], span[1] = min(span[0], start), max(span[1], end)
     return rows
@@ -295,7 +295,7 @@ def _assignment_rows(group: dict, duty_roles: dict, meta: dict) -> list[dict]:
     teachers, graders = group.get("teachers", []), group.get("graders", [])
     rows = []
     for staff_key in list(dict.fromkeys(teachers + graders)):
-        if staff_key in graders and duty_roles[staff_key] != registry.GRADER_ROLE:
+        if staff_key in graders and duty_roles[staff_key] != rules.GRADER_ROLE:
             raise ScenarioError(
                 f"{staff_key} har inte rollen Lärare och kan inte vara betygssättande lärare i {group['key']}.",
                 field=f"groups/{group['key']}",
@@ -396,9 +396,9 @@ def _check_earlier_grade(
         raise ScenarioError(f"Okänd lärare i {where}.", field=where)
     correction = item.get("correction")
     try:
-        registry.grade_rank(levels[course], item["value"])
+        rules.grade_rank(levels[course], item["value"])
         if correction:
-            registry.check_grade_change(levels[course], correction["previousValue"], item["value"], correction["type"])
+            rules.check_grade_change(levels[course], correction["previousValue"], item["value"], correction["type"])
     except RegistryError as exc:
         raise ScenarioError(f"{exc} ({where})", field=where) from None
     day = date.fromisoformat(item["date"])

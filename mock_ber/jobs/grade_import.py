@@ -29,7 +29,7 @@ from betyg_harness.mock_kit.clock import STOCKHOLM, parse_instant
 from betyg_harness.mock_kit.scenario import stable_id
 from betyg_harness.mock_ber.errors import ImportFailed
 from betyg_harness.mock_ber.models import ImportRun, Person, ReceivedGrade, Syllabus, TeachingGroup
-from betyg_harness.mock_ber.registry import record_deletion
+from betyg_harness.mock_ber.store import record_deletion
 
 NS = "{http://pingpong.se/schemas/grades/v1.1}"
 JOB_NAME = "grade_import"

@@ -20,7 +20,7 @@ from werkzeug.routing import BaseConverter
 from sqlalchemy import and_, exists, false, func, or_, select
 
 from betyg_harness.mock_kit.app import current_kit, now
-from betyg_harness.mock_ber import registry
+from betyg_harness.mock_ber import rules
 from betyg_harness.mock_ber.jobs import grade_import
 from betyg_harness.mock_ber.errors import ApiError
 from betyg_harness.mock_ber.models import (
@@ -110,7 +110,7 @@ def _organisations(query, p):
     return query  # organisations have no start or end date: "poster utan datum tas alltid med"
 
 
-_MEMBER = Enrolment.status.in_([s for s in registry.STATUSES if registry.has_membership(s)])
+_MEMBER = Enrolment.status.in_([s for s in rules.STATUSES if rules.has_membership(s)])
 _MEMBER_END = func.coalesce(Enrolment.status_date, FAR_FUTURE)
 
 
@@ -127,7 +127,7 @@ def _membership_relation(p):
         conditions.append(Enrolment.start_date <= p["relationship.startDate.onOrBefore"])
     if "relationship.startDate.onOrAfter" in p:
         conditions.append(Enrolment.start_date >= p["relationship.startDate.onOrAfter"])
-    ended = Enrolment.status.in_(registry.ENDED_STATUSES)
+    ended = Enrolment.status.in_(rules.ENDED_STATUSES)
     if "relationship.endDate.onOrBefore" in p:
         conditions += [ended, Enrolment.status_date <= p["relationship.endDate.onOrBefore"]]
     if "relationship.endDate.onOrAfter" in p:
@@ -197,9 +197,7 @@ def _groups(query, p):
     if p.get("organisation"):
         query = query.where(TeachingGroup.organisation_id.in_(p["organisation"]))
     if p.get("schoolTypes"):
-        levels = [
-            lvl for lvl, st in registry.SCHOOL_TYPES.items() if st in p["schoolTypes"] or "VUX" in p["schoolTypes"]
-        ]
+        levels = [lvl for lvl, st in rules.SCHOOL_TYPES.items() if st in p["schoolTypes"] or "VUX" in p["schoolTypes"]]
         query = query.where(Syllabus.level.in_(levels))
     return _dates(query, p, TeachingGroup.start_date, TeachingGroup.end_date)
 

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from betyg_harness.mock_kit.clock import STOCKHOLM
 from betyg_harness.mock_kit.scenario import stable_id
-from betyg_harness.mock_ber import registry
+from betyg_harness.mock_ber import rules
 from betyg_harness.mock_ber.models import (
     Duty,
     Enrolment,
@@ -160,7 +160,7 @@ def _memberships_by_person(rows, refs: Refs) -> dict[str, list[dict]]:
     ).all()
     for e, g in rows_:
         membership = {"group": group_fragment(g, refs), "startDate": e.start_date.isoformat()}
-        end = registry.membership_end(e)
+        end = rules.membership_end(e)
         if end is not None:
             membership["endDate"] = end.isoformat()
         by_person[e.person_id].append(membership)
@@ -189,16 +189,16 @@ def duty_batch(rows, refs: Refs, expand) -> list[dict]:
 
 
 # -- syllabuses ------------------------------------------------------------------------------------
-subject_name = registry.subject_name
+subject_name = rules.subject_name
 
 
 def syllabus(s: Syllabus) -> dict:
     return {
         "id": s.id,
         "meta": meta(s),
-        "schoolType": registry.school_type(s.level),
-        "subjectCode": s.subject_code or registry.subject_code(s.code, s.level),
-        "subjectName": s.subject_name or registry.subject_name(s.name),
+        "schoolType": rules.school_type(s.level),
+        "subjectCode": s.subject_code or rules.subject_code(s.code, s.level),
+        "subjectName": s.subject_name or rules.subject_name(s.name),
         "courseCode": s.code,
         "courseName": s.name,
         "points": s.points,
@@ -211,7 +211,7 @@ def syllabus_batch(rows, refs: Refs, expand) -> list[dict]:
 
 
 # -- groups ----------------------------------------------------------------------------------------
-_MEMBER_STATUSES = [s for s in registry.STATUSES if registry.has_membership(s)]
+_MEMBER_STATUSES = [s for s in rules.STATUSES if rules.has_membership(s)]
 # Built once: constructing the statement costs about as much as running it for one group.
 _MEMBERSHIPS = (
     select(
@@ -256,7 +256,7 @@ def group_fragment(g: TeachingGroup, refs: Refs) -> dict:
         "startDate": g.start_date.isoformat(),
         "endDate": g.end_date.isoformat(),
         "groupType": "Undervisning",
-        "schoolType": registry.school_type(g.syllabus.level),
+        "schoolType": rules.school_type(g.syllabus.level),
         "organisation": refs.ref(g.organisation_id, g.organisation.display_name),
     }
 
@@ -268,7 +268,7 @@ def group(g: TeachingGroup, enrolments: list, refs: Refs) -> dict:
         # refs.ref inlined: this loop runs for every member of every group served
         person = {"id": e.person_id, "displayName": f"{e.given_name} {e.family_name}"} if names else {"id": e.person_id}
         item = {"person": person, "startDate": e.start_date.isoformat()}
-        end = registry.membership_end(e)
+        end = rules.membership_end(e)
         if end is not None:
             item["endDate"] = end.isoformat()
         memberships.append(item)
@@ -279,7 +279,7 @@ def group(g: TeachingGroup, enrolments: list, refs: Refs) -> dict:
         "startDate": g.start_date.isoformat(),
         "endDate": g.end_date.isoformat(),
         "groupType": "Undervisning",
-        "schoolType": registry.school_type(g.syllabus.level),
+        "schoolType": rules.school_type(g.syllabus.level),
         "organisation": refs.ref(g.organisation_id, g.organisation.display_name),
         "groupMemberships": memberships,
     }
@@ -448,7 +448,7 @@ def studyplan_batch(rows, refs: Refs, expand) -> list[dict]:
     for plan in rows:
         entries = []
         for e, g in courses.get(plan.person_id, []):
-            end = registry.membership_end(e) or g.end_date
+            end = rules.membership_end(e) or g.end_date
             entry = {
                 "syllabus": refs.ref(g.syllabus_id),
                 "startDate": e.start_date.isoformat(),

@@ -9,7 +9,7 @@ from betyg_harness.mock_kit import logins
 from betyg_harness.mock_kit.app import current_kit, now
 from betyg_harness.mock_kit.error_pages import ErrorPages
 from betyg_harness.mock_kit.clock import STOCKHOLM
-from betyg_harness.mock_ber import registry
+from betyg_harness.mock_ber import rules, store
 from betyg_harness.mock_ber.jobs import grade_import
 from betyg_harness.mock_ber.errors import RegistryError
 from betyg_harness.mock_ber.models import BerUser, Enrolment, ImportRun, Person, ReceivedGrade, Syllabus, TeachingGroup
@@ -27,7 +27,7 @@ def local_time(value) -> str:
 
 @bp.app_template_filter("pnr")
 def pnr(value: str) -> str:
-    return registry.format_civic_no(value)
+    return rules.format_civic_no(value)
 
 
 @bp.before_app_request
@@ -103,7 +103,7 @@ def index():
 @bp.get("/grupper")
 def groups():
     with db() as s:
-        units = registry.school_units(s)
+        units = store.school_units(s)
         form = SearchForm(request.args)
         form.school.choices = [("", "Alla skolenheter")] + [(u.id, u.display_name) for u in units]
         searched = "submit" in request.args or any(request.args.get(k) for k in ("name", "course", "school"))
@@ -124,7 +124,7 @@ def groups():
 
 def _search(s, form: SearchForm) -> tuple[list, bool, dict]:
     """The groups the search form asks for, whether more follow, and their grading teachers."""
-    results, more = registry.search_groups(
+    results, more = store.search_groups(
         s,
         name=(form.name.data or "").strip(),
         course=(form.course.data or "").strip(),
@@ -132,7 +132,7 @@ def _search(s, form: SearchForm) -> tuple[list, bool, dict]:
         date_from=form.date_from.data,
         date_to=form.date_to.data,
     )
-    return results, more, registry.graders_by_group(s, [r.id for r in results])
+    return results, more, store.graders_by_group(s, [r.id for r in results])
 
 
 def _swedish_errors(form: SearchForm) -> None:
@@ -149,8 +149,8 @@ def _group_page(
 ):
     enrolments = s.scalars(select(Enrolment).where(Enrolment.group_id == group.id)).all()
     enrolments = sorted(enrolments, key=lambda e: (e.person.family_name.casefold(), e.person.given_name.casefold()))
-    linked = registry.graders(s, group)
-    choices = registry.linkable_teachers(s, group)
+    linked = store.graders(s, group)
+    choices = store.linkable_teachers(s, group)
     form = link_form or LinkForm()
     form.teacher.choices = [("", "Välj lärare")] + [(p.id, p.full_name) for p in choices]
     return render_template(
@@ -207,7 +207,7 @@ def link(group_id):
         group_id,
         LinkForm(),
         "teacher",
-        registry.link_grader,
+        store.link_grader,
         "{name} är kopplad som betygssättande lärare.",
         "Den valda läraren finns inte i BER.",
     )
@@ -219,7 +219,7 @@ def unlink(group_id):
         group_id,
         UnlinkForm(),
         "person",
-        registry.unlink_grader,
+        store.unlink_grader,
         "{name} är inte längre betygssättande lärare.",
         "Läraren finns inte i BER.",
     )

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import select
 
 from betyg_harness.mock_kit.scenario import stable_id
-from betyg_harness.mock_ber import registry
+from betyg_harness.mock_ber import store
 from betyg_harness.mock_ber.models import Enrolment, Person, TeachingGroup
 from tests.api.live_pair import Pair
 
@@ -57,25 +57,23 @@ def _enrolment(session, group_key, student_key):
 # Each change, made in BER by the registry's own function, and what Ping Pong's copy shows after it.
 CHANGES = {
     "student removed from the group": (
-        lambda s: registry.remove_enrolment(s, _enrolment(s, "svesve01-ht26-a", "s02")),
+        lambda s: store.remove_enrolment(s, _enrolment(s, "svesve01-ht26-a", "s02")),
         lambda c: "Łukasz" not in c["svesve01-ht26-a"]["admitted"],
     ),
     "Avbrott": (
-        lambda s: registry.set_enrolment_status(
-            s, _enrolment(s, "svesve01-ht26-a", "s03"), "Avbrott", date(2026, 12, 1)
-        ),
+        lambda s: store.set_enrolment_status(s, _enrolment(s, "svesve01-ht26-a", "s03"), "Avbrott", date(2026, 12, 1)),
         lambda c: "Ayşe" not in c["svesve01-ht26-a"]["admitted"],
     ),
     "grading teacher unlinked": (
-        lambda s: registry.unlink_grader(s, _group(s, "svesve01-ht26-a"), _person(s, "anna.lindqvist")),
+        lambda s: store.unlink_grader(s, _group(s, "svesve01-ht26-a"), _person(s, "anna.lindqvist")),
         lambda c: SVE not in c["searchable"] and c["svesve01-ht26-a"]["teachers"] == [],
     ),
     "person removed (deletedEntities)": (
-        lambda s: registry.delete_person(s, _person(s, "s01")),
+        lambda s: store.delete_person(s, _person(s, "s01")),
         lambda c: "Åsa" not in c["svesve01-ht26-a"]["admitted"] and "Åsa" not in c["persons"],
     ),
     "group removed (deletedEntities)": (
-        lambda s: registry.delete_group(s, _group(s, "grnmat2-ht26-a")),
+        lambda s: store.delete_group(s, _group(s, "grnmat2-ht26-a")),
         lambda c: MAT not in c["searchable"] and c["grnmat2-ht26-a"] is None,
     ),
 }

@@ -12,7 +12,7 @@ from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
 from betyg_harness.contracts import ss12000_schema_for, ss12000_spec, validate_ss12000, validate_ss12000_response
-from betyg_harness.mock_ber import create_app, registry
+from betyg_harness.mock_ber import create_app, store
 from betyg_harness.mock_ber.models import Enrolment, Person, TeachingGroup
 from betyg_harness.mock_ber.ss12000 import RESOURCES, offered_operations, spec_operations
 from betyg_harness.mock_kit.scenario import stable_id
@@ -262,7 +262,7 @@ def test_an_avbrott_changes_the_study_plan(app, client):
     app.extensions["mock_kit"].clock.set(app.extensions["mock_kit"].clock.now() + timedelta(minutes=1))
     with app.app_context(), app.extensions["mock_kit"].db.session() as s, s.begin():
         enrolment = s.query(Enrolment).filter_by(person_id=s03, group_id=stable_id("group", "svesve01-ht26-a")).one()
-        registry.set_enrolment_status(s, enrolment, "Avbrott", date(2026, 11, 20))
+        store.set_enrolment_status(s, enrolment, "Avbrott", date(2026, 11, 20))
     after = get(client, f"/studyplans?student={s03}").get_json()["data"][0]
     assert after["meta"]["modified"] > before["meta"]["modified"]
     assert "SVESVE01 HT26 Kista A: Avbrott 2026-11-20" in [c["note"] for c in after["content"][0]["syllabuses"]]
@@ -274,10 +274,10 @@ def test_removals_are_listed_with_their_time(app, client):
     start = kit.clock.now()
     kit.clock.set(start + timedelta(minutes=5))
     with app.app_context(), kit.db.session() as s, s.begin():
-        registry.delete_group(s, s.get(TeachingGroup, stable_id("group", "grnmat2-ht26-a")))
+        store.delete_group(s, s.get(TeachingGroup, stable_id("group", "grnmat2-ht26-a")))
     kit.clock.set(start + timedelta(minutes=10))
     with app.app_context(), kit.db.session() as s, s.begin():
-        registry.delete_person(s, s.get(Person, stable_id("person", "s01")))
+        store.delete_person(s, s.get(Person, stable_id("person", "s01")))
     data = get(client, "/deletedEntities").get_json()["data"]
     assert data["groups"] == [stable_id("group", "grnmat2-ht26-a")]
     assert data["activities"] == data["activitites"] == [stable_id("activity", "grnmat2-ht26-a")]
@@ -386,7 +386,7 @@ def test_deliveries_on_the_mock_clock_retried_with_back_off(app, client, subscri
     assert subscriber.notices == []  # nothing changed: nothing sent
     kit.clock.set(kit.clock.now() + timedelta(seconds=1))
     with app.app_context(), kit.db.session() as s, s.begin():
-        registry.remove_enrolment(
+        store.remove_enrolment(
             s,
             s.query(Enrolment)
             .filter_by(person_id=stable_id("person", "s02"), group_id=stable_id("group", "svesve01-ht26-a"))
@@ -417,7 +417,7 @@ def test_no_delivery_to_an_expired_subscription(app, client, subscriber):
     )
     kit.clock.set(kit.clock.now() + timedelta(days=31))
     with app.app_context(), kit.db.session() as s, s.begin():
-        registry.delete_person(s, s.get(Person, stable_id("person", "s12")))
+        store.delete_person(s, s.get(Person, stable_id("person", "s12")))
     kit.scheduler.advance(timedelta(minutes=1))
     assert subscriber.notices == []
 

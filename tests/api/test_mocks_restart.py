@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from betyg_harness.mock_ber import create_app as create_ber
-from betyg_harness.mock_ber import registry
+from betyg_harness.mock_ber import store
 from betyg_harness.mock_ber.models import Person, TeachingGroup
 from betyg_harness.mock_kit.scenario import stable_id
 
@@ -29,7 +29,7 @@ def test_ber_restarted_on_its_database_keeps_a_new_grader_link_and_the_clock(tmp
         with kit.db.session() as session:
             group = session.get(TeachingGroup, GROUP)
             anna = session.scalars(select(Person).where(Person.key == "anna.lindqvist")).one()
-            registry.link_grader(session, group, anna)
+            store.link_grader(session, group, anna)
             session.commit()
     assert graders_via_api(client) == [True, True]
     first.extensions["mock_kit"].db.dispose()

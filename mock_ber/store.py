@@ -1,19 +1,16 @@
-"""BER's rules: grade scales, personnummer, enrolment statuses, who is admitted, grading-teacher links.
-
-Each rule lives in exactly one function here; the UI, the SS 12000 API and the scenario loader call them.
+"""BER's reads and writes of its tables: enrolment statuses, removals, grading-teacher links, the
+group search. The rules they apply are :mod:`.rules`; views, the API and the jobs call these.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from typing import cast
 
-from sqlalchemy import Table, func, or_, select
+from sqlalchemy import Table, exists, func, inspect, or_, select, text
 from sqlalchemy.orm import Session
 
-from betyg_harness import identity
-from betyg_harness.text import is_digit, is_digits
 from betyg_harness.mock_kit import app as kit_app
 from betyg_harness.mock_kit.scenario import stable_id
 from betyg_harness.mock_ber.errors import RegistryError
@@ -22,21 +19,17 @@ from betyg_harness.mock_ber.models import (
     DeletedEntity,
     Duty,
     Enrolment,
+    ImportRun,
     Organisation,
     Person,
     ReceivedGrade,
     StudyPlan,
+    Subscription,
     Syllabus,
     TeacherAssignment,
     TeachingGroup,
 )
-
-STATUSES = ("Antagen", "Avbrott", "Avslutad", "Ej antagen")
-CORRECTION_TYPES = ("Rättelse", "Ändring")
-ENDED_STATUSES = ("Avbrott", "Avslutad")
-GRADER_ROLE = "Lärare"
-SCALES = {"gymnasial": ("A", "B", "C", "D", "E", "F", "-"), "grundläggande": ("G", "IG")}
-SCHOOL_TYPES = {"gymnasial": "VUXGY", "grundläggande": "VUXGR"}
+from betyg_harness.mock_ber.rules import ENDED_STATUSES, GRADER_ROLE, STATUSES, default_status_date
 
 
 def _now(now: datetime | None) -> datetime:
@@ -48,99 +41,7 @@ def touch(record, now: datetime | None = None) -> None:
     record.modified = _now(now)
 
 
-# -- courses -------------------------------------------------------------------------------------
-def grade_scale(level: str) -> tuple[str, ...]:
-    """The grade steps of a course level: gymnasial A–F and "-", grundläggande G/IG."""
-    try:
-        return SCALES[level]
-    except KeyError:
-        raise RegistryError(f"Okänd kursnivå: {level}.") from None
-
-
-def school_type(level: str) -> str:
-    return SCHOOL_TYPES[level]
-
-
-def subject_name(course_name: str) -> str:
-    """'Matematik 1a' → 'Matematik': the course name without its trailing level."""
-    words = course_name.split()
-    while len(words) > 1 and any(is_digit(ch) for ch in words[-1]):
-        words.pop()
-    return " ".join(words)
-
-
-def subject_code(course_code: str, level: str) -> str:
-    """The subject's code: gymnasial 'MATMAT01a' → 'MAT'; grundläggande 'GRNENGA' → 'GRNENG'."""
-    return course_code[:6] if level == "grundläggande" else course_code[:3]
-
-
-# -- persons -------------------------------------------------------------------------------------
-def validate_civic_no(value: str) -> str:
-    """A personnummer or samordningsnummer as 12 digits YYYYMMDDNNNC (the one rule:
-    :mod:`betyg_harness.identity`, python-stdnum underneath)."""
-    digits = (value or "").replace("-", "").replace("+", "")
-    if len(digits) != 12 or not is_digits(digits):
-        raise RegistryError(f"Personnumret {value!r} ska ha 12 siffror (ÅÅÅÅMMDDNNNN).")
-    try:
-        return identity.normalize(digits)
-    except ValueError:
-        raise RegistryError(f"Personnumret {value} är ogiltigt (fel datum eller kontrollsiffra).") from None
-
-
-def fold_name(given: str, family: str) -> str:
-    """The name fields as nameContains searches them: case-folded, one per line."""
-    return f"{given.casefold()}\n{family.casefold()}"
-
-
-def format_civic_no(value: str) -> str:
-    """12 digits shown as YYYYMMDD-NNNN."""
-    return f"{value[:8]}-{value[8:]}"
-
-
-def grade_rank(level: str, value: str) -> int:
-    """A grade's place on its scale, higher = better (A > … > F > "-"; G > IG)."""
-    scale = grade_scale(level)
-    if value not in scale:
-        raise RegistryError(f"Betyget {value} finns inte i betygsskalan ({', '.join(scale)}).")
-    return len(scale) - scale.index(value)
-
-
-def check_grade_change(level: str, old: str, new: str, kind: str) -> None:
-    """A changed locked grade (skollagen 3 kap. 19–20 §§): a rättelse may go either way; an ändring
-    may never lower the grade; either must change the value."""
-    if kind not in CORRECTION_TYPES:
-        raise RegistryError(f"Okänd ändringstyp: {kind}. Tillåtna: {', '.join(CORRECTION_TYPES)}.")
-    if old == new:
-        raise RegistryError(f"En {kind.lower()} måste ändra betyget (det var redan {new}).")
-    if kind == "Ändring" and grade_rank(level, new) < grade_rank(level, old):
-        raise RegistryError(f"En ändring får aldrig sänka betyget ({old} → {new}); det kan bara en rättelse.")
-
-
 # -- enrolments ----------------------------------------------------------------------------------
-def has_membership(status: str) -> bool:
-    """Only enrolments that were ever "Antagen" are group members ("Ej antagen" never was)."""
-    return status in ("Antagen", *ENDED_STATUSES)
-
-
-def membership_end(enrolment: Enrolment) -> date | None:
-    """An ended enrolment (Avbrott, Avslutad) keeps its membership, ending on its status date."""
-    return enrolment.status_date if enrolment.status in ENDED_STATUSES else None
-
-
-def is_admitted(enrolment: Enrolment, group: TeachingGroup, on: date | None = None) -> bool:
-    """Admitted ("Antagen") on ``on`` (default: the course-end day): a membership not ended before it."""
-    if not has_membership(enrolment.status):
-        return False
-    day = on or group.end_date
-    end = membership_end(enrolment)
-    return enrolment.start_date <= day and (end is None or end >= day)
-
-
-def default_status_date(group: TeachingGroup, today: date) -> date:
-    """When an Avbrott/Avslutad comes without a date: today, but before the course end."""
-    return max(group.start_date, min(today, group.end_date - timedelta(days=1)))
-
-
 def set_enrolment_status(
     session: Session, enrolment: Enrolment, status: str, on: date | None = None, *, now: datetime | None = None
 ) -> None:
@@ -402,3 +303,108 @@ def graders_by_group(session: Session, group_ids) -> dict[str, list[Person]]:
     for group_id, person in rows:
         out.setdefault(group_id, []).append(person)
     return out
+
+
+# -- pages ---------------------------------------------------------------------------------------
+def group_enrolments(session: Session, group_id: str) -> list[Enrolment]:
+    return list(session.scalars(select(Enrolment).where(Enrolment.group_id == group_id)).all())
+
+
+def student_record(session: Session, person: Person, at: datetime) -> dict:
+    """What the student page shows: the grades visible at ``at`` (newest first), the names of their
+    courses and teachers, the student's enrolments and their groups."""
+    grades = session.scalars(
+        select(ReceivedGrade)
+        .where(ReceivedGrade.student_id == person.id, ReceivedGrade.received_at <= at)
+        .order_by(ReceivedGrade.grade_date.desc(), ReceivedGrade.course_code)
+    ).all()
+    codes = {r.course_code for r in grades}
+    courses = dict(session.execute(select(Syllabus.code, Syllabus.name).where(Syllabus.code.in_(codes))).all())
+    teacher_ids = {t for r in grades for t in (r.teacher_ids or [])}
+    teachers = {p.id: p.full_name for p in session.scalars(select(Person).where(Person.id.in_(teacher_ids)))}
+    enrolments = session.scalars(select(Enrolment).where(Enrolment.person_id == person.id)).all()
+    groups = {
+        g.id: g
+        for g in session.scalars(
+            select(TeachingGroup).where(TeachingGroup.id.in_([e.group_id for e in enrolments]))
+        ).unique()
+    }
+    return {"grades": grades, "courses": courses, "teachers": teachers, "enrolments": enrolments, "groups": groups}
+
+
+# -- the grade import ----------------------------------------------------------------------------
+def import_runs(session: Session, limit: int = 500) -> list[ImportRun]:
+    """The latest runs, newest first."""
+    return list(session.scalars(select(ImportRun).order_by(ImportRun.id.desc()).limit(limit)).all())
+
+
+def last_ok_import(session: Session) -> ImportRun | None:
+    return session.scalars(
+        select(ImportRun).where(ImportRun.status == "ok").order_by(ImportRun.id.desc()).limit(1)
+    ).first()
+
+
+def known_person_ids(session: Session, ids) -> set[str]:
+    return set(session.scalars(select(Person.id).where(Person.id.in_(list(ids)))))
+
+
+def known_group_ids(session: Session, ids) -> set[str]:
+    return set(session.scalars(select(TeachingGroup.id).where(TeachingGroup.id.in_(list(ids)))))
+
+
+def syllabus_ids_by_code(session: Session) -> dict[str, str]:
+    return dict(session.execute(select(Syllabus.code, Syllabus.id)).all())
+
+
+def grades_of_origin(session: Session, student_id: str, origin: str) -> dict[tuple[str, str], ReceivedGrade]:
+    """The student's grades of one origin, by (course, group ref)."""
+    return {
+        (r.course_code, r.group_ref): r
+        for r in session.scalars(
+            select(ReceivedGrade).where(ReceivedGrade.student_id == student_id, ReceivedGrade.origin == origin)
+        )
+    }
+
+
+# -- webhook subscriptions ---------------------------------------------------------------------------
+def add_subscription_owner(engine, owner: str) -> None:
+    """A database made before subscriptions had owners gets the column; its subscriptions become
+    ``owner``'s."""
+    columns = {c["name"] for c in inspect(engine).get_columns(Subscription.__tablename__)}
+    if "owner" not in columns:
+        with engine.begin() as conn:
+            conn.execute(text("ALTER TABLE subscription ADD COLUMN owner VARCHAR(64)"))
+            conn.execute(text("UPDATE subscription SET owner = :owner"), {"owner": owner})
+
+
+def has_subscriptions(session: Session) -> bool:
+    return bool(session.scalar(select(exists().where(Subscription.id.is_not(None)))))
+
+
+def subscription_count(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(Subscription)) or 0
+
+
+def live_subscriptions(session: Session, at: datetime) -> list[Subscription]:
+    """Subscriptions not expired at ``at``, by id."""
+    return list(session.scalars(select(Subscription).where(Subscription.expires > at).order_by(Subscription.id)))
+
+
+def modified_between(session: Session, model, since: datetime, until: datetime) -> bool:
+    """Whether any record of ``model`` was modified in (since, until]."""
+    return bool(session.scalar(select(exists().where(model.modified > since, model.modified <= until))))
+
+
+def deleted_between(session: Session, endpoints: list[str], since: datetime, until: datetime) -> bool:
+    """Whether any record of the endpoints was removed in (since, until]."""
+    return bool(
+        session.scalar(
+            select(
+                exists().where(
+                    DeletedEntity.endpoint.in_(endpoints),
+                    DeletedEntity.deleted_at > since,
+                    DeletedEntity.deleted_at <= until,
+                )
+            )
+        )
+    )

@@ -1,0 +1,115 @@
+"""BER's rules: grade scales, personnummer, enrolment statuses, who is admitted — pure functions on
+values and model objects, no SQL, no HTTP (the reads and writes that apply them are :mod:`.store`).
+
+Each rule lives in exactly one function here; the UI, the SS 12000 API, the store and the scenario
+loader call them.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from betyg_harness import identity
+from betyg_harness.text import is_digit, is_digits
+from betyg_harness.mock_ber.errors import RegistryError
+from betyg_harness.mock_ber.models import Enrolment, TeachingGroup
+
+STATUSES = ("Antagen", "Avbrott", "Avslutad", "Ej antagen")
+CORRECTION_TYPES = ("Rättelse", "Ändring")
+ENDED_STATUSES = ("Avbrott", "Avslutad")
+GRADER_ROLE = "Lärare"
+SCALES = {"gymnasial": ("A", "B", "C", "D", "E", "F", "-"), "grundläggande": ("G", "IG")}
+SCHOOL_TYPES = {"gymnasial": "VUXGY", "grundläggande": "VUXGR"}
+
+
+# -- courses -------------------------------------------------------------------------------------
+def grade_scale(level: str) -> tuple[str, ...]:
+    """The grade steps of a course level: gymnasial A–F and "-", grundläggande G/IG."""
+    try:
+        return SCALES[level]
+    except KeyError:
+        raise RegistryError(f"Okänd kursnivå: {level}.") from None
+
+
+def school_type(level: str) -> str:
+    return SCHOOL_TYPES[level]
+
+
+def subject_name(course_name: str) -> str:
+    """'Matematik 1a' → 'Matematik': the course name without its trailing level."""
+    words = course_name.split()
+    while len(words) > 1 and any(is_digit(ch) for ch in words[-1]):
+        words.pop()
+    return " ".join(words)
+
+
+def subject_code(course_code: str, level: str) -> str:
+    """The subject's code: gymnasial 'MATMAT01a' → 'MAT'; grundläggande 'GRNENGA' → 'GRNENG'."""
+    return course_code[:6] if level == "grundläggande" else course_code[:3]
+
+
+# -- persons -------------------------------------------------------------------------------------
+def validate_civic_no(value: str) -> str:
+    """A personnummer or samordningsnummer as 12 digits YYYYMMDDNNNC (the one rule:
+    :mod:`betyg_harness.identity`, python-stdnum underneath)."""
+    digits = (value or "").replace("-", "").replace("+", "")
+    if len(digits) != 12 or not is_digits(digits):
+        raise RegistryError(f"Personnumret {value!r} ska ha 12 siffror (ÅÅÅÅMMDDNNNN).")
+    try:
+        return identity.normalize(digits)
+    except ValueError:
+        raise RegistryError(f"Personnumret {value} är ogiltigt (fel datum eller kontrollsiffra).") from None
+
+
+def fold_name(given: str, family: str) -> str:
+    """The name fields as nameContains searches them: case-folded, one per line."""
+    return f"{given.casefold()}\n{family.casefold()}"
+
+
+def format_civic_no(value: str) -> str:
+    """12 digits shown as YYYYMMDD-NNNN."""
+    return f"{value[:8]}-{value[8:]}"
+
+
+def grade_rank(level: str, value: str) -> int:
+    """A grade's place on its scale, higher = better (A > … > F > "-"; G > IG)."""
+    scale = grade_scale(level)
+    if value not in scale:
+        raise RegistryError(f"Betyget {value} finns inte i betygsskalan ({', '.join(scale)}).")
+    return len(scale) - scale.index(value)
+
+
+def check_grade_change(level: str, old: str, new: str, kind: str) -> None:
+    """A changed locked grade (skollagen 3 kap. 19–20 §§): a rättelse may go either way; an ändring
+    may never lower the grade; either must change the value."""
+    if kind not in CORRECTION_TYPES:
+        raise RegistryError(f"Okänd ändringstyp: {kind}. Tillåtna: {', '.join(CORRECTION_TYPES)}.")
+    if old == new:
+        raise RegistryError(f"En {kind.lower()} måste ändra betyget (det var redan {new}).")
+    if kind == "Ändring" and grade_rank(level, new) < grade_rank(level, old):
+        raise RegistryError(f"En ändring får aldrig sänka betyget ({old} → {new}); det kan bara en rättelse.")
+
+
+# -- enrolments ----------------------------------------------------------------------------------
+def has_membership(status: str) -> bool:
+    """Only enrolments that were ever "Antagen" are group members ("Ej antagen" never was)."""
+    return status in ("Antagen", *ENDED_STATUSES)
+
+
+def membership_end(enrolment: Enrolment) -> date | None:
+    """An ended enrolment (Avbrott, Avslutad) keeps its membership, ending on its status date."""
+    return enrolment.status_date if enrolment.status in ENDED_STATUSES else None
+
+
+def is_admitted(enrolment: Enrolment, group: TeachingGroup, on: date | None = None) -> bool:
+    """Admitted ("Antagen") on ``on`` (default: the course-end day): a membership not ended before it."""
+    if not has_membership(enrolment.status):
+        return False
+    day = on or group.end_date
+    end = membership_end(enrolment)
+    return enrolment.start_date <= day and (end is None or end >= day)
+
+
+def default_status_date(group: TeachingGroup, today: date) -> date:
+    """When an Avbrott/Avslutad comes without a date: today, but before the course end."""
+    return max(group.start_date, min(today, group.end_date - timedelta(days=1)))
