@@ -21,15 +21,14 @@ from typing import cast
 import requests
 import xmlschema
 from flask import current_app
-from sqlalchemy import select
 
 from betyg_harness import reference
 from betyg_harness.mock_kit.app import current_kit, now
 from betyg_harness.mock_kit.clock import STOCKHOLM, parse_instant
 from betyg_harness.mock_kit.scenario import stable_id
 from betyg_harness.mock_ber.errors import ImportFailed
-from betyg_harness.mock_ber.models import ImportRun, Person, ReceivedGrade, Syllabus, TeachingGroup
-from betyg_harness.mock_ber.store import record_deletion
+from betyg_harness.mock_ber.models import ImportRun, ReceivedGrade
+from betyg_harness.mock_ber import store
 
 NS = "{http://pingpong.se/schemas/grades/v1.1}"
 JOB_NAME = "grade_import"
@@ -75,9 +74,7 @@ def before_read() -> None:
 
 # -- the run -------------------------------------------------------------------------------------
 def next_window(session, at: datetime) -> tuple[datetime, datetime]:
-    last_ok = session.scalars(
-        select(ImportRun).where(ImportRun.status == "ok").order_by(ImportRun.id.desc()).limit(1)
-    ).first()
+    last_ok = store.last_ok_import(session)
     if last_ok is not None:
         start = last_ok.tom
     else:
@@ -185,10 +182,9 @@ def delay_minutes(seed, key: str) -> int:
 def apply(session, run: ImportRun, students: list[dict], at: datetime) -> None:
     """Apply each student's complete list: add and change what is listed, remove what is missing
     (of the grades that came from Ping Pong; a removal is recorded for deletedEntities)."""
-    known = set(session.scalars(select(Person.id).where(Person.id.in_([s["id"] for s in students]))))
-    syllabuses = dict(session.execute(select(Syllabus.code, Syllabus.id)).all())
-    group_ids = {g["group"] for s in students for g in s["grades"] if g["group"]}
-    groups = set(session.scalars(select(TeachingGroup.id).where(TeachingGroup.id.in_(group_ids))))
+    known = store.known_person_ids(session, [s["id"] for s in students])
+    syllabuses = store.syllabus_ids_by_code(session)
+    groups = store.known_group_ids(session, {g["group"] for s in students for g in s["grades"] if g["group"]})
     notes = []
     session.add(run)
     session.flush()  # the run's id, for the grades it brings
@@ -221,16 +217,11 @@ def _remove_unlisted(session, run: ImportRun, student_id: str, wanted: dict, at:
     by (course, group) as they were."""
     # The import owns the grades that came from Ping Pong and only those: a student's earlier
     # grades from elsewhere (origin "history") are not in Ping Pong's list and must stay.
-    existing = {
-        (r.course_code, r.group_ref): r
-        for r in session.scalars(
-            select(ReceivedGrade).where(ReceivedGrade.student_id == student_id, ReceivedGrade.origin == IMPORTED)
-        )
-    }
+    existing = store.grades_of_origin(session, student_id, IMPORTED)
     for key, record in existing.items():
         if key not in wanted:
             session.delete(record)
-            record_deletion(session, "grades", record.id, at)
+            store.record_deletion(session, "grades", record.id, at)
             run.removed += 1
     return existing
 

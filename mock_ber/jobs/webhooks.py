@@ -57,13 +57,12 @@ from urllib.parse import SplitResult, unquote, unquote_to_bytes, urlsplit, urlun
 
 import requests
 from flask import current_app
-from sqlalchemy import exists, inspect, select, text
 
 from betyg_harness.mock_kit.app import current_kit, now
+from betyg_harness.mock_ber import store
 from betyg_harness.mock_ber.errors import TargetRefused
 from betyg_harness.mock_ber.models import (
     Activity,
-    DeletedEntity,
     Duty,
     Organisation,
     Person,
@@ -295,17 +294,12 @@ def install(app, kit) -> None:
     """The job exists while there are subscriptions (a restart on a database that has some). A
     database made before subscriptions had owners gets the column; its subscriptions become the
     first API client's (the one ``BER_API_TOKEN`` names by default)."""
-    with kit.locks.hold("init"):
-        columns = {c["name"] for c in inspect(kit.db.engine).get_columns(Subscription.__tablename__)}
-        if "owner" not in columns:
-            from betyg_harness.mock_ber import api_clients
+    from betyg_harness.mock_ber import api_clients
 
-            first = next(iter(api_clients(app.config)), "pingpong")
-            with kit.db.engine.begin() as conn:
-                conn.execute(text("ALTER TABLE subscription ADD COLUMN owner VARCHAR(64)"))
-                conn.execute(text("UPDATE subscription SET owner = :owner"), {"owner": first})
+    with kit.locks.hold("init"):
+        store.add_subscription_owner(kit.db.engine, next(iter(api_clients(app.config)), "pingpong"))
     with kit.db.session() as session:
-        if session.scalar(select(exists().where(Subscription.id.is_not(None)))):
+        if store.has_subscriptions(session):
             ensure_job(kit)
 
 
@@ -333,23 +327,10 @@ def backoff(attempts: int) -> timedelta:
 def changes(session, types: list[str], since: datetime, until: datetime) -> tuple[list[str], bool]:
     """(types modified in (since, until], whether any of the types had a removal in it)."""
     modified = [
-        name
-        for name in types
-        if name in MODELS
-        and session.scalar(select(exists().where(MODELS[name].modified > since, MODELS[name].modified <= until)))
+        name for name in types if name in MODELS and store.modified_between(session, MODELS[name], since, until)
     ]
     keys = [DELETED_KEYS[name] for name in types if name in DELETED_KEYS]
-    deleted = bool(keys) and bool(
-        session.scalar(
-            select(
-                exists().where(
-                    DeletedEntity.endpoint.in_(keys),
-                    DeletedEntity.deleted_at > since,
-                    DeletedEntity.deleted_at <= until,
-                )
-            )
-        )
-    )
+    deleted = bool(keys) and store.deleted_between(session, keys, since, until)
     return modified, deleted
 
 
@@ -436,7 +417,7 @@ def dispatch() -> int:
         at = now()
         with kit.db.session() as session, session.begin():
             due = []
-            for sub in session.scalars(select(Subscription).where(Subscription.expires > at).order_by(Subscription.id)):
+            for sub in store.live_subscriptions(session, at):
                 if sub.next_attempt is not None and sub.next_attempt > at:
                     continue
                 modified, deleted = changes(session, list(sub.resource_types), sub.notified_until, at)

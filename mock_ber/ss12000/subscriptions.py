@@ -18,9 +18,10 @@ import uuid
 from datetime import timedelta
 
 from flask import current_app, g, jsonify, request
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from betyg_harness.mock_kit.app import current_kit, now
+from betyg_harness.mock_ber import store
 from betyg_harness.mock_ber.jobs import webhooks
 from betyg_harness.mock_ber.errors import ApiError, TargetRefused
 from betyg_harness.mock_ber.models import Subscription
@@ -198,7 +199,7 @@ def renew_subscription(sid: str):
 def delete_subscription(sid: str):
     with current_kit().db.session() as session, session.begin():
         session.delete(_find(session, sid))
-        left = session.scalar(select(func.count()).select_from(Subscription))
+        left = store.subscription_count(session)
     if not left:
         webhooks.drop_job(current_kit())
     return "", 204

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, g, make_response, redirect, render_template, request, url_for
-from sqlalchemy import select
 
 from betyg_harness.mock_kit import logins
 from betyg_harness.mock_kit.app import current_kit, now
@@ -12,7 +11,7 @@ from betyg_harness.mock_kit.clock import STOCKHOLM
 from betyg_harness.mock_ber import rules, store
 from betyg_harness.mock_ber.jobs import grade_import
 from betyg_harness.mock_ber.errors import RegistryError
-from betyg_harness.mock_ber.models import BerUser, Enrolment, ImportRun, Person, ReceivedGrade, Syllabus, TeachingGroup
+from betyg_harness.mock_ber.models import BerUser, Person, TeachingGroup
 from betyg_harness.mock_ber.ui.forms import LinkForm, LoginForm, LogoutForm, RunImportForm, SearchForm, UnlinkForm
 
 bp = Blueprint("ui", __name__, template_folder="../templates", static_folder="../static", static_url_path="/static/ber")
@@ -147,7 +146,7 @@ def _swedish_errors(form: SearchForm) -> None:
 def _group_page(
     s, group: TeachingGroup, link_form: LinkForm | None = None, error: str | None = None, status: int = 200
 ):
-    enrolments = s.scalars(select(Enrolment).where(Enrolment.group_id == group.id)).all()
+    enrolments = store.group_enrolments(s, group.id)
     enrolments = sorted(enrolments, key=lambda e: (e.person.family_name.casefold(), e.person.given_name.casefold()))
     linked = store.graders(s, group)
     choices = store.linkable_teachers(s, group)
@@ -230,37 +229,13 @@ def student(person_id):
     grade_import.before_read()
     with db() as s:
         person = s.get(Person, person_id) or abort(404)
-        grades = s.scalars(
-            select(ReceivedGrade)
-            .where(ReceivedGrade.student_id == person.id, ReceivedGrade.received_at <= now())
-            .order_by(ReceivedGrade.grade_date.desc(), ReceivedGrade.course_code)
-        ).all()
-        codes = {r.course_code for r in grades}
-        courses = dict(s.execute(select(Syllabus.code, Syllabus.name).where(Syllabus.code.in_(codes))).all())
-        teacher_ids = {t for r in grades for t in (r.teacher_ids or [])}
-        teachers = {p.id: p.full_name for p in s.scalars(select(Person).where(Person.id.in_(teacher_ids)))}
-        enrolments = s.scalars(select(Enrolment).where(Enrolment.person_id == person.id)).all()
-        groups = {
-            g.id: g
-            for g in s.scalars(
-                select(TeachingGroup).where(TeachingGroup.id.in_([e.group_id for e in enrolments]))
-            ).unique()
-        }
-        return render_template(
-            "ber/student.html",
-            person=person,
-            grades=grades,
-            courses=courses,
-            teachers=teachers,
-            enrolments=enrolments,
-            groups=groups,
-        )
+        return render_template("ber/student.html", person=person, **store.student_record(s, person, now()))
 
 
 @bp.get("/betygsimport")
 def imports():
     with db() as s:
-        runs = s.scalars(select(ImportRun).order_by(ImportRun.id.desc()).limit(500)).all()
+        runs = store.import_runs(s, 500)
         job = next((j for j in current_kit().scheduler.jobs if j.name == grade_import.JOB_NAME), None)
         start, _ = grade_import.next_window(s, now())
         return render_template("ber/imports.html", runs=runs, job=job, next_from=start, form=RunImportForm())
