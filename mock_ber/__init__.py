@@ -53,7 +53,8 @@ def api_clients(config) -> dict[str, str]:
 
 def create_app(config: dict | None = None) -> Flask:
     from betyg_harness.mock_kit.control import control_api
-    from betyg_harness.mock_ber import loader, ss12000, ui
+    from betyg_harness.mock_ber import ss12000, ui
+    from betyg_harness.mock_ber.store import scenario
     from betyg_harness.mock_ber.jobs import grade_import, webhooks
     from betyg_harness.mock_ber.models import metadata
     from betyg_harness.mock_kit.webfonts import register_fonts
@@ -76,10 +77,10 @@ def create_app(config: dict | None = None) -> Flask:
         app,
         name="mock_ber",
         metadata=metadata,
-        load_scenario=loader.load,
+        load_scenario=scenario.load,
         after_load=after_load,
         error_pages=ui.error_pages(),
-        check_scenario=loader.check,
+        check_scenario=scenario.check,
     )
     csrf.exempt(control_api)  # a JSON API for tests and tools, not a browser form
     grade_import.install(app, kit)

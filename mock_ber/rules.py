@@ -1,8 +1,8 @@
 """BER's rules: grade scales, personnummer, enrolment statuses, who is admitted — pure functions on
-values and model objects, no SQL, no HTTP (the reads and writes that apply them are :mod:`.store`).
+values and model objects, no SQL, no HTTP (the reads and writes that apply them are :mod:`mock_ber.store`).
 
-Each rule lives in exactly one function here; the UI, the SS 12000 API, the store and the scenario
-loader call them.
+Each rule lives in exactly one function here; the UI, the SS 12000 API and the store (the
+scenario's tables too) call them.
 """
 
 from __future__ import annotations

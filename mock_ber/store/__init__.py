@@ -1,5 +1,6 @@
 """BER's reads and writes of its tables: enrolment statuses, removals, grading-teacher links, the
-group search. The rules they apply are :mod:`.rules`; views, the API and the jobs call these.
+group search, the pages' and the jobs' reads. The rules they apply are :mod:`mock_ber.rules`; views,
+the API and the jobs call these. A scenario's tables are written by :mod:`.scenario`.
 """
 
 from __future__ import annotations
