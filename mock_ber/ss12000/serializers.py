@@ -7,21 +7,19 @@ from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from betyg_harness.mock_kit.clock import STOCKHOLM
 from betyg_harness.mock_kit.scenario import stable_id
-from betyg_harness.mock_ber import rules
+from betyg_harness.mock_ber import rules, store
+from betyg_harness.mock_ber.store import memberships_for
 from betyg_harness.mock_ber.models import (
     Duty,
-    Enrolment,
     Organisation,
     Person,
     Programme,
     ReceivedGrade,
     Syllabus,
-    TeacherAssignment,
     TeachingGroup,
 )
 
@@ -50,27 +48,7 @@ class Refs:
         missing = [i for i in set(ids) if i and i not in self._cache]
         if not missing:
             return
-        if model is Person:
-            for pid, given, family in self.session.execute(
-                select(Person.id, Person.given_name, Person.family_name).where(Person.id.in_(missing))
-            ):
-                self._cache[pid] = f"{given} {family}"
-        elif model is Duty:
-            for did, given, family, role in self.session.execute(
-                select(Duty.id, Person.given_name, Person.family_name, Duty.duty_role)
-                .join(Person, Person.id == Duty.person_id)
-                .where(Duty.id.in_(missing))
-            ):
-                self._cache[did] = f"{given} {family} ({role})"
-        else:
-            name_col = {
-                Organisation: Organisation.display_name,
-                TeachingGroup: TeachingGroup.name,
-                Syllabus: Syllabus.name,
-                Programme: Programme.name,
-            }[model]
-            for rid, name in self.session.execute(select(model.id, name_col).where(model.id.in_(missing))):
-                self._cache[rid] = name
+        self._cache.update(store.display_names(self.session, model, missing))
 
     def ref(self, rid: str, name: str | None = None) -> dict:
         out = {"id": rid}
@@ -152,13 +130,7 @@ def person_batch(rows, refs: Refs, expand) -> list[dict]:
 def _memberships_by_person(rows, refs: Refs) -> dict[str, list[dict]]:
     """The persons' group memberships (expand=groupMemberships), by person id."""
     by_person = defaultdict(list)
-    rows_ = refs.session.execute(
-        select(Enrolment, TeachingGroup)
-        .join(TeachingGroup, TeachingGroup.id == Enrolment.group_id)
-        .where(Enrolment.person_id.in_([p.id for p in rows]), Enrolment.status.in_(_MEMBER_STATUSES))
-        .order_by(Enrolment.id)
-    ).all()
-    for e, g in rows_:
+    for e, g in store.person_memberships(refs.session, [p.id for p in rows]):
         membership = {"group": group_fragment(g, refs), "startDate": e.start_date.isoformat()}
         end = rules.membership_end(e)
         if end is not None:
@@ -170,7 +142,7 @@ def _memberships_by_person(rows, refs: Refs) -> dict[str, list[dict]]:
 def _duties_by_person(rows, refs: Refs) -> dict[str, list[dict]]:
     """The persons' duties (expand=duties), by person id."""
     by_person = defaultdict(list)
-    duties = refs.session.scalars(select(Duty).where(Duty.person_id.in_([p.id for p in rows]))).all()
+    duties = store.duties_of(refs.session, [p.id for p in rows])
     refs.prefetch(Organisation, [d.organisation_id for d in duties])
     for d in duties:
         by_person[d.person_id].append(duty(d, refs))
@@ -211,41 +183,6 @@ def syllabus_batch(rows, refs: Refs, expand) -> list[dict]:
 
 
 # -- groups ----------------------------------------------------------------------------------------
-_MEMBER_STATUSES = [s for s in rules.STATUSES if rules.has_membership(s)]
-# Built once: constructing the statement costs about as much as running it for one group.
-_MEMBERSHIPS = (
-    select(
-        Enrolment.group_id,
-        Enrolment.person_id,
-        Enrolment.status,
-        Enrolment.status_date,
-        Enrolment.start_date,
-        Person.given_name,
-        Person.family_name,
-    )
-    .join(Person, Person.id == Enrolment.person_id)
-    .where(
-        Enrolment.group_id.in_(bindparam("group_ids", expanding=True)),
-        Enrolment.status.in_(bindparam("statuses", expanding=True)),
-    )
-    .order_by(Enrolment.id)
-)
-
-
-def memberships_for(session: Session, group_ids) -> dict[str, list]:
-    """Each group's member enrolments as plain rows (not ORM objects: a group of 200 students, or a
-    page of 500 groups, is read on every grading view and sync) with the person's names."""
-    by_group = defaultdict(list)
-    rows = (
-        session.connection()
-        .execute(  # Core rows: no ORM result processing
-            _MEMBERSHIPS, {"group_ids": list(group_ids), "statuses": _MEMBER_STATUSES}
-        )
-        .all()
-    )
-    for e in rows:
-        by_group[e.group_id].append(e)
-    return by_group
 
 
 def group_fragment(g: TeachingGroup, refs: Refs) -> dict:
@@ -299,11 +236,7 @@ def group_batch(rows, refs: Refs, expand) -> list[dict]:
 # -- activities ------------------------------------------------------------------------------------
 def activity_batch(rows, refs: Refs, expand) -> list[dict]:
     assignments = defaultdict(list)
-    for a in refs.session.scalars(
-        select(TeacherAssignment)
-        .where(TeacherAssignment.activity_id.in_([r.id for r in rows]))
-        .order_by(TeacherAssignment.id)
-    ):
+    for a in store.assignments_of(refs.session, [r.id for r in rows]):
         assignments[a.activity_id].append(a)
     members = memberships_for(refs.session, [r.group_id for r in rows]) if "groups" in expand else {}
     refs.prefetch(Duty, [a.duty_id for items in assignments.values() for a in items])
@@ -435,12 +368,7 @@ STUDY_PLAN_TITLE = "Kurser"
 def studyplan_batch(rows, refs: Refs, expand) -> list[dict]:
     """Each plan's courses are the student's enrolments (an ended one noted with its status)."""
     courses = defaultdict(list)
-    for e, g in refs.session.execute(
-        select(Enrolment, TeachingGroup)
-        .join(TeachingGroup, TeachingGroup.id == Enrolment.group_id)
-        .where(Enrolment.person_id.in_([p.person_id for p in rows]))
-        .order_by(TeachingGroup.start_date, Enrolment.id)
-    ):
+    for e, g in store.enrolments_with_groups(refs.session, [p.person_id for p in rows]):
         courses[e.person_id].append((e, g))
     refs.prefetch(Person, [p.person_id for p in rows])
     refs.prefetch(Syllabus, [g.syllabus_id for items in courses.values() for _, g in items])

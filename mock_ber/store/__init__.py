@@ -9,7 +9,9 @@ from datetime import date, datetime
 
 from typing import cast
 
-from sqlalchemy import Table, exists, func, inspect, or_, select, text
+from collections import defaultdict
+
+from sqlalchemy import Table, bindparam, exists, func, inspect, or_, select, text
 from sqlalchemy.orm import Session
 
 from betyg_harness.mock_kit import app as kit_app
@@ -23,6 +25,7 @@ from betyg_harness.mock_ber.models import (
     ImportRun,
     Organisation,
     Person,
+    Programme,
     ReceivedGrade,
     StudyPlan,
     Subscription,
@@ -30,7 +33,7 @@ from betyg_harness.mock_ber.models import (
     TeacherAssignment,
     TeachingGroup,
 )
-from betyg_harness.mock_ber.rules import ENDED_STATUSES, GRADER_ROLE, STATUSES, default_status_date
+from betyg_harness.mock_ber.rules import ENDED_STATUSES, GRADER_ROLE, STATUSES, default_status_date, has_membership
 
 
 def _now(now: datetime | None) -> datetime:
@@ -409,3 +412,101 @@ def deleted_between(session: Session, endpoints: list[str], since: datetime, unt
             )
         )
     )
+
+
+# -- the SS 12000 API's batch reads --------------------------------------------------------------------
+def display_names(session: Session, model, ids: list[str]) -> dict[str, str]:
+    """``displayName`` of each record (expandReferenceNames): a person's name, a duty's holder and
+    role, else the record's own name."""
+    if model is Person:
+        rows = session.execute(select(Person.id, Person.given_name, Person.family_name).where(Person.id.in_(ids)))
+        return {pid: f"{given} {family}" for pid, given, family in rows}
+    if model is Duty:
+        holders = session.execute(
+            select(Duty.id, Person.given_name, Person.family_name, Duty.duty_role)
+            .join(Person, Person.id == Duty.person_id)
+            .where(Duty.id.in_(ids))
+        )
+        return {did: f"{given} {family} ({role})" for did, given, family, role in holders}
+    name_col = {
+        Organisation: Organisation.display_name,
+        TeachingGroup: TeachingGroup.name,
+        Syllabus: Syllabus.name,
+        Programme: Programme.name,
+    }[model]
+    return dict(session.execute(select(model.id, name_col).where(model.id.in_(ids))).all())
+
+
+def person_memberships(session: Session, person_ids: list[str]) -> list:
+    """(enrolment, group) of the persons' group memberships, by enrolment id."""
+    return list(
+        session.execute(
+            select(Enrolment, TeachingGroup)
+            .join(TeachingGroup, TeachingGroup.id == Enrolment.group_id)
+            .where(Enrolment.person_id.in_(person_ids), Enrolment.status.in_(_MEMBER_STATUSES))
+            .order_by(Enrolment.id)
+        ).all()
+    )
+
+
+def duties_of(session: Session, person_ids: list[str]) -> list[Duty]:
+    return list(session.scalars(select(Duty).where(Duty.person_id.in_(person_ids))).all())
+
+
+def assignments_of(session: Session, activity_ids: list[str]) -> list[TeacherAssignment]:
+    return list(
+        session.scalars(
+            select(TeacherAssignment)
+            .where(TeacherAssignment.activity_id.in_(activity_ids))
+            .order_by(TeacherAssignment.id)
+        )
+    )
+
+
+def enrolments_with_groups(session: Session, person_ids: list[str]) -> list:
+    """(enrolment, group) of every enrolment of the persons, by course start."""
+    return list(
+        session.execute(
+            select(Enrolment, TeachingGroup)
+            .join(TeachingGroup, TeachingGroup.id == Enrolment.group_id)
+            .where(Enrolment.person_id.in_(person_ids))
+            .order_by(TeachingGroup.start_date, Enrolment.id)
+        )
+    )
+
+
+_MEMBER_STATUSES = [s for s in STATUSES if has_membership(s)]
+# Built once: constructing the statement costs about as much as running it for one group.
+_MEMBERSHIPS = (
+    select(
+        Enrolment.group_id,
+        Enrolment.person_id,
+        Enrolment.status,
+        Enrolment.status_date,
+        Enrolment.start_date,
+        Person.given_name,
+        Person.family_name,
+    )
+    .join(Person, Person.id == Enrolment.person_id)
+    .where(
+        Enrolment.group_id.in_(bindparam("group_ids", expanding=True)),
+        Enrolment.status.in_(bindparam("statuses", expanding=True)),
+    )
+    .order_by(Enrolment.id)
+)
+
+
+def memberships_for(session: Session, group_ids) -> dict[str, list]:
+    """Each group's member enrolments as plain rows (not ORM objects: a group of 200 students, or a
+    page of 500 groups, is read on every grading view and sync) with the person's names."""
+    by_group = defaultdict(list)
+    rows = (
+        session.connection()
+        .execute(  # Core rows: no ORM result processing
+            _MEMBERSHIPS, {"group_ids": list(group_ids), "statuses": _MEMBER_STATUSES}
+        )
+        .all()
+    )
+    for e in rows:
+        by_group[e.group_id].append(e)
+    return by_group
