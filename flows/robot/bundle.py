@@ -8,7 +8,7 @@ complete catalogues themselves, in a stable order (school, then group name).
 
 What it relies on: the report gives each group's status, its catalogue (or null) and, when the robot
 knows them, ``missing_students``; the school and the teachers to sign are read from the catalogue
-PDF itself (:mod:`betyg_harness.catalogue`, the reader behind ``betygskatalog-check``), as the report
+PDF itself (:mod:`betyg_harness.flows.catalogue`, the reader behind ``betygskatalog-check``), as the report
 does not hold them. A group waiting for grades has no catalogue, so its students come only from
 ``missing_students`` — without it the page says the students are unknown here.
 
@@ -43,7 +43,7 @@ from rich.console import Console
 from rich.markup import escape as rich_escape
 from rich.table import Table as RichTable
 
-from betyg_harness.catalogue import read_catalogue
+from betyg_harness.flows.catalogue import read_catalogue
 from betyg_harness.flows.robot.report import STATUS_SV
 
 EXIT_OK, EXIT_INCOMPLETE, EXIT_BAD_INPUT = 0, 1, 2
