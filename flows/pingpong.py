@@ -110,15 +110,16 @@ def open_group(
 
 
 @dataclass
-class Plan:
-    """What to click, from what the grading view shows and what was asked."""
+class GradeEdits:
+    """The grade edits to make in one grading view (what to click), from what it shows and what was
+    asked: :func:`plan_grades` makes them, :func:`grade_group` clicks them."""
 
     to_set: dict[str, str]  # personnummer12 → grade
     already: dict[str, str]
     rows: dict[str, StudentRow]  # personnummer12 → the row the grading view shows
 
 
-def plan_grades(state: GradingState, grades: Mapping[str, str], *, lock: bool) -> Plan:
+def plan_grades(state: GradingState, grades: Mapping[str, str], *, lock: bool) -> GradeEdits:
     """Compare the asked grades with the screen; raise on students not listed, steps outside the
     scale, or other locked grades (a conflict: nothing is overwritten)."""
     to_set, already, rows, missing, conflicts, names = {}, {}, {}, [], {}, {}
@@ -149,10 +150,10 @@ def plan_grades(state: GradingState, grades: Mapping[str, str], *, lock: bool) -
         raise StudentNotAdmitted(state.name, missing)
     if conflicts:
         raise GradeConflict(state.name, conflicts, names)
-    return Plan(to_set=to_set, already=already, rows=rows)
+    return GradeEdits(to_set=to_set, already=already, rows=rows)
 
 
-def check_summary(summary: Summary, plan: Plan, state: GradingState, *, lock: bool, teachers: list[str]) -> None:
+def check_summary(summary: Summary, plan: GradeEdits, state: GradingState, *, lock: bool, teachers: list[str]) -> None:
     """The summary must show exactly what was asked: each student's grade and lock, the teachers."""
     problems = _summary_row_problems(summary, plan, state, lock=lock)
     shown = set(summary.teachers)
@@ -166,7 +167,7 @@ def check_summary(summary: Summary, plan: Plan, state: GradingState, *, lock: bo
         raise SummaryMismatch("Sammanfattningen stämmer inte: " + "; ".join(problems) + ". Inget sparades.")
 
 
-def _summary_row_problems(summary: Summary, plan: Plan, state: GradingState, *, lock: bool) -> list[str]:
+def _summary_row_problems(summary: Summary, plan: GradeEdits, state: GradingState, *, lock: bool) -> list[str]:
     """Where the summary's rows differ from the plan: a row not asked for (and not as it was),
     another grade or lock than asked, a student asked for and not shown."""
     problems = []
@@ -296,7 +297,7 @@ def _screenshot(page: Page, directory: Path, name: str) -> Path:
     return path
 
 
-def _not_shown_as_saved(plan: Plan, final: GradingState, *, lock: bool) -> list[str]:
+def _not_shown_as_saved(plan: GradeEdits, final: GradingState, *, lock: bool) -> list[str]:
     """The students whose grade the view after Spara does not show as asked (and locked)."""
     return [
         f"{plan.rows[p].name}"
