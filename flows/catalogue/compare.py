@@ -187,20 +187,13 @@ def _unexpected_row(
         ]
     explained.add(owner.personnummer)
     who.append(owner.personnummer)
-    out = [
+    return [
         Difference(
             "wrong_personnummer",
             f"{owner.name} står med personnumret {row.personnummer}, väntat {owner.personnummer}.",
-        )
+        ),
+        *_grade_of(row, owner, f"{owner.name} ({owner.personnummer})"),
     ]
-    if _norm(row.betyg) != _norm(owner.betyg):
-        out.append(
-            Difference(
-                "wrong_grade",
-                f"Fel betyg för {owner.name} ({owner.personnummer}): väntat {owner.betyg!r}, utskrivet {row.betyg!r}.",
-            )
-        )
-    return out
 
 
 def _other_name(
@@ -215,22 +208,22 @@ def _other_name(
             *_expected_row(row, exp, who),
         ]
     who.append(other.personnummer)
-    out = [
+    return [
         Difference(
             "wrong_personnummer",
             f"Personnumret {row.personnummer} tillhör {exp.name} men "
             f"står vid {other.name} (väntat "
             f"{other.personnummer}): förväxlat eller fel personnummer.",
-        )
+        ),
+        *_grade_of(row, other, other.name),
     ]
-    if _norm(row.betyg) != _norm(other.betyg):
-        out.append(
-            Difference(
-                "wrong_grade",
-                f"Fel betyg för {other.name}: väntat {other.betyg!r}, utskrivet {row.betyg!r}.",
-            )
-        )
-    return out
+
+
+def _grade_of(row: ParsedRow, exp: ExpectedStudent, name: str) -> list[Difference]:
+    """``wrong_grade`` when ``row`` (``exp``'s, under a wrong personnummer) prints another grade."""
+    if _norm(row.betyg) == _norm(exp.betyg):
+        return []
+    return [Difference("wrong_grade", f"Fel betyg för {name}: väntat {exp.betyg!r}, utskrivet {row.betyg!r}.")]
 
 
 def _expected_row(row: ParsedRow, exp: ExpectedStudent, who: list[str]) -> list[Difference]:
