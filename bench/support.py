@@ -9,7 +9,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from betyg_harness import scales
+from betyg_harness import scales, statuses
 from betyg_harness.identity import display
 from betyg_harness.launcher import start_mocks
 
@@ -35,7 +35,7 @@ def plan(doc: dict) -> list[tuple[str, dict[str, str], list[str]]]:
         scale = scales.SCALES[scales.level_of_course(group["course"])]
         grades = {
             display(people[e["student"]]): scale[(i + j) % len(scale)]
-            for j, e in enumerate(x for x in group["enrolments"] if x["status"] == "Antagen")
+            for j, e in enumerate(x for x in group["enrolments"] if x["status"] == statuses.ADMITTED)
         }
         out.append((group["name"], grades, [staff[t] for t in group["graders"]]))
     return out

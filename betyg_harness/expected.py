@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from betyg_harness import scales
+from betyg_harness import scales, statuses
 
 
 @dataclass(frozen=True)
@@ -42,7 +42,7 @@ def grading_plan(document: dict, today: dt.date | None = None) -> list[GroupPlan
             continue
         course = courses[group["course"]]
         steps = scales.GYMNASIAL_SCALE[:6] if course["level"] == scales.GYMNASIAL else scales.GRUNDLAGGANDE_SCALE
-        admitted = [students[e["student"]] for e in group.get("enrolments", []) if e["status"] == "Antagen"]
+        admitted = [students[e["student"]] for e in group.get("enrolments", []) if e["status"] == statuses.ADMITTED]
         plans.append(
             GroupPlan(
                 name=group["name"],

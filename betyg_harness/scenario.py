@@ -16,7 +16,7 @@ import uuid
 from functools import lru_cache
 from pathlib import Path
 
-from betyg_harness import identity, scales
+from betyg_harness import identity, scales, statuses
 from betyg_harness.text import is_digits
 
 ID_NAMESPACE = uuid.UUID("6f1c2b1e-5d1a-4c55-9a57-3c1d0b7e2f10")
@@ -157,7 +157,7 @@ def _group_problems(g: dict, staff: dict, students: set[str]) -> list[str]:
         elif key in g.get("graders", []) and staff[key]["dutyRole"] != "Lärare":
             out.append(f"{where}: grader {key} is not a Lärare")
     for e in g.get("enrolments", []):
-        if e["status"] not in ("Avbrott", "Avslutad"):
+        if e["status"] not in statuses.ENDED_STATUSES:
             continue
         if "date" not in e:
             out.append(f"{where}: {e['status']} of {e['student']} has no date")

@@ -12,7 +12,7 @@ from typing import cast
 from sqlalchemy import Table, func, or_, select
 from sqlalchemy.orm import Session
 
-from betyg_harness import identity, scales
+from betyg_harness import identity, scales, statuses
 from betyg_harness.text import is_digit, is_digits
 from betyg_harness.mock_kit import app as kit_app
 from betyg_harness.mock_kit.scenario import stable_id
@@ -30,9 +30,9 @@ from betyg_harness.mock_ber.models import (
     TeachingGroup,
 )
 
-STATUSES = ("Antagen", "Avbrott", "Avslutad", "Ej antagen")
+STATUSES = statuses.ENROLMENT_STATUSES
 CORRECTION_TYPES = ("Rättelse", "Ändring")
-ENDED_STATUSES = ("Avbrott", "Avslutad")
+ENDED_STATUSES = statuses.ENDED_STATUSES
 GRADER_ROLE = "Lärare"
 
 

@@ -42,6 +42,7 @@ FLOOR_MODULES = (
     "betyg_harness/ports.py",
     "betyg_harness/scales.py",
     "betyg_harness/scenario.py",
+    "betyg_harness/statuses.py",
     "betyg_harness/text.py",
     "betyg_harness/extras.py",
     "betyg_harness/reference/",
