@@ -36,6 +36,7 @@ from betyg_harness.flows import (
 from betyg_harness.catalogue import ExpectedCatalogue, compare, read_catalogue
 from betyg_harness.expected import grading_plan
 from betyg_harness.extras import require
+from betyg_harness.text import slug
 
 
 def _port(preferred: int) -> int:
@@ -146,7 +147,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _slug(name: str) -> str:
-    return "".join(ch if ch.isalnum() else "_" for ch in name).strip("_")
+    return slug(name, r"\w", runs=False)  # each character that is not a letter or digit: one "_"
 
 
 if __name__ == "__main__":

@@ -32,8 +32,9 @@ from betyg_harness.flows.errors import (
 )
 from betyg_harness.flows.models import GradeResult, GradingState, GroupHit, PersonGrades, StudentRow, Summary
 from betyg_harness.flows.pages.pingpong import BetygSearchByGroupPage, BetygSearchByTeacherPage, GradingPage, LoginPage
-from betyg_harness.flows.scales import display_personnummer, normalize_personnummer, pnr_equal, same_person
-from betyg_harness.text import close_matches, same_but_for_case_and_spacing
+from betyg_harness.flows.scales import display_personnummer, normalize_personnummer
+from betyg_harness.identity import same_number
+from betyg_harness.text import close_matches, same_but_for_case_and_spacing, slug
 
 Group = str | GroupHit | GradingPage
 
@@ -173,9 +174,9 @@ def _summary_row_problems(summary: Summary, plan: GradeEdits, state: GradingStat
     problems = []
     seen = set()
     for row in summary.rows:
-        pnr = next((p for p in plan.to_set if same_person(row.personnummer, p)), None)
+        pnr = next((p for p in plan.to_set if same_number(row.personnummer, p)), None)
         if pnr is None:
-            current = next((s for s in state.students if pnr_equal(row.personnummer, s.personnummer)), None)
+            current = next((s for s in state.students if same_number(row.personnummer, s.personnummer)), None)
             if current is None or current.grade != row.grade or current.locked != row.locks:
                 problems.append(f"{row.name} {row.grade} finns i sammanfattningen men begärdes inte")
             continue
@@ -318,6 +319,4 @@ def preview_catalogue(page: Page, group: Group, *, base_url: str = "") -> str:
 
 
 def _slug(name: str) -> str:
-    import re
-
-    return re.sub(r"[^A-Za-z0-9ÅÄÖåäö_-]+", "_", name).strip("_") or "grupp"
+    return slug(name) or "grupp"

@@ -12,7 +12,7 @@ from typing import cast
 from sqlalchemy import Table, func, or_, select
 from sqlalchemy.orm import Session
 
-from betyg_harness import identity
+from betyg_harness import identity, scales, statuses
 from betyg_harness.text import is_digit, is_digits
 from betyg_harness.mock_kit import app as kit_app
 from betyg_harness.mock_kit.scenario import stable_id
@@ -30,12 +30,10 @@ from betyg_harness.mock_ber.models import (
     TeachingGroup,
 )
 
-STATUSES = ("Antagen", "Avbrott", "Avslutad", "Ej antagen")
+STATUSES = statuses.ENROLMENT_STATUSES
 CORRECTION_TYPES = ("Rättelse", "Ändring")
-ENDED_STATUSES = ("Avbrott", "Avslutad")
+ENDED_STATUSES = statuses.ENDED_STATUSES
 GRADER_ROLE = "Lärare"
-SCALES = {"gymnasial": ("A", "B", "C", "D", "E", "F", "-"), "grundläggande": ("G", "IG")}
-SCHOOL_TYPES = {"gymnasial": "VUXGY", "grundläggande": "VUXGR"}
 
 
 class RegistryError(ValueError):
@@ -55,13 +53,13 @@ def touch(record, now: datetime | None = None) -> None:
 def grade_scale(level: str) -> tuple[str, ...]:
     """The grade steps of a course level: gymnasial A–F and "-", grundläggande G/IG."""
     try:
-        return SCALES[level]
+        return scales.scale(level)
     except KeyError:
         raise RegistryError(f"Okänd kursnivå: {level}.") from None
 
 
 def school_type(level: str) -> str:
-    return SCHOOL_TYPES[level]
+    return scales.school_type(level)
 
 
 def subject_name(course_name: str) -> str:
@@ -74,7 +72,7 @@ def subject_name(course_name: str) -> str:
 
 def subject_code(course_code: str, level: str) -> str:
     """The subject's code: gymnasial 'MATMAT01a' → 'MAT'; grundläggande 'GRNENGA' → 'GRNENG'."""
-    return course_code[:6] if level == "grundläggande" else course_code[:3]
+    return course_code[:6] if level == scales.GRUNDLAGGANDE else course_code[:3]
 
 
 # -- persons -------------------------------------------------------------------------------------

@@ -12,25 +12,23 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 
+from betyg_harness import scales
 from betyg_harness import text as text_digits
 
-# -- grade scales -------------------------------------------------------------------------------
-GYMNASIAL_SCALE = ("A", "B", "C", "D", "E", "F", "-")
-GRUNDLAGGANDE_SCALE = ("G", "IG")
-SCHOOL_TYPES = {"VUXGY": GYMNASIAL_SCALE, "VUXGR": GRUNDLAGGANDE_SCALE}
+# -- grade scales (betyg_harness.scales) ----------------------------------------------------------
 DAYS_ON_TIME = 14
 
 
 def grade_scale(school_type: str) -> tuple[str, ...]:
     """The steps of a course's grade scale from its Syllabus.schoolType (VUXGY: A–F and "-"; VUXGR: G/IG)."""
     try:
-        return SCHOOL_TYPES[school_type]
+        return scales.scale_of_school_type(school_type)
     except KeyError:
         raise ValueError(f"Okänd skolform för betygsskala: {school_type}") from None
 
 
 def points_kind(school_type: str) -> str:
-    return "verksamhetspoäng" if school_type == "VUXGR" else "gymnasiepoäng"
+    return "verksamhetspoäng" if school_type == scales.VUXGR else "gymnasiepoäng"
 
 
 # -- who is graded --------------------------------------------------------------------------------

@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from betyg_harness.mock_kit.app import current_kit, now
+from betyg_harness.text import ASCII_LOWER, ascii_fold
+from betyg_harness.text import slug as text_slug
 from betyg_harness.mock_pingpong import grading, repository
 from betyg_harness.mock_pingpong.catalogue.model import CatalogueData, CatalogueRow
 
@@ -143,8 +145,4 @@ def catalogue_filename(sheet: grading.Sheet) -> str:
 
 
 def slug(text: str) -> str:
-    import re
-    import unicodedata
-
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-") or "grupp"
+    return text_slug(ascii_fold(text).lower(), ASCII_LOWER, sep="-") or "grupp"

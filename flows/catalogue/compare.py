@@ -14,6 +14,7 @@ from betyg_harness.flows.catalogue.model import (
     ParsedCatalogue,
     ParsedRow,
 )
+from betyg_harness import identity
 from betyg_harness.text import is_digits
 
 PERSONNUMMER = re.compile(r"^\d{8}-\d{4}$")
@@ -102,8 +103,7 @@ def _fold(s: str) -> str:
 
 def _norm_pnr(p: str) -> str:
     """Accept BER's 12 digits ("199001011000") as the printed form "19900101-1000"."""
-    p = str(p).strip()
-    return f"{p[:8]}-{p[8:]}" if re.fullmatch(r"\d{12}", p) else p
+    return identity.display(str(p).strip())
 
 
 def _norm(s: str | None) -> str:

@@ -24,7 +24,6 @@ import importlib.resources
 import importlib.util
 import io
 import json
-import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -45,6 +44,7 @@ from rich.table import Table as RichTable
 
 from betyg_harness.flows.catalogue import read_catalogue
 from betyg_harness.flows.robot.report import STATUS_SV
+from betyg_harness.text import WORD, slug
 
 EXIT_OK, EXIT_INCOMPLETE, EXIT_BAD_INPUT = 0, 1, 2
 DEFAULT_OUT = Path("betygsrobot-ut")
@@ -286,7 +286,7 @@ def make_bundles(printed: list[PrintedGroup], per: str) -> list[Bundle]:
 
 
 def _slug(text: str) -> str:
-    return re.sub(r"[^\w-]+", "_", text).strip("_") or "utskrift"
+    return slug(text, WORD) or "utskrift"
 
 
 def _file_name(bundle: Bundle, used: set[str]) -> str:

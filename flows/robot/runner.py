@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import re
 import threading
 import time
 from collections.abc import Callable
@@ -37,6 +36,7 @@ from betyg_harness.flows.robot.pgqueue import is_postgres_url
 from betyg_harness.flows.robot.privacy import cookie_values, scrub_trace_zip
 from betyg_harness.flows.session import Ber, PingPong
 from betyg_harness.text import only_digits
+from betyg_harness.text import slug as text_slug
 
 log = logging.getLogger("betygsrobot")
 
@@ -118,7 +118,8 @@ class Outcome:
 
 
 def slug(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9ÅÄÖåäö_-]+", "_", text).strip("_") or "grupp"
+    """A group's name as a file name of its screenshot or trace (Swedish letters kept)."""
+    return text_slug(text) or "grupp"
 
 
 class _BothClocks:
