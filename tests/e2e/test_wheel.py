@@ -151,6 +151,13 @@ def test_the_wheel_holds_one_top_level_name(installed):
         assert needed in listing
 
 
+def test_the_wheel_holds_no_helper_only_the_suites_and_benchmarks_use(installed):
+    """The HTTP form client and the throwaway PostgreSQL live in tests/support/, not in the wheel."""
+    listing = zipfile.ZipFile(installed.wheel).namelist()
+    only_ours = {"formclient.py", "localpg.py", "pingpong_forms.py"}
+    assert not [name for name in listing if name.rsplit("/", 1)[-1] in only_ours]
+
+
 @pytest.mark.parametrize(
     "command",
     [
