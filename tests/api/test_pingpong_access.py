@@ -1,4 +1,4 @@
-"""Login, CSRF, roles and search in Ping Pong (Flask test client; BER is a real HTTP stub)."""
+"""Login, CSRF, roles and search in Ping Pong (Flask test client; the real BER over HTTP)."""
 
 from __future__ import annotations
 

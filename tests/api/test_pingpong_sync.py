@@ -21,15 +21,15 @@ def advance(app, minutes: int):
     return app.extensions["mock_kit"].scheduler.advance(timedelta(minutes=minutes))
 
 
-def test_the_stub_speaks_ss12000(ber):
-    """The stand-in for BER answers in the shape of the official OpenAPI file (so the tests mean something)."""
+def test_the_ber_served_speaks_ss12000(ber):
+    """The BER these tests sync from answers in the shape of the official OpenAPI file, page by page."""
     import requests
 
     headers = {"Authorization": f"Bearer {ber.token}"}
     for resource in RESOURCES:
         body = requests.get(f"{ber.url}/ss12000/v2.1/{resource}", headers=headers, timeout=5).json()
         validate_ss12000_response(f"/ss12000/v2.1/{resource}", 200, body)  # raises on any deviation
-        assert body["data"], f"{resource}: the stand-in serves nothing"
+        assert body["data"], f"{resource}: BER serves nothing"
 
 
 def test_full_sync_follows_page_tokens(fresh, ber):
@@ -51,7 +51,7 @@ def test_incremental_sync_runs_on_the_mock_clock(admin, ber):
     assert lists and all(args.get("meta.modified.after") for path, args in lists if "pageToken" not in args)
     assert [args.get("after") for path, args in ber.calls if path.endswith("/deletedEntities")] == [
         "2026-12-01T07:59:59+01:00"
-    ]  # removals too: since the watermark (the stub offers none)
+    ]  # removals too: since the watermark
     assert "HISHIS01a1 HT26 Kista A" in names(admin)
 
 
@@ -101,7 +101,7 @@ def test_ber_unreachable_keeps_working_on_the_copy(admin, ber):
 
 
 def test_ber_down_at_load_then_back(fresh, ber):
-    # ``fresh`` first: the module's BER stub back at the scenario's start, whatever ran before.
+    # ``fresh`` first: the module's BER back at the scenario's start, whatever ran before.
     ber.failing = True
     try:
         application = create_app({"BER_URL": ber.url, "SCENARIO": frozen_default(), "SCHEDULER": False})
@@ -115,10 +115,7 @@ def test_ber_down_at_load_then_back(fresh, ber):
 
 
 def test_restart_on_the_same_database_keeps_grades_and_catches_up(tmp_path, ber):
-    from tests.api.pingpong_support import build
-    from datetime import datetime
-
-    ber.data = build(frozen_default(), datetime.fromisoformat("2026-12-01T08:00:00+01:00"))
+    ber.reset()
     database = str(tmp_path / "pingpong.sqlite3")
     config = {"BER_URL": ber.url, "SCENARIO": frozen_default(), "SCHEDULER": False, "DATABASE": database}
     first = create_app(config)
