@@ -10,7 +10,8 @@ from __future__ import annotations
 import pytest
 
 from tests.api.grade_api_support import PingPongGradeApi
-from tests.api.pingpong_support import Ber, Browser, frozen_default
+from tests.api.pingpong_support import Ber, frozen_default
+from tests.support.pingpong_forms import PingPongForms
 
 
 # Ping Pong on the frozen default scenario against the real BER on the same scenario, in pages of 4
@@ -41,8 +42,8 @@ def fresh(app, ber):
 
 @pytest.fixture
 def admin(fresh):
-    browser = Browser(fresh)
-    browser.login("betygsadmin")
+    browser = PingPongForms(fresh)
+    browser.sign_in("betygsadmin")
     return browser
 
 

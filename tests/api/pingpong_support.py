@@ -1,5 +1,6 @@
 """What Ping Pong's API tests share: the real BER it syncs from, served over HTTP in this process
-(with the faults a test stages), and Ping Pong driven through Flask's test client.
+(with the faults a test stages); Ping Pong itself they drive with the one form client,
+tests/support/pingpong_forms.py, through Flask's test client.
 
 Ping Pong must meet BER over HTTP only, so its tests do too: BER here is mock_ber itself, loaded with
 the same scenario, behind a switch that answers 503 where a test stages BER being down.
@@ -8,13 +9,15 @@ the same scenario, behind a switch that answers 503 where a test stages BER bein
 from __future__ import annotations
 
 import copy
+import html as html_lib
 import json
+import re
 from datetime import date, datetime
 
 from werkzeug.wrappers import Request, Response
 
 from betyg_harness.launcher import free_port
-from betyg_harness.mock_kit.scenario import stable_id
+from betyg_harness.mock_kit.scenario import load as load_scenario, stable_id
 from tests.api.live_pair import Served
 from tests.support.clock import START
 
@@ -123,13 +126,7 @@ class Ber:
         self._change(change, at)
 
 
-# -- Ping Pong through Flask's test client -----------------------------------------------------------
-import html as html_lib  # noqa: E402
-import re  # noqa: E402
-
-from betyg_harness.mock_kit.scenario import load as load_scenario  # noqa: E402
-
-CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
+# -- Ping Pong's scenario, ids and pages -------------------------------------------------------------
 API_AUTH = {"Authorization": "Bearer pingpong-dev-token"}
 
 
@@ -146,71 +143,6 @@ def gid(key: str) -> str:
 
 def pid(key: str) -> str:
     return stable_id("person", key)
-
-
-class Browser:
-    """A logged-in user of Ping Pong driving the forms as a browser would (CSRF tokens included)."""
-
-    def __init__(self, app):
-        self.app = app
-        self.client = app.test_client()
-        self.last = None
-
-    def token(self, html: str | None = None) -> str:
-        html = html if html is not None else self.last.get_data(as_text=True)
-        return CSRF_RE.search(html).group(1)
-
-    def get(self, url, **kw):
-        self.last = self.client.get(url, **kw)
-        return self.last
-
-    def post(self, url, data, **kw):
-        self.last = self.client.post(url, data=data, **kw)
-        return self.last
-
-    def login(self, username: str, password: str | None = None):
-        page = self.get("/login")
-        return self.post(
-            "/login",
-            {
-                "username": username,
-                "password": password or username,
-                "csrf_token": self.token(page.get_data(as_text=True)),
-            },
-        )
-
-    def open_group(self, key: str):
-        return self.get(f"/betyg/grupp/{gid(key)}")
-
-    def grading_form(self, key: str, grades: dict[str, str], locks=(), teachers=(), version=None, page=None):
-        """Form data for the grading view: grades/locks by student key, teachers by staff key."""
-        html = (page or self.open_group(key)).get_data(as_text=True)
-        data = {
-            "csrf_token": self.token(html),
-            "version": version if version is not None else re.search(r'name="version" value="(-?\d+)"', html).group(1),
-            "teacher": [pid(t) for t in teachers],
-        }
-        for student, value in grades.items():
-            data[f"grade-{pid(student)}"] = value
-        for student in locks:
-            data[f"lock-{pid(student)}"] = "1"
-        return data
-
-    def first_save(self, key: str, data: dict):
-        return self.post(f"/betyg/grupp/{gid(key)}", data)
-
-    def payload(self) -> str:
-        return re.search(r'name="payload" value="([^"]+)"', self.last.get_data(as_text=True)).group(1)
-
-    def second_save(self, key: str, action: str = "spara"):
-        data = {"csrf_token": self.token(), "payload": self.payload(), "action": action}
-        return self.post(f"/betyg/grupp/{gid(key)}/sammanfattning", data)
-
-    def grade(self, key: str, grades: dict[str, str], locks=(), teachers=()):
-        """Both Spara clicks; returns the final response."""
-        first = self.first_save(key, self.grading_form(key, grades, locks, teachers))
-        assert first.status_code == 200, first.get_data(as_text=True)
-        return self.second_save(key)
 
 
 def text_of(response) -> str:

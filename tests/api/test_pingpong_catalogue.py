@@ -10,7 +10,8 @@ from stdnum import luhn
 
 from betyg_harness.catalogue import read_catalogue
 from betyg_harness.mock_pingpong import create_app
-from tests.api.pingpong_support import Ber, Browser, frozen_default, gid, text_of
+from tests.api.pingpong_support import Ber, frozen_default, gid, text_of
+from tests.support.pingpong_forms import PingPongForms
 
 SURNAMES = ["Öberg", "Andersson", "Åkesson", "Nowak", "Ärlig", "Zetterlund", "Yılmaz", "Ødegård", "Berg", "Muñoz"]
 
@@ -58,15 +59,15 @@ def big_app():
     ber.stop()
 
 
-def lock_all(browser: Browser, key: str, grades: dict[str, str], teachers: list[str]):
-    response = browser.grade(key, grades, locks=list(grades), teachers=teachers)
+def lock_all(browser: PingPongForms, key: str, grades: dict[str, str], teachers: list[str]):
+    response = browser.save_by_key(key, grades, locks=list(grades), teachers=teachers)
     assert response.status_code == 302
 
 
 def test_three_students(big_app):
     app, _ = big_app
-    browser = Browser(app)
-    browser.login("betygsadmin")
+    browser = PingPongForms(app)
+    browser.sign_in("betygsadmin")
     lock_all(browser, "grnmat2-ht26-a", {"s07": "G", "s08": "IG", "s09": "G"}, ["omar.haddad"])
     pdf = browser.get(f"/betyg/grupp/{gid('grnmat2-ht26-a')}/betygskatalog.pdf")
     parsed = read_catalogue(pdf.data)
@@ -95,8 +96,8 @@ def test_three_students(big_app):
 
 def test_two_hundred_students_paginate(big_app):
     app, doc = big_app
-    browser = Browser(app)
-    browser.login("betygsadmin")
+    browser = PingPongForms(app)
+    browser.sign_in("betygsadmin")
     steps = ["A", "B", "C", "D", "E", "F", "-"]
     grades = {f"b{i:03d}": steps[i % 7] for i in range(200)}
     lock_all(browser, "stor-grupp", grades, ["anna.lindqvist", "karin.ostberg"])

@@ -9,7 +9,8 @@ import pytest
 
 from betyg_harness.contracts import validate_ss12000_response
 from betyg_harness.mock_pingpong import create_app
-from tests.api.pingpong_support import RESOURCES, Browser, frozen_default, gid, text_of
+from tests.api.pingpong_support import RESOURCES, frozen_default, gid, text_of
+from tests.support.pingpong_forms import PingPongForms
 
 
 def names(browser, query="") -> list[str]:
@@ -75,8 +76,8 @@ def test_interval_zero_reads_ber_on_every_search(ber):
     application = create_app(
         {"BER_URL": ber.url, "SCENARIO": frozen_default(), "SCHEDULER": False, "SYNC_INTERVAL_MINUTES": 0}
     )
-    browser = Browser(application)
-    browser.login("betygsadmin")
+    browser = PingPongForms(application)
+    browser.sign_in("betygsadmin")
     ber.rename_group("grnmat2-ht26-a", "GRNMAT2 HT26 Kista Omdöpt", at="2026-12-18T08:05:00+01:00")
     assert "GRNMAT2 HT26 Kista Omdöpt" in names(browser)
     assert application.extensions["mock_kit"].scheduler.jobs == []
@@ -91,7 +92,7 @@ def test_ber_unreachable_keeps_working_on_the_copy(admin, ber):
     assert "SVESVE01 HT26 Kista A" in text  # the copy still answers
     view = admin.open_group("svesve01-ht26-a")
     assert view.status_code == 200 and "BER kunde inte nås" in text_of(view)
-    saved = admin.grade("svesve01-ht26-a", {"s01": "B"}, locks=["s01"], teachers=["anna.lindqvist"])
+    saved = admin.save_by_key("svesve01-ht26-a", {"s01": "B"}, locks=["s01"], teachers=["anna.lindqvist"])
     assert saved.status_code == 302  # grading goes on; nothing lost
     ber.failing = False
     advance(admin.app, 5)
@@ -105,8 +106,8 @@ def test_ber_down_at_load_then_back(fresh, ber):
     ber.failing = True
     try:
         application = create_app({"BER_URL": ber.url, "SCENARIO": frozen_default(), "SCHEDULER": False})
-        browser = Browser(application)
-        browser.login("betygsadmin")
+        browser = PingPongForms(application)
+        browser.sign_in("betygsadmin")
         first = browser.get("/betyg/sok-grupp?sok=1")
         assert "BER kunde inte nås. Det finns ännu ingen kopia av BER:s uppgifter." in text_of(first)
     finally:
@@ -119,16 +120,16 @@ def test_restart_on_the_same_database_keeps_grades_and_catches_up(tmp_path, ber)
     database = str(tmp_path / "pingpong.sqlite3")
     config = {"BER_URL": ber.url, "SCENARIO": frozen_default(), "SCHEDULER": False, "DATABASE": database}
     first = create_app(config)
-    browser = Browser(first)
-    browser.login("betygsadmin")
-    browser.grade("svesve01-ht26-a", {"s01": "A"}, locks=["s01"], teachers=["anna.lindqvist"])
+    browser = PingPongForms(first)
+    browser.sign_in("betygsadmin")
+    browser.save_by_key("svesve01-ht26-a", {"s01": "A"}, locks=["s01"], teachers=["anna.lindqvist"])
     first.extensions["mock_kit"].db.dispose()
     ber.rename_group("grnmat2-ht26-a", "GRNMAT2 efter omstart", at="2026-12-18T09:00:00+01:00")
     ber.calls.clear()
     second = create_app(config)
     assert any(args.get("meta.modified.after") for _, args in ber.calls)  # incremental at start
-    again = Browser(second)
-    again.login("betygsadmin")
+    again = PingPongForms(second)
+    again.sign_in("betygsadmin")
     assert "Låst 2026-12-18 av Maria Betygsadministratör" in text_of(again.open_group("svesve01-ht26-a"))
     assert "GRNMAT2 efter omstart" in names(again)
 

@@ -1,22 +1,31 @@
-"""Ping Pong's grading forms over plain HTTP, without a browser: the same posts a browser makes (CSRF
-token, group version, the summary's signed payload).
+"""Ping Pong's grading forms without a browser, the suites' one form client: the same posts a browser
+makes (CSRF token, group version, the summary's signed payload), to Ping Pong over HTTP (a base URL)
+or in this process (a Flask app, through its test client — no server, no port).
 
-Two users of it, and only these (so it lives beside the tests, not in the wheel): the suites, to make
+Its users, and only these (so it lives beside the tests, not in the wheel): the suites, to make
 "someone else" act at an exact moment (during our confirm, between our two Spara) without a second
-browser; and ``bench/``, as the floor the browser is measured against — the same grading of the same
-groups, as form posts. It reads the HTML with lxml and knows the mock's markup; the flows
+browser, and to post exactly the form a test needs (an old version, a foreign teacher); and
+``bench/``, as the floor the browser is measured against — the same grading of the same groups, as
+form posts. It reads the HTML with lxml and knows the mock's markup; the flows
 (``betyg_harness.flows``) are the product's way to grade, by role and name in a real browser.
+
+Two levels: by what the page shows (``login``, ``search``, ``open``, ``first_save``, ``confirm``,
+``save``, ``grade``: names and personnummer as shown, errors raised) and by scenario key
+(``sign_in``, ``open_group``, ``grading_form``, ``post_grading``, ``second_save``,
+``save_by_key``: raw answers, for the tests that check each one; ``last`` is the latest).
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import cast
+from typing import Any, cast
 
 import lxml.html
 import requests
 from lxml.html import HtmlElement
+
+from betyg_harness.mock_kit.scenario import stable_id
 
 _LOCKED = re.compile(r"Låst \d{4}-\d{2}-\d{2}")
 
@@ -52,13 +61,34 @@ def _attribute(element: HtmlElement, name: str) -> str:
     return cast(str, element.get(name))
 
 
+class _InProcess:
+    """``requests.Session``'s get and post over a Flask app's test client."""
+
+    def __init__(self, app):
+        self.client = app.test_client()
+
+    def get(self, url: str, *, params=None, timeout=None, allow_redirects: bool = True, **kw):
+        return self.client.get(url, query_string=params, follow_redirects=allow_redirects, **kw)
+
+    def post(self, url: str, *, data=None, timeout=None, allow_redirects: bool = True, **kw):
+        return self.client.post(url, data=data, follow_redirects=allow_redirects, **kw)
+
+
+def _body(response) -> bytes:
+    """The answer's bytes, from requests (``content``) or from the test client (``data``)."""
+    return response.content if isinstance(response, requests.Response) else response.data
+
+
 class PingPongForms:
-    def __init__(
-        self, base_url: str, username: str = "betygsadmin", password: str = "betygsadmin", timeout: float = 30
-    ):
-        self.base_url = base_url.rstrip("/")
-        self.http = requests.Session()
+    """A user of Ping Pong's forms at ``target``: its base URL, or the Flask app itself."""
+
+    def __init__(self, target: Any, username: str = "betygsadmin", password: str = "betygsadmin", timeout: float = 30):
+        self.app = None if isinstance(target, str) else target
+        self.base_url = target.rstrip("/") if isinstance(target, str) else ""
+        self.http: Any = requests.Session() if self.app is None else _InProcess(self.app)
+        self.client = None if self.app is None else self.http.client  # the test client, for raw calls
         self.username, self.password, self.timeout = username, password, timeout
+        self.last: Any = None
 
     def _url(self, path: str) -> str:
         return f"{self.base_url}{path}"
@@ -186,6 +216,63 @@ class PingPongForms:
             raise FormError(f"efter Spara visas inte {len(wrong)} betyg som låsta")
         if catalogue and final.catalogue_ready:
             pdf = self.http.get(self._url(f"/betyg/grupp/{group_id}/betygskatalog.pdf"), timeout=self.timeout)
-            if pdf.status_code != 200 or not pdf.content.startswith(b"%PDF"):
+            if pdf.status_code != 200 or not _body(pdf).startswith(b"%PDF"):
                 raise FormError(f"betygskatalogen svarade {pdf.status_code}")
         return final
+
+    # -- by scenario key: each answer as it came, the redirects not followed ------------------------
+    def get(self, url: str, **kw):
+        self.last = self.http.get(self._url(url), allow_redirects=False, timeout=self.timeout, **kw)
+        return self.last
+
+    def post(self, url: str, data, **kw):
+        self.last = self.http.post(self._url(url), data=data, allow_redirects=False, timeout=self.timeout, **kw)
+        return self.last
+
+    def token(self, html: str | None = None) -> str:
+        """The CSRF token of ``html`` (default: the latest answer)."""
+        return self._csrf(html if html is not None else self.last.text)
+
+    def sign_in(self, username: str, password: str | None = None):
+        """The login form posted as ``username`` (password: the username unless given); the answer."""
+        page = self.get("/login")
+        return self.post(
+            "/login", {"username": username, "password": password or username, "csrf_token": self.token(page.text)}
+        )
+
+    def open_group(self, key: str):
+        return self.get(f"/betyg/grupp/{stable_id('group', key)}")
+
+    def grading_form(self, key: str, grades: dict[str, str], locks=(), teachers=(), version=None, page=None) -> dict:
+        """Form data for the grading view: grades/locks by student key, teachers by staff key."""
+        html = (page or self.open_group(key)).text
+        data = {
+            "csrf_token": self.token(html),
+            "version": version
+            if version is not None
+            else _string(lxml.html.fromstring(html), "string(//input[@name='version']/@value)"),
+            "teacher": [stable_id("person", t) for t in teachers],
+        }
+        for student, value in grades.items():
+            data[f"grade-{stable_id('person', student)}"] = value
+        for student in locks:
+            data[f"lock-{stable_id('person', student)}"] = "1"
+        return data
+
+    def post_grading(self, key: str, data: dict):
+        """The grading view's Spara with ``data`` as given (the summary, or the refusal)."""
+        return self.post(f"/betyg/grupp/{stable_id('group', key)}", data)
+
+    def payload(self) -> str:
+        return _string(lxml.html.fromstring(self.last.text), "string(//input[@name='payload']/@value)")
+
+    def second_save(self, key: str, action: str = "spara"):
+        """The summary's button ``action`` with the payload and token of the latest answer."""
+        data = {"csrf_token": self.token(), "payload": self.payload(), "action": action}
+        return self.post(f"/betyg/grupp/{stable_id('group', key)}/sammanfattning", data)
+
+    def save_by_key(self, key: str, grades: dict[str, str], locks=(), teachers=()):
+        """Both Spara clicks; the final answer."""
+        first = self.post_grading(key, self.grading_form(key, grades, locks, teachers))
+        assert first.status_code == 200, first.text
+        return self.second_save(key)

@@ -53,7 +53,7 @@ HOUSE: dict[str, set[str]] = {
     "roof": {"floor", "fixtures", "flows", "mock_kit", "mock_ber", "mock_pingpong"},  # plugin, launcher, tools
     "scripts": {"floor"},
     "docs": {"floor", "flows", "roof"},  # the examples a user copies
-    "support": {"floor", "flows", "roof"},  # tests/support/: helpers the suites and the benchmarks share
+    "support": {"floor", "flows", "mock_kit", "roof"},  # tests/support/: helpers the suites and the benchmarks share
     "bench": {"floor", "fixtures", "flows", "mock_kit", "mock_ber", "mock_pingpong", "roof", "support"},
     "tests": {"floor", "fixtures", "flows", "mock_kit", "mock_ber", "mock_pingpong", "roof", "support"},
 }
