@@ -23,6 +23,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from betyg_harness.launcher import free_port
+
 
 class PostgresUnavailable(RuntimeError):
     """PostgreSQL cannot be had here (not installed and not root, no postgres user, ...)."""
@@ -52,12 +54,6 @@ def _install() -> None:
     )
     if done.returncode != 0:
         raise PostgresUnavailable(f"apt-get install postgresql misslyckades: {done.stderr[-500:]}")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @dataclass
@@ -103,7 +99,7 @@ class LocalPostgres:
         root = Path(tempfile.mkdtemp(prefix="betyg-pg-"))
         if as_user:
             shutil.chown(root, user=as_user)
-        pg = cls(bindir=bindir, datadir=root / "data", port=_free_port(), as_user=as_user)
+        pg = cls(bindir=bindir, datadir=root / "data", port=free_port(), as_user=as_user)
         made = pg._run(
             "initdb",
             "-D",
