@@ -1,21 +1,20 @@
 """What Ping Pong's API tests share: the real BER it syncs from, served over HTTP in this process
-(with the faults a test stages); Ping Pong itself they drive with the one form client,
-tests/support/pingpong_forms.py, through Flask's test client.
+(with the faults a test stages through its control API); Ping Pong itself they drive with the one
+form client, tests/support/pingpong_forms.py, through Flask's test client.
 
 Ping Pong must meet BER over HTTP only, so its tests do too: BER here is mock_ber itself, loaded with
-the same scenario, behind a switch that answers 503 where a test stages BER being down.
+the same scenario; where a test stages BER being down, BER's own fault rules answer 503.
 """
 
 from __future__ import annotations
 
 import copy
 import html as html_lib
-import json
 import re
 from datetime import date, datetime
+from urllib.parse import parse_qsl
 
-from werkzeug.wrappers import Request, Response
-
+from betyg_harness.flows import MockControl
 from betyg_harness.launcher import free_port
 from betyg_harness.mock_kit.scenario import load as load_scenario, stable_id
 from tests.api.live_pair import Served
@@ -30,17 +29,16 @@ class Ber:
     """The real BER on ``document``, served on a free port until ``stop()``: pages of at most
     ``page_size`` records, its clock frozen at ``loaded_at`` (the records' created/modified).
 
-    The faults a test stages (the only part that is not BER's own): ``failing`` answers 503 to every
-    request, ``fail_on`` to the named resources only (a sync failing midway); ``calls`` records the
-    path and query of every request, as Ping Pong made it."""
+    Faults are staged through BER's own control API (mock_kit's fault rules, as the process tests
+    stage theirs): ``failing = True`` answers 503 to every SS 12000 request, ``fail_on = {"activities"}``
+    to the named resources only (a sync failing midway). ``calls`` reads BER's request journal: the
+    path and query of each request, as Ping Pong made it; ``forget_calls()`` empties it."""
 
     def __init__(self, document: dict, *, page_size: int = 1000, loaded_at: str = BER_LOADED_AT):
         from betyg_harness.mock_ber import create_app
 
         self.document, self.loaded_at = document, loaded_at
-        self.failing = False
-        self.fail_on: set[str] = set()
-        self.calls: list[tuple[str, dict]] = []
+        self._failing, self._fail_on = False, frozenset[str]()
         app = create_app(
             {
                 "SCHEDULER": False,
@@ -50,29 +48,51 @@ class Ber:
             }
         )
         self.token = app.config["BER_API_TOKEN"]
-        inner = app.wsgi_app
-        app.wsgi_app = lambda environ, start_response: self._staged(inner, environ, start_response)  # type: ignore[method-assign]
         self.served = Served(app, free_port())
         self.url = self.served.url
+        self.control = MockControl(self.url)
 
     def _stamped(self, document: dict) -> dict:
         doc = copy.deepcopy(document)
         doc["clock"] = {"start": self.loaded_at, "frozen": True}
         return doc
 
-    def _staged(self, inner, environ, start_response):
-        request = Request(environ)
-        self.calls.append((request.path, request.args.to_dict()))
-        if self.failing or any(f"/{name}" in request.path for name in self.fail_on):
-            body = json.dumps({"code": "unavailable", "message": "BER är inte tillgängligt."})
-            return Response(body, 503, content_type="application/json")(environ, start_response)
-        return inner(environ, start_response)
+    @property
+    def failing(self) -> bool:
+        return self._failing
+
+    @failing.setter
+    def failing(self, value: bool) -> None:
+        self._failing = value
+        self._stage()
+
+    @property
+    def fail_on(self) -> frozenset[str]:
+        return self._fail_on
+
+    @fail_on.setter
+    def fail_on(self, resources) -> None:
+        self._fail_on = frozenset(resources)
+        self._stage()
+
+    def _stage(self) -> None:
+        self.control.clear_faults()
+        paths = ["/ss12000/*"] if self._failing else [f"/ss12000/v2.1/{name}*" for name in sorted(self._fail_on)]
+        for path in paths:
+            self.control.add_fault(path=path, status=503)
+
+    @property
+    def calls(self) -> list[tuple[str, dict]]:
+        return [(entry["path"], dict(parse_qsl(entry["query"]))) for entry in self.control.journal()]
+
+    def forget_calls(self) -> None:
+        self.control.clear_journal()
 
     def reset(self) -> None:
         """BER back at the scenario's start, no fault staged, no call recorded."""
         self.served.kit.load_scenario(self._stamped(self.document))
         self.failing, self.fail_on = False, set()
-        self.calls.clear()
+        self.forget_calls()
 
     def stop(self) -> None:
         self.served.stop()

@@ -45,7 +45,7 @@ def test_incremental_sync_runs_on_the_mock_clock(admin, ber):
     ber.set_grader("hishis01a1-ht26-utan", "karin.ostberg", True, at="2026-12-18T08:01:00+01:00")
     advance(admin.app, 4)
     assert "HISHIS01a1 HT26 Kista A" not in names(admin)  # not synced yet
-    ber.calls.clear()
+    ber.forget_calls()
     ran = advance(admin.app, 1)
     assert [r["job"] for r in ran] == ["ber_sync"]
     lists = [(path, args) for path, args in ber.calls if path.rsplit("/", 1)[-1] in RESOURCES]
@@ -65,7 +65,7 @@ def test_unlinking_the_last_grader_hides_the_group(admin, ber):
 def test_opening_a_group_refreshes_its_roster_and_teachers(admin, ber):
     ber.end_membership("svesve01-ht26-a", "s04", "2026-12-01", at="2026-12-18T08:03:00+01:00")
     ber.set_grader("svesve01-ht26-a", "karin.ostberg", True, at="2026-12-18T08:03:00+01:00")
-    ber.calls.clear()
+    ber.forget_calls()
     html = admin.open_group("svesve01-ht26-a").get_data(as_text=True)
     assert f"/ss12000/v2.1/groups/{gid('svesve01-ht26-a')}" in ber.paths()
     assert "Betyg för Nguyễn Thị Lan" not in html  # Avbrott before course end: not admitted
@@ -125,7 +125,7 @@ def test_restart_on_the_same_database_keeps_grades_and_catches_up(tmp_path, ber)
     browser.save_by_key("svesve01-ht26-a", {"s01": "A"}, locks=["s01"], teachers=["anna.lindqvist"])
     first.extensions["mock_kit"].db.dispose()
     ber.rename_group("grnmat2-ht26-a", "GRNMAT2 efter omstart", at="2026-12-18T09:00:00+01:00")
-    ber.calls.clear()
+    ber.forget_calls()
     second = create_app(config)
     assert any(args.get("meta.modified.after") for _, args in ber.calls)  # incremental at start
     again = PingPongForms(second)
