@@ -41,7 +41,7 @@ from betyg_harness.text import slug
 
 def _port(preferred: int) -> int:
     """The conventional port when it is free, so the demo's URLs match the README; else any."""
-    from betyg_harness.launcher import free_port
+    from betyg_harness.ports import free_port
 
     with socket.socket() as sock:
         try:

@@ -1,5 +1,6 @@
-"""A throwaway local PostgreSQL for the suites and the benchmarks: Debian's server, initialised in a
-temporary folder and started on a free port (the engine itself, never a stand-in).
+"""A throwaway local PostgreSQL for the suites and the benchmarks (only they use it, so it lives beside
+the tests, not in the wheel): Debian's server, initialised in a temporary folder and started on a free
+port (the engine itself, never a stand-in).
 
     with LocalPostgres.start() as pg:      # raises PostgresUnavailable with the reason
         url = pg.url                       # postgresql://postgres@127.0.0.1:PORT/postgres
