@@ -27,6 +27,7 @@ from sqlalchemy import bindparam, delete, select
 from betyg_harness.mock_kit.clock import STOCKHOLM
 from betyg_harness.mock_kit.db import upsert
 from betyg_harness.mock_pingpong import grading
+from betyg_harness.mock_pingpong.errors import BerUnavailable
 from betyg_harness.mock_pingpong.models import (
     duties,
     group_teachers,
@@ -49,10 +50,6 @@ WEBHOOK_PATH = "/api/ber/webhook"
 NOT_OFFERED = (404, 405, 501)  # BER answers so for an operation it does not offer
 DELETION_OVERLAP = timedelta(seconds=1)  # removals are asked for a little before the watermark: re-applying is harmless
 RENEW_BEFORE = timedelta(days=1)
-
-
-class BerUnavailable(Exception):
-    """BER did not answer, or answered with an error."""
 
 
 class BerClient:

@@ -11,6 +11,7 @@ from sqlalchemy.engine import Connection
 
 from betyg_harness.mock_kit.db import position_of
 from betyg_harness.mock_pingpong import grading
+from betyg_harness.mock_pingpong.errors import StaleForm
 from betyg_harness.mock_pingpong.models import (
     accounts,
     confirmed_summaries,
@@ -23,10 +24,6 @@ from betyg_harness.mock_pingpong.models import (
     persons,
     syllabuses,
 )
-
-
-class StaleForm(Exception):
-    """Someone stored a save of the group after the form was opened."""
 
 
 def _local(dt: datetime) -> datetime:

@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from betyg_harness.mock_kit.app import current_kit, now
 from betyg_harness.mock_pingpong import grading, repository
+from betyg_harness.mock_pingpong.errors import StaleForm
 from betyg_harness.mock_pingpong.catalogue.model import CatalogueData, CatalogueRow
 
 
@@ -90,7 +91,7 @@ def save(group_id: str, submission: grading.Submission, user_name: str) -> Outco
             locked = sum(1 for _, _, lock in rows if lock)
             repository.store(conn, sheet, rows, submission.teachers, submission.version, now(), user_name)
             repository.record_confirm(conn, submission.token, group_id, user_name, now(), locked)
-    except (repository.StaleForm, OperationalError, IntegrityError):
+    except (StaleForm, OperationalError, IntegrityError):
         # OperationalError: SQLite refused our write because another save committed meanwhile;
         # IntegrityError: the same token was confirmed by a concurrent request. Either the token is
         # now recorded (a replay that raced its original) or someone else saved first (stale).
