@@ -101,7 +101,7 @@ memberships = Table(
     Column("person_id", String(36), nullable=False),
     Column("start_date", Date),
     Column("end_date", Date),
-    Column("admitted", Boolean, nullable=False),  # grading.is_admitted at the group's course end
+    Column("admitted", Boolean, nullable=False),  # rules.is_admitted at the group's course end
 )
 
 group_teachers = Table(

@@ -110,7 +110,7 @@ def test_operations_ber_does_not_offer_answer_an_error_object(case):
 
 # -- Ping Pong's grade API -------------------------------------------------------------------------
 def _grade_api_spec() -> dict:
-    from betyg_harness.mock_pingpong.grade_api import school_forms
+    from betyg_harness.mock_pingpong.api import school_forms
 
     # yyyy-MM-ddTHH:mm (local time, no seconds or offset), as a pattern of real fields.
     instant = {

@@ -1,16 +1,20 @@
-"""Reading and writing Ping Pong's tables (SQLAlchemy Core). The rules come from ``grading``."""
+"""Every read and write of Ping Pong's tables: the only module of the mock that builds SQL.
+
+The UI, the grade API and the BER sync (``jobs``) call these functions; the rules come from ``rules``."""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date, datetime
 
-from sqlalchemy import Row, case, bindparam, exists, func, select, update
+from sqlalchemy import Row, case, bindparam, delete, exists, func, select, update
 from sqlalchemy.engine import Connection
 
-from betyg_harness.mock_kit.db import position_of
-from betyg_harness.mock_pingpong import grading
+from betyg_harness.mock_kit.app import current_kit
+from betyg_harness.mock_kit.db import position_of, upsert
+from betyg_harness.mock_pingpong import rules
 from betyg_harness.mock_pingpong.errors import StaleForm
 from betyg_harness.mock_pingpong.models import (
     accounts,
@@ -29,6 +33,19 @@ from betyg_harness.mock_pingpong.models import (
 def _local(dt: datetime) -> datetime:
     """Naive Stockholm local time, as stored (the mock clock is already in Europe/Stockholm)."""
     return dt.replace(tzinfo=None, microsecond=0)
+
+
+# A save reads its timestamp (the mock clock) and commits under this lock, and the grade API reads
+# under it too: so a grade the API does not see yet cannot carry a time inside the window it is
+# answering — BER's next window, which starts at this one's end, would otherwise miss it for good.
+@contextmanager
+def grade_writes() -> Iterator[None]:
+    """Held by every store of grades and by every read of the grade API (see above), across the
+    processes serving Ping Pong when there are several."""
+    locks = current_kit().locks
+    assert locks is not None  # create_app gives every kit its locks
+    with locks.hold("grade_writes"):
+        yield
 
 
 # -- derived columns ------------------------------------------------------------------------------
@@ -84,14 +101,14 @@ def refresh_derived(conn: Connection, group_ids: set[str] | None = None) -> None
     ).all()
     params = []
     for gid, name, code, course_name in rows:
-        names = sorted(graders.get(gid, []), key=lambda gf: grading.student_order_key(gf[1], gf[0]))
+        names = sorted(graders.get(gid, []), key=lambda gf: rules.student_order_key(gf[1], gf[0]))
         full = [f"{g} {f}" for g, f in names]
         params.append(
             {
                 "gid": gid,
                 "grader_count": len(full),
                 "grader_names": ", ".join(full),
-                "search_text": grading.search_fold(" | ".join([name, code or "", course_name or "", *full])),
+                "search_text": rules.search_fold(" | ".join([name, code or "", course_name or "", *full])),
                 "admitted_count": admitted.get(gid, 0),
                 "graded_count": counts.get(gid, (0, 0))[0],
                 "locked_count": counts.get(gid, (0, 0))[1],
@@ -148,7 +165,7 @@ def grader_options(conn: Connection, only_groups_of: str | None = None) -> list[
         conn.execute(
             select(persons.c.id, persons.c.given_name, persons.c.family_name).where(persons.c.id.in_(graders))
         ).all(),
-        key=lambda r: grading.student_order_key(r.given_name, r.family_name),
+        key=lambda r: rules.student_order_key(r.given_name, r.family_name),
     )
     return [(r.id, f"{r.given_name} {r.family_name}") for r in rows]
 
@@ -156,7 +173,7 @@ def grader_options(conn: Connection, only_groups_of: str | None = None) -> list[
 def terms(conn: Connection) -> list[str]:
     """The terms ("HT 2026") in which searchable groups end, in time order."""
     months = conn.execute(select(groups.c.end_date).distinct().where(groups.c.grader_count > 0)).scalars()
-    return sorted({grading.term_of(d) for d in months}, key=grading.term_sort_key)
+    return sorted({rules.term_of(d) for d in months}, key=rules.term_sort_key)
 
 
 # -- search ---------------------------------------------------------------------------------------
@@ -187,9 +204,9 @@ def search_groups(
         )
         .select_from(groups.outerjoin(syllabuses, syllabuses.c.id == groups.c.syllabus_id))
         .where(groups.c.grader_count > 0)
-    )  # grading.is_searchable, as SQL
+    )  # rules.is_searchable, as SQL
     if text.strip():
-        query = query.where(position_of(groups.c.search_text, grading.search_fold(text.strip())) > 0)
+        query = query.where(position_of(groups.c.search_text, rules.search_fold(text.strip())) > 0)
     if date_from:
         query = query.where(groups.c.end_date >= date_from)
     if date_to:
@@ -242,30 +259,30 @@ _SHEET_TEACHERS = (
 )
 
 
-def load_sheet(conn: Connection, group_id: str) -> grading.Sheet | None:
+def load_sheet(conn: Connection, group_id: str) -> rules.Sheet | None:
     key = {"group_id": group_id}
     row = conn.execute(_SHEET_GROUP, key).first()
     if row is None:
         return None
     stored = {
-        g.person_id: grading.StoredGrade(g.value, bool(g.locked), g.locked_at, g.locked_by, list(g.deciders))
+        g.person_id: rules.StoredGrade(g.value, bool(g.locked), g.locked_at, g.locked_by, list(g.deciders))
         for g in conn.execute(_SHEET_GRADES, key)
     }
     people = conn.execute(_SHEET_PEOPLE, key).all()
-    admitted: dict[str, grading.Student] = {}
-    others: dict[str, grading.Student] = {}
+    admitted: dict[str, rules.Student] = {}
+    others: dict[str, rules.Student] = {}
     for p in people:
-        student = grading.Student(p.person_id, p.given_name, p.family_name, p.civic_no or "", stored.get(p.person_id))
+        student = rules.Student(p.person_id, p.given_name, p.family_name, p.civic_no or "", stored.get(p.person_id))
         (admitted if p.admitted else others)[p.person_id] = student
     for pid in admitted:
         others.pop(pid, None)
-    order = lambda s: grading.student_order_key(s.family_name, s.given_name, s.civic_no)  # noqa: E731
+    order = lambda s: rules.student_order_key(s.family_name, s.given_name, s.civic_no)  # noqa: E731
     teacher_rows = conn.execute(_SHEET_TEACHERS, key).all()
     teachers = sorted(
-        (grading.Teacher(t.id, t.given_name, t.family_name) for t in teacher_rows),
-        key=lambda t: grading.student_order_key(t.family_name, t.given_name),
+        (rules.Teacher(t.id, t.given_name, t.family_name) for t in teacher_rows),
+        key=lambda t: rules.student_order_key(t.family_name, t.given_name),
     )
-    return grading.Sheet(
+    return rules.Sheet(
         id=row.id,
         name=row.name,
         start_date=row.start_date,
@@ -284,10 +301,10 @@ def load_sheet(conn: Connection, group_id: str) -> grading.Sheet | None:
     )
 
 
-def store(
+def save_grades(
     conn: Connection,
-    sheet: grading.Sheet,
-    rows: list[tuple[grading.Student, str, bool]],
+    sheet: rules.Sheet,
+    rows: list[tuple[rules.Student, str, bool]],
     teachers: list[str],
     form_version: int,
     now: datetime,
@@ -386,5 +403,158 @@ def huvudman_name(conn: Connection, unit_id: str | None) -> str:
     return name or "Stockholms stad"
 
 
+# -- accounts -------------------------------------------------------------------------------------
+def add_accounts(conn: Connection, rows: list[dict]) -> None:
+    if rows:
+        conn.execute(accounts.insert(), rows)
+
+
 def account(conn: Connection, username: str):
     return conn.execute(select(accounts).where(accounts.c.username == username)).first()
+
+
+# -- the copy of BER, as the sync (``jobs``) writes it ----------------------------------------------
+_COPY = {
+    "organisations": organisations,
+    "syllabuses": syllabuses,
+    "persons": persons,
+    "duties": duties,
+    "groups": groups,
+}
+
+
+def upsert_copy(conn: Connection, resource: str, rows: list[dict]) -> None:
+    """Insert or update rows of the copy by id, as one executemany."""
+    upsert(conn, _COPY[resource], rows, key="id")
+
+
+def _chunks(values: list[str], size: int = 500):
+    for i in range(0, len(values), size):
+        yield values[i : i + size]
+
+
+def _replace(conn: Connection, table, group_ids: list[str], rows: list[dict]) -> None:
+    """Replace every row of ``table`` belonging to ``group_ids`` with ``rows``."""
+    for chunk in _chunks(group_ids):
+        conn.execute(delete(table).where(table.c.group_id.in_(chunk)))
+    if rows:
+        conn.execute(table.insert(), rows)
+
+
+def replace_memberships(conn: Connection, group_ids: list[str], rows: list[dict]) -> None:
+    _replace(conn, memberships, group_ids, rows)
+
+
+def replace_teachers(conn: Connection, group_ids: list[str], rows: list[dict]) -> None:
+    _replace(conn, group_teachers, group_ids, rows)
+
+
+def group_ids(conn: Connection) -> set[str]:
+    return set(conn.execute(select(groups.c.id)).scalars())
+
+
+def link_activities(conn: Connection, links: list[dict]) -> None:
+    """Each link (``gid``, ``activity_id``, ``syllabus_id``) names a group's activity and syllabus."""
+    if links:
+        conn.execute(
+            groups.update()
+            .where(groups.c.id == bindparam("gid"))
+            .values(activity_id=bindparam("activity_id"), syllabus_id=bindparam("syllabus_id"), ber_stamp=None),
+            links,
+        )
+
+
+def groups_referring_to(
+    conn: Connection, person_ids: set[str], duty_ids: set[str], syllabus_ids: list[str]
+) -> set[str]:
+    """The groups whose teachers or syllabus are among the given persons, duties or syllabuses."""
+    affected: set[str] = set()
+    if person_ids or duty_ids:
+        affected |= set(
+            conn.execute(
+                select(group_teachers.c.group_id).where(
+                    group_teachers.c.person_id.in_(person_ids) | group_teachers.c.duty_id.in_(duty_ids)
+                )
+            ).scalars()
+        )
+    affected |= set(conn.execute(select(groups.c.id).where(groups.c.syllabus_id.in_(syllabus_ids))).scalars())
+    return affected
+
+
+def apply_deletions(conn: Connection, deleted: dict[str, set[str]]) -> set[str]:
+    """Remove what BER removed (deletedEntities keys); return the groups whose derived columns changed.
+
+    A removed group goes with its memberships and teachers; a removed activity takes its teachers
+    off its groups (so with no grader left the group is no longer searchable); a removed person
+    leaves every group; a removed duty leaves every activity. Grades are Ping Pong's own and stay."""
+
+    def ids(key: str) -> list[str]:
+        return sorted(deleted.get(key, set()) | (deleted.get("activitites", set()) if key == "activities" else set()))
+
+    affected: set[str] = set()
+    gone_groups = ids("groups")
+    for chunk in _chunks(gone_groups):
+        conn.execute(delete(memberships).where(memberships.c.group_id.in_(chunk)))
+        conn.execute(delete(group_teachers).where(group_teachers.c.group_id.in_(chunk)))
+        conn.execute(delete(groups).where(groups.c.id.in_(chunk)))
+    for chunk in _chunks(ids("activities")):
+        owners = list(conn.execute(select(groups.c.id).where(groups.c.activity_id.in_(chunk))).scalars())
+        affected |= set(owners)
+        conn.execute(delete(group_teachers).where(group_teachers.c.group_id.in_(owners)))
+        conn.execute(groups.update().where(groups.c.id.in_(owners)).values(activity_id=None, ber_stamp=None))
+    for chunk in _chunks(ids("persons")):
+        affected |= set(
+            conn.execute(select(memberships.c.group_id).where(memberships.c.person_id.in_(chunk))).scalars()
+        )
+        affected |= set(
+            conn.execute(select(group_teachers.c.group_id).where(group_teachers.c.person_id.in_(chunk))).scalars()
+        )
+        conn.execute(delete(memberships).where(memberships.c.person_id.in_(chunk)))
+        conn.execute(delete(group_teachers).where(group_teachers.c.person_id.in_(chunk)))
+        conn.execute(delete(persons).where(persons.c.id.in_(chunk)))
+    for chunk in _chunks(ids("duties")):
+        affected |= set(
+            conn.execute(select(group_teachers.c.group_id).where(group_teachers.c.duty_id.in_(chunk))).scalars()
+        )
+        conn.execute(delete(group_teachers).where(group_teachers.c.duty_id.in_(chunk)))
+        conn.execute(delete(duties).where(duties.c.id.in_(chunk)))
+    for key, table in (("organisations", organisations), ("syllabuses", syllabuses)):
+        for chunk in _chunks(ids(key)):
+            conn.execute(delete(table).where(table.c.id.in_(chunk)))
+    if affected:
+        conn.execute(groups.update().where(groups.c.id.in_(sorted(affected))).values(ber_stamp=None))
+    return affected - set(gone_groups)
+
+
+def drop_missing(conn: Connection, seen: dict[str, set[str]]) -> None:
+    """A full sync mirrors BER: what BER no longer has goes (grades are Ping Pong's own and stay)."""
+    for name, table in _COPY.items():
+        stored = set(conn.execute(select(table.c.id)).scalars())
+        seen[f"gone_{name}"] = stored - seen[name]
+    for name, table in _COPY.items():
+        if name == "groups":
+            continue
+        ids = sorted(seen[f"gone_{name}"])
+        for chunk in _chunks(ids):
+            conn.execute(delete(table).where(table.c.id.in_(chunk)))
+    gone = sorted(seen["gone_groups"])
+    _replace(conn, memberships, gone, [])
+    _replace(conn, group_teachers, gone, [])
+    for chunk in _chunks(gone):
+        conn.execute(delete(groups).where(groups.c.id.in_(chunk)))
+
+
+def ber_stamp(conn: Connection, group_id: str) -> str | None:
+    return conn.execute(select(groups.c.ber_stamp).where(groups.c.id == group_id)).scalar()
+
+
+def set_ber_stamp(conn: Connection, group_id: str, stamp: str) -> None:
+    conn.execute(groups.update().where(groups.c.id == group_id).values(ber_stamp=stamp))
+
+
+def duty_ids(conn: Connection) -> set[str]:
+    return set(conn.execute(select(duties.c.id)).scalars())
+
+
+def known_person_ids(conn: Connection, person_ids: set[str]) -> set[str]:
+    return set(conn.execute(select(persons.c.id).where(persons.c.id.in_(person_ids))).scalars())
