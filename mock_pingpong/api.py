@@ -22,7 +22,8 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from lxml import etree
 
 from betyg_harness.mock_kit.app import current_kit
-from betyg_harness.mock_pingpong import store
+from betyg_harness.mock_kit.clock import STOCKHOLM
+from betyg_harness.mock_pingpong import rules, store
 
 NS = "http://pingpong.se/schemas/grades/v1.1"
 PARAM_FORMAT = "%Y-%m-%dT%H:%M"
@@ -95,7 +96,7 @@ def build_document(start: datetime, end: datetime, grades_by_student: dict[str, 
         for row in rows:
             kurs = sub(elev, "kursbetyg")
             sub(kurs, "value", row.value)
-            sub(kurs, "datum", row.locked_at.date().isoformat())
+            sub(kurs, "datum", rules.local_date(row.locked_at).isoformat())
             sub(kurs, "prövning", "false")
             sub(kurs, "betygsgrupp", _braced(row.group_id))
             sub(kurs, "skola", _braced(row.school_unit_id))
@@ -137,7 +138,8 @@ def betyg():
     grades_by_student: dict[str, list] = {}
     if school_type in (None, SCHOOL_FORM):
         with store.grade_writes(), current_kit().db.engine.connect() as conn:  # no save half-done meanwhile
-            students = store.students_changed(conn, start, end)
+            # The window is Stockholm local time by contract; the grades' times are stored as UTC.
+            students = store.students_changed(conn, start.replace(tzinfo=STOCKHOLM), end.replace(tzinfo=STOCKHOLM))
             found = store.locked_grades_of(conn, students)
             grades_by_student = {person_id: found[person_id] for person_id in students}
     return _xml(build_document(start, end, grades_by_student))

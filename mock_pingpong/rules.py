@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta
 from functools import lru_cache
 
 from betyg_harness import text as text_digits
+from betyg_harness.mock_kit.clock import STOCKHOLM
 
 # -- grade scales -------------------------------------------------------------------------------
 GYMNASIAL_SCALE = ("A", "B", "C", "D", "E", "F", "-")
@@ -443,3 +444,10 @@ def accounts_from_scenario(scenario: dict) -> list[dict]:
 def betyg_scope(role: str) -> str | None:
     """Betygsadministratör: "all" groups; Lärare: their "own" grading groups; anyone else: None."""
     return {ROLE_ADMIN: "all", ROLE_TEACHER: "own"}.get(role)
+
+
+# -- time -----------------------------------------------------------------------------------------
+def local_date(instant: datetime) -> date:
+    """The Stockholm day of a stored instant (aware UTC): the date pages, the catalogue and the
+    grade API show."""
+    return instant.astimezone(STOCKHOLM).date()

@@ -8,8 +8,9 @@ from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
+from typing import cast
 
-from sqlalchemy import Row, case, bindparam, delete, exists, func, select, update
+from sqlalchemy import Row, Table, bindparam, case, delete, exists, func, insert, select, update
 from sqlalchemy.engine import Connection
 
 from betyg_harness.mock_kit.app import current_kit
@@ -17,22 +18,22 @@ from betyg_harness.mock_kit.db import position_of, upsert
 from betyg_harness.mock_pingpong import rules
 from betyg_harness.mock_pingpong.errors import StaleForm
 from betyg_harness.mock_pingpong.models import (
-    accounts,
-    confirmed_summaries,
-    duties,
-    grades,
-    group_teachers,
-    groups,
-    memberships,
-    organisations,
-    persons,
-    syllabuses,
+    Account,
+    ConfirmedSummary,
+    Duty,
+    Grade,
+    Group,
+    GroupTeacher,
+    Membership,
+    Organisation,
+    Person,
+    Syllabus,
 )
 
 
-def _local(dt: datetime) -> datetime:
-    """Naive Stockholm local time, as stored (the mock clock is already in Europe/Stockholm)."""
-    return dt.replace(tzinfo=None, microsecond=0)
+def _stored(dt: datetime) -> datetime:
+    """An instant as stored: whole seconds (aware; the column keeps it as UTC)."""
+    return dt.replace(microsecond=0)
 
 
 # A save reads its timestamp (the mock clock) and commits under this lock, and the grade API reads
@@ -60,44 +61,45 @@ def refresh_derived(conn: Connection, group_ids: set[str] | None = None) -> None
 
     # A teacher's person comes from their duty, which may have synced after the activity.
     conn.execute(
-        update(group_teachers)
-        .where(where(group_teachers.c.group_id))
-        .values(person_id=select(duties.c.person_id).where(duties.c.id == group_teachers.c.duty_id).scalar_subquery())
+        update(GroupTeacher)
+        .where(where(GroupTeacher.group_id))
+        .values(person_id=select(Duty.person_id).where(Duty.id == GroupTeacher.duty_id).scalar_subquery())
     )
     grader_rows = conn.execute(
-        select(group_teachers.c.group_id, persons.c.given_name, persons.c.family_name)
-        .join(persons, persons.c.id == group_teachers.c.person_id)
-        .where(group_teachers.c.grader, where(group_teachers.c.group_id))
+        select(GroupTeacher.group_id, Person.given_name, Person.family_name)
+        .join(Person, Person.id == GroupTeacher.person_id)
+        .where(GroupTeacher.grader, where(GroupTeacher.group_id))
     ).all()
     graders = defaultdict(list)
     for gid, given, family in grader_rows:
         graders[gid].append((given, family))
     admitted: dict[str, int] = dict(
         conn.execute(
-            select(memberships.c.group_id, func.count(func.distinct(memberships.c.person_id)))
-            .where(memberships.c.admitted, where(memberships.c.group_id))
-            .group_by(memberships.c.group_id)
+            select(Membership.group_id, func.count(func.distinct(Membership.person_id)))
+            .where(Membership.admitted, where(Membership.group_id))
+            .group_by(Membership.group_id)
         ).all()
     )
     admitted_grade = exists().where(
-        memberships.c.group_id == grades.c.group_id,
-        memberships.c.person_id == grades.c.person_id,
-        memberships.c.admitted,
+        Membership.group_id == Grade.group_id,
+        Membership.person_id == Grade.person_id,
+        Membership.admitted,
     )
     counts = {
         gid: (n, int(locked or 0))
         for gid, n, locked in conn.execute(
             # A count of the locked rows, not a sum over the Boolean column: SQLite would hand the sum back
             # as a Boolean (4 locked → True → 1) and PostgreSQL has no sum(boolean).
-            select(grades.c.group_id, func.count(), func.count(case((grades.c.locked, 1))))
-            .where(admitted_grade, where(grades.c.group_id))
-            .group_by(grades.c.group_id)
+            select(Grade.group_id, func.count(), func.count(case((Grade.locked, 1))))
+            .where(admitted_grade, where(Grade.group_id))
+            .group_by(Grade.group_id)
         ).all()
     }
     rows = conn.execute(
-        select(groups.c.id, groups.c.name, syllabuses.c.course_code, syllabuses.c.course_name)
-        .select_from(groups.outerjoin(syllabuses, syllabuses.c.id == groups.c.syllabus_id))
-        .where(where(groups.c.id))
+        select(Group.id, Group.name, Syllabus.course_code, Syllabus.course_name)
+        .select_from(Group)
+        .outerjoin(Syllabus, Syllabus.id == Group.syllabus_id)
+        .where(where(Group.id))
     ).all()
     params = []
     for gid, name, code, course_name in rows:
@@ -116,8 +118,8 @@ def refresh_derived(conn: Connection, group_ids: set[str] | None = None) -> None
         )
     if params:
         conn.execute(
-            update(groups)
-            .where(groups.c.id == bindparam("gid"))
+            update(Group)
+            .where(Group.id == bindparam("gid"))
             .values(
                 grader_count=bindparam("grader_count"),
                 grader_names=bindparam("grader_names"),
@@ -134,7 +136,7 @@ def refresh_derived(conn: Connection, group_ids: set[str] | None = None) -> None
 def person_id_for_civic(conn: Connection, civic_no: str | None) -> str | None:
     if not civic_no:
         return None
-    return conn.execute(select(persons.c.id).where(persons.c.civic_no == civic_no).limit(1)).scalar()
+    return conn.execute(select(Person.id).where(Person.civic_no == civic_no).limit(1)).scalar()
 
 
 def is_grading_teacher(conn: Connection, group_id: str, person_id: str | None) -> bool:
@@ -142,10 +144,8 @@ def is_grading_teacher(conn: Connection, group_id: str, person_id: str | None) -
         return False
     return (
         conn.execute(
-            select(group_teachers.c.id)
-            .where(
-                group_teachers.c.group_id == group_id, group_teachers.c.person_id == person_id, group_teachers.c.grader
-            )
+            select(GroupTeacher.id)
+            .where(GroupTeacher.group_id == group_id, GroupTeacher.person_id == person_id, GroupTeacher.grader)
             .limit(1)
         ).first()
         is not None
@@ -154,17 +154,13 @@ def is_grading_teacher(conn: Connection, group_id: str, person_id: str | None) -
 
 def grader_options(conn: Connection, only_groups_of: str | None = None) -> list[tuple[str, str]]:
     """(person id, full name) of every grading teacher, or of those sharing a group with a person."""
-    graders = select(group_teachers.c.person_id).where(group_teachers.c.grader)
+    graders = select(GroupTeacher.person_id).where(GroupTeacher.grader)
     if only_groups_of is not None:
-        own = select(group_teachers.c.group_id).where(
-            group_teachers.c.person_id == only_groups_of, group_teachers.c.grader
-        )
-        graders = graders.where(group_teachers.c.group_id.in_(own))
+        own = select(GroupTeacher.group_id).where(GroupTeacher.person_id == only_groups_of, GroupTeacher.grader)
+        graders = graders.where(GroupTeacher.group_id.in_(own))
     # IN (subquery) rather than JOIN … DISTINCT: SQLite then needs no temporary B-tree (1,600 graders).
     rows = sorted(
-        conn.execute(
-            select(persons.c.id, persons.c.given_name, persons.c.family_name).where(persons.c.id.in_(graders))
-        ).all(),
+        conn.execute(select(Person.id, Person.given_name, Person.family_name).where(Person.id.in_(graders))).all(),
         key=lambda r: rules.student_order_key(r.given_name, r.family_name),
     )
     return [(r.id, f"{r.given_name} {r.family_name}") for r in rows]
@@ -172,7 +168,7 @@ def grader_options(conn: Connection, only_groups_of: str | None = None) -> list[
 
 def terms(conn: Connection) -> list[str]:
     """The terms ("HT 2026") in which searchable groups end, in time order."""
-    months = conn.execute(select(groups.c.end_date).distinct().where(groups.c.grader_count > 0)).scalars()
+    months = conn.execute(select(Group.end_date).distinct().where(Group.grader_count > 0)).scalars()
     return sorted({rules.term_of(d) for d in months}, key=rules.term_sort_key)
 
 
@@ -192,35 +188,34 @@ def search_groups(
     Returns (rows, truncated)."""
     query = (
         select(
-            groups.c.id,
-            groups.c.name,
-            groups.c.end_date,
-            groups.c.grader_names,
-            groups.c.admitted_count,
-            groups.c.graded_count,
-            groups.c.locked_count,
-            syllabuses.c.course_code,
-            syllabuses.c.course_name,
+            Group.id,
+            Group.name,
+            Group.end_date,
+            Group.grader_names,
+            Group.admitted_count,
+            Group.graded_count,
+            Group.locked_count,
+            Syllabus.course_code,
+            Syllabus.course_name,
         )
-        .select_from(groups.outerjoin(syllabuses, syllabuses.c.id == groups.c.syllabus_id))
-        .where(groups.c.grader_count > 0)
+        .select_from(Group)
+        .outerjoin(Syllabus, Syllabus.id == Group.syllabus_id)
+        .where(Group.grader_count > 0)
     )  # rules.is_searchable, as SQL
     if text.strip():
-        query = query.where(position_of(groups.c.search_text, rules.search_fold(text.strip())) > 0)
+        query = query.where(position_of(Group.search_text, rules.search_fold(text.strip())) > 0)
     if date_from:
-        query = query.where(groups.c.end_date >= date_from)
+        query = query.where(Group.end_date >= date_from)
     if date_to:
-        query = query.where(groups.c.end_date <= date_to)
+        query = query.where(Group.end_date <= date_to)
     for person_id in (teacher_id, visible_to):
         if person_id:
             query = query.where(
-                groups.c.id.in_(
-                    select(group_teachers.c.group_id).where(
-                        group_teachers.c.person_id == person_id, group_teachers.c.grader
-                    )
+                Group.id.in_(
+                    select(GroupTeacher.group_id).where(GroupTeacher.person_id == person_id, GroupTeacher.grader)
                 )
             )
-    rows = conn.execute(query.order_by(groups.c.end_date.desc(), groups.c.name).limit(limit + 1)).all()
+    rows = conn.execute(query.order_by(Group.end_date.desc(), Group.name).limit(limit + 1)).all()
     return rows[:limit], len(rows) > limit
 
 
@@ -228,34 +223,30 @@ def search_groups(
 # The grading view's statements are built once (building one costs about what running it does).
 _SHEET_GROUP = (
     select(
-        groups,
-        syllabuses.c.course_code,
-        syllabuses.c.course_name,
-        syllabuses.c.points,
-        syllabuses.c.school_type,
-        organisations.c.name.label("unit_name"),
-        organisations.c.school_unit_code,
+        Group,
+        Syllabus.course_code,
+        Syllabus.course_name,
+        Syllabus.points,
+        Syllabus.school_type,
+        Organisation.name.label("unit_name"),
+        Organisation.school_unit_code,
     )
-    .select_from(
-        groups.outerjoin(syllabuses, syllabuses.c.id == groups.c.syllabus_id).outerjoin(
-            organisations, organisations.c.id == groups.c.organisation_id
-        )
-    )
-    .where(groups.c.id == bindparam("group_id"))
+    .select_from(Group)
+    .outerjoin(Syllabus, Syllabus.id == Group.syllabus_id)
+    .outerjoin(Organisation, Organisation.id == Group.organisation_id)
+    .where(Group.id == bindparam("group_id"))
 )
-_SHEET_GRADES = select(grades).where(grades.c.group_id == bindparam("group_id"))
+_SHEET_GRADES = select(Grade).where(Grade.group_id == bindparam("group_id"))
 _SHEET_PEOPLE = (
-    select(
-        memberships.c.person_id, memberships.c.admitted, persons.c.given_name, persons.c.family_name, persons.c.civic_no
-    )
-    .join(persons, persons.c.id == memberships.c.person_id)
-    .where(memberships.c.group_id == bindparam("group_id"))
+    select(Membership.person_id, Membership.admitted, Person.given_name, Person.family_name, Person.civic_no)
+    .join(Person, Person.id == Membership.person_id)
+    .where(Membership.group_id == bindparam("group_id"))
 )
 _SHEET_TEACHERS = (
-    select(persons.c.id, persons.c.given_name, persons.c.family_name)
+    select(Person.id, Person.given_name, Person.family_name)
     .distinct()
-    .join(group_teachers, group_teachers.c.person_id == persons.c.id)
-    .where(group_teachers.c.group_id == bindparam("group_id"), group_teachers.c.grader)
+    .join(GroupTeacher, GroupTeacher.person_id == Person.id)
+    .where(GroupTeacher.group_id == bindparam("group_id"), GroupTeacher.grader)
 )
 
 
@@ -312,14 +303,12 @@ def save_grades(
 ) -> None:
     """Store a validated submission in one transaction; StaleForm if the group moved on."""
     bumped = conn.execute(
-        update(groups)
-        .where(groups.c.id == sheet.id, groups.c.version == form_version)
-        .values(version=groups.c.version + 1)
+        update(Group).where(Group.id == sheet.id, Group.version == form_version).values(version=Group.version + 1)
     )
     if bumped.rowcount != 1:
         raise StaleForm(sheet.id)
-    at = _local(now)
-    existing = {r.person_id: r for r in conn.execute(select(grades).where(grades.c.group_id == sheet.id))}
+    at = _stored(now)
+    existing = {r.person_id: r for r in conn.execute(select(Grade).where(Grade.group_id == sheet.id))}
     for student, value, lock in rows:
         values = {
             "value": value,
@@ -335,9 +324,9 @@ def save_grades(
         }
         old = existing.get(student.person_id)
         if old is None:
-            conn.execute(grades.insert().values(group_id=sheet.id, person_id=student.person_id, **values))
+            conn.execute(insert(Grade).values(group_id=sheet.id, person_id=student.person_id, **values))
         elif not old.locked:
-            conn.execute(update(grades).where(grades.c.id == old.id).values(**values))
+            conn.execute(update(Grade).where(Grade.id == old.id).values(**values))
     refresh_derived(conn, {sheet.id})
 
 
@@ -345,7 +334,7 @@ def confirmed(conn: Connection, token: str | None):
     """The recorded confirm of a summary's one-time token, or None."""
     if not token:
         return None
-    return conn.execute(select(confirmed_summaries).where(confirmed_summaries.c.token == token)).first()
+    return conn.execute(select(ConfirmedSummary).where(ConfirmedSummary.token == token)).first()
 
 
 def record_confirm(
@@ -353,21 +342,21 @@ def record_confirm(
 ) -> None:
     if token:
         conn.execute(
-            confirmed_summaries.insert().values(
-                token=token, group_id=group_id, saved_by=user_name, saved_at=_local(now), locked=locked
+            insert(ConfirmedSummary).values(
+                token=token, group_id=group_id, saved_by=user_name, saved_at=_stored(now), locked=locked
             )
         )
 
 
 # -- the grade API --------------------------------------------------------------------------------
 def students_changed(conn: Connection, start: datetime, end: datetime) -> list[str]:
-    """Person ids with a locked grade locked or changed at a mock time in [start, end)."""
+    """Person ids with a locked grade locked or changed at a mock time in [start, end) (aware instants)."""
     return list(
         conn.execute(
-            select(grades.c.person_id)
+            select(Grade.person_id)
             .distinct()
-            .where(grades.c.locked, grades.c.changed_at >= start, grades.c.changed_at < end)
-            .order_by(grades.c.person_id)
+            .where(Grade.locked, Grade.changed_at >= start, Grade.changed_at < end)
+            .order_by(Grade.person_id)
         ).scalars()
     )
 
@@ -378,54 +367,52 @@ def locked_grades_of(conn: Connection, person_ids: list[str]) -> dict[str, list]
     for i in range(0, len(person_ids), 500):
         chunk = person_ids[i : i + 500]
         for row in conn.execute(
-            select(grades)
-            .where(grades.c.locked, grades.c.person_id.in_(chunk))
-            .order_by(grades.c.locked_at, grades.c.id)
+            select(Grade).where(Grade.locked, Grade.person_id.in_(chunk)).order_by(Grade.locked_at, Grade.id)
         ):
             out[row.person_id].append(row)
     return out
 
 
 def locked_dates(conn: Connection, group_id: str) -> list[date]:
+    """The Stockholm days on which the group's grades were locked."""
     return [
-        d.date()
+        rules.local_date(d)
         for d in conn.execute(
-            select(grades.c.locked_at).where(
-                grades.c.group_id == group_id, grades.c.locked, grades.c.locked_at.is_not(None)
-            )
+            select(Grade.locked_at).where(Grade.group_id == group_id, Grade.locked, Grade.locked_at.is_not(None))
         ).scalars()
+        if d is not None  # never: the query asks for set times (said for the type checker)
     ]
 
 
 def huvudman_name(conn: Connection, unit_id: str | None) -> str:
-    parent = conn.execute(select(organisations.c.parent_id).where(organisations.c.id == unit_id)).scalar()
-    name = conn.execute(select(organisations.c.name).where(organisations.c.id == parent)).scalar() if parent else None
+    parent = conn.execute(select(Organisation.parent_id).where(Organisation.id == unit_id)).scalar()
+    name = conn.execute(select(Organisation.name).where(Organisation.id == parent)).scalar() if parent else None
     return name or "Stockholms stad"
 
 
 # -- accounts -------------------------------------------------------------------------------------
 def add_accounts(conn: Connection, rows: list[dict]) -> None:
     if rows:
-        conn.execute(accounts.insert(), rows)
+        conn.execute(insert(Account), rows)
 
 
 def account(conn: Connection, username: str):
-    return conn.execute(select(accounts).where(accounts.c.username == username)).first()
+    return conn.execute(select(Account).where(Account.username == username)).first()
 
 
 # -- the copy of BER, as the sync (``jobs``) writes it ----------------------------------------------
-_COPY = {
-    "organisations": organisations,
-    "syllabuses": syllabuses,
-    "persons": persons,
-    "duties": duties,
-    "groups": groups,
+_COPY: dict[str, type[Organisation] | type[Syllabus] | type[Person] | type[Duty] | type[Group]] = {
+    "organisations": Organisation,
+    "syllabuses": Syllabus,
+    "persons": Person,
+    "duties": Duty,
+    "groups": Group,
 }
 
 
 def upsert_copy(conn: Connection, resource: str, rows: list[dict]) -> None:
     """Insert or update rows of the copy by id, as one executemany."""
-    upsert(conn, _COPY[resource], rows, key="id")
+    upsert(conn, cast(Table, _COPY[resource].__table__), rows, key="id")
 
 
 def _chunks(values: list[str], size: int = 500):
@@ -433,32 +420,34 @@ def _chunks(values: list[str], size: int = 500):
         yield values[i : i + size]
 
 
-def _replace(conn: Connection, table, group_ids: list[str], rows: list[dict]) -> None:
-    """Replace every row of ``table`` belonging to ``group_ids`` with ``rows``."""
+def _replace(
+    conn: Connection, model: type[Membership] | type[GroupTeacher], group_ids: list[str], rows: list[dict]
+) -> None:
+    """Replace every row of ``model`` belonging to ``group_ids`` with ``rows``."""
     for chunk in _chunks(group_ids):
-        conn.execute(delete(table).where(table.c.group_id.in_(chunk)))
+        conn.execute(delete(model).where(model.group_id.in_(chunk)))
     if rows:
-        conn.execute(table.insert(), rows)
+        conn.execute(insert(model), rows)
 
 
 def replace_memberships(conn: Connection, group_ids: list[str], rows: list[dict]) -> None:
-    _replace(conn, memberships, group_ids, rows)
+    _replace(conn, Membership, group_ids, rows)
 
 
 def replace_teachers(conn: Connection, group_ids: list[str], rows: list[dict]) -> None:
-    _replace(conn, group_teachers, group_ids, rows)
+    _replace(conn, GroupTeacher, group_ids, rows)
 
 
 def group_ids(conn: Connection) -> set[str]:
-    return set(conn.execute(select(groups.c.id)).scalars())
+    return set(conn.execute(select(Group.id)).scalars())
 
 
 def link_activities(conn: Connection, links: list[dict]) -> None:
     """Each link (``gid``, ``activity_id``, ``syllabus_id``) names a group's activity and syllabus."""
     if links:
         conn.execute(
-            groups.update()
-            .where(groups.c.id == bindparam("gid"))
+            update(Group)
+            .where(Group.id == bindparam("gid"))
             .values(activity_id=bindparam("activity_id"), syllabus_id=bindparam("syllabus_id"), ber_stamp=None),
             links,
         )
@@ -472,12 +461,12 @@ def groups_referring_to(
     if person_ids or duty_ids:
         affected |= set(
             conn.execute(
-                select(group_teachers.c.group_id).where(
-                    group_teachers.c.person_id.in_(person_ids) | group_teachers.c.duty_id.in_(duty_ids)
+                select(GroupTeacher.group_id).where(
+                    GroupTeacher.person_id.in_(person_ids) | GroupTeacher.duty_id.in_(duty_ids)
                 )
             ).scalars()
         )
-    affected |= set(conn.execute(select(groups.c.id).where(groups.c.syllabus_id.in_(syllabus_ids))).scalars())
+    affected |= set(conn.execute(select(Group.id).where(Group.syllabus_id.in_(syllabus_ids))).scalars())
     return affected
 
 
@@ -494,67 +483,61 @@ def apply_deletions(conn: Connection, deleted: dict[str, set[str]]) -> set[str]:
     affected: set[str] = set()
     gone_groups = ids("groups")
     for chunk in _chunks(gone_groups):
-        conn.execute(delete(memberships).where(memberships.c.group_id.in_(chunk)))
-        conn.execute(delete(group_teachers).where(group_teachers.c.group_id.in_(chunk)))
-        conn.execute(delete(groups).where(groups.c.id.in_(chunk)))
+        conn.execute(delete(Membership).where(Membership.group_id.in_(chunk)))
+        conn.execute(delete(GroupTeacher).where(GroupTeacher.group_id.in_(chunk)))
+        conn.execute(delete(Group).where(Group.id.in_(chunk)))
     for chunk in _chunks(ids("activities")):
-        owners = list(conn.execute(select(groups.c.id).where(groups.c.activity_id.in_(chunk))).scalars())
+        owners = list(conn.execute(select(Group.id).where(Group.activity_id.in_(chunk))).scalars())
         affected |= set(owners)
-        conn.execute(delete(group_teachers).where(group_teachers.c.group_id.in_(owners)))
-        conn.execute(groups.update().where(groups.c.id.in_(owners)).values(activity_id=None, ber_stamp=None))
+        conn.execute(delete(GroupTeacher).where(GroupTeacher.group_id.in_(owners)))
+        conn.execute(update(Group).where(Group.id.in_(owners)).values(activity_id=None, ber_stamp=None))
     for chunk in _chunks(ids("persons")):
-        affected |= set(
-            conn.execute(select(memberships.c.group_id).where(memberships.c.person_id.in_(chunk))).scalars()
-        )
-        affected |= set(
-            conn.execute(select(group_teachers.c.group_id).where(group_teachers.c.person_id.in_(chunk))).scalars()
-        )
-        conn.execute(delete(memberships).where(memberships.c.person_id.in_(chunk)))
-        conn.execute(delete(group_teachers).where(group_teachers.c.person_id.in_(chunk)))
-        conn.execute(delete(persons).where(persons.c.id.in_(chunk)))
+        affected |= set(conn.execute(select(Membership.group_id).where(Membership.person_id.in_(chunk))).scalars())
+        affected |= set(conn.execute(select(GroupTeacher.group_id).where(GroupTeacher.person_id.in_(chunk))).scalars())
+        conn.execute(delete(Membership).where(Membership.person_id.in_(chunk)))
+        conn.execute(delete(GroupTeacher).where(GroupTeacher.person_id.in_(chunk)))
+        conn.execute(delete(Person).where(Person.id.in_(chunk)))
     for chunk in _chunks(ids("duties")):
-        affected |= set(
-            conn.execute(select(group_teachers.c.group_id).where(group_teachers.c.duty_id.in_(chunk))).scalars()
-        )
-        conn.execute(delete(group_teachers).where(group_teachers.c.duty_id.in_(chunk)))
-        conn.execute(delete(duties).where(duties.c.id.in_(chunk)))
-    for key, table in (("organisations", organisations), ("syllabuses", syllabuses)):
+        affected |= set(conn.execute(select(GroupTeacher.group_id).where(GroupTeacher.duty_id.in_(chunk))).scalars())
+        conn.execute(delete(GroupTeacher).where(GroupTeacher.duty_id.in_(chunk)))
+        conn.execute(delete(Duty).where(Duty.id.in_(chunk)))
+    for key, model in (("organisations", Organisation), ("syllabuses", Syllabus)):
         for chunk in _chunks(ids(key)):
-            conn.execute(delete(table).where(table.c.id.in_(chunk)))
+            conn.execute(delete(model).where(model.id.in_(chunk)))
     if affected:
-        conn.execute(groups.update().where(groups.c.id.in_(sorted(affected))).values(ber_stamp=None))
+        conn.execute(update(Group).where(Group.id.in_(sorted(affected))).values(ber_stamp=None))
     return affected - set(gone_groups)
 
 
 def drop_missing(conn: Connection, seen: dict[str, set[str]]) -> None:
     """A full sync mirrors BER: what BER no longer has goes (grades are Ping Pong's own and stay)."""
-    for name, table in _COPY.items():
-        stored = set(conn.execute(select(table.c.id)).scalars())
+    for name, model in _COPY.items():
+        stored = set(conn.execute(select(model.id)).scalars())
         seen[f"gone_{name}"] = stored - seen[name]
-    for name, table in _COPY.items():
+    for name, model in _COPY.items():
         if name == "groups":
             continue
         ids = sorted(seen[f"gone_{name}"])
         for chunk in _chunks(ids):
-            conn.execute(delete(table).where(table.c.id.in_(chunk)))
+            conn.execute(delete(model).where(model.id.in_(chunk)))
     gone = sorted(seen["gone_groups"])
-    _replace(conn, memberships, gone, [])
-    _replace(conn, group_teachers, gone, [])
+    _replace(conn, Membership, gone, [])
+    _replace(conn, GroupTeacher, gone, [])
     for chunk in _chunks(gone):
-        conn.execute(delete(groups).where(groups.c.id.in_(chunk)))
+        conn.execute(delete(Group).where(Group.id.in_(chunk)))
 
 
 def ber_stamp(conn: Connection, group_id: str) -> str | None:
-    return conn.execute(select(groups.c.ber_stamp).where(groups.c.id == group_id)).scalar()
+    return conn.execute(select(Group.ber_stamp).where(Group.id == group_id)).scalar()
 
 
 def set_ber_stamp(conn: Connection, group_id: str, stamp: str) -> None:
-    conn.execute(groups.update().where(groups.c.id == group_id).values(ber_stamp=stamp))
+    conn.execute(update(Group).where(Group.id == group_id).values(ber_stamp=stamp))
 
 
 def duty_ids(conn: Connection) -> set[str]:
-    return set(conn.execute(select(duties.c.id)).scalars())
+    return set(conn.execute(select(Duty.id)).scalars())
 
 
 def known_person_ids(conn: Connection, person_ids: set[str]) -> set[str]:
-    return set(conn.execute(select(persons.c.id).where(persons.c.id.in_(person_ids))).scalars())
+    return set(conn.execute(select(Person.id).where(Person.id.in_(person_ids))).scalars())

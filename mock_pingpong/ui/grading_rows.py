@@ -69,7 +69,7 @@ def _lock_cell(
     """The lock column: who locked the grade and when, or the lock box (``pid`` and ``name`` escaped)."""
     lock_label = f'<label for="lock-{pid}" class="sr-only">Lås betyg för {name}</label>'
     if locked_grade is not None:
-        locked_on = locked_grade.locked_at.date().isoformat() if locked_grade.locked_at else ""
+        locked_on = rules.local_date(locked_grade.locked_at).isoformat() if locked_grade.locked_at else ""
         return (
             f'<input type="checkbox" id="lock-{pid}" checked disabled>\n{lock_label}\n'
             f'<span class="locked">Låst {locked_on} av {escape(locked_grade.locked_by or "")}</span>'
