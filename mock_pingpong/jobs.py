@@ -1,4 +1,5 @@
-"""BER → Ping Pong: an SS 12000 v2.1 client over HTTP and the synced local copy.
+"""Ping Pong's background work: the BER sync (BER → Ping Pong), an SS 12000 v2.1 client over HTTP
+keeping the local copy, run by the scheduler, on BER's notices and when a group is opened.
 
 A full sync reads every list; an incremental one asks only for what changed since the last
 ``meta.modified`` seen (``meta.modified.after``) and, where BER offers it, what was removed since
@@ -22,11 +23,12 @@ from datetime import date, datetime, timedelta
 from typing import Iterator
 
 import requests
+
 from betyg_harness.mock_kit.clock import STOCKHOLM
 from betyg_harness.mock_pingpong import rules, store
 from betyg_harness.mock_pingpong.errors import BerUnavailable
 
-log = logging.getLogger("mock_pingpong.jobs")
+log = logging.getLogger("mock_pingpong.ber_sync")
 API_PREFIX = "/ss12000/v2.1"
 # In reference order: a group's activity names its syllabus and duties, a duty its person.
 RESOURCES = ("organisations", "syllabuses", "persons", "duties", "groups", "activities")
