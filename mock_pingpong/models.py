@@ -1,7 +1,7 @@
 """Ping Pong's tables (SQLAlchemy 2.x declarative, own MetaData): accounts (from the scenario), the
 synced copy of BER, and grades. Read and written only by ``store``.
 
-Times are aware UTC through ``mock_kit.db.UTCDateTime`` (shown in Europe/Stockholm where shown).
+Times are stored as aware UTC through ``mock_kit.db.UTCDateTime`` and shown in Europe/Stockholm time.
 """
 
 from __future__ import annotations

@@ -1,6 +1,9 @@
-"""Every read and write of Ping Pong's tables: the only module of the mock that builds SQL.
+"""Every read and write of Ping Pong's tables: the only module of the mock that builds SQL (2.0-style
+``select``/``insert``/``update``/``delete`` on the classes of ``models``, on a connection of the kit's
+engine).
 
-The UI, the grade API and the BER sync (``jobs``) call these functions; the rules come from ``rules``."""
+The UI, the grade API and the BER sync (``jobs``) call these functions; the rules come from ``rules``.
+Times go in and come out aware (stored as UTC); turning them into Stockholm days is ``rules.local_date``'s."""
 
 from __future__ import annotations
 
