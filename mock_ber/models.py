@@ -6,42 +6,25 @@ because Ping Pong's incremental sync asks for ``meta.modified.after``.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 
 from sqlalchemy import (
     JSON,
     Boolean,
     Date,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
     MetaData,
     String,
     Text,
-    TypeDecorator,
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from betyg_harness.mock_kit.db import UTCDateTime
+
 metadata = MetaData()
-
-
-class UTCDateTime(TypeDecorator):
-    """Aware datetimes stored as naive UTC, so SQLite compares them correctly."""
-
-    impl = DateTime
-    cache_ok = True
-
-    def process_bind_param(self, value, dialect):
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime")
-        return value.astimezone(timezone.utc).replace(tzinfo=None)
-
-    def process_result_value(self, value, dialect):
-        return None if value is None else value.replace(tzinfo=timezone.utc)
 
 
 class Base(DeclarativeBase):

@@ -6,9 +6,25 @@ import hashlib
 import json
 import os
 import tempfile
+from datetime import timezone
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, Column, Integer, MetaData, String, Table, create_engine, event, func, inspect, select, text
+from sqlalchemy import (
+    JSON,
+    Column,
+    DateTime,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    TypeDecorator,
+    create_engine,
+    event,
+    func,
+    inspect,
+    select,
+    text,
+)
 from sqlalchemy.engine import Engine
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
@@ -178,3 +194,20 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+class UTCDateTime(TypeDecorator):
+    """Aware datetimes stored as naive UTC, so SQLite compares them correctly."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime")
+        return value.astimezone(timezone.utc).replace(tzinfo=None)
+
+    def process_result_value(self, value, dialect):
+        return None if value is None else value.replace(tzinfo=timezone.utc)

@@ -99,15 +99,15 @@ class Pair:
 
     # -- Ping Pong's side: its synced copy, read as its screens read it ------------------------------
     def copy(self) -> dict:
-        from betyg_harness.mock_pingpong import repository
+        from betyg_harness.mock_pingpong import store
         from betyg_harness.mock_pingpong.models import persons
 
         with self.pingpong.kit.db.engine.connect() as conn:
-            rows, _ = repository.search_groups(conn)
+            rows, _ = store.search_groups(conn)
             people = sorted(conn.execute(select(persons.c.given_name)).scalars())
             sheets = {}
             for key in ("svesve01-ht26-a", "grnmat2-ht26-a"):
-                sheet = repository.load_sheet(conn, stable_id("group", key))
+                sheet = store.load_sheet(conn, stable_id("group", key))
                 sheets[key] = (
                     None
                     if sheet is None

@@ -121,7 +121,7 @@ def test_a_save_in_flight_is_seen_by_the_window_its_time_falls_in(admin, monkeyp
     but not committed when BER asks for that window; BER's next window starts where this one
     ended. Ping Pong makes the answer wait for the save, so the grade is in it."""
     import threading
-    from betyg_harness.mock_pingpong import repository
+    from betyg_harness.mock_pingpong import store
 
     at(admin.app, "2026-12-18T09:14:00+01:00")
     first = admin.post_grading(
@@ -130,14 +130,14 @@ def test_a_save_in_flight_is_seen_by_the_window_its_time_falls_in(admin, monkeyp
     )
     assert first.status_code == 200
     stored, release = threading.Event(), threading.Event()
-    real_store = repository.store
+    real_store = store.save_grades
 
     def slow_store(*args, **kwargs):
         real_store(*args, **kwargs)  # the time is read and the rows written, not yet committed
         stored.set()
         release.wait(timeout=30)
 
-    monkeypatch.setattr(repository, "store", slow_store)
+    monkeypatch.setattr(store, "save_grades", slow_store)
     saver = threading.Thread(target=admin.second_save, args=("svesve01-ht26-a",))
     saver.start()
     assert stored.wait(timeout=30)

@@ -114,7 +114,7 @@ def test_second_spara_stores_and_locks(admin):
     rows = stored(admin.app)
     assert {(r.person_id, r.value, r.locked) for r in rows} == {(pid(k), v, True) for k, v in SVE_ALL.items()}
     assert all(r.deciders == [pid("anna.lindqvist")] for r in rows)
-    assert rows[0].changed_at == datetime(2026, 12, 18, 9, 30)
+    assert rows[0].changed_at == datetime(2026, 12, 18, 9, 30, tzinfo=STOCKHOLM)  # stored as UTC
     html = page.get_data(as_text=True)
     assert re.search(rf'name="grade-{pid("s01")}" value="A" checked disabled', html)  # read-only
 

@@ -11,7 +11,8 @@ from sqlalchemy import select
 
 from betyg_harness.contracts import betyg_records, validate_betyg_xml
 from betyg_harness.mock_kit.clock import STOCKHOLM
-from betyg_harness.mock_pingpong import repository
+from betyg_harness.mock_pingpong import store
+from betyg_harness.mock_pingpong.errors import StaleForm
 from betyg_harness.mock_pingpong.models import grades
 from tests.api.pingpong_support import API_AUTH, gid, pid, text_of
 from tests.support.pingpong_forms import PingPongForms
@@ -93,11 +94,11 @@ def test_summary_spara_refuses_a_student_who_is_no_longer_antagen(fresh, ber):
 # -- the store itself guards the rules (a save racing another one, a crafted row) -------------------
 def test_store_refuses_a_form_version_that_is_not_the_groups(fresh):
     engine = fresh.extensions["mock_kit"].db.engine
-    with pytest.raises(repository.StaleForm):
+    with pytest.raises(StaleForm):
         with engine.begin() as conn:
-            sheet = repository.load_sheet(conn, gid(SVE))
+            sheet = store.load_sheet(conn, gid(SVE))
             rows = [(sheet.students[0], "A", True)]
-            repository.store(
+            store.save_grades(
                 conn, sheet, rows, [pid("anna.lindqvist")], sheet.version - 1, datetime(2026, 12, 18, 9, 0), "test"
             )
     assert stored(fresh) == []
@@ -107,9 +108,9 @@ def test_store_never_overwrites_a_locked_grade(admin):
     admin.save_by_key(SVE, {"s01": "A"}, locks=["s01"], teachers=["anna.lindqvist"])
     engine = admin.app.extensions["mock_kit"].db.engine
     with engine.begin() as conn:
-        sheet = repository.load_sheet(conn, gid(SVE))
+        sheet = store.load_sheet(conn, gid(SVE))
         s01 = next(s for s in sheet.students if s.person_id == pid("s01"))
-        repository.store(
+        store.save_grades(
             conn,
             sheet,
             [(s01, "F", True)],

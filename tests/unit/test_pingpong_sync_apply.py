@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import create_engine, select
 
 from betyg_harness.mock_kit.scenario import load, stable_id
-from betyg_harness.mock_pingpong import ber_sync, repository
+from betyg_harness.mock_pingpong import jobs as ber_sync, store
 from betyg_harness.mock_pingpong.models import groups, memberships, metadata
 
 
@@ -35,7 +35,7 @@ def copy_db():
     for name in ber_sync.RESOURCES:
         setattr(fetched, name, list(data[name].values()))
     with engine.begin() as conn:
-        repository.refresh_derived(conn, ber_sync.apply(conn, fetched))
+        store.refresh_derived(conn, ber_sync.apply(conn, fetched))
     return engine, data
 
 
@@ -76,7 +76,7 @@ def test_a_changed_activity_replaces_the_teachers(copy_db):
     fetched.activities = [activity]
     with engine.begin() as conn:
         affected = ber_sync.apply(conn, fetched)
-        repository.refresh_derived(conn, affected)
+        store.refresh_derived(conn, affected)
     assert affected == {stable_id("group", "svesve01-ht26-a")}
     assert group_row(engine, "svesve01-ht26-a").grader_names == "Omar Haddad"
 
