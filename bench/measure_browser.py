@@ -1,6 +1,6 @@
 """A 30-student group graded through the browser (``flows.grade_group``: search, open, every step
 and lock box by role and name, Spara, the summary checked, Spara, the locks checked), against the
-floor: the same grading of the same groups as plain form posts (``betyg_harness.formclient``); and
+floor: the same grading of the same groups as plain form posts (``tests/support/pingpong_forms.py``); and
 what a refusal on a screen costs the flows (the typed error at once, no retry or wait)."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from bench.support import mocks_with, plan
 from betyg_harness.fixtures.generator import generate
 from betyg_harness import flows
 from betyg_harness.flows import grade_group, login, open_browser
-from betyg_harness.formclient import PingPongForms
+from tests.support.pingpong_forms import PingPongForms
 
 
 def measure(quick: bool) -> list[Figure]:

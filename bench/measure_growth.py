@@ -9,7 +9,7 @@ import time
 from bench.core import Figure
 from bench.support import mocks_with, plan
 from betyg_harness.fixtures.generator import generate
-from betyg_harness.formclient import FormError, PingPongForms
+from tests.support.pingpong_forms import FormError, PingPongForms
 
 SIZES = (10, 50, 200, 500)
 STEPS = ("betygsvy", "sammanfattning", "spara", "pdf")

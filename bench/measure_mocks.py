@@ -10,7 +10,7 @@ from pathlib import Path
 from bench.core import Figure, timed_ms
 from bench.support import mocks_with
 from betyg_harness.fixtures.generator import generate
-from betyg_harness.formclient import PingPongForms
+from tests.support.pingpong_forms import PingPongForms
 
 
 def rss_mb(pid: int, field: str = "VmRSS") -> float:

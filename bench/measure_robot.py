@@ -72,7 +72,7 @@ def measure(quick: bool) -> list[Figure]:
 def _shared_run(quick: bool) -> list[Figure]:
     """40 groups of 10 in one run through PostgreSQL, by 1, 2 and 3 robot processes (one browser each)."""
     try:
-        from betyg_harness.localpg import LocalPostgres
+        from tests.support.localpg import LocalPostgres
 
         server = LocalPostgres.start()
     except Exception as exc:  # PostgreSQL or psycopg missing: say why instead of a figure

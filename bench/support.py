@@ -9,6 +9,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from betyg_harness import scales, statuses
 from betyg_harness.identity import display
 from betyg_harness.launcher import start_mocks
 
@@ -31,10 +32,10 @@ def plan(doc: dict) -> list[tuple[str, dict[str, str], list[str]]]:
     staff = {s["key"]: f"{s['givenName']} {s['familyName']}" for s in doc["staff"]}
     out = []
     for i, group in enumerate(g for g in doc["groups"] if g["graders"]):
-        scale = ["G", "IG"] if group["course"].startswith("GRN") else ["A", "B", "C", "D", "E", "F", "-"]
+        scale = scales.SCALES[scales.level_of_course(group["course"])]
         grades = {
             display(people[e["student"]]): scale[(i + j) % len(scale)]
-            for j, e in enumerate(x for x in group["enrolments"] if x["status"] == "Antagen")
+            for j, e in enumerate(x for x in group["enrolments"] if x["status"] == statuses.ADMITTED)
         }
         out.append((group["name"], grades, [staff[t] for t in group["graders"]]))
     return out

@@ -24,6 +24,7 @@ from pathlib import Path
 import playwright
 
 from betyg_harness import add_version_option
+from betyg_harness.ports import free_port
 from betyg_harness.flows.browser import find_browser
 
 # Where Playwright looks for each browser, below its browsers folder (Linux builds).
@@ -53,12 +54,6 @@ def browsers_folder(executable: str, root: Path) -> Path:
     return root
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 class BrowserServer:
     """``with BrowserServer.start() as server: server.ws_endpoint`` — a running ``run-server``."""
 
@@ -67,7 +62,7 @@ class BrowserServer:
 
     @classmethod
     def start(cls, *, host: str = "127.0.0.1", port: int | None = None, timeout: float = 30) -> "BrowserServer":
-        port = port or _free_port()
+        port = port or free_port()
         env = dict(os.environ)
         folder = None
         choice = find_browser(headless=True)

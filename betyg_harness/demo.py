@@ -36,11 +36,12 @@ from betyg_harness.flows import (
 from betyg_harness.catalogue import ExpectedCatalogue, compare, read_catalogue
 from betyg_harness.expected import grading_plan
 from betyg_harness.extras import require
+from betyg_harness.text import slug
 
 
 def _port(preferred: int) -> int:
     """The conventional port when it is free, so the demo's URLs match the README; else any."""
-    from betyg_harness.launcher import free_port
+    from betyg_harness.ports import free_port
 
     with socket.socket() as sock:
         try:
@@ -146,7 +147,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _slug(name: str) -> str:
-    return "".join(ch if ch.isalnum() else "_" for ch in name).strip("_")
+    return slug(name, r"\w", runs=False)  # each character that is not a letter or digit: one "_"
 
 
 if __name__ == "__main__":

@@ -6,8 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-GYMNASIAL_STEPS = ("A", "B", "C", "D", "E", "F", "-")
-GRUNDLAGGANDE_STEPS = ("G", "IG")
+from betyg_harness import scales, statuses
 
 
 @dataclass(frozen=True)
@@ -42,8 +41,8 @@ def grading_plan(document: dict, today: dt.date | None = None) -> list[GroupPlan
         if not group.get("graders") or end > today:
             continue
         course = courses[group["course"]]
-        steps = GYMNASIAL_STEPS[:6] if course["level"] == "gymnasial" else GRUNDLAGGANDE_STEPS
-        admitted = [students[e["student"]] for e in group.get("enrolments", []) if e["status"] == "Antagen"]
+        steps = scales.GYMNASIAL_SCALE[:6] if course["level"] == scales.GYMNASIAL else scales.GRUNDLAGGANDE_SCALE
+        admitted = [students[e["student"]] for e in group.get("enrolments", []) if e["status"] == statuses.ADMITTED]
         plans.append(
             GroupPlan(
                 name=group["name"],

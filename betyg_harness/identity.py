@@ -18,7 +18,7 @@ from stdnum import luhn
 from stdnum.exceptions import ValidationError
 from stdnum.se import personnummer as _stdnum_personnummer
 
-from betyg_harness.text import is_digits
+from betyg_harness.text import is_digits, only_digits
 
 PERSONNUMMER = "personnummer"
 SAMORDNINGSNUMMER = "samordningsnummer"
@@ -101,3 +101,12 @@ def is_valid(value: str) -> bool:
 def display(digits12: str) -> str:
     """12 digits → YYYYMMDD-NNNN (anything else unchanged)."""
     return f"{digits12[:8]}-{digits12[8:]}" if len(digits12) == 12 and is_digits(digits12) else digits12
+
+
+def same_number(a: str, b: str) -> bool:
+    """Do two written numbers (10 or 12 digits, any separators) denote the same person? Only ASCII
+    digits count; a 10-digit form matches a longer one by its last ten (the century aside)."""
+    da, db = only_digits(a), only_digits(b)
+    if len(da) == len(db):
+        return da == db
+    return len(da) >= 10 and len(db) >= 10 and da[-10:] == db[-10:]

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import functools
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -19,17 +18,12 @@ from pathlib import Path
 from typing import Callable
 
 from betyg_harness.flows.mockctl import MockControl
+from betyg_harness.ports import free_port
 from betyg_harness.mock_kit.config import SHARED_ENV
 
 
 class MockStartError(RuntimeError):
     pass
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class MockServer(MockControl):

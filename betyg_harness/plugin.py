@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import importlib.metadata
 import os
-import re
 import sys
 import urllib.parse
 from dataclasses import dataclass
@@ -44,6 +43,7 @@ from betyg_harness.catalogue import ExpectedCatalogue, compare, read_catalogue
 from betyg_harness.launcher import MockPair, MockServer, connect_mocks, start_mocks
 from betyg_harness.mock_kit import scenario as scenarios
 from betyg_harness.playwright_overrides import MACHINE_CHROMIUM_INI, USES_PLUGIN, user_context_args
+from betyg_harness.text import PORTABLE, slug
 
 if TYPE_CHECKING:
     from betyg_harness.drift import DriftReport
@@ -577,7 +577,7 @@ def assert_catalogue():
 
 # -- drift probe ---------------------------------------------------------------------------------
 def _slug(nodeid: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_.-]+", "_", nodeid).strip("_")[-120:]
+    return slug(nodeid, PORTABLE)[-120:]
 
 
 def _artifacts(config, option: str, default: str) -> Path:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import unicodedata
 from typing import TypeGuard
 from collections.abc import Iterable
 
@@ -78,3 +79,23 @@ def os_error_sv(exc: OSError) -> str:
         (PermissionError, "du saknar behörighet"),
     )
     return next((said for kind, said in kinds if isinstance(exc, kind)), f"fel från operativsystemet ({exc.strerror})")
+
+
+# What a slug keeps (a regex character class's body); every other run of characters becomes ``sep``.
+SWEDISH_WORD = "A-Za-z0-9ÅÄÖåäö_-"  # the robot's screenshots and traces: Swedish letters kept
+PORTABLE = "A-Za-z0-9_.-"  # test ids and golden images: ASCII only
+WORD = r"\w-"  # any script's letters and digits (the robot's print files)
+ASCII_LOWER = "a-z0-9"  # after :func:`ascii_fold` and lower-casing (Ping Pong's catalogue files)
+
+
+def slug(text: str, keep: str = SWEDISH_WORD, *, sep: str = "_", strip: str | None = None, runs: bool = True) -> str:
+    """``text`` as a piece of a file name: each run of characters outside ``keep`` (each single one,
+    when not ``runs``) becomes ``sep``; then ``strip`` (default ``sep``) is trimmed from both ends.
+    May be empty: callers give their own fallback."""
+    outside = f"[^{keep}]+" if runs else f"[^{keep}]"
+    return re.sub(outside, sep, text).strip(sep if strip is None else strip)
+
+
+def ascii_fold(text: str) -> str:
+    """``text`` without accents and without what has no ASCII form ("Åsa Öberg" → "Asa Oberg", "Ł" → "")."""
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()

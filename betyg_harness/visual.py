@@ -24,6 +24,9 @@ from pathlib import Path
 
 from PIL import Image, ImageChops
 
+from betyg_harness.text import PORTABLE
+from betyg_harness.text import slug as text_slug
+
 # What screens are photographed at: one size everywhere, so goldens compare across machines.
 VIEWPORT = {"width": 1280, "height": 800}
 # A browser context whose pages render alike on any machine (the fonts come from the pages).
@@ -202,10 +205,10 @@ class GoldenResult:
 
 
 def _slug(name: str) -> str:
-    slug = re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-.")
-    if not slug:
+    found = text_slug(name, PORTABLE, sep="-", strip="-.")
+    if not found:
         raise ValueError(f"Ogiltigt namn på guldbild: {name!r}")
-    return slug
+    return found
 
 
 class GoldenStore:

@@ -32,8 +32,9 @@ from betyg_harness.flows.errors import (
 )
 from betyg_harness.flows.models import GradeResult, GradingState, GroupHit, PersonGrades, StudentRow, Summary
 from betyg_harness.flows.pages.pingpong import BetygSearchByGroupPage, BetygSearchByTeacherPage, GradingPage, LoginPage
-from betyg_harness.flows.scales import display_personnummer, normalize_personnummer, pnr_equal, same_person
-from betyg_harness.text import close_matches, same_but_for_case_and_spacing
+from betyg_harness.flows.scales import display_personnummer, normalize_personnummer
+from betyg_harness.identity import same_number
+from betyg_harness.text import close_matches, same_but_for_case_and_spacing, slug
 
 Group = str | GroupHit | GradingPage
 
@@ -110,15 +111,16 @@ def open_group(
 
 
 @dataclass
-class Plan:
-    """What to click, from what the grading view shows and what was asked."""
+class GradeEdits:
+    """The grade edits to make in one grading view (what to click), from what it shows and what was
+    asked: :func:`plan_grades` makes them, :func:`grade_group` clicks them."""
 
     to_set: dict[str, str]  # personnummer12 → grade
     already: dict[str, str]
     rows: dict[str, StudentRow]  # personnummer12 → the row the grading view shows
 
 
-def plan_grades(state: GradingState, grades: Mapping[str, str], *, lock: bool) -> Plan:
+def plan_grades(state: GradingState, grades: Mapping[str, str], *, lock: bool) -> GradeEdits:
     """Compare the asked grades with the screen; raise on students not listed, steps outside the
     scale, or other locked grades (a conflict: nothing is overwritten)."""
     to_set, already, rows, missing, conflicts, names = {}, {}, {}, [], {}, {}
@@ -149,10 +151,10 @@ def plan_grades(state: GradingState, grades: Mapping[str, str], *, lock: bool) -
         raise StudentNotAdmitted(state.name, missing)
     if conflicts:
         raise GradeConflict(state.name, conflicts, names)
-    return Plan(to_set=to_set, already=already, rows=rows)
+    return GradeEdits(to_set=to_set, already=already, rows=rows)
 
 
-def check_summary(summary: Summary, plan: Plan, state: GradingState, *, lock: bool, teachers: list[str]) -> None:
+def check_summary(summary: Summary, plan: GradeEdits, state: GradingState, *, lock: bool, teachers: list[str]) -> None:
     """The summary must show exactly what was asked: each student's grade and lock, the teachers."""
     problems = _summary_row_problems(summary, plan, state, lock=lock)
     shown = set(summary.teachers)
@@ -166,15 +168,15 @@ def check_summary(summary: Summary, plan: Plan, state: GradingState, *, lock: bo
         raise SummaryMismatch("Sammanfattningen stämmer inte: " + "; ".join(problems) + ". Inget sparades.")
 
 
-def _summary_row_problems(summary: Summary, plan: Plan, state: GradingState, *, lock: bool) -> list[str]:
+def _summary_row_problems(summary: Summary, plan: GradeEdits, state: GradingState, *, lock: bool) -> list[str]:
     """Where the summary's rows differ from the plan: a row not asked for (and not as it was),
     another grade or lock than asked, a student asked for and not shown."""
     problems = []
     seen = set()
     for row in summary.rows:
-        pnr = next((p for p in plan.to_set if same_person(row.personnummer, p)), None)
+        pnr = next((p for p in plan.to_set if same_number(row.personnummer, p)), None)
         if pnr is None:
-            current = next((s for s in state.students if pnr_equal(row.personnummer, s.personnummer)), None)
+            current = next((s for s in state.students if same_number(row.personnummer, s.personnummer)), None)
             if current is None or current.grade != row.grade or current.locked != row.locks:
                 problems.append(f"{row.name} {row.grade} finns i sammanfattningen men begärdes inte")
             continue
@@ -296,7 +298,7 @@ def _screenshot(page: Page, directory: Path, name: str) -> Path:
     return path
 
 
-def _not_shown_as_saved(plan: Plan, final: GradingState, *, lock: bool) -> list[str]:
+def _not_shown_as_saved(plan: GradeEdits, final: GradingState, *, lock: bool) -> list[str]:
     """The students whose grade the view after Spara does not show as asked (and locked)."""
     return [
         f"{plan.rows[p].name}"
@@ -317,6 +319,4 @@ def preview_catalogue(page: Page, group: Group, *, base_url: str = "") -> str:
 
 
 def _slug(name: str) -> str:
-    import re
-
-    return re.sub(r"[^A-Za-z0-9ÅÄÖåäö_-]+", "_", name).strip("_") or "grupp"
+    return slug(name) or "grupp"

@@ -9,30 +9,28 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from betyg_harness import identity
+from betyg_harness import identity, scales, statuses
 from betyg_harness.text import is_digit, is_digits
 from betyg_harness.mock_ber.errors import RegistryError
 from betyg_harness.mock_ber.models import Enrolment, TeachingGroup
 
-STATUSES = ("Antagen", "Avbrott", "Avslutad", "Ej antagen")
+STATUSES = statuses.ENROLMENT_STATUSES
 CORRECTION_TYPES = ("Rättelse", "Ändring")
-ENDED_STATUSES = ("Avbrott", "Avslutad")
+ENDED_STATUSES = statuses.ENDED_STATUSES
 GRADER_ROLE = "Lärare"
-SCALES = {"gymnasial": ("A", "B", "C", "D", "E", "F", "-"), "grundläggande": ("G", "IG")}
-SCHOOL_TYPES = {"gymnasial": "VUXGY", "grundläggande": "VUXGR"}
 
 
 # -- courses -------------------------------------------------------------------------------------
 def grade_scale(level: str) -> tuple[str, ...]:
     """The grade steps of a course level: gymnasial A–F and "-", grundläggande G/IG."""
     try:
-        return SCALES[level]
+        return scales.scale(level)
     except KeyError:
         raise RegistryError(f"Okänd kursnivå: {level}.") from None
 
 
 def school_type(level: str) -> str:
-    return SCHOOL_TYPES[level]
+    return scales.school_type(level)
 
 
 def subject_name(course_name: str) -> str:
@@ -45,7 +43,7 @@ def subject_name(course_name: str) -> str:
 
 def subject_code(course_code: str, level: str) -> str:
     """The subject's code: gymnasial 'MATMAT01a' → 'MAT'; grundläggande 'GRNENGA' → 'GRNENG'."""
-    return course_code[:6] if level == "grundläggande" else course_code[:3]
+    return course_code[:6] if level == scales.GRUNDLAGGANDE else course_code[:3]
 
 
 # -- persons -------------------------------------------------------------------------------------

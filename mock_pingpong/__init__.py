@@ -28,7 +28,7 @@ DEFAULTS = {
 
 
 def get_syncer(app: Flask):
-    from betyg_harness.mock_pingpong.ber_sync import Syncer
+    from betyg_harness.mock_pingpong.jobs import Syncer
 
     if "pingpong_syncer" not in app.extensions:
         app.extensions["pingpong_syncer"] = Syncer(app.extensions["mock_kit"], app.config)
@@ -36,10 +36,10 @@ def get_syncer(app: Flask):
 
 
 def _load_scenario(kit, document: dict) -> None:
-    from betyg_harness.mock_pingpong.accounts import load_accounts
+    from betyg_harness.mock_pingpong import rules, store
 
     with kit.db.engine.begin() as conn:
-        load_accounts(conn, document)
+        store.add_accounts(conn, rules.accounts_from_scenario(document))
 
 
 def _after_load(kit) -> None:
@@ -60,8 +60,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.config["WTF_CSRF_TIME_LIMIT"] = None  # valid for the session: grading a big group takes time
     csrf = CSRFProtect(app)
 
-    from betyg_harness.mock_pingpong.ber_webhook import ber_webhook
-    from betyg_harness.mock_pingpong.grade_api import grade_api
+    from betyg_harness.mock_pingpong.api import ber_webhook, grade_api
     from betyg_harness.mock_pingpong.ui import register_ui
     from betyg_harness.mock_kit.webfonts import register_fonts
 
@@ -88,7 +87,7 @@ def create_app(config: dict | None = None) -> Flask:
         error_pages=error_pages(),
     )
     csrf.exempt(control_api)  # JSON control API for tests and robots, not a browser form
-    from betyg_harness.mock_pingpong.ber_sync import WEBHOOK_PATH
+    from betyg_harness.mock_pingpong.jobs import WEBHOOK_PATH
 
     kit.secret_paths = (WEBHOOK_PATH + "/",)  # the token BER posts to: never in the journal or the logs
     syncer = get_syncer(app)

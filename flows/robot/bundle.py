@@ -8,7 +8,7 @@ complete catalogues themselves, in a stable order (school, then group name).
 
 What it relies on: the report gives each group's status, its catalogue (or null) and, when the robot
 knows them, ``missing_students``; the school and the teachers to sign are read from the catalogue
-PDF itself (:mod:`betyg_harness.catalogue`, the reader behind ``betygskatalog-check``), as the report
+PDF itself (:mod:`betyg_harness.flows.catalogue`, the reader behind ``betygskatalog-check``), as the report
 does not hold them. A group waiting for grades has no catalogue, so its students come only from
 ``missing_students`` — without it the page says the students are unknown here.
 
@@ -24,7 +24,6 @@ import importlib.resources
 import importlib.util
 import io
 import json
-import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -43,8 +42,9 @@ from rich.console import Console
 from rich.markup import escape as rich_escape
 from rich.table import Table as RichTable
 
-from betyg_harness.catalogue import read_catalogue
+from betyg_harness.flows.catalogue import read_catalogue
 from betyg_harness.flows.robot.report import STATUS_SV
+from betyg_harness.text import WORD, slug
 
 EXIT_OK, EXIT_INCOMPLETE, EXIT_BAD_INPUT = 0, 1, 2
 DEFAULT_OUT = Path("betygsrobot-ut")
@@ -286,7 +286,7 @@ def make_bundles(printed: list[PrintedGroup], per: str) -> list[Bundle]:
 
 
 def _slug(text: str) -> str:
-    return re.sub(r"[^\w-]+", "_", text).strip("_") or "utskrift"
+    return slug(text, WORD) or "utskrift"
 
 
 def _file_name(bundle: Bundle, used: set[str]) -> str:

@@ -84,8 +84,9 @@ def run_fingerprint(jobs) -> str:
 
 
 class PgJournal:
-    """The journal's interface (``is_finished``, ``last``, ``record``, ``entries``) plus the queue
-    (``enqueue``, ``take``, ``final``). Thread-safe: the robot's worker threads share one."""
+    """The journal (:class:`~.journal.RunJournal`: ``is_finished``, ``last``, ``record``, ``entries``)
+    with the queue shared by processes (``enqueue``, ``take``, ``final``). Thread-safe: the robot's
+    worker threads share one."""
 
     def __init__(
         self, url: str, *, run: str | None = None, lease_seconds: float | None = None, poll_seconds: float = 0.25

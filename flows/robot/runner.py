@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import queue
-import re
 import threading
 import time
 from collections.abc import Callable
@@ -33,11 +31,12 @@ from betyg_harness.flows.scales import display_personnummer
 from betyg_harness.flows.pages.base import set_timeout
 from betyg_harness.flows.pages.pingpong import GradingPage
 from betyg_harness.flows.robot.csvinput import BadInput, GroupJob, InputProblem
-from betyg_harness.flows.robot.journal import Journal
-from betyg_harness.flows.robot.pgqueue import PgJournal, is_postgres_url, run_fingerprint
+from betyg_harness.flows.robot.journal import RunJournal, open_journal
+from betyg_harness.flows.robot.pgqueue import is_postgres_url
 from betyg_harness.flows.robot.privacy import cookie_values, scrub_trace_zip
 from betyg_harness.flows.session import Ber, PingPong
 from betyg_harness.text import only_digits
+from betyg_harness.text import slug as text_slug
 
 log = logging.getLogger("betygsrobot")
 
@@ -119,7 +118,8 @@ class Outcome:
 
 
 def slug(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9ÅÄÖåäö_-]+", "_", text).strip("_") or "grupp"
+    """A group's name as a file name of its screenshot or trace (Swedish letters kept)."""
+    return text_slug(text) or "grupp"
 
 
 class _BothClocks:
@@ -249,13 +249,9 @@ class Robot:
     ):
         self.jobs = jobs
         self.settings = settings
-        if is_postgres_url(settings.journal):
-            self.journal: PgJournal | Journal = PgJournal(
-                settings.journal, run=settings.run_name, lease_seconds=settings.lease_seconds
-            )
-            self.journal.run = self.journal.run or run_fingerprint(jobs)
-        else:
-            self.journal = Journal(settings.journal)
+        self.journal: RunJournal = open_journal(
+            settings.journal, jobs, run=settings.run_name, lease_seconds=settings.lease_seconds
+        )
         self.on_outcome = on_outcome or (lambda o: None)
         self.on_ber_wait = on_ber_wait
         self.stop = stop or StopRequest()
@@ -319,8 +315,7 @@ class Robot:
         try:
             return self._run()
         finally:
-            if isinstance(self.journal, PgJournal):
-                self.journal.close()
+            self.journal.close()
 
     def _run(self) -> list[Outcome]:
         todo = self.pending()
@@ -355,38 +350,24 @@ class Robot:
         self._reread_unsure()
 
     def _work_source(self, todo: list[GroupJob]) -> Callable[[], GroupJob | None]:
-        """Where the workers take their next group: this process's own list, or the run's queue
-        in PostgreSQL, shared with every robot process on the same run. Nothing once a stop is asked."""
-        if isinstance(self.journal, PgJournal):
-            journal = self.journal  # narrowed for take(), which runs later
-            by_key = {j.key: j for j in todo}
-            journal.enqueue(todo)
+        """Where the workers take their next group: the journal's queue — this process's own list,
+        or the run's queue in PostgreSQL, shared with every robot process on the same run. Nothing
+        once a stop is asked."""
+        by_key = {j.key: j for j in todo}
+        self.journal.enqueue(todo)
 
-            def take() -> GroupJob | None:
-                if self.stop.requested:
-                    return None
-                key = journal.take(keys=list(by_key), stop=lambda: self.stop.requested)
-                return None if key is None else by_key[key]
-
-            return take
-        work: queue.Queue[GroupJob] = queue.Queue()
-        for job in todo:
-            work.put(job)
-
-        def take_local() -> GroupJob | None:
+        def take() -> GroupJob | None:
             if self.stop.requested:
                 return None
-            try:
-                return work.get_nowait()
-            except queue.Empty:
-                return None
+            key = self.journal.take(keys=list(by_key), stop=lambda: self.stop.requested)
+            return None if key is None else by_key[key]
 
-        return take_local
+        return take
 
     def _account_for_others(self, todo: list[GroupJob]) -> None:
         """Groups this process did not grade: done or failed by another robot process on the
         shared run, else not run — because a stop was asked, or because no browser would start."""
-        final = self.journal.final() if isinstance(self.journal, PgJournal) else {}
+        final = self.journal.final()
         for job in todo:
             if job.key in self.outcomes:
                 continue

@@ -19,6 +19,7 @@ from flask.blueprints import BlueprintSetupState
 from werkzeug.routing import BaseConverter
 from sqlalchemy import and_, exists, false, func, or_, select
 
+from betyg_harness import scales
 from betyg_harness.mock_kit.app import current_kit, now
 from betyg_harness.mock_ber import rules
 from betyg_harness.mock_ber.jobs import grade_import
@@ -197,7 +198,7 @@ def _groups(query, p):
     if p.get("organisation"):
         query = query.where(TeachingGroup.organisation_id.in_(p["organisation"]))
     if p.get("schoolTypes"):
-        levels = [lvl for lvl, st in rules.SCHOOL_TYPES.items() if st in p["schoolTypes"] or "VUX" in p["schoolTypes"]]
+        levels = [lvl for lvl, st in scales.SCHOOL_TYPES.items() if st in p["schoolTypes"] or "VUX" in p["schoolTypes"]]
         query = query.where(Syllabus.level.in_(levels))
     return _dates(query, p, TeachingGroup.start_date, TeachingGroup.end_date)
 

@@ -25,6 +25,7 @@ from reportlab.platypus import BaseDocTemplate, Frame, KeepTogether, PageTemplat
 
 from betyg_harness.mock_kit.webfonts import font_dir
 from betyg_harness.mock_pingpong.catalogue.model import CatalogueData
+from betyg_harness.mock_pingpong.errors import FontNotFoundError
 
 __all__ = ["render_pdf", "FontNotFoundError", "find_font"]
 
@@ -50,10 +51,6 @@ LATE_NOTE = "Betygen registrerades och låstes senare än två veckor efter kurs
 
 # ReportLab keeps global font state; one render at a time keeps concurrent requests safe.
 _render_lock = threading.Lock()
-
-
-class FontNotFoundError(RuntimeError):
-    """DejaVu Sans is not installed where we look."""
 
 
 def find_font(filename: str) -> Path:

@@ -10,7 +10,7 @@ from betyg_harness.mock_kit.error_pages import ErrorPages
 
 
 def register_ui(app: Flask) -> None:
-    from betyg_harness.mock_pingpong import repository
+    from betyg_harness.mock_pingpong import store
     from betyg_harness.mock_pingpong.ui.auth import auth
     from betyg_harness.mock_pingpong.ui.betyg import betyg
     from betyg_harness.mock_pingpong.ui.variant import variant_flags
@@ -25,7 +25,7 @@ def register_ui(app: Flask) -> None:
         username = logins.current()
         if username:
             with current_kit().db.engine.connect() as conn:
-                g.user = repository.account(conn, username)
+                g.user = store.account(conn, username)
             if g.user is None:
                 logins.end()  # the account is gone (another scenario)
 
@@ -36,7 +36,7 @@ def register_ui(app: Flask) -> None:
 
 def error_pages() -> ErrorPages:
     """Errors as Ping Pong's own message page; the grade API answers in its XML error format."""
-    from betyg_harness.mock_pingpong.grade_api import PREFIX, error_response
+    from betyg_harness.mock_pingpong.api import PREFIX, error_response
 
     def page(status: int, title: str, message: str):
         return make_response(render_template("message.html", title=title, message=message), status)

@@ -27,7 +27,8 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import Row
 
 from betyg_harness.mock_kit.app import current_kit, now
-from betyg_harness.mock_pingpong import accounts, get_syncer, grading, repository, service
+from betyg_harness.mock_pingpong import get_syncer, rules, store
+from betyg_harness.mock_pingpong.ui import steps
 from betyg_harness.mock_pingpong.ui.auth import login_required
 from betyg_harness.mock_pingpong.ui.grading_rows import student_rows
 
@@ -43,8 +44,8 @@ def betyg_required(view):
     @wraps(view)
     @login_required
     def wrapper(*args, **kwargs):
-        if accounts.betyg_scope(g.user.role) is None:
-            return render_template("no_access.html", title="Betyg", message=accounts.NO_ACCESS), 403
+        if rules.betyg_scope(g.user.role) is None:
+            return render_template("no_access.html", title="Betyg", message=rules.NO_ACCESS), 403
         return view(*args, **kwargs)
 
     return wrapper
@@ -56,9 +57,19 @@ def _conn():
 
 def _own_person_id(conn) -> str | None:
     """For a teacher account: their BER person; None for an administrator (all groups)."""
-    if accounts.betyg_scope(g.user.role) == "all":
+    if rules.betyg_scope(g.user.role) == "all":
         return None
-    return repository.person_id_for_civic(conn, g.user.civic_no) or "-"
+    return store.person_id_for_civic(conn, g.user.civic_no) or "-"
+
+
+def _may_open_group(conn, account, group_id: str) -> bool:
+    scope = rules.betyg_scope(account.role)
+    if scope == "all":
+        return True
+    if scope == "own":
+        person_id = store.person_id_for_civic(conn, account.civic_no)
+        return store.is_grading_teacher(conn, group_id, person_id)
+    return False
 
 
 def _signer() -> URLSafeSerializer:
@@ -113,7 +124,7 @@ class SearchForm:
             self.errors["larare"] = "Välj en lärare."
         if self.term:
             try:
-                grading.term_range(self.term)
+                rules.term_range(self.term)
             except ValueError:
                 self.errors["termin"] = "Välj en termin i listan."
         start, end = self._date("from", self.date_from), self._date("tom", self.date_to)
@@ -125,7 +136,7 @@ class SearchForm:
         start = date.fromisoformat(self.date_from) if self.date_from else None
         end = date.fromisoformat(self.date_to) if self.date_to else None
         if self.term:
-            term_start, term_end = grading.term_range(self.term)
+            term_start, term_end = rules.term_range(self.term)
             start = max(start, term_start) if start else term_start
             end = min(end, term_end) if end else term_end
         return start, end
@@ -141,7 +152,7 @@ def _search(form: SearchForm, teacher_id: str | None, *, with_teachers: bool):
         truncated = False
         if form.searched and not form.errors:
             start, end = form.window()
-            rows, truncated = repository.search_groups(
+            rows, truncated = store.search_groups(
                 conn,
                 text=form.text,
                 teacher_id=teacher_id,
@@ -151,13 +162,13 @@ def _search(form: SearchForm, teacher_id: str | None, *, with_teachers: bool):
                 limit=int(current_app.config["SEARCH_LIMIT"]),
             )
         # Only "Sök lärare" shows the teacher list (1,600 names at 5,000 groups): not built for "Sök grupp".
-        teachers = repository.grader_options(conn, visible_to) if with_teachers else []
-        terms = repository.terms(conn)
+        teachers = store.grader_options(conn, visible_to) if with_teachers else []
+        terms = store.terms(conn)
     # url_for once, not per row (200 rows): every group link has the same shape.
     link = url_for("betyg.group", group_id="GROUP_ID")
     results = []
     for r in rows:
-        status = grading.group_status(today, r.end_date, r.admitted_count, r.graded_count, r.locked_count)
+        status = rules.group_status(today, r.end_date, r.admitted_count, r.graded_count, r.locked_count)
         results.append(
             {
                 "id": r.id,
@@ -214,18 +225,18 @@ def search_group():
 
 
 # -- the grading view -----------------------------------------------------------------------------
-def _open(group_id: str, *, refresh: bool) -> grading.Sheet:
+def _open(group_id: str, *, refresh: bool) -> rules.Sheet:
     """The group's sheet for this user: 404 if unknown or not searchable, 403 if not theirs."""
     syncer = get_syncer(current_app)
     if refresh:
         syncer.ensure_current()
         if current_app.config["GROUP_REFRESH"]:
             syncer.refresh_group(group_id)
-    sheet = service.load(group_id)  # None: no such group
+    sheet = steps.load(group_id)  # None: no such group
     if sheet is None:
         abort(404)
     with _conn() as conn:
-        if not accounts.may_open_group(conn, g.user, group_id):
+        if not _may_open_group(conn, g.user, group_id):
             abort(
                 Response(
                     render_template(
@@ -234,19 +245,19 @@ def _open(group_id: str, *, refresh: bool) -> grading.Sheet:
                     403,
                 )
             )
-    if not grading.is_searchable(len(sheet.teachers)):
+    if not rules.is_searchable(len(sheet.teachers)):
         abort(404)
     return sheet
 
 
 def _render_sheet(
-    sheet: grading.Sheet, choices: grading.Submission, *, errors=(), alert: str | None = None, status: int = 200
+    sheet: rules.Sheet, choices: rules.Submission, *, errors=(), alert: str | None = None, status: int = 200
 ):
     today = now().date()
     by_field: dict[str, list[str]] = {}
     for error in errors:
         by_field.setdefault(error.field, []).append(error.message)
-    gradeable = grading.is_gradeable(today, sheet.end_date)
+    gradeable = rules.is_gradeable(today, sheet.end_date)
     saved = get_flashed_messages(category_filter=["saved"])
     return render_template(
         "grading.html",
@@ -257,10 +268,10 @@ def _render_sheet(
         alert=alert,
         student_rows=student_rows(sheet, choices, by_field, gradeable),
         gradeable=gradeable,
-        opens=grading.opens_message(sheet.end_date),
+        opens=rules.opens_message(sheet.end_date),
         status=sheet.status(today),
         scale=sheet.scale,
-        points_kind=grading.points_kind(sheet.school_type),
+        points_kind=rules.points_kind(sheet.school_type),
         saved=saved,
         catalogue_ready=sheet.catalogue_ready(),
         catalogue_reason=CATALOGUE_NOT_READY,
@@ -272,7 +283,7 @@ def _render_sheet(
 @betyg_required
 def group(group_id: str):
     sheet = _open(group_id, refresh=True)
-    return _render_sheet(sheet, service.initial_choices(sheet))
+    return _render_sheet(sheet, steps.initial_choices(sheet))
 
 
 @betyg.post("/grupp/<group_id>")
@@ -280,24 +291,24 @@ def group(group_id: str):
 def first_save(group_id: str):
     """The first Spara: validate and show the summary; nothing is stored."""
     sheet = _open(group_id, refresh=False)
-    outcome = service.check(sheet, grading.Submission.from_form(request.form))
+    outcome = steps.check(sheet, rules.Submission.from_form(request.form))
     return _after_check(outcome)
 
 
-def _after_check(outcome: service.Outcome):
+def _after_check(outcome: steps.Outcome):
     if outcome.kind == "stale":
-        return _render_sheet(outcome.sheet, outcome.submission, alert=grading.MSG_STALE, status=409)
+        return _render_sheet(outcome.sheet, outcome.submission, alert=rules.MSG_STALE, status=409)
     if outcome.kind == "errors":
         return _render_sheet(
             outcome.sheet,
             outcome.submission,
             errors=outcome.errors,
-            alert=f"{grading.MSG_NOT_SAVED} Rätta uppgifterna som är markerade nedan.",
+            alert=f"{rules.MSG_NOT_SAVED} Rätta uppgifterna som är markerade nedan.",
             status=422,
         )
     sheet, submission = outcome.sheet, outcome.submission
     submission.token = secrets.token_urlsafe(24)  # this summary's confirm is stored once, however often sent
-    rows = grading.changes(sheet, submission)
+    rows = rules.changes(sheet, submission)
     teachers = [t for t in sheet.teachers if t.person_id in submission.teachers]
     return render_template(
         "summary.html",
@@ -305,7 +316,7 @@ def _after_check(outcome: service.Outcome):
         sheet=sheet,
         rows=rows,
         teachers=teachers,
-        counts=grading.count_per_grade(sheet.scale, [value for _, value, _ in rows]),
+        counts=rules.count_per_grade(sheet.scale, [value for _, value, _ in rows]),
         payload=_signer().dumps(_bound_payload(sheet.id, submission)),
     )
 
@@ -319,7 +330,7 @@ MSG_OTHER_USER = (
 )
 
 
-def _bound_payload(group_id: str, submission: grading.Submission) -> dict:
+def _bound_payload(group_id: str, submission: rules.Submission) -> dict:
     return {**submission.to_payload(), "grp": group_id, "u": g.user.username}
 
 
@@ -339,7 +350,7 @@ def summary_action(group_id: str):
     sheet = _open(group_id, refresh=False)
     try:
         data = _signer().loads(request.form.get("payload", ""))
-        submission = grading.Submission.from_payload(data)
+        submission = rules.Submission.from_payload(data)
     except (BadSignature, KeyError, TypeError, ValueError):
         return render_template(
             "message.html",
@@ -358,7 +369,7 @@ def summary_action(group_id: str):
             title="Sammanfattning",
             message="Okänd åtgärd. Klicka på Spara eller Tillbaka i sammanfattningen.",
         ), 400
-    outcome = service.save(group_id, submission, g.user.name)
+    outcome = steps.save(group_id, submission, g.user.name)
     if outcome.kind not in ("saved", "replayed"):
         return _after_check(outcome)
     flash("Betygen är sparade och låsta." if outcome.locked else "Betygen är sparade.", "saved")
@@ -366,7 +377,7 @@ def summary_action(group_id: str):
 
 
 # -- the grade catalogue --------------------------------------------------------------------------
-def _ready_sheet(group_id: str) -> grading.Sheet:
+def _ready_sheet(group_id: str) -> rules.Sheet:
     """The group's sheet; the request ends with 409 and the reason while any grade is unlocked."""
     sheet = _open(group_id, refresh=False)
     if not sheet.catalogue_ready():
@@ -380,7 +391,7 @@ def catalogue_preview(group_id: str):
     sheet = _ready_sheet(group_id)
     from betyg_harness.mock_pingpong.catalogue.preview import render_preview
 
-    body = render_preview(service.catalogue_data(sheet))
+    body = render_preview(steps.catalogue_data(sheet))
     return render_template(
         "catalogue_preview.html", title="Betygskatalog", sheet=sheet, body=body, has_h1="<h1" in body.lower()
     )
@@ -392,8 +403,8 @@ def catalogue_pdf(group_id: str):
     sheet = _ready_sheet(group_id)
     from betyg_harness.mock_pingpong.catalogue.pdf import render_pdf
 
-    pdf = render_pdf(service.catalogue_data(sheet))
-    filename = service.catalogue_filename(sheet)
+    pdf = render_pdf(steps.catalogue_data(sheet))
+    filename = steps.catalogue_filename(sheet)
     return Response(
         pdf, mimetype="application/pdf", headers={"Content-Disposition": f'attachment; filename="{filename}"'}
     )

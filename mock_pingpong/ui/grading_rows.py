@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from markupsafe import Markup, escape
 
-from betyg_harness.mock_pingpong import grading
+from betyg_harness.mock_pingpong import rules
 
 
 def student_rows(
-    sheet: grading.Sheet, choices: grading.Submission, errors: dict[str, list[str]], gradeable: bool
+    sheet: rules.Sheet, choices: rules.Submission, errors: dict[str, list[str]], gradeable: bool
 ) -> list[Markup]:
     """One ``<tr>`` per admitted student: personnummer, name, the grade radios and the lock box."""
     steps = [(step, str(escape(step))) for step in sheet.scale]
@@ -58,10 +58,10 @@ def student_rows(
 
 
 def _lock_cell(
-    s: grading.Student,
+    s: rules.Student,
     pid: str,
     name: str,
-    locked_grade: grading.StoredGrade | None,
+    locked_grade: rules.StoredGrade | None,
     ticked: bool,
     disabled: str,
     lock_errors: list[str],
@@ -69,7 +69,7 @@ def _lock_cell(
     """The lock column: who locked the grade and when, or the lock box (``pid`` and ``name`` escaped)."""
     lock_label = f'<label for="lock-{pid}" class="sr-only">Lås betyg för {name}</label>'
     if locked_grade is not None:
-        locked_on = locked_grade.locked_at.date().isoformat() if locked_grade.locked_at else ""
+        locked_on = rules.local_date(locked_grade.locked_at).isoformat() if locked_grade.locked_at else ""
         return (
             f'<input type="checkbox" id="lock-{pid}" checked disabled>\n{lock_label}\n'
             f'<span class="locked">Låst {locked_on} av {escape(locked_grade.locked_by or "")}</span>'

@@ -1,25 +1,26 @@
 """Fixtures the API tests share (tests/reliability/conftest.py lends three of them to test_access.py).
 
 Two names here shadow the plugin's fixtures of the same name in this folder and where lent: ``ber``
-(a BER stand-in for Ping Pong, not the plugin's BER flow) and ``pingpong`` (a stand-in for Ping Pong's
-grade API for BER's import, not the plugin's Ping Pong flow). No test here uses the plugin's."""
+(the real BER Ping Pong syncs from, served in this process, not the plugin's BER flow) and
+``pingpong`` (a stand-in for Ping Pong's grade API for BER's import, not the plugin's Ping Pong
+flow). No test here uses the plugin's."""
 
 from __future__ import annotations
-
-from datetime import datetime
 
 import pytest
 
 from tests.api.grade_api_support import PingPongGradeApi
-from tests.api.pingpong_support import BerStub, Browser, build, frozen_default
+from tests.api.pingpong_support import Ber, frozen_default
+from tests.support.pingpong_forms import PingPongForms
 
 
-# Ping Pong on the frozen default scenario against a BER stand-in (tests/api/pingpong_support.py);
-# module-scoped, so each module has a pair of its own.
+# Ping Pong on the frozen default scenario against the real BER on the same scenario, in pages of 4
+# (tests/api/pingpong_support.py); module-scoped, so each module has a pair of its own.
 @pytest.fixture(scope="module")
 def ber():
-    with BerStub(frozen_default(), max_limit=4) as stub:
-        yield stub
+    served = Ber(frozen_default(), page_size=4)
+    yield served
+    served.stop()
 
 
 @pytest.fixture(scope="module")
@@ -33,20 +34,16 @@ def app(ber):
 
 @pytest.fixture
 def fresh(app, ber):
-    """Both back at the scenario's start (BER stub rebuilt first, then Ping Pong reloaded)."""
-    doc = frozen_default()
-    ber.data = build(doc, datetime.fromisoformat("2026-12-01T08:00:00+01:00"))
-    ber.failing = False
-    ber.fail_on = set()
-    ber.calls.clear()
-    app.extensions["mock_kit"].load_scenario(doc)
+    """Both back at the scenario's start (BER reloaded first, then Ping Pong)."""
+    ber.reset()
+    app.extensions["mock_kit"].load_scenario(frozen_default())
     return app
 
 
 @pytest.fixture
 def admin(fresh):
-    browser = Browser(fresh)
-    browser.login("betygsadmin")
+    browser = PingPongForms(fresh)
+    browser.sign_in("betygsadmin")
     return browser
 
 

@@ -1,6 +1,12 @@
 """A tiny real HTTP stand-in for Ping Pong's grade API (betyg.xsd XML), and BER built to import from
 it: what tests/api/test_ber_import.py and test_ber_history.py share (the ``pingpong`` fixture that
-starts the stand-in is in tests/api/conftest.py)."""
+starts the stand-in is in tests/api/conftest.py).
+
+It stages what the real Ping Pong cannot be made to send at a chosen moment: an answer 500
+(``mode = "500"``), XML that breaks the contract (``mode = "invalid"``), being down and back on the
+same port (``stop()``/``start()``), a student BER does not know, a grade dropped from a student's
+complete list, a grade locked at a chosen second. The round trip with the real Ping Pong is in
+test_ber_history.py (its last test) and test_ber_pingpong_sync_live.py."""
 
 from __future__ import annotations
 

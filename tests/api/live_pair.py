@@ -8,13 +8,13 @@ A server can be stopped and started again on the same port (Ping Pong "down").
 from __future__ import annotations
 
 import copy
-import socket
 import threading
 from datetime import timedelta
 
 from sqlalchemy import select
 from werkzeug.serving import WSGIRequestHandler, make_server
 
+from betyg_harness.ports import free_port
 from betyg_harness.mock_kit.scenario import load as load_scenario, stable_id
 from tests.support.clock import START
 
@@ -22,12 +22,6 @@ from tests.support.clock import START
 class _Quiet(WSGIRequestHandler):
     def log(self, *args, **kwargs):
         pass
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def frozen(name: str = "default") -> dict:
@@ -105,15 +99,15 @@ class Pair:
 
     # -- Ping Pong's side: its synced copy, read as its screens read it ------------------------------
     def copy(self) -> dict:
-        from betyg_harness.mock_pingpong import repository
+        from betyg_harness.mock_pingpong import store
         from betyg_harness.mock_pingpong.models import persons
 
         with self.pingpong.kit.db.engine.connect() as conn:
-            rows, _ = repository.search_groups(conn)
+            rows, _ = store.search_groups(conn)
             people = sorted(conn.execute(select(persons.c.given_name)).scalars())
             sheets = {}
             for key in ("svesve01-ht26-a", "grnmat2-ht26-a"):
-                sheet = repository.load_sheet(conn, stable_id("group", key))
+                sheet = store.load_sheet(conn, stable_id("group", key))
                 sheets[key] = (
                     None
                     if sheet is None

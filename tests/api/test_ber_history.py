@@ -82,13 +82,14 @@ def test_a_bad_earlier_grade_refuses_the_scenario_and_keeps_the_old_one(ber, cha
 def test_the_real_pingpong_sends_its_complete_list_and_ber_keeps_the_history():
     from betyg_harness.contracts import betyg_records, check_betyg_contract
     from tests.api.live_pair import Pair
-    from tests.api.pingpong_support import API_AUTH, Browser
+    from tests.api.pingpong_support import API_AUTH
+    from tests.support.pingpong_forms import PingPongForms
 
     live = Pair(with_history(frozen()))
     try:
-        teacher = Browser(live.pingpong.app)
-        teacher.login("betygsadmin")
-        saved = teacher.grade("svesve01-ht26-a", {"s01": "B"}, locks=["s01"], teachers=["anna.lindqvist"])
+        teacher = PingPongForms(live.pingpong.app)
+        teacher.sign_in("betygsadmin")
+        saved = teacher.save_by_key("svesve01-ht26-a", {"s01": "B"}, locks=["s01"], teachers=["anna.lindqvist"])
         assert saved.status_code == 302
         xml = (
             live.pingpong.app.test_client()

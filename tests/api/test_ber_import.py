@@ -1,4 +1,5 @@
-"""BER's grade import against a tiny real HTTP stand-in for Ping Pong's grade API (betyg.xsd XML).
+"""BER's grade import from Ping Pong's grade API (betyg.xsd XML): from the real Ping Pong where no
+fault is staged (tests/api/live_pair.py), else from a tiny real HTTP stand-in that stages it.
 
 The stand-in is a werkzeug server on a free port in a thread, so BER's real HTTP client, timeouts
 and connection errors are exercised; it lists a student when one of their grades was locked in
@@ -8,6 +9,7 @@ and connection errors are exercised; it lists a student when one of their grades
 from __future__ import annotations
 
 import re
+from urllib.parse import parse_qsl
 
 import pytest
 
@@ -25,11 +27,35 @@ from tests.api.grade_api_support import (
     make_ber,
     runs,
 )
+from tests.api.live_pair import Pair
+from tests.support.pingpong_forms import PingPongForms
 
 
 @pytest.fixture
 def ber(pingpong):
     return make_ber(pingpong)
+
+
+@pytest.fixture(scope="module")
+def live_pair():
+    # Ping Pong does not subscribe to BER's notices here: BER's clock runs its import and nothing else.
+    live = Pair(ber_config={"IMPORT_TIMEOUT_SECONDS": 2}, pingpong_config={"BER_WEBHOOKS": False})
+    yield live
+    live.close()
+
+
+@pytest.fixture
+def live(live_pair):
+    """The real BER importing from the real Ping Pong, both at the scenario's start."""
+    live_pair.load()
+    live_pair.pingpong.kit.journal.clear()
+    return live_pair
+
+
+def asked(live) -> list[dict]:
+    """The windows BER asked the real Ping Pong's grade API for, in order."""
+    entries = live.pingpong.kit.journal.entries(method="GET", path="/api/skolplattform/betyg")
+    return [dict(parse_qsl(e["query"])) for e in entries]
 
 
 def grades_of(client, student=S01):
@@ -54,9 +80,12 @@ def sve(value="B"):
     return (stable_id("syllabus", "SVESVE01"), value)
 
 
-def test_a_locked_grade_is_absent_at_14_minutes_and_present_at_15(ber, pingpong):
-    app, client = ber
-    pingpong.lock(S01, "SVESVE01", "B", SVE_GROUP, [ANNA], "2026-12-18T08:00:30")
+def test_a_locked_grade_is_absent_at_14_minutes_and_present_at_15(live):
+    client = live.ber.app.test_client()
+    teacher = PingPongForms(live.pingpong.app)
+    teacher.sign_in("betygsadmin")
+    saved = teacher.save_by_key("svesve01-ht26-a", {"s01": "B"}, locks=["s01"], teachers=["anna.lindqvist"])
+    assert saved.status_code == 302  # locked at 08:00, the scenario's start
     assert advance(client, 14) == []
     assert grades_of(client) == set()
     assert "Inga betyg har tagits emot." in student_page(client)
@@ -64,7 +93,7 @@ def test_a_locked_grade_is_absent_at_14_minutes_and_present_at_15(ber, pingpong)
     assert grades_of(client) == {sve("B")}
     page = student_page(client)
     assert "SVESVE01 Svenska 1" in page and "Anna Lindqvist" in page and "2026-12-18 08:15" in page
-    assert pingpong.requests[-1] == {"from": "2026-12-18T08:00", "tom": "2026-12-18T08:15", "schoolType": "VUX"}
+    assert asked(live)[-1] == {"from": "2026-12-18T08:00", "tom": "2026-12-18T08:15", "schoolType": "VUX"}
     grade = client.get("/ss12000/v2.1/grades", headers=AUTH).get_json()["data"][0]
     assert grade["student"]["id"] == S01 and grade["group"]["id"] == SVE_GROUP
     assert grade["gradingTeacher"]["id"] == ANNA and grade["organisation"]["id"] == SCHOOL
@@ -72,10 +101,9 @@ def test_a_locked_grade_is_absent_at_14_minutes_and_present_at_15(ber, pingpong)
     validate_ss12000_response(f"/ss12000/v2.1/grades/{grade['id']}", 200, one.get_json())
 
 
-def test_each_run_starts_where_the_last_successful_one_ended(ber, pingpong):
-    app, client = ber
-    advance(client, 45)
-    assert [(r["from"], r["tom"]) for r in pingpong.requests] == [
+def test_each_run_starts_where_the_last_successful_one_ended(live):
+    advance(live.ber.app.test_client(), 45)
+    assert [(r["from"], r["tom"]) for r in asked(live)] == [
         ("2026-12-18T08:00", "2026-12-18T08:15"),
         ("2026-12-18T08:15", "2026-12-18T08:30"),
         ("2026-12-18T08:30", "2026-12-18T08:45"),

@@ -1,10 +1,11 @@
-"""Login, CSRF, roles and search in Ping Pong (Flask test client; BER is a real HTTP stub)."""
+"""Login, CSRF, roles and search in Ping Pong (Flask test client; the real BER over HTTP)."""
 
 from __future__ import annotations
 
 import re
 
-from tests.api.pingpong_support import Browser, gid, text_of
+from tests.api.pingpong_support import gid, text_of
+from tests.support.pingpong_forms import PingPongForms
 
 
 def result_names(response) -> list[str]:
@@ -14,7 +15,7 @@ def result_names(response) -> list[str]:
 
 # -- login and CSRF -------------------------------------------------------------------------------
 def test_login_page_and_bad_password(fresh):
-    browser = Browser(fresh)
+    browser = PingPongForms(fresh)
     page = browser.get("/login")
     assert "<h1>Logga in</h1>" in page.get_data(as_text=True)
     response = browser.post("/login", {"username": "betygsadmin", "password": "fel", "csrf_token": browser.token()})
@@ -24,8 +25,8 @@ def test_login_page_and_bad_password(fresh):
 
 
 def test_login_then_menu_then_logout(fresh):
-    browser = Browser(fresh)
-    assert browser.login("betygsadmin").status_code == 302
+    browser = PingPongForms(fresh)
+    assert browser.sign_in("betygsadmin").status_code == 302
     home = browser.get("/")
     html = home.get_data(as_text=True)
     assert 'aria-label="Huvudmeny"' in html and "<summary>Verktyg</summary>" in html
@@ -51,15 +52,15 @@ def test_post_without_csrf_token_is_refused_and_nothing_happens(fresh):
 def test_grading_post_without_csrf_token_is_refused(admin):
     data = admin.grading_form("svesve01-ht26-a", {"s01": "C"}, teachers=["anna.lindqvist"])
     del data["csrf_token"]
-    response = admin.first_save("svesve01-ht26-a", data)
+    response = admin.post_grading("svesve01-ht26-a", data)
     assert response.status_code == 400
     assert "Sammanfattning" not in text_of(response)
 
 
 # -- roles ----------------------------------------------------------------------------------------
 def test_student_account_has_no_access_to_betyg(fresh):
-    browser = Browser(fresh)
-    browser.login("elev.asa")
+    browser = PingPongForms(fresh)
+    browser.sign_in("elev.asa")
     for url in ("/betyg", "/betyg/sok-grupp?sok=1", f"/betyg/grupp/{gid('svesve01-ht26-a')}"):
         response = browser.get(url)
         assert response.status_code == 403
@@ -68,8 +69,8 @@ def test_student_account_has_no_access_to_betyg(fresh):
 
 
 def test_teacher_sees_only_groups_where_they_grade(fresh):
-    browser = Browser(fresh)
-    browser.login("omar.haddad")
+    browser = PingPongForms(fresh)
+    browser.sign_in("omar.haddad")
     names = result_names(browser.get("/betyg/sok-grupp?sok=1&q="))
     assert sorted(names) == ["GRNMAT2 HT26 Kista A", "MATMAT01a VT27 Kista A"]
     assert browser.get(f"/betyg/grupp/{gid('svesve01-ht26-a')}").status_code == 403
@@ -77,8 +78,8 @@ def test_teacher_sees_only_groups_where_they_grade(fresh):
 
 
 def test_teacher_dropdown_offers_only_reachable_teachers(fresh):
-    browser = Browser(fresh)
-    browser.login("omar.haddad")
+    browser = PingPongForms(fresh)
+    browser.sign_in("omar.haddad")
     html = browser.get("/betyg/sok-larare").get_data(as_text=True)
     options = re.findall(r"<option value=\"[^\"]+\"[^>]*>([^<]+)</option>", html)
     assert options == ["Omar Haddad"]

@@ -40,7 +40,7 @@ def test_empty_answer_is_valid_and_echoes_the_interval(fresh):
 
 def test_locked_grades_are_published_per_contract(admin):
     at(admin.app, "2026-12-18T10:15:00+01:00")
-    admin.grade("svesve01-ht26-a", {"s01": "A", "s02": "-"}, locks=["s01", "s02"], teachers=["anna.lindqvist"])
+    admin.save_by_key("svesve01-ht26-a", {"s01": "A", "s02": "-"}, locks=["s01", "s02"], teachers=["anna.lindqvist"])
     response = fetch(admin.client)
     check_betyg_contract(response.data)
     got = {r["elev"]: r for r in records(response)}
@@ -54,14 +54,14 @@ def test_locked_grades_are_published_per_contract(admin):
 
 
 def test_drafts_are_never_published(admin):
-    admin.grade("grnmat2-ht26-a", {"s07": "G", "s08": "IG"}, locks=["s07"], teachers=["omar.haddad"])
+    admin.save_by_key("grnmat2-ht26-a", {"s07": "G", "s08": "IG"}, locks=["s07"], teachers=["omar.haddad"])
     elevs = {r["elev"] for r in records(fetch(admin.client))}
     assert elevs == {f"{{{pid('s07')}}}"}
 
 
 def test_interval_is_from_inclusive_tom_exclusive(admin):
     at(admin.app, "2026-12-18T10:15:00+01:00")
-    admin.grade("svesve01-ht26-a", {"s01": "A"}, locks=["s01"], teachers=["anna.lindqvist"])
+    admin.save_by_key("svesve01-ht26-a", {"s01": "A"}, locks=["s01"], teachers=["anna.lindqvist"])
     assert len(records(fetch(admin.client, "2026-12-18T10:15", "2026-12-18T10:16"))) == 1
     assert records(fetch(admin.client, "2026-12-18T10:00", "2026-12-18T10:15")) == []
     assert records(fetch(admin.client, "2026-12-18T10:16", "2026-12-18T11:00")) == []
@@ -70,16 +70,16 @@ def test_interval_is_from_inclusive_tom_exclusive(admin):
 def test_each_listed_student_comes_with_the_complete_list(admin):
     # Łukasz Nowak (s02) is in SVESVE01 and ENGENG05: grade both, at different times.
     at(admin.app, "2026-12-18T09:00:00+01:00")
-    admin.grade("engeng05-ht26-sen", {"s02": "B"}, locks=["s02"], teachers=["karin.ostberg"])
+    admin.save_by_key("engeng05-ht26-sen", {"s02": "B"}, locks=["s02"], teachers=["karin.ostberg"])
     at(admin.app, "2026-12-18T14:00:00+01:00")
-    admin.grade("svesve01-ht26-a", {"s02": "C"}, locks=["s02"], teachers=["anna.lindqvist"])
+    admin.save_by_key("svesve01-ht26-a", {"s02": "C"}, locks=["s02"], teachers=["anna.lindqvist"])
     later = records(fetch(admin.client, "2026-12-18T13:00", "2026-12-18T15:00"))
     assert sorted((r["kurskod"], r["value"]) for r in later) == [("ENGENG05", "B"), ("SVESVE01", "C")]
     assert {r["elev"] for r in later} == {f"{{{pid('s02')}}}"}
 
 
 def test_school_type_filter(admin):
-    admin.grade("svesve01-ht26-a", {"s01": "A"}, locks=["s01"], teachers=["anna.lindqvist"])
+    admin.save_by_key("svesve01-ht26-a", {"s01": "A"}, locks=["s01"], teachers=["anna.lindqvist"])
     assert len(records(fetch(admin.client, schoolType="VUX"))) == 1
     assert records(fetch(admin.client, schoolType="GY")) == []
 
@@ -121,23 +121,23 @@ def test_a_save_in_flight_is_seen_by_the_window_its_time_falls_in(admin, monkeyp
     but not committed when BER asks for that window; BER's next window starts where this one
     ended. Ping Pong makes the answer wait for the save, so the grade is in it."""
     import threading
-    from betyg_harness.mock_pingpong import repository
+    from betyg_harness.mock_pingpong import store
 
     at(admin.app, "2026-12-18T09:14:00+01:00")
-    first = admin.first_save(
+    first = admin.post_grading(
         "svesve01-ht26-a",
         admin.grading_form("svesve01-ht26-a", {"s01": "B"}, locks=["s01"], teachers=["anna.lindqvist"]),
     )
     assert first.status_code == 200
     stored, release = threading.Event(), threading.Event()
-    real_store = repository.store
+    real_store = store.save_grades
 
     def slow_store(*args, **kwargs):
         real_store(*args, **kwargs)  # the time is read and the rows written, not yet committed
         stored.set()
         release.wait(timeout=30)
 
-    monkeypatch.setattr(repository, "store", slow_store)
+    monkeypatch.setattr(store, "save_grades", slow_store)
     saver = threading.Thread(target=admin.second_save, args=("svesve01-ht26-a",))
     saver.start()
     assert stored.wait(timeout=30)

@@ -9,7 +9,8 @@ from sqlalchemy import func, select
 
 from betyg_harness.mock_kit.clock import STOCKHOLM
 from betyg_harness.mock_pingpong.models import grades
-from tests.api.pingpong_support import Browser, gid, pid, text_of
+from tests.api.pingpong_support import gid, pid, text_of
+from tests.support.pingpong_forms import PingPongForms
 
 SVE = "svesve01-ht26-a"  # gymnasial, ends 2026-12-17: s01–s04 admitted, s05 Avbrott, s06 Ej antagen
 GRN = "grnmat2-ht26-a"  # grundläggande, ends 2026-12-18: s07–s09 admitted, s10 Avslutad
@@ -63,7 +64,7 @@ def test_before_course_end_the_view_is_read_only(admin):
 
 def test_grading_before_course_end_is_refused_by_the_server(admin):
     data = admin.grading_form(MAT, {"s07": "C"}, teachers=["omar.haddad"])
-    response = admin.first_save(MAT, data)
+    response = admin.post_grading(MAT, data)
     assert response.status_code == 422
     assert "Betygen sparades inte." in text_of(response)
     assert "Betyg kan sättas från och med 2027-01-22." in text_of(response)
@@ -78,7 +79,7 @@ def test_late_group_is_flagged(admin):
 # -- two-step save --------------------------------------------------------------------------------
 def test_first_spara_shows_summary_and_stores_nothing(admin):
     data = admin.grading_form(SVE, SVE_ALL, locks=["s01", "s02"], teachers=["anna.lindqvist"])
-    response = admin.first_save(SVE, data)
+    response = admin.post_grading(SVE, data)
     assert response.status_code == 200
     text = text_of(response)
     assert "<h1>Sammanfattning</h1>" in response.get_data(as_text=True)
@@ -90,7 +91,7 @@ def test_first_spara_shows_summary_and_stores_nothing(admin):
 
 def test_tillbaka_returns_with_every_choice_intact(admin):
     data = admin.grading_form(SVE, {"s01": "B", "s03": "F"}, locks=["s03"], teachers=["anna.lindqvist"])
-    admin.first_save(SVE, data)
+    admin.post_grading(SVE, data)
     back = admin.second_save(SVE, action="tillbaka")
     html = back.get_data(as_text=True)
     assert re.search(rf'name="grade-{pid("s01")}" value="B" checked', html)
@@ -103,7 +104,7 @@ def test_tillbaka_returns_with_every_choice_intact(admin):
 
 def test_second_spara_stores_and_locks(admin):
     set_clock(admin.app, "2026-12-18T09:30:00+01:00")
-    response = admin.grade(SVE, SVE_ALL, locks=list(SVE_ALL), teachers=["anna.lindqvist"])
+    response = admin.save_by_key(SVE, SVE_ALL, locks=list(SVE_ALL), teachers=["anna.lindqvist"])
     assert response.status_code == 302
     page = admin.get(response.headers["Location"])
     text = text_of(page)
@@ -113,20 +114,20 @@ def test_second_spara_stores_and_locks(admin):
     rows = stored(admin.app)
     assert {(r.person_id, r.value, r.locked) for r in rows} == {(pid(k), v, True) for k, v in SVE_ALL.items()}
     assert all(r.deciders == [pid("anna.lindqvist")] for r in rows)
-    assert rows[0].changed_at == datetime(2026, 12, 18, 9, 30)
+    assert rows[0].changed_at == datetime(2026, 12, 18, 9, 30, tzinfo=STOCKHOLM)  # stored as UTC
     html = page.get_data(as_text=True)
     assert re.search(rf'name="grade-{pid("s01")}" value="A" checked disabled', html)  # read-only
 
 
 def test_unlocked_save_is_a_draft_that_stays_editable(admin):
-    response = admin.grade(GRN, {"s07": "G", "s08": "IG"}, teachers=["omar.haddad"])
+    response = admin.save_by_key(GRN, {"s07": "G", "s08": "IG"}, teachers=["omar.haddad"])
     page = admin.get(response.headers["Location"])
     assert "Betygen är sparade." in text_of(page) and "Pågår" in text_of(page)
     html = page.get_data(as_text=True)
     assert re.search(rf'name="grade-{pid("s07")}" value="G" checked>', html)  # pre-chosen, not disabled
     assert "Utkast" in text_of(page)
     # Change a draft and lock everything.
-    final = admin.grade(
+    final = admin.save_by_key(
         GRN, {"s07": "IG", "s08": "IG", "s09": "G"}, locks=["s07", "s08", "s09"], teachers=["omar.haddad"]
     )
     assert final.status_code == 302
@@ -138,16 +139,16 @@ def test_unlocked_save_is_a_draft_that_stays_editable(admin):
 
 
 def test_locked_grade_cannot_be_changed_by_a_crafted_form(admin):
-    admin.grade(SVE, {"s01": "A"}, locks=["s01"], teachers=["anna.lindqvist"])
+    admin.save_by_key(SVE, {"s01": "A"}, locks=["s01"], teachers=["anna.lindqvist"])
     data = admin.grading_form(SVE, {"s01": "F", "s02": "C"}, teachers=["anna.lindqvist"])
-    response = admin.first_save(SVE, data)
+    response = admin.post_grading(SVE, data)
     assert response.status_code == 422
     assert "Betyget för Åsa Öberg är låst och kan inte ändras." in text_of(response)
 
 
 # -- validation messages over HTTP ----------------------------------------------------------------
 def assert_refused(admin, key, data, message):
-    response = admin.first_save(key, data)
+    response = admin.post_grading(key, data)
     assert response.status_code == 422, text_of(response)
     text = text_of(response)
     assert "Betygen sparades inte." in text and message in text
@@ -193,7 +194,7 @@ def test_nothing_chosen(admin):
 
 
 def test_tampered_summary_is_refused(admin):
-    admin.first_save(SVE, admin.grading_form(SVE, {"s01": "C"}, teachers=["anna.lindqvist"]))
+    admin.post_grading(SVE, admin.grading_form(SVE, {"s01": "C"}, teachers=["anna.lindqvist"]))
     data = {"csrf_token": admin.token(), "payload": admin.payload() + "x", "action": "spara"}
     response = admin.post(f"/betyg/grupp/{gid(SVE)}/sammanfattning", data)
     assert response.status_code == 400
@@ -202,13 +203,13 @@ def test_tampered_summary_is_refused(admin):
 
 # -- staleness ------------------------------------------------------------------------------------
 def test_stale_form_is_refused_and_reloads_with_the_other_save(fresh):
-    first, second = Browser(fresh), Browser(fresh)
-    first.login("betygsadmin")
-    second.login("anna.lindqvist")
+    first, second = PingPongForms(fresh), PingPongForms(fresh)
+    first.sign_in("betygsadmin")
+    second.sign_in("anna.lindqvist")
     opened = first.open_group(SVE)
     old_form = first.grading_form(SVE, {"s01": "F"}, teachers=["anna.lindqvist"], page=opened)
-    second.grade(SVE, {"s01": "A", "s02": "B"}, locks=["s01"], teachers=["anna.lindqvist"])
-    response = first.first_save(SVE, old_form)
+    second.save_by_key(SVE, {"s01": "A", "s02": "B"}, locks=["s01"], teachers=["anna.lindqvist"])
+    response = first.post_grading(SVE, old_form)
     assert response.status_code == 409
     text = text_of(response)
     assert (
@@ -221,11 +222,11 @@ def test_stale_form_is_refused_and_reloads_with_the_other_save(fresh):
 
 
 def test_stale_at_the_summary_step_too(fresh):
-    first, second = Browser(fresh), Browser(fresh)
-    first.login("betygsadmin")
-    second.login("betygsadmin")
-    first.first_save(SVE, first.grading_form(SVE, {"s03": "E"}, teachers=["anna.lindqvist"]))
-    second.grade(SVE, {"s03": "D"}, teachers=["anna.lindqvist"])
+    first, second = PingPongForms(fresh), PingPongForms(fresh)
+    first.sign_in("betygsadmin")
+    second.sign_in("betygsadmin")
+    first.post_grading(SVE, first.grading_form(SVE, {"s03": "E"}, teachers=["anna.lindqvist"]))
+    second.save_by_key(SVE, {"s03": "D"}, teachers=["anna.lindqvist"])
     response = first.second_save(SVE)
     assert response.status_code == 409
     assert "Någon annan har sparat betyg i gruppen" in text_of(response)
@@ -242,12 +243,14 @@ def test_catalogue_disabled_until_every_grade_is_locked(admin):
         response = admin.get(f"/betyg/grupp/{gid(SVE)}/{suffix}")
         assert response.status_code == 409
         assert "Betygskatalogen kan skrivas ut först när alla betyg" in text_of(response)
-    admin.grade(SVE, {"s01": "A", "s02": "B", "s03": "C"}, locks=["s01", "s02", "s03"], teachers=["anna.lindqvist"])
+    admin.save_by_key(
+        SVE, {"s01": "A", "s02": "B", "s03": "C"}, locks=["s01", "s02", "s03"], teachers=["anna.lindqvist"]
+    )
     assert admin.get(f"/betyg/grupp/{gid(SVE)}/betygskatalog.pdf").status_code == 409  # s04 still open
 
 
 def test_catalogue_preview_and_pdf_when_all_locked(admin):
-    admin.grade(SVE, SVE_ALL, locks=list(SVE_ALL), teachers=["anna.lindqvist"])
+    admin.save_by_key(SVE, SVE_ALL, locks=list(SVE_ALL), teachers=["anna.lindqvist"])
     html = admin.open_group(SVE).get_data(as_text=True)
     assert '<button type="submit">Förhandsgranska</button>' in html
     preview = admin.get(f"/betyg/grupp/{gid(SVE)}/betygskatalog")
@@ -270,7 +273,7 @@ def test_catalogue_pdf_text_holds_the_rows(admin):
 
     from pypdf import PdfReader
 
-    admin.grade(GRN, {"s07": "G", "s08": "IG", "s09": "G"}, locks=["s07", "s08", "s09"], teachers=["omar.haddad"])
+    admin.save_by_key(GRN, {"s07": "G", "s08": "IG", "s09": "G"}, locks=["s07", "s08", "s09"], teachers=["omar.haddad"])
     pdf = admin.get(f"/betyg/grupp/{gid(GRN)}/betygskatalog.pdf")
     text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.data)).pages)
     for needle in (
@@ -288,7 +291,7 @@ def test_catalogue_pdf_text_holds_the_rows(admin):
 
 # -- speed ----------------------------------------------------------------------------------------
 def test_nothing_stored_in_other_groups(admin):
-    admin.grade(SVE, {"s01": "A"}, teachers=["anna.lindqvist"])
+    admin.save_by_key(SVE, {"s01": "A"}, teachers=["anna.lindqvist"])
     with admin.app.extensions["mock_kit"].db.engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(grades).where(grades.c.group_id != gid(SVE))).scalar() == 0
 
@@ -302,7 +305,7 @@ def test_search_results_follow_the_saved_grades(admin):
 
     set_clock(admin.app, "2026-12-18T09:30:00+01:00")
     assert status() == "Ej påbörjad"
-    admin.grade(SVE, {"s01": "A"}, teachers=["anna.lindqvist"])
+    admin.save_by_key(SVE, {"s01": "A"}, teachers=["anna.lindqvist"])
     assert status() == "Pågår"
-    admin.grade(SVE, SVE_ALL, locks=list(SVE_ALL), teachers=["anna.lindqvist"])
+    admin.save_by_key(SVE, SVE_ALL, locks=list(SVE_ALL), teachers=["anna.lindqvist"])
     assert status() == "Klar"

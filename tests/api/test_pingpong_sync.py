@@ -9,7 +9,8 @@ import pytest
 
 from betyg_harness.contracts import validate_ss12000_response
 from betyg_harness.mock_pingpong import create_app
-from tests.api.pingpong_support import RESOURCES, Browser, frozen_default, gid, text_of
+from tests.api.pingpong_support import RESOURCES, frozen_default, gid, text_of
+from tests.support.pingpong_forms import PingPongForms
 
 
 def names(browser, query="") -> list[str]:
@@ -21,15 +22,15 @@ def advance(app, minutes: int):
     return app.extensions["mock_kit"].scheduler.advance(timedelta(minutes=minutes))
 
 
-def test_the_stub_speaks_ss12000(ber):
-    """The stand-in for BER answers in the shape of the official OpenAPI file (so the tests mean something)."""
+def test_the_ber_served_speaks_ss12000(ber):
+    """The BER these tests sync from answers in the shape of the official OpenAPI file, page by page."""
     import requests
 
     headers = {"Authorization": f"Bearer {ber.token}"}
     for resource in RESOURCES:
         body = requests.get(f"{ber.url}/ss12000/v2.1/{resource}", headers=headers, timeout=5).json()
         validate_ss12000_response(f"/ss12000/v2.1/{resource}", 200, body)  # raises on any deviation
-        assert body["data"], f"{resource}: the stand-in serves nothing"
+        assert body["data"], f"{resource}: BER serves nothing"
 
 
 def test_full_sync_follows_page_tokens(fresh, ber):
@@ -44,14 +45,14 @@ def test_incremental_sync_runs_on_the_mock_clock(admin, ber):
     ber.set_grader("hishis01a1-ht26-utan", "karin.ostberg", True, at="2026-12-18T08:01:00+01:00")
     advance(admin.app, 4)
     assert "HISHIS01a1 HT26 Kista A" not in names(admin)  # not synced yet
-    ber.calls.clear()
+    ber.forget_calls()
     ran = advance(admin.app, 1)
     assert [r["job"] for r in ran] == ["ber_sync"]
     lists = [(path, args) for path, args in ber.calls if path.rsplit("/", 1)[-1] in RESOURCES]
     assert lists and all(args.get("meta.modified.after") for path, args in lists if "pageToken" not in args)
     assert [args.get("after") for path, args in ber.calls if path.endswith("/deletedEntities")] == [
         "2026-12-01T07:59:59+01:00"
-    ]  # removals too: since the watermark (the stub offers none)
+    ]  # removals too: since the watermark
     assert "HISHIS01a1 HT26 Kista A" in names(admin)
 
 
@@ -64,7 +65,7 @@ def test_unlinking_the_last_grader_hides_the_group(admin, ber):
 def test_opening_a_group_refreshes_its_roster_and_teachers(admin, ber):
     ber.end_membership("svesve01-ht26-a", "s04", "2026-12-01", at="2026-12-18T08:03:00+01:00")
     ber.set_grader("svesve01-ht26-a", "karin.ostberg", True, at="2026-12-18T08:03:00+01:00")
-    ber.calls.clear()
+    ber.forget_calls()
     html = admin.open_group("svesve01-ht26-a").get_data(as_text=True)
     assert f"/ss12000/v2.1/groups/{gid('svesve01-ht26-a')}" in ber.paths()
     assert "Betyg för Nguyễn Thị Lan" not in html  # Avbrott before course end: not admitted
@@ -75,8 +76,8 @@ def test_interval_zero_reads_ber_on_every_search(ber):
     application = create_app(
         {"BER_URL": ber.url, "SCENARIO": frozen_default(), "SCHEDULER": False, "SYNC_INTERVAL_MINUTES": 0}
     )
-    browser = Browser(application)
-    browser.login("betygsadmin")
+    browser = PingPongForms(application)
+    browser.sign_in("betygsadmin")
     ber.rename_group("grnmat2-ht26-a", "GRNMAT2 HT26 Kista Omdöpt", at="2026-12-18T08:05:00+01:00")
     assert "GRNMAT2 HT26 Kista Omdöpt" in names(browser)
     assert application.extensions["mock_kit"].scheduler.jobs == []
@@ -91,7 +92,7 @@ def test_ber_unreachable_keeps_working_on_the_copy(admin, ber):
     assert "SVESVE01 HT26 Kista A" in text  # the copy still answers
     view = admin.open_group("svesve01-ht26-a")
     assert view.status_code == 200 and "BER kunde inte nås" in text_of(view)
-    saved = admin.grade("svesve01-ht26-a", {"s01": "B"}, locks=["s01"], teachers=["anna.lindqvist"])
+    saved = admin.save_by_key("svesve01-ht26-a", {"s01": "B"}, locks=["s01"], teachers=["anna.lindqvist"])
     assert saved.status_code == 302  # grading goes on; nothing lost
     ber.failing = False
     advance(admin.app, 5)
@@ -101,12 +102,12 @@ def test_ber_unreachable_keeps_working_on_the_copy(admin, ber):
 
 
 def test_ber_down_at_load_then_back(fresh, ber):
-    # ``fresh`` first: the module's BER stub back at the scenario's start, whatever ran before.
+    # ``fresh`` first: the module's BER back at the scenario's start, whatever ran before.
     ber.failing = True
     try:
         application = create_app({"BER_URL": ber.url, "SCENARIO": frozen_default(), "SCHEDULER": False})
-        browser = Browser(application)
-        browser.login("betygsadmin")
+        browser = PingPongForms(application)
+        browser.sign_in("betygsadmin")
         first = browser.get("/betyg/sok-grupp?sok=1")
         assert "BER kunde inte nås. Det finns ännu ingen kopia av BER:s uppgifter." in text_of(first)
     finally:
@@ -115,23 +116,20 @@ def test_ber_down_at_load_then_back(fresh, ber):
 
 
 def test_restart_on_the_same_database_keeps_grades_and_catches_up(tmp_path, ber):
-    from tests.api.pingpong_support import build
-    from datetime import datetime
-
-    ber.data = build(frozen_default(), datetime.fromisoformat("2026-12-01T08:00:00+01:00"))
+    ber.reset()
     database = str(tmp_path / "pingpong.sqlite3")
     config = {"BER_URL": ber.url, "SCENARIO": frozen_default(), "SCHEDULER": False, "DATABASE": database}
     first = create_app(config)
-    browser = Browser(first)
-    browser.login("betygsadmin")
-    browser.grade("svesve01-ht26-a", {"s01": "A"}, locks=["s01"], teachers=["anna.lindqvist"])
+    browser = PingPongForms(first)
+    browser.sign_in("betygsadmin")
+    browser.save_by_key("svesve01-ht26-a", {"s01": "A"}, locks=["s01"], teachers=["anna.lindqvist"])
     first.extensions["mock_kit"].db.dispose()
     ber.rename_group("grnmat2-ht26-a", "GRNMAT2 efter omstart", at="2026-12-18T09:00:00+01:00")
-    ber.calls.clear()
+    ber.forget_calls()
     second = create_app(config)
     assert any(args.get("meta.modified.after") for _, args in ber.calls)  # incremental at start
-    again = Browser(second)
-    again.login("betygsadmin")
+    again = PingPongForms(second)
+    again.sign_in("betygsadmin")
     assert "Låst 2026-12-18 av Maria Betygsadministratör" in text_of(again.open_group("svesve01-ht26-a"))
     assert "GRNMAT2 efter omstart" in names(again)
 

@@ -31,6 +31,7 @@ from schemathesis.checks import not_a_server_error, positive_data_acceptance
 
 from betyg_harness import contracts
 from betyg_harness.mock_ber import create_app as create_ber
+from betyg_harness.mock_kit.clock import STOCKHOLM
 from betyg_harness.mock_kit.scenario import stable_id
 from tests.api.live_pair import frozen, rich
 
@@ -110,7 +111,7 @@ def test_operations_ber_does_not_offer_answer_an_error_object(case):
 
 # -- Ping Pong's grade API -------------------------------------------------------------------------
 def _grade_api_spec() -> dict:
-    from betyg_harness.mock_pingpong.grade_api import school_forms
+    from betyg_harness.mock_pingpong.api import school_forms
 
     # yyyy-MM-ddTHH:mm (local time, no seconds or offset), as a pattern of real fields.
     instant = {
@@ -173,7 +174,7 @@ def _pingpong_with_grades():
             "BER_URL": "http://127.0.0.1:9",
         }
     )
-    at = datetime(2026, 12, 18, 8, 30)
+    at = datetime(2026, 12, 18, 8, 30, tzinfo=STOCKHOLM)  # Ping Pong stores aware times (as UTC)
     rows = [
         dict(
             group_id=stable_id("group", group),

@@ -16,7 +16,8 @@ from flask import Flask
 from flask.sessions import SecureCookieSessionInterface
 
 from betyg_harness.mock_ber import create_app as create_ber
-from tests.api.pingpong_support import Browser, text_of
+from tests.api.pingpong_support import text_of
+from tests.support.pingpong_forms import PingPongForms
 
 BER_CONFIG = {"SCHEDULER": False, "LOG_REQUESTS": False, "PINGPONG_URL": "http://127.0.0.1:9"}
 
@@ -50,8 +51,8 @@ def _cookie(client, name: str) -> str:
 
 # -- logging out ends the login --------------------------------------------------------------------
 def test_pingpong_a_copied_cookie_stops_working_after_logout(fresh):
-    user = Browser(fresh)
-    user.login("betygsadmin")
+    user = PingPongForms(fresh)
+    user.sign_in("betygsadmin")
     stolen = _cookie(user.client, "session")
     assert user.get("/betyg").status_code == 200
     home = user.get("/").get_data(as_text=True)
@@ -123,7 +124,7 @@ def test_even_the_right_key_cannot_forge_a_login(ber_app):
 
 # -- cookies and headers ------------------------------------------------------------------------------
 def test_session_cookies_are_httponly_and_samesite_on_both(fresh, ber_app):
-    pp = Browser(fresh).login("betygsadmin")
+    pp = PingPongForms(fresh).sign_in("betygsadmin")
     ber_answer = ber_login(ber_app.test_client())
     for answer in (pp, ber_answer):
         cookie = answer.headers["Set-Cookie"]
@@ -171,7 +172,7 @@ def test_no_password_is_kept_in_plain_text(fresh, ber_app, system):
     assert "betygsadmin" not in json.dumps([v for k, v in _walk(stored) if k == "passwordHash"])
     kit.reset()  # a reset loads from the stored document: logging in still works
     if system == "pingpong":
-        assert Browser(application).login("betygsadmin").status_code == 302
+        assert PingPongForms(application).sign_in("betygsadmin").status_code == 302
     else:
         ber_login(application.test_client())
 
@@ -218,8 +219,8 @@ def test_ber_wrong_method_is_swedish_and_the_api_keeps_json(ber_app):
 @pytest.mark.parametrize("system, path", [("pingpong", "/betyg/sok-grupp?sok=1&q="), ("ber", "/grupper?name=")])
 def test_a_too_long_query_string_is_a_swedish_414(fresh, ber_app, system, path):
     if system == "pingpong":
-        browser = Browser(fresh)
-        browser.login("betygsadmin")
+        browser = PingPongForms(fresh)
+        browser.sign_in("betygsadmin")
         client = browser.client
     else:
         client = ber_app.test_client()

@@ -27,7 +27,8 @@ from werkzeug.serving import make_server
 
 from betyg_harness.contracts import validate_ss12000
 from betyg_harness.mock_kit.server import KeepAliveHandler
-from tests.api.live_pair import free_port, frozen
+from betyg_harness.ports import free_port
+from tests.api.live_pair import frozen
 
 SECRET = "hemlig-token-Rd3"
 MB = 1024 * 1024

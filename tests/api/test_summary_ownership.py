@@ -8,20 +8,21 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from betyg_harness.mock_pingpong.models import grades
-from tests.api.pingpong_support import Browser, gid, pid, text_of
+from tests.api.pingpong_support import gid, pid, text_of
+from tests.support.pingpong_forms import PingPongForms
 
 SVE = "svesve01-ht26-a"  # graded by anna.lindqvist, gradeable on the scenario's start
 GRN = "grnmat2-ht26-a"  # graded by omar.haddad, gradeable on the scenario's start
 
 
-def _summary(browser: Browser, key: str, grades_by_student: dict[str, str], teacher: str) -> str:
+def _summary(browser: PingPongForms, key: str, grades_by_student: dict[str, str], teacher: str) -> str:
     """Open the group, press the first Spara, and return the summary's payload."""
-    first = browser.first_save(key, browser.grading_form(key, grades_by_student, teachers=[teacher]))
+    first = browser.post_grading(key, browser.grading_form(key, grades_by_student, teachers=[teacher]))
     assert first.status_code == 200, text_of(first)
     return browser.payload()
 
 
-def _post_summary(browser: Browser, key: str, payload: str, action: str = "spara", *, stores: bool = True):
+def _post_summary(browser: PingPongForms, key: str, payload: str, action: str = "spara", *, stores: bool = True):
     """The summary's Spara (or Tillbaka) on ``key``'s Sammanfattning; with ``stores=False``, also that
     the post stored nothing (every row of Ping Pong the same before and after the post itself —
     opening the group first re-reads it from BER)."""
@@ -67,11 +68,11 @@ def test_an_unconfirmed_summary_posted_to_another_group_is_refused_and_stays_usa
 
 
 def test_another_users_summary_is_refused(fresh):
-    anna = Browser(fresh)
-    anna.login("anna.lindqvist")
+    anna = PingPongForms(fresh)
+    anna.sign_in("anna.lindqvist")
     payload = _summary(anna, SVE, {"s03": "C"}, "anna.lindqvist")
-    admin = Browser(fresh)
-    admin.login("betygsadmin")  # may open SVE, but did not make this summary
+    admin = PingPongForms(fresh)
+    admin.sign_in("betygsadmin")  # may open SVE, but did not make this summary
     response = _post_summary(admin, SVE, payload, stores=False)
     assert response.status_code == 403
     assert "annan användare" in text_of(response)

@@ -20,7 +20,8 @@ from betyg_harness.mock_ber import create_app
 from betyg_harness.mock_ber.jobs import webhooks
 from betyg_harness.mock_ber.models import Person, Subscription
 from betyg_harness.mock_kit.scenario import stable_id
-from tests.api.live_pair import free_port, frozen
+from betyg_harness.ports import free_port
+from tests.api.live_pair import frozen
 
 API = "/ss12000/v2.1"
 AUTH = {"Authorization": "Bearer ber-dev-token"}  # the client "pingpong"

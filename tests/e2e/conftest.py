@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from betyg_harness.localpg import LocalPostgres, PostgresUnavailable
+from tests.support.localpg import LocalPostgres, PostgresUnavailable
 
 
 @pytest.fixture(scope="session")
 def local_postgres():
-    """A local PostgreSQL for the scale-out tests (``betyg_harness.localpg``), once per xdist worker;
+    """A local PostgreSQL for the scale-out tests (``tests/support/localpg.py``), once per xdist worker;
     the tests using it share one worker (``xdist_group("postgres")``). Skipped, with the reason, where
     PostgreSQL cannot be had (not installed and not root, or the driver missing)."""
     try:

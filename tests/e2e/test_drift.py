@@ -17,7 +17,8 @@ from pathlib import Path
 import pytest
 
 from betyg_harness.drift import EXIT_COULD_NOT_RUN, EXIT_DRIFT, EXIT_OK, ProbeSettings, Target, run_probe
-from betyg_harness.launcher import free_port, start_mocks
+from betyg_harness.launcher import start_mocks
+from betyg_harness.ports import free_port
 from betyg_harness.mock_pingpong.ui.variant import CHANGES
 from tests.support.pingpong_forms import PingPongForms
 

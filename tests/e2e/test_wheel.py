@@ -20,6 +20,7 @@ import pytest
 import requests
 
 import betyg_harness
+from betyg_harness.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "docs" / "examples" / "test_grade_small.py"
@@ -151,6 +152,13 @@ def test_the_wheel_holds_one_top_level_name(installed):
         assert needed in listing
 
 
+def test_the_wheel_holds_no_helper_only_the_suites_and_benchmarks_use(installed):
+    """The HTTP form client and the throwaway PostgreSQL live in tests/support/, not in the wheel."""
+    listing = zipfile.ZipFile(installed.wheel).namelist()
+    only_ours = {"formclient.py", "localpg.py", "pingpong_forms.py"}
+    assert not [name for name in listing if name.rsplit("/", 1)[-1] in only_ours]
+
+
 @pytest.mark.parametrize(
     "command",
     [
@@ -213,12 +221,6 @@ def _free(port: int) -> bool:
     return True
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.mark.parametrize("robot_install", ["with-extras", "robot-only"])
 def test_the_mocks_and_the_robot_on_the_embedded_default(installed, robot_install, request):
     """``betyg-mocks`` serves both mocks; ``betygsrobot`` grades the default's group with no option but
@@ -227,7 +229,7 @@ def test_the_mocks_and_the_robot_on_the_embedded_default(installed, robot_instal
     from the plain one an administrator has."""
     robot = request.getfixturevalue("robot_only") if robot_install == "robot-only" else installed
     conventional = _free(5001) and _free(5002)
-    ports = (5001, 5002) if conventional else (_free_port(), _free_port())
+    ports = (5001, 5002) if conventional else (free_port(), free_port())
     work = robot.home / f"run-{robot_install}"
     work.mkdir()
     log = open(work / "mocks.log", "w")
@@ -365,7 +367,7 @@ def test_pytest_beside_the_plain_install_stays_undisturbed(robot_only):
 
 
 def test_one_mock_alone_from_the_wheel(installed):
-    port = _free_port()
+    port = free_port()
     log = open(installed.home / "ber.log", "w")
     process = subprocess.Popen(
         [str(installed.bin / "python"), "-m", "betyg_harness.mock_ber", "--port", str(port)],

@@ -8,8 +8,8 @@ import pytest
 
 from betyg_harness.mock_kit.scenario import stable_id
 
-# Lent to test_access.py: the Ping Pong API tests' Ping Pong and BER stand-in. Not in tests/conftest.py,
-# where ``ber`` would shadow the plugin's ``ber`` fixture for the browser tests.
+# Lent to test_access.py: the Ping Pong API tests' Ping Pong and the real BER it syncs from. Not in
+# tests/conftest.py, where ``ber`` would shadow the plugin's ``ber`` fixture for the browser tests.
 from tests.api.conftest import app, ber, fresh  # noqa: F401
 from tests.api.live_pair import Pair, frozen
 from tests.reliability.support import csrf_of

@@ -16,7 +16,8 @@ import pytest
 
 from betyg_harness.mock_ber import create_app as create_ber
 from betyg_harness.mock_kit.scenario import stable_id
-from tests.api.pingpong_support import Browser, gid
+from tests.api.pingpong_support import gid
+from tests.support.pingpong_forms import PingPongForms
 
 BER_CONFIG = {"SCHEDULER": False, "LOG_REQUESTS": False, "PINGPONG_URL": "http://127.0.0.1:9"}
 OWN, OTHER = "svesve01-ht26-a", "grnmat2-ht26-a"  # anna.lindqvist grades the first, omar.haddad the second
@@ -87,10 +88,10 @@ def _routes(application, wanted: str):
                 yield method, rule.rule
 
 
-def _as(application, username: str | None) -> Browser:
-    browser = Browser(application)
+def _as(application, username: str | None) -> PingPongForms:
+    browser = PingPongForms(application)
     if username:
-        assert browser.login(username).status_code == 302
+        assert browser.sign_in(username).status_code == 302
     return browser
 
 
@@ -99,7 +100,7 @@ def _betyg_routes(application, group_key: str):
         yield method, rule.replace("<group_id>", gid(group_key))
 
 
-def _call(browser: Browser, method: str, url: str):
+def _call(browser: PingPongForms, method: str, url: str):
     """A request as the browser would send it: POSTs with the user's own valid CSRF token."""
     if method == "GET":
         return browser.client.get(url)
@@ -164,7 +165,7 @@ def test_every_post_form_carries_a_csrf_token(fresh, ber_app):
         admin.client.get(u).get_data(as_text=True)
         for u in ("/", "/betyg", f"/betyg/grupp/{gid(OWN)}", "/betyg/sok-grupp?q=&sok=1")
     ]
-    first = admin.first_save(OWN, admin.grading_form(OWN, {"s01": "C"}, teachers=["anna.lindqvist"]))
+    first = admin.post_grading(OWN, admin.grading_form(OWN, {"s01": "C"}, teachers=["anna.lindqvist"]))
     pages.append(first.get_data(as_text=True))  # the summary
     ber_client = ber_app.test_client()
     login_page = ber_client.get("/login").get_data(as_text=True)

@@ -7,8 +7,8 @@ from datetime import date, datetime
 import pytest
 from werkzeug.datastructures import MultiDict
 
-from betyg_harness.mock_pingpong import grading
-from betyg_harness.mock_pingpong.grading import Sheet, StoredGrade, Student, Submission, Teacher
+from betyg_harness.mock_pingpong import rules as grading
+from betyg_harness.mock_pingpong.rules import Sheet, StoredGrade, Student, Submission, Teacher
 
 END = date(2026, 12, 17)
 

@@ -82,3 +82,20 @@ def test_the_robot_accepts_a_samordningsnummer_in_its_csv():
         ).encode()
     )
     assert jobs[0].grades == {"199006622394": "B"}
+
+
+@pytest.mark.parametrize(
+    "a, b, same",
+    [
+        ("19900602-2397", "199006022397", True),
+        ("900602-2397", "199006022397", True),  # the 10-digit form as a page shows it
+        ("9006022397", "900602-2397", True),
+        ("19900602-2397", "20900602-2397", False),  # two centuries, both written out
+        ("900602-2397", "199006022398", False),
+        ("٩٠٠٦٠٢-2397", "199006022397", False),  # only ASCII digits are digits
+        ("", "", True),
+        ("2397", "199006022397", False),
+    ],
+)
+def test_two_written_numbers_are_one_person_when_their_digits_agree(a, b, same):
+    assert identity.same_number(a, b) is same and identity.same_number(b, a) is same

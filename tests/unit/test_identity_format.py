@@ -151,7 +151,7 @@ def test_the_grade_api_answer_is_parsed_into_records():
 
 
 def test_the_mocks_grade_document_parses_the_same():
-    from betyg_harness.mock_pingpong.grade_api import build_document
+    from betyg_harness.mock_pingpong.api import build_document
     from lxml import etree
 
     class Row:

@@ -1,28 +1,41 @@
-"""Writing SS 12000 objects into Ping Pong's copy of BER (no HTTP: the objects are given)."""
+"""Writing SS 12000 objects into Ping Pong's copy of BER (no HTTP: the objects are given, as the real
+BER serves the default scenario, read through its test client)."""
 
 from __future__ import annotations
-
-from datetime import datetime
 
 import pytest
 from sqlalchemy import create_engine, select
 
 from betyg_harness.mock_kit.scenario import load, stable_id
-from betyg_harness.mock_pingpong import ber_sync, repository
+from betyg_harness.mock_pingpong import jobs as ber_sync, store
 from betyg_harness.mock_pingpong.models import groups, memberships, metadata
-from tests.api.pingpong_support import build
+
+
+def served_by_ber(document: dict) -> dict[str, dict[str, dict]]:
+    """``document`` as BER's SS 12000 API serves it: resource → id → object."""
+    from betyg_harness.mock_ber import create_app
+
+    app = create_app({"SCHEDULER": False, "LOG_REQUESTS": False, "SCENARIO": document})
+    client, auth = app.test_client(), {"Authorization": f"Bearer {app.config['BER_API_TOKEN']}"}
+    try:
+        return {
+            name: {item["id"]: item for item in client.get(f"/ss12000/v2.1/{name}", headers=auth).get_json()["data"]}
+            for name in ber_sync.RESOURCES
+        }
+    finally:
+        app.extensions["mock_kit"].db.dispose()
 
 
 @pytest.fixture
 def copy_db():
     engine = create_engine("sqlite://")
     metadata.create_all(engine)
-    data = build(load("default"), datetime.fromisoformat("2026-12-01T08:00:00+01:00"))
+    data = served_by_ber(load("default"))
     fetched = ber_sync.Fetched()
     for name in ber_sync.RESOURCES:
         setattr(fetched, name, list(data[name].values()))
     with engine.begin() as conn:
-        repository.refresh_derived(conn, ber_sync.apply(conn, fetched))
+        store.refresh_derived(conn, ber_sync.apply(conn, fetched))
     return engine, data
 
 
@@ -63,7 +76,7 @@ def test_a_changed_activity_replaces_the_teachers(copy_db):
     fetched.activities = [activity]
     with engine.begin() as conn:
         affected = ber_sync.apply(conn, fetched)
-        repository.refresh_derived(conn, affected)
+        store.refresh_derived(conn, affected)
     assert affected == {stable_id("group", "svesve01-ht26-a")}
     assert group_row(engine, "svesve01-ht26-a").grader_names == "Omar Haddad"
 

@@ -81,3 +81,16 @@ def test_journal_lines_are_json(tmp_path):
     j.record("Grupp Å|SVESVE01", "done", digest="d", grades_set={"199006022397": "-"})
     line = (tmp_path / "j.jsonl").read_text(encoding="utf-8").strip()
     assert json.loads(line)["group"] == "Grupp Å|SVESVE01"
+
+
+def test_the_file_journal_queues_this_process_s_groups_in_order(tmp_path):
+    """The file journal's side of the robot's journal protocol: the groups in the order given, none
+    once asked to stop, and nothing taken by another process."""
+    j = Journal(tmp_path / "j.jsonl")
+    a, b = job("A"), job("B")
+    j.enqueue([a, b])
+    assert j.take(stop=lambda: True) is None
+    assert [j.take(keys=[a.key, b.key]), j.take(), j.take()] == [a.key, b.key, None]
+    assert j.final() == {}
+    j.close()
+    assert not (tmp_path / "j.jsonl").exists()  # queueing writes no line

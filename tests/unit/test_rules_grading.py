@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from betyg_harness.mock_pingpong import grading
-from betyg_harness.mock_pingpong.grading import Sheet, Student, Submission, Teacher
+from betyg_harness.mock_pingpong import rules as grading
+from betyg_harness.mock_pingpong.rules import Sheet, Student, Submission, Teacher
 
 END = date(2026, 12, 17)
 

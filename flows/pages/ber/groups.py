@@ -7,7 +7,7 @@ from playwright.sync_api import Locator, expect
 from betyg_harness.flows import aria
 from betyg_harness.flows.errors import BerError, GroupNotFound, TeacherNotFound, TransientError
 from betyg_harness.flows.pages.base import BasePage, named
-from betyg_harness.flows.scales import same_person
+from betyg_harness.identity import same_number
 
 
 class BerGroupSearchPage(BasePage):
@@ -102,7 +102,7 @@ class BerGroupPage(BasePage):
 
     def student_url(self, personnummer12: str) -> str | None:
         for row in self.students():
-            if same_person(row.get("Personnummer", ""), personnummer12):
+            if same_number(row.get("Personnummer", ""), personnummer12):
                 return row["url"]
         return None
 

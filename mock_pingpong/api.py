@@ -1,18 +1,29 @@
-"""The grade API BER polls: ``GET /api/skolplattform/betyg`` (XML valid against betyg.xsd)."""
+"""Ping Pong's HTTP APIs: the grade API BER polls, ``GET /api/skolplattform/betyg`` (XML valid
+against betyg.xsd), and the receiver of BER's change notices, ``POST /api/ber/webhook/<token>``.
+
+The notice's token in the path is the one Ping Pong put in the subscription's target (only BER
+knows it). It is checked first: an unknown token is 404 before a byte of the body is read. A known
+one's body is read only as far as ``MAX_NOTICE_BYTES`` (413 beyond) and parsed leniently — a notice
+that is no JSON, or JSON nested too deep, is still a notice (Ping Pong syncs incrementally whatever
+it says; the body is only logged). A notice makes Ping Pong sync at once (incremental: changes and
+removals); the answer comes when the sync is done, so BER's journal shows the delivery after Ping
+Pong has the change.
+"""
 
 from __future__ import annotations
 
 import hmac
+import json
 from datetime import datetime
 from functools import lru_cache
 from typing import cast
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, current_app, jsonify, request
 from lxml import etree
 
 from betyg_harness.mock_kit.app import current_kit
-from betyg_harness.mock_pingpong import repository
-from betyg_harness.mock_pingpong.service import grade_writes
+from betyg_harness.mock_kit.clock import STOCKHOLM
+from betyg_harness.mock_pingpong import rules, store
 
 NS = "http://pingpong.se/schemas/grades/v1.1"
 PARAM_FORMAT = "%Y-%m-%dT%H:%M"
@@ -85,7 +96,7 @@ def build_document(start: datetime, end: datetime, grades_by_student: dict[str, 
         for row in rows:
             kurs = sub(elev, "kursbetyg")
             sub(kurs, "value", row.value)
-            sub(kurs, "datum", row.locked_at.date().isoformat())
+            sub(kurs, "datum", rules.local_date(row.locked_at).isoformat())
             sub(kurs, "prövning", "false")
             sub(kurs, "betygsgrupp", _braced(row.group_id))
             sub(kurs, "skola", _braced(row.school_unit_id))
@@ -126,8 +137,49 @@ def betyg():
         )
     grades_by_student: dict[str, list] = {}
     if school_type in (None, SCHOOL_FORM):
-        with grade_writes(), current_kit().db.engine.connect() as conn:  # no save half-done meanwhile
-            students = repository.students_changed(conn, start, end)
-            found = repository.locked_grades_of(conn, students)
+        with store.grade_writes(), current_kit().db.engine.connect() as conn:  # no save half-done meanwhile
+            # The window is Stockholm local time by contract; the grades' times are stored as UTC.
+            students = store.students_changed(conn, start.replace(tzinfo=STOCKHOLM), end.replace(tzinfo=STOCKHOLM))
+            found = store.locked_grades_of(conn, students)
             grades_by_student = {person_id: found[person_id] for person_id in students}
     return _xml(build_document(start, end, grades_by_student))
+
+
+# -- BER's change notices ------------------------------------------------------------------------
+ber_webhook = Blueprint("ber_webhook", __name__, url_prefix="/api/ber")
+MAX_NOTICE_BYTES = 64 * 1024  # the file's callback body is a few type names and a boolean
+TOO_LARGE = object()
+
+
+def _unknown():
+    return jsonify({"code": "not_found", "message": "Okänd prenumeration."}), 404
+
+
+def _notice_body() -> object | None:
+    """The notice's JSON, None when it is none (or too deep to parse), ``TOO_LARGE`` beyond the bound."""
+    if request.content_length is not None and request.content_length > MAX_NOTICE_BYTES:
+        return TOO_LARGE
+    raw = request.stream.read(MAX_NOTICE_BYTES + 1)
+    if len(raw) > MAX_NOTICE_BYTES:
+        return TOO_LARGE
+    try:
+        return json.loads(raw)
+    except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
+        return None
+
+
+@ber_webhook.post("/webhook/<token>")
+def notice(token: str):
+    from betyg_harness.mock_pingpong import get_syncer
+
+    syncer = get_syncer(current_app)
+    if not syncer.expects(token):
+        return _unknown()
+    body = _notice_body()
+    if body is TOO_LARGE:
+        return jsonify({"code": "too_large", "message": f"En notis får vara högst {MAX_NOTICE_BYTES} byte."}), 413
+    synced = syncer.notified(token, body)
+    if synced is None:
+        return _unknown()
+    # 200 even when BER could not be read back: the notice was received; the poll catches up.
+    return jsonify({"received": True, "synced": bool(synced)})

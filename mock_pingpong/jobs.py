@@ -1,4 +1,5 @@
-"""BER → Ping Pong: an SS 12000 v2.1 client over HTTP and the synced local copy.
+"""Ping Pong's background work: the BER sync (BER → Ping Pong), an SS 12000 v2.1 client over HTTP
+keeping the local copy, run by the scheduler, on BER's notices and when a group is opened.
 
 A full sync reads every list; an incremental one asks only for what changed since the last
 ``meta.modified`` seen (``meta.modified.after``) and, where BER offers it, what was removed since
@@ -22,21 +23,10 @@ from datetime import date, datetime, timedelta
 from typing import Iterator
 
 import requests
-from sqlalchemy import bindparam, delete, select
 
 from betyg_harness.mock_kit.clock import STOCKHOLM
-from betyg_harness.mock_kit.db import upsert
-from betyg_harness.mock_pingpong import grading
-from betyg_harness.mock_pingpong.models import (
-    duties,
-    group_teachers,
-    groups,
-    memberships,
-    organisations,
-    persons,
-    syllabuses,
-)
-from betyg_harness.mock_pingpong.repository import refresh_derived
+from betyg_harness.mock_pingpong import rules, store
+from betyg_harness.mock_pingpong.errors import BerUnavailable
 
 log = logging.getLogger("mock_pingpong.ber_sync")
 API_PREFIX = "/ss12000/v2.1"
@@ -49,10 +39,6 @@ WEBHOOK_PATH = "/api/ber/webhook"
 NOT_OFFERED = (404, 405, 501)  # BER answers so for an operation it does not offer
 DELETION_OVERLAP = timedelta(seconds=1)  # removals are asked for a little before the watermark: re-applying is harmless
 RENEW_BEFORE = timedelta(days=1)
-
-
-class BerUnavailable(Exception):
-    """BER did not answer, or answered with an error."""
 
 
 class BerClient:
@@ -157,19 +143,6 @@ def _modified(item: dict) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=STOCKHOLM)
 
 
-def _upsert(conn, table, rows: list[dict]) -> None:
-    """Insert or update by id, as one executemany."""
-    upsert(conn, table, rows, key="id")
-
-
-def _replace(conn, table, group_ids: list[str], rows: list[dict]) -> None:
-    """Replace every row of ``table`` belonging to ``group_ids`` with ``rows``."""
-    for i in range(0, len(group_ids), 500):
-        conn.execute(delete(table).where(table.c.group_id.in_(group_ids[i : i + 500])))
-    if rows:
-        conn.execute(table.insert(), rows)
-
-
 class Fetched:
     """SS 12000 objects to write into the copy (a page of a list, or one group's refresh)."""
 
@@ -239,7 +212,7 @@ def _membership_rows(g: dict, end: date | None) -> list[dict]:
             "start_date": _date(m.get("startDate")),
             "end_date": _date(m.get("endDate")),
             # A group without dates fails the comparison (TypeError): the sync keeps its copy.
-            "admitted": grading.is_admitted(_date(m.get("endDate")), end),  # type: ignore[arg-type]
+            "admitted": rules.is_admitted(_date(m.get("endDate")), end),  # type: ignore[arg-type]
         }
         for m in g.get("groupMemberships") or []
         if _ref(m.get("person"))
@@ -256,8 +229,8 @@ def _apply_groups(conn, fetched_groups: list[dict]) -> set[str]:
         group_rows.append(_group_row(g, end))
         member_rows += _membership_rows(g, end)
         affected.add(g["id"])
-    _upsert(conn, groups, group_rows)  # only BER's columns: the version and counts are Ping Pong's
-    _replace(conn, memberships, sorted(affected), member_rows)
+    store.upsert_copy(conn, "groups", group_rows)  # only BER's columns: the version and counts are Ping Pong's
+    store.replace_memberships(conn, sorted(affected), member_rows)
     return affected
 
 
@@ -272,7 +245,7 @@ def _teacher_rows(activity: dict, gid: str) -> list[dict]:
 def _apply_activities(conn, activities: list[dict]) -> set[str]:
     """Link activities to the known groups they name and replace those groups' teachers; return the
     linked group ids."""
-    known = set(conn.execute(select(groups.c.id)).scalars())
+    known = store.group_ids(conn)
     links, teacher_rows = [], []
     linked: list[str] = []
     for a in activities:
@@ -280,125 +253,27 @@ def _apply_activities(conn, activities: list[dict]) -> set[str]:
             links.append({"gid": gid, "activity_id": a["id"], "syllabus_id": _ref(a.get("syllabus"))})
             linked.append(gid)
             teacher_rows += _teacher_rows(a, gid)
-    if links:
-        conn.execute(
-            groups.update()
-            .where(groups.c.id == bindparam("gid"))
-            .values(activity_id=bindparam("activity_id"), syllabus_id=bindparam("syllabus_id"), ber_stamp=None),
-            links,
-        )
-    _replace(conn, group_teachers, sorted(set(linked)), teacher_rows)
+    store.link_activities(conn, links)
+    store.replace_teachers(conn, sorted(set(linked)), teacher_rows)
     return set(linked)
-
-
-def _groups_referring_to(conn, fetched: Fetched) -> set[str]:
-    """The groups whose teachers or syllabus are among the fetched persons, duties or syllabuses."""
-    affected: set[str] = set()
-    changed_people = {p["id"] for p in fetched.persons}
-    changed_duties = {d["id"] for d in fetched.duties}
-    if changed_people or changed_duties:
-        affected |= set(
-            conn.execute(
-                select(group_teachers.c.group_id).where(
-                    group_teachers.c.person_id.in_(changed_people) | group_teachers.c.duty_id.in_(changed_duties)
-                )
-            ).scalars()
-        )
-    affected |= set(
-        conn.execute(
-            select(groups.c.id).where(groups.c.syllabus_id.in_([s["id"] for s in fetched.syllabuses]))
-        ).scalars()
-    )
-    return affected
 
 
 def apply(conn, fetched: Fetched) -> set[str]:
     """Write fetched objects into the copy; return the group ids whose derived columns changed."""
-    _upsert(conn, organisations, [_organisation_row(o) for o in fetched.organisations])
-    _upsert(conn, syllabuses, [_syllabus_row(s) for s in fetched.syllabuses])
-    _upsert(conn, persons, [_person_row(p) for p in fetched.persons])
-    _upsert(conn, duties, [_duty_row(d) for d in fetched.duties])
+    store.upsert_copy(conn, "organisations", [_organisation_row(o) for o in fetched.organisations])
+    store.upsert_copy(conn, "syllabuses", [_syllabus_row(s) for s in fetched.syllabuses])
+    store.upsert_copy(conn, "persons", [_person_row(p) for p in fetched.persons])
+    store.upsert_copy(conn, "duties", [_duty_row(d) for d in fetched.duties])
     affected = _apply_groups(conn, fetched.groups)
     affected |= _apply_activities(conn, fetched.activities)
-    affected |= _groups_referring_to(conn, fetched)
+    # The groups whose teachers or syllabus are among the fetched persons, duties or syllabuses.
+    affected |= store.groups_referring_to(
+        conn,
+        {p["id"] for p in fetched.persons},
+        {d["id"] for d in fetched.duties},
+        [s["id"] for s in fetched.syllabuses],
+    )
     return affected
-
-
-def apply_deletions(conn, deleted: dict[str, set[str]]) -> set[str]:
-    """Remove what BER removed (deletedEntities keys); return the groups whose derived columns changed.
-
-    A removed group goes with its memberships and teachers; a removed activity takes its teachers
-    off its groups (so with no grader left the group is no longer searchable); a removed person
-    leaves every group; a removed duty leaves every activity. Grades are Ping Pong's own and stay."""
-
-    def ids(key: str) -> list[str]:
-        return sorted(deleted.get(key, set()) | (deleted.get("activitites", set()) if key == "activities" else set()))
-
-    affected: set[str] = set()
-    gone_groups = ids("groups")
-    for chunk in _chunks(gone_groups):
-        conn.execute(delete(memberships).where(memberships.c.group_id.in_(chunk)))
-        conn.execute(delete(group_teachers).where(group_teachers.c.group_id.in_(chunk)))
-        conn.execute(delete(groups).where(groups.c.id.in_(chunk)))
-    for chunk in _chunks(ids("activities")):
-        owners = list(conn.execute(select(groups.c.id).where(groups.c.activity_id.in_(chunk))).scalars())
-        affected |= set(owners)
-        conn.execute(delete(group_teachers).where(group_teachers.c.group_id.in_(owners)))
-        conn.execute(groups.update().where(groups.c.id.in_(owners)).values(activity_id=None, ber_stamp=None))
-    for chunk in _chunks(ids("persons")):
-        affected |= set(
-            conn.execute(select(memberships.c.group_id).where(memberships.c.person_id.in_(chunk))).scalars()
-        )
-        affected |= set(
-            conn.execute(select(group_teachers.c.group_id).where(group_teachers.c.person_id.in_(chunk))).scalars()
-        )
-        conn.execute(delete(memberships).where(memberships.c.person_id.in_(chunk)))
-        conn.execute(delete(group_teachers).where(group_teachers.c.person_id.in_(chunk)))
-        conn.execute(delete(persons).where(persons.c.id.in_(chunk)))
-    for chunk in _chunks(ids("duties")):
-        affected |= set(
-            conn.execute(select(group_teachers.c.group_id).where(group_teachers.c.duty_id.in_(chunk))).scalars()
-        )
-        conn.execute(delete(group_teachers).where(group_teachers.c.duty_id.in_(chunk)))
-        conn.execute(delete(duties).where(duties.c.id.in_(chunk)))
-    for key, table in (("organisations", organisations), ("syllabuses", syllabuses)):
-        for chunk in _chunks(ids(key)):
-            conn.execute(delete(table).where(table.c.id.in_(chunk)))
-    if affected:
-        conn.execute(groups.update().where(groups.c.id.in_(sorted(affected))).values(ber_stamp=None))
-    return affected - set(gone_groups)
-
-
-def _chunks(values: list[str], size: int = 500):
-    for i in range(0, len(values), size):
-        yield values[i : i + size]
-
-
-def _drop_missing(conn, seen: dict[str, set[str]]) -> None:
-    """A full sync mirrors BER: what BER no longer has goes (grades are Ping Pong's own and stay)."""
-    for name, table in (
-        ("organisations", organisations),
-        ("syllabuses", syllabuses),
-        ("persons", persons),
-        ("duties", duties),
-        ("groups", groups),
-    ):
-        stored = set(conn.execute(select(table.c.id)).scalars())
-        seen[f"gone_{name}"] = stored - seen[name]
-    for name, table in (
-        ("organisations", organisations),
-        ("syllabuses", syllabuses),
-        ("persons", persons),
-        ("duties", duties),
-    ):
-        ids = sorted(seen[f"gone_{name}"])
-        for i in range(0, len(ids), 500):
-            conn.execute(delete(table).where(table.c.id.in_(ids[i : i + 500])))
-    gone = sorted(seen["gone_groups"])
-    _replace(conn, memberships, gone, [])
-    _replace(conn, group_teachers, gone, [])
-    for i in range(0, len(gone), 500):
-        conn.execute(delete(groups).where(groups.c.id.in_(gone[i : i + 500])))
 
 
 def _newest(page: list[dict], seen: set[str], newest: datetime | None) -> datetime | None:
@@ -533,7 +408,7 @@ class Syncer:
         affected: set[str] | None
         affected = set()  # None once a full sync drops what BER no longer has: refresh all
         if removals:  # first: a record removed and then re-created keeps its new self
-            affected |= apply_deletions(conn, removals)
+            affected |= store.apply_deletions(conn, removals)
         newest: datetime | None = None
         seen: dict[str, set[str]] = {name: set() for name in RESOURCES}
         for name in RESOURCES:
@@ -543,9 +418,9 @@ class Syncer:
                 affected |= apply(conn, fetched)
                 newest = _newest(page, seen[name], newest)
         if full:
-            _drop_missing(conn, seen)
+            store.drop_missing(conn, seen)
             affected = None
-        refresh_derived(conn, affected)
+        store.refresh_derived(conn, affected)
         return newest
 
     # -- webhooks ---------------------------------------------------------------------------------
@@ -626,9 +501,9 @@ class Syncer:
                 return True  # BER no longer knows it; the next full sync removes it
             stamp = f"{digest.hexdigest()}{activities_digest}"
             with self.kit.db.engine.connect() as conn:
-                if conn.execute(select(groups.c.ber_stamp).where(groups.c.id == group_id)).scalar() == stamp:
+                if store.ber_stamp(conn, group_id) == stamp:
                     return self._answered()  # nothing changed in BER since the last look
-                known_duties = set(conn.execute(select(duties.c.id)).scalars()) if activities else set()
+                known_duties = store.duty_ids(conn) if activities else set()
             fetched = Fetched()
             fetched.groups, fetched.activities = [group], activities
             self._fetch_missing_duties(fetched, known_duties)
@@ -639,8 +514,8 @@ class Syncer:
             return False
         with self._lock, self.kit.db.engine.begin() as conn:
             affected = apply(conn, fetched)
-            refresh_derived(conn, affected)
-            conn.execute(groups.update().where(groups.c.id == group_id).values(ber_stamp=stamp))
+            store.refresh_derived(conn, affected)
+            store.set_ber_stamp(conn, group_id, stamp)
         return self._answered()
 
     def _fetch_missing_duties(self, fetched: Fetched, known_duties: set[str]) -> None:
@@ -660,7 +535,7 @@ class Syncer:
         person_ids = {p for p in (_ref(m.get("person")) for m in group.get("groupMemberships") or []) if p is not None}
         person_ids |= {p for p in (_ref(d.get("person")) for d in fetched.duties) if p is not None}
         with self.kit.db.engine.connect() as conn:
-            known = set(conn.execute(select(persons.c.id).where(persons.c.id.in_(person_ids))).scalars())
+            known = store.known_person_ids(conn, person_ids)
         for person_id in person_ids - known:
             person = self.client.get("persons", person_id)
             if person:

@@ -1,5 +1,6 @@
-"""A throwaway local PostgreSQL for the suites and the benchmarks: Debian's server, initialised in a
-temporary folder and started on a free port (the engine itself, never a stand-in).
+"""A throwaway local PostgreSQL for the suites and the benchmarks (only they use it, so it lives beside
+the tests, not in the wheel): Debian's server, initialised in a temporary folder and started on a free
+port (the engine itself, never a stand-in).
 
     with LocalPostgres.start() as pg:      # raises PostgresUnavailable with the reason
         url = pg.url                       # postgresql://postgres@127.0.0.1:PORT/postgres
@@ -21,6 +22,8 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+from betyg_harness.ports import free_port
 
 
 class PostgresUnavailable(RuntimeError):
@@ -51,12 +54,6 @@ def _install() -> None:
     )
     if done.returncode != 0:
         raise PostgresUnavailable(f"apt-get install postgresql misslyckades: {done.stderr[-500:]}")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @dataclass
@@ -102,7 +99,7 @@ class LocalPostgres:
         root = Path(tempfile.mkdtemp(prefix="betyg-pg-"))
         if as_user:
             shutil.chown(root, user=as_user)
-        pg = cls(bindir=bindir, datadir=root / "data", port=_free_port(), as_user=as_user)
+        pg = cls(bindir=bindir, datadir=root / "data", port=free_port(), as_user=as_user)
         made = pg._run(
             "initdb",
             "-D",

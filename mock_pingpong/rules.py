@@ -1,7 +1,7 @@
 """The grading rules of DOMAIN.md, each in one function; no HTTP and no SQL here.
 
-Used by the UI, the grade API, the catalogue and the sync alike (through ``service`` and
-``repository``), so a rule changes in one place.
+Used by the UI, the grade API, the catalogue and the sync alike (through ``ui.steps`` and
+``store``), so a rule changes in one place.
 """
 
 from __future__ import annotations
@@ -12,25 +12,24 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 
+from betyg_harness import scales
 from betyg_harness import text as text_digits
+from betyg_harness.mock_kit.clock import STOCKHOLM
 
-# -- grade scales -------------------------------------------------------------------------------
-GYMNASIAL_SCALE = ("A", "B", "C", "D", "E", "F", "-")
-GRUNDLAGGANDE_SCALE = ("G", "IG")
-SCHOOL_TYPES = {"VUXGY": GYMNASIAL_SCALE, "VUXGR": GRUNDLAGGANDE_SCALE}
+# -- grade scales (betyg_harness.scales) ----------------------------------------------------------
 DAYS_ON_TIME = 14
 
 
 def grade_scale(school_type: str) -> tuple[str, ...]:
     """The steps of a course's grade scale from its Syllabus.schoolType (VUXGY: A–F and "-"; VUXGR: G/IG)."""
     try:
-        return SCHOOL_TYPES[school_type]
+        return scales.scale_of_school_type(school_type)
     except KeyError:
         raise ValueError(f"Okänd skolform för betygsskala: {school_type}") from None
 
 
 def points_kind(school_type: str) -> str:
-    return "verksamhetspoäng" if school_type == "VUXGR" else "gymnasiepoäng"
+    return "verksamhetspoäng" if school_type == scales.VUXGR else "gymnasiepoäng"
 
 
 # -- who is graded --------------------------------------------------------------------------------
@@ -412,3 +411,41 @@ def changes(sheet: Sheet, submission: Submission) -> list[tuple[Student, str, bo
 
 def count_per_grade(scale: tuple[str, ...], values: list[str]) -> list[tuple[str, int]]:
     return [(step, sum(1 for v in values if v == step)) for step in scale]
+
+
+# -- accounts and who may use Betyg ---------------------------------------------------------------
+ROLE_ADMIN = "Betygsadministratör"
+ROLE_TEACHER = "Lärare"
+NO_ACCESS = "Du har inte behörighet till Betyg."
+
+
+def accounts_from_scenario(scenario: dict) -> list[dict]:
+    """The rows of accounts.pingpong (hashed before the scenario reaches a mock: ``passwordHash``); a
+    teacher account carries its staff member's personnummer, which is how it is matched to the BER
+    person (BER owns the ids)."""
+    staff = {s["key"]: s for s in scenario.get("staff", [])}
+    rows = []
+    for acc in scenario.get("accounts", {}).get("pingpong", []):
+        member = staff.get(acc.get("staff") or "")
+        rows.append(
+            {
+                "username": acc["username"],
+                "password_hash": acc["passwordHash"],
+                "name": acc["name"],
+                "role": acc["role"],
+                "civic_no": member["civicNo"] if member else None,
+            }
+        )
+    return rows
+
+
+def betyg_scope(role: str) -> str | None:
+    """Betygsadministratör: "all" groups; Lärare: their "own" grading groups; anyone else: None."""
+    return {ROLE_ADMIN: "all", ROLE_TEACHER: "own"}.get(role)
+
+
+# -- time -----------------------------------------------------------------------------------------
+def local_date(instant: datetime) -> date:
+    """The Stockholm day of a stored instant (aware UTC): the date pages, the catalogue and the
+    grade API show."""
+    return instant.astimezone(STOCKHOLM).date()

@@ -1,0 +1,176 @@
+"""Scenario documents, the floor's part: the one validation every part calls, and the stable ids.
+
+A scenario is checked in two steps. :func:`validate` refuses what no system could load — the JSON
+Schema (``fixtures/scenario.schema.json``, whose path the caller gives) and the cross-references
+between sections — with a Swedish message naming the field. :func:`problems` lists what a
+well-formed document may still get wrong (duplicate civic numbers, a grader who is no Lärare, an
+earlier grade off its course's scale, …), for the generator and the tests of the committed files.
+Ids are derived from the scenario's keys, so that a reload or a restart gives the same GUIDs.
+"""
+
+from __future__ import annotations
+
+import collections
+import json
+import uuid
+from functools import lru_cache
+from pathlib import Path
+
+from betyg_harness import identity, scales, statuses
+from betyg_harness.text import is_digits
+
+ID_NAMESPACE = uuid.UUID("6f1c2b1e-5d1a-4c55-9a57-3c1d0b7e2f10")
+
+
+class ScenarioError(ValueError):
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+def stable_id(kind: str, key: str) -> str:
+    return str(uuid.uuid5(ID_NAMESPACE, f"{kind}:{key}"))
+
+
+@lru_cache(maxsize=4)
+def _schema(schema_path: Path) -> dict:
+    return json.loads(schema_path.read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=4)
+def _fast_validator(schema_path: Path):
+    import fastjsonschema  # the mocks' extra: the robot's plain install validates no scenario
+
+    return fastjsonschema.compile(_schema(schema_path), use_default=False)  # validate only; never fill in defaults
+
+
+def validate(document: object, schema_path: Path) -> dict:
+    """Check ``document`` against the schema in ``schema_path`` (the fixtures' scenario schema) and
+    its cross-references; return it unchanged.
+
+    The compiled validator keeps a 20,000-person scenario to about a second; when it refuses,
+    jsonschema names the first fault precisely."""
+    import fastjsonschema
+    import jsonschema
+
+    try:
+        _fast_validator(schema_path)(document)
+    except fastjsonschema.JsonSchemaException as fast_error:
+        validator = jsonschema.Draft202012Validator(_schema(schema_path), format_checker=jsonschema.FormatChecker())
+        errors = sorted(validator.iter_errors(document), key=lambda e: list(e.absolute_path))
+        if errors:
+            error = errors[0]
+            where = "/".join(str(p) for p in error.absolute_path) or "(dokument)"
+            raise ScenarioError(f"Ogiltigt scenario vid {where}: {error.message}", field=where) from None
+        # Once compiled, the validator raises only value errors, which name the path.
+        assert isinstance(fast_error, fastjsonschema.JsonSchemaValueException)
+        where = "/".join(str(p) for p in (fast_error.path or [])[1:]) or "(dokument)"
+        raise ScenarioError(f"Ogiltigt scenario vid {where}: {fast_error.message}", field=where) from None
+    assert isinstance(document, dict)  # the schema's root is an object
+    _check_references(document)
+    return document
+
+
+def _check_references(doc: dict) -> None:
+    def keys(section: str, key: str = "key") -> set[str]:
+        values = [item[key] for item in doc.get(section, [])]
+        if len(values) != len(set(values)):
+            raise ScenarioError(f"Dubbla nycklar i {section}.", field=section)
+        return set(values)
+
+    units, courses = keys("schoolUnits"), keys("courses", "code")
+    staff, students = keys("staff"), keys("students")
+    keys("groups")
+    for person in doc.get("staff", []):
+        if person["schoolUnit"] not in units:
+            raise ScenarioError(f"Okänd skolenhet {person['schoolUnit']} för {person['key']}.", field="staff")
+    for group in doc.get("groups", []):
+        where = f"groups/{group['key']}"
+        if group["course"] not in courses:
+            raise ScenarioError(f"Okänd kurs {group['course']} i {where}.", field=where)
+        if group["schoolUnit"] not in units:
+            raise ScenarioError(f"Okänd skolenhet {group['schoolUnit']} i {where}.", field=where)
+        for teacher in group.get("teachers", []) + group.get("graders", []):
+            if teacher not in staff:
+                raise ScenarioError(f"Okänd lärare {teacher} i {where}.", field=where)
+        for enrolment in group.get("enrolments", []):
+            if enrolment["student"] not in students:
+                raise ScenarioError(f"Okänd elev {enrolment['student']} i {where}.", field=where)
+        if group["endDate"] < group["startDate"]:
+            raise ScenarioError(f"Slutdatum före startdatum i {where}.", field=where)
+    for account in doc.get("accounts", {}).get("pingpong", []):
+        if account.get("staff") and account["staff"] not in staff:
+            raise ScenarioError(
+                f"Okänd personal {account['staff']} för kontot {account['username']}.", field="accounts/pingpong"
+            )
+
+
+def is_valid_civic_no(value: str) -> bool:
+    """A 12-digit personnummer or samordningsnummer (the one rule: :mod:`betyg_harness.identity`)."""
+    return len(value) == 12 and is_digits(value) and identity.is_valid(value)
+
+
+def problems(doc: dict) -> list[str]:
+    """What the JSON Schema and :func:`validate` do not check, as messages ([] = fine):
+    duplicate civic numbers, invalid personnummer/samordningsnummer, a student twice in one
+    group, a grader who is not a Lärare, a dated status without its date or dated outside the
+    course, duplicate group names or usernames, unknown keys, an earlier grade off its course's scale."""
+    out = _civic_no_problems(doc.get("staff", []) + doc.get("students", []))
+    staff = {p["key"]: p for p in doc.get("staff", [])}
+    students = {p["key"] for p in doc.get("students", [])}
+    names = [g["name"] for g in doc.get("groups", [])]
+    if len(set(names)) != len(names):
+        out.append("group names are not unique")
+    for g in doc.get("groups", []):
+        out += _group_problems(g, staff, students)
+    levels = {c["code"]: c["level"] for c in doc.get("courses", [])}
+    for p in doc.get("students", []):
+        for n, grade in enumerate(p.get("earlierGrades", [])):
+            out += _earlier_grade_problems(f"{p['key']} earlier grade {n}", grade, levels, staff)
+    accounts = doc.get("accounts", {})
+    for system in ("pingpong", "ber"):
+        users = [a["username"] for a in accounts.get(system, [])]
+        if len(set(users)) != len(users):
+            out.append(f"{system} usernames are not unique")
+    return out
+
+
+def _civic_no_problems(people: list[dict]) -> list[str]:
+    counts = collections.Counter(p["civicNo"] for p in people)
+    out = [f"civicNo {c} used {n} times" for c, n in sorted(counts.items()) if n > 1]
+    out += [f"{p['key']}: invalid civicNo {p['civicNo']}" for p in people if not is_valid_civic_no(p["civicNo"])]
+    return out
+
+
+def _group_problems(g: dict, staff: dict, students: set[str]) -> list[str]:
+    """A student twice or unknown, staff unknown or grading without being a Lärare, a dated status
+    without its date or dated outside the course."""
+    where = f"group {g['key']}"
+    out = []
+    enrolled = [e["student"] for e in g.get("enrolments", [])]
+    if len(set(enrolled)) != len(enrolled):
+        out.append(f"{where}: a student is enrolled twice")
+    out += [f"{where}: unknown student {s}" for s in enrolled if s not in students]
+    for key in g.get("teachers", []) + g.get("graders", []):
+        if key not in staff:
+            out.append(f"{where}: unknown staff {key}")
+        elif key in g.get("graders", []) and staff[key]["dutyRole"] != "Lärare":
+            out.append(f"{where}: grader {key} is not a Lärare")
+    for e in g.get("enrolments", []):
+        if e["status"] not in statuses.ENDED_STATUSES:
+            continue
+        if "date" not in e:
+            out.append(f"{where}: {e['status']} of {e['student']} has no date")
+        elif not g["startDate"] <= e["date"] <= g["endDate"]:
+            out.append(f"{where}: {e['status']} of {e['student']} dated outside the course")
+    return out
+
+
+def _earlier_grade_problems(where: str, grade: dict, levels: dict, staff: dict) -> list[str]:
+    if grade["course"] not in levels:
+        return [f"{where}: unknown course {grade['course']}"]
+    scale = scales.scale(levels[grade["course"]])
+    values = [grade["value"]] + ([grade["correction"]["previousValue"]] if "correction" in grade else [])
+    out = [f"{where}: {v} is not on the scale of {grade['course']}" for v in values if v not in scale]
+    out += [f"{where}: unknown staff {g}" for g in grade.get("graders", []) if g not in staff]
+    return out
