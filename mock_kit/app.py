@@ -24,12 +24,13 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.utils import cached_property
 from werkzeug.wsgi import LimitedStream, get_input_stream
 from sqlalchemy import MetaData
+from sqlalchemy.engine import Connection
 
 from betyg_harness.mock_kit import hosts, logins, memory, scenario as scenarios
 from betyg_harness.mock_kit.error_pages import ErrorPages, install as install_error_pages
-from betyg_harness.mock_kit.errors import JsonTooDeep
+from betyg_harness.mock_kit.errors import DataFormatError, JsonTooDeep
 from betyg_harness.mock_kit.clock import MockClock, parse_instant
-from betyg_harness.mock_kit.db import Database, database_url
+from betyg_harness.mock_kit.db import DATA_FORMAT_KEY, Database, database_url
 from betyg_harness.mock_kit.faults import Faults, SharedFaults
 from betyg_harness.mock_kit.request_journal import RequestJournal, SharedRequestJournal
 from betyg_harness.mock_kit.locks import Locks
@@ -313,7 +314,12 @@ def init_mock(
     after_load: Callable[[MockKit], None] | None = None,
     error_pages: ErrorPages | None = None,
     check_scenario: Callable[[dict], None] | None = None,
+    data_format: int = 1,
+    upgrade: Callable[[Connection, int], None] | None = None,
 ) -> MockKit:
+    """Wire mock_kit into a mock's Flask app. ``data_format`` is the version of what the mock
+    stores; a database kept from an earlier release (a configured DATABASE) is brought to it by
+    ``upgrade(conn, found)`` before anything reads it."""
     for key, value in DEFAULTS.items():
         if app.config.get(key) is None:
             app.config[key] = value
@@ -324,6 +330,7 @@ def init_mock(
     locks = Locks(db.engine, shared=shared)
     with locks.hold("init"):  # several workers starting on one new database: one creates it
         db.create_all()
+        _bring_data_format(db, data_format, upgrade)
         _configure_sessions(app, db)
     app.request_class = MockRequest
     app.json_provider_class = MockJSONProvider
@@ -383,6 +390,26 @@ def init_mock(
             configured = app.config["SCENARIO"]
             kit.load_scenario(scenarios.load(configured), validated=True)
     return kit
+
+
+def _bring_data_format(db: Database, current: int, upgrade: Callable[[Connection, int], None] | None) -> None:
+    """A new database is stamped with ``current``; one written by an earlier release (it holds a
+    scenario but no stamp: format 1) is upgraded and stamped in one transaction, so a crash leaves
+    it as it was; one from a later release is refused."""
+    found = db.get_state(DATA_FORMAT_KEY)
+    if found is None:
+        found = 1 if db.get_state("scenario") is not None else current
+    if found > current:
+        raise DataFormatError(
+            f"Databasen {db.url} har skrivits av en senare version av betyg-harness (dataformat {found}, "
+            f"den här versionen läser {current}). Uppgradera betyg-harness eller starta på en ny databas."
+        )
+    if found == current and db.get_state(DATA_FORMAT_KEY) == current:
+        return
+    with db.engine.begin() as conn:
+        if found < current and upgrade is not None:
+            upgrade(conn, found)
+        db.stamp(conn, DATA_FORMAT_KEY, current)
 
 
 def _configure_sessions(app: Flask, db: Database) -> None:

@@ -33,6 +33,9 @@ from sqlalchemy.orm import Session, sessionmaker
 if TYPE_CHECKING:
     from sqlalchemy.dialects import postgresql, sqlite
 
+# The state key holding the version of what a mock stores (mock_kit.app.init_mock's data_format).
+DATA_FORMAT_KEY = "data_format"
+
 # The mock's own bookkeeping (state, logins): kept across scenario loads, unlike the mock's tables.
 state_metadata = MetaData()
 mock_state = Table(
@@ -171,6 +174,11 @@ class Database:
             # Parameters apart from the statement: a statement with .values() would be kept in
             # SQLAlchemy's compiled cache together with its values (a whole scenario document).
             upsert(conn, mock_state, [{"key": key, "value": value}], key="key")
+
+    @staticmethod
+    def stamp(conn, key: str, value) -> None:
+        """``set_state`` inside the caller's transaction."""
+        upsert(conn, mock_state, [{"key": key, "value": value}], key="key")
 
     def records(self) -> dict[str, int]:
         """Rows per table of the mock's own data."""

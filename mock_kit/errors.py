@@ -26,3 +26,7 @@ class ClockError(ValueError):
 class JsonTooDeep(ValueError):
     """JSON nested deeper than ``MAX_JSON_DEPTH`` or than the parser can follow (a ValueError, so
     ``get_json(silent=True)`` gives None and ``get_json()`` answers 400)."""
+
+
+class DataFormatError(RuntimeError):
+    """A kept database written by a later release than this one: the mock does not start on it."""

@@ -76,6 +76,7 @@ def create_app(config: dict | None = None) -> Flask:
         fresh["loaded"] = True
         _after_load(kit)
 
+    from betyg_harness.mock_pingpong import store
     from betyg_harness.mock_pingpong.ui import error_pages
 
     kit = init_mock(
@@ -85,6 +86,8 @@ def create_app(config: dict | None = None) -> Flask:
         load_scenario=_load_scenario,
         after_load=after_load,
         error_pages=error_pages(),
+        data_format=store.DATA_FORMAT,
+        upgrade=store.upgrade,
     )
     csrf.exempt(control_api)  # JSON control API for tests and robots, not a browser form
     from betyg_harness.mock_pingpong.jobs import WEBHOOK_PATH

@@ -10,13 +10,16 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from typing import cast
 
-from sqlalchemy import Row, Table, bindparam, case, delete, exists, func, insert, select, update
+from sqlalchemy import DateTime, Row, Table, bindparam, case, delete, exists, func, insert, select, update
+from sqlalchemy import column as sa_column
+from sqlalchemy import table as sa_table
 from sqlalchemy.engine import Connection
 
 from betyg_harness.mock_kit.app import current_kit
+from betyg_harness.mock_kit.clock import STOCKHOLM
 from betyg_harness.mock_kit.db import position_of, upsert
 from betyg_harness.mock_pingpong import rules
 from betyg_harness.mock_pingpong.errors import StaleForm
@@ -544,3 +547,35 @@ def duty_ids(conn: Connection) -> set[str]:
 
 def known_person_ids(conn: Connection, person_ids: set[str]) -> set[str]:
     return set(conn.execute(select(Person.id).where(Person.id.in_(person_ids))).scalars())
+
+
+# -- a database kept from an earlier release (PINGPONG_DATABASE) ---------------------------------
+# 1: grade and summary times stored as Stockholm wall time; 2: as UTC (mock_kit.db.UTCDateTime).
+DATA_FORMAT = 2
+_TIMES = ((Grade, "id", ("saved_at", "locked_at", "changed_at")), (ConfirmedSummary, "token", ("saved_at",)))
+
+
+def upgrade(conn: Connection, found: int) -> None:
+    """Rewrite a kept database from data format ``found`` to :data:`DATA_FORMAT`, in the caller's
+    transaction (mock_kit stamps the new format in the same one)."""
+    if found < 2:
+        for model, key, columns in _TIMES:
+            _wall_times_to_utc(conn, model.__tablename__, key, columns)
+
+
+def _wall_times_to_utc(conn: Connection, name: str, key: str, columns: tuple[str, ...]) -> None:
+    # The raw columns, past UTCDateTime: the stored values are naive Stockholm wall times.
+    raw = sa_table(name, sa_column(key), *(sa_column(c, DateTime()) for c in columns))
+    rows = [
+        {"k": row[0], **{f"new_{c}": _wall_to_utc(value) for c, value in zip(columns, row[1:])}}
+        for row in conn.execute(select(raw))
+    ]
+    if rows:
+        stmt = update(raw).where(raw.c[key] == bindparam("k")).values({c: bindparam(f"new_{c}") for c in columns})
+        conn.execute(stmt, rows)
+
+
+def _wall_to_utc(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    return value.replace(tzinfo=STOCKHOLM).astimezone(timezone.utc).replace(tzinfo=None)
