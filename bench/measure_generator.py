@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bench.core import Figure, timed_ms
 from betyg_harness.fixtures.generator import generate
-from betyg_harness.mock_kit.scenario import validate
+from betyg_harness.fixtures import validate
 
 
 def measure(quick: bool) -> list[Figure]:

@@ -26,6 +26,7 @@ from werkzeug.wsgi import LimitedStream, get_input_stream
 from sqlalchemy import MetaData
 from sqlalchemy.engine import Connection
 
+from betyg_harness import fixtures
 from betyg_harness.mock_kit import hosts, logins, memory, scenario as scenarios
 from betyg_harness.mock_kit.error_pages import ErrorPages, install as install_error_pages
 from betyg_harness.mock_kit.errors import DataFormatError, JsonTooDeep
@@ -222,7 +223,7 @@ class MockKit:
     def load_scenario(self, document: dict, *, validated: bool = False) -> None:
         """Replace every record with ``document`` and start its clock (``validated``: already checked)."""
         if not validated:
-            document = scenarios.validate(document)
+            document = fixtures.validate(document)
         if self.check_callback:
             self.check_callback(document)
         document = scenarios.protect_secrets(document)

@@ -14,7 +14,9 @@ from betyg_harness.mock_kit.app import current_kit, parse_duration
 from betyg_harness.mock_kit.clock import parse_instant
 from betyg_harness.mock_kit.errors import ControlRequestError
 from betyg_harness.mock_kit.faults import FaultRule
-from betyg_harness.mock_kit.scenario import ScenarioError, load_named, validate as validate_scenario
+from betyg_harness.mock_kit.scenario import load_named
+from betyg_harness.fixtures import validate as validate_scenario
+from betyg_harness.scenario import ScenarioError
 from betyg_harness.text import parse_int
 
 control_api = Blueprint("mock_control", __name__, url_prefix="/_mock")

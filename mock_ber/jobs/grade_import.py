@@ -25,7 +25,7 @@ from flask import current_app
 from betyg_harness import reference
 from betyg_harness.mock_kit.app import current_kit, now
 from betyg_harness.mock_kit.clock import STOCKHOLM, parse_instant
-from betyg_harness.mock_kit.scenario import stable_id
+from betyg_harness.scenario import stable_id
 from betyg_harness.mock_ber.errors import ImportFailed
 from betyg_harness.mock_ber.models import ImportRun, ReceivedGrade
 from betyg_harness.mock_ber import store

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from betyg_harness.mock_kit.clock import STOCKHOLM
-from betyg_harness.mock_kit.scenario import stable_id
+from betyg_harness.scenario import stable_id
 from betyg_harness.mock_ber import rules, store
 from betyg_harness.mock_ber.store import memberships_for
 from betyg_harness.mock_ber.models import (

@@ -15,7 +15,7 @@ from sqlalchemy import Table, bindparam, exists, func, inspect, or_, select, tex
 from sqlalchemy.orm import Session
 
 from betyg_harness.mock_kit import app as kit_app
-from betyg_harness.mock_kit.scenario import stable_id
+from betyg_harness.scenario import stable_id
 from betyg_harness.mock_ber.errors import RegistryError
 from betyg_harness.mock_ber.models import (
     Activity,

@@ -8,7 +8,7 @@ from typing import cast
 from sqlalchemy import Table
 
 from betyg_harness.mock_kit.clock import STOCKHOLM, parse_instant
-from betyg_harness.mock_kit.scenario import ScenarioError, stable_id
+from betyg_harness.scenario import ScenarioError, stable_id
 from betyg_harness.mock_ber import rules
 from betyg_harness.mock_ber.errors import RegistryError
 from betyg_harness.mock_ber.models import (

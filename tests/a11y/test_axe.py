@@ -13,7 +13,7 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page
 
 from betyg_harness.flows import ber_login, login
-from betyg_harness.mock_kit.scenario import stable_id
+from betyg_harness.scenario import stable_id
 
 SVE, MAT = stable_id("group", "svesve01-ht26-a"), stable_id("group", "matmat01a-vt27-a")
 S01 = stable_id("person", "s01")

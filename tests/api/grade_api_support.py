@@ -19,7 +19,7 @@ from werkzeug.wrappers import Request, Response
 
 from betyg_harness.contracts import validate_betyg_xml
 from betyg_harness.mock_ber import create_app
-from betyg_harness.mock_kit.scenario import stable_id
+from betyg_harness.scenario import stable_id
 from tests.support.clock import START
 
 NS = "http://pingpong.se/schemas/grades/v1.1"

@@ -15,7 +15,8 @@ from sqlalchemy import select
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 from betyg_harness.ports import free_port
-from betyg_harness.mock_kit.scenario import load as load_scenario, stable_id
+from betyg_harness.mock_kit.scenario import load as load_scenario
+from betyg_harness.scenario import stable_id
 from tests.support.clock import START
 
 

@@ -16,7 +16,8 @@ from urllib.parse import parse_qsl
 
 from betyg_harness.flows import MockControl
 from betyg_harness.ports import free_port
-from betyg_harness.mock_kit.scenario import load as load_scenario, stable_id
+from betyg_harness.mock_kit.scenario import load as load_scenario
+from betyg_harness.scenario import stable_id
 from tests.api.live_pair import Served
 from tests.support.clock import START
 

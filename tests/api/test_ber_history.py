@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from betyg_harness.contracts import validate_ss12000_response
-from betyg_harness.mock_kit.scenario import ScenarioError, stable_id
+from betyg_harness.scenario import ScenarioError, stable_id
 from tests.api.live_pair import frozen, with_history
 from tests.api.grade_api_support import ANNA, AUTH, S01, SVE_GROUP, advance, make_ber, runs
 

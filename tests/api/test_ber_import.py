@@ -14,7 +14,7 @@ from urllib.parse import parse_qsl
 import pytest
 
 from betyg_harness.contracts import validate_ss12000_response
-from betyg_harness.mock_kit.scenario import stable_id
+from betyg_harness.scenario import stable_id
 from tests.api.grade_api_support import (
     ANNA,
     AUTH,

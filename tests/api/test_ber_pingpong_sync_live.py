@@ -12,7 +12,7 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from betyg_harness.mock_kit.scenario import stable_id
+from betyg_harness.scenario import stable_id
 from betyg_harness.mock_ber import store
 from betyg_harness.mock_ber.models import Enrolment, Person, TeachingGroup
 from tests.api.live_pair import Pair

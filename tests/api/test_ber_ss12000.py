@@ -9,7 +9,7 @@ import pytest
 
 from betyg_harness.contracts import validate_ss12000_response
 from betyg_harness.mock_ber import create_app
-from betyg_harness.mock_kit.scenario import stable_id
+from betyg_harness.scenario import stable_id
 from tests.support.clock import START
 
 API = "/ss12000/v2.1"

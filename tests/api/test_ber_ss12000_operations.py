@@ -15,7 +15,7 @@ from betyg_harness.contracts import ss12000_schema_for, ss12000_spec, validate_s
 from betyg_harness.mock_ber import create_app, store
 from betyg_harness.mock_ber.models import Enrolment, Person, TeachingGroup
 from betyg_harness.mock_ber.ss12000 import RESOURCES, offered_operations, spec_operations
-from betyg_harness.mock_kit.scenario import stable_id
+from betyg_harness.scenario import stable_id
 from tests.api.live_pair import rich
 
 API = "/ss12000/v2.1"

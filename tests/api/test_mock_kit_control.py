@@ -12,7 +12,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from betyg_harness import fixtures
 from betyg_harness.mock_kit import init_mock
 from betyg_harness.mock_kit.app import now
-from betyg_harness.mock_kit.scenario import ScenarioError
+from betyg_harness.scenario import ScenarioError
 from tests.support.clock import START_MINUTE
 
 

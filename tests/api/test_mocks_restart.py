@@ -12,7 +12,7 @@ from betyg_harness.mock_ber import store
 from betyg_harness.mock_ber.models import Person, TeachingGroup
 from betyg_harness.mock_kit.clock import STOCKHOLM
 from betyg_harness.mock_kit.errors import DataFormatError
-from betyg_harness.mock_kit.scenario import stable_id
+from betyg_harness.scenario import stable_id
 from betyg_harness.mock_pingpong import create_app as create_pingpong
 from betyg_harness.mock_pingpong.models import confirmed_summaries, grades
 

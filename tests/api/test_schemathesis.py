@@ -32,7 +32,7 @@ from schemathesis.checks import not_a_server_error, positive_data_acceptance
 from betyg_harness import contracts
 from betyg_harness.mock_ber import create_app as create_ber
 from betyg_harness.mock_kit.clock import STOCKHOLM
-from betyg_harness.mock_kit.scenario import stable_id
+from betyg_harness.scenario import stable_id
 from tests.api.live_pair import frozen, rich
 
 BER_AUTH = {"Authorization": "Bearer ber-dev-token"}

@@ -19,7 +19,7 @@ from betyg_harness.contracts import validate_ss12000
 from betyg_harness.mock_ber import create_app
 from betyg_harness.mock_ber.jobs import webhooks
 from betyg_harness.mock_ber.models import Person, Subscription
-from betyg_harness.mock_kit.scenario import stable_id
+from betyg_harness.scenario import stable_id
 from betyg_harness.ports import free_port
 from tests.api.live_pair import frozen
 

@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import Page, expect
 from pypdf import PdfReader
 
-from betyg_harness.mock_kit.scenario import stable_id
+from betyg_harness.scenario import stable_id
 
 pytestmark = pytest.mark.e2e
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from betyg_harness.mock_kit.scenario import stable_id
+from betyg_harness.scenario import stable_id
 
 # Lent to test_access.py: the Ping Pong API tests' Ping Pong and the real BER it syncs from. Not in
 # tests/conftest.py, where ``ber`` would shadow the plugin's ``ber`` fixture for the browser tests.

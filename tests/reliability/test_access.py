@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from betyg_harness.mock_ber import create_app as create_ber
-from betyg_harness.mock_kit.scenario import stable_id
+from betyg_harness.scenario import stable_id
 from tests.api.pingpong_support import gid
 from tests.support.pingpong_forms import PingPongForms
 

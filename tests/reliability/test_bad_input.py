@@ -14,7 +14,7 @@ import pytest
 import requests
 
 from betyg_harness.flows.robot import cli, runner
-from betyg_harness.mock_kit.scenario import stable_id
+from betyg_harness.scenario import stable_id
 from tests.support.pingpong_forms import PingPongForms
 
 SVE = stable_id("group", "svesve01-ht26-a")

@@ -21,7 +21,7 @@ import pytest
 import requests
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from betyg_harness.mock_kit.scenario import stable_id
+from betyg_harness.scenario import stable_id
 from tests.reliability.support import csrf_of, stored
 
 SVE = stable_id("group", "svesve01-ht26-a")

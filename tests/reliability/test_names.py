@@ -14,7 +14,7 @@ from pypdf import PdfReader
 from betyg_harness import fixtures
 from betyg_harness.flows import ber_login
 from betyg_harness.flows.pages.ber import BerGroupPage, BerStudentPage
-from betyg_harness.mock_kit.scenario import stable_id
+from betyg_harness.scenario import stable_id
 
 ATTACK = "<img src=x onerror=alert(1)>"
 GROUP = "SVESVE01 HT26 Kista A"

@@ -13,7 +13,8 @@ from betyg_harness.mock_ber.errors import RegistryError
 from betyg_harness.mock_ber.models import Enrolment, Person, TeacherAssignment, TeachingGroup
 from betyg_harness import reference
 from betyg_harness.mock_kit.clock import STOCKHOLM
-from betyg_harness.mock_kit.scenario import ScenarioError, load, stable_id
+from betyg_harness.mock_kit.scenario import load
+from betyg_harness.scenario import ScenarioError, stable_id
 
 LATER = datetime(2026, 12, 18, 9, 30, tzinfo=STOCKHOLM)
 

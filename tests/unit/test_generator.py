@@ -17,6 +17,7 @@ import pytest
 from stdnum import luhn
 from stdnum.se import personnummer
 
+from betyg_harness import fixtures
 from betyg_harness.fixtures import generator
 from betyg_harness.fixtures.generator import generate, is_valid_civic_no, problems
 from betyg_harness.mock_kit import scenario
@@ -70,7 +71,7 @@ def test_same_seed_is_identical_in_another_process_with_another_hash_seed():
 )
 def test_generated_documents_validate(kwargs):
     doc = generate(**kwargs)
-    assert scenario.validate(doc) is doc
+    assert fixtures.validate(doc) is doc
     assert problems(doc) == []
 
 

@@ -6,8 +6,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import create_engine, select
 
-from betyg_harness.mock_kit.scenario import load, stable_id
-from betyg_harness.mock_pingpong import jobs as ber_sync, store
+from betyg_harness.mock_kit.scenario import load
+from betyg_harness.scenario import stable_id
+from betyg_harness.mock_pingpong import jobs, store
 from betyg_harness.mock_pingpong.models import groups, memberships, metadata
 
 
@@ -20,7 +21,7 @@ def served_by_ber(document: dict) -> dict[str, dict[str, dict]]:
     try:
         return {
             name: {item["id"]: item for item in client.get(f"/ss12000/v2.1/{name}", headers=auth).get_json()["data"]}
-            for name in ber_sync.RESOURCES
+            for name in jobs.RESOURCES
         }
     finally:
         app.extensions["mock_kit"].db.dispose()
@@ -31,11 +32,11 @@ def copy_db():
     engine = create_engine("sqlite://")
     metadata.create_all(engine)
     data = served_by_ber(load("default"))
-    fetched = ber_sync.Fetched()
-    for name in ber_sync.RESOURCES:
+    fetched = jobs.Fetched()
+    for name in jobs.RESOURCES:
         setattr(fetched, name, list(data[name].values()))
     with engine.begin() as conn:
-        store.refresh_derived(conn, ber_sync.apply(conn, fetched))
+        store.refresh_derived(conn, jobs.apply(conn, fetched))
     return engine, data
 
 
@@ -72,10 +73,10 @@ def test_a_changed_activity_replaces_the_teachers(copy_db):
     engine, data = copy_db
     activity = dict(data["activities"][stable_id("activity", "svesve01-ht26-a")])
     activity["teachers"] = [{"duty": {"id": stable_id("duty", "omar.haddad")}, "grader": True}]
-    fetched = ber_sync.Fetched()
+    fetched = jobs.Fetched()
     fetched.activities = [activity]
     with engine.begin() as conn:
-        affected = ber_sync.apply(conn, fetched)
+        affected = jobs.apply(conn, fetched)
         store.refresh_derived(conn, affected)
     assert affected == {stable_id("group", "svesve01-ht26-a")}
     assert group_row(engine, "svesve01-ht26-a").grader_names == "Omar Haddad"
@@ -83,7 +84,7 @@ def test_a_changed_activity_replaces_the_teachers(copy_db):
 
 def test_other_group_types_are_ignored(copy_db):
     engine, _ = copy_db
-    fetched = ber_sync.Fetched()
+    fetched = jobs.Fetched()
     fetched.groups = [
         {
             "id": "11111111-1111-1111-1111-111111111111",
@@ -95,5 +96,5 @@ def test_other_group_types_are_ignored(copy_db):
         }
     ]
     with engine.begin() as conn:
-        ber_sync.apply(conn, fetched)
+        jobs.apply(conn, fetched)
         assert conn.execute(select(groups.c.id).where(groups.c.name == "Klass 3B")).first() is None

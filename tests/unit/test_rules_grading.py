@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from betyg_harness.mock_pingpong import rules as grading
+from betyg_harness.mock_pingpong import rules
 from betyg_harness.mock_pingpong.rules import Sheet, Student, Submission, Teacher
 
 END = date(2026, 12, 17)
@@ -22,7 +22,7 @@ def test_students_sort_in_swedish_order_not_by_code_point():
         ("af Klint", "Hilma"),
         ("Edlund", "Bo"),
     ]
-    ordered = sorted(names, key=lambda n: grading.student_order_key(*n))
+    ordered = sorted(names, key=lambda n: rules.student_order_key(*n))
     assert [f for f, _ in ordered] == [
         "af Klint",
         "Berg",
@@ -36,8 +36,8 @@ def test_students_sort_in_swedish_order_not_by_code_point():
 
 
 def test_grading_stays_possible_after_the_last_day_on_time():
-    late_day = grading.last_day_on_time(END) + timedelta(days=20)
-    assert grading.is_gradeable(late_day, END)
+    late_day = rules.last_day_on_time(END) + timedelta(days=20)
+    assert rules.is_gradeable(late_day, END)
     sheet = Sheet(
         id="g1",
         name="ENGENG05 HT26",
@@ -56,5 +56,5 @@ def test_grading_stays_possible_after_the_last_day_on_time():
         teachers=[Teacher("t1", "Anna", "Lindqvist")],
     )
     submission = Submission(version=1, grades={"p1": "C"}, locks={"p1"}, teachers=["t1"])
-    assert grading.validate(sheet, submission, late_day) == []
-    assert grading.group_status(late_day, END, admitted=1, graded=0, locked=0) == "Försenad"
+    assert rules.validate(sheet, submission, late_day) == []
+    assert rules.group_status(late_day, END, admitted=1, graded=0, locked=0) == "Försenad"
