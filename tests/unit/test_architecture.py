@@ -254,3 +254,93 @@ def test_the_readme_layout_names_every_folder():
     folders = [f"`{f}/`" for f in CODE_FOLDERS]
     folders += [f"`{p.name}/`" for p in (ROOT / "tests").iterdir() if p.is_dir() and p.name != "__pycache__"]
     assert not [f for f in folders if f not in layout]
+
+
+# -- Inside each mock: the same file roles (docs/architecture.md, "Inside each mock") ----------------
+MOCK_ROLES: dict[str, dict[str, str]] = {
+    "factory": {"mock_pingpong": "__init__.py", "mock_ber": "__init__.py"},
+    "models": {"mock_pingpong": "models.py", "mock_ber": "models.py"},
+    "store": {"mock_pingpong": "store.py", "mock_ber": "store/"},
+    "rules": {"mock_pingpong": "rules.py", "mock_ber": "rules.py"},
+    "api": {"mock_pingpong": "api.py", "mock_ber": "ss12000/"},
+    "ui": {"mock_pingpong": "ui/", "mock_ber": "ui/"},
+    "errors": {"mock_pingpong": "errors.py", "mock_ber": "errors.py"},
+    "jobs": {"mock_pingpong": "jobs.py", "mock_ber": "jobs/"},
+}
+MOCKS = ("mock_pingpong", "mock_ber")
+# Statements that build SQL: only a mock's store may call them (a role's file that grows a query
+# moves it to the store). SQL built outside the store today, each with what moves it; only shrinks.
+SQL_BUILDERS = {"select", "insert", "update", "delete", "text", "func", "exists", "case", "bindparam"}
+SQL_NOT_YET: set[str] = {
+    "mock_ber/ss12000/__init__.py",  # the SS 12000 lists, lookups and keyset pages: to mock_ber/store/
+    "mock_ber/ss12000/subscriptions.py",  # the subscriptions page: to mock_ber/store/
+}
+
+
+def _role_files(mock: str, role: str) -> list[Path]:
+    entry = MOCK_ROLES[role][mock]
+    path = ROOT / mock / entry.rstrip("/")
+    return sorted(path.rglob("*.py")) if entry.endswith("/") else [path]
+
+
+def test_both_mocks_have_every_role_where_the_table_says():
+    missing = [f"{mock}/{MOCK_ROLES[role][mock]}" for role in MOCK_ROLES for mock in MOCKS]
+    missing = [m for m in missing if not (ROOT / m.rstrip("/")).exists()]
+    assert not missing
+    packages = [f for mock in MOCKS for f in _role_files(mock, "store") + _role_files(mock, "api")]
+    assert all(f.is_file() for f in packages)
+
+
+def _sql_built(source: Path) -> list[str]:
+    """Calls of SQLAlchemy's statement builders (``select(...)``, ``func.count()``, ``text(...)``)
+    imported from sqlalchemy in ``source``."""
+    tree = ast.parse(source.read_text(encoding="utf-8"))
+    builders = {
+        alias.asname or alias.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("sqlalchemy")
+        for alias in node.names
+        if alias.name in SQL_BUILDERS
+    }
+    hits = []
+    for node in ast.walk(tree):
+        target = node.func if isinstance(node, ast.Call) else None
+        while isinstance(target, ast.Attribute):
+            target = target.value
+        if isinstance(target, ast.Name) and target.id in builders:
+            hits.append(f"{target.id}() line {node.lineno}")
+    return hits
+
+
+def test_only_a_mocks_store_builds_sql():
+    store_files = {f for mock in MOCKS for f in _role_files(mock, "store")} | {ROOT / m / "models.py" for m in MOCKS}
+    offenders = {}
+    for mock in MOCKS:
+        for source in sorted((ROOT / mock).rglob("*.py")):
+            relative = str(source.relative_to(ROOT))
+            if source in store_files or relative in SQL_NOT_YET:
+                continue
+            if hits := _sql_built(source):
+                offenders[relative] = hits[:3]
+    assert not offenders, offenders
+    still = [f for f in SQL_NOT_YET if not _sql_built(ROOT / f)]
+    assert not still, f"no longer builds SQL, take it off SQL_NOT_YET: {still}"
+
+
+def test_the_sql_check_sees_a_query_outside_the_store(tmp_path):
+    view = tmp_path / "view.py"
+    view.write_text("from sqlalchemy import func, select\n\ndef f(s):\n    return s.execute(select(func.count()))\n")
+    assert len(_sql_built(view)) == 2
+
+
+def test_the_docs_table_of_mock_roles_is_this_one():
+    text = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    rows = {}
+    for line in text[text.index("## Inside each mock") :].splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) == 4 and cells[0].strip("`") in MOCK_ROLES:
+            rows[cells[0].strip("`")] = {
+                "mock_pingpong": cells[2].split()[0].strip("`"),
+                "mock_ber": cells[3].split()[0].strip("`"),
+            }
+    assert rows == MOCK_ROLES
