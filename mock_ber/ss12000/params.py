@@ -1,5 +1,6 @@
 """Query parameters of the SS 12000 list endpoints: parsing, validation (400), opaque page tokens and
-the keyset page they lead to."""
+the keyset position they carry (checked here; the page it leads to is the store's,
+:mod:`betyg_harness.mock_ber.store.ss12000`)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, timezone
 
 from betyg_harness.mock_ber.errors import ApiError
-from betyg_harness.mock_kit.app import current_kit
 from betyg_harness.mock_kit.clock import STOCKHOLM
 from betyg_harness.text import is_digits, parse_int
 
@@ -134,21 +134,13 @@ def _untag(value):
     raise ValueError("bad position")  # floats, lists, objects: no keyset column holds one
 
 
-def _python_type(column) -> type | None:
-    kind = getattr(column.type, "impl_instance", column.type)  # a TypeDecorator: the type it stores as
-    try:
-        return kind.python_type
-    except NotImplementedError:
-        return None
-
-
-def check_position(columns, position: list) -> None:
-    """A page token's position must hold one value of each keyset column's type (a date where the
-    column is a date, not a number or a string): anything else is an invalid token, never a 500."""
-    if len(position) != len(columns):
+def check_position(types: list[type | None], position: list) -> None:
+    """A page token's position must hold one value of each keyset column's type (``types``: a date where
+    the column is a date, not a number or a string; None: a column of no one Python type): anything
+    else is an invalid token, never a 500."""
+    if len(position) != len(types):
         raise bad("pageToken är ogiltig.", "invalid_page_token")
-    for column, value in zip(columns, position):
-        expected = _python_type(column)
+    for expected, value in zip(types, position):
         if value is None or expected is None:
             continue  # a column that may be NULL (an end date) compares with nothing: an empty page
         if expected is date:
@@ -219,14 +211,12 @@ def read_list_args(
     return parsed, limit, after, query
 
 
-def keyset_page(query, key, position, limit: int, key_type: type) -> tuple[list, bool]:
-    """One page of ``query`` in ``key`` order after the page token's position (one ``key`` value of
-    ``key_type``): the rows and whether more follow."""
-    if position is not None:
-        check_position([key], position)
-        if not isinstance(position[0], key_type):
-            raise bad("pageToken är ogiltig.", "invalid_page_token")
-        query = query.where(key > position[0])
-    with current_kit().db.session() as session:
-        rows = list(session.scalars(query.order_by(key).limit(limit + 1)))
-    return rows[:limit], len(rows) > limit
+def key_after(position: list | None, key_type: type):
+    """The key value a page token's position holds for a page in one key's order (``key_type``: int or
+    str): None for the first page; anything but one value of that type is an invalid token."""
+    if position is None:
+        return None
+    check_position([key_type], position)
+    if not isinstance(position[0], key_type):
+        raise bad("pageToken är ogiltig.", "invalid_page_token")
+    return position[0]

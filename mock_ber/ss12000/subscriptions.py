@@ -18,10 +18,10 @@ import uuid
 from datetime import timedelta
 
 from flask import current_app, g, jsonify, request
-from sqlalchemy import select
 
 from betyg_harness.mock_kit.app import current_kit, now
 from betyg_harness.mock_ber import store
+from betyg_harness.mock_ber.store import ss12000 as queries
 from betyg_harness.mock_ber.jobs import webhooks
 from betyg_harness.mock_ber.errors import ApiError, TargetRefused
 from betyg_harness.mock_ber.models import Subscription
@@ -29,7 +29,7 @@ from betyg_harness.mock_ber.ss12000 import api
 from betyg_harness.mock_ber.ss12000.params import (
     bad,
     encode_token,
-    keyset_page,
+    key_after,
     parse_datetime,
     parse_uuid,
     read_list_args,
@@ -156,9 +156,9 @@ def list_subscriptions():
     _, limit, position, raw_query = read_list_args(
         request.args, (), max_limit=current_app.config["SS12000_MAX_PAGE_SIZE"], common=()
     )
-    page, more = keyset_page(
-        select(Subscription).where(Subscription.owner == _owner()), Subscription.id, position, limit, str
-    )
+    after = key_after(position, str)
+    with current_kit().db.session() as session:
+        page, more = queries.subscriptions_page(session, _owner(), after, limit)
     return jsonify(
         {"data": [as_json(s) for s in page], "pageToken": encode_token([page[-1].id], raw_query) if more else None}
     )
