@@ -223,7 +223,7 @@ def _group_problems(g: dict, staff: dict, students: set[str]) -> list[str]:
     for key in g.get("teachers", []) + g.get("graders", []):
         if key not in staff:
             out.append(f"{where}: unknown staff {key}")
-        elif key in g.get("graders", []) and staff[key]["dutyRole"] != "Lärare":
+        elif key in g.get("graders", []) and staff[key]["dutyRole"] != statuses.GRADER_ROLE:
             out.append(f"{where}: grader {key} is not a Lärare")
     for e in g.get("enrolments", []):
         if e["status"] not in statuses.ENDED_STATUSES:
