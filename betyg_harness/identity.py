@@ -90,6 +90,18 @@ def normalize(value: str, *, today: date | None = None) -> str:
     return parse(value, today=today).digits
 
 
+def twelve_digits(value: str) -> str:
+    """The 12 digits YYYYMMDDNNNC of a number written with 12 digits (dashes and plus signs aside),
+    as a registry keeps it; ValueError with the registry's Swedish message otherwise."""
+    digits = (value or "").replace("-", "").replace("+", "")
+    if len(digits) != 12 or not is_digits(digits):
+        raise ValueError(f"Personnumret {value!r} ska ha 12 siffror (ÅÅÅÅMMDDNNNN).")
+    try:
+        return normalize(digits)
+    except ValueError:
+        raise ValueError(f"Personnumret {value} är ogiltigt (fel datum eller kontrollsiffra).") from None
+
+
 def is_valid(value: str) -> bool:
     try:
         parse(value)

@@ -25,6 +25,9 @@ SCALES = {GYMNASIAL: GYMNASIAL_SCALE, GRUNDLAGGANDE: GRUNDLAGGANDE_SCALE}  # lev
 SCHOOL_TYPES = {GYMNASIAL: VUXGY, GRUNDLAGGANDE: VUXGR}  # level → school type
 LEVEL_OF_SCHOOL_TYPE = {school_type: level for level, school_type in SCHOOL_TYPES.items()}
 
+# How a locked grade is changed (skollagen 3 kap. 19–20 §§): a rättelse may go either way, an ändring only up.
+CORRECTION_TYPES = ("Rättelse", "Ändring")
+
 # National course codes: gymnasial SVESVE01, MATMAT01a, HISHIS01a1; grundläggande GRNSVE2, GRNENGA.
 _GYMNASIAL_CODE = re.compile(r"^[A-ZÅÄÖ]{6}\d{2}[a-z0-9]{0,3}$")
 _GRUNDLAGGANDE_CODE = re.compile(r"^GRN[A-ZÅÄÖ]{3}[A-Z0-9]?$")
@@ -63,3 +66,25 @@ def scale_of_course(code: str) -> tuple[str, ...]:
     if not is_course_code(code):
         raise ValueError(f"okänd kurskod «{code}»")
     return SCALES[level_of_course(code)]
+
+
+def grade_rank(level: str, value: str) -> int:
+    """A grade's place on its level's scale, higher = better (A > … > F > "-"; G > IG); ValueError
+    (Swedish) for an unknown level or a value off the scale."""
+    if level not in SCALES:
+        raise ValueError(f"Okänd kursnivå: {level}.")
+    steps = SCALES[level]
+    if value not in steps:
+        raise ValueError(f"Betyget {value} finns inte i betygsskalan ({', '.join(steps)}).")
+    return len(steps) - steps.index(value)
+
+
+def check_grade_change(level: str, old: str, new: str, kind: str) -> None:
+    """A changed locked grade (skollagen 3 kap. 19–20 §§): a rättelse may go either way; an ändring
+    may never lower the grade; either must change the value. ValueError (Swedish) when not."""
+    if kind not in CORRECTION_TYPES:
+        raise ValueError(f"Okänd ändringstyp: {kind}. Tillåtna: {', '.join(CORRECTION_TYPES)}.")
+    if old == new:
+        raise ValueError(f"En {kind.lower()} måste ändra betyget (det var redan {new}).")
+    if kind == "Ändring" and grade_rank(level, new) < grade_rank(level, old):
+        raise ValueError(f"En ändring får aldrig sänka betyget ({old} → {new}); det kan bara en rättelse.")

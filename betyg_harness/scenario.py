@@ -1,10 +1,12 @@
 """Scenario documents, the floor's part: the one validation every part calls, and the stable ids.
 
-A scenario is checked in two steps. :func:`validate` refuses what no system could load — the JSON
-Schema (``fixtures/scenario.schema.json``, whose path the caller gives) and the cross-references
-between sections — with a Swedish message naming the field. :func:`problems` lists what a
-well-formed document may still get wrong (duplicate civic numbers, a grader who is no Lärare, an
-earlier grade off its course's scale, …), for the generator and the tests of the committed files.
+:func:`validate` is the one place a scenario is refused, with a Swedish message naming the field:
+the JSON Schema (``fixtures/scenario.schema.json``, whose path the caller gives), the
+cross-references between sections, and the domain's rules (valid civic numbers, programmes of
+known courses and units, graders who are Lärare, earlier grades on their course's scale and
+changed by the rule for changing a grade). Whatever it lets through, either mock loads.
+:func:`problems` is the generator's lint: every fault it finds at once, as short English lines,
+and a few things no system refuses (duplicate civic numbers, a dated status without its date, …).
 Ids are derived from the scenario's keys, so that a reload or a restart gives the same GUIDs.
 """
 
@@ -68,6 +70,7 @@ def validate(document: object, schema_path: Path) -> dict:
         raise ScenarioError(f"Ogiltigt scenario vid {where}: {fast_error.message}", field=where) from None
     assert isinstance(document, dict)  # the schema's root is an object
     _check_references(document)
+    _check_rules(document)
     return document
 
 
@@ -105,13 +108,79 @@ def _check_references(doc: dict) -> None:
             )
 
 
+def _check_rules(doc: dict) -> None:
+    """The domain's refusals of a well-referenced document: civic numbers, programmes, graders,
+    earlier grades (what BER once checked while loading; every message names the field)."""
+    for kind, section in (("staff", "staff"), ("student", "students")):
+        for person in doc.get(section, []):
+            try:
+                identity.twelve_digits(person["civicNo"])
+            except ValueError as exc:
+                raise ScenarioError(f"{kind} {person['key']}: {exc}", field=kind) from None
+    courses = {c["code"]: c["level"] for c in doc.get("courses", [])}
+    units = {u["key"] for u in doc.get("schoolUnits", [])}
+    for programme in doc.get("programmes") or []:
+        _check_programme(programme, courses, units)
+    roles = {p["key"]: p["dutyRole"] for p in doc.get("staff", [])}
+    for group in doc.get("groups", []):
+        _check_graders(group, roles)
+    first_unit = doc["schoolUnits"][0]["key"] if doc.get("schoolUnits") else None
+    for student in doc.get("students", []):
+        for n, grade in enumerate(student.get("earlierGrades") or []):
+            where = f"students/{student['key']}/earlierGrades/{n}"
+            _check_earlier_grade(grade, where, grade.get("schoolUnit", first_unit), courses, units, roles)
+
+
+def _check_programme(programme: dict, courses: dict, units: set[str]) -> None:
+    where = f"programmes/{programme['key']}"
+    unknown = [c for c in programme["courses"] if c not in courses]
+    if unknown:
+        raise ScenarioError(f"Okänd kurs {unknown[0]} i {where}.", field=where)
+    missing = [u for u in programme.get("schoolUnits", []) if u not in units]
+    if missing:
+        raise ScenarioError(f"Okänd skolenhet {missing[0]} i {where}.", field=where)
+
+
+def _check_graders(group: dict, roles: dict[str, str]) -> None:
+    """A grader must have the duty role Lärare (the references are already known to exist)."""
+    for key in group.get("graders", []):
+        if roles[key] != statuses.GRADER_ROLE:
+            raise ScenarioError(
+                f"{key} har inte rollen Lärare och kan inte vara betygssättande lärare i {group['key']}.",
+                field=f"groups/{group['key']}",
+            )
+
+
+def _check_earlier_grade(
+    grade: dict, where: str, unit: str | None, courses: dict[str, str], units: set[str], staff: dict
+) -> None:
+    """Refuse an earlier grade naming an unknown course, unit or teacher, off its course's scale, or
+    corrected against the rule for changing a grade or before its own date."""
+    course = grade["course"]
+    if course not in courses:
+        raise ScenarioError(f"Okänd kurs {course} i {where}.", field=where)
+    if unit not in units:
+        raise ScenarioError(f"Okänd skolenhet {unit} i {where}.", field=where)
+    if any(g not in staff for g in grade.get("graders", [])):
+        raise ScenarioError(f"Okänd lärare i {where}.", field=where)
+    correction = grade.get("correction")
+    try:
+        scales.grade_rank(courses[course], grade["value"])
+        if correction:
+            scales.check_grade_change(courses[course], correction["previousValue"], grade["value"], correction["type"])
+    except ValueError as exc:
+        raise ScenarioError(f"{exc} ({where})", field=where) from None
+    if correction and correction["date"] < grade["date"]:  # ISO dates: their order is the text's
+        raise ScenarioError(f"Rättelsen kan inte ligga före betygsdatumet ({where}).", field=where)
+
+
 def is_valid_civic_no(value: str) -> bool:
     """A 12-digit personnummer or samordningsnummer (the one rule: :mod:`betyg_harness.identity`)."""
     return len(value) == 12 and is_digits(value) and identity.is_valid(value)
 
 
 def problems(doc: dict) -> list[str]:
-    """What the JSON Schema and :func:`validate` do not check, as messages ([] = fine):
+    """Every fault found, as messages ([] = fine), beyond the first one :func:`validate` refuses:
     duplicate civic numbers, invalid personnummer/samordningsnummer, a student twice in one
     group, a grader who is not a Lärare, a dated status without its date or dated outside the
     course, duplicate group names or usernames, unknown keys, an earlier grade off its course's scale."""
@@ -154,7 +223,7 @@ def _group_problems(g: dict, staff: dict, students: set[str]) -> list[str]:
     for key in g.get("teachers", []) + g.get("graders", []):
         if key not in staff:
             out.append(f"{where}: unknown staff {key}")
-        elif key in g.get("graders", []) and staff[key]["dutyRole"] != "Lärare":
+        elif key in g.get("graders", []) and staff[key]["dutyRole"] != statuses.GRADER_ROLE:
             out.append(f"{where}: grader {key} is not a Lärare")
     for e in g.get("enrolments", []):
         if e["status"] not in statuses.ENDED_STATUSES:

@@ -80,7 +80,6 @@ def create_app(config: dict | None = None) -> Flask:
         load_scenario=scenario.load,
         after_load=after_load,
         error_pages=ui.error_pages(),
-        check_scenario=scenario.check,
     )
     csrf.exempt(control_api)  # a JSON API for tests and tools, not a browser form
     grade_import.install(app, kit)

@@ -1,8 +1,8 @@
 """BER's rules: grade scales, personnummer, enrolment statuses, who is admitted — pure functions on
 values and model objects, no SQL, no HTTP (the reads and writes that apply them are :mod:`mock_ber.store`).
 
-Each rule lives in exactly one function here; the UI, the SS 12000 API and the store (the
-scenario's tables too) call them.
+Each rule lives in exactly one function here; the UI, the SS 12000 API and the store call them. A
+scenario document is checked by the floor (:func:`betyg_harness.scenario.validate`) before BER loads it.
 """
 
 from __future__ import annotations
@@ -10,14 +10,13 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from betyg_harness import identity, scales, statuses
-from betyg_harness.text import is_digit, is_digits
+from betyg_harness.text import is_digit
 from betyg_harness.mock_ber.errors import RegistryError
 from betyg_harness.mock_ber.models import Enrolment, TeachingGroup
 
 STATUSES = statuses.ENROLMENT_STATUSES
-CORRECTION_TYPES = ("Rättelse", "Ändring")
 ENDED_STATUSES = statuses.ENDED_STATUSES
-GRADER_ROLE = "Lärare"
+GRADER_ROLE = statuses.GRADER_ROLE
 
 
 # -- courses -------------------------------------------------------------------------------------
@@ -49,14 +48,11 @@ def subject_code(course_code: str, level: str) -> str:
 # -- persons -------------------------------------------------------------------------------------
 def validate_civic_no(value: str) -> str:
     """A personnummer or samordningsnummer as 12 digits YYYYMMDDNNNC (the one rule:
-    :mod:`betyg_harness.identity`, python-stdnum underneath)."""
-    digits = (value or "").replace("-", "").replace("+", "")
-    if len(digits) != 12 or not is_digits(digits):
-        raise RegistryError(f"Personnumret {value!r} ska ha 12 siffror (ÅÅÅÅMMDDNNNN).")
+    :func:`betyg_harness.identity.twelve_digits`, python-stdnum underneath)."""
     try:
-        return identity.normalize(digits)
-    except ValueError:
-        raise RegistryError(f"Personnumret {value} är ogiltigt (fel datum eller kontrollsiffra).") from None
+        return identity.twelve_digits(value)
+    except ValueError as exc:
+        raise RegistryError(str(exc)) from None
 
 
 def fold_name(given: str, family: str) -> str:
@@ -67,25 +63,6 @@ def fold_name(given: str, family: str) -> str:
 def format_civic_no(value: str) -> str:
     """12 digits shown as YYYYMMDD-NNNN."""
     return f"{value[:8]}-{value[8:]}"
-
-
-def grade_rank(level: str, value: str) -> int:
-    """A grade's place on its scale, higher = better (A > … > F > "-"; G > IG)."""
-    scale = grade_scale(level)
-    if value not in scale:
-        raise RegistryError(f"Betyget {value} finns inte i betygsskalan ({', '.join(scale)}).")
-    return len(scale) - scale.index(value)
-
-
-def check_grade_change(level: str, old: str, new: str, kind: str) -> None:
-    """A changed locked grade (skollagen 3 kap. 19–20 §§): a rättelse may go either way; an ändring
-    may never lower the grade; either must change the value."""
-    if kind not in CORRECTION_TYPES:
-        raise RegistryError(f"Okänd ändringstyp: {kind}. Tillåtna: {', '.join(CORRECTION_TYPES)}.")
-    if old == new:
-        raise RegistryError(f"En {kind.lower()} måste ändra betyget (det var redan {new}).")
-    if kind == "Ändring" and grade_rank(level, new) < grade_rank(level, old):
-        raise RegistryError(f"En ändring får aldrig sänka betyget ({old} → {new}); det kan bara en rättelse.")
 
 
 # -- enrolments ----------------------------------------------------------------------------------

@@ -182,7 +182,6 @@ class MockKit:
     faults: Faults = field(default_factory=Faults)
     releaser: memory.Releaser = field(default_factory=memory.Releaser)
     load_callback: Callable[["MockKit", dict], None] | None = None
-    check_callback: Callable[[dict], None] | None = None  # the mock's own refusals, before anything is emptied
     after_load: Callable[["MockKit"], None] | None = None
     scenario_name: str | None = None  # the document itself stays in the database, not in memory
     locks: Locks | None = None
@@ -224,15 +223,13 @@ class MockKit:
         """Replace every record with ``document`` and start its clock (``validated``: already checked)."""
         if not validated:
             document = fixtures.validate(document)
-        if self.check_callback:
-            self.check_callback(document)
         document = scenarios.protect_secrets(document)
         with self.scheduler_lock():
             try:
                 self._fill(document)
             except Exception:
-                # The mock's own checks refused the document after the tables were emptied: put the
-                # previous scenario back, so a bad load loses nothing.
+                # The load failed after the tables were emptied (a database error, a mock's own
+                # refusal): put the previous scenario back, so a bad load loses nothing.
                 previous = self.db.get_state("scenario")
                 if previous is not None:
                     self._fill(previous)
@@ -314,7 +311,6 @@ def init_mock(
     load_scenario: Callable[[MockKit, dict], None],
     after_load: Callable[[MockKit], None] | None = None,
     error_pages: ErrorPages | None = None,
-    check_scenario: Callable[[dict], None] | None = None,
     data_format: int = 1,
     upgrade: Callable[[Connection, int], None] | None = None,
 ) -> MockKit:
@@ -354,7 +350,6 @@ def init_mock(
         faults=SharedFaults(db, locks) if shared else Faults(),
         load_callback=load_scenario,
         after_load=after_load,
-        check_callback=check_scenario,
         locks=locks,
         shared=shared,
     )
