@@ -84,6 +84,7 @@ def _check_references(doc: dict) -> None:
     units, courses = keys("schoolUnits"), keys("courses", "code")
     staff, students = keys("staff"), keys("students")
     keys("groups")
+    _check_once(doc, staff & students)
     for person in doc.get("staff", []):
         if person["schoolUnit"] not in units:
             raise ScenarioError(f"Okänd skolenhet {person['schoolUnit']} för {person['key']}.", field="staff")
@@ -105,6 +106,29 @@ def _check_references(doc: dict) -> None:
         if account.get("staff") and account["staff"] not in staff:
             raise ScenarioError(
                 f"Okänd personal {account['staff']} för kontot {account['username']}.", field="accounts/pingpong"
+            )
+
+
+def _check_once(doc: dict, both: set[str]) -> None:
+    """What a registry holds once: a person's key, a student in a group, a username (the mocks'
+    tables refuse a second one; refused here first, naming it). Two records with one personnummer
+    are allowed: registries have them, and the lint (:func:`problems`) names them."""
+    if both:
+        key = sorted(both)[0]
+        raise ScenarioError(f"Nyckeln {key} används både för personal och för en elev.", field="students")
+    for group in doc.get("groups", []):
+        seen: set[str] = set()
+        for enrolment in group.get("enrolments", []):
+            if enrolment["student"] in seen:
+                where = f"groups/{group['key']}"
+                raise ScenarioError(f"Eleven {enrolment['student']} står två gånger i {where}.", field=where)
+            seen.add(enrolment["student"])
+    for system, accounts in doc.get("accounts", {}).items():
+        names = [account.get("username") for account in accounts]
+        twice = sorted({n for n in names if names.count(n) > 1}, key=str)
+        if twice:
+            raise ScenarioError(
+                f"Användarnamnet {twice[0]} står två gånger i accounts/{system}.", field=f"accounts/{system}"
             )
 
 

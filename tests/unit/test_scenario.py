@@ -162,3 +162,35 @@ def test_the_grade_rules_live_in_the_floor():
     assert identity.twelve_digits("19870521-2382") == "198705212382"
     with pytest.raises(ValueError, match="ska ha 12 siffror"):
         identity.twelve_digits("870521-2382")
+
+
+# -- what a registry holds once: refused by the validation, not by a table's constraint (a 500) ----
+def _student_twice(doc: dict) -> None:
+    doc["groups"][0]["enrolments"].append(doc["groups"][0]["enrolments"][0])
+
+
+def _staff_key_of_a_student(doc: dict) -> None:
+    doc["staff"].append({**doc["staff"][0], "key": doc["students"][0]["key"]})
+
+
+def _username_twice(doc: dict) -> None:
+    doc["accounts"]["ber"].append(doc["accounts"]["ber"][0])
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "message"),
+    [
+        (_student_twice, "groups/", "Eleven s1 står två gånger i groups/"),
+        (_staff_key_of_a_student, "students", "Nyckeln s1 används både för personal och för en elev"),
+        (_username_twice, "accounts/ber", "Användarnamnet beradmin står två gånger i accounts/ber"),
+    ],
+)
+def test_what_a_registry_holds_once_is_refused_naming_it(small, change, field, message):
+    change(small)
+    error = refused(small)
+    assert message in str(error) and error.field.startswith(field)
+
+
+def test_two_records_with_one_personnummer_are_allowed_and_linted(small):
+    small["students"][1]["civicNo"] = small["students"][0]["civicNo"]
+    assert fixtures.validate(small) is small
