@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 from flask import Flask, Response, jsonify, request
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, RequestURITooLarge
+from werkzeug.exceptions import HTTPException, InternalServerError, RequestURITooLarge
 
 log = logging.getLogger("mock_kit.errors")
 
@@ -133,7 +133,9 @@ def install(app: Flask, pages: ErrorPages) -> None:
         if isinstance(error, HTTPException):
             return _http(error)
         log.exception("unexpected error on %s %s", request.method, request.path)
-        return pages.render(500)
+        # As any other 500: JSON under /_mock, the API's own error format under its prefix, the
+        # Swedish page elsewhere.
+        return _http(InternalServerError())
 
 
 def request_path(raw_line: bytes | str | None) -> str:

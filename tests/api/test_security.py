@@ -207,6 +207,30 @@ def test_ber_error_pages_are_swedish(ber_app, path, status, words):
     assert "BER – Barn- och elevregistret" in page and "Not Found" not in page
 
 
+def test_an_unexpected_error_answers_in_the_format_of_the_part_asked(ber_app, monkeypatch):
+    """A bug is a 500 in each part's own words: JSON from the control API, an Error object from SS
+    12000, the Swedish page from the screens — never the screens' HTML to a JSON client."""
+    from betyg_harness.mock_ber import store
+    from betyg_harness.mock_ber.store import ss12000 as ss12000_store
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(ber_app.extensions["mock_kit"], "load_scenario", broken)
+    monkeypatch.setattr(ss12000_store, "resource_page", broken)
+    monkeypatch.setattr(store, "search_groups", broken)
+    client = ber_app.test_client()
+    control = client.post("/_mock/reset", json={})
+    assert control.status_code == 500 and control.is_json and control.get_json()["code"]
+    api = client.get("/ss12000/v2.1/groups", headers={"Authorization": "Bearer ber-dev-token"})
+    assert (
+        api.status_code == 500 and api.is_json and api.get_json()["code"] and "<html" not in api.get_data(as_text=True)
+    )
+    ber_login(client)
+    page = client.get("/grupper")
+    assert page.status_code == 500 and "BER – Barn- och elevregistret" in page.get_data(as_text=True)
+
+
 def test_ber_wrong_method_is_swedish_and_the_api_keeps_json(ber_app):
     client = ber_app.test_client()
     ber_login(client)
