@@ -21,3 +21,7 @@ class ImportFailed(Exception):
 
 class TargetRefused(ValueError):
     """A webhook target BER will not post to; the message is Swedish, for the Error object."""
+
+
+class InvalidPosition(ValueError):
+    """A page token's position the keyset comparison cannot be built from (the API's 400)."""

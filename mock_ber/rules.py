@@ -61,8 +61,8 @@ def fold_name(given: str, family: str) -> str:
 
 
 def format_civic_no(value: str) -> str:
-    """12 digits shown as YYYYMMDD-NNNN."""
-    return f"{value[:8]}-{value[8:]}"
+    """12 digits shown as YYYYMMDD-NNNN (the floor's one rule: :func:`betyg_harness.identity.display`)."""
+    return identity.display(value)
 
 
 # -- enrolments ----------------------------------------------------------------------------------

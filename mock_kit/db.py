@@ -205,7 +205,8 @@ class Database:
 
 
 class UTCDateTime(TypeDecorator):
-    """Aware datetimes stored as naive UTC, so SQLite compares them correctly."""
+    """The one column type for instants: aware datetimes in and out (UTC), kept in the column as
+    naive UTC so SQLite compares them correctly; a naive value is refused."""
 
     impl = DateTime
     cache_ok = True

@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta
 from functools import lru_cache
 
 from betyg_harness import scales
+from betyg_harness import identity
 from betyg_harness import text as text_digits
 from betyg_harness.mock_kit.clock import STOCKHOLM
 
@@ -172,8 +173,8 @@ def search_fold(text: str) -> str:
 
 
 def format_civic_no(civic_no: str) -> str:
-    """12 digits → YYYYMMDD-NNNN."""
-    return f"{civic_no[:8]}-{civic_no[8:]}" if len(civic_no) == 12 and text_digits.is_digits(civic_no) else civic_no
+    """12 digits → YYYYMMDD-NNNN (the floor's one rule: :func:`betyg_harness.identity.display`)."""
+    return identity.display(civic_no)
 
 
 # -- the grading sheet and a submission -------------------------------------------------------------

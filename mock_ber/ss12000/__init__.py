@@ -19,7 +19,7 @@ from werkzeug.routing import BaseConverter
 
 from betyg_harness.mock_kit.app import current_kit
 from betyg_harness.mock_ber.jobs import grade_import
-from betyg_harness.mock_ber.errors import ApiError
+from betyg_harness.mock_ber.errors import ApiError, InvalidPosition
 from betyg_harness.mock_ber.store import ss12000 as queries
 from betyg_harness.mock_ber.ss12000 import serializers as ser
 from betyg_harness.mock_ber.ss12000.params import (
@@ -344,7 +344,7 @@ def _list(name: str):
     with current_kit().db.session() as session:
         try:
             records, last = queries.resource_page(session, name, parsed, after, limit)
-        except queries.InvalidPosition:
+        except InvalidPosition:
             raise bad("pageToken är ogiltig.", "invalid_page_token") from None
         refs = ser.Refs(session, parsed.get("expandReferenceNames", False))
         data = resource.batch(records, refs, set(parsed.get("expand", [])))

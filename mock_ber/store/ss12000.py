@@ -17,6 +17,7 @@ from betyg_harness import scales
 from betyg_harness.mock_kit import app as kit_app
 from betyg_harness.mock_kit.db import position_of
 from betyg_harness.mock_ber import rules
+from betyg_harness.mock_ber.errors import InvalidPosition
 from betyg_harness.mock_ber.models import (
     Activity,
     DeletedEntity,
@@ -35,10 +36,6 @@ from betyg_harness.mock_ber.models import (
 )
 
 FAR_FUTURE = date(9999, 12, 31)
-
-
-class InvalidPosition(ValueError):
-    """A page token's position the keyset comparison cannot be built from (the API's 400)."""
 
 
 def _now(now: datetime | None) -> datetime:

@@ -268,6 +268,8 @@ MOCK_ROLES: dict[str, dict[str, str]] = {
     "jobs": {"mock_pingpong": "jobs.py", "mock_ber": "jobs/"},
 }
 MOCKS = ("mock_pingpong", "mock_ber")
+# What a mock has beyond the roles: its entry points, and Ping Pong's catalogue document.
+MOCK_EXTRAS = {"mock_pingpong": ("__main__.py", "wsgi.py", "catalogue/"), "mock_ber": ("__main__.py", "wsgi.py")}
 # Statements that build SQL: only a mock's store may call them (a role's file that grows a query
 # moves it to the store). SQL built outside the store today, each with what moves it; only shrinks.
 SQL_BUILDERS = {"select", "insert", "update", "delete", "text", "func", "exists", "case", "bindparam"}
@@ -275,9 +277,7 @@ SQL_NOT_YET: set[str] = set()
 
 
 def _role_files(mock: str, role: str) -> list[Path]:
-    entry = MOCK_ROLES[role][mock]
-    path = ROOT / mock / entry.rstrip("/")
-    return sorted(path.rglob("*.py")) if entry.endswith("/") else [path]
+    return _files_of(mock, MOCK_ROLES[role][mock])
 
 
 def test_both_mocks_have_every_role_where_the_table_says():
@@ -286,6 +286,19 @@ def test_both_mocks_have_every_role_where_the_table_says():
     assert not missing
     packages = [f for mock in MOCKS for f in _role_files(mock, "store") + _role_files(mock, "api")]
     assert all(f.is_file() for f in packages)
+
+
+def test_every_file_of_a_mock_has_a_role_or_is_an_entry_point():
+    for mock in MOCKS:
+        entries = [MOCK_ROLES[role][mock] for role in MOCK_ROLES] + list(MOCK_EXTRAS[mock])
+        owned = {f for entry in entries for f in _files_of(mock, entry)}
+        loose = sorted(str(f.relative_to(ROOT)) for f in (ROOT / mock).rglob("*.py") if f not in owned)
+        assert not loose, f"{mock}: no role in MOCK_ROLES or MOCK_EXTRAS (docs/architecture.md): {loose}"
+
+
+def _files_of(mock: str, entry: str) -> list[Path]:
+    path = ROOT / mock / entry.rstrip("/")
+    return sorted(path.rglob("*.py")) if entry.endswith("/") else [path]
 
 
 def _sql_built(source: Path) -> list[str]:
