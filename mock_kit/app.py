@@ -397,7 +397,7 @@ def _bring_data_format(db: Database, current: int, upgrade: Callable[[Connection
         found = 1 if db.get_state("scenario") is not None else current
     if found > current:
         raise DataFormatError(
-            f"Databasen {db.url} har skrivits av en senare version av betyg-harness (dataformat {found}, "
+            f"Databasen {db.engine.url.render_as_string(hide_password=True)} har skrivits av en senare version av betyg-harness (dataformat {found}, "
             f"den här versionen läser {current}). Uppgradera betyg-harness eller starta på en ny databas."
         )
     if found == current and db.get_state(DATA_FORMAT_KEY) == current:

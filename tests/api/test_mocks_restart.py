@@ -118,3 +118,19 @@ def _raw(database: str) -> list:
         rows = [*conn.execute(text("SELECT * FROM grades")), *conn.execute(text("SELECT * FROM mock_state"))]
     engine.dispose()
     return rows
+
+
+def test_the_refusal_names_the_database_without_its_password():
+    from types import SimpleNamespace
+
+    from sqlalchemy.engine import make_url
+
+    from betyg_harness.mock_kit.app import _bring_data_format
+
+    kept = SimpleNamespace(
+        get_state=lambda key, default=None: 99 if key == "data_format" else None,
+        engine=SimpleNamespace(url=make_url("postgresql://mock:hemligt@db.example/pingpong")),
+    )
+    with pytest.raises(DataFormatError) as refused:
+        _bring_data_format(kept, 2, None)  # type: ignore[arg-type]
+    assert "db.example/pingpong" in str(refused.value) and "hemligt" not in str(refused.value)
