@@ -392,7 +392,7 @@ def _bring_data_format(db: Database, current: int, upgrade: Callable[[Connection
     """A new database is stamped with ``current``; one written by an earlier release (it holds a
     scenario but no stamp: format 1) is upgraded and stamped in one transaction, so a crash leaves
     it as it was; one from a later release is refused."""
-    found = db.get_state(DATA_FORMAT_KEY)
+    found = stamped = db.get_state(DATA_FORMAT_KEY)
     if found is None:
         found = 1 if db.get_state("scenario") is not None else current
     if found > current:
@@ -400,7 +400,7 @@ def _bring_data_format(db: Database, current: int, upgrade: Callable[[Connection
             f"Databasen {db.engine.url.render_as_string(hide_password=True)} har skrivits av en senare version av betyg-harness (dataformat {found}, "
             f"den här versionen läser {current}). Uppgradera betyg-harness eller starta på en ny databas."
         )
-    if found == current and db.get_state(DATA_FORMAT_KEY) == current:
+    if stamped == current:
         return
     with db.engine.begin() as conn:
         if found < current and upgrade is not None:

@@ -464,17 +464,7 @@ class Robot:
             except Exception as exc:
                 if not self._survive(index, exc, w):
                     return
-        if w.carried is not None:  # stopped while it waited for its browser: not started
-            self._finish(
-                w.carried,
-                Outcome(
-                    w.carried.grupp,
-                    w.carried.kurskod,
-                    "not-run",
-                    students=len(w.carried.grades),
-                    error="inte påbörjad: körningen stoppades",
-                ),
-            )
+        self._not_run_carried(w, "inte påbörjad: körningen stoppades")  # stopped while it waited for its browser
 
     def _grade_with(self, browser, index: int, take: Callable[[], GroupJob | None], w: _WorkerState) -> bool:
         """Groups graded in one browser until there is none left to take (True), or until it is
@@ -525,18 +515,14 @@ class Robot:
         if w.losses < max(1, self.settings.attempts):
             return True
         self._start_error = message
-        if w.carried is not None:
-            self._finish(
-                w.carried,
-                Outcome(
-                    w.carried.grupp,
-                    w.carried.kurskod,
-                    "not-run",
-                    students=len(w.carried.grades),
-                    error=f"kördes inte: webbläsaren kunde inte startas ({message})",
-                ),
-            )
+        self._not_run_carried(w, f"kördes inte: webbläsaren kunde inte startas ({message})")
         return False  # the groups left are reported as not run (or stay in the shared queue)
+
+    def _not_run_carried(self, w: _WorkerState, error: str) -> None:
+        """The group a worker took but never started is reported as not run, saying why."""
+        job = w.carried
+        if job is not None:
+            self._finish(job, Outcome(job.grupp, job.kurskod, "not-run", students=len(job.grades), error=error))
 
     def _doubt(self, job: GroupJob, partial: Outcome | str) -> None:
         """``job``'s fate is not known: what went wrong (its outcome so far, with any trace and
